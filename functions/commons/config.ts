@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+/**
+ * Every setting, read from the environment once when a module loads and checked here, so a
+ * missing or malformed variable fails the cold start with a clear message instead of the
+ * hundredth request. README "Configuration" documents each one.
+ */
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const fraction = (def: number) => z.coerce.number().min(0).max(1).default(def);
+
+/** Accepts `https://api.hyperliquid.xyz`, `.../` and the older `.../info`; returns the base without `/info`. */
+export const normalizeApiBase = (url: string): string =>
+  url.trim().replace(/\/+$/, "").replace(/\/info$/, "");
+
+const coinList = z
+  .string()
+  .optional()
+  .transform((s) =>
+    s === undefined || s.trim() === ""
+      ? undefined
+      : [...new Set(s.split(",").map((c) => c.trim()).filter((c) => c.length > 0))],
+  );
+
+export const configSchema = z.object({
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  HYPERLIQUID_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .default("https://api.hyperliquid.xyz")
+    .transform(normalizeApiBase),
+  /** The exchange's limit per egress IP; we plan below it by HL_WEIGHT_HEADROOM. */
+  HL_WEIGHT_PER_MINUTE: int(1200, 1, 10_000_000),
+  HL_WEIGHT_HEADROOM: fraction(0.1),
+  /** The most of the budget discovery may use; it only ever gets what tracking leaves. */
+  HL_DISCOVERY_SHARE: fraction(0.25),
+  /** The most of the budget history fetching (backfills, portfolio, ledger) may use. */
+  HL_HISTORY_SHARE: fraction(0.25),
+  /** `dynamodb` shares the budget between all processes behind one egress IP; `local` keeps it in-process. */
+  HL_BUDGET_MODE: z.enum(["auto", "dynamodb", "local"]).default("auto"),
+  HL_TIMEOUT_MS: int(10_000, 100, 120_000),
+  HL_MAX_RETRIES: int(4, 0, 10),
+  TRADERS_TABLE: z.string().min(3).default("hl-traders"),
+  EVENTS_TABLE: z.string().min(3).default("hl-events"),
+  FILLS_TABLE: z.string().min(3).default("hl-fills"),
+  STATE_TABLE: z.string().min(3).default("hl-state"),
+  TRACKING_QUEUE_URL: z.url().optional(),
+  TRACK_BATCH_SIZE: int(25, 1, 100),
+  /** Parallel polls inside one worker invocation. */
+  TRACK_CONCURRENCY: int(10, 1, 100),
+  POPULAR_COINS: coinList,
+  /** How long one discovery run may keep waiting for budget before it stops and leaves the rest to the next run. */
+  DISCOVERY_MAX_RUN_SECONDS: int(60, 1, 840),
+  DISCOVERY_INTERVAL_SECONDS: int(900, 5, 86_400),
+  TRACKING_INTERVAL_SECONDS: int(60, 1, 3_600),
+  LEADERBOARD_INTERVAL_SECONDS: int(3_600, 5, 86_400),
+  PORT: int(8000, 1, 65_535),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  // Empty strings mean "unset" (a common result of `VAR= npm start` or CDK tokens left blank).
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+};
+
+/** Weight we plan to spend per minute: the limit less the headroom. */
+export const effectiveWeightPerMinute = (c: Pick<Config, "HL_WEIGHT_PER_MINUTE" | "HL_WEIGHT_HEADROOM">): number =>
+  Math.max(1, Math.floor(c.HL_WEIGHT_PER_MINUTE * (1 - c.HL_WEIGHT_HEADROOM)));

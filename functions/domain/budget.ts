@@ -1,0 +1,34 @@
+import type { Lane } from "./exchange.js";
+
+/**
+ * The exchange's weight budget as the rest of the code sees it (a port). Hyperliquid allows a
+ * fixed weight per minute per egress IP; every request is paid for before it is sent.
+ * Tracking has priority: other lanes only get what tracking leaves.
+ */
+export interface WeightBudget {
+  /** Waits until `weight` may be spent by `lane`, then spends it. Rejects with BudgetTimeoutError after `maxWaitMs`. */
+  take(lane: Lane, weight: number, opts?: { maxWaitMs?: number; signal?: AbortSignal }): Promise<void>;
+  /** Spends `weight` only if it is available right now; never waits. */
+  tryTake(lane: Lane, weight: number): boolean;
+  /** Records weight already spent whose size was only known from the response (per-item surcharges). Never waits. */
+  charge(lane: Lane, weight: number): void;
+  /**
+   * Reserves `weight` for a whole unit of work at once (a tracking message). Later `take`s of that
+   * lane draw from the reservation first, so a shared (DynamoDB) budget costs one write per
+   * reservation, not one per request.
+   */
+  reserve(lane: Lane, weight: number, opts?: { maxWaitMs?: number; signal?: AbortSignal }): Promise<void>;
+  /** The exchange answered 429: slow down for a while. */
+  backoff(): void;
+  snapshot(): BudgetSnapshot;
+}
+
+export interface BudgetSnapshot {
+  limitPerMinute: number;
+  /** Weight spent in the current window, per lane. */
+  usedByLane: Record<Lane, number>;
+  /** Total weight spent since the process started, per lane. */
+  totalByLane: Record<Lane, number>;
+  /** Number of 429 back-offs so far. */
+  backoffs: number;
+}

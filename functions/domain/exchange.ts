@@ -1,0 +1,91 @@
+/**
+ * The exchange as the domain sees it (a port). The Hyperliquid client in `functions/hyperliquid`
+ * implements it; tests and the demo point that same client at the simulator. All amounts are the
+ * exchange's exact decimal strings.
+ */
+
+/** Who is asking: tracking has priority over everything else in the weight budget. */
+export type Lane = "tracking" | "discovery" | "history";
+
+export interface CallOptions {
+  lane: Lane;
+  signal?: AbortSignal;
+}
+
+export interface Leverage {
+  type: "cross" | "isolated";
+  value: number;
+}
+
+/** One open perpetual position as `clearinghouseState` reports it. `szi` is signed: < 0 is short. */
+export interface ExchangePosition {
+  coin: string;
+  szi: string;
+  entryPx: string | null;
+  leverage: Leverage;
+  positionValue: string | null;
+  unrealizedPnl: string | null;
+  liquidationPx: string | null;
+  marginUsed: string | null;
+}
+
+export interface AccountState {
+  positions: ExchangePosition[];
+  accountValue: string;
+  withdrawable: string | null;
+  /** Exchange time of the snapshot when the API gives it (current shape); null for the old shape. */
+  time: number | null;
+}
+
+export type FillSide = "B" | "A";
+
+/** One fill as `userFills`/`userFillsByTime` return it. */
+export interface Fill {
+  coin: string;
+  px: string;
+  sz: string;
+  side: FillSide;
+  time: number;
+  startPosition: string;
+  dir: string;
+  closedPnl: string;
+  hash: string;
+  oid: number;
+  tid: number;
+  fee: string;
+  feeToken: string | null;
+  crossed: boolean;
+}
+
+/** One public trade from `recentTrades`. `users` is [buyer, seller]. */
+export interface RecentTrade {
+  coin: string;
+  side: FillSide;
+  px: string;
+  sz: string;
+  time: number;
+  hash: string;
+  tid: number;
+  users: [string, string];
+}
+
+export interface PerpAsset {
+  name: string;
+  szDecimals: number;
+  maxLeverage: number;
+  isDelisted: boolean;
+}
+
+export interface ExchangePort {
+  /** `meta`: every perpetual, delisted ones flagged. */
+  perpMeta(opts: CallOptions): Promise<PerpAsset[]>;
+  recentTrades(coin: string, opts: CallOptions): Promise<RecentTrade[]>;
+  clearinghouseState(user: string, opts: CallOptions): Promise<AccountState>;
+  /** Fills with `startTime <= time <= endTime`, oldest first, at most 2,000 per call (the API's page). */
+  userFillsByTime(
+    user: string,
+    startTime: number,
+    endTime: number | undefined,
+    opts: CallOptions,
+  ): Promise<Fill[]>;
+}

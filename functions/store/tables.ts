@@ -1,0 +1,98 @@
+/**
+ * The one place that knows every table's keys and indexes. The CDK stack (`lib/`) and the local
+ * runtime (`local/`) both build their tables from these definitions, so local and cloud cannot drift.
+ */
+
+export type AttrType = "S" | "N";
+
+export interface KeyDef {
+  name: string;
+  type: AttrType;
+}
+
+export interface IndexDef {
+  indexName: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  /** KEYS_ONLY keeps sparse indexes cheap; ALL when the reader needs the whole item. */
+  projection: "KEYS_ONLY" | "ALL";
+}
+
+export interface TableDef {
+  /** Logical id, also the default physical name suffix. */
+  id: "traders" | "events" | "fills" | "state";
+  /** Environment variable that carries the physical table name to the functions. */
+  envVar: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  globalIndexes: IndexDef[];
+  ttlAttribute?: string;
+  stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
+}
+
+/**
+ * traders: one item per trader. Holds discovery facts and the last stored positions
+ * (the state the tracker diffs against). Active traders carry `active_shard` so the sparse
+ * `active-index` lists exactly them, in address order, for the dispatcher to page through.
+ */
+export const TRADERS_TABLE: TableDef = {
+  id: "traders",
+  envVar: "TRADERS_TABLE",
+  partitionKey: { name: "address", type: "S" },
+  globalIndexes: [
+    {
+      indexName: "active-index",
+      partitionKey: { name: "active_shard", type: "S" },
+      sortKey: { name: "address", type: "S" },
+      projection: "KEYS_ONLY",
+    },
+  ],
+};
+
+/**
+ * events: position events, per trader in the order they happened (`sk` = zero-padded state
+ * version + coin, so a deterministic id per transition). The stream feeds the live WebSocket.
+ * `recent-index` lists all events of a UTC day newest first.
+ */
+export const EVENTS_TABLE: TableDef = {
+  id: "events",
+  envVar: "EVENTS_TABLE",
+  partitionKey: { name: "trader_address", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  globalIndexes: [
+    {
+      indexName: "recent-index",
+      partitionKey: { name: "day", type: "S" },
+      sortKey: { name: "ts_id", type: "S" },
+      projection: "ALL",
+    },
+  ],
+  stream: "NEW_IMAGE",
+};
+
+/** fills: every perpetual fill we have seen, per trader, `sk` = zero-padded time + tid (dedup by tid). */
+export const FILLS_TABLE: TableDef = {
+  id: "fills",
+  envVar: "FILLS_TABLE",
+  partitionKey: { name: "trader_address", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  globalIndexes: [],
+};
+
+/**
+ * state: small operational items keyed `pk`/`sk`: the shared weight-budget windows, tracking
+ * cycle heartbeats, the discovery rotation cursor. Items that only matter for a while expire by TTL.
+ */
+export const STATE_TABLE: TableDef = {
+  id: "state",
+  envVar: "STATE_TABLE",
+  partitionKey: { name: "pk", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  globalIndexes: [],
+  ttlAttribute: "expires_at",
+};
+
+export const ALL_TABLES: readonly TableDef[] = [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE];
+
+/** Physical names used when nothing else is configured (locally); CDK passes its own names. */
+export const defaultTableName = (def: TableDef, prefix = "hl"): string => `${prefix}-${def.id}`;
