@@ -1,0 +1,64 @@
+import { dec, decStr, sumDec, ZERO } from "#commons/decimal.js";
+import type { Fill } from "./exchange.js";
+
+/**
+ * Fill helpers shared by tracking (attributing fills to events) and, later, the leaderboard.
+ */
+
+/** Spot fills say "Buy"/"Sell" and use "@N" coin names; the tracker and metrics only want perps. */
+export const isPerpFill = (f: Fill): boolean => !f.coin.startsWith("@") && f.dir !== "Buy" && f.dir !== "Sell";
+
+/**
+ * Oldest first; fills that share a millisecond are ordered by `tid` so every reader processes them
+ * in the same order.
+ */
+export const compareFills = (a: Fill, b: Fill): number => a.time - b.time || a.tid - b.tid;
+
+/** Deduplicates by tid (+hash: tids are unique per exchange, the hash guards against a reused tid) and sorts. */
+export const dedupeFills = (fills: readonly Fill[]): Fill[] => {
+  const byKey = new Map<string, Fill>();
+  for (const f of fills) byKey.set(`${f.tid}:${f.hash}`, f);
+  return [...byKey.values()].sort(compareFills);
+};
+
+/** What the fills behind one event add to it: real execution price, fees and realized PnL. */
+export interface FillSummary {
+  fill_count: number;
+  /** Size-weighted average execution price; null when no fill was found. */
+  execution_price: string | null;
+  filled_size: string;
+  fees: string;
+  realized_pnl: string;
+  first_fill_time: number | null;
+  last_fill_time: number | null;
+  tids: number[];
+}
+
+export const summarizeFills = (fills: readonly Fill[]): FillSummary => {
+  if (fills.length === 0) {
+    return {
+      fill_count: 0,
+      execution_price: null,
+      filled_size: "0",
+      fees: "0",
+      realized_pnl: "0",
+      first_fill_time: null,
+      last_fill_time: null,
+      tids: [],
+    };
+  }
+  const size = sumDec(fills.map((f) => f.sz));
+  const notional = fills.reduce((acc, f) => acc.plus(dec(f.px).times(f.sz)), ZERO);
+  // Prices are quoted to at most 6 significant decimals on Hyperliquid; 8 dp keeps the average exact enough.
+  const vwap = size.eq(0) ? null : decStr(notional.div(size).round(8));
+  return {
+    fill_count: fills.length,
+    execution_price: vwap,
+    filled_size: decStr(size),
+    fees: decStr(sumDec(fills.map((f) => f.fee))),
+    realized_pnl: decStr(sumDec(fills.map((f) => f.closedPnl))),
+    first_fill_time: fills[0]?.time ?? null,
+    last_fill_time: fills[fills.length - 1]?.time ?? null,
+    tids: fills.map((f) => f.tid),
+  };
+};

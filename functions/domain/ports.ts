@@ -1,0 +1,92 @@
+import type { Address } from "./address.js";
+import type { PositionEvent } from "./events.js";
+import type { Fill } from "./exchange.js";
+import type { PositionMap } from "./positions.js";
+
+/**
+ * Storage as the domain sees it. DynamoDB adapters live in `functions/store/dynamo`; the domain
+ * never imports the AWS SDK.
+ */
+
+export type DiscoverySource = "recent_trades" | "manual";
+
+export interface NewTrader {
+  address: Address;
+  source: DiscoverySource;
+  /** The coin whose trades revealed the trader (discovery only). */
+  coin?: string;
+  at: number;
+}
+
+export interface TraderRecord {
+  address: Address;
+  first_seen_at: string;
+  discovery_source: DiscoverySource;
+  discovery_coin: string | null;
+  is_active: boolean;
+}
+
+/** What the tracker needs to diff one trader: the last stored positions and their version. */
+export interface TrackingState {
+  address: Address;
+  isActive: boolean;
+  /** Undefined until the first poll stored a baseline. */
+  version: number | undefined;
+  positions: PositionMap;
+  /** Fills up to and including this time (ms) have been fetched. */
+  fillsCursor: number | undefined;
+}
+
+export interface Transition {
+  address: Address;
+  /** The version the new state replaces; the write fails if someone else moved it first. */
+  expectedVersion: number;
+  newVersion: number;
+  positions: PositionMap;
+  events: PositionEvent[];
+  fillsCursor: number;
+  at: number;
+}
+
+export interface TraderStore {
+  /** Creates the trader unless it exists (never overwrites first_seen_at). Reactivates an inactive one. */
+  addTrader(trader: NewTrader): Promise<{ created: boolean; reactivated: boolean }>;
+  /** The addresses among `addresses` that are not stored yet. */
+  unknown(addresses: readonly Address[]): Promise<Address[]>;
+  /** Pages through active traders in address order. */
+  pageActive(limit: number, cursor?: string): Promise<{ addresses: Address[]; cursor?: string }>;
+  trackingStates(addresses: readonly Address[]): Promise<Map<Address, TrackingState>>;
+  /** Stores the first poll without events; false if a baseline already exists. */
+  saveBaseline(address: Address, positions: PositionMap, fillsCursor: number, at: number): Promise<boolean>;
+  /** Atomically moves the state to `newVersion` and stores its events; "conflict" if the version moved. */
+  commitTransition(transition: Transition): Promise<"committed" | "conflict">;
+  /** Failures are rare, so recording them is the one per-trader write an unchanged poll may cause. */
+  recordFailure(address: Address, at: number, message: string): Promise<void>;
+}
+
+export interface FillStore {
+  /** Idempotent: a fill is keyed by time + tid, so storing it twice changes nothing. */
+  putFills(address: Address, fills: readonly Fill[]): Promise<number>;
+}
+
+export interface TrackingCycle {
+  cycleId: string;
+  dispatchedAt: number;
+  messages: number;
+  traders: number;
+}
+
+export interface RunStateStore {
+  /** The dispatcher records each cycle; workers mark their message done (one write per message). */
+  recordCycle(cycle: TrackingCycle): Promise<void>;
+  recordBatchDone(cycleId: string, traders: number, at: number): Promise<void>;
+  latestCycle(): Promise<(TrackingCycle & { completedMessages: number; lastCompletedAt: number | null }) | null>;
+  /** Discovery's rotation position among the coins. */
+  getDiscoveryCursor(): Promise<number>;
+  setDiscoveryCursor(index: number): Promise<void>;
+}
+
+export interface QueuePort {
+  /** Sends every body; resolves once all are accepted, retrying the entries SQS refused. */
+  sendAll(bodies: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,18 @@
+/**
+ * Sort-key layouts, in one place. Zero-padding makes the lexical order of DynamoDB equal the
+ * numeric order we want.
+ */
+export const ACTIVE_SHARD = "active";
+
+const pad = (n: number, width: number): string => String(n).padStart(width, "0");
+
+/** events.sk: the trader's state version, then the coin: one key per transition and coin. */
+export const eventSortKey = (version: number, coin: string): string => `${pad(version, 12)}#${coin}`;
+
+/** fills.sk: time then tid, so a trader's fills read back oldest first in a stable order. */
+export const fillSortKey = (time: number, tid: number): string => `${pad(time, 13)}#${pad(tid, 20)}`;
+
+export const STATE_KEYS = {
+  trackingCycle: { pk: "tracking-cycle", sk: "latest" },
+  discoveryCursor: { pk: "discovery", sk: "cursor" },
+} as const;

@@ -1,0 +1,211 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
+import type { Address } from "#domain/address.js";
+import { chunk } from "#domain/concurrency.js";
+import type { PositionEvent } from "#domain/events.js";
+import type { NewTrader, TraderStore, TrackingState, Transition } from "#domain/ports.js";
+import type { PositionMap } from "#domain/positions.js";
+import { ACTIVE_SHARD, eventSortKey } from "./keys.js";
+import { untilProcessed } from "./retry.js";
+
+/** The DynamoDB adapter for traders and their tracking state (and the events written with it). */
+export const createDynamoTraderStore = (
+  doc: DynamoDBDocumentClient,
+  tables: { traders: string; events: string },
+): TraderStore => {
+  const isConditionFailure = (e: unknown): boolean => e instanceof ConditionalCheckFailedException;
+
+  const batchGet = async (addresses: readonly Address[], projection: string): Promise<Record<string, unknown>[]> => {
+    const items: Record<string, unknown>[] = [];
+    for (const part of chunk([...new Set(addresses)], 100)) {
+      await untilProcessed(
+        part.map((address) => ({ address })),
+        async (keys) => {
+          const out = await doc.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [tables.traders]: {
+                  Keys: keys,
+                  ProjectionExpression: projection,
+                  ExpressionAttributeNames: { "#a": "address" },
+                },
+              },
+            }),
+          );
+          items.push(...(out.Responses?.[tables.traders] ?? []));
+          return out.UnprocessedKeys?.[tables.traders]?.Keys as { address: Address }[] | undefined;
+        },
+        (keys) => keys.length === 0,
+        "BatchGet traders",
+      );
+    }
+    return items;
+  };
+
+  return {
+    async addTrader(t: NewTrader) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tables.traders,
+            Item: {
+              address: t.address,
+              first_seen_at: new Date(t.at).toISOString(),
+              discovery_source: t.source,
+              discovery_coin: t.coin ?? null,
+              is_active: true,
+              active_shard: ACTIVE_SHARD,
+            },
+            // Never overwrite an existing trader: first_seen_at must stay the first time.
+            ConditionExpression: "attribute_not_exists(address)",
+          }),
+        );
+        return { created: true, reactivated: false };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address: t.address },
+            UpdateExpression: "SET is_active = :t, active_shard = :s",
+            ConditionExpression: "is_active = :f",
+            ExpressionAttributeValues: { ":t": true, ":f": false, ":s": ACTIVE_SHARD },
+          }),
+        );
+        return { created: false, reactivated: true };
+      } catch (e) {
+        if (isConditionFailure(e)) return { created: false, reactivated: false };
+        throw e;
+      }
+    },
+
+    async unknown(addresses) {
+      if (addresses.length === 0) return [];
+      const known = new Set((await batchGet(addresses, "#a")).map((i) => i.address as string));
+      return [...new Set(addresses)].filter((a) => !known.has(a));
+    },
+
+    async pageActive(limit, cursor) {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tables.traders,
+          IndexName: "active-index",
+          KeyConditionExpression: "active_shard = :s",
+          ExpressionAttributeValues: { ":s": ACTIVE_SHARD },
+          Limit: limit,
+          ...(cursor !== undefined ? { ExclusiveStartKey: { active_shard: ACTIVE_SHARD, address: cursor } } : {}),
+        }),
+      );
+      const addresses = (out.Items ?? []).map((i) => i.address as Address);
+      const last = out.LastEvaluatedKey?.address as string | undefined;
+      return last !== undefined ? { addresses, cursor: last } : { addresses };
+    },
+
+    async trackingStates(addresses) {
+      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor");
+      const states = new Map<Address, TrackingState>();
+      for (const i of items) {
+        const address = i.address as Address;
+        states.set(address, {
+          address,
+          isActive: i.is_active === true,
+          version: typeof i.state_version === "number" ? i.state_version : undefined,
+          positions: (i.positions as PositionMap | undefined) ?? {},
+          fillsCursor: typeof i.fills_cursor === "number" ? i.fills_cursor : undefined,
+        });
+      }
+      return states;
+    },
+
+    async saveBaseline(address, positions, fillsCursor, at) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            UpdateExpression:
+              "SET positions = :p, state_version = :v, fills_cursor = :c, baseline_at = :at, last_changed_at = :at",
+            ConditionExpression: "attribute_exists(address) AND attribute_not_exists(state_version)",
+            ExpressionAttributeValues: { ":p": positions, ":v": 0, ":c": fillsCursor, ":at": at },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return false;
+        throw e;
+      }
+    },
+
+    async commitTransition(t: Transition) {
+      try {
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tables.traders,
+                  Key: { address: t.address },
+                  UpdateExpression:
+                    "SET positions = :p, state_version = :nv, fills_cursor = :c, last_changed_at = :at",
+                  ConditionExpression: "state_version = :ev",
+                  ExpressionAttributeValues: {
+                    ":p": t.positions,
+                    ":nv": t.newVersion,
+                    ":ev": t.expectedVersion,
+                    ":c": t.fillsCursor,
+                    ":at": t.at,
+                  },
+                },
+              },
+              ...t.events.map((e) => ({
+                Put: {
+                  TableName: tables.events,
+                  Item: eventItem(e),
+                  ConditionExpression: "attribute_not_exists(sk)",
+                },
+              })),
+            ],
+          }),
+        );
+        return "committed" as const;
+      } catch (e) {
+        const reasons = e instanceof TransactionCanceledException ? (e.CancellationReasons ?? []) : [];
+        if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) return "conflict" as const;
+        throw e;
+      }
+    },
+
+    async recordFailure(address, at, message) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            UpdateExpression: "SET last_failed_at = :at, last_error = :m ADD failure_count :one",
+            ConditionExpression: "attribute_exists(address)",
+            ExpressionAttributeValues: { ":at": at, ":m": message.slice(0, 500), ":one": 1 },
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    },
+  };
+};
+
+/** The stored form of an event: the public fields plus the keys of the table and its day index. */
+export const eventItem = (e: PositionEvent): Record<string, unknown> => ({
+  ...e,
+  sk: eventSortKey(e.version, e.details.coin),
+  day: e.timestamp.slice(0, 10),
+  ts_id: `${e.timestamp}#${e.id}`,
+});
