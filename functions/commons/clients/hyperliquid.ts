@@ -1,0 +1,45 @@
+import { effectiveWeightPerMinute, loadConfig } from "#commons/config.js";
+import { logger } from "#commons/logger.js";
+import { createDynamoBudgetLedger } from "#hyperliquid/dynamo-ledger.js";
+import { createWeightBudget } from "#hyperliquid/budget.js";
+import { createHyperliquidClientFromConfig } from "#hyperliquid/client.js";
+import { ExchangeRequestError, ExchangeSchemaError } from "#hyperliquid/errors.js";
+import { documentClient } from "./dynamodb.js";
+
+/**
+ * One weight budget and one exchange client per process, shared by every job in it (locally the
+ * discovery, dispatch and worker handlers all run in one process and must share one budget).
+ * In Lambda (`auto` → `dynamodb`) the budget is also shared across processes through the state
+ * table, because many Lambdas can leave through one egress IP.
+ */
+const config = loadConfig();
+
+const shared =
+  config.HL_BUDGET_MODE === "dynamodb" ||
+  (config.HL_BUDGET_MODE === "auto" && process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined);
+
+const limitPerMinute = effectiveWeightPerMinute(config);
+
+export const weightBudget = createWeightBudget({
+  limitPerMinute,
+  discoveryShare: config.HL_DISCOVERY_SHARE,
+  historyShare: config.HL_HISTORY_SHARE,
+  ...(shared && {
+    ledger: createDynamoBudgetLedger({
+      doc: documentClient,
+      tableName: config.STATE_TABLE,
+      limitPerMinute,
+      discoveryShare: config.HL_DISCOVERY_SHARE,
+      historyShare: config.HL_HISTORY_SHARE,
+    }),
+  }),
+});
+
+export const exchange = createHyperliquidClientFromConfig(config, weightBudget, logger);
+
+/**
+ * A bad answer about one trader (wrong shape, refused request) will not get better by retrying the
+ * whole message; it is counted and recorded on the trader instead.
+ */
+export const isPermanentExchangeError = (error: unknown): boolean =>
+  error instanceof ExchangeSchemaError || error instanceof ExchangeRequestError;

@@ -1,0 +1,23 @@
+import { documentClient } from "#commons/clients/dynamodb.js";
+import { exchange, isPermanentExchangeError, weightBudget } from "#commons/clients/hyperliquid.js";
+import { loadConfig } from "#commons/config.js";
+import { logger } from "#commons/logger.js";
+import { createTrackWorker } from "#app/track-worker.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+
+/** Lambda entry: the SQS tracking worker (partial batch responses). */
+const config = loadConfig();
+
+export const handler = createTrackWorker({
+  exchange,
+  budget: weightBudget,
+  traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }),
+  fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
+  runState: createDynamoRunStateStore(documentClient, config.STATE_TABLE),
+  logger,
+  now: Date.now,
+  concurrency: config.TRACK_CONCURRENCY,
+  isPermanent: isPermanentExchangeError,
+});
