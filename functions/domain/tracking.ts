@@ -64,16 +64,16 @@ const trackOne = async (
   try {
     const polledAt = deps.now();
     const account = await deps.exchange.clearinghouseState(address, { lane: "tracking" });
-    // The exchange's own snapshot time when it gives one: fills up to it caused this state.
-    const at = account.time ?? polledAt;
+    // The exchange's own snapshot time when it gives one: the fills up to it caused this state.
+    const until = account.time ?? polledAt;
     const current = toPositionMap(account.positions);
     if (state.version === undefined) {
-      await deps.traders.saveBaseline(address, current, at, at);
+      await deps.traders.saveBaseline(address, current, until, polledAt);
       return { address, status: "baseline", events: [] };
     }
     const changes = diffPositions(state.positions, current);
     if (changes.length === 0) return { address, status: "unchanged", events: [] };
-    return await commitChanges(address, state, state.version, current, changes, at, deps);
+    return await commitChanges(address, { ...state, version: state.version }, current, changes, { until, polledAt }, deps);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const permanent = deps.isPermanent(error);
@@ -85,20 +85,19 @@ const trackOne = async (
 
 const commitChanges = async (
   address: Address,
-  state: TrackingState,
-  version: number,
+  state: TrackingState & { version: number },
   current: PositionMap,
   changes: PositionChange[],
-  at: number,
+  time: { until: number; polledAt: number },
   deps: TrackingDeps,
 ): Promise<TrackOutcome> => {
-  const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? at, at, deps);
+  const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? time.until, time.until, deps);
   if (fills.length > 0) await deps.fills.putFills(address, fills);
   // More changes than one transaction holds: apply them in steps, each one atomic and versioned.
   const groups = chunk(changes, MAX_EVENTS_PER_TRANSACTION);
   const events: PositionEvent[] = [];
   let positions = { ...state.positions };
-  let expected = version;
+  let expected = state.version;
   for (const group of groups) {
     const next = expected + 1;
     for (const c of group) {
@@ -106,7 +105,7 @@ const commitChanges = async (
       if (p === undefined) delete positions[c.coin];
       else positions = { ...positions, [c.coin]: p };
     }
-    const groupEvents = group.map((c) => buildEvent(address, next, c, fills, at));
+    const groupEvents = group.map((c) => buildEvent(address, next, c, fills, time.polledAt));
     const result = await deps.traders.commitTransition({
       address,
       expectedVersion: expected,
@@ -114,7 +113,7 @@ const commitChanges = async (
       positions,
       events: groupEvents,
       fillsCursor: cursor,
-      at,
+      at: time.polledAt,
     });
     // Another worker already moved this trader on; its write won and ours must not duplicate it.
     if (result === "conflict") return { address, status: "conflict", events };

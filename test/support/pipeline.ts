@@ -1,0 +1,175 @@
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { Context, SQSBatchResponse } from "aws-lambda";
+import { TRACKING_QUEUE } from "#commons/queues.js";
+import { logger } from "#commons/logger.js";
+import { createDiscoveryHandler } from "#app/discovery.js";
+import { createDispatchHandler } from "#app/track-dispatch.js";
+import { createTrackWorker } from "#app/track-worker.js";
+import type { Address } from "#domain/address.js";
+import type { PositionEvent } from "#domain/events.js";
+import { isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { createWeightBudget } from "#hyperliquid/budget.js";
+import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
+import { toSqsEvent, succeededRecords } from "#local/event-source.js";
+import { createLambdaContext } from "#local/lambda-context.js";
+import { createSimulator, type Simulator } from "#simulator/index.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+import { createSqsQueue } from "#store/sqs-queue.js";
+import { testQueue, testTables, type TestQueue, type TestTables } from "./aws.js";
+
+/**
+ * The whole tracking pipeline wired for an integration test: real DynamoDB Local tables, a real
+ * SQS queue, the simulator as the exchange, and the very handler factories the Lambdas use.
+ * `cycle()` does what the schedule + event source mapping do: dispatch, then deliver every
+ * message as a real SQS event to the worker, deleting only what the worker reported as done.
+ */
+export interface Pipeline {
+  sim: Simulator;
+  tables: TestTables;
+  queue: TestQueue;
+  exchange: HyperliquidClient;
+  traders: ReturnType<typeof createDynamoTraderStore>;
+  dispatch: (event?: unknown) => Promise<unknown>;
+  worker: (event: Parameters<ReturnType<typeof createTrackWorker>>[0], context?: Context) => Promise<SQSBatchResponse>;
+  discovery: ReturnType<typeof createDiscoveryHandler>;
+  /** Dispatches once and drains the queue (redeliveries included); returns the worker responses. */
+  cycle: (opts?: { maxRounds?: number }) => Promise<SQSBatchResponse[]>;
+  /** Receives up to 10 messages as one SQS event, without invoking anything. */
+  receive: () => Promise<Parameters<ReturnType<typeof createTrackWorker>>[0]>;
+  events: (address: Address) => Promise<PositionEvent[]>;
+  close: () => Promise<void>;
+}
+
+export interface PipelineOptions {
+  seed?: number;
+  batchSize?: number;
+  coins?: string[];
+  maxRetries?: number;
+  discoveryMaxRunMs?: number;
+  limitPerMinute?: number;
+}
+
+export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> => {
+  const sim = createSimulator({ seed: o.seed ?? 7 });
+  const url = await sim.start();
+  const tables = await testTables("pipe");
+  // A short visibility timeout so a failed message comes back within the test.
+  const queue = await testQueue({ ...TRACKING_QUEUE, visibilityTimeoutSeconds: 1, maxReceiveCount: 10 });
+  const budget = createWeightBudget({ limitPerMinute: o.limitPerMinute ?? 1_000_000, discoveryShare: 0.25, historyShare: 0.25 });
+  const exchange = createHyperliquidClient({
+    baseUrl: url,
+    budget,
+    timeoutMs: 2_000,
+    maxRetries: o.maxRetries ?? 4,
+    retryBaseDelayMs: 5,
+    retryMaxDelayMs: 50,
+  });
+  const traders = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
+  const runState = createDynamoRunStateStore(tables.doc, tables.names.state);
+  const dispatch = createDispatchHandler({
+    traders,
+    queue: createSqsQueue(queue.client, queue.queueUrl),
+    runState,
+    batchSize: o.batchSize ?? 25,
+    now: Date.now,
+    logger,
+  });
+  const worker = createTrackWorker({
+    exchange,
+    budget,
+    traders,
+    fills: createDynamoFillStore(tables.doc, tables.names.fills),
+    runState,
+    logger,
+    now: Date.now,
+    concurrency: 8,
+    isPermanent: isPermanentExchangeError,
+  });
+  const discovery = createDiscoveryHandler({
+    exchange,
+    traders,
+    runState,
+    logger,
+    now: Date.now,
+    maxRunMs: o.discoveryMaxRunMs ?? 30_000,
+    ...(o.coins !== undefined && { coins: o.coins }),
+  });
+  const context = createLambdaContext({ functionName: "track-worker", timeoutSeconds: TRACKING_QUEUE.workerTimeoutSeconds });
+
+  const receive = async () => {
+    const out = await queue.client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ["All"] }),
+    );
+    return toSqsEvent(out.Messages ?? [], queue.queueArn, "us-east-1");
+  };
+
+  const drain = async (maxRounds: number): Promise<SQSBatchResponse[]> => {
+    const responses: SQSBatchResponse[] = [];
+    for (let round = 0; round < maxRounds; round++) {
+      const event = await receive();
+      if (event.Records.length === 0) {
+        // Failed messages stay invisible until their visibility timeout (1 s) passes: wait for them.
+        const { Attributes: a } = await queue.client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queue.queueUrl,
+            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+          }),
+        );
+        const pending = Number(a?.ApproximateNumberOfMessages ?? 0) + Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0);
+        if (pending === 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      let response: SQSBatchResponse = { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+      try {
+        response = await worker(event, context);
+      } catch {
+        // A thrown invocation fails every record, as in Lambda.
+      }
+      responses.push(response);
+      const done = succeededRecords(event.Records, response);
+      if (done.length > 0) {
+        await queue.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.queueUrl,
+            Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+      }
+    }
+    return responses;
+  };
+
+  return {
+    sim,
+    tables,
+    queue,
+    exchange,
+    traders,
+    dispatch: (event = { source: "test" }) => dispatch(event),
+    worker: (event, ctx) => worker(event, ctx ?? context),
+    discovery,
+    receive,
+    cycle: async ({ maxRounds = 200 } = {}) => {
+      await dispatch({ source: "test" });
+      return drain(maxRounds);
+    },
+    events: async (address) => {
+      const out = await tables.doc.send(
+        new QueryCommand({
+          TableName: tables.names.events,
+          KeyConditionExpression: "trader_address = :a",
+          ExpressionAttributeValues: { ":a": address },
+        }),
+      );
+      return (out.Items ?? []) as PositionEvent[];
+    },
+    close: async () => {
+      await exchange.close();
+      await sim.stop();
+    },
+  };
+};
