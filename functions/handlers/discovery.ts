@@ -11,7 +11,7 @@ const config = loadConfig();
 
 export const handler = createDiscoveryHandler({
   exchange,
-  traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }),
+  traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
   runState: createDynamoRunStateStore(documentClient, config.STATE_TABLE),
   logger,
   now: Date.now,

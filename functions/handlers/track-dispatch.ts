@@ -15,7 +15,7 @@ if (config.TRACKING_QUEUE_URL === undefined) {
 }
 
 export const handler = createDispatchHandler({
-  traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }),
+  traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
   queue: createSqsQueue(sqs, config.TRACKING_QUEUE_URL),
   runState: createDynamoRunStateStore(documentClient, config.STATE_TABLE),
   batchSize: config.TRACK_BATCH_SIZE,

@@ -15,10 +15,13 @@ import type { PositionMap } from "#domain/positions.js";
 import { ACTIVE_SHARD, eventSortKey } from "./keys.js";
 import { untilProcessed } from "./retry.js";
 
-/** The DynamoDB adapter for traders and their tracking state (and the events written with it). */
+/**
+ * The DynamoDB adapter for traders and their tracking state (and the events written with it).
+ * Only the tracking worker commits transitions, so only it needs (and is granted) the events table.
+ */
 export const createDynamoTraderStore = (
   doc: DynamoDBDocumentClient,
-  tables: { traders: string; events: string },
+  tables: { traders: string; events?: string },
 ): TraderStore => {
   const isConditionFailure = (e: unknown): boolean => e instanceof ConditionalCheckFailedException;
 
@@ -146,6 +149,8 @@ export const createDynamoTraderStore = (
     },
 
     async commitTransition(t: Transition) {
+      const eventsTable = tables.events;
+      if (eventsTable === undefined) throw new Error("This trader store was built without an events table");
       try {
         await doc.send(
           new TransactWriteCommand({
@@ -168,7 +173,7 @@ export const createDynamoTraderStore = (
               },
               ...t.events.map((e) => ({
                 Put: {
-                  TableName: tables.events,
+                  TableName: eventsTable,
                   Item: eventItem(e),
                   ConditionExpression: "attribute_not_exists(sk)",
                 },

@@ -1,0 +1,92 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Address } from "#domain/address.js";
+import { trackTrader } from "#domain/traders.js";
+import { startPipeline, type Pipeline } from "../support/pipeline.js";
+
+/**
+ * The exchange misbehaves: rate limits, server errors, wrong-shaped answers. Nothing a user would
+ * care about may be lost or duplicated because of it.
+ */
+describe("a 30% rate of 429/5xx from the exchange", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    // Few retries per request, so some messages exhaust them and must be redelivered by SQS.
+    p = await startPipeline({ seed: 21, batchSize: 5, maxRetries: 1 });
+  });
+  afterAll(async () => p.close());
+
+  it("loses no event: every size change of every trader is recorded once", { timeout: 120_000 }, async () => {
+    const { sim } = p;
+    const traders = sim.populate(30) as Address[];
+    for (const t of traders) await trackTrader(p.traders, t, { source: "manual", at: Date.now() });
+    await p.cycle(); // baselines, fault-free
+
+    const snapshot = () =>
+      new Map(traders.flatMap((t) => sim.coins().map((c) => [`${t}|${c}`, sim.positionOf(t, c)?.szi ?? "0"] as const)));
+    let expected = 0;
+    let failures = 0;
+    for (let round = 0; round < 4; round++) {
+      const before = snapshot();
+      sim.advance(5_000);
+      sim.randomActivity(40);
+      const after = snapshot();
+      // An event is due for every trader/coin whose size string moved (computed from the simulator, not our diff).
+      for (const [key, szi] of after) if (Number(before.get(key)) !== Number(szi)) expected += 1;
+      sim.setFaults({ rate429: 0.15, rate5xx: 0.15 });
+      const responses = await p.cycle({ maxRounds: 400 });
+      sim.setFaults({});
+      failures += responses.reduce((n, r) => n + r.batchItemFailures.length, 0);
+    }
+    const stats = sim.stats();
+    // The faults really happened and really made messages fail and come back.
+    expect(stats.faults.rateLimited).toBeGreaterThan(10);
+    expect(stats.faults.serverError).toBeGreaterThan(10);
+    expect(failures).toBeGreaterThan(0);
+
+    expect(expected).toBeGreaterThan(50);
+    const all = (await Promise.all(traders.map((t) => p.events(t)))).flat();
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    expect(all.length).toBe(expected);
+    // And the stored state equals the exchange's: nothing was skipped.
+    for (const t of traders) {
+      const item = await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: t } }));
+      const stored = (item.Item?.positions ?? {}) as Record<string, { szi: string }>;
+      for (const c of sim.coins()) {
+        expect(Number(stored[c]?.szi ?? "0"), `${t} ${c}`).toBe(Number(sim.positionOf(t, c)?.szi ?? "0"));
+      }
+    }
+  });
+});
+
+describe("a malformed answer for one trader", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ seed: 22 });
+  });
+  afterAll(async () => p.close());
+
+  it("fails only that trader: the others in the same message are tracked and the message succeeds", async () => {
+    const good = "0x00000000000000000000000000000000000000c1" as Address;
+    const bad = "0x00000000000000000000000000000000000000c2" as Address;
+    for (const t of [good, bad]) await trackTrader(p.traders, t, { source: "manual", at: Date.now() });
+    await p.cycle();
+    p.sim.advance(1_000);
+    p.sim.execute({ user: good, coin: "ETH", size: "1", px: "3000" });
+    p.sim.execute({ user: bad, coin: "ETH", size: "1", px: "3000" });
+    p.sim.setFaults({ malformedUsers: [bad] });
+
+    const responses = await p.cycle();
+    expect(responses.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    expect((await p.events(good)).map((e) => e.event_type)).toEqual(["OPEN_POSITION"]);
+    expect(await p.events(bad)).toEqual([]);
+    const item = await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: bad } }));
+    expect(item.Item?.last_error).toMatch(/clearinghouseState/);
+    expect(p.exchange.stats().schemaErrors).toBeGreaterThan(0);
+
+    // Once the exchange answers properly again, the change is picked up.
+    p.sim.setFaults({});
+    await p.cycle();
+    expect((await p.events(bad)).map((e) => e.event_type)).toEqual(["OPEN_POSITION"]);
+  });
+});
