@@ -1,0 +1,131 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Architecture, Code, Function as LambdaFunction, Runtime, type FunctionProps } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { QueueDef } from "#commons/queues.js";
+import type { TableDef } from "#store/tables.js";
+import type { FunctionDef } from "../functions/catalog.js";
+
+/** The repository root: catalog entries are paths from here, and esbuild resolves `#` aliases from its package.json. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Finds the deployed resource for a shared definition (the construct that owns it answers). */
+export interface ResourceLookup {
+  table(def: TableDef): ITableV2;
+  queue(def: QueueDef): IQueue;
+}
+
+export interface HouseFunctionProps {
+  def: FunctionDef;
+  resources: ResourceLookup;
+  /** Settings every function of the app shares (validated by lib/settings.ts). */
+  environment: Readonly<Record<string, string>>;
+  /** Powertools service name: one per app, the function name is already on every log line. */
+  serviceName: string;
+  logLevel: string;
+  logRetention?: RetentionDays;
+  /** Logs already expire; retaining the group would only orphan it when the stack goes. */
+  logRemovalPolicy?: RemovalPolicy;
+  /**
+   * false: deploy a placeholder instead of bundling `def.entry` (CDK unit tests only, where the
+   * handler may not exist yet and esbuild would dominate the run time). Everything else is identical.
+   */
+  bundle?: boolean;
+}
+
+/**
+ * The ESM bundle still contains CommonJS dependencies that call `require`; ESM has none, so the
+ * banner gives them one. Aliased import so it cannot clash with a bundled `createRequire`.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __houseCreateRequire } from 'node:module'; const require = __houseCreateRequire(import.meta.url);";
+
+/**
+ * One house construct for every Lambda: it fixes the defaults (arm64, Node 22, ESM bundle with
+ * source maps, an explicit log group with retention, Powertools env) and wires the function to the
+ * tables and queues its catalog entry names, with the grant and the env var in one place, so a
+ * function can never get an env var without the permission or the other way round.
+ */
+export class HouseFunction extends Construct {
+  readonly fn: LambdaFunction;
+  readonly def: FunctionDef;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    super(scope, id);
+    const { def } = props;
+    this.def = def;
+
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    const common = {
+      description: `${def.name} (${def.entry})`,
+      architecture: Architecture.ARM_64, // cheaper per GB-second and fast enough for I/O-bound work
+      runtime: Runtime.NODEJS_22_X,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      memorySize: def.memoryMb,
+      logGroup: this.logGroup,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        LOG_LEVEL: props.logLevel,
+        // Stack traces point into the TypeScript sources instead of the minified bundle.
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+    } satisfies Partial<FunctionProps>;
+
+    this.fn =
+      props.bundle === false
+        ? new LambdaFunction(this, "Function", {
+            ...common,
+            handler: `index.${def.handler}`,
+            // Inline code is saved as CommonJS index.js; it is never deployed, only synthesized.
+            code: Code.fromInline(`exports.${def.handler} = async () => { throw new Error("placeholder"); };`),
+          })
+        : new NodejsFunction(this, "Function", {
+            ...common,
+            entry: path.join(REPO_ROOT, def.entry),
+            handler: def.handler,
+            projectRoot: REPO_ROOT,
+            depsLockFilePath: path.join(REPO_ROOT, "package-lock.json"),
+            bundling: {
+              format: OutputFormat.ESM,
+              target: "node22",
+              mainFields: ["module", "main"], // prefer ESM builds of dependencies: better tree-shaking
+              minify: true,
+              keepNames: true, // error classes name themselves after `new.target.name`; logs must not say `$a`
+              sourceMap: true,
+              sourcesContent: false, // the map only needs to locate lines; keeps the zip small
+              banner: ESM_REQUIRE_BANNER,
+              // Bundle our pinned SDK rather than use the runtime's copy, so the cloud runs the
+              // version the local runtime and the tests ran.
+              bundleAwsSDK: true,
+              forceDockerBundling: false, // the esbuild in devDependencies; no Docker needed to deploy
+            },
+          });
+
+    this.connect(props.resources);
+  }
+
+  /** Grants exactly the catalog's tables (read/write) and queues (send) and sets their env vars. */
+  private connect(resources: ResourceLookup): void {
+    for (const tableDef of this.def.tables) {
+      const table = resources.table(tableDef);
+      table.grantReadWriteData(this.fn);
+      this.fn.addEnvironment(tableDef.envVar, table.tableName);
+    }
+    for (const queueDef of this.def.sendsTo) {
+      const queue = resources.queue(queueDef);
+      queue.grantSendMessages(this.fn);
+      this.fn.addEnvironment(queueDef.envVar, queue.queueUrl);
+    }
+  }
+}
