@@ -1,0 +1,116 @@
+import { ZERO } from "#commons/decimal.js";
+import { clearinghouseState } from "./clearinghouse.js";
+import { wireAsset } from "./coins.js";
+import { byTimeRange, portfolio, userFills, userFillsByTime } from "./history.js";
+import { accountValueOf } from "./margin.js";
+import type { Market } from "./market.js";
+import { DESERIALIZE_ERROR } from "./wire.js";
+
+/**
+ * The `/info` request types the project uses: validate the body the way the API does (a body
+ * that does not fit the type is a 422) and build the answer from market state.
+ */
+
+export interface InfoContext {
+  market: Market;
+  /** Addresses (lowercase) answered with the 2023 clearinghouseState shape. */
+  oldShapeUsers: ReadonlySet<string>;
+  recentTradesLimit: number;
+}
+
+export type InfoOutcome =
+  | { ok: true; type: string; user: string | null; body: unknown; items: number }
+  | { ok: false; status: 422; text: string; type: string | null };
+
+type Body = Record<string, unknown>;
+type Handler = (req: Body, ctx: InfoContext) => unknown;
+
+class BadRequest extends Error {}
+
+const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+
+const userOf = (req: Body): string => {
+  if (typeof req.user !== "string" || !ADDRESS_RE.test(req.user)) throw new BadRequest("user");
+  return req.user.toLowerCase();
+};
+
+const timeOf = (req: Body, key: "startTime" | "endTime", required: boolean): number | null => {
+  const value = req[key];
+  if (value === undefined || value === null) {
+    if (required) throw new BadRequest(key);
+    return null;
+  }
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw new BadRequest(key);
+  return value;
+};
+
+const flagOf = (req: Body, key: string): boolean => {
+  const value = req[key];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== "boolean") throw new BadRequest(key);
+  return value;
+};
+
+const HANDLERS: Record<string, Handler> = {
+  meta: (_req, { market }) => ({ universe: market.universe.map(wireAsset) }),
+  allMids: (_req, { market }) => market.mids(),
+  recentTrades: (req, { market, recentTradesLimit }) => {
+    if (typeof req.coin !== "string") throw new BadRequest("coin");
+    // Newest first, like the API's snapshot of the tape.
+    return market.tape(req.coin).slice(-recentTradesLimit).reverse();
+  },
+  clearinghouseState: (req, { market, oldShapeUsers }) => {
+    const user = userOf(req);
+    return clearinghouseState(market.account(user), market, market.now(), oldShapeUsers.has(user));
+  },
+  userFills: (req, { market }) => userFills(market.account(userOf(req)), flagOf(req, "aggregateByTime")),
+  userFillsByTime: (req, { market }) =>
+    userFillsByTime(
+      market.account(userOf(req)),
+      timeOf(req, "startTime", true) as number,
+      timeOf(req, "endTime", false),
+      flagOf(req, "aggregateByTime"),
+    ),
+  userNonFundingLedgerUpdates: (req, { market }) =>
+    byTimeRange(
+      market.account(userOf(req))?.ledger ?? [],
+      timeOf(req, "startTime", true) as number,
+      timeOf(req, "endTime", false),
+    ),
+  userFunding: (req, { market }) =>
+    byTimeRange(
+      market.account(userOf(req))?.funding ?? [],
+      timeOf(req, "startTime", true) as number,
+      timeOf(req, "endTime", false),
+    ),
+  portfolio: (req, { market }) => {
+    const account = market.account(userOf(req));
+    const accountValue = account ? accountValueOf(account, (coin) => market.markOf(coin)) : undefined;
+    return portfolio(account, market.now(), { accountValue: accountValue ?? ZERO });
+  },
+};
+
+export const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.keys(HANDLERS));
+
+/** Reads `type` and `user` without validating the rest (for stats and fault targeting). */
+export const peek = (req: unknown): { type: string | null; user: string | null } => {
+  if (typeof req !== "object" || req === null || Array.isArray(req)) return { type: null, user: null };
+  const r = req as Body;
+  return {
+    type: typeof r.type === "string" ? r.type : null,
+    user: typeof r.user === "string" ? r.user.toLowerCase() : null,
+  };
+};
+
+export const answerInfo = (req: unknown, ctx: InfoContext): InfoOutcome => {
+  const { type, user } = peek(req);
+  const handler = type === null ? undefined : HANDLERS[type];
+  if (!handler || type === null) return { ok: false, status: 422, text: DESERIALIZE_ERROR, type };
+  try {
+    const body = handler(req as Body, ctx);
+    return { ok: true, type, user, body, items: Array.isArray(body) ? body.length : 0 };
+  } catch (err) {
+    if (err instanceof BadRequest) return { ok: false, status: 422, text: DESERIALIZE_ERROR, type };
+    throw err;
+  }
+};

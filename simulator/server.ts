@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { malform, type Faults } from "./faults.js";
+import { answerInfo, KNOWN_TYPES, peek, type InfoContext } from "./info.js";
+import { baseWeight, itemWeight, type StatsRecorder } from "./stats.js";
+import { CONTENT_TYPE_ERROR, PARSE_ERROR } from "./wire.js";
+
+/**
+ * The HTTP face of the simulator: POST /info with a JSON body, answered like the real API
+ * (JSON on success; 400/415/422 with a plain-text reason from its HTTP layer; 429 with `null`).
+ */
+
+export interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface InfoEndpoint {
+  ctx: InfoContext;
+  faults: Faults;
+  stats: StatsRecorder;
+}
+
+const json = (status: number, body: string): Reply => ({ status, contentType: "application/json", body });
+const text = (status: number, body: string): Reply => ({ status, contentType: "text/plain; charset=utf-8", body });
+
+/** One request, from raw body to reply: the same path serves sockets and in-process callers. */
+export const handleInfo = async (raw: string, endpoint: InfoEndpoint): Promise<Reply> => {
+  let req: unknown;
+  try {
+    req = JSON.parse(raw);
+  } catch {
+    endpoint.stats.rejected();
+    return text(400, PARSE_ERROR);
+  }
+  const { type, user } = peek(req);
+  endpoint.stats.request(type ?? "(none)");
+  const fault = endpoint.faults.decide(user);
+  if (fault.delayMs > 0) await sleep(fault.delayMs);
+  if (fault.slow) endpoint.stats.fault("slow");
+  if (fault.reject) {
+    endpoint.stats.fault(fault.reject.kind);
+    if (type !== null && KNOWN_TYPES.has(type)) endpoint.stats.weight(type, baseWeight(type));
+    if (fault.reject.status === 429) return json(429, "null");
+    return fault.reject.status === 502
+      ? { status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>" }
+      : text(500, "Internal Server Error");
+  }
+  // State is read after any delay: a slow answer reflects the market when it is sent.
+  const outcome = answerInfo(req, endpoint.ctx);
+  if (!outcome.ok) {
+    endpoint.stats.rejected();
+    return text(outcome.status, outcome.text);
+  }
+  endpoint.stats.weight(outcome.type, baseWeight(outcome.type) + itemWeight(outcome.type, outcome.items));
+  if (fault.malformed) {
+    endpoint.stats.fault("malformed");
+    return json(200, JSON.stringify(malform(outcome.type, outcome.body, fault.variant)));
+  }
+  return json(200, JSON.stringify(outcome.body));
+};
+
+export interface Listening {
+  server: Server;
+  url: string;
+}
+
+export const listen = async (endpoint: InfoEndpoint, host: string, port: number): Promise<Listening> => {
+  const server = createServer((req, res) => {
+    void serve(req, res, endpoint);
+  });
+  // Clients keep connections alive between polls; do not drop them under a benchmark's pauses.
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${bound}` };
+};
+
+export const close = (server: Server): Promise<void> =>
+  new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+
+const serve = async (req: IncomingMessage, res: ServerResponse, endpoint: InfoEndpoint): Promise<void> => {
+  try {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/info") return send(res, text(404, "Not Found"));
+    if (req.method !== "POST") return send(res, text(405, "Method Not Allowed"));
+    const raw = await readBody(req);
+    if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
+      endpoint.stats.rejected();
+      return send(res, text(415, CONTENT_TYPE_ERROR));
+    }
+    send(res, await handleInfo(raw, endpoint));
+  } catch {
+    if (!res.headersSent) send(res, text(500, "Internal Server Error"));
+    else res.destroy();
+  }
+};
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+};
+
+const send = (res: ServerResponse, reply: Reply): void => {
+  res.writeHead(reply.status, {
+    "content-type": reply.contentType,
+    "content-length": Buffer.byteLength(reply.body),
+  });
+  res.end(reply.body);
+};

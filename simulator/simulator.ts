@@ -1,0 +1,173 @@
+import type { Server } from "node:http";
+import { buildUniverse } from "./coins.js";
+import { Crowd, type PopulateOptions } from "./crowd.js";
+import { Faults, type FaultConfig } from "./faults.js";
+import { DEFAULT_EPOCH_MS, Market, type ExecuteInput, type ExecuteResult, type PositionSnapshot } from "./market.js";
+import type { Leverage } from "./account.js";
+import { createPrng } from "./prng.js";
+import { close, handleInfo, listen, type InfoEndpoint, type Reply } from "./server.js";
+import { StatsRecorder, type SimulatorStats } from "./stats.js";
+import { wireDec } from "./wire.js";
+
+export interface SimulatorOptions {
+  /** Seeds every random choice (traders, trades, faults). Default 1. */
+  seed?: number;
+  /** Added to every answer, in milliseconds. Default 0. */
+  latencyMs?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Tradable perpetuals; default: the built-in universe. Delisted assets are always listed too. */
+  coins?: string[];
+  /** Users whose clearinghouseState comes back in the 2023 shape (maxTradeSzs, no time/cumFunding). */
+  oldShapeUsers?: string[];
+  /** Simulated time at creation. Default 1_750_000_000_000 (or now, with `realTime`). */
+  startTime?: number;
+  /**
+   * Let the clock also follow wall time (never going back), for the demo whose consumers ask for
+   * "the last N minutes" by Date.now(). Off by default: tests want a clock that moves only when told.
+   */
+  realTime?: boolean;
+  /** How many trades `recentTrades` returns per coin, newest first. Default 10. */
+  recentTradesLimit?: number;
+}
+
+const DEFAULT_RECENT_TRADES = 10;
+
+/**
+ * A deterministic Hyperliquid exchange for tests, the benchmark and the demo. It speaks the
+ * `/info` wire format over real HTTP and lets the caller drive the market directly.
+ */
+export class Simulator {
+  private readonly market: Market;
+  private readonly crowd: Crowd;
+  private readonly faults: Faults;
+  private readonly recorder = new StatsRecorder();
+  private readonly endpoint: InfoEndpoint;
+  private server: Server | null = null;
+  private baseUrl: string | null = null;
+
+  constructor(private readonly opts: SimulatorOptions = {}) {
+    const seed = opts.seed ?? 1;
+    const startTime = opts.startTime ?? (opts.realTime ? Date.now() : DEFAULT_EPOCH_MS);
+    this.market = new Market(seed, buildUniverse(opts.coins), startTime, opts.realTime ?? false);
+    this.crowd = new Crowd(this.market, createPrng(seed, 1));
+    this.faults = new Faults(seed, opts.latencyMs ?? 0);
+    this.endpoint = {
+      ctx: {
+        market: this.market,
+        oldShapeUsers: new Set((opts.oldShapeUsers ?? []).map((u) => u.toLowerCase())),
+        recentTradesLimit: opts.recentTradesLimit ?? DEFAULT_RECENT_TRADES,
+      },
+      faults: this.faults,
+      stats: this.recorder,
+    };
+  }
+
+  /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). Clients POST `${url}/info`. */
+  async start(): Promise<string> {
+    if (this.baseUrl) return this.baseUrl;
+    const { server, url } = await listen(this.endpoint, this.opts.host ?? "127.0.0.1", this.opts.port ?? 0);
+    this.server = server;
+    this.baseUrl = url;
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    this.baseUrl = null;
+    if (server) await close(server);
+  }
+
+  /** The base URL once started. */
+  get url(): string {
+    if (!this.baseUrl) throw new Error("Simulator not started: call start() first");
+    return this.baseUrl;
+  }
+
+  /** Answers one `/info` body in-process, through the same path (faults, stats) as HTTP. */
+  info(body: unknown): Promise<Reply> {
+    return handleInfo(typeof body === "string" ? body : JSON.stringify(body), this.endpoint);
+  }
+
+  // --- market ---
+
+  execute(input: ExecuteInput): ExecuteResult {
+    return this.market.execute(input);
+  }
+
+  now(): number {
+    return this.market.now();
+  }
+
+  advance(ms: number): number {
+    return this.market.advance(ms);
+  }
+
+  setMark(coin: string, px: string): void {
+    this.market.setMark(coin, px);
+  }
+
+  markOf(coin: string): string {
+    return wireDec(this.market.markOf(coin));
+  }
+
+  setLeverage(user: string, coin: string, leverage: Leverage): void {
+    this.market.setLeverage(user, coin, leverage);
+  }
+
+  positionOf(user: string, coin: string): PositionSnapshot | null {
+    return this.market.positionOf(user, coin);
+  }
+
+  deposit(user: string, usdc: string): void {
+    this.market.deposit(user, usdc);
+  }
+
+  /** Pays one funding interval at `rate` on open positions; returns the number of payments. */
+  payFunding(rate = "0.0000125", coins?: string[]): number {
+    return this.market.payFunding(rate, coins);
+  }
+
+  /** The fixed address that takes the other side when `execute` names no counterparty. */
+  get marketMaker(): string {
+    return this.market.marketMaker;
+  }
+
+  /** Tradable coins (delisted ones excluded). */
+  coins(): string[] {
+    return this.market.listedCoins();
+  }
+
+  // --- crowd ---
+
+  populate(n: number, opts?: PopulateOptions): string[] {
+    return this.crowd.populate(n, opts);
+  }
+
+  randomActivity(k: number): ExecuteResult[] {
+    return this.crowd.randomActivity(k);
+  }
+
+  traders(): string[] {
+    return [...this.crowd.traders];
+  }
+
+  // --- faults and accounting ---
+
+  setFaults(config: FaultConfig): void {
+    this.faults.set(config);
+  }
+
+  stats(): SimulatorStats {
+    return this.recorder.snapshot();
+  }
+
+  resetStats(): void {
+    this.recorder.reset();
+  }
+}
+
+export const createSimulator = (opts?: SimulatorOptions): Simulator => new Simulator(opts);
