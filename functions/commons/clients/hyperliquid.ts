@@ -1,9 +1,8 @@
-import { effectiveWeightPerMinute, loadConfig } from "#commons/config.js";
+import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
-import { createDynamoBudgetLedger } from "#hyperliquid/dynamo-ledger.js";
-import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClientFromConfig } from "#hyperliquid/client.js";
 import { ExchangeRequestError, ExchangeSchemaError } from "#hyperliquid/errors.js";
+import { createDynamoBudgetLedgerFromConfig, createWeightBudgetFromConfig } from "#hyperliquid/from-config.js";
 import { documentClient } from "./dynamodb.js";
 
 /**
@@ -18,22 +17,10 @@ const shared =
   config.HL_BUDGET_MODE === "dynamodb" ||
   (config.HL_BUDGET_MODE === "auto" && process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined);
 
-const limitPerMinute = effectiveWeightPerMinute(config);
-
-export const weightBudget = createWeightBudget({
-  limitPerMinute,
-  discoveryShare: config.HL_DISCOVERY_SHARE,
-  historyShare: config.HL_HISTORY_SHARE,
-  ...(shared && {
-    ledger: createDynamoBudgetLedger({
-      doc: documentClient,
-      tableName: config.STATE_TABLE,
-      limitPerMinute,
-      discoveryShare: config.HL_DISCOVERY_SHARE,
-      historyShare: config.HL_HISTORY_SHARE,
-    }),
-  }),
-});
+export const weightBudget = createWeightBudgetFromConfig(
+  config,
+  shared ? { ledger: createDynamoBudgetLedgerFromConfig(config, documentClient) } : {},
+);
 
 export const exchange = createHyperliquidClientFromConfig(config, weightBudget, logger);
 

@@ -1,0 +1,279 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { Pool } from "undici";
+import type { z } from "zod";
+import { type Config, normalizeApiBase } from "#commons/config.js";
+import { AppError } from "#commons/errors.js";
+import type { AppLogger } from "#commons/logger.js";
+import type { WeightBudget } from "#domain/budget.js";
+import type { AccountState, CallOptions, ExchangePort, Fill, Lane, PerpAsset, RecentTrade } from "#domain/exchange.js";
+import { ExchangeRequestError, ExchangeSchemaError, ExchangeUnavailableError } from "./errors.js";
+import { toAccountState, toFills, toPerpAssets, toRecentTrades } from "./mappers.js";
+import {
+  type AllMids,
+  type LedgerUpdate,
+  type PortfolioResponse,
+  allMidsSchema,
+  clearinghouseStateSchema,
+  fillsSchema,
+  ledgerUpdatesSchema,
+  metaSchema,
+  parseInfoResponse,
+  portfolioSchema,
+  recentTradesSchema,
+} from "./schemas.js";
+import { baseWeight, surcharge } from "./weights.js";
+
+/**
+ * The one Hyperliquid `/info` client. Every attempt is paid for in the weight budget before it is
+ * sent (the exchange counts retries too) and the per-item surcharge is charged once the answer
+ * shows how many items came back. 429s, 5xx, timeouts and dropped connections are retried with
+ * exponential backoff and full jitter; anything else fails at once with an error that says why.
+ */
+
+export interface HyperliquidClientOptions {
+  /** API base without `/info` (`normalizeApiBase` is applied again, so `…/info` is accepted too). */
+  baseUrl: string;
+  budget: WeightBudget;
+  timeoutMs: number;
+  maxRetries: number;
+  logger?: AppLogger;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Backoff before retry k (from 1) is random() × min(retryMaxDelayMs, retryBaseDelayMs × 2^(k-1)). */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Sockets kept open to the exchange. */
+  connections?: number;
+}
+
+export interface InfoCallOptions extends CallOptions {
+  /** The user or coin asked about, named in error messages. */
+  subject?: string;
+  /** Items the exchange bills a surcharge for; by default the length of an array answer. */
+  itemCount?: (raw: unknown) => number;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  http429: number;
+  http5xx: number;
+  timeouts: number;
+  connectionErrors: number;
+  schemaErrors: number;
+  /** Weight paid per lane, surcharges included. */
+  weightByLane: Record<Lane, number>;
+}
+
+export type InfoRequest = { type: string } & Record<string, unknown>;
+
+export interface HyperliquidClient extends ExchangePort {
+  info<S extends z.ZodType>(body: InfoRequest, schema: S, opts: InfoCallOptions): Promise<z.output<S>>;
+  /** Account value and PnL history per period ("day", "week", …, "perpAllTime"). */
+  portfolio(user: string, opts?: CallOptions): Promise<PortfolioResponse>;
+  userNonFundingLedgerUpdates(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<LedgerUpdate[]>;
+  /** The user's most recent fills (the API's last 2,000), oldest first. */
+  userFills(user: string, opts?: CallOptions): Promise<Fill[]>;
+  allMids(opts?: CallOptions): Promise<AllMids>;
+  stats(): ClientStats;
+  close(): Promise<void>;
+}
+
+/** Account-history reads are the budget's "history" work unless the caller says otherwise. */
+const HISTORY: CallOptions = { lane: "history" };
+
+/** Errors that mean the connection failed, not the request: worth another attempt. */
+const RETRYABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+const errorCode = (e: unknown): string | undefined => {
+  const err = e as { code?: unknown; errors?: unknown[]; cause?: unknown };
+  if (typeof err?.code === "string") return err.code;
+  // Node reports a failed multi-address connect as an AggregateError; undici may wrap in `cause`.
+  return err?.errors?.length ? errorCode(err.errors[0]) : err?.cause ? errorCode(err.cause) : undefined;
+};
+
+const byTimeThenTid = (a: Fill, b: Fill): number => a.time - b.time || a.tid - b.tid;
+
+type Attempt = { ok: true; raw: unknown } | { ok: false; problem: string; cause?: unknown };
+
+export const createHyperliquidClient = (opts: HyperliquidClientOptions): HyperliquidClient => {
+  const base = new URL(normalizeApiBase(opts.baseUrl));
+  const infoPath = `${base.pathname.replace(/\/+$/, "")}/info`;
+  const pool = new Pool(base.origin, { connections: opts.connections ?? 16, keepAliveTimeout: 30_000 });
+  const { budget, timeoutMs, maxRetries, logger } = opts;
+  const random = opts.random ?? Math.random;
+  // The default wait ends early when the caller aborts; the abort itself is reported just after.
+  const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined));
+  const retryBase = opts.retryBaseDelayMs ?? 250;
+  const retryMax = opts.retryMaxDelayMs ?? 8_000;
+  const stats: ClientStats = {
+    requests: 0,
+    retries: 0,
+    http429: 0,
+    http5xx: 0,
+    timeouts: 0,
+    connectionErrors: 0,
+    schemaErrors: 0,
+    weightByLane: { tracking: 0, discovery: 0, history: 0 },
+  };
+
+  const schemaError = (e: ExchangeSchemaError): ExchangeSchemaError => {
+    stats.schemaErrors++;
+    return e;
+  };
+
+  /** One HTTP exchange; throws only what no retry can fix. */
+  const attemptOnce = async (type: string, body: string, o: InfoCallOptions): Promise<Attempt> => {
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), timeoutMs);
+    const signal = o.signal ? AbortSignal.any([o.signal, timer.signal]) : timer.signal;
+    stats.requests++;
+    try {
+      const res = await pool.request({ method: "POST", path: infoPath, headers: { "content-type": "application/json" }, body, signal });
+      const text = await res.body.text();
+      if (res.statusCode === 429) {
+        // Body is `null`; the exchange counts per IP, so every caller here must slow down.
+        stats.http429++;
+        budget.backoff();
+        return { ok: false, problem: "HTTP 429" };
+      }
+      if (res.statusCode >= 500) {
+        stats.http5xx++;
+        return { ok: false, problem: `HTTP ${res.statusCode}` };
+      }
+      if (res.statusCode < 200 || res.statusCode > 299) throw new ExchangeRequestError(type, res.statusCode, text);
+      try {
+        return { ok: true, raw: JSON.parse(text) as unknown };
+      } catch {
+        throw schemaError(new ExchangeSchemaError(type, o.subject, `(root): body is not JSON: ${text.slice(0, 80)}`, ""));
+      }
+    } catch (error) {
+      if (o.signal?.aborted) throw o.signal.reason ?? error;
+      if (timer.signal.aborted) {
+        stats.timeouts++;
+        return { ok: false, problem: `no answer within ${timeoutMs} ms`, cause: error };
+      }
+      if (error instanceof AppError) throw error;
+      const code = errorCode(error);
+      if (code && RETRYABLE_CODES.has(code)) {
+        stats.connectionErrors++;
+        return { ok: false, problem: `connection error ${code}`, cause: error };
+      }
+      throw error;
+    } finally {
+      clearTimeout(timeout);
+    }
+  };
+
+  /** Pays, sends, retries; returns the parsed JSON of the first good answer. */
+  const send = async (body: InfoRequest, o: InfoCallOptions): Promise<unknown> => {
+    const weight = baseWeight(body.type);
+    const json = JSON.stringify(body);
+    for (let attempt = 1; ; attempt++) {
+      await budget.take(o.lane, weight, o.signal ? { signal: o.signal } : undefined);
+      stats.weightByLane[o.lane] += weight;
+      const result = await attemptOnce(body.type, json, o);
+      if (result.ok) return result.raw;
+      if (attempt > maxRetries) throw new ExchangeUnavailableError(body.type, attempt, result.problem, result.cause);
+      stats.retries++;
+      const delayMs = Math.floor(random() * Math.min(retryMax, retryBase * 2 ** (attempt - 1)));
+      logger?.warn("Hyperliquid request failed, retrying", { type: body.type, subject: o.subject, problem: result.problem, attempt, delayMs });
+      await sleep(delayMs, o.signal);
+      o.signal?.throwIfAborted();
+    }
+  };
+
+  const info = async <S extends z.ZodType>(body: InfoRequest, schema: S, o: InfoCallOptions): Promise<z.output<S>> => {
+    const raw = await send(body, o);
+    // The exchange bills for what it sent, whether or not it fits our schema.
+    const items = o.itemCount ? o.itemCount(raw) : Array.isArray(raw) ? raw.length : 0;
+    const extra = surcharge(body.type, items);
+    if (extra > 0) {
+      budget.charge(o.lane, extra);
+      stats.weightByLane[o.lane] += extra;
+    }
+    try {
+      return parseInfoResponse(schema, raw, body.type, o.subject);
+    } catch (error) {
+      throw error instanceof ExchangeSchemaError ? schemaError(error) : error;
+    }
+  };
+
+  /** Domain mapping can also find the answer unusable (a fill without `tid`): counted the same way. */
+  const mapped = <T>(map: () => T): T => {
+    try {
+      return map();
+    } catch (error) {
+      throw error instanceof ExchangeSchemaError ? schemaError(error) : error;
+    }
+  };
+
+  return {
+    info,
+
+    async perpMeta(o): Promise<PerpAsset[]> {
+      return toPerpAssets(await info({ type: "meta" }, metaSchema, o));
+    },
+
+    async recentTrades(coin, o): Promise<RecentTrade[]> {
+      return toRecentTrades(await info({ type: "recentTrades", coin }, recentTradesSchema, { ...o, subject: coin }));
+    },
+
+    async clearinghouseState(user, o): Promise<AccountState> {
+      return toAccountState(await info({ type: "clearinghouseState", user }, clearinghouseStateSchema, { ...o, subject: user }));
+    },
+
+    async userFillsByTime(user, startTime, endTime, o): Promise<Fill[]> {
+      const body = { type: "userFillsByTime", user, startTime, ...(endTime !== undefined && { endTime }) };
+      const fills = await info(body, fillsSchema, { ...o, subject: user });
+      return mapped(() => toFills(fills, body.type, user)).sort(byTimeThenTid);
+    },
+
+    async userFills(user, o = HISTORY): Promise<Fill[]> {
+      const fills = await info({ type: "userFills", user }, fillsSchema, { ...o, subject: user });
+      return mapped(() => toFills(fills, "userFills", user)).sort(byTimeThenTid);
+    },
+
+    portfolio: (user, o = HISTORY) => info({ type: "portfolio", user }, portfolioSchema, { ...o, subject: user }),
+
+    userNonFundingLedgerUpdates: (user, startTime, endTime, o = HISTORY) =>
+      info(
+        { type: "userNonFundingLedgerUpdates", user, startTime, ...(endTime !== undefined && { endTime }) },
+        ledgerUpdatesSchema,
+        { ...o, subject: user },
+      ),
+
+    allMids: (o = HISTORY) => info({ type: "allMids" }, allMidsSchema, o),
+
+    stats: () => ({ ...stats, weightByLane: { ...stats.weightByLane } }),
+
+    close: () => pool.close(),
+  };
+};
+
+/** The client as the functions and the local runtime build it: settings from the one config. */
+export const createHyperliquidClientFromConfig = (
+  config: Pick<Config, "HYPERLIQUID_API_URL" | "HL_TIMEOUT_MS" | "HL_MAX_RETRIES">,
+  budget: WeightBudget,
+  logger?: AppLogger,
+): HyperliquidClient =>
+  createHyperliquidClient({
+    baseUrl: config.HYPERLIQUID_API_URL,
+    budget,
+    timeoutMs: config.HL_TIMEOUT_MS,
+    maxRetries: config.HL_MAX_RETRIES,
+    ...(logger && { logger }),
+  });

@@ -1,0 +1,264 @@
+import { z } from "zod";
+import { ExchangeSchemaError } from "./errors.js";
+
+/**
+ * Zod schemas of every `/info` answer we use. Objects are loose: the exchange adds fields over
+ * time (the 2023 `clearinghouseState` had `maxTradeSzs`; today's has `cumFunding`, `maxLeverage`
+ * and `time`), and a new field must never break tracking. Amounts are checked to be plain decimal
+ * strings and kept as strings, so nothing is rounded on the way in.
+ */
+
+const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
+
+/** A plain decimal string ("-0.00785"); numbers are refused because they may already have lost digits. */
+export const decimalString = z
+  .string({ error: (iss) => `expected decimal string, got ${describe(iss.input)}` })
+  .regex(DECIMAL_RE, { error: (iss) => `expected decimal string, got ${JSON.stringify(iss.input)}` });
+
+const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+const time = z.number().int().nonnegative();
+const side = z.enum(["B", "A"]);
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: "expected 0x address" });
+
+// clearinghouseState -----------------------------------------------------------------------------
+
+export const leverageSchema = z.looseObject({
+  type: z.enum(["cross", "isolated"]),
+  value: z.number().positive(),
+  rawUsd: decimalString.optional(),
+});
+
+export const positionSchema = z.looseObject({
+  coin: z.string().min(1),
+  szi: decimalString,
+  entryPx: decimalString.nullable(),
+  leverage: leverageSchema,
+  positionValue: decimalString.nullable(),
+  unrealizedPnl: decimalString.nullable(),
+  returnOnEquity: decimalString.nullable().optional(),
+  liquidationPx: decimalString.nullable(),
+  marginUsed: decimalString.nullable(),
+  // Current shape only.
+  maxLeverage: z.number().optional(),
+  cumFunding: z
+    .looseObject({ allTime: decimalString, sinceOpen: decimalString, sinceChange: decimalString })
+    .optional(),
+  // 2023 shape only.
+  maxTradeSzs: z.array(decimalString).optional(),
+});
+
+const marginSummarySchema = z.looseObject({
+  accountValue: decimalString,
+  totalMarginUsed: decimalString,
+  totalNtlPos: decimalString,
+  totalRawUsd: decimalString,
+});
+
+export const clearinghouseStateSchema = z.looseObject({
+  assetPositions: z.array(z.looseObject({ type: z.string(), position: positionSchema })),
+  marginSummary: marginSummarySchema,
+  crossMarginSummary: marginSummarySchema,
+  crossMaintenanceMarginUsed: decimalString.optional(),
+  withdrawable: decimalString.optional(),
+  time: time.optional(),
+});
+
+// meta -------------------------------------------------------------------------------------------
+
+export const metaSchema = z.looseObject({
+  universe: z.array(
+    z.looseObject({
+      name: z.string().min(1),
+      szDecimals: z.number().int().nonnegative(),
+      maxLeverage: z.number().positive(),
+      onlyIsolated: z.boolean().optional(),
+      isDelisted: z.boolean().optional(),
+    }),
+  ),
+});
+
+// trades and fills -------------------------------------------------------------------------------
+
+export const recentTradesSchema = z.array(
+  z.looseObject({
+    coin: z.string().min(1),
+    side,
+    px: decimalString,
+    sz: decimalString,
+    time,
+    hash: z.string(),
+    tid: z.number().int(),
+    users: z.tuple([address, address]),
+  }),
+);
+
+export const fillSchema = z.looseObject({
+  coin: z.string().min(1),
+  px: decimalString,
+  sz: decimalString,
+  side,
+  time,
+  startPosition: decimalString,
+  dir: z.string(),
+  closedPnl: decimalString,
+  hash: z.string(),
+  oid: z.number().int(),
+  // The 2023 recordings predate `tid` and `feeToken`; today's API always sends both.
+  tid: z.number().int().optional(),
+  crossed: z.boolean(),
+  fee: decimalString,
+  feeToken: z.string().nullable().optional(),
+  builderFee: decimalString.optional(),
+});
+
+export const fillsSchema = z.array(fillSchema);
+
+// account history --------------------------------------------------------------------------------
+
+const historyPoints = z.array(z.tuple([time, decimalString]));
+
+export const portfolioSchema = z.array(
+  z.tuple([
+    z.string(),
+    z.looseObject({ accountValueHistory: historyPoints, pnlHistory: historyPoints, vlm: decimalString }),
+  ]),
+);
+
+export const ledgerUpdatesSchema = z.array(
+  z.looseObject({
+    time,
+    hash: z.string(),
+    // Each delta type has its own fields; we check the amounts we may read and keep the rest.
+    delta: z.looseObject({
+      type: z.string().min(1),
+      usdc: decimalString.optional(),
+      amount: decimalString.optional(),
+      usdcValue: decimalString.optional(),
+      fee: decimalString.optional(),
+    }),
+  }),
+);
+
+export const userFundingSchema = z.array(
+  z.looseObject({
+    time,
+    hash: z.string(),
+    delta: z.looseObject({
+      type: z.literal("funding"),
+      coin: z.string().min(1),
+      usdc: decimalString,
+      szi: decimalString,
+      fundingRate: decimalString,
+      nSamples: z.number().int().nullable().optional(),
+    }),
+  }),
+);
+
+// markets and orders -----------------------------------------------------------------------------
+
+export const allMidsSchema = z.record(z.string(), decimalString);
+
+const basicOrder = {
+  coin: z.string().min(1),
+  side,
+  limitPx: decimalString,
+  sz: decimalString,
+  oid: z.number().int(),
+  timestamp: time,
+};
+
+export const openOrdersSchema = z.array(z.looseObject(basicOrder));
+
+const frontendOrderSchema = z.looseObject({
+  ...basicOrder,
+  origSz: decimalString,
+  triggerPx: decimalString,
+  triggerCondition: z.string(),
+  isTrigger: z.boolean(),
+  isPositionTpsl: z.boolean(),
+  reduceOnly: z.boolean(),
+  orderType: z.string(),
+  tif: z.string().nullable(),
+  cloid: z.string().nullable().optional(),
+  // TP/SL orders attached to a parent; same shape, one level deep in practice.
+  children: z.array(z.looseObject({ ...basicOrder })),
+});
+
+export const frontendOpenOrdersSchema = z.array(frontendOrderSchema);
+
+export const historicalOrdersSchema = z.array(
+  z.looseObject({ order: frontendOrderSchema, status: z.string().min(1), statusTimestamp: time }),
+);
+
+const bookLevel = z.looseObject({ px: decimalString, sz: decimalString, n: z.number().int().nonnegative() });
+
+export const l2BookSchema = z.looseObject({
+  coin: z.string().min(1),
+  time,
+  levels: z.tuple([z.array(bookLevel), z.array(bookLevel)]),
+});
+
+export const userRateLimitSchema = z.looseObject({
+  cumVlm: decimalString,
+  nRequestsUsed: z.number().int(),
+  nRequestsCap: z.number().int(),
+  nRequestsSurplus: z.number().int().optional(),
+});
+
+export const userRoleSchema = z.looseObject({ role: z.string().min(1) });
+
+/** The schema for each request type; contract tests run every recorded answer through it. */
+export const infoResponseSchemas = {
+  clearinghouseState: clearinghouseStateSchema,
+  meta: metaSchema,
+  recentTrades: recentTradesSchema,
+  userFills: fillsSchema,
+  userFillsByTime: fillsSchema,
+  portfolio: portfolioSchema,
+  userNonFundingLedgerUpdates: ledgerUpdatesSchema,
+  userFunding: userFundingSchema,
+  allMids: allMidsSchema,
+  openOrders: openOrdersSchema,
+  frontendOpenOrders: frontendOpenOrdersSchema,
+  historicalOrders: historicalOrdersSchema,
+  l2Book: l2BookSchema,
+  userRateLimit: userRateLimitSchema,
+  userRole: userRoleSchema,
+} as const;
+
+export type InfoType = keyof typeof infoResponseSchemas;
+export type ClearinghouseStateResponse = z.infer<typeof clearinghouseStateSchema>;
+export type MetaResponse = z.infer<typeof metaSchema>;
+export type HlFill = z.infer<typeof fillSchema>;
+export type RecentTradesResponse = z.infer<typeof recentTradesSchema>;
+export type PortfolioResponse = z.infer<typeof portfolioSchema>;
+export type LedgerUpdate = z.infer<typeof ledgerUpdatesSchema>[number];
+export type AllMids = z.infer<typeof allMidsSchema>;
+
+export const isInfoType = (type: unknown): type is InfoType =>
+  typeof type === "string" && Object.hasOwn(infoResponseSchemas, type);
+
+/** Dotted path of a zod issue: ["assetPositions", 0, "position", "szi"] → "assetPositions.0.position.szi". */
+const issuePath = (path: readonly PropertyKey[]): string => path.map(String).join(".");
+
+/**
+ * Parses `raw` or throws an ExchangeSchemaError naming the request type, the user or coin asked
+ * about and every offending field path (the first few), so a log line says exactly what changed.
+ */
+export const parseInfoResponse = <S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  requestType: string,
+  subject?: string,
+): z.output<S> => {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const shown = issues
+    .slice(0, 3)
+    .map((i) => `${issuePath(i.path) || "(root)"}: ${i.message}`)
+    .join("; ");
+  const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : "";
+  throw new ExchangeSchemaError(requestType, subject, shown + more, issuePath(issues[0]?.path ?? []));
+};
