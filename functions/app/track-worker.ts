@@ -21,10 +21,11 @@ export interface TrackWorkerDeps extends TrackingDeps {
 
 export class TransientTrackingError extends Error {}
 
-export const createTrackWorker = (deps: TrackWorkerDeps) => {
-  const processor = new BatchProcessor(EventType.SQS);
+/** Leave this much of the invocation for polling and writing once the budget grants the weight. */
+const WORK_MARGIN_MS = 15_000;
 
-  const processRecord = async (record: SQSRecord): Promise<TrackingSummary> => {
+export const createTrackWorker = (deps: TrackWorkerDeps) => {
+  const processRecord = async (record: SQSRecord, invocation?: Context): Promise<TrackingSummary> => {
     let body: unknown;
     try {
       body = JSON.parse(record.body);
@@ -37,7 +38,12 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
     }
     const message = parsed.data;
     const started = performance.now();
-    const outcomes = await trackTraders(message.traders, deps);
+    const remaining = invocation?.getRemainingTimeInMillis();
+    const outcomes = await trackTraders(
+      message.traders,
+      deps,
+      remaining !== undefined ? { budgetWaitMs: Math.max(0, remaining - WORK_MARGIN_MS) } : {},
+    );
     const summary = summarize(outcomes);
     deps.logger.info("Tracking batch done", {
       messageId: record.messageId,
@@ -56,5 +62,7 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
   };
 
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, context !== undefined ? { context } : undefined);
+    // A processor per invocation: it holds the batch's results, and the local runtime may run
+    // several invocations of this handler at once in one process.
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), context !== undefined ? { context } : undefined);
 };

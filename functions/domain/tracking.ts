@@ -47,8 +47,15 @@ const MAX_FILL_PAGES = 5;
 export const trackTraders = async (
   addresses: readonly Address[],
   deps: TrackingDeps,
+  opts: { budgetWaitMs?: number } = {},
 ): Promise<TrackOutcome[]> => {
-  await deps.budget.reserve("tracking", POLL_WEIGHT * addresses.length);
+  // One reservation for the whole batch: with a shared (DynamoDB) budget that is one write, not one per poll.
+  // Waiting longer than the invocation has left would only turn a slow start into a timeout.
+  await deps.budget.reserve(
+    "tracking",
+    POLL_WEIGHT * addresses.length,
+    opts.budgetWaitMs !== undefined ? { maxWaitMs: opts.budgetWaitMs } : undefined,
+  );
   const states = await deps.traders.trackingStates(addresses);
   return mapWithConcurrency(addresses, deps.concurrency, (address) =>
     trackOne(address, states.get(address), deps),
