@@ -1,0 +1,53 @@
+import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
+import { createSimulator } from "#simulator/index.js";
+
+/**
+ * `npm run demo`: the exchange simulator (simulator/) stands in for Hyperliquid, speaking its wire
+ * format, with a population of traders that keep trading, so every part of the app has something
+ * to do within seconds and without a network.
+ */
+
+/** Settings that make the demo lively; each applies only when the user has not set it. */
+export const DEMO_ENV_DEFAULTS: Record<string, string> = {
+  // The simulator has no real rate limit; the default budget would make tracking crawl.
+  HL_WEIGHT_PER_MINUTE: "100000",
+  TRACKING_INTERVAL_SECONDS: "10",
+  DISCOVERY_INTERVAL_SECONDS: "30",
+  LEADERBOARD_INTERVAL_SECONDS: "60",
+};
+
+export interface DemoOptions {
+  seed?: number;
+  traders?: number;
+  /** Trades generated per tick, and the tick. */
+  tradesPerTick?: number;
+  tickMs?: number;
+  logger?: AppLogger;
+}
+
+export interface DemoExchange {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchange> => {
+  const log = o.logger ?? defaultLogger;
+  // Wall-clock time: the functions ask for "the last N minutes" by Date.now().
+  const simulator = createSimulator({ seed: o.seed ?? 1, realTime: true });
+  const baseUrl = await simulator.start();
+  simulator.populate(o.traders ?? 200);
+  const timer = setInterval(() => {
+    try {
+      simulator.randomActivity(o.tradesPerTick ?? 10);
+    } catch (error) {
+      log.warn("Simulated activity failed", { error });
+    }
+  }, o.tickMs ?? 3_000);
+  return {
+    baseUrl,
+    stop: async () => {
+      clearInterval(timer);
+      await simulator.stop();
+    },
+  };
+};

@@ -1,0 +1,176 @@
+import { loadConfig } from "#commons/config.js";
+import { ConfigError } from "#commons/errors.js";
+import { logger } from "#commons/logger.js";
+import { ALL_FUNCTIONS } from "../functions/catalog.js";
+import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
+import { ALL_TABLES } from "#store/tables.js";
+import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient } from "./aws.js";
+import { DEMO_ENV_DEFAULTS, startDemoExchange, type DemoExchange } from "./demo.js";
+import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local.js";
+import { LocalStartupError } from "./errors.js";
+import type { LocalFlags } from "./flags.js";
+import { startFunctions, type RunningFunctions } from "./functions.js";
+import {
+  createHttpApp,
+  dynamoHealthCheck,
+  portInUseMessage,
+  sqsHealthCheck,
+  startHttpServer,
+  type HttpMount,
+  type RunningHttpServer,
+} from "./http.js";
+import { isPortFree } from "./ports.js";
+import { startLocalSqs, type LocalSqs } from "./sqs.js";
+import { createTables, tableNamesFromConfig } from "./tables.js";
+
+/**
+ * Starts the local stack in dependency order and stops it in reverse, on Ctrl-C or SIGTERM.
+ * Everything the handlers read comes from the environment, set here before they are imported,
+ * exactly as Lambda hands it to them in the cloud.
+ */
+
+/** Routes the HTTP server serves besides /health. The HTTP API and WebSocket will be mounted here. */
+const HTTP_MOUNTS: HttpMount[] = [];
+
+/** Every queue a function of the catalog consumes or sends to. */
+const catalogQueues = (): QueueDef[] => {
+  const byId = new Map<string, QueueDef>();
+  for (const fn of ALL_FUNCTIONS) {
+    for (const q of fn.sendsTo) byId.set(q.id, q);
+    if (fn.trigger.kind === "sqs") byId.set(fn.trigger.queue.id, fn.trigger.queue);
+  }
+  return [...byId.values()];
+};
+
+const setDefaults = (defaults: Record<string, string>) => {
+  for (const [key, value] of Object.entries(defaults)) if (!process.env[key]) process.env[key] = value;
+};
+
+type Stopper = { name: string; stop: () => Promise<void> };
+
+export const runLocal = async (flags: LocalFlags): Promise<void> => {
+  const startedAt = Date.now();
+  const stoppers: Stopper[] = []; // in start order; stopped in reverse
+  let stopping: Promise<void> | undefined;
+
+  const shutdown = async (exitCode: number) => {
+    stopping ??= (async () => {
+      for (const { name, stop } of [...stoppers].reverse()) {
+        try {
+          await stop();
+        } catch (error) {
+          logger.warn(`Stopping ${name} failed`, { error });
+        }
+      }
+    })();
+    await stopping;
+    process.exit(exitCode);
+  };
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A terminal's Ctrl-C reaches us twice within milliseconds (directly, and relayed by the tsx
+      // wrapper); only a second press by the user means "force".
+      if (Date.now() - firstSignalAt < 500) return;
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    logger.info(`${signal} received: finishing running work, then stopping (press Ctrl-C again to force)`);
+    void shutdown(0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    if (flags.demo) setDefaults(DEMO_ENV_DEFAULTS);
+    // HL_BUDGET_MODE=local: one process, so the weight budget needs no shared table.
+    applyEnv({ HL_BUDGET_MODE: "local" });
+    const initial = loadConfig(process.env);
+    // Fail on a taken port before spending seconds starting Java.
+    if (!(await isPortFree(initial.PORT, "127.0.0.1"))) throw new LocalStartupError(portInUseMessage(initial.PORT));
+
+    const [dynamo, sqs] = await startServices(flags, initial.AWS_REGION);
+    stoppers.push({ name: "DynamoDB Local", stop: dynamo.stop }, { name: "SQS", stop: sqs.stop });
+    logger.info("DynamoDB Local started", {
+      endpoint: dynamo.endpoint,
+      data: flags.inMemory ? "in memory (discarded on exit)" : flags.dataDir,
+    });
+    const queueUrls = Object.fromEntries(catalogQueues().map((def) => [def.envVar, sqs.queueUrl(def.id)]));
+    logger.info("SQS server started", { endpoint: sqs.endpoint, ...queueUrls });
+
+    applyEnv(localAwsEnv({ region: initial.AWS_REGION, dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint }));
+    const initialNames = tableNamesFromConfig(initial);
+    applyEnv(Object.fromEntries(ALL_TABLES.map((def) => [def.envVar, initialNames[def.id]])));
+    applyEnv(queueUrls);
+
+    if (flags.demo) {
+      const demo: DemoExchange = await startDemoExchange({ logger });
+      stoppers.push({ name: "exchange simulator", stop: demo.stop });
+      applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl });
+      logger.info("Exchange simulator started", { url: demo.baseUrl });
+    }
+    const config = loadConfig(process.env);
+    const tableNames = tableNamesFromConfig(config);
+
+    const dynamoClient = localDynamoClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION });
+    const tables = await createTables(dynamoClient, tableNames);
+    logger.info("Tables ready", { ...tables });
+
+    const sqsClient = localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION });
+    // Probes fail fast instead of retrying, so /health answers promptly when a service is down.
+    const probes = {
+      dynamo: localDynamoClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
+      sqs: localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
+    };
+    const app = createHttpApp({
+      startedAt,
+      checks: [
+        dynamoHealthCheck(probes.dynamo, tableNames.traders),
+        sqsHealthCheck(probes.sqs, sqs.queueUrl(TRACKING_QUEUE.id)),
+      ],
+      mounts: HTTP_MOUNTS,
+    });
+    const http: RunningHttpServer = await startHttpServer(app, { port: config.PORT });
+    stoppers.push({ name: "HTTP server", stop: http.stop });
+
+    const functions: RunningFunctions = await startFunctions({
+      config,
+      sqsClient,
+      queue: (id) => {
+        const queue = sqs.queues.get(id);
+        if (!queue) throw new LocalStartupError(`Queue ${id} is used by a function but was not created.`);
+        return queue;
+      },
+    });
+    stoppers.push({ name: "functions", stop: functions.stop });
+
+    logger.info(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${http.url}/health`, {
+      http: http.url,
+      exchange: config.HYPERLIQUID_API_URL,
+      mode: flags.demo ? "demo" : "live",
+    });
+  } catch (error) {
+    // Problems the user can fix get one sentence; anything else is a bug and gets the stack.
+    if (error instanceof LocalStartupError || error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      logger.error("Start-up failed", { error });
+    }
+    await shutdown(1);
+  }
+};
+
+/** DynamoDB Local and SQS in parallel; if one fails the other is stopped, so nothing is left behind. */
+const startServices = async (flags: LocalFlags, region: string): Promise<[DynamoDbLocal, LocalSqs]> => {
+  const results = await Promise.allSettled([
+    startDynamoDbLocal({ inMemory: flags.inMemory, dataDir: flags.dataDir }),
+    startLocalSqs({ region, queues: catalogQueues() }),
+  ]);
+  const [dynamo, sqs] = results;
+  if (dynamo.status === "fulfilled" && sqs.status === "fulfilled") return [dynamo.value, sqs.value];
+  if (dynamo.status === "fulfilled") await dynamo.value.stop();
+  if (sqs.status === "fulfilled") await sqs.value.stop();
+  const failure = results.find((r) => r.status === "rejected");
+  throw failure?.reason;
+};

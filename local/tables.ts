@@ -1,0 +1,123 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import type { Config } from "#commons/config.js";
+import { ALL_TABLES, type KeyDef, type TableDef } from "#store/tables.js";
+
+/**
+ * Builds the tables from the shared definitions in #store/tables.js, the same ones the CDK stack
+ * reads, so a key or index added there exists locally on the next start.
+ */
+
+export type TableNames = Record<TableDef["id"], string>;
+
+export const tableNamesFromConfig = (
+  config: Pick<Config, "TRADERS_TABLE" | "EVENTS_TABLE" | "FILLS_TABLE" | "STATE_TABLE">,
+): TableNames => ({
+  traders: config.TRADERS_TABLE,
+  events: config.EVENTS_TABLE,
+  fills: config.FILLS_TABLE,
+  state: config.STATE_TABLE,
+});
+
+const keySchema = (pk: KeyDef, sk: KeyDef | undefined) => [
+  { AttributeName: pk.name, KeyType: "HASH" as const },
+  ...(sk ? [{ AttributeName: sk.name, KeyType: "RANGE" as const }] : []),
+];
+
+/** Every key attribute of the table and its indexes, once each (DynamoDB rejects duplicates). */
+const attributeDefinitions = (def: TableDef): AttributeDefinition[] => {
+  const keys = [def.partitionKey, def.sortKey, ...def.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const byName = new Map<string, AttributeDefinition>();
+  for (const key of keys) {
+    if (!key) continue;
+    const seen = byName.get(key.name);
+    if (seen && seen.AttributeType !== key.type) {
+      throw new Error(`Table ${def.id}: attribute ${key.name} is declared as both ${seen.AttributeType} and ${key.type}.`);
+    }
+    byName.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+  }
+  return [...byName.values()];
+};
+
+export const createTableInput = (def: TableDef, tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: "PAY_PER_REQUEST",
+  AttributeDefinitions: attributeDefinitions(def),
+  KeySchema: keySchema(def.partitionKey, def.sortKey),
+  ...(def.globalIndexes.length > 0 && {
+    GlobalSecondaryIndexes: def.globalIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: keySchema(index.partitionKey, index.sortKey),
+      Projection: { ProjectionType: index.projection },
+    })),
+  }),
+  ...(def.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }),
+});
+
+const tableExists = async (client: DynamoDBClient, tableName: string): Promise<boolean> => {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+};
+
+/** TTL is set apart from CreateTable (that is how the API works); also repairs tables made before a TTL was declared. */
+const ensureTtl = async (client: DynamoDBClient, def: TableDef, tableName: string): Promise<void> => {
+  if (!def.ttlAttribute) return;
+  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl?.TimeToLiveStatus === "ENABLED" && ttl.AttributeName === def.ttlAttribute) return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute },
+    }),
+  );
+};
+
+export interface CreateTablesResult {
+  created: string[];
+  existing: string[];
+}
+
+/**
+ * Creates the tables that do not exist yet; leaves existing ones (and their data) alone, so it is
+ * safe on every start against a persisted data directory.
+ */
+export const createTables = async (
+  client: DynamoDBClient,
+  names: TableNames,
+  defs: readonly TableDef[] = ALL_TABLES,
+): Promise<CreateTablesResult> => {
+  const result: CreateTablesResult = { created: [], existing: [] };
+  await Promise.all(
+    defs.map(async (def) => {
+      const tableName = names[def.id];
+      if (await tableExists(client, tableName)) {
+        result.existing.push(tableName);
+      } else {
+        try {
+          await client.send(new CreateTableCommand(createTableInput(def, tableName)));
+          result.created.push(tableName);
+        } catch (error) {
+          // Someone else created it between our check and our create: same outcome.
+          if (!(error instanceof ResourceInUseException)) throw error;
+          result.existing.push(tableName);
+        }
+      }
+      await ensureTtl(client, def, tableName);
+    }),
+  );
+  return result;
+};

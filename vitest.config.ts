@@ -1,0 +1,35 @@
+import { configDefaults, defineConfig } from "vitest/config";
+import { testEnv } from "./test/support/env.js";
+
+/**
+ * Two projects so that unit tests never wait for Java: only the integration project has the
+ * global setup that starts DynamoDB Local and the SQS server, and vitest runs a project's global
+ * setup only when one of its files is selected.
+ */
+const INTEGRATION = ["test/integration/**/*.test.ts", "**/*.integration.test.ts"];
+const EXCLUDE = [...configDefaults.exclude, "cdk.out/**", ".local-data/**"];
+
+export default defineConfig({
+  test: {
+    env: testEnv,
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: INTEGRATION,
+          exclude: EXCLUDE,
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/setup-integration.ts"],
+          // Real services: redrive waits out visibility timeouts, DynamoDB Local has JVM warm-up.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
