@@ -50,6 +50,8 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
       cycleId: message.cycle_id,
       ...summary,
       ms: Math.round(performance.now() - started),
+      // Weight this process has spent on tracking in the current minute (all batches).
+      weightUsedThisMinute: deps.budget.snapshot().usedByLane.tracking,
     });
     if (summary.failed > 0) {
       // Transient trouble (timeouts, 5xx after retries): let SQS redeliver the message. Traders

@@ -1,5 +1,6 @@
 import type { AppLogger } from "#commons/logger.js";
 import { isAddress, type Address } from "./address.js";
+import type { WeightBudget } from "./budget.js";
 import type { ExchangePort } from "./exchange.js";
 import type { RunStateStore, TraderStore } from "./ports.js";
 
@@ -19,6 +20,8 @@ export interface DiscoveryDeps {
   coins?: readonly string[];
   /** Stop starting new coins after this long (ms); the rest waits for the next run. */
   maxRunMs: number;
+  /** Only read, to log the weight the run spent. */
+  budget?: Pick<WeightBudget, "snapshot">;
 }
 
 export interface DiscoverySummary {
@@ -33,6 +36,7 @@ export interface DiscoverySummary {
 
 export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummary> => {
   const started = deps.now();
+  const weightAtStart = deps.budget?.snapshot().totalByLane.discovery;
   const deadline = AbortSignal.timeout(deps.maxRunMs);
   const coins = deps.coins !== undefined ? [...deps.coins] : await listedCoins(deps, deadline);
   coins.sort();
@@ -83,7 +87,10 @@ export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummar
   }
   summary.addressesSeen = seen.size;
   if (coins.length > 0) await deps.runState.setDiscoveryCursor(summary.nextCoinIndex);
-  deps.logger.info("Discovery run finished", { ...summary });
+  deps.logger.info("Discovery run finished", {
+    ...summary,
+    ...(deps.budget !== undefined && { weightUsed: deps.budget.snapshot().totalByLane.discovery - (weightAtStart ?? 0) }),
+  });
   return summary;
 };
 

@@ -1,5 +1,5 @@
 import { documentClient } from "#commons/clients/dynamodb.js";
-import { exchange } from "#commons/clients/hyperliquid.js";
+import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { createDiscoveryHandler } from "#app/discovery.js";
@@ -11,6 +11,7 @@ const config = loadConfig();
 
 export const handler = createDiscoveryHandler({
   exchange,
+  budget: weightBudget,
   traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
   runState: createDynamoRunStateStore(documentClient, config.STATE_TABLE),
   logger,
