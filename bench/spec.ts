@@ -1,0 +1,60 @@
+import type { DynamoCounts } from "./counters.js";
+
+/** What the orchestrator (bench/tracking.ts) asks one scenario process to run, and what it reports back. */
+
+export interface ScenarioSpec {
+  id: string;
+  title: string;
+  traders: number;
+  /** HL_WEIGHT_PER_MINUTE and HL_WEIGHT_HEADROOM for this process. */
+  weightPerMinute: number;
+  headroom: number;
+  /** Added by the simulator to every answer. */
+  latencyMs: number;
+  /** Write the baseline straight into the traders table instead of running a baseline cycle. */
+  seedBaseline: boolean;
+  unchangedCycles: number;
+  /** One more unchanged cycle with the pollers stopped while the dispatcher runs (CPU split). */
+  splitCycle: boolean;
+  /** Share of traders made to trade before the last cycle (0: no changed cycle). */
+  changedShare: number;
+  /** SQS pollers (each with one worker invocation in flight), as Lambda scales the mapping out. */
+  pollers: number;
+  simSeed: number;
+  /** Give up on a cycle after this long. */
+  cycleTimeoutMs: number;
+}
+
+export type CycleKind = "baseline" | "unchanged" | "split" | "changed";
+
+export interface CycleResult {
+  kind: CycleKind;
+  traders: number;
+  messages: number;
+  /** Dispatch start to the last message deleted. */
+  wallMs: number;
+  /** Dispatch start to the dispatcher's return (its messages are all sent by then). */
+  dispatchMs: number;
+  /** process.cpuUsage() user+system over the whole cycle: dispatcher, worker, SDK clients, event source. */
+  cpuMs: number;
+  /** Of cpuMs, the synchronous time inside the weight budget's methods (measured by wrapping them). */
+  budgetMs: number;
+  dynamo: DynamoCounts;
+  sim: { requests: Record<string, number>; weight: number; weightByType: Record<string, number>; faults: number };
+  /** Tracking weight the process's own budget recorded (snapshot().totalByLane delta). */
+  budgetWeight: number;
+  /** Records the worker reported as failed (they would be redelivered). */
+  failedRecords: number;
+  /** For a split cycle: CPU of the dispatcher alone, then of the drain (worker + event source). */
+  split?: { dispatchCpuMs: number; drainCpuMs: number };
+  /** For a changed cycle: the trades made and the traders on either side of them. */
+  activity?: { trades: number; touched: number };
+}
+
+export interface ScenarioResult {
+  spec: ScenarioSpec;
+  tables: { traders: string; events: string; fills: string; state: string };
+  cycles: CycleResult[];
+  budget: { limitPerMinute: number; usedInWindowAfterLastCycle: number; backoffs: number };
+  setupMs: { populate: number; seed: number };
+}

@@ -1,0 +1,24 @@
+/** Small helpers shared by the benchmark's processes. */
+
+export const requireEnv = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined || value === "") throw new Error(`${name} must be set (bench/tracking.ts sets it for its children)`);
+  return value;
+};
+
+/**
+ * The AWS SDK warns once per process that its releases after January 2027 will need Node 22. It
+ * says nothing about this run; its own switch keeps it out of the output (children inherit it).
+ */
+export const quietSdkNodeWarning = (): void => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+};
+
+export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
