@@ -7,6 +7,8 @@ import type { Lane } from "#domain/exchange.js";
  */
 
 export const WINDOW_MS = 60_000;
+/** Spends are merged per lane into buckets this long (see `spend`). */
+const MERGE_BUCKET_MS = 1_000;
 export const LANES: readonly Lane[] = ["tracking", "discovery", "history"];
 
 export const laneRecord = (value = 0): Record<Lane, number> => ({ tracking: value, discovery: value, history: value });
@@ -33,7 +35,21 @@ export class SpendWindow {
 
   /** Records `w` spent now; `prepaid` of it stays drawable until `validUntil`. */
   spend(now: number, lane: Lane, w: number, prepaid = 0, validUntil = now): void {
-    if (w > 0) this.entries.push({ t: now, lane, w, prepaid, validUntil });
+    if (w <= 0) return;
+    // Plain spends of one lane within a bucket share one entry, so the window holds at most a few
+    // hundred entries however many requests go out (every take scans it). The bucket's stamp is
+    // its end, never earlier than the real spend: the weight leaves the window late, never early.
+    const last = this.entries[this.entries.length - 1];
+    if (prepaid === 0) {
+      const t = Math.ceil(now / MERGE_BUCKET_MS) * MERGE_BUCKET_MS;
+      if (last !== undefined && last.t === t && last.lane === lane && last.prepaid === 0) {
+        last.w += w;
+        return;
+      }
+      this.entries.push({ t, lane, w, prepaid, validUntil });
+      return;
+    }
+    this.entries.push({ t: now, lane, w, prepaid, validUntil });
   }
 
   prepaid(now: number, lane: Lane): number {
