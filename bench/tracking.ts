@@ -1,3 +1,4 @@
+import { ALL_TABLES } from "#store/tables.js";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
@@ -96,12 +97,7 @@ const machine = () => {
 };
 
 const runScenario = async (spec: ScenarioSpec, dynamo: DynamoDbLocal, sqsEndpoint: string): Promise<ScenarioResult> => {
-  const names: TableNames = {
-    traders: `bench-${spec.id}-traders`,
-    events: `bench-${spec.id}-events`,
-    fills: `bench-${spec.id}-fills`,
-    state: `bench-${spec.id}-state`,
-  };
+  const names = Object.fromEntries(ALL_TABLES.map((d) => [d.id, `bench-${spec.id}-${d.id}`])) as TableNames;
   const ddb = localDynamoClient({ endpoint: dynamo.endpoint, region: REGION });
   const sqs = localSqsClient({ endpoint: sqsEndpoint, region: REGION });
   let child: Child<ScenarioMethods, object> | undefined;

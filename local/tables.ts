@@ -19,14 +19,9 @@ import { ALL_TABLES, type KeyDef, type TableDef } from "#store/tables.js";
 
 export type TableNames = Record<TableDef["id"], string>;
 
-export const tableNamesFromConfig = (
-  config: Pick<Config, "TRADERS_TABLE" | "EVENTS_TABLE" | "FILLS_TABLE" | "STATE_TABLE">,
-): TableNames => ({
-  traders: config.TRADERS_TABLE,
-  events: config.EVENTS_TABLE,
-  fills: config.FILLS_TABLE,
-  state: config.STATE_TABLE,
-});
+/** Physical names from the config, through each definition's env var (a new table needs no change here). */
+export const tableNamesFromConfig = (config: Config): TableNames =>
+  Object.fromEntries(ALL_TABLES.map((d) => [d.id, String(config[d.envVar as keyof Config])])) as TableNames;
 
 const keySchema = (pk: KeyDef, sk: KeyDef | undefined) => [
   { AttributeName: pk.name, KeyType: "HASH" as const },

@@ -45,6 +45,13 @@ export const configSchema = z.object({
   EVENTS_TABLE: z.string().min(3).default("hl-events"),
   FILLS_TABLE: z.string().min(3).default("hl-fills"),
   STATE_TABLE: z.string().min(3).default("hl-state"),
+  CONNECTIONS_TABLE: z.string().min(3).default("hl-connections"),
+  /** Admin operations (track/untrack, cache clear) need `x-api-key` equal to this. Locally one is generated when unset. */
+  ADMIN_API_KEY: z.string().min(16, "ADMIN_API_KEY must be at least 16 characters").optional(),
+  /** When set, a WebSocket client must connect with `?token=` equal to it. */
+  WS_TOKEN: z.string().min(1).optional(),
+  /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
+  WS_CALLBACK_URL: z.url().optional(),
   TRACKING_QUEUE_URL: z.url().optional(),
   TRACK_BATCH_SIZE: int(25, 1, 100),
   /** Parallel polls inside one worker invocation. */

@@ -20,7 +20,7 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Logical id, also the default physical name suffix. */
-  id: "traders" | "events" | "fills" | "state";
+  id: "traders" | "events" | "fills" | "state" | "connections";
   /** Environment variable that carries the physical table name to the functions. */
   envVar: string;
   partitionKey: KeyDef;
@@ -92,7 +92,21 @@ export const STATE_TABLE: TableDef = {
   ttlAttribute: "expires_at",
 };
 
-export const ALL_TABLES: readonly TableDef[] = [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE];
+/**
+ * connections: open WebSocket connections and their feed filters. API Gateway closes a connection
+ * after 2 h, so items expire by TTL even when no $disconnect arrives. The stream's INSERTs are how
+ * a new client gets its welcome message once API Gateway has really opened the connection.
+ */
+export const CONNECTIONS_TABLE: TableDef = {
+  id: "connections",
+  envVar: "CONNECTIONS_TABLE",
+  partitionKey: { name: "connection_id", type: "S" },
+  globalIndexes: [],
+  ttlAttribute: "expires_at",
+  stream: "NEW_IMAGE",
+};
+
+export const ALL_TABLES: readonly TableDef[] = [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, CONNECTIONS_TABLE];
 
 /** Physical names used when nothing else is configured (locally); CDK passes its own names. */
 export const defaultTableName = (def: TableDef, prefix = "hl"): string => `${prefix}-${def.id}`;
