@@ -16,3 +16,9 @@ export const STATE_KEYS = {
   trackingCycle: { pk: "tracking-cycle", sk: "latest" },
   discoveryCursor: { pk: "discovery", sk: "cursor" },
 } as const;
+
+/** state table: one precomputed, sorted leaderboard per ordering (see ./leaderboard.ts). */
+export const leaderboardSnapshotKey = (sortBy: string, order: string): { pk: string; sk: string } => ({
+  pk: "leaderboard",
+  sk: `${sortBy}#${order}`,
+});

@@ -1,0 +1,102 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ValidationError } from "#commons/errors.js";
+import { logger as defaultLogger } from "#commons/logger.js";
+import type { ApiDeps } from "./deps.js";
+import type { ApiEnv } from "./env.js";
+import { errorResponse, notFoundResponse, PayloadTooLargeError, RateLimitedError } from "./errors.js";
+import { createLeaderboardCache } from "./leaderboard-cache.js";
+import { createRateLimiter, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
+import { createRouter } from "./route.js";
+import { registerLeaderboardRoutes } from "./routes/leaderboard.js";
+import { registerMetaRoutes } from "./routes/meta.js";
+import { registerStatsRoutes } from "./routes/stats.js";
+import { registerTraderRoutes } from "./routes/traders.js";
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * The client's address as the transport saw it: API Gateway's `sourceIp` in Lambda, the socket's
+ * peer under @hono/node-server. X-Forwarded-For is not trusted: any client can write it.
+ */
+export const transportClientIp = (c: Context): string => {
+  const env = c.env as
+    | {
+        requestContext?: { http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
+        incoming?: { socket?: { remoteAddress?: string } };
+      }
+    | undefined;
+  return (
+    env?.requestContext?.http?.sourceIp ??
+    env?.requestContext?.identity?.sourceIp ??
+    env?.incoming?.socket?.remoteAddress ??
+    "unknown"
+  );
+};
+
+/**
+ * The HTTP API: one Hono app, served by `hono/aws-lambda` in Lambda (functions/handlers/http-api.ts)
+ * and mounted on the local server. Everything it reads or writes comes in through `deps`.
+ */
+export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
+  const log = deps.logger ?? defaultLogger;
+  const now = deps.now ?? Date.now;
+  const maxBody = deps.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const app = new Hono<ApiEnv>();
+
+  app.onError((error, c) => errorResponse(c, error, log));
+  app.notFound((c) => notFoundResponse(c));
+
+  const rateLimit = deps.limits?.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (rateLimit !== false) {
+    const limiter = createRateLimiter(rateLimit);
+    const clientIp = deps.clientIp ?? transportClientIp;
+    app.use("*", async (c, next) => {
+      const wait = limiter.take(clientIp(c), now());
+      if (wait > 0) throw new RateLimitedError(wait);
+      await next();
+    });
+  }
+
+  app.use(
+    "*",
+    bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new PayloadTooLargeError(maxBody), log) }),
+  );
+
+  // Bodies are optional everywhere, but one that is sent must be JSON.
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const text = await c.req.text();
+      if (text.trim() !== "") {
+        try {
+          c.set("jsonBody", JSON.parse(text));
+        } catch {
+          throw new ValidationError("The request body is not valid JSON");
+        }
+      }
+    }
+    await next();
+  });
+
+  const router = createRouter(app, () => deps.adminApiKey);
+  const ctx = { router, deps, log, now, startedAt: now() };
+  registerMetaRoutes(ctx);
+  registerTraderRoutes(ctx);
+  registerLeaderboardRoutes(ctx, createLeaderboardCache(deps.leaderboard, deps.limits?.leaderboardCacheMs ?? 60_000, now));
+  registerStatsRoutes(ctx);
+  return app;
+};
+
+/**
+ * For a host app that already has routes (the local server's `/health`, the WebSocket upgrade):
+ * adds the API's routes and makes the host's unknown routes and errors answer in the API's JSON.
+ * Use as an `HttpMount`: `mounts: [mountApi(api)]`.
+ */
+export const mountApi =
+  (api: Hono<ApiEnv>, log = defaultLogger) =>
+  (host: Hono): void => {
+    host.route("/", api as unknown as Hono);
+    host.notFound((c) => notFoundResponse(c));
+    host.onError((error, c) => errorResponse(c, error, log));
+  };

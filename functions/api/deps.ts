@@ -1,0 +1,38 @@
+import type { Context } from "hono";
+import type { AppLogger } from "#commons/logger.js";
+import type { LeaderboardStore } from "#domain/leaderboard.js";
+import type { RunStateStore, TraderStore } from "#domain/ports.js";
+import type { EventReader, StatsReader, TraderDirectory } from "#domain/read-models.js";
+import type { RateLimitOptions } from "./rate-limit.js";
+
+/** A dependency `/health` reports on; the same shape as the local runtime's checks. */
+export interface HealthCheck {
+  name: string;
+  check(signal: AbortSignal): Promise<void>;
+}
+
+export interface ApiDeps {
+  /** Used to start tracking (`trackTrader`), as discovery does. */
+  traders: TraderStore;
+  directory: TraderDirectory;
+  events: EventReader;
+  /** The tracking-cycle item that `last_tracked_at` is derived from. */
+  runState: Pick<RunStateStore, "latestCycle">;
+  leaderboard: LeaderboardStore;
+  stats: StatsReader;
+  checks: readonly HealthCheck[];
+  /** Unset: admin routes answer 503. */
+  adminApiKey: string | undefined;
+  now?: () => number;
+  logger?: AppLogger;
+  /** Who a request counts against for rate limiting; by default the socket / API Gateway source IP. */
+  clientIp?: (c: Context) => string;
+  limits?: {
+    maxBodyBytes?: number;
+    /** false turns rate limiting off. */
+    rateLimit?: RateLimitOptions | false;
+    leaderboardCacheMs?: number;
+    statsCacheMs?: number;
+    checkTimeoutMs?: number;
+  };
+}

@@ -1,0 +1,168 @@
+import { NotFoundError } from "#commons/errors.js";
+import { dec, decStr } from "#commons/decimal.js";
+import type { Address } from "#domain/address.js";
+import { lastTrackedAt, type CycleFacts } from "#domain/last-tracked.js";
+import { sideOf } from "#domain/positions.js";
+import type { TraderView } from "#domain/read-models.js";
+import { trackTrader } from "#domain/traders.js";
+import {
+  addressParams,
+  eventSchema,
+  eventsQuery,
+  pageOf,
+  pageQuery,
+  trackResultSchema,
+  traderDetailSchema,
+  traderSummarySchema,
+} from "../schemas.js";
+import type { RouteContext } from "./context.js";
+
+const summary = (t: TraderView, cycle: CycleFacts | null) => {
+  const tracked = lastTrackedAt(
+    {
+      isActive: t.is_active,
+      trackedSince: Date.parse(t.first_seen_at),
+      lastChangedAt: t.lastChangedAt,
+      lastFailedAt: t.lastFailedAt,
+    },
+    cycle,
+  );
+  return {
+    address: t.address,
+    first_seen_at: t.first_seen_at,
+    last_tracked_at: tracked === null ? null : new Date(tracked).toISOString(),
+    is_active: t.is_active,
+    discovery_source: t.discovery_source,
+    discovery_coin: t.discovery_coin,
+  };
+};
+
+const openPositions = (t: TraderView) =>
+  Object.entries(t.positions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([coin, p]) => ({
+      coin,
+      side: sideOf(p.szi) ?? "LONG",
+      size: decStr(dec(p.szi).abs()),
+      szi: p.szi,
+      entry_price: p.entryPx,
+      leverage: p.leverage?.value ?? null,
+      leverage_type: p.leverage?.type ?? null,
+    }));
+
+const notFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
+
+export const registerTraderRoutes = ({ router, deps, now }: RouteContext): void => {
+  const cycle = async (): Promise<CycleFacts | null> => deps.runState.latestCycle();
+
+  router.add(
+    {
+      method: "get",
+      path: "/traders",
+      operationId: "listTraders",
+      summary: "Tracked traders (active or not), one page at a time",
+      tag: "traders",
+      query: pageQuery,
+      responses: { 200: { description: "A page of traders", schema: pageOf("traders", traderSummarySchema) } },
+    },
+    async (c, { query }) => {
+      const [page, latest] = await Promise.all([deps.directory.list(query.limit, query.cursor), cycle()]);
+      return c.json({ traders: page.items.map((t) => summary(t, latest)), next_cursor: page.nextCursor });
+    },
+  );
+
+  router.add(
+    {
+      method: "get",
+      path: "/traders/:address",
+      operationId: "getTrader",
+      summary: "One trader, their open positions and metrics",
+      description:
+        "metrics is null until the leaderboard job (a later issue) computes them from real fills; no numbers are invented meanwhile.",
+      tag: "traders",
+      params: addressParams,
+      responses: {
+        200: { description: "The trader", schema: traderDetailSchema },
+        404: { description: "Not a tracked trader" },
+      },
+    },
+    async (c, { params }) => {
+      const [trader, latest] = await Promise.all([deps.directory.get(params.address), cycle()]);
+      if (trader === null) throw notFound(params.address);
+      return c.json({ ...summary(trader, latest), positions: openPositions(trader), metrics: null });
+    },
+  );
+
+  router.add(
+    {
+      method: "get",
+      path: "/traders/:address/events",
+      operationId: "listTraderEvents",
+      summary: "The trader's position events, newest first",
+      description: "Filters apply within each page, so a filtered page can hold fewer than limit events; keep following next_cursor.",
+      tag: "traders",
+      params: addressParams,
+      query: eventsQuery,
+      responses: {
+        200: { description: "A page of events", schema: pageOf("events", eventSchema) },
+        404: { description: "Not a tracked trader" },
+      },
+    },
+    async (c, { params, query }) => {
+      const filter = {
+        ...(query.event_type !== undefined ? { eventType: query.event_type } : {}),
+        ...(query.coin !== undefined ? { coin: query.coin } : {}),
+      };
+      const [trader, page] = await Promise.all([
+        deps.directory.get(params.address),
+        deps.events.forTrader(params.address, query.limit, filter, query.cursor),
+      ]);
+      if (trader === null) throw notFound(params.address);
+      return c.json({ events: page.items, next_cursor: page.nextCursor });
+    },
+  );
+
+  router.add(
+    {
+      method: "post",
+      path: "/traders/:address/track",
+      operationId: "trackTrader",
+      summary: "Start tracking a trader (admin)",
+      description: "201 when the trader is new; 200 when already tracked, with reactivated: true if tracking had been stopped.",
+      tag: "admin",
+      admin: true,
+      params: addressParams,
+      responses: {
+        201: { description: "Now tracked (new)", schema: trackResultSchema },
+        200: { description: "Already known: tracked again or still tracked", schema: trackResultSchema },
+      },
+    },
+    async (c, { params }) => {
+      const r = await trackTrader(deps.traders, params.address, { source: "manual", at: now() });
+      return c.json(
+        { address: r.address, tracking: true, created: r.created, reactivated: r.reactivated },
+        r.created ? 201 : 200,
+      );
+    },
+  );
+
+  router.add(
+    {
+      method: "delete",
+      path: "/traders/:address/track",
+      operationId: "untrackTrader",
+      summary: "Stop tracking a trader (admin); history is kept",
+      tag: "admin",
+      admin: true,
+      params: addressParams,
+      responses: {
+        200: { description: "No longer tracked", schema: trackResultSchema },
+        404: { description: "Unknown trader" },
+      },
+    },
+    async (c, { params }) => {
+      if (!(await deps.directory.stopTracking(params.address))) throw notFound(params.address);
+      return c.json({ address: params.address, tracking: false, created: false, reactivated: false });
+    },
+  );
+};

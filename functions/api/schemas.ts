@@ -1,0 +1,177 @@
+import { z } from "zod";
+import { parseAddress, type Address } from "#domain/address.js";
+import { LEADERBOARD_ORDERS, LEADERBOARD_SORT_FIELDS } from "#domain/leaderboard.js";
+
+/** Request and response schemas: what the API validates and what its OpenAPI document says. */
+
+export const MAX_LIMIT = 500;
+export const DEFAULT_LIMIT = 100;
+
+export const addressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected 0x followed by 40 hexadecimal digits")
+  .transform((s): Address => parseAddress(s))
+  .meta({ description: "Trader address, 0x + 40 hex digits (any case)", example: "0x5e9ee1089755c3435139848e47e6635505d5a13a" });
+
+export const addressParams = z.object({ address: addressSchema });
+
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_LIMIT)
+  .default(DEFAULT_LIMIT)
+  .meta({ description: `Page size, 1–${MAX_LIMIT}` });
+const cursor = z
+  .string()
+  .min(1)
+  .max(2048)
+  .optional()
+  .meta({ description: "Opaque: the next_cursor of the previous page" });
+
+export const pageQuery = z.object({ limit, cursor });
+
+export const eventTypeSchema = z.enum([
+  "OPEN_POSITION",
+  "INCREASE_POSITION",
+  "DECREASE_POSITION",
+  "CLOSE_POSITION",
+  "FLIP_POSITION",
+]);
+
+export const eventsQuery = pageQuery.extend({
+  event_type: eventTypeSchema.optional(),
+  coin: z.string().min(1).max(32).optional().meta({ description: "e.g. BTC" }),
+});
+
+const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T, def: T[number]) =>
+  z.enum(values, { error: () => `${name} must be one of: ${values.join(", ")}` }).default(def as never);
+
+export const leaderboardQuery = pageQuery.extend({
+  sort_by: oneOf("sort_by", LEADERBOARD_SORT_FIELDS, "win_rate"),
+  order: oneOf("order", LEADERBOARD_ORDERS, "desc"),
+});
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+const iso = z.string().meta({ description: "ISO 8601 time (UTC)" });
+const decimal = z.string().meta({ description: "Exact decimal string" });
+
+export const traderSummarySchema = z.object({
+  address: z.string(),
+  first_seen_at: iso,
+  last_tracked_at: iso.nullable().meta({ description: "Last successful poll; null before the first one" }),
+  is_active: z.boolean(),
+  discovery_source: z.enum(["recent_trades", "manual"]),
+  discovery_coin: z.string().nullable(),
+});
+
+export const positionSchema = z.object({
+  coin: z.string(),
+  side: z.enum(["LONG", "SHORT"]),
+  size: decimal.meta({ description: "Absolute size" }),
+  szi: decimal.meta({ description: "Signed size (< 0 short)" }),
+  entry_price: decimal.nullable(),
+  leverage: z.number().nullable(),
+  leverage_type: z.enum(["cross", "isolated"]).nullable(),
+});
+
+export const traderDetailSchema = traderSummarySchema.extend({
+  positions: z.array(positionSchema),
+  metrics: z.null().meta({
+    description:
+      "Always null for now: trader metrics arrive with the leaderboard job (a later issue); no numbers are made up meanwhile.",
+  }),
+});
+
+export const eventSchema = z.object({
+  id: z.string(),
+  trader_id: z.string(),
+  trader_address: z.string(),
+  timestamp: iso,
+  event_type: eventTypeSchema,
+  version: z.number().int(),
+  details: z.looseObject({
+    coin: z.string(),
+    side: z.enum(["LONG", "SHORT"]),
+    previous_side: z.enum(["LONG", "SHORT"]).nullable(),
+    size: decimal,
+    previous_size: decimal,
+    size_delta: decimal,
+    szi: decimal,
+    previous_szi: decimal,
+    entry_price: decimal.nullable(),
+    leverage: z.number().nullable(),
+    leverage_type: z.enum(["cross", "isolated"]).nullable(),
+    poll_time: iso,
+    fill_count: z.number().int(),
+    execution_price: decimal.nullable(),
+    filled_size: decimal,
+    fees: decimal,
+    realized_pnl: decimal,
+    first_fill_time: z.number().nullable(),
+    last_fill_time: z.number().nullable(),
+    tids: z.array(z.number()),
+  }),
+});
+
+export const pageOf = <T extends z.ZodType>(key: string, item: T) =>
+  z.object({ [key]: z.array(item), next_cursor: z.string().nullable() });
+
+export const leaderboardRowSchema = z.object({
+  trader_id: z.string(),
+  trader_address: z.string(),
+  win_rate: z.number().meta({ description: "Winning closes / all closes, 0–1" }),
+  total_volume_usd: decimal,
+  account_age_days: z.number(),
+  avg_risk_ratio: z.number(),
+  max_drawdown: z.number().meta({ description: "Largest peak-to-trough fall, 0–1" }),
+  max_profit_usd: decimal,
+  max_loss_usd: decimal,
+  updated_at: iso,
+});
+
+export const leaderboardSchema = z.object({
+  leaderboard: z.array(leaderboardRowSchema),
+  sort_by: z.enum(LEADERBOARD_SORT_FIELDS),
+  order: z.enum(LEADERBOARD_ORDERS),
+  updated_at: iso.nullable().meta({ description: "When the snapshot was computed; null before the first one" }),
+  next_cursor: z.string().nullable(),
+});
+
+const count = z.object({
+  count: z.number().int(),
+  approximate: z.boolean().meta({ description: "True for DynamoDB's ItemCount, refreshed about every 6 hours" }),
+});
+
+export const statsSchema = z.object({
+  traders: count,
+  active_traders: count,
+  events: count,
+  websocket_connections: count,
+  generated_at: iso,
+});
+
+export const healthSchema = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  dependencies: z.record(z.string(), z.enum(["ok", "unavailable"])),
+  uptime_s: z.number().int(),
+});
+
+export const indexSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  links: z.record(z.string(), z.string()),
+});
+
+export const trackResultSchema = z.object({
+  address: z.string(),
+  tracking: z.boolean(),
+  created: z.boolean(),
+  reactivated: z.boolean(),
+});
+
+export const cacheClearedSchema = z.object({ cleared: z.literal(true), entries: z.number().int() });

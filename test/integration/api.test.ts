@@ -1,0 +1,503 @@
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiApp, createDynamoApiStores, mountApi, type ApiDeps } from "#api/index.js";
+import { parseAddress, type Address } from "#domain/address.js";
+import { buildEvent } from "#domain/events.js";
+import { LEADERBOARD_SORT_FIELDS, type LeaderboardRow } from "#domain/leaderboard.js";
+import { diffPositions, type PositionMap } from "#domain/positions.js";
+import { trackTrader } from "#domain/traders.js";
+import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+import { testTables, type TestTables } from "../support/aws.js";
+import { recordingLogger } from "../support/logger.js";
+
+/**
+ * The HTTP API over a real socket, against DynamoDB Local, with data seeded through the same
+ * stores the tracker writes with. Every expectation is what an API client would see.
+ */
+const ADMIN_KEY = "test-admin-key-0123456789";
+const addr = (n: number): Address => parseAddress(`0x${n.toString(16).padStart(40, "0")}`);
+const TRADERS = Array.from({ length: 7 }, (_, i) => addr(0xa0 + i));
+const A = TRADERS[0]!;
+const B = TRADERS[1]!;
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+
+interface Served {
+  url: string;
+  close: () => Promise<void>;
+}
+
+const serveApp = async (app: { fetch: (r: Request, ...rest: never[]) => Response | Promise<Response> }): Promise<Served> => {
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch as never, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+};
+
+const call = async (base: string, path: string, init: RequestInit = {}) => {
+  const res = await fetch(base + path, init);
+  const text = await res.text();
+  let json: any = undefined;
+  try {
+    json = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+};
+
+/** Seeds the scripted history of A through the real tracker store: a baseline and four transitions. */
+const seedHistory = async (store: ReturnType<typeof createDynamoTraderStore>) => {
+  const lev = { type: "cross" as const, value: 10 };
+  const states: PositionMap[] = [
+    { BTC: { szi: "1", entryPx: "60000", leverage: lev } },
+    { BTC: { szi: "1.5", entryPx: "60333", leverage: lev }, ETH: { szi: "-2", entryPx: "3000", leverage: lev } },
+    { BTC: { szi: "1.5", entryPx: "60333", leverage: lev }, ETH: { szi: "-0.5", entryPx: "3000", leverage: lev } },
+    { BTC: { szi: "-1", entryPx: "62000", leverage: lev }, ETH: { szi: "-0.5", entryPx: "3000", leverage: lev } },
+    { BTC: { szi: "-1", entryPx: "62000", leverage: lev } },
+  ];
+  expect(await store.saveBaseline(A, states[0]!, T0, T0)).toBe(true);
+  for (let v = 1; v < states.length; v++) {
+    const at = T0 + v * 60_000;
+    const events = diffPositions(states[v - 1]!, states[v]!).map((ch) => buildEvent(A, v, ch, [], at));
+    const r = await store.commitTransition({
+      address: A,
+      expectedVersion: v - 1,
+      newVersion: v,
+      positions: states[v]!,
+      events,
+      fillsCursor: at,
+      at,
+    });
+    expect(r).toBe("committed");
+  }
+};
+
+const row = (i: number): LeaderboardRow => ({
+  trader_id: addr(0xb00 + i),
+  trader_address: addr(0xb00 + i),
+  win_rate: 1 - i / 100,
+  total_volume_usd: `${1000 * (i + 1)}.5`,
+  account_age_days: 30 + i,
+  avg_risk_ratio: 0.1,
+  max_drawdown: 0.2,
+  max_profit_usd: "100",
+  max_loss_usd: "-50",
+  updated_at: "2026-01-02T00:00:00.000Z",
+});
+
+describe("HTTP API", () => {
+  let tables: TestTables;
+  let deps: ApiDeps;
+  let api: Served;
+  const log = recordingLogger();
+
+  beforeAll(async () => {
+    tables = await testTables("api");
+    const writer = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
+    for (const [i, t] of TRADERS.entries()) {
+      await trackTrader(writer, t, { source: i === 0 ? "manual" : "recent_trades", coin: "BTC", at: T0 - 1000 });
+    }
+    await seedHistory(writer);
+    // B is also tracked with one event, so its cursor is "foreign" to A's events.
+    await writer.saveBaseline(B, {}, T0, T0);
+    await writer.commitTransition({
+      address: B,
+      expectedVersion: 0,
+      newVersion: 1,
+      positions: { SOL: { szi: "3", entryPx: "100", leverage: { type: "isolated", value: 3 } } },
+      events: diffPositions({}, { SOL: { szi: "3", entryPx: "100", leverage: { type: "isolated", value: 3 } } }).map(
+        (ch) => buildEvent(B, 1, ch, [], T0 + 1),
+      ),
+      fillsCursor: T0,
+      at: T0 + 1,
+    });
+    const runState = createDynamoRunStateStore(tables.doc, tables.names.state);
+    await runState.recordCycle({ cycleId: "c1", dispatchedAt: T0 + 3_600_000, messages: 1, traders: 7 });
+    await runState.recordBatchDone("c1", 7, T0 + 3_601_000);
+
+    deps = {
+      ...createDynamoApiStores(tables.client, tables.doc, tables.names),
+      checks: [{ name: "dynamodb", check: async () => {} }],
+      adminApiKey: ADMIN_KEY,
+      logger: log.logger,
+      limits: { rateLimit: false },
+    };
+    api = await serveApp(createApiApp(deps));
+  });
+  afterAll(async () => api?.close());
+
+  const get = (path: string, init?: RequestInit) => call(api.url, path, init);
+  /** `key` null sends no x-api-key header at all. */
+  const admin = (method: string, path: string, key: string | null = ADMIN_KEY, body?: string) =>
+    call(api.url, path, { method, headers: key === null ? {} : { "x-api-key": key }, ...(body !== undefined ? { body } : {}) });
+
+  const expectError = (r: { status: number; json: any; text: string }, status: number, code?: string) => {
+    expect(r.status).toBe(status);
+    expect(r.json).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    if (code !== undefined) expect(r.json.error.code).toBe(code);
+    expect(r.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
+  };
+
+  it("GET / names the API and links to the docs", async () => {
+    const r = await get("/");
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ name: "hyperliquid-copytrader", version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(r.json.links).toMatchObject({ docs: "/docs", openapi: "/openapi.json" });
+  });
+
+  it("GET /health is 200 when every dependency answers and 503 when one does not", async () => {
+    expect((await get("/health")).json).toMatchObject({ status: "ok", dependencies: { dynamodb: "ok" } });
+    const down = await serveApp(
+      createApiApp({
+        ...deps,
+        checks: [...deps.checks, { name: "sqs", check: async () => Promise.reject(new Error("secret detail")) }],
+      }),
+    );
+    try {
+      const r = await call(down.url, "/health");
+      expect(r.status).toBe(503);
+      expect(r.json).toMatchObject({ status: "unavailable", dependencies: { dynamodb: "ok", sqs: "unavailable" } });
+      expect(r.text).not.toContain("secret detail");
+    } finally {
+      await down.close();
+    }
+  });
+
+  describe("GET /traders", () => {
+    it("walks every trader exactly once, page by page", async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const r = await get(`/traders?limit=2${cursor !== null ? `&cursor=${cursor}` : ""}`);
+        expect(r.status).toBe(200);
+        expect(r.json.traders.length).toBeLessThanOrEqual(2);
+        seen.push(...r.json.traders.map((t: { address: string }) => t.address));
+        cursor = r.json.next_cursor;
+        pages++;
+      } while (cursor !== null && pages < 20);
+      expect(seen.sort()).toEqual([...TRADERS].sort());
+    });
+
+    it("shows each trader's facts and derives last_tracked_at from the tracking cycle", async () => {
+      const r = await get("/traders?limit=500");
+      const a = r.json.traders.find((t: { address: string }) => t.address === A);
+      expect(a).toEqual({
+        address: A,
+        first_seen_at: new Date(T0 - 1000).toISOString(),
+        last_tracked_at: new Date(T0 + 3_601_000).toISOString(),
+        is_active: true,
+        discovery_source: "manual",
+        discovery_coin: "BTC",
+      });
+      expect(r.json.next_cursor).toBeNull();
+    });
+
+    it.each(["0", "501", "abc", "1.5", ""])("rejects limit=%s", async (limit) => {
+      expectError(await get(`/traders?limit=${limit}`), 400, "VALIDATION_ERROR");
+    });
+
+    it("rejects a tampered or foreign cursor", async () => {
+      expectError(await get("/traders?cursor=not*base64"), 400);
+      const forged = Buffer.from(JSON.stringify({ k: "traders", key: { address: "x", extra: 1 } })).toString("base64url");
+      expectError(await get(`/traders?cursor=${forged}`), 400);
+      const events = await get(`/traders/${A}/events?limit=1`);
+      expectError(await get(`/traders?cursor=${events.json.next_cursor}`), 400);
+    });
+  });
+
+  describe("GET /traders/{address}", () => {
+    it("returns the trader, their open positions and null metrics; the address may be any case", async () => {
+      const r = await get(`/traders/${A.toUpperCase().replace("0X", "0x")}`);
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ address: A, is_active: true, metrics: null });
+      expect(r.json.positions).toEqual([
+        { coin: "BTC", side: "SHORT", size: "1", szi: "-1", entry_price: "62000", leverage: 10, leverage_type: "cross" },
+      ]);
+    });
+
+    it("400 for a malformed address, 404 for an unknown one", async () => {
+      expectError(await get("/traders/0x123"), 400, "VALIDATION_ERROR");
+      expectError(await get(`/traders/0x${"g".repeat(40)}`), 400);
+      expectError(await get(`/traders/${addr(0xdead)}`), 404, "NOT_FOUND");
+    });
+  });
+
+  describe("GET /traders/{address}/events", () => {
+    it("lists events newest first and pages through all of them exactly once", async () => {
+      const all = await get(`/traders/${A}/events`);
+      expect(all.status).toBe(200);
+      const versions = all.json.events.map((e: { version: number }) => e.version);
+      expect(versions).toEqual([...versions].sort((x, y) => y - x));
+      expect(all.json.events).toHaveLength(5);
+      expect(all.json.events[0]).not.toHaveProperty("sk");
+      expect(all.json.events[0]).toMatchObject({ trader_address: A, details: { coin: expect.any(String) } });
+
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await get(`/traders/${A}/events?limit=4${cursor !== null ? `&cursor=${cursor}` : ""}`);
+        walked.push(...r.json.events.map((e: { id: string }) => e.id));
+        cursor = r.json.next_cursor;
+      } while (cursor !== null);
+      expect(walked).toEqual(all.json.events.map((e: { id: string }) => e.id));
+    });
+
+    it("filters by event_type and coin", async () => {
+      const flips = await get(`/traders/${A}/events?event_type=FLIP_POSITION`);
+      expect(flips.json.events.map((e: { event_type: string; details: { coin: string } }) => [e.event_type, e.details.coin])).toEqual([
+        ["FLIP_POSITION", "BTC"],
+      ]);
+      const eth = await get(`/traders/${A}/events?coin=ETH`);
+      expect(eth.json.events.map((e: { event_type: string }) => e.event_type)).toEqual([
+        "CLOSE_POSITION",
+        "DECREASE_POSITION",
+        "OPEN_POSITION",
+      ]);
+    });
+
+    it("400 for a bad filter, limit, cursor or another trader's cursor; 404 for an unknown trader", async () => {
+      expectError(await get(`/traders/${A}/events?event_type=BUY`), 400);
+      expectError(await get(`/traders/${A}/events?limit=1000`), 400);
+      expectError(await get(`/traders/${A}/events?cursor=${Buffer.from("{}").toString("base64url")}`), 400);
+      const bPage = await get(`/traders/${B}/events?limit=1`);
+      expect(bPage.json.events).toHaveLength(1);
+      const aPage = await get(`/traders/${A}/events?limit=1`);
+      expectError(await get(`/traders/${B}/events?cursor=${aPage.json.next_cursor}`), 400);
+      expectError(await get(`/traders/${addr(0xdead)}/events`), 404);
+      expectError(await get("/traders/nope/events"), 400);
+    });
+  });
+
+  describe("POST/DELETE /traders/{address}/track", () => {
+    const NEW = addr(0xc0ffee);
+
+    it("needs the admin key: 401 without, 403 when wrong", async () => {
+      expectError(await admin("POST", `/traders/${NEW}/track`, null), 401, "UNAUTHORIZED");
+      expectError(await admin("POST", `/traders/${NEW}/track`, "wrong-key"), 403, "FORBIDDEN");
+      expectError(await admin("DELETE", `/traders/${NEW}/track`, "x".repeat(64)), 403);
+    });
+
+    it("tracks (201), keeps tracking (200), stops (200) and resumes (200, reactivated)", async () => {
+      const created = await admin("POST", `/traders/${NEW}/track`);
+      expect(created.status).toBe(201);
+      expect(created.json).toEqual({ address: NEW, tracking: true, created: true, reactivated: false });
+      const again = await admin("POST", `/traders/${NEW.toUpperCase().replace("0X", "0x")}/track`);
+      expect(again.status).toBe(200);
+      expect(again.json).toMatchObject({ created: false, reactivated: false });
+
+      const stopped = await admin("DELETE", `/traders/${NEW}/track`);
+      expect(stopped.status).toBe(200);
+      expect(stopped.json).toMatchObject({ tracking: false });
+      const item = await tables.doc.send(new GetCommand({ TableName: tables.names.traders, Key: { address: NEW } }));
+      expect(item.Item).toMatchObject({ is_active: false });
+      expect(item.Item).not.toHaveProperty("active_shard");
+      expect((await get(`/traders/${NEW}`)).json).toMatchObject({ is_active: false, last_tracked_at: null });
+
+      const resumed = await admin("POST", `/traders/${NEW}/track`, ADMIN_KEY, "{}");
+      expect(resumed.status).toBe(200);
+      expect(resumed.json).toMatchObject({ created: false, reactivated: true });
+    });
+
+    it("400 for a bad address or a body that is not JSON, 413 for a huge body, 404 to stop an unknown trader", async () => {
+      expectError(await admin("POST", "/traders/0xnope/track"), 400);
+      expectError(await admin("POST", `/traders/${NEW}/track`, ADMIN_KEY, "{not json"), 400, "VALIDATION_ERROR");
+      expectError(await admin("POST", `/traders/${NEW}/track`, ADMIN_KEY, JSON.stringify({ pad: "x".repeat(20_000) })), 413, "PAYLOAD_TOO_LARGE");
+      expectError(await admin("DELETE", `/traders/${addr(0xdead)}/track`), 404);
+    });
+
+    it("503 with a clear message when no admin key is configured", async () => {
+      const open = await serveApp(createApiApp({ ...deps, adminApiKey: undefined }));
+      try {
+        const r = await call(open.url, `/traders/${NEW}/track`, { method: "POST", headers: { "x-api-key": "anything" } });
+        expectError(r, 503, "SERVICE_UNAVAILABLE");
+        expect(r.json.error.message).toContain("ADMIN_API_KEY");
+        expectError(await call(open.url, "/api/v1/cache/clear", { method: "POST" }), 503);
+      } finally {
+        await open.close();
+      }
+    });
+  });
+
+  describe("leaderboard", () => {
+    it("is empty with updated_at null before the metrics job ran", async () => {
+      for (const path of ["/api/v1/leaderboard", "/leaderboard"]) {
+        const r = await get(path);
+        expect(r.status).toBe(200);
+        expect(r.json).toEqual({ leaderboard: [], sort_by: "win_rate", order: "desc", updated_at: null, next_cursor: null });
+        expect(r.headers.get("cache-control")).toBe("public, max-age=300");
+      }
+    });
+
+    it("serves the stored snapshot after a cache clear, pages it, and answers 304 to a matching ETag", async () => {
+      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
+      const rows = Array.from({ length: 5 }, (_, i) => row(i));
+      await store.writeSnapshot("win_rate", "desc", { rows, updatedAt: "2026-01-02T00:00:00.000Z" });
+      await store.writeSnapshot("total_volume_usd", "asc", { rows, updatedAt: "2026-01-02T00:00:00.000Z" });
+      // Still cached (empty) until someone clears the cache.
+      expect((await get("/api/v1/leaderboard")).json.leaderboard).toEqual([]);
+      expectError(await admin("POST", "/api/v1/cache/clear", null), 401);
+      const cleared = await admin("POST", "/api/v1/cache/clear");
+      expect(cleared.status).toBe(200);
+      expect(cleared.json).toMatchObject({ cleared: true });
+
+      const walked: LeaderboardRow[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await get(`/api/v1/leaderboard?limit=2${cursor !== null ? `&cursor=${cursor}` : ""}`);
+        expect(r.json.updated_at).toBe("2026-01-02T00:00:00.000Z");
+        walked.push(...r.json.leaderboard);
+        cursor = r.json.next_cursor;
+      } while (cursor !== null);
+      expect(walked).toEqual(rows);
+
+      const other = await get("/leaderboard?sort_by=total_volume_usd&order=asc&limit=500");
+      expect(other.json).toMatchObject({ sort_by: "total_volume_usd", order: "asc", leaderboard: rows });
+
+      const first = await get("/api/v1/leaderboard?limit=3");
+      const etag = first.headers.get("etag");
+      expect(etag).toMatch(/^".+"$/);
+      const again = await get("/api/v1/leaderboard?limit=3", { headers: { "if-none-match": etag! } });
+      expect(again.status).toBe(304);
+      expect(again.text).toBe("");
+      expect((await get("/api/v1/leaderboard?limit=2", { headers: { "if-none-match": etag! } })).status).toBe(200);
+
+      // The legacy GET clear still works.
+      expect((await admin("GET", "/api/v1/cache/clear")).status).toBe(200);
+    });
+
+    it("400 for an unknown sort_by or order (listing the allowed values), a bad limit or a foreign cursor", async () => {
+      const bad = await get("/api/v1/leaderboard?sort_by=pnl");
+      expectError(bad, 400, "VALIDATION_ERROR");
+      for (const f of LEADERBOARD_SORT_FIELDS) expect(bad.json.error.message).toContain(f);
+      const order = await get("/leaderboard?order=up");
+      expectError(order, 400);
+      expect(order.json.error.message).toContain("asc, desc");
+      expectError(await get("/api/v1/leaderboard?limit=0"), 400);
+      const page = await get("/api/v1/leaderboard?limit=1");
+      expectError(await get(`/api/v1/leaderboard?sort_by=max_drawdown&cursor=${page.json.next_cursor}`), 400);
+      expectError(await get(`/api/v1/leaderboard?cursor=${Buffer.from('{"k":"leaderboard"}').toString("base64url")}`), 400);
+    });
+  });
+
+  it("GET /api/v1/stats counts traders, active traders, events and connections, saying which are approximate", async () => {
+    const r = await get("/api/v1/stats");
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({
+      traders: { count: expect.any(Number), approximate: true },
+      active_traders: { count: expect.any(Number), approximate: false },
+      events: { count: expect.any(Number), approximate: true },
+      websocket_connections: { count: 0, approximate: true },
+      generated_at: expect.any(String),
+    });
+    expect(r.json.active_traders.count).toBeGreaterThanOrEqual(TRADERS.length);
+  });
+
+  it("answers unknown routes and unexpected failures in JSON, never with a stack trace", async () => {
+    expectError(await get("/nope"), 404, "NOT_FOUND");
+    expectError(await call(api.url, "/traders", { method: "PATCH" }), 404);
+    const entries = recordingLogger();
+    const broken = await serveApp(
+      createApiApp({
+        ...deps,
+        logger: entries.logger,
+        directory: { ...deps.directory, get: async () => Promise.reject(new Error("disk on fire at /secret/path.ts:12")) },
+      }),
+    );
+    try {
+      const r = await call(broken.url, `/traders/${A}`);
+      expectError(r, 500, "INTERNAL");
+      expect(r.text).not.toContain("disk on fire");
+      expect(entries.entries.some((e) => e.level === "error")).toBe(true);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it("rate-limits each client with a token bucket: 429 in JSON with Retry-After", async () => {
+    const limited = await serveApp(createApiApp({ ...deps, limits: { rateLimit: { capacity: 3, refillPerSecond: 0.5 } } }));
+    try {
+      const statuses: number[] = [];
+      let last: Awaited<ReturnType<typeof call>> | undefined;
+      for (let i = 0; i < 5; i++) {
+        last = await call(limited.url, "/");
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expectError(last!, 429, "RATE_LIMITED");
+      expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("can be mounted on a host app that has its own routes, keeping JSON 404s", async () => {
+    const host = new Hono();
+    host.get("/health", (c) => c.json({ host: true }));
+    mountApi(createApiApp(deps))(host);
+    const served = await serveApp(host);
+    try {
+      expect((await call(served.url, "/health")).json).toEqual({ host: true });
+      expect((await call(served.url, `/traders/${A}`)).json).toMatchObject({ address: A });
+      expectError(await call(served.url, "/nothing-here"), 404);
+    } finally {
+      await served.close();
+    }
+  });
+
+  describe("OpenAPI", () => {
+    it("is an OpenAPI 3.1 document covering every route the app registers", async () => {
+      const r = await get("/openapi.json");
+      expect(r.status).toBe(200);
+      const doc = r.json;
+      expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+      expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+      const documented = new Set<string>();
+      for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths)) {
+        expect(path.startsWith("/")).toBe(true);
+        for (const [method, op] of Object.entries(ops)) {
+          expect(["get", "post", "delete", "put", "patch"]).toContain(method);
+          expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+          for (const [status, resp] of Object.entries<any>(op.responses)) {
+            expect(status).toMatch(/^[1-5]\d\d$/);
+            expect(typeof resp.description).toBe("string");
+          }
+          for (const p of op.parameters ?? []) {
+            expect(["path", "query", "header"]).toContain(p.in);
+            if (p.in === "path") expect(path).toContain(`{${p.name}}`);
+          }
+          for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+            expect(op.parameters.some((p: any) => `{${p.name}}` === name && p.in === "path")).toBe(true);
+          }
+          documented.add(`${method.toUpperCase()} ${path}`);
+        }
+      }
+      const registered = createApiApp(deps)
+        .routes.filter((rt) => rt.method !== "ALL")
+        .map((rt) => `${rt.method} ${rt.path.replace(/:(\w+)/g, "{$1}")}`);
+      expect(new Set(registered)).toEqual(documented);
+      expect(doc.paths["/api/v1/leaderboard"].get.parameters.find((p: any) => p.name === "sort_by").schema.enum).toEqual([
+        ...LEADERBOARD_SORT_FIELDS,
+      ]);
+      expect(doc.paths["/traders/{address}"].get.description).toContain("null");
+    });
+
+    it("GET /docs is a self-contained HTML page listing every path", async () => {
+      const r = await get("/docs");
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-type")).toContain("text/html");
+      expect(r.text).not.toMatch(/<script|<link|https?:\/\/(?!json-schema)/);
+      const doc = (await get("/openapi.json")).json;
+      for (const path of Object.keys(doc.paths)) expect(r.text).toContain(path);
+    });
+  });
+});
