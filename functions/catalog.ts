@@ -1,7 +1,7 @@
 import type { QueueDef } from "#commons/queues.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
-import { EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
+import { CONNECTIONS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
 
 /**
  * Every Lambda function, its trigger and what it may touch: read by the CDK stack to build the
@@ -13,7 +13,19 @@ export type Trigger =
       /** Config key holding the interval in seconds (see #commons/config.js). */
       intervalSetting: "DISCOVERY_INTERVAL_SECONDS" | "TRACKING_INTERVAL_SECONDS" | "LEADERBOARD_INTERVAL_SECONDS";
     }
-  | { kind: "sqs"; queue: QueueDef };
+  | { kind: "sqs"; queue: QueueDef }
+  | {
+      /** A DynamoDB stream event source mapping (ReportBatchItemFailures, bounded retries, then skip). */
+      kind: "dynamodb-stream";
+      table: TableDef;
+      /** Filter criteria: the function only ever sees these records. */
+      filter: "INSERT";
+      batchSize: number;
+      maxRetryAttempts: number;
+    }
+  | { kind: "websocket"; route: WebSocketRoute };
+
+export type WebSocketRoute = "$connect" | "$disconnect" | "$default";
 
 export interface FunctionDef {
   /** Logical name, also used in log lines and CDK ids. */
@@ -69,3 +81,56 @@ export const ALL_FUNCTIONS: readonly FunctionDef[] = [
   TRACK_DISPATCH_FUNCTION,
   TRACK_WORKER_FUNCTION,
 ];
+
+/**
+ * The live WebSocket feed. Kept apart from ALL_FUNCTIONS until the infrastructure issue wires the
+ * API Gateway WebSocket API and the stream mappings in the CDK stack; the local runtime runs both
+ * lists (see LOCAL_FUNCTIONS).
+ */
+const wsRoute = (name: string, route: WebSocketRoute, tables: readonly TableDef[]): FunctionDef => ({
+  name,
+  entry: `functions/handlers/${name}.ts`,
+  handler: "handler",
+  trigger: { kind: "websocket", route },
+  timeoutSeconds: 10,
+  memoryMb: 256,
+  tables,
+  sendsTo: [],
+});
+
+export const WS_CONNECT_FUNCTION = wsRoute("ws-connect", "$connect", [CONNECTIONS_TABLE]);
+export const WS_DISCONNECT_FUNCTION = wsRoute("ws-disconnect", "$disconnect", [CONNECTIONS_TABLE]);
+export const WS_DEFAULT_FUNCTION = wsRoute("ws-default", "$default", [CONNECTIONS_TABLE]);
+
+export const WS_WELCOME_FUNCTION: FunctionDef = {
+  name: "ws-welcome",
+  entry: "functions/handlers/ws-welcome.ts",
+  handler: "handler",
+  trigger: { kind: "dynamodb-stream", table: CONNECTIONS_TABLE, filter: "INSERT", batchSize: 100, maxRetryAttempts: 2 },
+  timeoutSeconds: 30,
+  memoryMb: 256,
+  tables: [],
+  sendsTo: [],
+};
+
+export const BROADCASTER_FUNCTION: FunctionDef = {
+  name: "broadcaster",
+  entry: "functions/handlers/broadcaster.ts",
+  handler: "handler",
+  trigger: { kind: "dynamodb-stream", table: EVENTS_TABLE, filter: "INSERT", batchSize: 100, maxRetryAttempts: 3 },
+  timeoutSeconds: 60,
+  memoryMb: 512,
+  tables: [CONNECTIONS_TABLE],
+  sendsTo: [],
+};
+
+export const FEED_FUNCTIONS: readonly FunctionDef[] = [
+  WS_CONNECT_FUNCTION,
+  WS_DISCONNECT_FUNCTION,
+  WS_DEFAULT_FUNCTION,
+  WS_WELCOME_FUNCTION,
+  BROADCASTER_FUNCTION,
+];
+
+/** Everything `npm start` runs. */
+export const LOCAL_FUNCTIONS: readonly FunctionDef[] = [...ALL_FUNCTIONS, ...FEED_FUNCTIONS];

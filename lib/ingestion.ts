@@ -159,6 +159,8 @@ export class Ingestion extends Construct {
       return;
     }
 
+    // Stream and WebSocket triggers (FEED_FUNCTIONS) are not ingestion; `isIngestion` keeps them out.
+    if (trigger.kind !== "schedule") return;
     const intervalSeconds = app[trigger.intervalSetting];
     // A tick is superseded by the next one: retrying a failed run would only overlap it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });

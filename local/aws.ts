@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
 
 /**
@@ -16,6 +17,10 @@ export interface LocalClientOptions {
 
 export const localDynamoClient = ({ endpoint, region = "us-east-1", maxAttempts = 3 }: LocalClientOptions) =>
   new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts });
+
+/** DynamoDB Local serves its streams API on the same endpoint as the tables. */
+export const localStreamsClient = ({ endpoint, region = "us-east-1", maxAttempts = 3 }: LocalClientOptions) =>
+  new DynamoDBStreamsClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts });
 
 export const localSqsClient = ({ endpoint, region = "us-east-1", maxAttempts = 3 }: LocalClientOptions) =>
   new SQSClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts });

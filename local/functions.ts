@@ -1,21 +1,27 @@
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import type { FunctionDef } from "../functions/catalog.js";
-import { ALL_FUNCTIONS } from "../functions/catalog.js";
+import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import type { Config } from "#commons/config.js";
 import type { QueueDef } from "#commons/queues.js";
+import type { TableDef } from "#store/tables.js";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { LocalStartupError } from "./errors.js";
 import { startSqsEventSource, type EventSource, type SqsHandler } from "./event-source.js";
 import type { CreatedQueue } from "./sqs.js";
 import { startScheduler, type ScheduledJob, type Scheduler } from "./scheduler.js";
+import { startStreamSource, type StreamHandler, type StreamSource } from "./stream-source.js";
+import type { WebSocketGateway } from "./ws-gateway.js";
 
 /**
  * Runs the functions of the catalog (functions/catalog.ts) on their triggers, as the CDK stack
  * deploys them: schedules every `intervalSetting` seconds, queue consumers through an SQS event
- * source. The handler modules are the very ones Lambda runs.
+ * source, stream consumers through a DynamoDB stream source, WebSocket routes behind the local
+ * gateway. The handler modules are the very ones Lambda runs.
  */
 
 export type LambdaHandler = (event: unknown, context: Context) => unknown;
@@ -42,6 +48,11 @@ export interface FunctionsOptions {
   config: Config;
   sqsClient: SQSClient;
   queue: (id: QueueDef["id"]) => CreatedQueue;
+  /** What `dynamodb-stream` triggers read: DynamoDB Local and its streams endpoint. */
+  streams?: { dynamo: DynamoDBClient; client: DynamoDBStreamsClient; tableName: (def: TableDef) => string; pollIntervalMs?: number };
+  /** Where `websocket` triggers are routed. */
+  gateway?: WebSocketGateway;
+  /** Defaults to LOCAL_FUNCTIONS (the catalog's functions and the live feed). */
   functions?: readonly FunctionDef[];
   /** Injected by tests; defaults to importing each entry module. */
   load?: (def: FunctionDef) => Promise<LambdaHandler>;
@@ -59,38 +70,73 @@ export interface RunningFunctions {
 
 export const startFunctions = async (o: FunctionsOptions): Promise<RunningFunctions> => {
   const log = o.logger ?? defaultLogger;
-  const defs = o.functions ?? ALL_FUNCTIONS;
+  const defs = o.functions ?? LOCAL_FUNCTIONS;
   const load = o.load ?? ((def: FunctionDef) => loadHandler(def));
   // Load everything before starting anything: a broken module stops start-up, not one trigger.
   const handlers = await Promise.all(defs.map(async (def) => [def, await load(def)] as const));
 
   const jobs: ScheduledJob[] = [];
-  const sources: EventSource[] = [];
-  for (const [def, handler] of handlers) {
-    const trigger = def.trigger;
-    if (trigger.kind === "schedule") {
-      const intervalSeconds = o.config[trigger.intervalSetting];
-      jobs.push({ name: def.name, intervalSeconds, timeoutSeconds: def.timeoutSeconds, memoryMb: def.memoryMb, handler });
-      log.info(`Function ${def.name} scheduled every ${intervalSeconds} s`, { entry: def.entry });
-    } else {
-      const queue = o.queue(trigger.queue.id);
-      sources.push(
-        startSqsEventSource({
+  const sources: (EventSource | StreamSource)[] = [];
+  try {
+    for (const [def, handler] of handlers) {
+      const trigger = def.trigger;
+      if (trigger.kind === "schedule") {
+        const intervalSeconds = o.config[trigger.intervalSetting];
+        jobs.push({ name: def.name, intervalSeconds, timeoutSeconds: def.timeoutSeconds, memoryMb: def.memoryMb, handler });
+        log.info(`Function ${def.name} scheduled every ${intervalSeconds} s`, { entry: def.entry });
+      } else if (trigger.kind === "websocket") {
+        if (!o.gateway) throw new LocalStartupError(`Function ${def.name} serves WebSocket route ${trigger.route}, but no gateway runs.`);
+        o.gateway.route(trigger.route, handler, {
           functionName: def.name,
-          handler: handler as SqsHandler,
-          client: o.sqsClient,
-          queueUrl: queue.queueUrl,
-          queueArn: queue.queueArn,
-          batchSize: trigger.queue.batchSize,
           timeoutSeconds: def.timeoutSeconds,
           memoryMb: def.memoryMb,
-          region: o.config.AWS_REGION,
-          concurrency: o.concurrency ?? 2,
-          logger: log,
-        }),
-      );
-      log.info(`Function ${def.name} consumes queue ${trigger.queue.id}`, { entry: def.entry, queueUrl: queue.queueUrl });
+        });
+        log.info(`Function ${def.name} serves WebSocket route ${trigger.route}`, { entry: def.entry });
+      } else if (trigger.kind === "dynamodb-stream") {
+        if (!o.streams) throw new LocalStartupError(`Function ${def.name} reads the ${trigger.table.id} stream, but no streams client was given.`);
+        const tableName = o.streams.tableName(trigger.table);
+        sources.push(
+          await startStreamSource({
+            functionName: def.name,
+            handler: handler as StreamHandler,
+            dynamo: o.streams.dynamo,
+            streams: o.streams.client,
+            tableName,
+            eventNames: [trigger.filter],
+            batchSize: trigger.batchSize,
+            maxRetryAttempts: trigger.maxRetryAttempts,
+            timeoutSeconds: def.timeoutSeconds,
+            memoryMb: def.memoryMb,
+            region: o.config.AWS_REGION,
+            ...(o.streams.pollIntervalMs !== undefined && { pollIntervalMs: o.streams.pollIntervalMs }),
+            logger: log,
+          }),
+        );
+        log.info(`Function ${def.name} reads the ${trigger.table.id} table's stream (${trigger.filter})`, { entry: def.entry, tableName });
+      } else {
+        const queue = o.queue(trigger.queue.id);
+        sources.push(
+          startSqsEventSource({
+            functionName: def.name,
+            handler: handler as SqsHandler,
+            client: o.sqsClient,
+            queueUrl: queue.queueUrl,
+            queueArn: queue.queueArn,
+            batchSize: trigger.queue.batchSize,
+            timeoutSeconds: def.timeoutSeconds,
+            memoryMb: def.memoryMb,
+            region: o.config.AWS_REGION,
+            concurrency: o.concurrency ?? 2,
+            logger: log,
+          }),
+        );
+        log.info(`Function ${def.name} consumes queue ${trigger.queue.id}`, { entry: def.entry, queueUrl: queue.queueUrl });
+      }
     }
+  } catch (error) {
+    // A stream that cannot be read stops start-up; leave nothing polling behind.
+    await Promise.all(sources.map((s) => s.stop()));
+    throw error;
   }
   const scheduler = startScheduler(jobs, {
     region: o.config.AWS_REGION,

@@ -1,10 +1,10 @@
 import { loadConfig } from "#commons/config.js";
 import { ConfigError } from "#commons/errors.js";
 import { logger } from "#commons/logger.js";
-import { ALL_FUNCTIONS } from "../functions/catalog.js";
+import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
 import { ALL_TABLES } from "#store/tables.js";
-import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient } from "./aws.js";
+import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient, localStreamsClient } from "./aws.js";
 import { DEMO_ENV_DEFAULTS, startDemoExchange, type DemoExchange } from "./demo.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local.js";
 import { LocalStartupError } from "./errors.js";
@@ -22,6 +22,7 @@ import {
 import { isPortFree } from "./ports.js";
 import { startLocalSqs, type LocalSqs } from "./sqs.js";
 import { createTables, tableNamesFromConfig } from "./tables.js";
+import { createWebSocketGateway, WS_PATHS } from "./ws-gateway.js";
 
 /**
  * Starts the local stack in dependency order and stops it in reverse, on Ctrl-C or SIGTERM.
@@ -29,13 +30,13 @@ import { createTables, tableNamesFromConfig } from "./tables.js";
  * exactly as Lambda hands it to them in the cloud.
  */
 
-/** Routes the HTTP server serves besides /health. The HTTP API and WebSocket will be mounted here. */
+/** Routes the HTTP server serves besides /health (and the WebSocket gateway's management API). The HTTP API will be mounted here. */
 const HTTP_MOUNTS: HttpMount[] = [];
 
 /** Every queue a function of the catalog consumes or sends to. */
 const catalogQueues = (): QueueDef[] => {
   const byId = new Map<string, QueueDef>();
-  for (const fn of ALL_FUNCTIONS) {
+  for (const fn of LOCAL_FUNCTIONS) {
     for (const q of fn.sendsTo) byId.set(q.id, q);
     if (fn.trigger.kind === "sqs") byId.set(fn.trigger.queue.id, fn.trigger.queue);
   }
@@ -123,20 +124,32 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       dynamo: localDynamoClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
       sqs: localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
     };
+    const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger });
     const app = createHttpApp({
       startedAt,
       checks: [
         dynamoHealthCheck(probes.dynamo, tableNames.traders),
         sqsHealthCheck(probes.sqs, sqs.queueUrl(TRACKING_QUEUE.id)),
       ],
-      mounts: HTTP_MOUNTS,
+      mounts: [...HTTP_MOUNTS, gateway.mount],
     });
     const http: RunningHttpServer = await startHttpServer(app, { port: config.PORT });
     stoppers.push({ name: "HTTP server", stop: http.stop });
+    // The WebSocket feed shares the HTTP port; the handlers post back through the gateway's
+    // management API, as they post to API Gateway's in AWS. Closed before the HTTP server stops.
+    gateway.attach(http.server);
+    stoppers.push({ name: "WebSocket gateway", stop: gateway.close });
+    applyEnv({ WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
 
     const functions: RunningFunctions = await startFunctions({
       config,
       sqsClient,
+      gateway,
+      streams: {
+        dynamo: dynamoClient,
+        client: localStreamsClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION }),
+        tableName: (def) => tableNames[def.id],
+      },
       queue: (id) => {
         const queue = sqs.queues.get(id);
         if (!queue) throw new LocalStartupError(`Queue ${id} is used by a function but was not created.`);
@@ -147,6 +160,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
 
     logger.info(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${http.url}/health`, {
       http: http.url,
+      websocket: `${http.url.replace(/^http/, "ws")}${WS_PATHS[0]}`,
       exchange: config.HYPERLIQUID_API_URL,
       mode: flags.demo ? "demo" : "live",
     });

@@ -1,0 +1,75 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { z } from "zod";
+import { ValidationError } from "#commons/errors.js";
+import type { AppLogger } from "#commons/logger.js";
+import { fanOut } from "#domain/feed/fan-out.js";
+import { EVENT_TYPES, matchesFilters } from "#domain/feed/filters.js";
+import { serverMessages, type FeedEvent } from "#domain/feed/messages.js";
+import type { ConnectionStore, FeedConnection, FeedSender } from "#domain/feed/ports.js";
+import { newImageOf } from "./stream-records.js";
+
+/**
+ * The live feed: every event the tracker stores (events table stream, INSERT only) goes to every
+ * connected client whose filters match. A record fails (and Lambda retries it) only when it cannot
+ * be delivered at all, e.g. the connections cannot be listed; one client's failure is logged, not
+ * retried, because a retry would send the event again to everyone who already has it. Clients can
+ * still drop duplicates by the event's stable `id`.
+ */
+export interface BroadcasterDeps {
+  connections: ConnectionStore;
+  sender: FeedSender;
+  logger: AppLogger;
+  now: () => number;
+  concurrency?: number;
+}
+
+/** The stored event (see #store/dynamo/traders.js `eventItem`) reduced to its public fields. */
+export const storedEventSchema = z
+  .object({
+    id: z.string().min(1),
+    trader_id: z.string().min(1),
+    trader_address: z.string().min(1),
+    timestamp: z.string().min(1),
+    event_type: z.enum(EVENT_TYPES),
+    details: z.looseObject({ coin: z.string().min(1) }),
+  })
+  .transform((e): FeedEvent => ({
+    id: e.id,
+    trader_id: e.trader_id,
+    trader_address: e.trader_address as FeedEvent["trader_address"],
+    timestamp: e.timestamp,
+    event_type: e.event_type,
+    details: e.details,
+  }));
+
+export const createBroadcaster = (deps: BroadcasterDeps) =>
+  async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    // One scan per invocation, shared by its records; a failed scan fails each record (retried).
+    let listing: Promise<FeedConnection[]> | undefined;
+    const connections = () => (listing ??= deps.connections.list());
+
+    const processRecord = async (record: DynamoDBRecord): Promise<void> => {
+      const parsed = storedEventSchema.safeParse(newImageOf(record));
+      if (!parsed.success) {
+        throw new ValidationError(`Stream record is not a position event: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+      }
+      const feedEvent = parsed.data;
+      const targets = (await connections()).filter((c) => matchesFilters(c.filters, feedEvent));
+      const result = await fanOut(targets, serverMessages.tradeEvent(feedEvent, deps.now()), {
+        sender: deps.sender,
+        onGone: (id) => deps.connections.remove(id),
+        ...(deps.concurrency !== undefined && { concurrency: deps.concurrency }),
+      });
+      for (const { connectionId, error } of result.failed) {
+        deps.logger.warn("Could not send an event to a client", { connectionId, eventId: feedEvent.id, error });
+      }
+      deps.logger.debug("Event broadcast", { eventId: feedEvent.id, sent: result.sent, gone: result.gone.length, failed: result.failed.length });
+    };
+
+    // In order: a trader's events must reach clients in the order they happened.
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
+      ...(context !== undefined && { context }),
+      processInParallel: false,
+    });
+  };

@@ -1,0 +1,22 @@
+import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ConnectionGoneError, type FeedSender } from "#domain/feed/ports.js";
+
+/**
+ * Posts to WebSocket clients through API Gateway's management API (`POST @connections/{id}`).
+ * Locally the gateway in local/ws-gateway.ts serves the same API, so this code runs unchanged.
+ */
+export const createApiGatewaySender = (client: ApiGatewayManagementApiClient): FeedSender => {
+  const encoder = new TextEncoder();
+  return {
+    async send(connectionId, message) {
+      try {
+        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(message)) }));
+      } catch (e) {
+        if (e instanceof GoneException || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+          throw new ConnectionGoneError(connectionId);
+        }
+        throw e;
+      }
+    },
+  };
+};

@@ -1,0 +1,256 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Context } from "aws-lambda";
+import type { Hono } from "hono";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
+import type { WebSocketRoute } from "../functions/catalog.js";
+import type { HttpMount } from "./http.js";
+import { createLambdaContext, invokeWithTimeout, type InvocationResult } from "./lambda-context.js";
+
+/**
+ * The local stand-in for an API Gateway WebSocket API. It accepts WebSocket upgrades on the HTTP
+ * server's port, gives each connection an id, invokes the very `$connect` / `$disconnect` /
+ * `$default` handler modules with API Gateway-shaped events, and serves the management API
+ * (`POST|GET|DELETE /@connections/{id}`, 410 GoneException for unknown ids) so that
+ * `ApiGatewayManagementApiClient` code posts to local clients exactly as it does in AWS.
+ */
+
+export const WS_PATHS = ["/ws/v1/trades", "/ws/v1/updates"] as const;
+
+/** API Gateway's limit for one WebSocket message. */
+const MAX_MESSAGE_BYTES = 128 * 1024;
+
+export type RouteHandler = (event: unknown, context: Context) => unknown;
+
+export interface RouteOptions {
+  functionName: string;
+  timeoutSeconds: number;
+  memoryMb?: number;
+}
+
+export interface WebSocketGatewayOptions {
+  paths?: readonly string[];
+  stage?: string;
+  region?: string;
+  logger?: AppLogger;
+}
+
+export interface WebSocketGateway {
+  /** Registers the function behind a route (the catalog's `websocket` triggers). */
+  route(key: WebSocketRoute, handler: RouteHandler, options: RouteOptions): void;
+  /** The management API, mounted on the HTTP app. */
+  mount: HttpMount;
+  /** Starts accepting WebSocket upgrades on the server. */
+  attach(server: Server): void;
+  /** Ids of the open connections. */
+  connectionIds(): string[];
+  /** Closes every connection (their `$disconnect` runs) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+interface LocalConnection {
+  ws: WebSocket;
+  connectedAt: number;
+  lastActiveAt: number;
+  sourceIp: string;
+  userAgent: string;
+  /** `$default` invocations of one connection run one after another, in the order sent. */
+  queue: Promise<void>;
+}
+
+const isOk = (outcome: InvocationResult): boolean => {
+  if (outcome.status !== "succeeded") return false;
+  const status = (outcome.value as { statusCode?: unknown } | null | undefined)?.statusCode;
+  // API Gateway treats a missing status as 200.
+  return status === undefined || (typeof status === "number" && status >= 200 && status < 300);
+};
+
+const statusOf = (outcome: InvocationResult): number => {
+  const status = outcome.status === "succeeded" ? (outcome.value as { statusCode?: unknown } | null)?.statusCode : undefined;
+  return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
+};
+
+const refuse = (socket: Duplex, status: number) => {
+  const body = STATUS_CODES[status] ?? "Error";
+  socket.end(`HTTP/1.1 ${status} ${body}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+};
+
+export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSocketGateway => {
+  const log = o.logger ?? defaultLogger;
+  const paths = new Set(o.paths ?? WS_PATHS);
+  const stage = o.stage ?? "local";
+  const region = o.region ?? process.env.AWS_REGION ?? "us-east-1";
+  const routes = new Map<WebSocketRoute, { handler: RouteHandler; options: RouteOptions }>();
+  const connections = new Map<string, LocalConnection>();
+  const inFlight = new Set<Promise<unknown>>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  let closed = false;
+  let domainName = "localhost";
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  };
+
+  const invoke = (key: WebSocketRoute, connectionId: string, extra: Record<string, unknown>, connectedAt: number) => {
+    const route = routes.get(key);
+    if (!route) return Promise.resolve<InvocationResult>({ status: "failed", error: new Error(`No function for route ${key}`) });
+    const now = Date.now();
+    const event = {
+      requestContext: {
+        routeKey: key,
+        eventType: key === "$connect" ? "CONNECT" : key === "$disconnect" ? "DISCONNECT" : "MESSAGE",
+        messageDirection: "IN",
+        connectionId,
+        connectedAt,
+        requestTimeEpoch: now,
+        requestId: randomUUID(),
+        extendedRequestId: randomUUID(),
+        apiId: "local",
+        domainName,
+        stage,
+      },
+      isBase64Encoded: false,
+      ...extra,
+    };
+    const context = createLambdaContext({
+      functionName: route.options.functionName,
+      timeoutSeconds: route.options.timeoutSeconds,
+      region,
+      ...(route.options.memoryMb !== undefined && { memoryMb: route.options.memoryMb }),
+    });
+    return track(
+      invokeWithTimeout((ctx) => route.handler(event, ctx), context).then((outcome) => {
+        if (outcome.status === "failed") log.error(`WebSocket ${key} failed`, { connectionId, error: outcome.error });
+        else if (outcome.status === "timedOut") log.error(`WebSocket ${key} timed out`, { connectionId });
+        return outcome;
+      }),
+    );
+  };
+
+  const disconnect = (connectionId: string, connectedAt: number) => {
+    connections.delete(connectionId);
+    void invoke("$disconnect", connectionId, {}, connectedAt);
+  };
+
+  const open = (ws: WebSocket, connectionId: string, req: IncomingMessage, connectedAt: number) => {
+    const conn: LocalConnection = {
+      ws,
+      connectedAt,
+      lastActiveAt: Date.now(),
+      sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+      userAgent: req.headers["user-agent"] ?? "",
+      queue: Promise.resolve(),
+    };
+    connections.set(connectionId, conn);
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      conn.lastActiveAt = Date.now();
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      const body = isBinary ? { body: buf.toString("base64"), isBase64Encoded: true } : { body: buf.toString("utf8") };
+      conn.queue = conn.queue.then(async () => {
+        const outcome = await invoke("$default", connectionId, body, connectedAt);
+        if (!isOk(outcome) && ws.readyState === ws.OPEN) {
+          // What API Gateway tells the client when the integration fails.
+          ws.send(JSON.stringify({ message: "Internal server error", connectionId, requestId: randomUUID() }));
+        }
+      });
+    });
+    ws.on("error", (error) => log.debug("WebSocket error", { connectionId, error }));
+    ws.on("close", () => disconnect(connectionId, connectedAt));
+  };
+
+  const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
+    socket.on("error", () => socket.destroy());
+    if (closed || !routes.has("$connect")) return refuse(socket, 503);
+    const connectionId = randomBytes(12).toString("base64url");
+    const connectedAt = Date.now();
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+    );
+    const query = Object.fromEntries(url.searchParams);
+    const outcome = await invoke(
+      "$connect",
+      connectionId,
+      { headers, queryStringParameters: Object.keys(query).length > 0 ? query : undefined },
+      connectedAt,
+    );
+    if (!isOk(outcome)) return refuse(socket, statusOf(outcome));
+    if (socket.destroyed || closed) {
+      // The client gave up while $connect ran: it never opened, but $connect stored it.
+      void invoke("$disconnect", connectionId, {}, connectedAt);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => open(ws, connectionId, req, connectedAt));
+  };
+
+  const mount: HttpMount = (app: Hono) => {
+    const gone = () =>
+      new Response(JSON.stringify({ message: "Gone" }), {
+        status: 410,
+        headers: { "content-type": "application/json", "x-amzn-errortype": "GoneException" },
+      });
+    const live = (id: string) => {
+      const conn = connections.get(id);
+      return conn !== undefined && conn.ws.readyState === conn.ws.OPEN ? conn : undefined;
+    };
+    app.post("/@connections/:id", async (c) => {
+      const conn = live(c.req.param("id"));
+      if (!conn) return gone();
+      const data = Buffer.from(await c.req.arrayBuffer());
+      try {
+        await new Promise<void>((resolve, reject) => conn.ws.send(data, { binary: false }, (e) => (e ? reject(e) : resolve())));
+      } catch {
+        return gone();
+      }
+      return c.body(null, 200);
+    });
+    app.get("/@connections/:id", (c) => {
+      const conn = live(c.req.param("id"));
+      if (!conn) return gone();
+      return c.json({
+        connectedAt: new Date(conn.connectedAt).toISOString(),
+        lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
+        identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+      });
+    });
+    app.delete("/@connections/:id", (c) => {
+      const conn = live(c.req.param("id"));
+      if (!conn) return gone();
+      conn.ws.close(1000);
+      return c.body(null, 204);
+    });
+  };
+
+  return {
+    route(key, handler, options) {
+      routes.set(key, { handler, options });
+    },
+    mount,
+    attach(server) {
+      const address = server.address();
+      if (typeof address === "object" && address) domainName = `localhost:${address.port}`;
+      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        if (!paths.has(url.pathname)) return refuse(socket, 404);
+        void accept(req, socket, head, url).catch((error: unknown) => {
+          log.error("WebSocket upgrade failed", { error });
+          socket.destroy();
+        });
+      });
+    },
+    connectionIds: () => [...connections.keys()],
+    close: async () => {
+      closed = true;
+      for (const conn of connections.values()) conn.ws.close(1001, "server stopping");
+      // Give clients a moment to answer the close handshake; then cut the rest.
+      const deadline = Date.now() + 1_000;
+      while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of connections.values()) conn.ws.terminate();
+      await Promise.allSettled([...inFlight]);
+      wss.close();
+    },
+  };
+};

@@ -1,0 +1,315 @@
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { createConnectHandler } from "#app/feed/connections.js";
+import { loadConfig } from "#commons/config.js";
+import type { Address } from "#domain/address.js";
+import { trackTrader } from "#domain/traders.js";
+import { LOCAL_CREDENTIALS, localStreamsClient } from "#local/aws.js";
+import { startFunctions, type RunningFunctions } from "#local/functions.js";
+import { createHttpApp, startHttpServer, type RunningHttpServer } from "#local/http.js";
+import { createWebSocketGateway, type WebSocketGateway } from "#local/ws-gateway.js";
+import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
+import { createApiGatewaySender } from "#store/ws-sender.js";
+import { inject } from "vitest";
+import { FEED_FUNCTIONS, WS_CONNECT_FUNCTION } from "../../functions/catalog.js";
+import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import { TEST_REGION } from "../support/env.js";
+import { recordingLogger } from "../support/logger.js";
+import { eventually } from "../support/wait.js";
+
+/**
+ * The live feed end to end, as `npm start` runs it: the local gateway on a real HTTP server, the
+ * real handler modules behind its routes and behind DynamoDB Local stream sources, and the
+ * tracking pipeline (simulator as exchange) producing the events.
+ */
+const A = "0x00000000000000000000000000000000000000a1" as Address;
+const B = "0x00000000000000000000000000000000000000b2" as Address;
+
+type Message = { type: string; [k: string]: unknown };
+interface Client {
+  ws: WebSocket;
+  messages: Message[];
+  openedAt: number;
+  /** Resolves with the first message (from `from` on) matching, or fails after `timeoutMs`. */
+  next: (pred: (m: Message) => boolean, timeoutMs?: number) => Promise<Message>;
+  send: (body: unknown) => void;
+}
+
+const open = (url: string): Promise<Client> =>
+  new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const messages: Message[] = [];
+    ws.on("message", (data) => messages.push(JSON.parse(String(data)) as Message));
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once("error", reject);
+    ws.once("open", () =>
+      resolve({
+        ws,
+        messages,
+        openedAt: Date.now(),
+        next: (pred, timeoutMs = 5_000) => eventually(() => messages.find(pred), { timeoutMs, intervalMs: 10, what: "a message" }),
+        send: (body) => ws.send(typeof body === "string" ? body : JSON.stringify(body)),
+      }),
+    );
+  });
+
+const tradeEvents = (c: Client) => c.messages.filter((m) => m.type === "trade_event") as (Message & { data: { id: string; trader_address: string; details: { coin: string } } })[];
+const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
+
+describe("live feed", () => {
+  let p: Pipeline;
+  let http: RunningHttpServer;
+  let gateway: WebSocketGateway;
+  let functions: RunningFunctions;
+  let url: string;
+  const clients: Client[] = [];
+  const connect = async (path = "/ws/v1/trades") => {
+    const c = await open(`${url}${path}`);
+    clients.push(c);
+    await c.next((m) => m.type === "connection");
+    return c;
+  };
+
+  beforeAll(async () => {
+    p = await startPipeline({ seed: 21 });
+    gateway = createWebSocketGateway({ logger: recordingLogger().logger });
+    http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount] }), { port: 0 });
+    gateway.attach(http.server);
+    url = `ws://127.0.0.1:${http.port}`;
+    // What the runtime does before the handler modules load: they read these when imported.
+    Object.assign(process.env, p.tables.env, { WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
+    functions = await startFunctions({
+      config: loadConfig(process.env),
+      sqsClient: p.queue.client,
+      queue: () => {
+        throw new Error("the feed uses no queue");
+      },
+      gateway,
+      streams: {
+        dynamo: p.tables.client,
+        client: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
+        tableName: (def) => p.tables.names[def.id],
+        pollIntervalMs: 100,
+      },
+      functions: FEED_FUNCTIONS,
+      logger: recordingLogger().logger,
+    });
+    for (const a of [A, B]) await trackTrader(p.traders, a, { source: "manual", at: Date.now() });
+    await p.cycle(); // baselines: no events
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+  });
+  afterAll(async () => {
+    await functions?.stop();
+    await gateway?.close();
+    await http?.stop();
+    await p?.close();
+  });
+
+  const connectionItem = async (id: string) =>
+    (await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.connections, Key: { connection_id: id }, ConsistentRead: true }))).Item;
+
+  it("greets a client unprompted within 2 s, on both paths, and keeps /health answering", async () => {
+    for (const path of ["/ws/v1/trades", "/ws/v1/updates"]) {
+      const c = await open(`${url}${path}`);
+      clients.push(c);
+      const welcome = await c.next((m) => m.type === "connection", 2_000);
+      expect(welcome).toEqual({ type: "connection", message: "Connected to real-time trade feed", timestamp: expect.any(String) });
+      expect(new Date(welcome.timestamp as string).toISOString()).toBe(welcome.timestamp);
+      expect(Date.now() - c.openedAt).toBeLessThan(2_000);
+    }
+    const health = await fetch(`http://127.0.0.1:${http.port}/health`);
+    expect(health.status).toBe(200);
+    await expect(open(`${url}/ws/v1/nope`)).rejects.toThrow(/404/);
+  });
+
+  it("stores the connection with a 2 h TTL and deletes it on close", async () => {
+    const c = await connect();
+    const [id] = gateway.connectionIds();
+    const item = await connectionItem(id!);
+    expect(item?.expires_at).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 2 * 3600 - 10);
+    c.ws.close();
+    await eventually(async () => (await connectionItem(id!)) === undefined, { what: "the connection item to go" });
+  });
+
+  it("delivers a tracked position change as a trade_event with the public fields", async () => {
+    const c = await connect();
+    p.sim.advance(1_000);
+    p.sim.execute({ user: A, coin: "BTC", size: "1", px: "60000" });
+    await p.cycle();
+    const msg = (await c.next((m) => m.type === "trade_event")) as Message & { data: Record<string, unknown> };
+    expect(Object.keys(msg.data).sort()).toEqual(["details", "event_type", "id", "timestamp", "trader_address", "trader_id"]);
+    expect(msg.data).toMatchObject({ id: `${A}-1-BTC`, trader_id: A, trader_address: A, event_type: "OPEN_POSITION" });
+    expect(msg.data.details).toMatchObject({ coin: "BTC", side: "LONG", size: "1", szi: "1", execution_price: "60000" });
+    expect(new Date(msg.timestamp as string).toISOString()).toBe(msg.timestamp);
+  });
+
+  it("applies subscribe filters; unsubscribe restores everything", async () => {
+    const all = await connect();
+    const otherTrader = await connect();
+    const ethOnly = await connect();
+    otherTrader.send({ action: "subscribe", traders: [B.toUpperCase().replace("0X", "0x")] });
+    expect(await otherTrader.next((m) => m.type === "subscribed")).toMatchObject({ filters: { traders: [B] } });
+    ethOnly.send({ action: "subscribe", traders: [A], coins: ["eth"], event_types: ["OPEN_POSITION"] });
+    await ethOnly.next((m) => m.type === "subscribed");
+
+    p.sim.advance(1_000);
+    p.sim.execute({ user: A, coin: "BTC", size: "0.5", px: "61000" });
+    await p.cycle();
+    await all.next((m) => m.type === "trade_event");
+    await settle();
+    expect(tradeEvents(otherTrader)).toEqual([]);
+    expect(tradeEvents(ethOnly)).toEqual([]);
+
+    otherTrader.send({ action: "unsubscribe" });
+    await otherTrader.next((m) => m.type === "unsubscribed");
+    p.sim.advance(1_000);
+    p.sim.execute({ user: A, coin: "ETH", size: "2", px: "3000" });
+    await p.cycle();
+    for (const c of [all, otherTrader, ethOnly]) await c.next((m) => m.type === "trade_event" && (m.data as { details: { coin: string } }).details.coin === "ETH");
+    expect(tradeEvents(ethOnly).map((m) => m.data.details.coin)).toEqual(["ETH"]);
+  });
+
+  it("answers ping with pong, and a malformed message with an error without closing", async () => {
+    const c = await connect();
+    c.send({ action: "ping" });
+    expect(await c.next((m) => m.type === "pong")).toEqual({ type: "pong", timestamp: expect.any(String) });
+    c.send("{not json");
+    expect(await c.next((m) => m.type === "error")).toMatchObject({ message: expect.stringMatching(/JSON/) });
+    c.send({ action: "subscribe", traders: ["0xnope"] });
+    await eventually(() => c.messages.filter((m) => m.type === "error").length === 2);
+    c.send({ action: "ping" });
+    await eventually(() => c.messages.filter((m) => m.type === "pong").length === 2);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it("prunes a client that vanished and a stale connection (410) on the next event", async () => {
+    const vanished = await connect();
+    const vanishedId = gateway.connectionIds().at(-1)!;
+    // A connection API Gateway no longer knows (its $disconnect was lost): posting to it answers 410.
+    const staleId = "stale-connection";
+    await createDynamoConnectionStore(p.tables.doc, p.tables.names.connections).add({ connectionId: staleId, connectedAt: Date.now() - 60_000 });
+    const watcher = await connect();
+    (vanished.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
+
+    p.sim.advance(1_000);
+    p.sim.execute({ user: B, coin: "SOL", size: "10", px: "150" });
+    await p.cycle();
+    await watcher.next((m) => m.type === "trade_event");
+    await eventually(async () => (await connectionItem(staleId)) === undefined && (await connectionItem(vanishedId)) === undefined, {
+      what: "both connection items to be deleted",
+    });
+  });
+
+  it("delivers every event exactly once to each of 50 clients", async () => {
+    const many = await Promise.all(Array.from({ length: 50 }, () => connect()));
+    p.sim.advance(1_000);
+    p.sim.execute({ user: A, coin: "BTC", size: "-1.5", px: "62000" });
+    p.sim.execute({ user: B, coin: "SOL", size: "5", px: "151" });
+    await p.cycle();
+    await eventually(() => many.every((c) => tradeEvents(c).length >= 2), { what: "every client to get both events", timeoutMs: 10_000 });
+    await settle();
+    const expected = tradeEvents(many[0]!).map((m) => m.data.id).sort();
+    expect(expected).toHaveLength(2);
+    for (const c of many) expect(tradeEvents(c).map((m) => m.data.id).sort()).toEqual(expected);
+  });
+});
+
+describe("WS_TOKEN", () => {
+  let http: RunningHttpServer;
+  let gateway: WebSocketGateway;
+  beforeAll(async () => {
+    const { testTables } = await import("../support/aws.js");
+    const tables = await testTables("wstok");
+    gateway = createWebSocketGateway({ logger: recordingLogger().logger });
+    gateway.route(
+      "$connect",
+      createConnectHandler({
+        connections: createDynamoConnectionStore(tables.doc, tables.names.connections),
+        token: "s3cret-token",
+        now: Date.now,
+        logger: recordingLogger().logger,
+      }),
+      { functionName: WS_CONNECT_FUNCTION.name, timeoutSeconds: 5 },
+    );
+    http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount] }), { port: 0 });
+    gateway.attach(http.server);
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await http.stop();
+  });
+
+  it("refuses a missing or wrong token, accepts the right one", async () => {
+    const base = `ws://127.0.0.1:${http.port}/ws/v1/trades`;
+    await expect(open(base)).rejects.toThrow(/401/);
+    await expect(open(`${base}?token=wrong`)).rejects.toThrow(/401/);
+    const ok = await open(`${base}?token=s3cret-token`);
+    expect(ok.ws.readyState).toBe(WebSocket.OPEN);
+    ok.ws.terminate();
+  });
+
+  it("answers 410 GoneException for an unknown connection, as API Gateway does", async () => {
+    const sender = createApiGatewaySender(
+      new ApiGatewayManagementApiClient({ endpoint: `http://127.0.0.1:${http.port}`, region: TEST_REGION, credentials: LOCAL_CREDENTIALS }),
+    );
+    await expect(sender.send("nobody", { type: "pong", timestamp: new Date().toISOString() })).rejects.toThrow(/gone/);
+  });
+});
+
+describe("local DynamoDB stream source", () => {
+  it("delivers INSERTs only, retries from the failed record, then skips after maxRetryAttempts", async () => {
+    const { testTables } = await import("../support/aws.js");
+    const { startStreamSource } = await import("#local/stream-source.js");
+    const tables = await testTables("strm");
+    const { logger, entries } = recordingLogger();
+    const seen: string[][] = [];
+    const source = await startStreamSource({
+      functionName: "test-stream",
+      dynamo: tables.client,
+      streams: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
+      tableName: tables.names.connections,
+      eventNames: ["INSERT"],
+      batchSize: 10,
+      maxRetryAttempts: 2,
+      timeoutSeconds: 5,
+      pollIntervalMs: 50,
+      retryDelayMs: 10,
+      logger,
+      handler: (event) => {
+        const ids = event.Records.map((r) => r.dynamodb?.NewImage?.connection_id?.S ?? "?");
+        seen.push(ids);
+        // "bad" always fails; "flaky" fails on its first delivery only.
+        const failing = event.Records.filter((r) => {
+          const id = r.dynamodb?.NewImage?.connection_id?.S;
+          return id === "bad" || (id === "flaky" && seen.filter((s) => s.includes("flaky")).length === 1);
+        });
+        return { batchItemFailures: failing.map((r) => ({ itemIdentifier: r.dynamodb!.SequenceNumber! })) };
+      },
+    });
+    try {
+      const put = (id: string, extra: Record<string, unknown> = {}) =>
+        tables.doc.send(new PutCommand({ TableName: tables.names.connections, Item: { connection_id: id, ...extra } }));
+      await put("ok1");
+      await put("ok1", { modified: true }); // a MODIFY: filtered out
+      await put("flaky");
+      await put("ok2");
+      await eventually(() => seen.flat().includes("ok2") && seen.at(-1)?.[0] === "flaky" && seen.length >= 2, { what: "the retry" });
+      // Retried from "flaky" on, never again from "ok1"; the MODIFY never arrived.
+      expect(seen.flat().filter((id) => id === "ok1")).toHaveLength(1);
+
+      await put("bad");
+      await put("after");
+      await eventually(() => entries.some((e) => e.level === "error" && /skipping/.test(e.message)), { what: "the skip" });
+      // 1 try + 2 retries, then skipped, and the stream moves on.
+      expect(seen.filter((s) => s[0] === "bad")).toHaveLength(3);
+      await put("later");
+      await eventually(() => seen.flat().includes("later"), { what: "records after the skip" });
+    } finally {
+      await source.stop();
+    }
+  });
+});
