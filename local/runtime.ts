@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
+import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { loadConfig } from "#commons/config.js";
 import { ConfigError } from "#commons/errors.js";
 import { logger } from "#commons/logger.js";
@@ -48,6 +51,18 @@ const setDefaults = (defaults: Record<string, string>) => {
 };
 
 type Stopper = { name: string; stop: () => Promise<void> };
+
+/**
+ * Without ADMIN_API_KEY the admin routes would be unusable, so a key is made for this run and
+ * printed once, to the terminal only (never to the structured logs, which may be shipped elsewhere).
+ */
+const announceGeneratedAdminKey = (): string => {
+  const key = randomBytes(24).toString("base64url");
+  process.stdout.write(
+    `\nAdmin API key for this run (x-api-key header; set ADMIN_API_KEY to choose your own): ${key}\n\n`,
+  );
+  return key;
+};
 
 export const runLocal = async (flags: LocalFlags): Promise<void> => {
   const startedAt = Date.now();
@@ -125,13 +140,21 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       sqs: localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
     };
     const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger });
+    const checks = [
+      dynamoHealthCheck(probes.dynamo, tableNames.traders),
+      sqsHealthCheck(probes.sqs, sqs.queueUrl(TRACKING_QUEUE.id)),
+    ];
+    // The same Hono app the HTTP API Lambda serves, over the same DynamoDB tables.
+    const api = createApiApp({
+      ...createDynamoApiStores(dynamoClient, createDocumentClient(dynamoClient), tableNames),
+      checks,
+      adminApiKey: config.ADMIN_API_KEY ?? announceGeneratedAdminKey(),
+      logger,
+    });
     const app = createHttpApp({
       startedAt,
-      checks: [
-        dynamoHealthCheck(probes.dynamo, tableNames.traders),
-        sqsHealthCheck(probes.sqs, sqs.queueUrl(TRACKING_QUEUE.id)),
-      ],
-      mounts: [...HTTP_MOUNTS, gateway.mount],
+      checks,
+      mounts: [...HTTP_MOUNTS, gateway.mount, mountApi(api, logger)],
     });
     const http: RunningHttpServer = await startHttpServer(app, { port: config.PORT });
     stoppers.push({ name: "HTTP server", stop: http.stop });
