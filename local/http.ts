@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
-import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
+import type { HealthCheck } from "#api/deps.js";
+import { dynamoTableCheck } from "#api/dynamo.js";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { LocalStartupError } from "./errors.js";
 
@@ -11,18 +12,10 @@ import { LocalStartupError } from "./errors.js";
  * server (see `mounts` and `RunningHttpServer.server`) so the whole app answers on one port.
  */
 
-export interface HealthCheck {
-  /** Key in the `dependencies` object of the response. */
-  name: string;
-  check(signal: AbortSignal): Promise<void>;
-}
+export type { HealthCheck };
 
-export const dynamoHealthCheck = (client: DynamoDBClient, tableName: string): HealthCheck => ({
-  name: "dynamodb",
-  check: async (signal) => {
-    await client.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal: signal });
-  },
-});
+/** The same DynamoDB check the HTTP API Lambda runs. */
+export const dynamoHealthCheck = dynamoTableCheck;
 
 export const sqsHealthCheck = (client: SQSClient, queueUrl: string): HealthCheck => ({
   name: "sqs",
