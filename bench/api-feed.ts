@@ -1,0 +1,103 @@
+import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { eventItem } from "#store/dynamo/traders.js";
+import { benchEvent } from "./api-fixtures.js";
+import type { Child } from "./ipc.js";
+import { ms, percentile } from "./percentile.js";
+import type { WsClientMethods } from "./ws-clients.js";
+
+/**
+ * The WebSocket half of bench/api.ts: clients (already connected, in their own process) wait while
+ * events are Put into the events table exactly as the tracking worker stores them (`eventItem`);
+ * the broadcaster reaches them through the stream source and the gateway's management API.
+ * Latency of a delivery = receipt time at the client − the time just before the Put was sent.
+ */
+
+export interface FanOutOptions {
+  doc: DynamoDBDocumentClient;
+  eventsTable: string;
+  clients: Child<WsClientMethods, object>;
+  connected: number;
+  events: number;
+  /** Per event, how long to wait for all deliveries before moving on. */
+  perEventTimeoutMs: number;
+  /** Quiet time between one event's last delivery and the next insert. */
+  gapMs: number;
+}
+
+export interface PerEvent {
+  id: string;
+  putMs: number;
+  delivered: number;
+  firstMs: number;
+  p50Ms: number;
+  lastMs: number;
+}
+
+export interface FanOutResult {
+  clients: number;
+  events: number;
+  expectedDeliveries: number;
+  deliveries: number;
+  missing: number;
+  duplicates: number;
+  clientsClosed: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Median over events of the first delivery: mostly the stream poll and the connection scan. */
+  firstDeliveryMedianMs: number;
+  perEvent: PerEvent[];
+}
+
+const epochMs = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const measureFanOut = async (o: FanOutOptions): Promise<FanOutResult> => {
+  const runTag = Date.now().toString(16);
+  const inserted: { id: string; at: number; putMs: number }[] = [];
+  for (let i = 0; i < o.events; i++) {
+    const event = benchEvent(i, Date.now(), runTag);
+    const at = epochMs();
+    await o.doc.send(new PutCommand({ TableName: o.eventsTable, Item: eventItem(event) }));
+    inserted.push({ id: event.id, at, putMs: epochMs() - at });
+    const deadline = Date.now() + o.perEventTimeoutMs;
+    while (Date.now() < deadline && (await o.clients.call("deliveries", [event.id])) < o.connected) await sleep(20);
+    await sleep(o.gapMs);
+  }
+  // Late or duplicate deliveries of the last events still count.
+  await sleep(1_000);
+  const received = await o.clients.call("received");
+
+  const all: number[] = [];
+  const perEvent = inserted.map(({ id, at, putMs }): PerEvent => {
+    const latencies = (received.byEvent[id] ?? []).map((t) => t - at);
+    all.push(...latencies);
+    return {
+      id,
+      putMs: ms(putMs),
+      delivered: latencies.length,
+      firstMs: ms(percentile(latencies, 0)),
+      p50Ms: ms(percentile(latencies, 50)),
+      lastMs: ms(percentile(latencies, 100)),
+    };
+  });
+  const expected = o.connected * o.events;
+  const duplicates = Object.values(received.duplicates).reduce((a, b) => a + b, 0);
+  const firsts = perEvent.map((e) => e.firstMs).filter(Number.isFinite);
+  return {
+    clients: o.connected,
+    events: o.events,
+    expectedDeliveries: expected,
+    deliveries: all.length,
+    missing: expected - all.length,
+    duplicates,
+    clientsClosed: received.closed,
+    p50Ms: ms(percentile(all, 50)),
+    p90Ms: ms(percentile(all, 90)),
+    p99Ms: ms(percentile(all, 99)),
+    maxMs: ms(percentile(all, 100)),
+    firstDeliveryMedianMs: ms(percentile(firsts, 50)),
+    perEvent,
+  };
+};

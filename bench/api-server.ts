@@ -1,0 +1,87 @@
+import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
+import { createDocumentClient } from "#commons/clients/dynamodb.js";
+import { loadConfig } from "#commons/config.js";
+import { logger } from "#commons/logger.js";
+import { localDynamoClient, localSqsClient, localStreamsClient } from "#local/aws.js";
+import { startFunctions, type RunningFunctions } from "#local/functions.js";
+import { createHttpApp, startHttpServer } from "#local/http.js";
+import { tableNamesFromConfig } from "#local/tables.js";
+import { createWebSocketGateway } from "#local/ws-gateway.js";
+import { FEED_FUNCTIONS } from "../functions/catalog.js";
+import { serveParent } from "./ipc.js";
+import { quietSdkNodeWarning, requireEnv } from "./util.js";
+
+/**
+ * The server side of bench/api.ts, in a process of its own so that the load generator and the
+ * WebSocket clients never share its event loop. It is wired as local/runtime.ts wires `npm start`:
+ * the real API app (createApiApp over createDynamoApiStores) and the local WebSocket gateway on one
+ * @hono/node-server on 127.0.0.1, and, with BENCH_FEED=1, the feed's handler modules (FEED_FUNCTIONS)
+ * behind the gateway's routes and the DynamoDB Local stream sources. Two deliberate differences:
+ * no per-IP rate limit (every benchmark client is 127.0.0.1), and no SQS (the feed uses none).
+ */
+
+export interface ApiServerReady {
+  url: string;
+  port: number;
+}
+
+quietSdkNodeWarning();
+
+await serveParent(async () => {
+  const config = loadConfig(process.env);
+  const endpoint = requireEnv("AWS_ENDPOINT_URL_DYNAMODB");
+  const cacheMs = Number(requireEnv("BENCH_LEADERBOARD_CACHE_MS"));
+  const withFeed = process.env.BENCH_FEED === "1";
+  const tableNames = tableNamesFromConfig(config);
+  const dynamo = localDynamoClient({ endpoint, region: config.AWS_REGION });
+
+  const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger });
+  const api = createApiApp({
+    ...createDynamoApiStores(dynamo, createDocumentClient(dynamo), tableNames),
+    checks: [],
+    adminApiKey: requireEnv("ADMIN_API_KEY"),
+    logger,
+    limits: { rateLimit: false, leaderboardCacheMs: cacheMs },
+  });
+  const http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount, mountApi(api, logger)] }), {
+    port: 0,
+    hostname: "127.0.0.1",
+  });
+  gateway.attach(http.server);
+
+  let functions: RunningFunctions | undefined;
+  if (withFeed) {
+    // The handler modules read it when imported, as they read Lambda's environment.
+    process.env.WS_CALLBACK_URL = `http://127.0.0.1:${http.port}`;
+    functions = await startFunctions({
+      config: loadConfig(process.env),
+      // Required by the options type; no feed function consumes or sends to a queue.
+      sqsClient: localSqsClient({ endpoint: "http://127.0.0.1:9", region: config.AWS_REGION }),
+      queue: () => {
+        throw new Error("the feed uses no queue");
+      },
+      gateway,
+      streams: {
+        dynamo,
+        client: localStreamsClient({ endpoint, region: config.AWS_REGION }),
+        tableName: (def) => tableNames[def.id],
+      },
+      functions: FEED_FUNCTIONS,
+      logger,
+    });
+  }
+
+  return {
+    ready: { url: `http://127.0.0.1:${http.port}`, port: http.port } satisfies ApiServerReady,
+    methods: {
+      openConnections: (): number => gateway.connectionIds().length,
+      cpu: (): NodeJS.CpuUsage => process.cpuUsage(),
+    },
+    stop: async () => {
+      await functions?.stop();
+      await gateway.close();
+      await http.stop();
+      dynamo.destroy();
+    },
+  };
+});

@@ -1,0 +1,213 @@
+import "./quiet-sdk.js";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { createDocumentClient } from "#commons/clients/dynamodb.js";
+import { applyEnv, localAwsEnv, localDynamoClient } from "#local/aws.js";
+import { startDynamoDbLocal, type DynamoDbLocal } from "#local/dynamodb-local.js";
+import { createTables, type TableNames } from "#local/tables.js";
+import { ALL_TABLES } from "#store/tables.js";
+import { measureFanOut, type FanOutResult } from "./api-feed.js";
+import { loadTest, missCost, writeSnapshots, type LoadResult } from "./api-leaderboard.js";
+import type { ApiServerReady } from "./api-server.js";
+import { forkChild, type Child } from "./ipc.js";
+import { ms, percentile } from "./percentile.js";
+import type { WsClientMethods } from "./ws-clients.js";
+
+/**
+ * `npm run bench:api`: the HTTP API's leaderboard under load and the live feed's fan-out, against
+ * the real app on a real socket and DynamoDB Local. Prints figures, asserts nothing.
+ *
+ * Processes: this orchestrator (writes the data, inserts the events, times single requests);
+ * DynamoDB Local (java); the API server (bench/api-server.ts: API + WebSocket gateway + feed
+ * functions); autocannon's CLI, one child per load run; the WebSocket clients (bench/ws-clients.ts).
+ */
+
+const REGION = "us-east-1";
+const TRADERS = 10_000;
+const CONNECTIONS = 100;
+const DURATION_S = 10;
+const CACHE_MS = 60_000; // createApiApp's default leaderboardCacheMs
+const MISS_SAMPLES = 7;
+const WS_CLIENTS = 1_000;
+const FEED_EVENTS = 10;
+const TARGET_LEADERBOARD_P99_MS = 25;
+const TARGET_FANOUT_P99_MS = 1_000;
+
+type Server = Child<{ openConnections: () => number; cpu: () => NodeJS.CpuUsage }, ApiServerReady>;
+
+const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+const machine = () => ({
+  node: process.version,
+  cores: os.cpus().length,
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  loadAverageAtStart: loadAverage(),
+});
+
+const startServer = (names: TableNames, dynamoEndpoint: string, adminKey: string, cacheMs: number, feed: boolean): Promise<Server> => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  applyEnv(
+    {
+      ...localAwsEnv({ region: REGION, dynamoEndpoint, sqsEndpoint: "http://127.0.0.1:9" }),
+      ...Object.fromEntries(ALL_TABLES.map((d) => [d.envVar, names[d.id]])),
+      ADMIN_API_KEY: adminKey,
+      BENCH_LEADERBOARD_CACHE_MS: String(cacheMs),
+      BENCH_FEED: feed ? "1" : "0",
+      AWS_LAMBDA_FUNCTION_NAME: undefined,
+      WS_TOKEN: undefined,
+      LOG_LEVEL: "WARN",
+      POWERTOOLS_DEV: undefined,
+    },
+    env,
+  );
+  return forkChild("./api-server.ts", { env });
+};
+
+/** A load run plus the server process's CPU time per request (user + system), to tell its cost from the queueing. */
+const measured = async (server: Server, label: string, path: string, durationS = DURATION_S) => {
+  const before = await server.call("cpu");
+  const r = await loadTest(label, server.ready.url, path, CONNECTIONS, durationS);
+  const after = await server.call("cpu");
+  const cpuMs = (after.user - before.user + after.system - before.system) / 1000;
+  return { ...r, serverCpuMsPerRequest: Math.round((cpuMs / Math.max(1, r.requests)) * 1000) / 1000 };
+};
+
+const line = (r: LoadResult & { serverCpuMsPerRequest: number }): string =>
+  `- ${r.label}: ${r.requestsPerSecond.toLocaleString("en-US")} req/s, p50 ${r.p50Ms} ms, p90 ${r.p90Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; ` +
+  `${r.requests.toLocaleString("en-US")} requests in ${r.durationS} s, ${(r.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s, ` +
+  `non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; server CPU ${r.serverCpuMsPerRequest} ms/request`;
+
+const main = async (): Promise<void> => {
+  const started = performance.now();
+  const facts = machine();
+  console.log("# HTTP API and live feed benchmark");
+  console.log(`node ${facts.node}, ${facts.cores} cores (${facts.cpu}), ${facts.memoryGb} GB, ${facts.platform}`);
+  console.log(`load average at start ${facts.loadAverageAtStart.join(" ")}`);
+  console.log("Processes: orchestrator; DynamoDB Local (java); API server child (API + WebSocket gateway + feed functions);");
+  console.log("autocannon CLI child per load run; WebSocket clients child. All share this machine's cores.");
+  console.log("The API's per-IP rate limit is OFF for the run (limits.rateLimit = false): every client is 127.0.0.1.\n");
+
+  let dynamo: DynamoDbLocal | undefined;
+  const children: { stop: (ms?: number) => Promise<void> }[] = [];
+  try {
+    dynamo = await startDynamoDbLocal({ inMemory: true });
+    const names = Object.fromEntries(ALL_TABLES.map((d) => [d.id, `bench-api-${d.id}`])) as TableNames;
+    const ddb = localDynamoClient({ endpoint: dynamo.endpoint, region: REGION });
+    const doc = createDocumentClient(ddb);
+    await createTables(ddb, names);
+    const adminKey = randomBytes(24).toString("base64url");
+
+    console.log("## Leaderboard");
+    const snapshot = await writeSnapshots(doc, names.state, TRADERS);
+    if (snapshot.fullSnapshotError !== null) {
+      console.log(`A snapshot of all ${TRADERS.toLocaleString("en-US")} traders was REFUSED by DynamoDB (${snapshot.fullSnapshotError}).`);
+    }
+    console.log(
+      `Snapshot: ${snapshot.storedRows.toLocaleString("en-US")} rows per ordering (of ${TRADERS.toLocaleString("en-US")} traders), ` +
+        `${(snapshot.rowsJsonBytes / 1024).toFixed(0)} KiB as JSON; written with writeSnapshot for win_rate#desc and total_volume_usd#asc.`,
+    );
+
+    const server = await startServer(names, dynamo.endpoint, adminKey, CACHE_MS, true);
+    children.push(server);
+    const base = server.ready.url;
+    // Warm-up: JIT, keep-alive sockets, the first cache fill.
+    await loadTest("warm-up", base, "/api/v1/leaderboard", CONNECTIONS, 2);
+    const cached = await measured(server, `GET /api/v1/leaderboard, cache ${CACHE_MS / 1000} s (as configured)`, "/api/v1/leaderboard");
+    console.log(line(cached));
+    const sorted = await measured(
+      server,
+      "GET ?sort_by=total_volume_usd&order=asc&limit=100, cache as configured",
+      "/api/v1/leaderboard?sort_by=total_volume_usd&order=asc&limit=100",
+    );
+    console.log(line(sorted));
+    const miss = await missCost(base, adminKey, MISS_SAMPLES);
+    console.log(
+      `- Cache miss (first request after POST /api/v1/cache/clear, ${miss.samples} samples, one client): median ${miss.missMs.median} ms ` +
+        `(${miss.missMs.min}–${miss.missMs.max}); the next request (hit) ${miss.hitMs.median} ms (${miss.hitMs.min}–${miss.hitMs.max}); ` +
+        `response ${miss.rowsInResponse} rows, ${(miss.responseBytes / 1024).toFixed(1)} KiB`,
+    );
+
+    // Every request a miss: what the cache saves (a second server, cache TTL 0, no feed).
+    const uncachedServer = await startServer(names, dynamo.endpoint, adminKey, 0, false);
+    children.push(uncachedServer);
+    await loadTest("warm-up", uncachedServer.ready.url, "/api/v1/leaderboard", CONNECTIONS, 2);
+    const uncached = await measured(uncachedServer, "GET /api/v1/leaderboard, cache OFF (TTL 0: every request reads DynamoDB)", "/api/v1/leaderboard");
+    console.log(line(uncached));
+    await uncachedServer.stop();
+
+    console.log("\n## WebSocket fan-out");
+    const clients = await forkChild<WsClientMethods, object>("./ws-clients.ts");
+    children.push(clients);
+    const wsUrl = `${base.replace(/^http/, "ws")}/ws/v1/trades`;
+    const connectStarted = performance.now();
+    const connect = await clients.call("connect", wsUrl, WS_CLIENTS, 50, 30_000);
+    const connectS = (performance.now() - connectStarted) / 1000;
+    const open = await server.call("openConnections");
+    console.log(
+      `${connect.connected} of ${WS_CLIENTS} clients connected and welcomed in ${connectS.toFixed(1)} s (50 upgrades at a time; ` +
+        `welcome p50 ${ms(percentile(connect.welcomeMs, 50))} ms, p99 ${ms(percentile(connect.welcomeMs, 99))} ms); ` +
+        `${connect.failed} failed${connect.firstError ? ` (${connect.firstError})` : ""}; the gateway holds ${open} connections.`,
+    );
+    const cpuBefore = await server.call("cpu");
+    const fan: FanOutResult = await measureFanOut({
+      doc,
+      eventsTable: names.events,
+      clients,
+      connected: connect.connected,
+      events: FEED_EVENTS,
+      perEventTimeoutMs: 10_000,
+      gapMs: 300,
+    });
+    const cpuAfter = await server.call("cpu");
+    // Includes the stream sources' idle polling between events: an upper bound.
+    const serverCpuMsPerDelivery =
+      Math.round(((cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000 / Math.max(1, fan.deliveries)) * 1000) / 1000;
+    console.log(
+      `- ${fan.events} events, one at a time, to ${fan.clients} clients: insert → client p50 ${fan.p50Ms} ms, p90 ${fan.p90Ms} ms, p99 ${fan.p99Ms} ms, max ${fan.maxMs} ms; ` +
+        `first delivery per event (median) ${fan.firstDeliveryMedianMs} ms; ` +
+        `server CPU ${serverCpuMsPerDelivery} ms per delivery (broadcaster + management API + WebSocket send)`,
+    );
+    console.log(`- deliveries ${fan.deliveries} of ${fan.expectedDeliveries}: missing ${fan.missing}, duplicated ${fan.duplicates}; clients closed during the run ${fan.clientsClosed}`);
+    for (const e of fan.perEvent) {
+      console.log(`  ${e.id.slice(-12)}: put ${e.putMs} ms, ${e.delivered} delivered, first ${e.firstMs} ms, median ${e.p50Ms} ms, last ${e.lastMs} ms`);
+    }
+
+    console.log("\n## Targets (reported, not asserted)");
+    const worstP99 = Math.max(cached.p99Ms, sorted.p99Ms);
+    console.log(`- leaderboard p99 < ${TARGET_LEADERBOARD_P99_MS} ms (cache as configured): ${worstP99} ms → ${worstP99 < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}`);
+    console.log(`- fan-out to ${WS_CLIENTS} clients p99 < ${TARGET_FANOUT_P99_MS} ms: ${fan.p99Ms} ms → ${fan.p99Ms < TARGET_FANOUT_P99_MS && fan.missing === 0 ? "met" : "NOT met"}${fan.missing > 0 ? ` (${fan.missing} missing)` : ""}`);
+
+    const end = { loadAverageAtEnd: loadAverage(), totalS: Math.round((performance.now() - started) / 100) / 10 };
+    console.log(`\nLoad average at end ${end.loadAverageAtEnd.join(" ")}. Total ${end.totalS} s`);
+    console.log(
+      `BENCH_JSON ${JSON.stringify({
+        machine: { ...facts, ...end },
+        rateLimit: false,
+        leaderboard: { snapshot, cacheMs: CACHE_MS, runs: [cached, sorted, uncached], miss },
+        feed: { connect: { ...connect, welcomeMs: undefined, welcomeP50Ms: ms(percentile(connect.welcomeMs, 50)), welcomeP99Ms: ms(percentile(connect.welcomeMs, 99)), seconds: connectS }, fanOut: { ...fan, serverCpuMsPerDelivery } },
+        targets: { leaderboardP99Ms: TARGET_LEADERBOARD_P99_MS, fanOutP99Ms: TARGET_FANOUT_P99_MS },
+      })}`,
+    );
+    ddb.destroy();
+  } finally {
+    for (const child of children.reverse()) await child.stop(15_000);
+    await dynamo?.stop();
+  }
+};
+
+const onSignal = (signal: NodeJS.Signals) => {
+  console.error(`Stopped by ${signal}`);
+  process.exit(130);
+};
+process.once("SIGINT", onSignal);
+process.once("SIGTERM", onSignal);
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
