@@ -1,5 +1,6 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { waitForExit } from "#local/supervised-process.js";
 
 /**
  * Request/response over the IPC channel of a forked child, so the simulator and the SQS server run
@@ -64,17 +65,6 @@ export interface Child<M extends Methods, R> {
   stop(ms?: number): Promise<void>;
 }
 
-const exited = (child: ChildProcess, ms: number): Promise<boolean> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve(true)
-    : new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(false), ms);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
-
 /** Forks `script` (a .ts file next to this one) under tsx and waits for it to say it is ready. */
 export const forkChild = async <M extends Methods, R>(
   script: string,
@@ -129,9 +119,9 @@ export const forkChild = async <M extends Methods, R>(
     stop: async (ms = 10_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected) child.send({ id: 0, method: "$stop", args: [] } satisfies Request);
-      if (!(await exited(child, ms))) {
+      if (!(await waitForExit(child, ms))) {
         child.kill("SIGKILL");
-        await exited(child, 2_000);
+        await waitForExit(child, 2_000);
       }
     },
   };

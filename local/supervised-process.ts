@@ -30,7 +30,8 @@ export interface SupervisedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> =>
+/** Resolves true once `child` has exited, or false after `ms`. */
+export const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> =>
   child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve(true)
     : new Promise((resolve) => {
