@@ -72,6 +72,15 @@ const statusOf = (outcome: InvocationResult): number => {
   return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
 };
 
+/** The whole body of a Node request, as one Buffer (no copy when it came in one chunk). */
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+
 const refuse = (socket: Duplex, status: number) => {
   const body = STATUS_CODES[status] ?? "Error";
   socket.end(`HTTP/1.1 ${status} ${body}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -196,10 +205,13 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
       const conn = connections.get(id);
       return conn !== undefined && conn.ws.readyState === conn.ws.OPEN ? conn : undefined;
     };
+    // The broadcaster's hot path: one post per client per event. Read the body from Node's request
+    // when @hono/node-server serves us (materializing a fetch Request costs more than the send).
     app.post("/@connections/:id", async (c) => {
       const conn = live(c.req.param("id"));
       if (!conn) return gone();
-      const data = Buffer.from(await c.req.arrayBuffer());
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      const data = incoming !== undefined ? await readBody(incoming) : Buffer.from(await c.req.arrayBuffer());
       try {
         await new Promise<void>((resolve, reject) => conn.ws.send(data, { binary: false }, (e) => (e ? reject(e) : resolve())));
       } catch {

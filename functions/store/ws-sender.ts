@@ -1,4 +1,5 @@
 import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { encodeServerMessage, isEncodedServerMessage } from "#domain/feed/messages.js";
 import { ConnectionGoneError, type FeedSender } from "#domain/feed/ports.js";
 
 /**
@@ -6,11 +7,11 @@ import { ConnectionGoneError, type FeedSender } from "#domain/feed/ports.js";
  * Locally the gateway in local/ws-gateway.ts serves the same API, so this code runs unchanged.
  */
 export const createApiGatewaySender = (client: ApiGatewayManagementApiClient): FeedSender => {
-  const encoder = new TextEncoder();
   return {
     async send(connectionId, message) {
+      const { bytes } = isEncodedServerMessage(message) ? message : encodeServerMessage(message);
       try {
-        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(JSON.stringify(message)) }));
+        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: bytes }));
       } catch (e) {
         if (e instanceof GoneException || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
           throw new ConnectionGoneError(connectionId);

@@ -1,10 +1,12 @@
 import { mapWithConcurrency } from "../concurrency.js";
 import type { FeedConnection, FeedSender } from "./ports.js";
 import { ConnectionGoneError } from "./ports.js";
-import type { ServerMessage } from "./messages.js";
+import { encodeServerMessage, type ServerMessage } from "./messages.js";
 
 /** Posts in flight at once per event: API Gateway's management API is fast, but not unlimited. */
-export const DEFAULT_FAN_OUT_CONCURRENCY = 50;
+export const DEFAULT_FAN_OUT_CONCURRENCY = 100;
+/** The most a caller may ask for; the management client keeps this many sockets open. */
+export const MAX_FAN_OUT_CONCURRENCY = 200;
 
 export interface FanOutResult {
   sent: number;
@@ -25,9 +27,12 @@ export const fanOut = async (
   deps: { sender: FeedSender; onGone: (connectionId: string) => Promise<void>; concurrency?: number },
 ): Promise<FanOutResult> => {
   const result: FanOutResult = { sent: 0, gone: [], failed: [] };
-  await mapWithConcurrency(connections, deps.concurrency ?? DEFAULT_FAN_OUT_CONCURRENCY, async ({ connectionId }) => {
+  // Serialized once: every client gets the same bytes.
+  const encoded = encodeServerMessage(message);
+  const concurrency = Math.min(Math.max(1, deps.concurrency ?? DEFAULT_FAN_OUT_CONCURRENCY), MAX_FAN_OUT_CONCURRENCY);
+  await mapWithConcurrency(connections, concurrency, async ({ connectionId }) => {
     try {
-      await deps.sender.send(connectionId, message);
+      await deps.sender.send(connectionId, encoded);
       result.sent++;
     } catch (error) {
       if (error instanceof ConnectionGoneError) {

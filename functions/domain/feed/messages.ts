@@ -59,6 +59,22 @@ export type ServerMessage =
   | { type: "pong"; timestamp: string }
   | { type: "error"; message: string; timestamp: string };
 
+/** A server message already serialized to its wire bytes, to send the same bytes to many clients. */
+export interface EncodedServerMessage {
+  readonly type: ServerMessage["type"];
+  /** UTF-8 JSON; shared between sends, so never written to. */
+  readonly bytes: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+
+export const encodeServerMessage = (message: ServerMessage): EncodedServerMessage => ({
+  type: message.type,
+  bytes: utf8.encode(JSON.stringify(message)),
+});
+
+export const isEncodedServerMessage = (m: ServerMessage | EncodedServerMessage): m is EncodedServerMessage => "bytes" in m;
+
 const now = (at: number) => new Date(at).toISOString();
 
 export const serverMessages = {

@@ -1,5 +1,5 @@
 import type { FeedFilters } from "./filters.js";
-import type { ServerMessage } from "./messages.js";
+import type { EncodedServerMessage, ServerMessage } from "./messages.js";
 
 /** An open live-feed connection as stored: its id (API Gateway's), when it opened, what it wants. */
 export interface FeedConnection {
@@ -28,6 +28,9 @@ export class ConnectionGoneError extends Error {
 
 /** Pushes a message to one client (API Gateway's management API in both places). */
 export interface FeedSender {
-  /** Throws ConnectionGoneError when the client is no longer connected. */
-  send(connectionId: string, message: ServerMessage): Promise<void>;
+  /**
+   * Throws ConnectionGoneError when the client is no longer connected. A fan-out passes the
+   * message encoded once (encodeServerMessage) rather than serializing it again for each client.
+   */
+  send(connectionId: string, message: ServerMessage | EncodedServerMessage): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { fanOut } from "#domain/feed/fan-out.js";
+import { fanOut, MAX_FAN_OUT_CONCURRENCY } from "#domain/feed/fan-out.js";
 import { matchesFilters } from "#domain/feed/filters.js";
-import { filtersOf, parseClientMessage, serverMessages, type ServerMessage } from "#domain/feed/messages.js";
+import { filtersOf, parseClientMessage, serverMessages, type EncodedServerMessage, type ServerMessage } from "#domain/feed/messages.js";
 import { ConnectionGoneError, type FeedConnection } from "#domain/feed/ports.js";
 import { tokenMatches } from "#app/feed/connections.js";
 import { retryFrom } from "#local/stream-source.js";
@@ -104,6 +104,37 @@ describe("fan-out", () => {
     expect(result.gone).toEqual(["c3"]);
     expect(removed).toEqual(["c3"]);
     expect(result.failed.map((f) => f.connectionId)).toEqual(["c7"]);
+  });
+
+  it("serializes the message once and posts the same bytes to every client", async () => {
+    const message = serverMessages.tradeEvent(
+      { id: "e1", trader_id: A, trader_address: A as never, timestamp: "t", event_type: "OPEN_POSITION", details: { coin: "BTC" } },
+      0,
+    );
+    const payloads: (ServerMessage | EncodedServerMessage)[] = [];
+    await fanOut(conns(5), message, { onGone: async () => undefined, sender: { send: async (_id, m) => void payloads.push(m) } });
+    expect(payloads).toHaveLength(5);
+    const first = payloads[0] as EncodedServerMessage;
+    expect(payloads.every((p) => p === first)).toBe(true);
+    expect(first.type).toBe("trade_event");
+    expect(JSON.parse(new TextDecoder().decode(first.bytes))).toEqual(message);
+  });
+
+  it("caps the concurrency a caller asks for", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    await fanOut(conns(MAX_FAN_OUT_CONCURRENCY + 50), serverMessages.pong(0), {
+      concurrency: 10_000,
+      onGone: async () => undefined,
+      sender: {
+        send: async () => {
+          peak = Math.max(peak, ++inFlight);
+          await new Promise((r) => setTimeout(r, 1));
+          inFlight--;
+        },
+      },
+    });
+    expect(peak).toBe(MAX_FAN_OUT_CONCURRENCY);
   });
 });
 
