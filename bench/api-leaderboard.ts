@@ -20,9 +20,9 @@ export const ORDERINGS: readonly { sortBy: LeaderboardSortField; order: Leaderbo
 
 export interface SnapshotFacts {
   traders: number;
-  /** Rows per stored ordering: all traders if one item can hold them, else the most that fit. */
+  /** Rows per stored ordering: all traders unless DynamoDB refused them, else the most it accepted. */
   storedRows: number;
-  /** Size of the rows as JSON, a close proxy for the item size DynamoDB counts. */
+  /** Size of all the rows as JSON, about what the pages of one ordering hold together. */
   rowsJsonBytes: number;
   /** DynamoDB's answer to a snapshot of all `traders` rows, when it refused it. */
   fullSnapshotError: string | null;
@@ -31,9 +31,9 @@ export interface SnapshotFacts {
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /**
- * Writes every ordering the benchmark reads. A snapshot is one item (≤ 400 KB), so 10,000 rows may
- * not fit: then the largest prefix that does is found by real writes and stored instead, as the
- * store's comment says the metrics job must do, and the refusal is reported.
+ * Writes every ordering the benchmark reads. Snapshots are stored as pages, so all rows should fit;
+ * should DynamoDB refuse them anyway, the largest prefix that it accepts is found by real writes and
+ * stored instead, and the refusal is reported.
  */
 export const writeSnapshots = async (doc: DynamoDBDocumentClient, stateTable: string, traders: number): Promise<SnapshotFacts> => {
   const store = createDynamoLeaderboardStore(doc, stateTable);
@@ -42,7 +42,7 @@ export const writeSnapshots = async (doc: DynamoDBDocumentClient, stateTable: st
   const sorted = ORDERINGS.map((o) => ({ ...o, rows: sortRows(all, o.sortBy, o.order) }));
   const tryWrite = async (n: number): Promise<string | null> => {
     try {
-      for (const o of sorted) await store.writeSnapshot(o.sortBy, o.order, { rows: o.rows.slice(0, n), updatedAt });
+      for (const o of sorted) await store.writeSnapshot(o, o.rows.slice(0, n), updatedAt);
       return null;
     } catch (e) {
       return errorText(e);

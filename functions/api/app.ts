@@ -83,7 +83,7 @@ export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
   const ctx = { router, deps, log, now, startedAt: now() };
   registerMetaRoutes(ctx);
   registerTraderRoutes(ctx);
-  registerLeaderboardRoutes(ctx, createLeaderboardCache(deps.leaderboard, deps.limits?.leaderboardCacheMs ?? 60_000, now));
+  registerLeaderboardRoutes(ctx, createLeaderboardCache(deps.leaderboard, { ttlMs: deps.limits?.leaderboardCacheMs ?? 60_000, now }));
   registerStatsRoutes(ctx);
   return app;
 };

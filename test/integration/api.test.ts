@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp, createDynamoApiStores, mountApi, type ApiDeps } from "#api/index.js";
@@ -9,7 +9,8 @@ import { buildEvent } from "#domain/events.js";
 import { LEADERBOARD_SORT_FIELDS, type LeaderboardRow } from "#domain/leaderboard.js";
 import { diffPositions, type PositionMap } from "#domain/positions.js";
 import { trackTrader } from "#domain/traders.js";
-import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { leaderboardHeaderKey, leaderboardPageKey } from "#store/dynamo/keys.js";
+import { createDynamoLeaderboardStore, LEADERBOARD_PAGE_ROWS } from "#store/dynamo/leaderboard.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
@@ -341,8 +342,8 @@ describe("HTTP API", () => {
     it("serves the stored snapshot after a cache clear, pages it, and answers 304 to a matching ETag", async () => {
       const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
       const rows = Array.from({ length: 5 }, (_, i) => row(i));
-      await store.writeSnapshot("win_rate", "desc", { rows, updatedAt: "2026-01-02T00:00:00.000Z" });
-      await store.writeSnapshot("total_volume_usd", "asc", { rows, updatedAt: "2026-01-02T00:00:00.000Z" });
+      await store.writeSnapshot({ sortBy: "win_rate", order: "desc" }, rows, "2026-01-02T00:00:00.000Z");
+      await store.writeSnapshot({ sortBy: "total_volume_usd", order: "asc" }, rows, "2026-01-02T00:00:00.000Z");
       // Still cached (empty) until someone clears the cache.
       expect((await get("/api/v1/leaderboard")).json.leaderboard).toEqual([]);
       expectError(await admin("POST", "/api/v1/cache/clear", null), 401);
@@ -386,6 +387,116 @@ describe("HTTP API", () => {
       const page = await get("/api/v1/leaderboard?limit=1");
       expectError(await get(`/api/v1/leaderboard?sort_by=max_drawdown&cursor=${page.json.next_cursor}`), 400);
       expectError(await get(`/api/v1/leaderboard?cursor=${Buffer.from('{"k":"leaderboard"}').toString("base64url")}`), 400);
+    });
+
+    /** Follows next_cursor from the first page to the last; every response must be a 200. */
+    const walk = async (base: string, query: string) => {
+      const walked: LeaderboardRow[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const r = await call(base, `/api/v1/leaderboard?${query}${cursor !== null ? `&cursor=${cursor}` : ""}`);
+        expect(r.status).toBe(200);
+        walked.push(...r.json.leaderboard);
+        cursor = r.json.next_cursor;
+        pages++;
+      } while (cursor !== null);
+      return { walked, pages };
+    };
+
+    it("stores a snapshot bigger than one DynamoDB item as pages and pages across their boundaries, every row once, in order", async () => {
+      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
+      const rows = Array.from({ length: 2_500 }, (_, i) => row(i));
+      expect(Buffer.byteLength(JSON.stringify(rows))).toBeGreaterThan(400 * 1024);
+      const id = await store.writeSnapshot({ sortBy: "account_age_days", order: "desc" }, rows, "2026-01-03T00:00:00.000Z");
+
+      const header = await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: leaderboardHeaderKey("account_age_days", "desc") }));
+      expect(header.Item).toMatchObject({ snapshot_id: id, total: 2_500, page_size: LEADERBOARD_PAGE_ROWS, expires_at: expect.any(Number) });
+      const pageCount = Math.ceil(2_500 / LEADERBOARD_PAGE_ROWS);
+      expect(pageCount).toBeGreaterThan(1);
+      const lastPage = leaderboardPageKey("account_age_days", "desc", id, pageCount - 1);
+      expect((await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: lastPage }))).Item).toBeDefined();
+      const pastEnd = leaderboardPageKey("account_age_days", "desc", id, pageCount);
+      expect((await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: pastEnd }))).Item).toBeUndefined();
+
+      // 333 and 500 are not multiples of the page size: most responses straddle two or three pages.
+      for (const limit of [333, 500, 7]) {
+        const { walked, pages } = await walk(api.url, `sort_by=account_age_days&order=desc&limit=${limit}`);
+        expect(pages).toBe(Math.ceil(2_500 / limit));
+        expect(walked.length).toBe(2_500);
+        expect(walked).toEqual(rows);
+      }
+      const last = await get("/api/v1/leaderboard?sort_by=account_age_days&order=desc&limit=500");
+      expect(last.json.updated_at).toBe("2026-01-03T00:00:00.000Z");
+    });
+
+    it("refuses a cursor with 400 when the leaderboard was refreshed between pages, and the first page then serves the new snapshot", async () => {
+      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
+      const ordering = { sortBy: "max_profit_usd", order: "asc" } as const;
+      const old = Array.from({ length: 600 }, (_, i) => row(i));
+      await store.writeSnapshot(ordering, old, "2026-01-04T00:00:00.000Z");
+      // No header cache: every request sees the current snapshot, as a new instance would.
+      const fresh = await serveApp(createApiApp({ ...deps, limits: { rateLimit: false, leaderboardCacheMs: 0 } }));
+      try {
+        const first = await call(fresh.url, "/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300");
+        expect(first.json.leaderboard).toEqual(old.slice(0, 300));
+        // The long-lived instance caches the same (old) header.
+        expect((await get("/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300")).json.next_cursor).toBe(first.json.next_cursor);
+
+        const refreshed = Array.from({ length: 600 }, (_, i) => row(599 - i));
+        await store.writeSnapshot(ordering, refreshed, "2026-01-05T00:00:00.000Z");
+
+        const stale = await call(fresh.url, `/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300&cursor=${first.json.next_cursor}`);
+        expectError(stale, 400, "VALIDATION_ERROR");
+        expect(stale.json.error.message).toContain("refreshed");
+        expect(stale.json.error.message).toContain("without cursor");
+
+        const again = await call(fresh.url, "/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300");
+        expect(again.json).toMatchObject({ updated_at: "2026-01-05T00:00:00.000Z", leaderboard: refreshed.slice(0, 300) });
+
+        // A cursor of the new snapshot, sent to an instance whose cached header is still the old
+        // one: it reads the header again and serves the page instead of refusing it.
+        const next = await get(`/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300&cursor=${again.json.next_cursor}`);
+        expect(next.status).toBe(200);
+        expect(next.json).toMatchObject({ updated_at: "2026-01-05T00:00:00.000Z", leaderboard: refreshed.slice(300), next_cursor: null });
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it("answers a cache hit with the identical body and ETag, 304 to If-None-Match, and rebuilds after a cache clear", async () => {
+      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
+      const ordering = { sortBy: "avg_risk_ratio", order: "desc" } as const;
+      await store.writeSnapshot(ordering, Array.from({ length: 300 }, (_, i) => row(i)), "2026-01-06T00:00:00.000Z");
+      const path = "/api/v1/leaderboard?sort_by=avg_risk_ratio&order=desc&limit=260";
+      const first = await get(path);
+      const second = await get(path);
+      expect(second.text).toBe(first.text);
+      expect(second.headers.get("etag")).toBe(first.headers.get("etag"));
+      const notModified = await get(path, { headers: { "if-none-match": `"other", ${first.headers.get("etag")}` } });
+      expect(notModified.status).toBe(304);
+      expect(notModified.text).toBe("");
+      expect(notModified.headers.get("etag")).toBe(first.headers.get("etag"));
+      expect(notModified.headers.get("cache-control")).toBe("public, max-age=300");
+
+      await store.writeSnapshot(ordering, Array.from({ length: 300 }, (_, i) => row(299 - i)), "2026-01-07T00:00:00.000Z");
+      expect((await get(path)).text).toBe(first.text);
+      expect((await admin("POST", "/api/v1/cache/clear")).json.entries).toBeGreaterThan(0);
+      const rebuilt = await get(path);
+      expect(rebuilt.json.updated_at).toBe("2026-01-07T00:00:00.000Z");
+      expect(rebuilt.headers.get("etag")).not.toBe(first.headers.get("etag"));
+      expect((await get(path, { headers: { "if-none-match": first.headers.get("etag")! } })).status).toBe(200);
+    });
+
+    it("reads an item of the older one-item layout as no snapshot", async () => {
+      await tables.doc.send(
+        new PutCommand({
+          TableName: tables.names.state,
+          Item: { ...leaderboardHeaderKey("max_drawdown", "asc"), rows: [row(0)], updated_at: "2025-12-31T00:00:00.000Z" },
+        }),
+      );
+      const r = await get("/api/v1/leaderboard?sort_by=max_drawdown&order=asc");
+      expect(r.json).toEqual({ leaderboard: [], sort_by: "max_drawdown", order: "asc", updated_at: null, next_cursor: null });
     });
   });
 

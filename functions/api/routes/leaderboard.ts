@@ -1,15 +1,6 @@
-import { createHash } from "node:crypto";
-import { z } from "zod";
-import { decodeCursor, encodeCursor } from "#commons/cursor.js";
-import { ValidationError } from "#commons/errors.js";
 import type { LeaderboardCache } from "../leaderboard-cache.js";
 import { cacheClearedSchema, leaderboardQuery, leaderboardSchema } from "../schemas.js";
 import type { RouteContext } from "./context.js";
-
-const leaderboardCursor = z.object({ offset: z.number().int().min(1).max(1_000_000), s: z.string(), o: z.string() }).strict();
-
-/** A strong ETag over the exact body, so If-None-Match saves clients the download. */
-const etagOf = (body: string): string => `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
 
 const matches = (ifNoneMatch: string | undefined, etag: string): boolean =>
   ifNoneMatch !== undefined &&
@@ -24,7 +15,7 @@ export const registerLeaderboardRoutes = ({ router }: RouteContext, cache: Leade
     operationId: "getLeaderboard",
     summary: "Traders ranked by a metric",
     description:
-      "Served from precomputed snapshots (one per sort_by and order) that the metrics job writes; empty, with updated_at null, until it has run. Cached for 5 minutes (Cache-Control, ETag).",
+      "Served from precomputed snapshots (one per sort_by and order) that the metrics job writes; empty, with updated_at null, until it has run. Cached for 5 minutes (Cache-Control, ETag). A next_cursor pages through one snapshot: if the leaderboard is refreshed meanwhile, the cursor is refused with 400 and the client starts again from the first page.",
     tag: "leaderboard",
     query: leaderboardQuery,
     responses: {
@@ -37,27 +28,14 @@ export const registerLeaderboardRoutes = ({ router }: RouteContext, cache: Leade
     },
   } as const;
 
+  // A cache hit is a map lookup: the body and its ETag were built once per snapshot and page.
   const handler: Parameters<typeof router.add<never, typeof leaderboardQuery>>[1] = async (c, { query }) => {
-    const { sort_by, order, limit } = query;
-    let offset = 0;
-    if (query.cursor !== undefined) {
-      const key = decodeCursor("leaderboard", query.cursor, leaderboardCursor);
-      if (key.s !== sort_by || key.o !== order) {
-        throw new ValidationError("Invalid cursor: it belongs to another sort_by or order");
-      }
-      offset = key.offset;
-    }
-    const snapshot = await cache.get(sort_by, order);
-    const rows = snapshot?.rows ?? [];
-    const end = offset + limit;
-    const body = JSON.stringify({
-      leaderboard: rows.slice(offset, end),
-      sort_by,
-      order,
-      updated_at: snapshot?.updatedAt ?? null,
-      next_cursor: end < rows.length ? encodeCursor("leaderboard", { offset: end, s: sort_by, o: order }) : null,
+    const { body, etag } = await cache.response({
+      sortBy: query.sort_by,
+      order: query.order,
+      limit: query.limit,
+      cursor: query.cursor,
     });
-    const etag = etagOf(body);
     c.header("Cache-Control", "public, max-age=300");
     c.header("ETag", etag);
     if (matches(c.req.header("if-none-match"), etag)) return c.body(null, 304);

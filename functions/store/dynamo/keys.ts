@@ -17,8 +17,18 @@ export const STATE_KEYS = {
   discoveryCursor: { pk: "discovery", sk: "cursor" },
 } as const;
 
-/** state table: one precomputed, sorted leaderboard per ordering (see ./leaderboard.ts). */
-export const leaderboardSnapshotKey = (sortBy: string, order: string): { pk: string; sk: string } => ({
-  pk: "leaderboard",
+/** state table: the leaderboard snapshots, a header and pages per ordering (see ./leaderboard.ts). */
+export const LEADERBOARD_PK = "leaderboard";
+
+/** Digits of a page number in its sort key: up to 10,000 pages per snapshot. */
+export const LEADERBOARD_PAGE_DIGITS = 4;
+
+export const leaderboardHeaderKey = (sortBy: string, order: string): { pk: string; sk: string } => ({
+  pk: LEADERBOARD_PK,
   sk: `${sortBy}#${order}`,
+});
+
+export const leaderboardPageKey = (sortBy: string, order: string, snapshotId: string, page: number): { pk: string; sk: string } => ({
+  pk: LEADERBOARD_PK,
+  sk: `${sortBy}#${order}#${snapshotId}#p${pad(page, LEADERBOARD_PAGE_DIGITS)}`,
 });
