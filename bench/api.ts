@@ -12,6 +12,7 @@ import type { ApiServerReady } from "./api-server.js";
 import { forkChild, type Child } from "./ipc.js";
 import { ms, percentile } from "./percentile.js";
 import type { WsClientMethods } from "./ws-clients.js";
+import { runMain } from "./util.js";
 
 /**
  * `npm run bench:api`: the HTTP API's leaderboard under load and the live feed's fan-out, against
@@ -197,17 +198,4 @@ const main = async (): Promise<void> => {
   }
 };
 
-const onSignal = (signal: NodeJS.Signals) => {
-  console.error(`Stopped by ${signal}`);
-  process.exit(130);
-};
-process.once("SIGINT", onSignal);
-process.once("SIGTERM", onSignal);
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

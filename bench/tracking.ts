@@ -12,7 +12,7 @@ import { capacity, fmt, renderCapacity, renderScenario, scenarioFigures, type Sc
 import type { ScenarioMethods } from "./scenario.js";
 import type { ScenarioResult, ScenarioSpec } from "./spec.js";
 import type { SqsReady } from "./sqs-process.js";
-import { quietSdkNodeWarning } from "./util.js";
+import { quietSdkNodeWarning, runMain } from "./util.js";
 
 /**
  * `npm run bench:tracking`: the tracking cycle (real dispatch and worker handler modules, real SQS,
@@ -234,17 +234,4 @@ const summary = (figures: ScenarioFigures[], results: ScenarioResult[]): string 
   return lines.join("\n");
 };
 
-const onSignal = (signal: NodeJS.Signals) => {
-  console.error(`Stopped by ${signal}`);
-  process.exit(130);
-};
-process.once("SIGINT", onSignal);
-process.once("SIGTERM", onSignal);
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain(main);
