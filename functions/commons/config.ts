@@ -52,6 +52,8 @@ export const configSchema = z.object({
   WS_TOKEN: z.string().min(1).optional(),
   /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
   WS_CALLBACK_URL: z.url().optional(),
+  /** Posts the broadcaster keeps in flight while fanning one event out to the connected clients. */
+  FEED_FANOUT_CONCURRENCY: int(100, 1, 200),
   TRACKING_QUEUE_URL: z.url().optional(),
   TRACK_BATCH_SIZE: int(25, 1, 100),
   /** Parallel polls inside one worker invocation. */

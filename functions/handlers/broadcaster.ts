@@ -14,4 +14,5 @@ export const handler = createBroadcaster({
   sender: createApiGatewaySender(managementApi),
   logger,
   now: Date.now,
+  concurrency: config.FEED_FANOUT_CONCURRENCY,
 });
