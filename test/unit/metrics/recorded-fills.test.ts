@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { decStr, sumDec } from "#commons/decimal.js";
+import type { Fill } from "#domain/exchange.js";
+import { computeFillMetrics } from "#domain/metrics/fill-metrics.js";
+import { buildRoundTrips } from "#domain/metrics/round-trips.js";
+import { fillsSchema } from "#hyperliquid/schemas.js";
+import { loadFixture } from "../../support/fixtures.js";
+
+/**
+ * 500 real fills of one account (May 2023), newest first. They predate `tid`, so they are parsed
+ * with the raw schema and given `tid` = position in the file: fills sharing a millisecond appear in
+ * execution order in the file (each one's startPosition follows from the previous one's), and
+ * compareFills then keeps that order. Test-only: production code never invents a tid.
+ */
+const recordedFills = (): Fill[] =>
+  fillsSchema.parse(loadFixture("userFills.recorded.json").response).map((f, i) => ({
+    coin: f.coin,
+    px: f.px,
+    sz: f.sz,
+    side: f.side,
+    time: f.time,
+    startPosition: f.startPosition,
+    dir: f.dir,
+    closedPnl: f.closedPnl,
+    hash: f.hash,
+    oid: f.oid,
+    tid: i,
+    fee: f.fee,
+    feeToken: f.feeToken ?? null,
+    crossed: f.crossed,
+  }));
+
+/** Equal to `sig` significant digits. */
+const expectClose = (actual: number | null, expected: number, sig = 12): void => {
+  expect(actual).not.toBeNull();
+  expect(Number((actual as number).toPrecision(sig))).toBe(Number(expected.toPrecision(sig)));
+};
+
+describe("metrics of userFills.recorded.json", () => {
+  const fills = recordedFills();
+  const { closed, open } = buildRoundTrips(fills);
+  const window = { from: Math.min(...fills.map((f) => f.time)), to: Math.max(...fills.map((f) => f.time)) + 1 };
+  const m = computeFillMetrics(fills, closed, window);
+
+  // Expected figures printed by `python3 test/unit/metrics/derive_expected.py`, an independent
+  // implementation in decimal.Decimal of the same rules. It found 83 self-trade pairs and 1 gap
+  // (the oldest SUI fill's other half fell outside the 500). All fees in this recording are 0.
+  it("finds the round trips", () => {
+    expect(closed).toHaveLength(32);
+    expect(open).toEqual([]);
+    expect(closed.filter((rt) => rt.partial_start)).toHaveLength(15);
+    expect(closed.filter((rt) => rt.missing_fills)).toHaveLength(1);
+    expect(closed[0]).toMatchObject({
+      coin: "SUI",
+      side: "short",
+      opened_at: 1683245555699,
+      closed_at: 1683245645188,
+      realized_pnl: "0.484138",
+      fees: "0",
+      volume_usd: "7371.11283",
+      fills: 54,
+      partial_start: true,
+      missing_fills: true,
+    });
+  });
+
+  it("computes the fill metrics over every fill", () => {
+    expect(m).toMatchObject({
+      total_volume_usd: "229031.090328",
+      trades_count: 500,
+      fees_usd: "0",
+      realized_pnl_usd: "-152.586132",
+      max_profit_usd: "6.815877",
+      max_loss_usd: "22.008732",
+      profit_factor_infinite: false,
+      // 17 counted round trips (32 closed − 15 partial_start; the missing_fills one is also partial_start).
+      closed_round_trips: 17,
+      winning_round_trips: 5,
+      losing_round_trips: 12,
+    });
+    expectClose(m.win_rate, 0.294117647058824); // 5 / 17
+    expectClose(m.avg_risk_ratio, 0.566405964789357);
+    expectClose(m.profit_factor, 0.236002485328899);
+    expectClose(m.avg_hold_hours, 0.0158108823529412);
+  });
+
+  it("sums counted round-trip PnL to the script's figure", () => {
+    const counted = closed.filter((rt) => !rt.partial_start && !rt.missing_fills);
+    // Script: "sum of counted round-trip PnL: -39.812375".
+    expect(decStr(sumDec(counted.map((rt) => rt.realized_pnl)))).toBe("-39.812375");
+  });
+});
