@@ -5,6 +5,7 @@ import { computeFillMetrics } from "#domain/metrics/fill-metrics.js";
 import { buildRoundTrips } from "#domain/metrics/round-trips.js";
 import { fillsSchema } from "#hyperliquid/schemas.js";
 import { loadFixture } from "../../support/fixtures.js";
+import { toFills } from "#hyperliquid/mappers.js";
 
 /**
  * 500 real fills of one account (May 2023), newest first. They predate `tid`, so they are parsed
@@ -13,22 +14,11 @@ import { loadFixture } from "../../support/fixtures.js";
  * compareFills then keeps that order. Test-only: production code never invents a tid.
  */
 const recordedFills = (): Fill[] =>
-  fillsSchema.parse(loadFixture("userFills.recorded.json").response).map((f, i) => ({
-    coin: f.coin,
-    px: f.px,
-    sz: f.sz,
-    side: f.side,
-    time: f.time,
-    startPosition: f.startPosition,
-    dir: f.dir,
-    closedPnl: f.closedPnl,
-    hash: f.hash,
-    oid: f.oid,
-    tid: i,
-    fee: f.fee,
-    feeToken: f.feeToken ?? null,
-    crossed: f.crossed,
-  }));
+  toFills(
+    fillsSchema.parse(loadFixture("userFills.recorded.json").response).map((f, i) => ({ ...f, tid: i })),
+    "userFills",
+    "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2",
+  );
 
 /** Equal to `sig` significant digits. */
 const expectClose = (actual: number | null, expected: number, sig = 12): void => {
