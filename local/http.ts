@@ -4,6 +4,7 @@ import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import type { HealthCheck } from "#api/deps.js";
 import { dynamoTableCheck } from "#api/dynamo.js";
+import { runHealthChecks, type HealthBody } from "#api/health.js";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { LocalStartupError } from "./errors.js";
 
@@ -38,11 +39,7 @@ export interface HttpAppOptions {
   logger?: AppLogger;
 }
 
-export interface HealthBody {
-  status: "ok" | "unavailable";
-  dependencies: Record<string, "ok" | "unavailable">;
-  uptime_s: number;
-}
+export type { HealthBody };
 
 export const createHttpApp = (o: HttpAppOptions): Hono => {
   const log = o.logger ?? defaultLogger;
@@ -50,24 +47,12 @@ export const createHttpApp = (o: HttpAppOptions): Hono => {
   const app = new Hono();
 
   app.get("/health", async (c) => {
-    const results = await Promise.all(
-      o.checks.map(async ({ name, check }) => {
-        try {
-          await check(AbortSignal.timeout(o.checkTimeoutMs ?? 2_000));
-          return [name, "ok"] as const;
-        } catch (error) {
-          // The reason goes to the log, not to the caller (no internals in responses).
-          log.warn("Health check failed", { dependency: name, error });
-          return [name, "unavailable"] as const;
-        }
-      }),
-    );
-    const healthy = results.every(([, state]) => state === "ok");
-    const body: HealthBody = {
-      status: healthy ? "ok" : "unavailable",
-      dependencies: Object.fromEntries(results),
-      uptime_s: Math.floor((Date.now() - startedAt) / 1000),
-    };
+    const { healthy, body } = await runHealthChecks(o.checks, {
+      timeoutMs: o.checkTimeoutMs ?? 2_000,
+      startedAt,
+      now: Date.now(),
+      log,
+    });
     return c.json(body, healthy ? 200 : 503);
   });
 

@@ -1,6 +1,7 @@
 import pkg from "../../../package.json" with { type: "json" };
 import { buildOpenApiDocument } from "../openapi.js";
 import { renderDocsHtml } from "../docs.js";
+import { runHealthChecks } from "../health.js";
 import { healthSchema, indexSchema } from "../schemas.js";
 import type { RouteContext } from "./context.js";
 
@@ -32,26 +33,13 @@ export const registerMetaRoutes = ({ router, deps, log, startedAt, now }: RouteC
       },
     },
     async (c) => {
-      const results = await Promise.all(
-        deps.checks.map(async ({ name, check }) => {
-          try {
-            await check(AbortSignal.timeout(deps.limits?.checkTimeoutMs ?? 2_000));
-            return [name, "ok"] as const;
-          } catch (error) {
-            log.warn("Health check failed", { dependency: name, error });
-            return [name, "unavailable"] as const;
-          }
-        }),
-      );
-      const healthy = results.every(([, s]) => s === "ok");
-      return c.json(
-        {
-          status: healthy ? "ok" : "unavailable",
-          dependencies: Object.fromEntries(results),
-          uptime_s: Math.floor((now() - startedAt) / 1000),
-        },
-        healthy ? 200 : 503,
-      );
+      const { healthy, body } = await runHealthChecks(deps.checks, {
+        timeoutMs: deps.limits?.checkTimeoutMs ?? 2_000,
+        startedAt,
+        now: now(),
+        log,
+      });
+      return c.json(body, healthy ? 200 : 503);
     },
   );
 
