@@ -65,6 +65,7 @@ await serveParent(async () => {
         dynamo,
         client: localStreamsClient({ endpoint, region: config.AWS_REGION }),
         tableName: (def) => tableNames[def.id],
+        workerEndpoint: endpoint,
       },
       functions: FEED_FUNCTIONS,
       logger,

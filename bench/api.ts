@@ -30,9 +30,19 @@ const DURATION_S = 10;
 const CACHE_MS = 60_000; // createApiApp's default leaderboardCacheMs
 const MISS_SAMPLES = 7;
 const WS_CLIENTS = 1_000;
-const FEED_EVENTS = 10;
+const FEED_EVENTS = 20;
+const FEED_WARM_UP_EVENTS = 3;
 const TARGET_LEADERBOARD_P99_MS = 25;
 const TARGET_FANOUT_P99_MS = 1_000;
+
+/** `npm run bench:api -- --only=feed` (or `leaderboard`) runs one half, e.g. to profile it. */
+const parseOnly = (argv: readonly string[]): "leaderboard" | "feed" | undefined => {
+  const i = argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
+  if (i < 0) return undefined;
+  const value = argv[i]!.includes("=") ? argv[i]!.slice("--only=".length) : argv[i + 1];
+  if (value !== "leaderboard" && value !== "feed") throw new Error(`--only takes "leaderboard" or "feed", not ${JSON.stringify(value)}`);
+  return value;
+};
 
 type Server = Child<{ openConnections: () => number; cpu: () => NodeJS.CpuUsage }, ApiServerReady>;
 
@@ -63,7 +73,9 @@ const startServer = (names: TableNames, dynamoEndpoint: string, adminKey: string
     },
     env,
   );
-  return forkChild("./api-server.ts", { env });
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF;
+  return forkChild("./api-server.ts", { env, ...(profile && { execArgv: ["--cpu-prof", `--cpu-prof-dir=${profile}`] }) });
 };
 
 /** A load run plus the server process's CPU time per request (user + system), to tell its cost from the queueing. */
@@ -80,7 +92,107 @@ const line = (r: LoadResult & { serverCpuMsPerRequest: number }): string =>
   `${r.requests.toLocaleString("en-US")} requests in ${r.durationS} s, ${(r.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s, ` +
   `non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; server CPU ${r.serverCpuMsPerRequest} ms/request`;
 
+interface Shared {
+  dynamoEndpoint: string;
+  names: TableNames;
+  doc: ReturnType<typeof createDocumentClient>;
+  adminKey: string;
+  /** Children to stop at the end, last started first. */
+  children: { stop: (ms?: number) => Promise<void> }[];
+}
+
+const runLeaderboard = async ({ dynamoEndpoint, names, doc, adminKey, children }: Shared) => {
+  console.log("## Leaderboard");
+  const snapshot = await writeSnapshots(doc, names.state, TRADERS);
+  if (snapshot.fullSnapshotError !== null) {
+    console.log(`A snapshot of all ${TRADERS.toLocaleString("en-US")} traders was REFUSED by DynamoDB (${snapshot.fullSnapshotError}).`);
+  }
+  console.log(
+    `Snapshot: ${snapshot.storedRows.toLocaleString("en-US")} rows per ordering (of ${TRADERS.toLocaleString("en-US")} traders), ` +
+      `${(snapshot.rowsJsonBytes / 1024).toFixed(0)} KiB as JSON; written with writeSnapshot for win_rate#desc and total_volume_usd#asc.`,
+  );
+
+  // Wired as `npm start` wires it: the feed's stream sources poll in the background.
+  const server = await startServer(names, dynamoEndpoint, adminKey, CACHE_MS, true);
+  children.push(server);
+  const base = server.ready.url;
+  // Warm-up: JIT, keep-alive sockets, the first cache fill.
+  await loadTest("warm-up", base, "/api/v1/leaderboard", CONNECTIONS, 2);
+  const cached = await measured(server, `GET /api/v1/leaderboard, cache ${CACHE_MS / 1000} s (as configured)`, "/api/v1/leaderboard");
+  console.log(line(cached));
+  const sorted = await measured(
+    server,
+    "GET ?sort_by=total_volume_usd&order=asc&limit=100, cache as configured",
+    "/api/v1/leaderboard?sort_by=total_volume_usd&order=asc&limit=100",
+  );
+  console.log(line(sorted));
+  const miss = await missCost(base, adminKey, MISS_SAMPLES);
+  console.log(
+    `- Cache miss (first request after POST /api/v1/cache/clear, ${miss.samples} samples, one client): median ${miss.missMs.median} ms ` +
+      `(${miss.missMs.min}–${miss.missMs.max}); the next request (hit) ${miss.hitMs.median} ms (${miss.hitMs.min}–${miss.hitMs.max}); ` +
+      `response ${miss.rowsInResponse} rows, ${(miss.responseBytes / 1024).toFixed(1)} KiB`,
+  );
+  await server.stop();
+
+  // Every request a miss: what the cache saves (a second server, cache TTL 0, no feed).
+  const uncachedServer = await startServer(names, dynamoEndpoint, adminKey, 0, false);
+  children.push(uncachedServer);
+  await loadTest("warm-up", uncachedServer.ready.url, "/api/v1/leaderboard", CONNECTIONS, 2);
+  const uncached = await measured(uncachedServer, "GET /api/v1/leaderboard, cache OFF (TTL 0: every request reads DynamoDB)", "/api/v1/leaderboard");
+  console.log(line(uncached));
+  await uncachedServer.stop();
+  return { snapshot, cacheMs: CACHE_MS, runs: [cached, sorted, uncached], miss, worstP99Ms: Math.max(cached.p99Ms, sorted.p99Ms) };
+};
+
+const runFeed = async ({ dynamoEndpoint, names, doc, adminKey, children }: Shared) => {
+  console.log("## WebSocket fan-out");
+  const server = await startServer(names, dynamoEndpoint, adminKey, CACHE_MS, true);
+  children.push(server);
+  const clients = await forkChild<WsClientMethods, object>("./ws-clients.ts");
+  children.push(clients);
+  const wsUrl = `${server.ready.url.replace(/^http/, "ws")}/ws/v1/trades`;
+  const connectStarted = performance.now();
+  const connect = await clients.call("connect", wsUrl, WS_CLIENTS, 50, 30_000);
+  const connectS = (performance.now() - connectStarted) / 1000;
+  const open = await server.call("openConnections");
+  console.log(
+    `${connect.connected} of ${WS_CLIENTS} clients connected and welcomed in ${connectS.toFixed(1)} s (50 upgrades at a time; ` +
+      `welcome p50 ${ms(percentile(connect.welcomeMs, 50))} ms, p99 ${ms(percentile(connect.welcomeMs, 99))} ms); ` +
+      `${connect.failed} failed${connect.firstError ? ` (${connect.firstError})` : ""}; the gateway holds ${open} connections.`,
+  );
+  const cpuBefore = await server.call("cpu");
+  const fan: FanOutResult = await measureFanOut({
+    doc,
+    eventsTable: names.events,
+    clients,
+    connected: connect.connected,
+    events: FEED_EVENTS,
+    warmUpEvents: FEED_WARM_UP_EVENTS,
+    perEventTimeoutMs: 10_000,
+    gapMs: 300,
+  });
+  const cpuAfter = await server.call("cpu");
+  // Over warm-up and measured deliveries; includes the stream sources' idle polling between events: an upper bound.
+  const serverCpuMsPerDelivery =
+    Math.round(((cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000 / Math.max(1, fan.allDeliveries)) * 1000) / 1000;
+  console.log(
+    `- ${fan.events} events, one at a time, to ${fan.clients} clients: insert → client p50 ${fan.p50Ms} ms, p90 ${fan.p90Ms} ms, p99 ${fan.p99Ms} ms, max ${fan.maxMs} ms; ` +
+      `first delivery per event (median) ${fan.firstDeliveryMedianMs} ms; ` +
+      `server CPU ${serverCpuMsPerDelivery} ms per delivery (broadcaster + management API + WebSocket send)`,
+  );
+  console.log(`- not counted: ${FEED_WARM_UP_EVENTS} warm-up events first, insert → last client ${fan.warmUpLastMs.join(", ")} ms`);
+  console.log(`- deliveries ${fan.deliveries} of ${fan.expectedDeliveries}: missing ${fan.missing}, duplicated ${fan.duplicates}; clients closed during the run ${fan.clientsClosed}`);
+  for (const e of fan.perEvent) {
+    console.log(`  ${e.id.slice(-12)}: put ${e.putMs} ms, ${e.delivered} delivered, first ${e.firstMs} ms, median ${e.p50Ms} ms, last ${e.lastMs} ms`);
+  }
+  return {
+    connect: { ...connect, welcomeMs: undefined, welcomeP50Ms: ms(percentile(connect.welcomeMs, 50)), welcomeP99Ms: ms(percentile(connect.welcomeMs, 99)), seconds: connectS },
+    fanOut: { ...fan, serverCpuMsPerDelivery },
+  };
+};
+
 const main = async (): Promise<void> => {
+  const only = parseOnly(process.argv.slice(2));
   const started = performance.now();
   const facts = machine();
   console.log("# HTTP API and live feed benchmark");
@@ -91,94 +203,27 @@ const main = async (): Promise<void> => {
   console.log("The API's per-IP rate limit is OFF for the run (limits.rateLimit = false): every client is 127.0.0.1.\n");
 
   let dynamo: DynamoDbLocal | undefined;
-  const children: { stop: (ms?: number) => Promise<void> }[] = [];
+  const children: Shared["children"] = [];
   try {
     dynamo = await startDynamoDbLocal({ inMemory: true });
     const names = Object.fromEntries(ALL_TABLES.map((d) => [d.id, `bench-api-${d.id}`])) as TableNames;
     const ddb = localDynamoClient({ endpoint: dynamo.endpoint, region: REGION });
-    const doc = createDocumentClient(ddb);
+    const shared: Shared = { dynamoEndpoint: dynamo.endpoint, names, doc: createDocumentClient(ddb), adminKey: randomBytes(24).toString("base64url"), children };
+
     await createTables(ddb, names);
-    const adminKey = randomBytes(24).toString("base64url");
-
-    console.log("## Leaderboard");
-    const snapshot = await writeSnapshots(doc, names.state, TRADERS);
-    if (snapshot.fullSnapshotError !== null) {
-      console.log(`A snapshot of all ${TRADERS.toLocaleString("en-US")} traders was REFUSED by DynamoDB (${snapshot.fullSnapshotError}).`);
-    }
-    console.log(
-      `Snapshot: ${snapshot.storedRows.toLocaleString("en-US")} rows per ordering (of ${TRADERS.toLocaleString("en-US")} traders), ` +
-        `${(snapshot.rowsJsonBytes / 1024).toFixed(0)} KiB as JSON; written with writeSnapshot for win_rate#desc and total_volume_usd#asc.`,
-    );
-
-    const server = await startServer(names, dynamo.endpoint, adminKey, CACHE_MS, true);
-    children.push(server);
-    const base = server.ready.url;
-    // Warm-up: JIT, keep-alive sockets, the first cache fill.
-    await loadTest("warm-up", base, "/api/v1/leaderboard", CONNECTIONS, 2);
-    const cached = await measured(server, `GET /api/v1/leaderboard, cache ${CACHE_MS / 1000} s (as configured)`, "/api/v1/leaderboard");
-    console.log(line(cached));
-    const sorted = await measured(
-      server,
-      "GET ?sort_by=total_volume_usd&order=asc&limit=100, cache as configured",
-      "/api/v1/leaderboard?sort_by=total_volume_usd&order=asc&limit=100",
-    );
-    console.log(line(sorted));
-    const miss = await missCost(base, adminKey, MISS_SAMPLES);
-    console.log(
-      `- Cache miss (first request after POST /api/v1/cache/clear, ${miss.samples} samples, one client): median ${miss.missMs.median} ms ` +
-        `(${miss.missMs.min}–${miss.missMs.max}); the next request (hit) ${miss.hitMs.median} ms (${miss.hitMs.min}–${miss.hitMs.max}); ` +
-        `response ${miss.rowsInResponse} rows, ${(miss.responseBytes / 1024).toFixed(1)} KiB`,
-    );
-
-    // Every request a miss: what the cache saves (a second server, cache TTL 0, no feed).
-    const uncachedServer = await startServer(names, dynamo.endpoint, adminKey, 0, false);
-    children.push(uncachedServer);
-    await loadTest("warm-up", uncachedServer.ready.url, "/api/v1/leaderboard", CONNECTIONS, 2);
-    const uncached = await measured(uncachedServer, "GET /api/v1/leaderboard, cache OFF (TTL 0: every request reads DynamoDB)", "/api/v1/leaderboard");
-    console.log(line(uncached));
-    await uncachedServer.stop();
-
-    console.log("\n## WebSocket fan-out");
-    const clients = await forkChild<WsClientMethods, object>("./ws-clients.ts");
-    children.push(clients);
-    const wsUrl = `${base.replace(/^http/, "ws")}/ws/v1/trades`;
-    const connectStarted = performance.now();
-    const connect = await clients.call("connect", wsUrl, WS_CLIENTS, 50, 30_000);
-    const connectS = (performance.now() - connectStarted) / 1000;
-    const open = await server.call("openConnections");
-    console.log(
-      `${connect.connected} of ${WS_CLIENTS} clients connected and welcomed in ${connectS.toFixed(1)} s (50 upgrades at a time; ` +
-        `welcome p50 ${ms(percentile(connect.welcomeMs, 50))} ms, p99 ${ms(percentile(connect.welcomeMs, 99))} ms); ` +
-        `${connect.failed} failed${connect.firstError ? ` (${connect.firstError})` : ""}; the gateway holds ${open} connections.`,
-    );
-    const cpuBefore = await server.call("cpu");
-    const fan: FanOutResult = await measureFanOut({
-      doc,
-      eventsTable: names.events,
-      clients,
-      connected: connect.connected,
-      events: FEED_EVENTS,
-      perEventTimeoutMs: 10_000,
-      gapMs: 300,
-    });
-    const cpuAfter = await server.call("cpu");
-    // Includes the stream sources' idle polling between events: an upper bound.
-    const serverCpuMsPerDelivery =
-      Math.round(((cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000 / Math.max(1, fan.deliveries)) * 1000) / 1000;
-    console.log(
-      `- ${fan.events} events, one at a time, to ${fan.clients} clients: insert → client p50 ${fan.p50Ms} ms, p90 ${fan.p90Ms} ms, p99 ${fan.p99Ms} ms, max ${fan.maxMs} ms; ` +
-        `first delivery per event (median) ${fan.firstDeliveryMedianMs} ms; ` +
-        `server CPU ${serverCpuMsPerDelivery} ms per delivery (broadcaster + management API + WebSocket send)`,
-    );
-    console.log(`- deliveries ${fan.deliveries} of ${fan.expectedDeliveries}: missing ${fan.missing}, duplicated ${fan.duplicates}; clients closed during the run ${fan.clientsClosed}`);
-    for (const e of fan.perEvent) {
-      console.log(`  ${e.id.slice(-12)}: put ${e.putMs} ms, ${e.delivered} delivered, first ${e.firstMs} ms, median ${e.p50Ms} ms, last ${e.lastMs} ms`);
-    }
+    const leaderboard = only === "feed" ? undefined : await runLeaderboard(shared);
+    if (only === undefined) console.log("");
+    const feed = only === "leaderboard" ? undefined : await runFeed(shared);
 
     console.log("\n## Targets (reported, not asserted)");
-    const worstP99 = Math.max(cached.p99Ms, sorted.p99Ms);
-    console.log(`- leaderboard p99 < ${TARGET_LEADERBOARD_P99_MS} ms (cache as configured): ${worstP99} ms → ${worstP99 < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}`);
-    console.log(`- fan-out to ${WS_CLIENTS} clients p99 < ${TARGET_FANOUT_P99_MS} ms: ${fan.p99Ms} ms → ${fan.p99Ms < TARGET_FANOUT_P99_MS && fan.missing === 0 ? "met" : "NOT met"}${fan.missing > 0 ? ` (${fan.missing} missing)` : ""}`);
+    if (leaderboard !== undefined) {
+      const p99 = leaderboard.worstP99Ms;
+      console.log(`- leaderboard p99 < ${TARGET_LEADERBOARD_P99_MS} ms (cache as configured): ${p99} ms → ${p99 < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}`);
+    }
+    if (feed !== undefined) {
+      const fan = feed.fanOut;
+      console.log(`- fan-out to ${WS_CLIENTS} clients p99 < ${TARGET_FANOUT_P99_MS} ms: ${fan.p99Ms} ms → ${fan.p99Ms < TARGET_FANOUT_P99_MS && fan.missing === 0 ? "met" : "NOT met"}${fan.missing > 0 ? ` (${fan.missing} missing)` : ""}`);
+    }
 
     const end = { loadAverageAtEnd: loadAverage(), totalS: Math.round((performance.now() - started) / 100) / 10 };
     console.log(`\nLoad average at end ${end.loadAverageAtEnd.join(" ")}. Total ${end.totalS} s`);
@@ -186,8 +231,8 @@ const main = async (): Promise<void> => {
       `BENCH_JSON ${JSON.stringify({
         machine: { ...facts, ...end },
         rateLimit: false,
-        leaderboard: { snapshot, cacheMs: CACHE_MS, runs: [cached, sorted, uncached], miss },
-        feed: { connect: { ...connect, welcomeMs: undefined, welcomeP50Ms: ms(percentile(connect.welcomeMs, 50)), welcomeP99Ms: ms(percentile(connect.welcomeMs, 99)), seconds: connectS }, fanOut: { ...fan, serverCpuMsPerDelivery } },
+        leaderboard,
+        feed,
         targets: { leaderboardP99Ms: TARGET_LEADERBOARD_P99_MS, fanOutP99Ms: TARGET_FANOUT_P99_MS },
       })}`,
     );

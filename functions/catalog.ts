@@ -119,7 +119,9 @@ export const BROADCASTER_FUNCTION: FunctionDef = {
   handler: "handler",
   trigger: { kind: "dynamodb-stream", table: EVENTS_TABLE, filter: "INSERT", batchSize: 100, maxRetryAttempts: 3 },
   timeoutSeconds: 60,
-  memoryMb: 512,
+  // Lambda's CPU grows with memory; 1,769 MB is one full vCPU. A post costs about half a
+  // millisecond of CPU in the SDK (npm run bench:api), so a thousand clients need most of one.
+  memoryMb: 1769,
   tables: [CONNECTIONS_TABLE],
   sendsTo: [],
 };

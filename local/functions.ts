@@ -14,6 +14,7 @@ import { LocalStartupError } from "./errors.js";
 import { startSqsEventSource, type EventSource, type SqsHandler } from "./event-source.js";
 import type { CreatedQueue } from "./sqs.js";
 import { startScheduler, type ScheduledJob, type Scheduler } from "./scheduler.js";
+import { startStreamConsumer } from "./isolated/stream-consumer.js";
 import { startStreamSource, type StreamHandler, type StreamSource } from "./stream-source.js";
 import type { WebSocketGateway } from "./ws-gateway.js";
 
@@ -49,7 +50,18 @@ export interface FunctionsOptions {
   sqsClient: SQSClient;
   queue: (id: QueueDef["id"]) => CreatedQueue;
   /** What `dynamodb-stream` triggers read: DynamoDB Local and its streams endpoint. */
-  streams?: { dynamo: DynamoDBClient; client: DynamoDBStreamsClient; tableName: (def: TableDef) => string; pollIntervalMs?: number };
+  streams?: {
+    dynamo: DynamoDBClient;
+    client: DynamoDBStreamsClient;
+    tableName: (def: TableDef) => string;
+    pollIntervalMs?: number;
+    /**
+     * DynamoDB Local's endpoint. When given, each stream consumer runs on a worker thread of its
+     * own (./isolated/stream-consumer.ts) with clients of its own, and imports its handler module
+     * there (`load` is not used for it). Without it, consumers run on this thread.
+     */
+    workerEndpoint?: string;
+  };
   /** Where `websocket` triggers are routed. */
   gateway?: WebSocketGateway;
   /** Defaults to LOCAL_FUNCTIONS (the catalog's functions and the live feed). */
@@ -72,21 +84,30 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
   const log = o.logger ?? defaultLogger;
   const defs = o.functions ?? LOCAL_FUNCTIONS;
   const load = o.load ?? ((def: FunctionDef) => loadHandler(def));
+  const inWorker = (def: FunctionDef) => def.trigger.kind === "dynamodb-stream" && o.streams?.workerEndpoint !== undefined;
   // Load everything before starting anything: a broken module stops start-up, not one trigger.
-  const handlers = await Promise.all(defs.map(async (def) => [def, await load(def)] as const));
+  // A worker loads its own module, and fails its start the same way.
+  const handlers = await Promise.all(
+    defs.map(async (def) => [def, inWorker(def) ? undefined : await load(def)] as const),
+  );
 
   const jobs: ScheduledJob[] = [];
   const sources: (EventSource | StreamSource)[] = [];
   try {
     for (const [def, handler] of handlers) {
       const trigger = def.trigger;
+      // Only stream consumers on worker threads come without a handler here.
+      const loaded = (): LambdaHandler => {
+        if (handler === undefined) throw new Error(`Function ${def.name} was not loaded`);
+        return handler;
+      };
       if (trigger.kind === "schedule") {
         const intervalSeconds = o.config[trigger.intervalSetting];
-        jobs.push({ name: def.name, intervalSeconds, timeoutSeconds: def.timeoutSeconds, memoryMb: def.memoryMb, handler });
+        jobs.push({ name: def.name, intervalSeconds, timeoutSeconds: def.timeoutSeconds, memoryMb: def.memoryMb, handler: loaded() });
         log.info(`Function ${def.name} scheduled every ${intervalSeconds} s`, { entry: def.entry });
       } else if (trigger.kind === "websocket") {
         if (!o.gateway) throw new LocalStartupError(`Function ${def.name} serves WebSocket route ${trigger.route}, but no gateway runs.`);
-        o.gateway.route(trigger.route, handler, {
+        o.gateway.route(trigger.route, loaded(), {
           functionName: def.name,
           timeoutSeconds: def.timeoutSeconds,
           memoryMb: def.memoryMb,
@@ -95,30 +116,39 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
       } else if (trigger.kind === "dynamodb-stream") {
         if (!o.streams) throw new LocalStartupError(`Function ${def.name} reads the ${trigger.table.id} stream, but no streams client was given.`);
         const tableName = o.streams.tableName(trigger.table);
+        const common = {
+          tableName,
+          region: o.config.AWS_REGION,
+          ...(o.streams.pollIntervalMs !== undefined && { pollIntervalMs: o.streams.pollIntervalMs }),
+          logger: log,
+        };
         sources.push(
-          await startStreamSource({
-            functionName: def.name,
-            handler: handler as StreamHandler,
-            dynamo: o.streams.dynamo,
-            streams: o.streams.client,
-            tableName,
-            eventNames: [trigger.filter],
-            batchSize: trigger.batchSize,
-            maxRetryAttempts: trigger.maxRetryAttempts,
-            timeoutSeconds: def.timeoutSeconds,
-            memoryMb: def.memoryMb,
-            region: o.config.AWS_REGION,
-            ...(o.streams.pollIntervalMs !== undefined && { pollIntervalMs: o.streams.pollIntervalMs }),
-            logger: log,
-          }),
+          handler === undefined
+            ? await startStreamConsumer({ ...common, def, dynamoEndpoint: o.streams.workerEndpoint! })
+            : await startStreamSource({
+                ...common,
+                functionName: def.name,
+                handler: handler as StreamHandler,
+                dynamo: o.streams.dynamo,
+                streams: o.streams.client,
+                eventNames: [trigger.filter],
+                batchSize: trigger.batchSize,
+                maxRetryAttempts: trigger.maxRetryAttempts,
+                timeoutSeconds: def.timeoutSeconds,
+                memoryMb: def.memoryMb,
+              }),
         );
-        log.info(`Function ${def.name} reads the ${trigger.table.id} table's stream (${trigger.filter})`, { entry: def.entry, tableName });
+        log.info(`Function ${def.name} reads the ${trigger.table.id} table's stream (${trigger.filter})`, {
+          entry: def.entry,
+          tableName,
+          thread: handler === undefined ? "worker" : "main",
+        });
       } else {
         const queue = o.queue(trigger.queue.id);
         sources.push(
           startSqsEventSource({
             functionName: def.name,
-            handler: handler as SqsHandler,
+            handler: loaded() as SqsHandler,
             client: o.sqsClient,
             queueUrl: queue.queueUrl,
             queueArn: queue.queueArn,

@@ -172,6 +172,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
         dynamo: dynamoClient,
         client: localStreamsClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION }),
         tableName: (def) => tableNames[def.id],
+        workerEndpoint: dynamo.endpoint,
       },
       queue: (id) => {
         const queue = sqs.queues.get(id);

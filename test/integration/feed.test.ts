@@ -92,6 +92,7 @@ describe("live feed", () => {
         client: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
         tableName: (def) => p.tables.names[def.id],
         pollIntervalMs: 100,
+        workerEndpoint: inject("dynamoEndpoint"),
       },
       functions: FEED_FUNCTIONS,
       logger: recordingLogger().logger,

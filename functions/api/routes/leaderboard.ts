@@ -1,3 +1,5 @@
+import type { Context } from "hono";
+import type { ApiEnv } from "../env.js";
 import type { LeaderboardCache } from "../leaderboard-cache.js";
 import { cacheClearedSchema, leaderboardQuery, leaderboardSchema } from "../schemas.js";
 import type { RouteContext } from "./context.js";
@@ -8,6 +10,17 @@ const matches = (ifNoneMatch: string | undefined, etag: string): boolean =>
     const tag = t.trim();
     return tag === "*" || tag === etag || tag === `W/${etag}`;
   });
+
+/**
+ * Under @hono/node-server the parsed Node headers are at hand; `c.req.header()` would build a fetch
+ * Headers object from the raw ones on every request, a measurable share of a cache hit's CPU.
+ */
+const ifNoneMatch = (c: Context<ApiEnv>): string | undefined => {
+  const incoming = (c.env as { incoming?: { headers?: Record<string, string | string[] | undefined> } } | undefined)?.incoming;
+  if (incoming?.headers === undefined) return c.req.header("if-none-match");
+  const value = incoming.headers["if-none-match"];
+  return Array.isArray(value) ? value.join(",") : value;
+};
 
 export const registerLeaderboardRoutes = ({ router }: RouteContext, cache: LeaderboardCache): void => {
   const spec = {
@@ -36,10 +49,9 @@ export const registerLeaderboardRoutes = ({ router }: RouteContext, cache: Leade
       limit: query.limit,
       cursor: query.cursor,
     });
-    c.header("Cache-Control", "public, max-age=300");
-    c.header("ETag", etag);
-    if (matches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-    return c.body(body, 200, { "Content-Type": "application/json" });
+    const headers = { "Cache-Control": "public, max-age=300", ETag: etag };
+    if (matches(ifNoneMatch(c), etag)) return c.body(null, 304, headers);
+    return c.body(body, 200, { ...headers, "Content-Type": "application/json" });
   };
 
   router.add({ ...spec, path: "/api/v1/leaderboard" }, handler);

@@ -1,0 +1,81 @@
+import { Worker } from "node:worker_threads";
+import type { FunctionDef } from "../../functions/catalog.js";
+import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
+import { LocalStartupError } from "../errors.js";
+import type { StreamSource } from "../stream-source.js";
+import type { FromWorker, StreamWorkerData, ToWorker } from "./protocol.js";
+
+/**
+ * Runs a stream-triggered function of the catalog on a worker thread of its own: its stream
+ * source and its handler module, with their own SDK clients. A broadcaster posting to a thousand
+ * clients keeps a core busy for most of a second; on the main thread that would stall the HTTP
+ * API and the WebSocket gateway it posts to, which in AWS run elsewhere. The worker gets a copy
+ * of this process's environment as it is now, as a Lambda function gets its configuration.
+ */
+export interface StreamConsumerOptions {
+  def: FunctionDef;
+  tableName: string;
+  dynamoEndpoint: string;
+  region: string;
+  pollIntervalMs?: number;
+  logger?: AppLogger;
+  /** How long stop() waits for the invocation in flight before terminating the thread. */
+  stopTimeoutMs?: number;
+}
+
+const BOOT = new URL("./boot.mjs", import.meta.url);
+const ENTRY = new URL("./stream-worker.ts", import.meta.url).href;
+
+export const startStreamConsumer = async (o: StreamConsumerOptions): Promise<StreamSource> => {
+  const log = o.logger ?? defaultLogger;
+  const data: StreamWorkerData = {
+    entry: ENTRY,
+    functionName: o.def.name,
+    tableName: o.tableName,
+    dynamoEndpoint: o.dynamoEndpoint,
+    region: o.region,
+    ...(o.pollIntervalMs !== undefined && { pollIntervalMs: o.pollIntervalMs }),
+  };
+  const worker = new Worker(BOOT, { workerData: data, name: o.def.name });
+  let stopping = false;
+  const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+
+  const ready = await new Promise<FromWorker>((resolve) => {
+    worker.once("message", resolve);
+    worker.once("error", (error) =>
+      resolve({ type: "failed", message: error.message, userFacing: false, ...(error.stack !== undefined && { stack: error.stack }) }),
+    );
+    void exited.then((code) => resolve({ type: "failed", message: `the worker thread exited with code ${code}`, userFacing: false }));
+  });
+  if (ready.type !== "ready") {
+    await worker.terminate();
+    const message = ready.type === "failed" ? ready.message : "the worker stopped before it was ready";
+    if (ready.type === "failed" && ready.userFacing) throw new LocalStartupError(message);
+    throw new Error(`Function ${o.def.name} could not start: ${message}`, {
+      cause: ready.type === "failed" && ready.stack !== undefined ? ready.stack : undefined,
+    });
+  }
+
+  // After start-up an error in the thread is a bug in the function or the stream source: say so
+  // loudly. Lambda would start a new environment; here the feed stops until the next `npm start`.
+  worker.on("error", (error) => log.error(`Function ${o.def.name} crashed; its stream is no longer read`, { error }));
+  void exited.then((code) => {
+    if (!stopping) log.error(`Function ${o.def.name} stopped unexpectedly (exit code ${code}); its stream is no longer read`);
+  });
+
+  return {
+    streamArn: ready.streamArn,
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      const stopped = new Promise<void>((resolve) => worker.on("message", (m: FromWorker) => m.type === "stopped" && resolve()));
+      worker.postMessage({ type: "stop" } satisfies ToWorker);
+      const timeoutMs = o.stopTimeoutMs ?? o.def.timeoutSeconds * 1000 + 2_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([stopped, exited, timedOut]);
+      clearTimeout(timer);
+      await worker.terminate();
+    },
+  };
+};
