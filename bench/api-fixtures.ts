@@ -1,11 +1,12 @@
 import type { Address } from "#domain/address.js";
 import { buildEvent, eventId, type PositionEvent } from "#domain/events.js";
-import type { LeaderboardOrder, LeaderboardRow, LeaderboardSortField } from "#domain/leaderboard.js";
+import type { LeaderboardRow, LeaderboardWindow } from "#domain/leaderboard.js";
 
 /**
  * Data for bench/api.ts: leaderboard rows with plausible, exact values (money as decimal strings
- * built from integer cents, never floats), and position events shaped as the tracker stores them.
- * Seeded, so every run measures the same bytes.
+ * built from integer micro-dollars, never floats; ratios as the metrics job leaves them, full
+ * doubles), nulls where a real trader would have them, and position events shaped as the tracker
+ * stores them. Seeded, so every run measures the same bytes.
  */
 
 /** mulberry32: small, fast and good enough to spread benchmark values. */
@@ -17,61 +18,58 @@ const prng = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
 };
 
-/** Integer cents as an exact decimal string: 123456 → "1234.56", -5 → "-0.05". */
-const centsToDecimal = (cents: bigint): string => {
-  const sign = cents < 0n ? "-" : "";
-  const abs = cents < 0n ? -cents : cents;
-  return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
+/** Integer micro-dollars as a canonical exact decimal: 1234560000n → "1234.56", -5n → "-0.000005". */
+const microToDecimal = (micro: bigint): string => {
+  const sign = micro < 0n ? "-" : "";
+  const abs = micro < 0n ? -micro : micro;
+  const frac = String(abs % 1_000_000n).padStart(6, "0").replace(/0+$/, "");
+  return `${sign}${abs / 1_000_000n}${frac === "" ? "" : `.${frac}`}`;
 };
 
 const hexAddress = (rand: () => number): string =>
   `0x${Array.from({ length: 40 }, () => Math.floor(rand() * 16).toString(16)).join("")}`;
 
-const ratio = (x: number): number => Math.round(x * 10_000) / 10_000;
-
-export const leaderboardRows = (n: number, updatedAt: string, seed = 7): LeaderboardRow[] => {
+/** A trader's metrics as the leaderboard job would write them for `window`. */
+export const leaderboardRows = (n: number, updatedAt: string, window: LeaderboardWindow = "all", seed = 7): LeaderboardRow[] => {
   const rand = prng(seed);
-  return Array.from({ length: n }, () => {
+  const usd = (dollars: number): bigint => BigInt(Math.floor(dollars * 1_000_000));
+  return Array.from({ length: n }, (): LeaderboardRow => {
     const address = hexAddress(rand);
-    // Volumes spread over five orders of magnitude, as real accounts do.
-    const volumeCents = BigInt(Math.floor(10 ** (4 + rand() * 5) * 100));
+    // Activity and volume spread over orders of magnitude, as real accounts do.
+    const trades = Math.floor(10 ** (rand() * 4));
+    const trips = Math.floor(trades * (0.1 + rand() * 0.4));
+    const wins = Math.floor(trips * rand());
+    const losses = trips - wins;
+    const volume = usd(10 ** (3 + rand() * 6));
+    const grossWin = wins === 0 ? 0n : usd(rand() * 200_000);
+    const grossLoss = losses === 0 ? 0n : usd(rand() * 150_000);
+    const hasEquity = rand() > 0.1;
     return {
       trader_id: address,
       trader_address: address,
-      win_rate: ratio(rand()),
-      total_volume_usd: centsToDecimal(volumeCents),
+      window,
+      win_rate: trips === 0 ? null : wins / trips,
+      total_volume_usd: microToDecimal(volume),
       account_age_days: Math.floor(rand() * 900),
-      avg_risk_ratio: ratio(rand() * 0.9),
-      max_drawdown: ratio(rand() * 0.8),
-      max_profit_usd: centsToDecimal(BigInt(Math.floor(rand() * 5_000_000_00))),
-      max_loss_usd: centsToDecimal(-BigInt(Math.floor(rand() * 2_000_000_00))),
+      avg_risk_ratio: wins === 0 || losses === 0 ? null : Number(grossWin) / wins / (Number(grossLoss) / losses),
+      max_drawdown: hasEquity ? rand() * 0.8 : null,
+      max_profit_usd: wins === 0 ? null : microToDecimal((grossWin * BigInt(Math.ceil(rand() * 100))) / 100n),
+      max_loss_usd: losses === 0 ? null : microToDecimal((grossLoss * BigInt(Math.ceil(rand() * 100))) / 100n),
+      realized_pnl_usd: microToDecimal(grossWin - grossLoss),
+      fees_usd: microToDecimal((volume * 35n) / 100_000n),
+      trades_count: trades,
+      round_trips: trips,
+      avg_hold_hours: trips === 0 ? null : rand() * 200,
+      roi: hasEquity ? (rand() - 0.4) * 2 : null,
+      sharpe: hasEquity && rand() > 0.1 ? (rand() - 0.3) * 4 : null,
+      profit_factor: losses === 0 ? null : Number(grossWin) / Number(grossLoss),
+      profit_factor_infinite: losses === 0 && wins > 0,
+      score: trips === 0 ? null : rand(),
+      is_bot: rand() < 0.05,
       updated_at: updatedAt,
     };
   });
 };
-
-/** Exact comparison of decimal strings with at most two fraction digits (the rows above). */
-const cents = (s: string): bigint => {
-  const [int = "0", frac = ""] = s.replace("-", "").split(".");
-  const value = BigInt(int) * 100n + BigInt(frac.padEnd(2, "0").slice(0, 2));
-  return s.startsWith("-") ? -value : value;
-};
-
-const compareField = (field: LeaderboardSortField, a: LeaderboardRow, b: LeaderboardRow): number => {
-  const x = a[field];
-  const y = b[field];
-  if (typeof x === "number" && typeof y === "number") return x - y;
-  const d = cents(String(x)) - cents(String(y));
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
-};
-
-/** The snapshot's order: by the field, ties by trader_address (as the store's comment says). */
-export const sortRows = (rows: readonly LeaderboardRow[], field: LeaderboardSortField, order: LeaderboardOrder): LeaderboardRow[] =>
-  [...rows].sort((a, b) => {
-    const c = compareField(field, a, b);
-    if (c !== 0) return order === "asc" ? c : -c;
-    return a.trader_address < b.trader_address ? -1 : a.trader_address > b.trader_address ? 1 : 0;
-  });
 
 const COINS = ["BTC", "ETH", "SOL", "HYPE"] as const;
 

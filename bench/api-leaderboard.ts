@@ -1,69 +1,43 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { LeaderboardOrder, LeaderboardRow, LeaderboardSortField } from "#domain/leaderboard.js";
+import type { LeaderboardRow, LeaderboardWindow } from "#domain/leaderboard.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
-import { leaderboardRows, sortRows } from "./api-fixtures.js";
+import { leaderboardRows } from "./api-fixtures.js";
 import { ms, percentile } from "./percentile.js";
 import { median } from "./util.js";
 
 /**
- * The leaderboard half of bench/api.ts: snapshots written with the store's own `writeSnapshot`,
- * load from autocannon's CLI in a child process (so the load generator has its own event loop
- * and the server another), and the cost of a cache miss timed from this process.
+ * The leaderboard half of bench/api.ts: a full snapshot written with the store's own
+ * `writeSnapshot`, load from autocannon's CLI in a child process (so the load generator has its
+ * own event loop and the server another), and the cost of cache misses timed from this process.
  */
 
-export const ORDERINGS: readonly { sortBy: LeaderboardSortField; order: LeaderboardOrder }[] = [
-  { sortBy: "win_rate", order: "desc" }, // the default of GET /api/v1/leaderboard
-  { sortBy: "total_volume_usd", order: "asc" },
-];
+/** The window GET /api/v1/leaderboard serves by default. */
+export const BENCH_WINDOW: LeaderboardWindow = "all";
 
 export interface SnapshotFacts {
-  traders: number;
-  /** Rows per stored ordering: all traders unless DynamoDB refused them, else the most it accepted. */
-  storedRows: number;
-  /** Size of all the rows as JSON, about what the pages of one ordering hold together. */
+  window: LeaderboardWindow;
+  /** Rows in the stored snapshot: every trader. */
+  rows: number;
+  /** Size of all the rows as JSON, about what the snapshot's pages hold together. */
   rowsJsonBytes: number;
-  /** DynamoDB's answer to a snapshot of all `traders` rows, when it refused it. */
-  fullSnapshotError: string | null;
+  /** Stored pages (items) the rows were split into. */
+  pages: number;
+  writeMs: number;
 }
 
-const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-
-/**
- * Writes every ordering the benchmark reads. Snapshots are stored as pages, so all rows should fit;
- * should DynamoDB refuse them anyway, the largest prefix that it accepts is found by real writes and
- * stored instead, and the refusal is reported.
- */
+/** Writes the snapshot the benchmark reads: every trader's row of BENCH_WINDOW, as the leaderboard job would. */
 export const writeSnapshots = async (doc: DynamoDBDocumentClient, stateTable: string, traders: number): Promise<SnapshotFacts> => {
   const store = createDynamoLeaderboardStore(doc, stateTable);
   const updatedAt = new Date().toISOString();
-  const all = leaderboardRows(traders, updatedAt);
-  const sorted = ORDERINGS.map((o) => ({ ...o, rows: sortRows(all, o.sortBy, o.order) }));
-  const tryWrite = async (n: number): Promise<string | null> => {
-    try {
-      for (const o of sorted) await store.writeSnapshot(o, o.rows.slice(0, n), updatedAt);
-      return null;
-    } catch (e) {
-      return errorText(e);
-    }
-  };
-  const fullSnapshotError = await tryWrite(traders);
-  let storedRows = traders;
-  if (fullSnapshotError !== null) {
-    let lo = 0;
-    let hi = traders;
-    while (hi - lo > 10) {
-      const mid = Math.floor((lo + hi) / 2);
-      if ((await tryWrite(mid)) === null) lo = mid;
-      else hi = mid;
-    }
-    const error = await tryWrite(lo);
-    if (error !== null) throw new Error(`Could not store a leaderboard snapshot of ${lo} rows: ${error}`);
-    storedRows = lo;
-  }
-  const rowsJsonBytes = Math.max(...sorted.map((o) => Buffer.byteLength(JSON.stringify(o.rows.slice(0, storedRows)))));
-  return { traders, storedRows, rowsJsonBytes, fullSnapshotError };
+  const rows = leaderboardRows(traders, updatedAt, BENCH_WINDOW);
+  const started = performance.now();
+  await store.writeSnapshot(BENCH_WINDOW, rows, updatedAt);
+  const writeMs = ms(performance.now() - started);
+  const header = await store.header(BENCH_WINDOW);
+  if (header === null || header.total !== traders) throw new Error(`The ${BENCH_WINDOW} snapshot did not read back with ${traders} rows`);
+  return { window: BENCH_WINDOW, rows: traders, rowsJsonBytes: Buffer.byteLength(JSON.stringify(rows)), pages: header.pages, writeMs };
 };
 
 export interface LoadResult {
@@ -129,10 +103,13 @@ export const loadTest = (label: string, baseUrl: string, path: string, connectio
 
 export interface MissCost {
   samples: number;
-  /** First request after POST /api/v1/cache/clear: one GetItem of the snapshot + the response. */
+  /** First request after POST /api/v1/cache/clear: the header, every page of the snapshot (BatchGet), the default view, the response. */
   missMs: { median: number; min: number; max: number };
   /** The same request again, served from the cache. */
   hitMs: { median: number; min: number; max: number };
+  /** Then another sort and filter of the same snapshot: its rows are in memory, the view is new. */
+  viewMissMs: { median: number; min: number; max: number };
+  viewPath: string;
   responseBytes: number;
   rowsInResponse: number;
 }
@@ -152,11 +129,14 @@ const summary = (values: number[]) => ({
   max: ms(percentile(values, 100)),
 });
 
-/** Sequential, on an idle server: clear, time the miss, time a hit; `samples` times. */
+const VIEW_PATH = "/api/v1/leaderboard?sort_by=sharpe&order=asc&min_volume_usd=50000&exclude_bots=true";
+
+/** Sequential, on an idle server: clear, time the miss, a hit, then a new view; `samples` times. */
 export const missCost = async (baseUrl: string, adminKey: string, samples: number): Promise<MissCost> => {
   const url = `${baseUrl}/api/v1/leaderboard`;
   const misses: number[] = [];
   const hits: number[] = [];
+  const viewMisses: number[] = [];
   let last = "";
   for (let i = 0; i < samples; i++) {
     const cleared = await fetch(`${baseUrl}/api/v1/cache/clear`, { method: "POST", headers: { "x-api-key": adminKey } });
@@ -166,7 +146,16 @@ export const missCost = async (baseUrl: string, adminKey: string, samples: numbe
     const hit = await timed(url);
     hits.push(hit.ms);
     last = hit.body;
+    viewMisses.push((await timed(`${baseUrl}${VIEW_PATH}`)).ms);
   }
   const rows = (JSON.parse(last) as { leaderboard: LeaderboardRow[] }).leaderboard.length;
-  return { samples, missMs: summary(misses), hitMs: summary(hits), responseBytes: Buffer.byteLength(last), rowsInResponse: rows };
+  return {
+    samples,
+    missMs: summary(misses),
+    hitMs: summary(hits),
+    viewMissMs: summary(viewMisses),
+    viewPath: VIEW_PATH,
+    responseBytes: Buffer.byteLength(last),
+    rowsInResponse: rows,
+  };
 };

@@ -76,10 +76,25 @@ export const TRACK_WORKER_FUNCTION: FunctionDef = {
   sendsTo: [],
 };
 
+export const LEADERBOARD_FUNCTION: FunctionDef = {
+  name: "leaderboard",
+  entry: "functions/handlers/leaderboard.ts",
+  handler: "handler",
+  trigger: { kind: "schedule", intervalSetting: "LEADERBOARD_INTERVAL_SECONDS" },
+  // Lambda's maximum: exchange calls stop at LEADERBOARD_SYNC_SECONDS, leaving the rest for the
+  // metrics of every trader and the snapshots (npm run bench:leaderboard measures that part).
+  timeoutSeconds: 900,
+  // One full vCPU: the metrics are CPU-bound.
+  memoryMb: 1769,
+  tables: [TRADERS_TABLE, FILLS_TABLE, STATE_TABLE],
+  sendsTo: [],
+};
+
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [
   DISCOVERY_FUNCTION,
   TRACK_DISPATCH_FUNCTION,
   TRACK_WORKER_FUNCTION,
+  LEADERBOARD_FUNCTION,
 ];
 
 /**

@@ -3,22 +3,28 @@ import { z } from "zod";
 import { decodeCursor, encodeCursor } from "#commons/cursor.js";
 import { ValidationError } from "#commons/errors.js";
 import {
-  rowWindow,
+  filtersKey,
+  leaderboardView,
+  type LeaderboardFilters,
   type LeaderboardOrdering,
   type LeaderboardRow,
   type LeaderboardSnapshotHeader,
   type LeaderboardStore,
+  type LeaderboardWindow,
 } from "#domain/leaderboard.js";
 import { Lru } from "./lru.js";
 
 /**
- * Leaderboard responses, cached in three layers, so that the common request costs a map lookup:
+ * Leaderboard responses, cached in four layers, so that the common request costs a map lookup and
+ * an uncommon one never costs more than sorting one window's rows in memory:
  *
- * - the header of each ordering's current snapshot, for `ttlMs` (one small read per ordering per
- *   TTL however many clients ask; concurrent misses share one read; "no snapshot" is cached too);
- * - pages of rows by snapshot id (immutable, so no TTL), least recently used dropped first;
- * - finished responses (body + ETag) by ordering, snapshot id, offset and limit, bounded by count
- *   and bytes. A new snapshot id makes new keys; the old entries age out.
+ * - the header of each window's current snapshot, for `ttlMs` (one small read per window per TTL
+ *   however many clients ask; concurrent misses share one read; "no snapshot" is cached too);
+ * - all rows of a snapshot, by snapshot id (immutable, so no TTL; one load shared by concurrent
+ *   requests), least recently used dropped first;
+ * - views: a snapshot's rows filtered and sorted for one (sort_by, order, filters), built once;
+ * - finished responses (body + ETag) by window, ordering, filters, snapshot id, offset and limit,
+ *   bounded by count and bytes. A new snapshot id makes new keys; the old entries age out.
  *
  * A cursor names the snapshot it pages through. When the cached header points at another one, the
  * header is read again (another instance may have seen the refresh first); if the cursor's snapshot
@@ -34,15 +40,17 @@ export interface LeaderboardResponse {
 }
 
 export interface LeaderboardPageRequest extends LeaderboardOrdering {
+  window: LeaderboardWindow;
+  filters: LeaderboardFilters;
   limit: number;
   /** The client's next_cursor, undefined for the first page. */
   cursor: string | undefined;
 }
 
 export interface LeaderboardCache {
-  /** 400 (ValidationError) for a tampered or foreign cursor, or one whose snapshot was replaced. */
+  /** 400 (ValidationError) for a tampered cursor, one issued for other parameters, or one whose snapshot was replaced. */
   response(request: LeaderboardPageRequest): Promise<LeaderboardResponse>;
-  /** Drops everything; returns how many entries (headers, pages, responses) were cached. */
+  /** Drops everything; returns how many entries (headers, snapshots, views, responses) were cached. */
   clear(): number;
 }
 
@@ -51,28 +59,61 @@ export interface LeaderboardCacheOptions {
   now: () => number;
   maxResponses?: number;
   maxResponseBytes?: number;
-  maxPages?: number;
+  /** Whole snapshots kept in memory (~6 MB of heap per 10,000 rows); default two per window, to span a refresh. */
+  maxSnapshots?: number;
+  /** Filtered, sorted views kept (an array of references into a snapshot each: ~80 KB per 10,000 rows). */
+  maxViews?: number;
 }
 
-/** Cursors of another snapshot re-read the header at most this often per ordering, however many clients send them. */
+/** Cursors of another snapshot re-read the header at most this often per window, however many clients send them. */
 const FRESH_HEADER_MS = 1_000;
 
 const cursorKey = z
-  .object({ offset: z.number().int().min(1).max(1_000_000), s: z.string(), o: z.string(), v: z.string().min(1).max(64) })
+  .object({
+    offset: z.number().int().min(1).max(1_000_000),
+    w: z.string(),
+    s: z.string(),
+    o: z.string(),
+    f: z.string().max(200),
+    v: z.string().min(1).max(64),
+  })
   .strict();
 
 export const REFRESHED_MESSAGE =
   "The leaderboard was refreshed since this cursor was issued: request the first page again (without cursor)";
+export const OTHER_PARAMETERS_MESSAGE =
+  "Invalid cursor: it belongs to other parameters; send it with the window, sort_by, order and filters of the page that returned it";
 
 const utf8 = new TextEncoder();
 
 const etagOf = (body: Uint8Array): string => `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
 
+/** The filters as the response shows them: every filter named, null when not applied. */
+const appliedFilters = (f: LeaderboardFilters) => ({
+  min_trades: f.minTrades ?? null,
+  min_volume_usd: f.minVolumeUsd ?? null,
+  min_account_age_days: f.minAccountAgeDays ?? null,
+  exclude_bots: f.excludeBots,
+});
+
+/** One promise per key, shared by concurrent callers; a failed one is dropped, never served. */
+const shared = <T>(lru: Lru<Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+  const hit = lru.get(key);
+  if (hit !== undefined) return hit;
+  const value = load();
+  lru.set(key, value);
+  value.catch(() => {
+    if (lru.peek(key) === value) lru.delete(key);
+  });
+  return value;
+};
+
 export const createLeaderboardCache = (store: LeaderboardStore, options: LeaderboardCacheOptions): LeaderboardCache => {
   const { ttlMs, now } = options;
   type HeaderEntry = { value: Promise<LeaderboardSnapshotHeader | null>; expires: number; freshAt: number | undefined };
-  const headers = new Map<string, HeaderEntry>();
-  const pages = new Lru<Promise<LeaderboardRow[]>>(options.maxPages ?? 64);
+  const headers = new Map<LeaderboardWindow, HeaderEntry>();
+  const snapshots = new Lru<Promise<LeaderboardRow[]>>(options.maxSnapshots ?? 8);
+  const views = new Lru<Promise<LeaderboardRow[]>>(options.maxViews ?? 64);
   const responses = new Lru<LeaderboardResponse>(
     options.maxResponses ?? 2_000,
     options.maxResponseBytes ?? 16 * 2 ** 20,
@@ -82,14 +123,13 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
   // Bumped by clear(), so a response built from data read before it is not cached after it.
   let generation = 0;
 
-  const header = (ordering: LeaderboardOrdering, fresh: boolean): Promise<LeaderboardSnapshotHeader | null> => {
-    const key = `${ordering.sortBy}#${ordering.order}`;
+  const header = (window: LeaderboardWindow, fresh: boolean): Promise<LeaderboardSnapshotHeader | null> => {
     const at = now();
-    const hit = headers.get(key);
+    const hit = headers.get(window);
     const reuse = fresh ? (hit?.freshAt ?? -Infinity) > at - FRESH_HEADER_MS : (hit?.expires ?? -Infinity) > at;
     if (hit !== undefined && reuse) return hit.value;
-    const entry: HeaderEntry = { value: store.header(ordering), expires: at + ttlMs, freshAt: fresh ? at : undefined };
-    headers.set(key, entry);
+    const entry: HeaderEntry = { value: store.header(window), expires: at + ttlMs, freshAt: fresh ? at : undefined };
+    headers.set(window, entry);
     entry.value.then(
       // Never serve a snapshot past its expiry: its pages may be gone.
       (h) => {
@@ -97,43 +137,41 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
       },
       // A failed read must not be served from the cache until it expires.
       () => {
-        if (headers.get(key) === entry) headers.delete(key);
+        if (headers.get(window) === entry) headers.delete(window);
       },
     );
     return entry.value;
   };
 
-  const page = (ordering: LeaderboardOrdering, snapshotId: string, n: number): Promise<LeaderboardRow[]> => {
-    const key = `${ordering.sortBy}#${ordering.order}#${snapshotId}#${n}`;
-    const hit = pages.get(key);
-    if (hit !== undefined) return hit;
-    const value = store.page(ordering, snapshotId, n);
-    pages.set(key, value);
-    value.catch(() => {
-      if (pages.get(key) === value) pages.delete(key);
+  const view = (request: LeaderboardPageRequest, h: LeaderboardSnapshotHeader, fk: string): Promise<LeaderboardRow[]> => {
+    const { window, sortBy, order, filters } = request;
+    return shared(views, `${window}#${h.snapshotId}#${sortBy}#${order}#${fk}`, async () => {
+      const rows = await shared(snapshots, `${window}#${h.snapshotId}`, () => store.rows(window, h));
+      return leaderboardView(rows, { sortBy, order }, filters);
     });
-    return value;
   };
 
   const build = async (
-    ordering: LeaderboardOrdering,
+    request: LeaderboardPageRequest,
     h: LeaderboardSnapshotHeader | null,
+    fk: string,
     offset: number,
-    limit: number,
   ): Promise<LeaderboardResponse> => {
+    const { window, sortBy, order, limit } = request;
     let rows: LeaderboardRow[] = [];
     let next: string | null = null;
     if (h !== null) {
-      const window = rowWindow(h, offset, limit);
-      const read = await Promise.all(window.pages.map((n) => page(ordering, h.snapshotId, n)));
-      rows = read.flat().slice(window.start, window.end);
+      const all = await view(request, h, fk);
       const end = offset + limit;
-      if (end < h.total) next = encodeCursor("leaderboard", { offset: end, s: ordering.sortBy, o: ordering.order, v: h.snapshotId });
+      rows = all.slice(offset, end);
+      if (end < all.length) next = encodeCursor("leaderboard", { offset: end, w: window, s: sortBy, o: order, f: fk, v: h.snapshotId });
     }
     const json = JSON.stringify({
       leaderboard: rows,
-      sort_by: ordering.sortBy,
-      order: ordering.order,
+      window,
+      sort_by: sortBy,
+      order,
+      filters: appliedFilters(request.filters),
       updated_at: h?.updatedAt ?? null,
       next_cursor: next,
     });
@@ -142,31 +180,30 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
   };
 
   return {
-    async response({ sortBy, order, limit, cursor }) {
-      const ordering = { sortBy, order };
+    async response(request) {
+      const { window, sortBy, order, limit, cursor } = request;
+      const fk = filtersKey(request.filters);
       let offset = 0;
       let snapshotId: string | undefined;
       if (cursor !== undefined) {
         const key = decodeCursor("leaderboard", cursor, cursorKey);
-        if (key.s !== sortBy || key.o !== order) {
-          throw new ValidationError("Invalid cursor: it belongs to another sort_by or order");
-        }
+        if (key.w !== window || key.s !== sortBy || key.o !== order || key.f !== fk) throw new ValidationError(OTHER_PARAMETERS_MESSAGE);
         offset = key.offset;
         snapshotId = key.v;
       }
-      let h = await header(ordering, false);
+      let h = await header(window, false);
       if (snapshotId !== undefined && h?.snapshotId !== snapshotId) {
-        h = await header(ordering, true);
+        h = await header(window, true);
         if (h?.snapshotId !== snapshotId) throw new ValidationError(REFRESHED_MESSAGE);
       }
 
-      const key = `${sortBy}#${order}#${h?.snapshotId ?? "-"}#${offset}#${limit}`;
+      const key = `${window}#${sortBy}#${order}#${fk}#${h?.snapshotId ?? "-"}#${offset}#${limit}`;
       const hit = responses.get(key);
       if (hit !== undefined) return hit;
       let pending = building.get(key);
       if (pending === undefined) {
         const started = generation;
-        pending = build(ordering, h, offset, limit).then((r) => {
+        pending = build(request, h, fk, offset).then((r) => {
           if (generation === started) responses.set(key, r);
           return r;
         });
@@ -182,9 +219,10 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
 
     clear() {
       generation++;
-      const n = headers.size + pages.size + responses.size;
+      const n = headers.size + snapshots.size + views.size + responses.size;
       headers.clear();
-      pages.clear();
+      snapshots.clear();
+      views.clear();
       responses.clear();
       building.clear();
       return n;

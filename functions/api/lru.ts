@@ -28,6 +28,11 @@ export class Lru<V> {
     return entry.value;
   }
 
+  /** Like `get`, without counting as a use. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   /** An entry heavier than `maxWeight` on its own is not kept. */
   set(key: string, value: V): void {
     this.delete(key);

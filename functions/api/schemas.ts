@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseAddress, type Address } from "#domain/address.js";
-import { LEADERBOARD_ORDERS, LEADERBOARD_SORT_FIELDS } from "#domain/leaderboard.js";
+import { dec, decStr } from "#commons/decimal.js";
+import { LEADERBOARD_ORDERS, LEADERBOARD_SORT_FIELDS, LEADERBOARD_WINDOWS } from "#domain/leaderboard.js";
 
 /** Request and response schemas: what the API validates and what its OpenAPI document says. */
 
@@ -47,9 +48,33 @@ export const eventsQuery = pageQuery.extend({
 const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T, def: T[number]) =>
   z.enum(values, { error: () => `${name} must be one of: ${values.join(", ")}` }).default(def as never);
 
+/** A non-negative whole number of at most 9 digits: no sign, exponent, fraction or empty value. */
+const countFilter = (name: string, description: string) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, `${name} must be a non-negative integer (up to 9 digits), e.g. 10`)
+    .transform(Number)
+    .optional()
+    .meta({ description });
+
 export const leaderboardQuery = pageQuery.extend({
+  window: oneOf("window", LEADERBOARD_WINDOWS, "all").meta({ description: "Period the metrics cover: last day, 7 days, 30 days, or all history" }),
   sort_by: oneOf("sort_by", LEADERBOARD_SORT_FIELDS, "win_rate"),
-  order: oneOf("order", LEADERBOARD_ORDERS, "desc"),
+  order: oneOf("order", LEADERBOARD_ORDERS, "desc").meta({ description: "Traders without the metric (null) come last in both orders" }),
+  min_trades: countFilter("min_trades", "Only traders with at least this many trades (perp fills) in the window"),
+  min_volume_usd: z
+    .string()
+    .regex(
+      /^\d{1,15}(\.\d{1,18})?$/,
+      "min_volume_usd must be a non-negative decimal number (up to 15 digits, a point and 18 more), e.g. 10000 or 2500.50",
+    )
+    .transform((s) => decStr(dec(s)))
+    .optional()
+    .meta({ description: "Only traders with at least this total volume (USD) in the window; compared exactly" }),
+  min_account_age_days: countFilter("min_account_age_days", "Only accounts at least this many days old"),
+  exclude_bots: oneOf("exclude_bots", ["true", "false"] as const, "false")
+    .transform((v) => v === "true")
+    .meta({ description: "true leaves out traders flagged as likely bots or market makers (is_bot)" }),
 });
 
 export const errorSchema = z.object({
@@ -120,23 +145,48 @@ export const eventSchema = z.object({
 export const pageOf = <T extends z.ZodType>(key: string, item: T) =>
   z.object({ [key]: z.array(item), next_cursor: z.string().nullable() });
 
+const ratio = (description: string) => z.number().nullable().meta({ description });
+const money = (description: string) => decimal.nullable().meta({ description });
+
+/** Every field of `LeaderboardRow` (functions/domain/leaderboard.ts), nullable where the row type is. */
 export const leaderboardRowSchema = z.object({
   trader_id: z.string(),
   trader_address: z.string(),
-  win_rate: z.number().meta({ description: "Winning closes / all closes, 0–1" }),
-  total_volume_usd: decimal,
+  window: z.enum(LEADERBOARD_WINDOWS),
+  win_rate: ratio("Winning ÷ closed round trips, 0–1; null without a closed round trip"),
+  total_volume_usd: decimal.meta({ description: "Traded notional in the window (USD)" }),
   account_age_days: z.number(),
-  avg_risk_ratio: z.number(),
-  max_drawdown: z.number().meta({ description: "Largest peak-to-trough fall, 0–1" }),
-  max_profit_usd: decimal,
-  max_loss_usd: decimal,
+  avg_risk_ratio: ratio("Average win ÷ average |loss| (payoff ratio); null without wins or without losses"),
+  max_drawdown: ratio("Largest peak-to-trough fall of flow-adjusted equity, 0–1; null without equity history"),
+  max_profit_usd: money("Best round trip's realized PnL; null without a winning round trip"),
+  max_loss_usd: money("Worst round trip's realized PnL as a positive amount; null without a losing round trip"),
+  realized_pnl_usd: decimal,
+  fees_usd: decimal,
+  trades_count: z.number().int().meta({ description: "Perp fills in the window" }),
+  round_trips: z.number().int().meta({ description: "Closed round trips counted in win rate and the round-trip figures" }),
+  avg_hold_hours: ratio("Average time a round trip was held; null without a closed round trip"),
+  roi: ratio("Time-weighted return with deposits and withdrawals taken out; null without equity history"),
+  sharpe: ratio("Mean ÷ standard deviation of daily returns × √365; null with too few daily returns"),
+  profit_factor: ratio("Gross wins ÷ gross |losses|; null without losses (see profit_factor_infinite)"),
+  profit_factor_infinite: z.boolean().meta({ description: "True when there were wins and no losses" }),
+  score: ratio("Composite 0–1 across the traders of the same window; null when not rankable"),
+  is_bot: z.boolean().meta({ description: "Looks like a market maker or bot; exclude_bots=true leaves these out" }),
   updated_at: iso,
 });
 
 export const leaderboardSchema = z.object({
   leaderboard: z.array(leaderboardRowSchema),
+  window: z.enum(LEADERBOARD_WINDOWS),
   sort_by: z.enum(LEADERBOARD_SORT_FIELDS),
   order: z.enum(LEADERBOARD_ORDERS),
+  filters: z
+    .object({
+      min_trades: z.number().int().nullable(),
+      min_volume_usd: decimal.nullable(),
+      min_account_age_days: z.number().int().nullable(),
+      exclude_bots: z.boolean(),
+    })
+    .meta({ description: "The filters applied; null when not given" }),
   updated_at: iso.nullable().meta({ description: "When the snapshot was computed; null before the first one" }),
   next_cursor: z.string().nullable(),
 });

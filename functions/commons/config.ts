@@ -64,6 +64,14 @@ export const configSchema = z.object({
   DISCOVERY_INTERVAL_SECONDS: int(900, 5, 86_400),
   TRACKING_INTERVAL_SECONDS: int(60, 1, 3_600),
   LEADERBOARD_INTERVAL_SECONDS: int(3_600, 5, 86_400),
+  /** Traders the leaderboard job works on at once (each: a history load, maybe exchange calls, metrics). */
+  LEADERBOARD_CONCURRENCY: int(8, 1, 64),
+  /** After this long a leaderboard run starts no more exchange calls and computes from what is stored. */
+  LEADERBOARD_SYNC_SECONDS: int(600, 1, 840),
+  /** A trader's portfolio and ledger are fetched again once older than this (sooner after new activity). */
+  HISTORY_MAX_AGE_HOURS: int(24, 1, 168),
+  /** Fill pages (2,000 fills each) one run may fetch per trader; a longer backfill continues next run. */
+  HISTORY_MAX_PAGES: int(6, 1, 50),
   PORT: int(8000, 1, 65_535),
 });
 

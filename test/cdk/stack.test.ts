@@ -163,7 +163,12 @@ describe("every catalog function", () => {
 describe("schedules", () => {
   const scheduled = ALL_FUNCTIONS.filter((d) => d.trigger.kind === "schedule");
   const minutes = (seconds: number) => seconds / 60;
-  const rate = (seconds: number) => `rate(${minutes(seconds)} minute${minutes(seconds) === 1 ? "" : "s"})`;
+  // As CDK writes it: whole days and hours in those units, the rest in minutes.
+  const rate = (seconds: number) => {
+    const m = minutes(seconds);
+    const [n, unit] = m % 1_440 === 0 ? [m / 1_440, "day"] : m % 60 === 0 ? [m / 60, "hour"] : [m, "minute"];
+    return `rate(${n} ${unit}${n === 1 ? "" : "s"})`;
+  };
 
   it.each(scheduled.map((d) => [d.name, d] as const))("%s runs at its configured rate, with retries and a DLQ", (_, def) => {
     if (def.trigger.kind !== "schedule") throw new Error("unreachable");

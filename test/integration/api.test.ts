@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp, createDynamoApiStores, mountApi, type ApiDeps } from "#api/index.js";
@@ -10,11 +10,12 @@ import { LEADERBOARD_SORT_FIELDS, type LeaderboardRow } from "#domain/leaderboar
 import { diffPositions, type PositionMap } from "#domain/positions.js";
 import { trackTrader } from "#domain/traders.js";
 import { leaderboardHeaderKey, leaderboardPageKey } from "#store/dynamo/keys.js";
-import { createDynamoLeaderboardStore, LEADERBOARD_PAGE_ROWS } from "#store/dynamo/leaderboard.js";
+import { createDynamoLeaderboardStore, MAX_PAGE_BYTES } from "#store/dynamo/leaderboard.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
+import { leaderboardRow } from "../unit/api/leaderboard-rows.js";
 
 /**
  * The HTTP API over a real socket, against DynamoDB Local, with data seeded through the same
@@ -82,18 +83,9 @@ const seedHistory = async (store: ReturnType<typeof createDynamoTraderStore>) =>
   }
 };
 
-const row = (i: number): LeaderboardRow => ({
-  trader_id: addr(0xb00 + i),
-  trader_address: addr(0xb00 + i),
-  win_rate: 1 - i / 100,
-  total_volume_usd: `${1000 * (i + 1)}.5`,
-  account_age_days: 30 + i,
-  avg_risk_ratio: 0.1,
-  max_drawdown: 0.2,
-  max_profit_usd: "100",
-  max_loss_usd: "-50",
-  updated_at: "2026-01-02T00:00:00.000Z",
-});
+/** Trader i's row: win_rate falls as i grows, so the default order is i ascending. */
+const row = (i: number, overrides: Partial<LeaderboardRow> = {}): LeaderboardRow =>
+  leaderboardRow(addr(0xb00 + i), { win_rate: 1 - i / 100_000, trades_count: i, updated_at: "2026-01-02T00:00:00.000Z", ...overrides });
 
 describe("HTTP API", () => {
   let tables: TestTables;
@@ -330,64 +322,10 @@ describe("HTTP API", () => {
   });
 
   describe("leaderboard", () => {
-    it("is empty with updated_at null before the metrics job ran", async () => {
-      for (const path of ["/api/v1/leaderboard", "/leaderboard"]) {
-        const r = await get(path);
-        expect(r.status).toBe(200);
-        expect(r.json).toEqual({ leaderboard: [], sort_by: "win_rate", order: "desc", updated_at: null, next_cursor: null });
-        expect(r.headers.get("cache-control")).toBe("public, max-age=300");
-      }
-    });
-
-    it("serves the stored snapshot after a cache clear, pages it, and answers 304 to a matching ETag", async () => {
-      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
-      const rows = Array.from({ length: 5 }, (_, i) => row(i));
-      await store.writeSnapshot({ sortBy: "win_rate", order: "desc" }, rows, "2026-01-02T00:00:00.000Z");
-      await store.writeSnapshot({ sortBy: "total_volume_usd", order: "asc" }, rows, "2026-01-02T00:00:00.000Z");
-      // Still cached (empty) until someone clears the cache.
-      expect((await get("/api/v1/leaderboard")).json.leaderboard).toEqual([]);
-      expectError(await admin("POST", "/api/v1/cache/clear", null), 401);
-      const cleared = await admin("POST", "/api/v1/cache/clear");
-      expect(cleared.status).toBe(200);
-      expect(cleared.json).toMatchObject({ cleared: true });
-
-      const walked: LeaderboardRow[] = [];
-      let cursor: string | null = null;
-      do {
-        const r = await get(`/api/v1/leaderboard?limit=2${cursor !== null ? `&cursor=${cursor}` : ""}`);
-        expect(r.json.updated_at).toBe("2026-01-02T00:00:00.000Z");
-        walked.push(...r.json.leaderboard);
-        cursor = r.json.next_cursor;
-      } while (cursor !== null);
-      expect(walked).toEqual(rows);
-
-      const other = await get("/leaderboard?sort_by=total_volume_usd&order=asc&limit=500");
-      expect(other.json).toMatchObject({ sort_by: "total_volume_usd", order: "asc", leaderboard: rows });
-
-      const first = await get("/api/v1/leaderboard?limit=3");
-      const etag = first.headers.get("etag");
-      expect(etag).toMatch(/^".+"$/);
-      const again = await get("/api/v1/leaderboard?limit=3", { headers: { "if-none-match": etag! } });
-      expect(again.status).toBe(304);
-      expect(again.text).toBe("");
-      expect((await get("/api/v1/leaderboard?limit=2", { headers: { "if-none-match": etag! } })).status).toBe(200);
-
-      // The legacy GET clear still works.
-      expect((await admin("GET", "/api/v1/cache/clear")).status).toBe(200);
-    });
-
-    it("400 for an unknown sort_by or order (listing the allowed values), a bad limit or a foreign cursor", async () => {
-      const bad = await get("/api/v1/leaderboard?sort_by=pnl");
-      expectError(bad, 400, "VALIDATION_ERROR");
-      for (const f of LEADERBOARD_SORT_FIELDS) expect(bad.json.error.message).toContain(f);
-      const order = await get("/leaderboard?order=up");
-      expectError(order, 400);
-      expect(order.json.error.message).toContain("asc, desc");
-      expectError(await get("/api/v1/leaderboard?limit=0"), 400);
-      const page = await get("/api/v1/leaderboard?limit=1");
-      expectError(await get(`/api/v1/leaderboard?sort_by=max_drawdown&cursor=${page.json.next_cursor}`), 400);
-      expectError(await get(`/api/v1/leaderboard?cursor=${Buffer.from('{"k":"leaderboard"}').toString("base64url")}`), 400);
-    });
+    const store = () => createDynamoLeaderboardStore(tables.doc, tables.names.state);
+    const clearCache = async () => expect((await admin("POST", "/api/v1/cache/clear")).status).toBe(200);
+    const NO_FILTERS = { min_trades: null, min_volume_usd: null, min_account_age_days: null, exclude_bots: false };
+    const addresses = (rows: LeaderboardRow[]) => rows.map((r) => r.trader_address);
 
     /** Follows next_cursor from the first page to the last; every response must be a 200. */
     const walk = async (base: string, query: string) => {
@@ -404,71 +342,277 @@ describe("HTTP API", () => {
       return { walked, pages };
     };
 
-    it("stores a snapshot bigger than one DynamoDB item as pages and pages across their boundaries, every row once, in order", async () => {
-      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
-      const rows = Array.from({ length: 2_500 }, (_, i) => row(i));
-      expect(Buffer.byteLength(JSON.stringify(rows))).toBeGreaterThan(400 * 1024);
-      const id = await store.writeSnapshot({ sortBy: "account_age_days", order: "desc" }, rows, "2026-01-03T00:00:00.000Z");
+    it("is empty with updated_at null before the leaderboard job ran", async () => {
+      for (const path of ["/api/v1/leaderboard", "/leaderboard"]) {
+        const r = await get(path);
+        expect(r.status).toBe(200);
+        expect(r.json).toEqual({
+          leaderboard: [],
+          window: "all",
+          sort_by: "win_rate",
+          order: "desc",
+          filters: NO_FILTERS,
+          updated_at: null,
+          next_cursor: null,
+        });
+        expect(r.headers.get("cache-control")).toBe("public, max-age=300");
+      }
+    });
 
-      const header = await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: leaderboardHeaderKey("account_age_days", "desc") }));
-      expect(header.Item).toMatchObject({ snapshot_id: id, total: 2_500, page_size: LEADERBOARD_PAGE_ROWS, expires_at: expect.any(Number) });
-      const pageCount = Math.ceil(2_500 / LEADERBOARD_PAGE_ROWS);
+    it("serves the stored snapshot after a cache clear, pages it, and answers 304 to a matching ETag", async () => {
+      const rows = Array.from({ length: 5 }, (_, i) => row(i));
+      await store().writeSnapshot("all", [...rows].reverse(), "2026-01-02T00:00:00.000Z");
+      // Still cached (empty) until someone clears the cache.
+      expect((await get("/api/v1/leaderboard")).json.leaderboard).toEqual([]);
+      expectError(await admin("POST", "/api/v1/cache/clear", null), 401);
+      const cleared = await admin("POST", "/api/v1/cache/clear");
+      expect(cleared.status).toBe(200);
+      expect(cleared.json).toMatchObject({ cleared: true });
+
+      const walked: LeaderboardRow[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await get(`/api/v1/leaderboard?limit=2${cursor !== null ? `&cursor=${cursor}` : ""}`);
+        expect(r.json).toMatchObject({ window: "all", sort_by: "win_rate", order: "desc", updated_at: "2026-01-02T00:00:00.000Z" });
+        walked.push(...r.json.leaderboard);
+        cursor = r.json.next_cursor;
+      } while (cursor !== null);
+      expect(walked).toEqual(rows);
+
+      const legacy = await get("/leaderboard?sort_by=total_volume_usd&order=asc&limit=500&min_trades=0&exclude_bots=true");
+      expect(legacy.json).toMatchObject({
+        window: "all",
+        sort_by: "total_volume_usd",
+        order: "asc",
+        filters: { ...NO_FILTERS, min_trades: 0, exclude_bots: true },
+        leaderboard: rows,
+      });
+
+      const first = await get("/api/v1/leaderboard?limit=3");
+      const etag = first.headers.get("etag");
+      expect(etag).toMatch(/^".+"$/);
+      const again = await get("/api/v1/leaderboard?limit=3", { headers: { "if-none-match": etag! } });
+      expect(again.status).toBe(304);
+      expect(again.text).toBe("");
+      expect((await get("/api/v1/leaderboard?limit=2", { headers: { "if-none-match": etag! } })).status).toBe(200);
+
+      // The legacy GET clear still works.
+      expect((await admin("GET", "/api/v1/cache/clear")).status).toBe(200);
+    });
+
+    it("window selects that window's snapshot: its rows only, or none before it is written", async () => {
+      const week = Array.from({ length: 3 }, (_, i) => row(100 + i, { window: "7d" }));
+      const day = [row(200, { window: "1d", win_rate: 0.01 })];
+      await store().writeSnapshot("7d", week, "2026-01-02T07:00:00.000Z");
+      await store().writeSnapshot("1d", day, "2026-01-02T01:00:00.000Z");
+      await clearCache();
+      const r7 = await get("/api/v1/leaderboard?window=7d");
+      expect(r7.json).toMatchObject({ window: "7d", updated_at: "2026-01-02T07:00:00.000Z", leaderboard: week });
+      expect((await get("/leaderboard?window=1d")).json).toMatchObject({ window: "1d", leaderboard: day });
+      const month = await get("/api/v1/leaderboard?window=30d");
+      expect(month.json).toMatchObject({ window: "30d", leaderboard: [], updated_at: null });
+      // The default window is all, whose rows are none of the above.
+      const all = await get("/api/v1/leaderboard?limit=500");
+      expect(all.json.window).toBe("all");
+      expect(addresses(all.json.leaderboard)).not.toContain(week[0]!.trader_address);
+      expect(addresses(all.json.leaderboard)).not.toContain(day[0]!.trader_address);
+    });
+
+    it("400 for an unknown window, sort_by, order or exclude_bots (listing the allowed values), a bad filter, limit or cursor", async () => {
+      const window = await get("/api/v1/leaderboard?window=2d");
+      expectError(window, 400, "VALIDATION_ERROR");
+      expect(window.json.error.message).toContain("window must be one of: 1d, 7d, 30d, all");
+      const sort = await get("/api/v1/leaderboard?sort_by=pnl");
+      expectError(sort, 400, "VALIDATION_ERROR");
+      for (const f of LEADERBOARD_SORT_FIELDS) expect(sort.json.error.message).toContain(f);
+      const order = await get("/leaderboard?order=up");
+      expectError(order, 400);
+      expect(order.json.error.message).toContain("asc, desc");
+      const bots = await get("/api/v1/leaderboard?exclude_bots=yes");
+      expectError(bots, 400);
+      expect(bots.json.error.message).toContain("exclude_bots must be one of: true, false");
+      for (const [name, values] of [
+        ["min_trades", ["-1", "1.5", "abc", "", "1e3"]],
+        ["min_account_age_days", ["-3", "2.5", "x", ""]],
+        ["min_volume_usd", ["-5", "abc", "1e3", "", "1,000", ".5"]],
+      ] as const) {
+        for (const value of values) {
+          const r = await get(`/api/v1/leaderboard?${name}=${encodeURIComponent(value)}`);
+          expectError(r, 400, "VALIDATION_ERROR");
+          expect(r.json.error.message).toContain(`${name} must be a non-negative`);
+        }
+      }
+      expectError(await get("/api/v1/leaderboard?limit=0"), 400);
+      expectError(await get("/api/v1/leaderboard?limit=501"), 400);
+      expectError(await get(`/api/v1/leaderboard?cursor=${Buffer.from('{"k":"leaderboard"}').toString("base64url")}`), 400);
+    });
+
+    it("accepts every sort_by and both orders", async () => {
+      for (const sortBy of LEADERBOARD_SORT_FIELDS) {
+        for (const order of ["asc", "desc"]) {
+          const r = await get(`/api/v1/leaderboard?sort_by=${sortBy}&order=${order}&limit=1`);
+          expect(r.status).toBe(200);
+          expect(r.json).toMatchObject({ sort_by: sortBy, order, leaderboard: [expect.any(Object)] });
+        }
+      }
+    });
+
+    it("each filter keeps the rows that pass it and leaves out the rest, and the response names the filters applied", async () => {
+      const rows = Array.from({ length: 40 }, (_, i) =>
+        row(300 + i, {
+          window: "30d",
+          trades_count: i,
+          account_age_days: i * 3,
+          total_volume_usd: i === 10 ? "999.999999999999999999" : `${i * 100}.5`,
+          is_bot: i % 4 === 0,
+        }),
+      );
+      await store().writeSnapshot("30d", rows, "2026-01-02T00:00:00.000Z");
+      await clearCache();
+      const cases: [string, (r: LeaderboardRow) => boolean, Record<string, unknown>][] = [
+        ["min_trades=25", (r) => r.trades_count >= 25, { min_trades: 25 }],
+        ["min_account_age_days=60", (r) => r.account_age_days >= 60, { min_account_age_days: 60 }],
+        // 999.999999999999999999 is below 1000 although a float says equal; 1000.5 is above.
+        ["min_volume_usd=1000.00", (r) => Number(r.trades_count) > 10, { min_volume_usd: "1000" }],
+        ["exclude_bots=true", (r) => !r.is_bot, { exclude_bots: true }],
+        [
+          "min_trades=5&min_volume_usd=1500.5&min_account_age_days=30&exclude_bots=true",
+          (r) => r.trades_count >= 15 && !r.is_bot,
+          { min_trades: 5, min_volume_usd: "1500.5", min_account_age_days: 30, exclude_bots: true },
+        ],
+      ];
+      for (const [query, passes, applied] of cases) {
+        const r = await get(`/api/v1/leaderboard?window=30d&sort_by=trades_count&order=asc&limit=500&${query}`);
+        expect(r.status).toBe(200);
+        expect(r.json.filters).toEqual({ ...NO_FILTERS, ...applied });
+        const served = new Set(addresses(r.json.leaderboard));
+        const [pass, fail] = [rows.filter(passes), rows.filter((x) => !passes(x))];
+        expect(pass.length).toBeGreaterThan(0);
+        expect(fail.length).toBeGreaterThan(0);
+        for (const p of pass) expect(served.has(p.trader_address)).toBe(true);
+        for (const f of fail) expect(served.has(f.trader_address)).toBe(false);
+        expect(r.json.leaderboard).toEqual(pass);
+      }
+      // exclude_bots=false (the default) keeps them.
+      const everyone = await get("/api/v1/leaderboard?window=30d&sort_by=trades_count&order=asc&limit=500&exclude_bots=false");
+      expect(everyone.json.leaderboard).toEqual(rows);
+      expect(everyone.json.leaderboard.some((r: LeaderboardRow) => r.is_bot)).toBe(true);
+    });
+
+    it("puts traders without the metric last in both orders, and ties by trader_address ascending", async () => {
+      const rows = [
+        row(401, { win_rate: 0.5 }),
+        row(402, { win_rate: null }),
+        row(403, { win_rate: 0.9 }),
+        row(404, { win_rate: null }),
+        row(405, { win_rate: 0.5 }),
+        row(406, { win_rate: 0.1 }),
+      ];
+      await store().writeSnapshot("1d", [...rows].reverse(), "2026-01-02T00:00:00.000Z");
+      await clearCache();
+      const order = async (o: string) => addresses((await get(`/api/v1/leaderboard?window=1d&order=${o}`)).json.leaderboard);
+      const [a401, a402, a403, a404, a405, a406] = addresses(rows);
+      expect(await order("desc")).toEqual([a403, a401, a405, a406, a402, a404]);
+      expect(await order("asc")).toEqual([a406, a401, a405, a403, a402, a404]);
+    });
+
+    it("stores 10,000 full rows as pages under DynamoDB's item limit and pages a filtered view across them, every match once", async () => {
+      // Every metric present, with long decimals: about the largest row the job writes.
+      const rows = Array.from({ length: 10_000 }, (_, i) =>
+        row(0x10000 + i, {
+          win_rate: (i % 97) / 97,
+          total_volume_usd: `${123456789 + i}.123456789012345678`,
+          max_profit_usd: `${98765432 + i}.123456789012345678`,
+          max_loss_usd: `${1234567 + i}.123456789012345678`,
+          realized_pnl_usd: `-${12345678 + i}.123456789012345678`,
+          fees_usd: `${123456 + i}.123456789012345678`,
+          roi: -0.12345678901234567 * i,
+          sharpe: 1.2345678901234567 + i,
+          trades_count: i,
+          is_bot: i % 3 === 0,
+        }),
+      );
+      const id = await store().writeSnapshot("all", rows, "2026-01-03T00:00:00.000Z");
+      const header = await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: leaderboardHeaderKey("window", "all") }));
+      expect(header.Item).toMatchObject({ snapshot_id: id, total: 10_000, page_count: expect.any(Number), expires_at: expect.any(Number) });
+      const pageCount = header.Item!.page_count as number;
       expect(pageCount).toBeGreaterThan(1);
-      const lastPage = leaderboardPageKey("account_age_days", "desc", id, pageCount - 1);
-      expect((await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: lastPage }))).Item).toBeDefined();
-      const pastEnd = leaderboardPageKey("account_age_days", "desc", id, pageCount);
+      let stored = 0;
+      for (let n = 0; n < pageCount; n++) {
+        const page = await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: leaderboardPageKey("window", "all", id, n) }));
+        const bytes = Buffer.byteLength(page.Item!.rows as string);
+        expect(bytes).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+        stored += (JSON.parse(page.Item!.rows as string) as unknown[]).length;
+      }
+      expect(stored).toBe(10_000);
+      const pastEnd = leaderboardPageKey("window", "all", id, pageCount);
       expect((await tables.doc.send(new GetCommand({ TableName: tables.names.state, Key: pastEnd }))).Item).toBeUndefined();
 
-      // 333 and 500 are not multiples of the page size: most responses straddle two or three pages.
-      for (const limit of [333, 500, 7]) {
-        const { walked, pages } = await walk(api.url, `sort_by=account_age_days&order=desc&limit=${limit}`);
-        expect(pages).toBe(Math.ceil(2_500 / limit));
-        expect(walked.length).toBe(2_500);
-        expect(walked).toEqual(rows);
+      await clearCache();
+      const query = "sort_by=win_rate&order=desc&min_trades=2500&exclude_bots=true";
+      const expected = rows
+        .filter((r) => r.trades_count >= 2500 && !r.is_bot)
+        .sort((a, b) => b.win_rate! - a.win_rate! || (a.trader_address < b.trader_address ? -1 : 1));
+      // 333 and 500 are not divisors of the 5,000 matches: the last page is partial.
+      for (const limit of [500, 333]) {
+        const { walked, pages } = await walk(api.url, `${query}&limit=${limit}`);
+        expect(pages).toBe(Math.ceil(expected.length / limit));
+        expect(walked).toEqual(expected);
+        expect(new Set(addresses(walked)).size).toBe(walked.length);
       }
-      const last = await get("/api/v1/leaderboard?sort_by=account_age_days&order=desc&limit=500");
-      expect(last.json.updated_at).toBe("2026-01-03T00:00:00.000Z");
+    });
+
+    it("400 for a cursor sent with another filter, window, sort_by or order; the same parameters page on", async () => {
+      const page = await get("/api/v1/leaderboard?min_trades=10&limit=5");
+      const cursor = page.json.next_cursor as string;
+      expect(cursor).toEqual(expect.any(String));
+      expect((await get(`/api/v1/leaderboard?min_trades=10&limit=5&cursor=${cursor}`)).status).toBe(200);
+      for (const other of ["min_trades=11", "", "min_trades=10&exclude_bots=true", "min_trades=10&min_volume_usd=1", "min_trades=10&window=7d", "min_trades=10&sort_by=score", "min_trades=10&order=asc"]) {
+        const r = await get(`/api/v1/leaderboard?${other}&limit=5&cursor=${cursor}`);
+        expectError(r, 400, "VALIDATION_ERROR");
+        expect(r.json.error.message).toContain("cursor");
+      }
     });
 
     it("refuses a cursor with 400 when the leaderboard was refreshed between pages, and the first page then serves the new snapshot", async () => {
-      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
-      const ordering = { sortBy: "max_profit_usd", order: "asc" } as const;
-      const old = Array.from({ length: 600 }, (_, i) => row(i));
-      await store.writeSnapshot(ordering, old, "2026-01-04T00:00:00.000Z");
+      const old = Array.from({ length: 600 }, (_, i) => row(i, { window: "7d" }));
+      await store().writeSnapshot("7d", old, "2026-01-04T00:00:00.000Z");
+      await clearCache();
       // No header cache: every request sees the current snapshot, as a new instance would.
       const fresh = await serveApp(createApiApp({ ...deps, limits: { rateLimit: false, leaderboardCacheMs: 0 } }));
       try {
-        const first = await call(fresh.url, "/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300");
+        const path = "/api/v1/leaderboard?window=7d&limit=300";
+        const first = await call(fresh.url, path);
         expect(first.json.leaderboard).toEqual(old.slice(0, 300));
         // The long-lived instance caches the same (old) header.
-        expect((await get("/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300")).json.next_cursor).toBe(first.json.next_cursor);
+        expect((await get(path)).json.next_cursor).toBe(first.json.next_cursor);
 
-        const refreshed = Array.from({ length: 600 }, (_, i) => row(599 - i));
-        await store.writeSnapshot(ordering, refreshed, "2026-01-05T00:00:00.000Z");
+        const refreshed = Array.from({ length: 600 }, (_, i) => row(i, { window: "7d", win_rate: i / 1000 }));
+        await store().writeSnapshot("7d", refreshed, "2026-01-05T00:00:00.000Z");
 
-        const stale = await call(fresh.url, `/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300&cursor=${first.json.next_cursor}`);
+        const stale = await call(fresh.url, `${path}&cursor=${first.json.next_cursor}`);
         expectError(stale, 400, "VALIDATION_ERROR");
         expect(stale.json.error.message).toContain("refreshed");
         expect(stale.json.error.message).toContain("without cursor");
 
-        const again = await call(fresh.url, "/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300");
-        expect(again.json).toMatchObject({ updated_at: "2026-01-05T00:00:00.000Z", leaderboard: refreshed.slice(0, 300) });
+        const again = await call(fresh.url, path);
+        const newOrder = [...refreshed].reverse();
+        expect(again.json).toMatchObject({ updated_at: "2026-01-05T00:00:00.000Z", leaderboard: newOrder.slice(0, 300) });
 
         // A cursor of the new snapshot, sent to an instance whose cached header is still the old
         // one: it reads the header again and serves the page instead of refusing it.
-        const next = await get(`/api/v1/leaderboard?sort_by=max_profit_usd&order=asc&limit=300&cursor=${again.json.next_cursor}`);
+        const next = await get(`${path}&cursor=${again.json.next_cursor}`);
         expect(next.status).toBe(200);
-        expect(next.json).toMatchObject({ updated_at: "2026-01-05T00:00:00.000Z", leaderboard: refreshed.slice(300), next_cursor: null });
+        expect(next.json).toMatchObject({ updated_at: "2026-01-05T00:00:00.000Z", leaderboard: newOrder.slice(300), next_cursor: null });
       } finally {
         await fresh.close();
       }
     });
 
     it("answers a cache hit with the identical body and ETag, 304 to If-None-Match, and rebuilds after a cache clear", async () => {
-      const store = createDynamoLeaderboardStore(tables.doc, tables.names.state);
-      const ordering = { sortBy: "avg_risk_ratio", order: "desc" } as const;
-      await store.writeSnapshot(ordering, Array.from({ length: 300 }, (_, i) => row(i)), "2026-01-06T00:00:00.000Z");
-      const path = "/api/v1/leaderboard?sort_by=avg_risk_ratio&order=desc&limit=260";
+      await store().writeSnapshot("30d", Array.from({ length: 300 }, (_, i) => row(i, { window: "30d" })), "2026-01-06T00:00:00.000Z");
+      await clearCache();
+      const path = "/api/v1/leaderboard?window=30d&sort_by=avg_risk_ratio&order=desc&limit=260&exclude_bots=true";
       const first = await get(path);
       const second = await get(path);
       expect(second.text).toBe(first.text);
@@ -478,8 +622,11 @@ describe("HTTP API", () => {
       expect(notModified.text).toBe("");
       expect(notModified.headers.get("etag")).toBe(first.headers.get("etag"));
       expect(notModified.headers.get("cache-control")).toBe("public, max-age=300");
+      // Other filters are another response with another ETag.
+      const other = await get(path.replace("exclude_bots=true", "exclude_bots=false"));
+      expect(other.headers.get("etag")).not.toBe(first.headers.get("etag"));
 
-      await store.writeSnapshot(ordering, Array.from({ length: 300 }, (_, i) => row(299 - i)), "2026-01-07T00:00:00.000Z");
+      await store().writeSnapshot("30d", Array.from({ length: 300 }, (_, i) => row(299 - i, { window: "30d" })), "2026-01-07T00:00:00.000Z");
       expect((await get(path)).text).toBe(first.text);
       expect((await admin("POST", "/api/v1/cache/clear")).json.entries).toBeGreaterThan(0);
       const rebuilt = await get(path);
@@ -488,15 +635,18 @@ describe("HTTP API", () => {
       expect((await get(path, { headers: { "if-none-match": first.headers.get("etag")! } })).status).toBe(200);
     });
 
-    it("reads an item of the older one-item layout as no snapshot", async () => {
-      await tables.doc.send(
-        new PutCommand({
-          TableName: tables.names.state,
-          Item: { ...leaderboardHeaderKey("max_drawdown", "asc"), rows: [row(0)], updated_at: "2025-12-31T00:00:00.000Z" },
-        }),
-      );
-      const r = await get("/api/v1/leaderboard?sort_by=max_drawdown&order=asc");
-      expect(r.json).toEqual({ leaderboard: [], sort_by: "max_drawdown", order: "asc", updated_at: null, next_cursor: null });
+    it("serves an empty snapshot as no rows, with the time it was computed", async () => {
+      await store().writeSnapshot("1d", [], "2026-01-08T00:00:00.000Z");
+      await clearCache();
+      const r = await get("/api/v1/leaderboard?window=1d");
+      expect(r.json).toMatchObject({ leaderboard: [], window: "1d", updated_at: "2026-01-08T00:00:00.000Z", next_cursor: null });
+    });
+
+    it("withdraws a snapshot past its expiry instead of serving it stale", async () => {
+      await store().writeSnapshot("1d", [row(500, { window: "1d" })], "2025-12-31T00:00:00.000Z", { now: Date.now() - 3_600_000, retentionSeconds: 60 });
+      await clearCache();
+      const r = await get("/api/v1/leaderboard?window=1d");
+      expect(r.json).toMatchObject({ leaderboard: [], window: "1d", updated_at: null, next_cursor: null });
     });
   });
 
@@ -596,9 +746,31 @@ describe("HTTP API", () => {
         .routes.filter((rt) => rt.method !== "ALL")
         .map((rt) => `${rt.method} ${rt.path.replace(/:(\w+)/g, "{$1}")}`);
       expect(new Set(registered)).toEqual(documented);
-      expect(doc.paths["/api/v1/leaderboard"].get.parameters.find((p: any) => p.name === "sort_by").schema.enum).toEqual([
-        ...LEADERBOARD_SORT_FIELDS,
-      ]);
+      for (const path of ["/api/v1/leaderboard", "/leaderboard"]) {
+        const params = Object.fromEntries(doc.paths[path].get.parameters.map((p: any) => [p.name, p]));
+        expect(Object.keys(params).sort()).toEqual(
+          ["cursor", "exclude_bots", "limit", "min_account_age_days", "min_trades", "min_volume_usd", "order", "sort_by", "window"].sort(),
+        );
+        expect(params.sort_by.schema.enum).toEqual([...LEADERBOARD_SORT_FIELDS]);
+        expect(params.window.schema).toMatchObject({ enum: ["1d", "7d", "30d", "all"], default: "all" });
+        expect(params.order.schema).toMatchObject({ enum: ["asc", "desc"], default: "desc" });
+        expect(params.exclude_bots.schema).toMatchObject({ enum: ["true", "false"], default: "false" });
+        for (const name of ["min_trades", "min_volume_usd", "min_account_age_days"]) {
+          expect(params[name]).toMatchObject({ in: "query", required: false, description: expect.any(String), schema: { pattern: expect.any(String) } });
+        }
+      }
+      // The response shows every row field, nullable where the row type is.
+      const response = doc.paths["/api/v1/leaderboard"].get.responses["200"].content["application/json"].schema;
+      expect(response.required).toEqual(expect.arrayContaining(["leaderboard", "window", "sort_by", "order", "filters", "updated_at", "next_cursor"]));
+      const rowSchema = response.properties.leaderboard.items;
+      expect(Object.keys(rowSchema.properties).sort()).toEqual(Object.keys(row(0)).sort());
+      const nullable = (name: string) => JSON.stringify(rowSchema.properties[name]).includes('"null"');
+      for (const name of ["win_rate", "avg_risk_ratio", "max_drawdown", "max_profit_usd", "max_loss_usd", "avg_hold_hours", "roi", "sharpe", "profit_factor", "score"]) {
+        expect(nullable(name)).toBe(true);
+      }
+      for (const name of ["trader_address", "total_volume_usd", "trades_count", "is_bot", "profit_factor_infinite", "realized_pnl_usd"]) {
+        expect(nullable(name)).toBe(false);
+      }
       expect(doc.paths["/traders/{address}"].get.description).toContain("null");
     });
 

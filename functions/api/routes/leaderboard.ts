@@ -28,7 +28,12 @@ export const registerLeaderboardRoutes = ({ router }: RouteContext, cache: Leade
     operationId: "getLeaderboard",
     summary: "Traders ranked by a metric",
     description:
-      "Served from precomputed snapshots (one per sort_by and order) that the metrics job writes; empty, with updated_at null, until it has run. Cached for 5 minutes (Cache-Control, ETag). A next_cursor pages through one snapshot: if the leaderboard is refreshed meanwhile, the cursor is refused with 400 and the client starts again from the first page.",
+      "Served from precomputed snapshots that the leaderboard job writes, one per window with every trader's row; " +
+      "each (window, sort_by, order, filters) is filtered and sorted once per snapshot, never by scanning a table. " +
+      "Empty, with updated_at null, until the job has run. Traders without the sorted metric (null) come last in both orders; " +
+      "ties go by trader_address. Cached for 5 minutes (Cache-Control, ETag). A next_cursor pages through one snapshot with " +
+      "the parameters it was issued for (another window, sort_by, order or filter with it is a 400); if the leaderboard is " +
+      "refreshed meanwhile, the cursor is refused with 400 and the client starts again from the first page.",
     tag: "leaderboard",
     query: leaderboardQuery,
     responses: {
@@ -41,11 +46,18 @@ export const registerLeaderboardRoutes = ({ router }: RouteContext, cache: Leade
     },
   } as const;
 
-  // A cache hit is a map lookup: the body and its ETag were built once per snapshot and page.
+  // A cache hit is a map lookup: the body and its ETag were built once per snapshot, parameters and page.
   const handler: Parameters<typeof router.add<never, typeof leaderboardQuery>>[1] = async (c, { query }) => {
     const { body, etag } = await cache.response({
+      window: query.window,
       sortBy: query.sort_by,
       order: query.order,
+      filters: {
+        minTrades: query.min_trades,
+        minVolumeUsd: query.min_volume_usd,
+        minAccountAgeDays: query.min_account_age_days,
+        excludeBots: query.exclude_bots,
+      },
       limit: query.limit,
       cursor: query.cursor,
     });

@@ -32,3 +32,19 @@ export const leaderboardPageKey = (sortBy: string, order: string, snapshotId: st
   pk: LEADERBOARD_PK,
   sk: `${sortBy}#${order}#${snapshotId}#p${pad(page, LEADERBOARD_PAGE_DIGITS)}`,
 });
+
+/**
+ * Account history (./history.ts). The ledger lives in the fills table, in the trader's own
+ * partition, under `ledger#` + time + hash: one partition holds everything the metrics read about
+ * a trader. Fill keys start with a digit and `ledger#` with a letter, so a key condition
+ * `sk < FILL_SK_END` reads fills only and `begins_with(sk, LEDGER_SK_PREFIX)` the ledger only.
+ */
+export const FILL_SK_END = ":"; // the character after "9"
+export const LEDGER_SK_PREFIX = "ledger#";
+
+/** fills.sk of a ledger entry: time then hash, so storing the same entry twice overwrites it. */
+export const ledgerSortKey = (time: number, hash: string): string => `${LEDGER_SK_PREFIX}${pad(time, 13)}#${hash}`;
+
+/** state table: a trader's history sync cursors and their latest portfolio, two small items. */
+export const historyStateKey = (address: string): { pk: string; sk: string } => ({ pk: `history#${address}`, sk: "sync" });
+export const historyPortfolioKey = (address: string): { pk: string; sk: string } => ({ pk: `history#${address}`, sk: "portfolio" });

@@ -26,4 +26,14 @@ describe("Lru", () => {
     expect(lru.clear()).toBe(2);
     expect(lru.totalWeight).toBe(0);
   });
+
+  it("peek reads without counting as a use", () => {
+    const lru = new Lru<number>(2);
+    lru.set("a", 1);
+    lru.set("b", 2);
+    expect(lru.peek("a")).toBe(1);
+    lru.set("c", 3); // a is still the oldest
+    expect(lru.peek("a")).toBeUndefined();
+    expect([lru.peek("b"), lru.peek("c")]).toEqual([2, 3]);
+  });
 });

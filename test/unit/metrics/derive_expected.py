@@ -148,3 +148,51 @@ print("avg_hold_hours:", format(hold / len(counted) / D(3600000), ".15g") if cou
 print("sum of counted round-trip PnL:", plain(sum(pnls, D(0))))
 print("first closed round trip:", {k: (plain(v) if isinstance(v, D) else v) for k, v in closed[0][0].items()}, "closed_at", closed[0][1])
 print("open round trips:", [(t["coin"], t["side"], t["partial"], t["missing"]) for t in opens])
+
+# ---- leaderboard rows (recorded-fills.test.ts, "rows of userFills.recorded.json") ---------------
+# now = the oldest fill + 1 day + 3 minutes, so the 1d window (now - 1 day, now] starts 3 minutes
+# into the recording and cuts it, while 7d, 30d and all hold every fill.
+DAY, HOUR = 86400000, 3600000
+oldest = min(f["time"] for f in fills)
+NOW = oldest + DAY + 180000
+print()
+print("rows: now =", NOW, " account_age_days:", (NOW - oldest) // DAY)
+
+# Bot rule: lookback (newest perp fill - 7 days, newest perp fill]; active hours = distinct UTC
+# hours of perp fills; orders = distinct oids; round trips = closed, not partial_start, in it.
+last = max(f["time"] for f in seq if f["time"] <= NOW)
+lb = [f for f in seq if last - 7 * DAY < f["time"] <= last]
+hours = len({f["time"] // HOUR for f in lb})
+orders = len({f["oid"] for f in lb})
+holds = sorted(at - t["opened"] for t, at in closed if not t["partial"] and last - 7 * DAY < at <= last)
+mid = len(holds) // 2
+median = None if not holds else (holds[mid] if len(holds) % 2 else D(holds[mid - 1] + holds[mid]) / 2)
+rt_per_hour = D(len(holds)) / hours
+orders_per_hour = D(orders) / hours
+is_bot = (rt_per_hour >= 40 and median is not None and median <= 60000) or orders_per_hour >= 300
+print("bot: active hours", hours, " round trips", len(holds), " median hold ms", median,
+      " orders", orders, " -> is_bot", is_bot)
+
+for name, length in (("1d", DAY), ("7d", 7 * DAY), ("30d", 30 * DAY), ("all", None)):
+    lo = -1 if length is None else NOW - length
+    wf = [f for f in seq if lo < f["time"] <= NOW]
+    wt = [(t, at) for t, at in counted if lo < at <= NOW]
+    wp = [t["pnl"] - t["fee"] for t, _ in wt]
+    ww = [p for p in wp if p > 0]
+    wl = [-p for p in wp if p < 0]
+    fee = sum((D(f["fee"]) for f in wf), D(0))
+    row = {
+        "trades_count": len(wf),
+        "total_volume_usd": plain(sum((D(f["px"]) * D(f["sz"]) for f in wf), D(0))),
+        "fees_usd": plain(fee),
+        "realized_pnl_usd": plain(sum((D(f["closedPnl"]) for f in wf), D(0)) - fee),
+        "round_trips": len(wt),
+        "win_rate": format(D(len(ww)) / len(wt), ".15g") if wt else None,
+        "avg_risk_ratio": format((sum(ww) / len(ww)) / (sum(wl) / len(wl)), ".15g") if ww and wl else None,
+        "profit_factor": format(sum(ww) / sum(wl), ".15g") if wl else None,
+        "profit_factor_infinite": bool(ww) and not wl,
+        "max_profit_usd": plain(max(ww)) if ww else None,
+        "max_loss_usd": plain(max(wl)) if wl else None,
+        "avg_hold_hours": format(sum((D(at - t["opened"]) for t, at in wt), D(0)) / len(wt) / D(HOUR), ".15g") if wt else None,
+    }
+    print("row", name, row)

@@ -3,6 +3,8 @@ import { decStr, sumDec } from "#commons/decimal.js";
 import type { Fill } from "#domain/exchange.js";
 import { computeFillMetrics } from "#domain/metrics/fill-metrics.js";
 import { buildRoundTrips } from "#domain/metrics/round-trips.js";
+import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
+import { botSignals } from "#domain/metrics/bots.js";
 import { fillsSchema } from "#hyperliquid/schemas.js";
 import { loadFixture } from "../../support/fixtures.js";
 import { toFills } from "#hyperliquid/mappers.js";
@@ -78,5 +80,89 @@ describe("metrics of userFills.recorded.json", () => {
     const counted = closed.filter((rt) => !rt.partial_start && !rt.missing_fills);
     // Script: "sum of counted round-trip PnL: -39.812375".
     expect(decStr(sumDec(counted.map((rt) => rt.realized_pnl)))).toBe("-39.812375");
+  });
+});
+
+describe("leaderboard rows of userFills.recorded.json", () => {
+  // now = oldest fill + 1 day + 3 min: the 1d window (now − 1 day, now] starts 3 minutes into the
+  // 5½-minute recording and cuts it; 7d, 30d and all hold all 500 fills.
+  const now = 1683245555699 + 86_400_000 + 180_000;
+  const rows = computeTraderRows({
+    history: { address: "0xB7B6F3CEA3F66BF525F5D8F965F6DBF6D9B017B2", fills: recordedFills(), firstSeenAt: now },
+    equity: {},
+    now,
+    updatedAt: "2023-05-06T00:00:00.000Z",
+  });
+
+  // Expected values printed by `python3 test/unit/metrics/derive_expected.py` (section "rows").
+  const whole = {
+    trades_count: 500,
+    total_volume_usd: "229031.090328",
+    fees_usd: "0",
+    realized_pnl_usd: "-152.586132",
+    round_trips: 17,
+    win_rate: 0.294117647058824,
+    avg_risk_ratio: 0.566405964789357,
+    profit_factor: 0.236002485328899,
+    max_profit_usd: "6.815877",
+    max_loss_usd: "22.008732",
+    avg_hold_hours: 0.0158108823529412,
+  };
+  const expected = {
+    "1d": {
+      trades_count: 159,
+      total_volume_usd: "142396.900989",
+      fees_usd: "0",
+      realized_pnl_usd: "-158.211572",
+      round_trips: 10,
+      win_rate: 0.1,
+      avg_risk_ratio: 0.942252851903762,
+      profit_factor: 0.10469476132264,
+      max_profit_usd: "5.421716",
+      max_loss_usd: "22.008732",
+      avg_hold_hours: 0.0249751666666667,
+    },
+    "7d": whole,
+    "30d": whole,
+    all: whole,
+  };
+
+  it.each(["1d", "7d", "30d", "all"] as const)("matches the independent derivation in %s", (window) => {
+    const row = rows.find((r) => r.window === window)!;
+    const e = expected[window];
+    expect(row).toMatchObject({
+      trader_id: "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2",
+      trades_count: e.trades_count,
+      total_volume_usd: e.total_volume_usd,
+      fees_usd: e.fees_usd,
+      realized_pnl_usd: e.realized_pnl_usd,
+      round_trips: e.round_trips,
+      max_profit_usd: e.max_profit_usd,
+      max_loss_usd: e.max_loss_usd,
+      profit_factor_infinite: false,
+      // (now − oldest) = 1 day + 3 min → 1 whole day.
+      account_age_days: 1,
+      max_drawdown: null,
+      roi: null,
+      sharpe: null,
+      score: null,
+    });
+    expectClose(row.win_rate, e.win_rate);
+    expectClose(row.avg_risk_ratio, e.avg_risk_ratio);
+    expectClose(row.profit_factor, e.profit_factor);
+    expectClose(row.avg_hold_hours, e.avg_hold_hours);
+  });
+
+  it("flags the account as a bot in every window", () => {
+    // Script: 1 active hour, 424 distinct orders (≥ 300 per active hour); the round-trip arm alone
+    // would not flag it (17 round trips in the hour, median hold 58,266 ms).
+    expect(rows.map((r) => r.is_bot)).toEqual([true, true, true, true]);
+    const fills = recordedFills();
+    expect(botSignals(fills, buildRoundTrips(fills).closed)).toEqual({
+      active_hours: 1,
+      round_trips_per_active_hour: 17,
+      median_hold_ms: 58266,
+      orders_per_active_hour: 424,
+    });
   });
 });

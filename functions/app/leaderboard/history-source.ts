@@ -1,0 +1,24 @@
+import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions } from "#domain/history/index.js";
+import type { HistoryStore } from "#domain/history/ports.js";
+import type { HistorySource } from "#domain/leaderboard-job/job.js";
+
+/**
+ * The leaderboard job's view of a trader's history: a sync that fetches only what is due (new
+ * activity, a backfill in progress, a stale portfolio or ledger) and a load of what is stored.
+ */
+export const createHistorySource = (
+  deps: HistorySyncDeps,
+  store: Pick<HistoryStore, "loadTraderHistory">,
+  options: Pick<HistorySyncOptions, "maxPages" | "portfolioMaxAgeMs" | "ledgerMaxAgeMs">,
+): HistorySource => ({
+  async sync(trader, signal) {
+    const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, signal });
+    const fetched = result.fills !== null || result.ledger !== null || result.portfolioRefreshed;
+    return fetched || result.stopped !== null ? { budgetStopped: result.stopped === "budget" } : null;
+  },
+  async load(trader) {
+    const stored = await store.loadTraderHistory(trader.address);
+    const firstSeen = Date.parse(trader.first_seen_at);
+    return { address: trader.address, ...stored, firstSeenAt: Number.isNaN(firstSeen) ? Date.now() : firstSeen };
+  },
+});

@@ -1,0 +1,61 @@
+import type { Address } from "../address.js";
+import type { CallOptions, ExchangePort } from "../exchange.js";
+import type { EquityPoint, LedgerEntry, PortfolioHistory, TraderHistory } from "../metrics/types.js";
+
+/**
+ * What syncing a trader's account history needs from the outside world (ports). The Hyperliquid
+ * client is a HistoryExchange as it is; the DynamoDB adapter is in `functions/store/dynamo/history.ts`.
+ */
+
+/** One `portfolio` period as the exchange sends it (extra fields such as `vlm` are ignored). */
+export interface PortfolioPeriod {
+  accountValueHistory: readonly EquityPoint[];
+  pnlHistory: readonly EquityPoint[];
+}
+
+/** The three history requests; every call is made with lane "history". */
+export interface HistoryExchange extends Pick<ExchangePort, "userFillsByTime"> {
+  /** Oldest first from `startTime`, at most one page (500 on the real API). */
+  userNonFundingLedgerUpdates(
+    user: string,
+    startTime: number,
+    endTime: number | undefined,
+    opts: CallOptions,
+  ): Promise<readonly LedgerEntry[]>;
+  portfolio(user: string, opts: CallOptions): Promise<ReadonlyArray<readonly [string, PortfolioPeriod]>>;
+}
+
+/**
+ * Where a time-paged stream (fills, ledger) stands. `cursor` is the next request's `startTime`:
+ * the time of the last item stored, not one past it, because more items may share that
+ * millisecond. `seen` holds the keys already stored at exactly `cursor`, so reading that
+ * millisecond again stores only what is new.
+ */
+export interface StreamCursor {
+  cursor: number;
+  seen: string[];
+  /** The last page read was short: everything up to the exchange's present is stored. */
+  caughtUp: boolean;
+  /** When a sync last caught up (taken before its final request); null before the first time. */
+  syncedAt: number | null;
+}
+
+export interface HistorySyncState {
+  fills: StreamCursor;
+  ledger: StreamCursor;
+  portfolioFetchedAt: number | null;
+}
+
+/** What the metrics of one trader read back. */
+export type StoredHistory = Pick<TraderHistory, "fills" | "ledger" | "portfolio">;
+
+export interface HistoryStore {
+  getSyncState(address: Address): Promise<HistorySyncState | null>;
+  saveSyncState(address: Address, state: HistorySyncState): Promise<void>;
+  /** Idempotent: an entry is keyed by time + hash. Returns how many were written. */
+  putLedger(address: Address, entries: readonly LedgerEntry[]): Promise<number>;
+  /** Replaces the stored portfolio. */
+  putPortfolio(address: Address, portfolio: PortfolioHistory): Promise<void>;
+  /** Fills (deduplicated, oldest first, ties by tid), ledger (oldest first) and the latest portfolio. */
+  loadTraderHistory(address: Address): Promise<StoredHistory>;
+}

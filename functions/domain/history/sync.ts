@@ -1,0 +1,185 @@
+import { AppError } from "#commons/errors.js";
+import type { AppLogger } from "#commons/logger.js";
+import type { Address } from "../address.js";
+import type { CallOptions, Fill } from "../exchange.js";
+import { dedupeFills, isPerpFill } from "../fills.js";
+import type { LedgerEntry } from "../metrics/types.js";
+import type { FillStore } from "../ports.js";
+import { advanceCursor, initialCursor } from "./cursor.js";
+import { ledgerKey, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
+import { type FreshnessOptions, planSync } from "./plan.js";
+import type { HistoryExchange, HistoryStore, HistorySyncState, StreamCursor } from "./ports.js";
+
+/**
+ * Brings one trader's stored history up to date: ledger, portfolio, then fills, each only when
+ * due (./plan.ts). Fills and ledger are paged by time from their own cursor; the cursor is saved
+ * after every page, so a timeout, a crash or a budget stop loses nothing, and a backfill larger
+ * than `maxPages` simply continues on the next call. Storing is idempotent by key, so reading a
+ * page twice (after a crash, or two overlapping runs) never duplicates anything.
+ */
+
+/** The API's page sizes: userFillsByTime returns at most 2,000, time-range ledger requests 500. */
+export const FILLS_PAGE_SIZE = 2_000;
+export const LEDGER_PAGE_SIZE = 500;
+/**
+ * The API only serves a user's 10,000 most recent fills. Each page after the first starts with the
+ * previous page's last millisecond again, so the whole reachable history takes six pages.
+ */
+export const DEFAULT_MAX_PAGES = 6;
+
+export interface HistorySyncDeps {
+  exchange: HistoryExchange;
+  store: HistoryStore;
+  /** The same fill store tracking writes to: both key a fill by time + tid. */
+  fills: FillStore;
+  now: () => number;
+  logger?: AppLogger;
+  /** Did the weight budget refuse, rather than the exchange fail? Default: an AppError coded BUDGET_TIMEOUT. */
+  isBudgetRefusal?: (error: unknown) => boolean;
+}
+
+export interface HistorySyncOptions extends FreshnessOptions {
+  /** Pages per stream (fills, ledger) in this call. Default 6. */
+  maxPages?: number;
+  /** The trader's latest position event (ms); null: never; undefined: unknown, so fills are checked. */
+  lastActivityAt?: number | null;
+  /** Aborting (the run's deadline) stops the sync cleanly, like a budget refusal. */
+  signal?: AbortSignal;
+}
+
+export interface StreamProgress {
+  pages: number;
+  /** Items written that were not stored before (fills: perpetual fills only). */
+  stored: number;
+  caughtUp: boolean;
+  /** Milliseconds whose items did not fit one page (see advanceCursor); normally empty. */
+  skippedMilliseconds: number[];
+}
+
+export interface HistorySyncResult {
+  address: Address;
+  /** null: not due, no request made. */
+  fills: StreamProgress | null;
+  ledger: StreamProgress | null;
+  portfolioRefreshed: boolean;
+  /** Why the sync ended early; the next call resumes from the saved cursors. */
+  stopped: "budget" | "aborted" | null;
+  /** The state as saved. */
+  state: HistorySyncState;
+}
+
+/** The code of BudgetTimeoutError (functions/hyperliquid/errors.ts): the history lane got no weight in time. */
+const BUDGET_TIMEOUT = "BUDGET_TIMEOUT";
+export const isBudgetTimeout = (error: unknown): boolean => error instanceof AppError && error.code === BUDGET_TIMEOUT;
+
+export const initialSyncState = (): HistorySyncState => ({
+  fills: initialCursor(),
+  ledger: initialCursor(),
+  portfolioFetchedAt: null,
+});
+
+interface Stream<T extends { time: number }> {
+  name: "fills" | "ledger";
+  pageSize: number;
+  fetch: (startTime: number) => Promise<readonly T[]>;
+  key: (item: T) => string;
+  store: (items: T[]) => Promise<number>;
+  get: (s: HistorySyncState) => StreamCursor;
+  set: (s: HistorySyncState, c: StreamCursor) => HistorySyncState;
+}
+
+const newProgress = (): StreamProgress => ({ pages: 0, stored: 0, caughtUp: false, skippedMilliseconds: [] });
+
+export const syncTraderHistory = async (
+  deps: HistorySyncDeps,
+  address: Address,
+  options: HistorySyncOptions = {},
+): Promise<HistorySyncResult> => {
+  const { signal } = options;
+  const maxPages = Math.max(1, options.maxPages ?? DEFAULT_MAX_PAGES);
+  const call: CallOptions = { lane: "history", ...(signal && { signal }) };
+  let state = (await deps.store.getSyncState(address)) ?? initialSyncState();
+  const plan = planSync(state, options.lastActivityAt, deps.now(), options);
+  const result: Omit<HistorySyncResult, "state"> = {
+    address,
+    fills: plan.fills ? newProgress() : null,
+    ledger: plan.ledger ? newProgress() : null,
+    portfolioRefreshed: false,
+    stopped: null,
+  };
+  const save = async (next: HistorySyncState): Promise<void> => {
+    await deps.store.saveSyncState(address, next);
+    state = next;
+  };
+
+  const syncStream = async <T extends { time: number }>(stream: Stream<T>, progress: StreamProgress): Promise<void> => {
+    for (let page = 0; page < maxPages; page++) {
+      signal?.throwIfAborted();
+      const before = stream.get(state);
+      // Taken before asking: activity after this instant may be missing from the answer.
+      const askedAt = deps.now();
+      const items = await stream.fetch(before.cursor);
+      progress.pages++;
+      const step = advanceCursor(before, items, stream.pageSize, stream.key);
+      if (step.fresh.length > 0) progress.stored += await stream.store(step.fresh);
+      if (step.skippedMillisecond !== undefined) {
+        progress.skippedMilliseconds.push(step.skippedMillisecond);
+        deps.logger?.warn("A full history page shares one millisecond; the rest of it cannot be read", {
+          address,
+          stream: stream.name,
+          time: step.skippedMillisecond,
+        });
+      }
+      // Stored first, cursor second: a crash in between only means reading this page again.
+      await save(stream.set(state, step.caughtUp ? { ...step.next, syncedAt: askedAt } : step.next));
+      progress.caughtUp = step.caughtUp;
+      if (step.caughtUp) return;
+    }
+  };
+
+  const fills: Stream<Fill> = {
+    name: "fills",
+    pageSize: FILLS_PAGE_SIZE,
+    fetch: (start) => deps.exchange.userFillsByTime(address, start, undefined, call),
+    // The store keys fills by time + tid, so within one millisecond the tid is the identity.
+    key: (f) => String(f.tid),
+    // Like tracking, only perpetual fills are kept; the cursor still moves over spot ones.
+    store: async (items) => {
+      const perps = dedupeFills(items.filter(isPerpFill));
+      return perps.length > 0 ? deps.fills.putFills(address, perps) : 0;
+    },
+    get: (s) => s.fills,
+    set: (s, c) => ({ ...s, fills: c }),
+  };
+
+  const ledger: Stream<LedgerEntry> = {
+    name: "ledger",
+    pageSize: LEDGER_PAGE_SIZE,
+    fetch: (start) => deps.exchange.userNonFundingLedgerUpdates(address, start, undefined, call),
+    key: ledgerKey,
+    store: (items) => deps.store.putLedger(address, items.map(toLedgerEntry)),
+    get: (s) => s.ledger,
+    set: (s, c) => ({ ...s, ledger: c }),
+  };
+
+  try {
+    // Cheap parts first: one request each gives the equity metrics everything they need, while a
+    // fills backfill may take several runs.
+    if (result.ledger) await syncStream(ledger, result.ledger);
+    if (plan.portfolio) {
+      signal?.throwIfAborted();
+      const fetchedAt = deps.now();
+      const answer = await deps.exchange.portfolio(address, call);
+      await deps.store.putPortfolio(address, toPortfolioHistory(answer, fetchedAt));
+      await save({ ...state, portfolioFetchedAt: fetchedAt });
+      result.portfolioRefreshed = true;
+    }
+    if (result.fills) await syncStream(fills, result.fills);
+  } catch (error) {
+    const stopped = signal?.aborted ? "aborted" : (deps.isBudgetRefusal ?? isBudgetTimeout)(error) ? "budget" : null;
+    if (stopped === null) throw error;
+    result.stopped = stopped;
+    deps.logger?.debug("History sync stopped early; the next run resumes", { address, stopped });
+  }
+  return { ...result, state };
+};

@@ -1,0 +1,128 @@
+import type { AppLogger } from "#commons/logger.js";
+import type { Address } from "../address.js";
+import type { WeightBudget } from "../budget.js";
+import { mapWithConcurrency } from "../concurrency.js";
+import type { LeaderboardRow, LeaderboardWindow } from "../leaderboard.js";
+import { METRIC_WINDOWS, type TraderHistory } from "../metrics/types.js";
+import type { TraderDirectory, TraderView } from "../read-models.js";
+
+/**
+ * The leaderboard job (scheduled, hourly by default): for every active trader, top up the stored
+ * history from the exchange when it is stale, compute the metrics of every window from what is
+ * stored, score each window across traders, and write one snapshot per window for the HTTP API.
+ *
+ * Memory stays flat however many traders there are: a trader's history is loaded, turned into
+ * four rows and dropped before the next one is loaded (bounded parallelism).
+ */
+
+/** What the job needs from the history side (functions/domain/history). */
+export interface HistorySource {
+  /** Fetches what is missing or stale; null when nothing was needed. Never throws for a budget stop. */
+  sync(trader: TraderView, signal: AbortSignal): Promise<{ budgetStopped: boolean } | null>;
+  load(trader: TraderView): Promise<TraderHistory>;
+}
+
+export interface LeaderboardJobDeps {
+  directory: Pick<TraderDirectory, "list">;
+  history: HistorySource;
+  /** Rows of one trader for every window, unscored. */
+  rowsFor: (history: TraderHistory, now: number, updatedAt: string) => LeaderboardRow[];
+  /** Scores the rows of one window across traders. */
+  score: (rows: readonly LeaderboardRow[]) => LeaderboardRow[];
+  snapshots: { writeSnapshot(window: LeaderboardWindow, rows: readonly LeaderboardRow[], updatedAt: string): Promise<unknown> };
+  logger: AppLogger;
+  now: () => number;
+  /** Traders worked on at once. */
+  concurrency: number;
+  /** After this long (ms) no more exchange calls are started; metrics are still computed from what is stored. */
+  syncDeadlineMs: number;
+  /** Only read, to log the weight the run spent. */
+  budget?: Pick<WeightBudget, "snapshot">;
+}
+
+export interface LeaderboardJobSummary {
+  traders: number;
+  synced: number;
+  syncSkippedForTime: number;
+  budgetStops: number;
+  computed: number;
+  failed: number;
+  rows: Record<LeaderboardWindow, number>;
+  durationMs: number;
+}
+
+const PAGE = 500;
+
+const listActive = async (directory: LeaderboardJobDeps["directory"]): Promise<TraderView[]> => {
+  const traders: TraderView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await directory.list(PAGE, cursor);
+    traders.push(...page.items.filter((t) => t.is_active));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return traders;
+};
+
+export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<LeaderboardJobSummary> => {
+  const started = deps.now();
+  const weightAtStart = deps.budget?.snapshot().totalByLane.history;
+  const updatedAt = new Date(started).toISOString();
+  const syncDeadline = AbortSignal.timeout(deps.syncDeadlineMs);
+  // Most recently active first: exchange calls stop at the sync deadline (or when the history lane
+  // of the budget runs dry), so the traders people are watching get fresh data first.
+  const traders = (await listActive(deps.directory)).sort(
+    (a, b) => (b.lastChangedAt ?? -1) - (a.lastChangedAt ?? -1) || (a.address < b.address ? -1 : 1),
+  );
+  const byWindow = new Map<LeaderboardWindow, LeaderboardRow[]>(METRIC_WINDOWS.map((w) => [w, []]));
+  const summary: LeaderboardJobSummary = {
+    traders: traders.length,
+    synced: 0,
+    syncSkippedForTime: 0,
+    budgetStops: 0,
+    computed: 0,
+    failed: 0,
+    rows: Object.fromEntries(METRIC_WINDOWS.map((w) => [w, 0])) as Record<LeaderboardWindow, number>,
+    durationMs: 0,
+  };
+  let lastProgress = started;
+
+  await mapWithConcurrency(traders, deps.concurrency, async (trader) => {
+    const address: Address = trader.address;
+    try {
+      if (syncDeadline.aborted) summary.syncSkippedForTime += 1;
+      else {
+        const synced = await deps.history.sync(trader, syncDeadline).catch((error: unknown) => {
+          // Stale data beats no row: the metrics are computed from what is stored.
+          deps.logger.warn("History sync failed; using stored history", { address, error });
+          return null;
+        });
+        if (synced !== null) summary.synced += 1;
+        if (synced?.budgetStopped) summary.budgetStops += 1;
+      }
+      const history = await deps.history.load(trader);
+      for (const row of deps.rowsFor(history, started, updatedAt)) byWindow.get(row.window)?.push(row);
+      summary.computed += 1;
+    } catch (error) {
+      summary.failed += 1;
+      deps.logger.warn("Leaderboard metrics failed for a trader; left out of this run", { address, error });
+    }
+    const now = deps.now();
+    if (now - lastProgress >= 30_000) {
+      lastProgress = now;
+      deps.logger.info("Leaderboard job progress", { done: summary.computed + summary.failed, of: traders.length });
+    }
+  });
+
+  for (const window of METRIC_WINDOWS) {
+    const rows = deps.score(byWindow.get(window) ?? []);
+    await deps.snapshots.writeSnapshot(window, rows, updatedAt);
+    summary.rows[window] = rows.length;
+  }
+  summary.durationMs = deps.now() - started;
+  deps.logger.info("Leaderboard job finished", {
+    ...summary,
+    ...(deps.budget !== undefined && { weightUsed: deps.budget.snapshot().totalByLane.history - (weightAtStart ?? 0) }),
+  });
+  return summary;
+};

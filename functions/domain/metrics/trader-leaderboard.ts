@@ -1,0 +1,24 @@
+import type { LeaderboardRow } from "../leaderboard.js";
+import { computeEquityMetrics, equityPointsFor } from "./equity.js";
+import { cashFlowsFromLedger } from "./flows.js";
+import { computeTraderRows } from "./trader-metrics.js";
+import { METRIC_WINDOWS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
+
+/**
+ * One trader's leaderboard rows, one per window, unscored: the fill and round-trip figures from
+ * the fills, drawdown/ROI/Sharpe from the equity history with the ledger's cash flows taken out.
+ */
+export const rowsForTrader = (history: TraderHistory, now: number, updatedAt: string): LeaderboardRow[] => {
+  const equity: Partial<Record<MetricWindow, EquityMetrics | null>> = {};
+  if (history.portfolio !== null) {
+    const flows = cashFlowsFromLedger(history.ledger, history.address);
+    // The exchange's own period for the window (perpDay for 1d, ...) is used whole: it ends when
+    // the portfolio was fetched (at most HISTORY_MAX_AGE_HOURS ago), and cutting it at now − 1 d
+    // would drop the hours between the fetch and this run.
+    const whole = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+    for (const window of METRIC_WINDOWS) {
+      equity[window] = computeEquityMetrics(equityPointsFor(history.portfolio, window), flows, whole);
+    }
+  }
+  return computeTraderRows({ history, equity, now, updatedAt });
+};

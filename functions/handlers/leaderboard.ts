@@ -1,0 +1,34 @@
+import { documentClient } from "#commons/clients/dynamodb.js";
+import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
+import { loadConfig } from "#commons/config.js";
+import { logger } from "#commons/logger.js";
+import { createHistorySource } from "#app/leaderboard/history-source.js";
+import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
+import { scoreRows } from "#domain/metrics/score.js";
+import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoHistoryStore } from "#store/dynamo/history.js";
+import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
+
+/** Lambda entry: the scheduled leaderboard job. Composition only; the logic is in #domain/leaderboard-job. */
+const config = loadConfig();
+const historyStore = createDynamoHistoryStore(documentClient, { fills: config.FILLS_TABLE, state: config.STATE_TABLE });
+const maxAgeMs = config.HISTORY_MAX_AGE_HOURS * 3_600_000;
+
+export const handler = createLeaderboardHandler({
+  directory: createDynamoTraderDirectory(documentClient, config.TRADERS_TABLE),
+  history: createHistorySource(
+    { exchange, store: historyStore, fills: createDynamoFillStore(documentClient, config.FILLS_TABLE), now: Date.now, logger },
+    historyStore,
+    { maxPages: config.HISTORY_MAX_PAGES, portfolioMaxAgeMs: maxAgeMs },
+  ),
+  rowsFor: rowsForTrader,
+  score: scoreRows,
+  snapshots: createDynamoLeaderboardStore(documentClient, config.STATE_TABLE),
+  logger,
+  now: Date.now,
+  concurrency: config.LEADERBOARD_CONCURRENCY,
+  syncDeadlineMs: config.LEADERBOARD_SYNC_SECONDS * 1000,
+  budget: weightBudget,
+});

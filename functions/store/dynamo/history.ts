@@ -1,0 +1,189 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import type { Address } from "#domain/address.js";
+import type { Fill } from "#domain/exchange.js";
+import { dedupeFills } from "#domain/fills.js";
+import type { HistoryStore, HistorySyncState, StreamCursor } from "#domain/history/ports.js";
+import type { EquityPoint, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
+import { chunk } from "#domain/concurrency.js";
+import { FILL_SK_END, LEDGER_SK_PREFIX, historyPortfolioKey, historyStateKey, ledgerSortKey } from "./keys.js";
+import { untilProcessed } from "./retry.js";
+
+/**
+ * A trader's account history in DynamoDB:
+ * - fills table, partition = trader: fills under `fillSortKey` (written by the shared FillStore,
+ *   tracking and backfill alike) and ledger entries under `ledger#<time>#<hash>`. One partition is
+ *   everything the metrics read per trader, and each kind is read by its own key range.
+ * - state table, pk `history#<address>`: `sync` holds the cursors (a few hundred bytes, plus the
+ *   keys already stored at each cursor's millisecond), `portfolio` the latest `portfolio` answer,
+ *   gzipped JSON (a few KB; thinned if it ever came near DynamoDB's 400 KB item limit).
+ * Neither expires: a cursor lost would only cost a refetch, but history is what the leaderboard
+ * is computed from.
+ */
+
+export interface HistoryTables {
+  fills: string;
+  state: string;
+}
+
+/** Under DynamoDB's 400 KB item limit with room for the keys and attribute names. */
+const MAX_PORTFOLIO_BYTES = 350_000;
+
+const cursorItem = z.object({
+  cursor: z.number().int().nonnegative(),
+  seen: z.array(z.string()),
+  caught_up: z.boolean(),
+  synced_at: z.number().nullable(),
+});
+const syncItem = z.object({ fills: cursorItem, ledger: cursorItem, portfolio_fetched_at: z.number().nullable() });
+
+const point = z.tuple([z.number(), z.string()]).readonly();
+const periodsSchema = z.record(z.string(), z.object({ accountValueHistory: z.array(point), pnlHistory: z.array(point) }));
+
+const toCursorItem = (c: StreamCursor): z.input<typeof cursorItem> => ({
+  cursor: c.cursor,
+  seen: c.seen,
+  caught_up: c.caughtUp,
+  synced_at: c.syncedAt,
+});
+const fromCursorItem = (c: z.output<typeof cursorItem>): StreamCursor => ({
+  cursor: c.cursor,
+  seen: c.seen,
+  caughtUp: c.caught_up,
+  syncedAt: c.synced_at,
+});
+
+/** Every other sample of a series, keeping the first and the last (the span matters more than density). */
+const thin = (list: EquityPoint[]): EquityPoint[] =>
+  list.length <= 2 ? list : list.filter((_, i) => i % 2 === 0 || i === list.length - 1);
+
+export const encodePortfolio = (periods: PortfolioHistory["periods"]): Uint8Array => {
+  let current = periods;
+  for (;;) {
+    const body = gzipSync(JSON.stringify(current));
+    if (body.byteLength <= MAX_PORTFOLIO_BYTES) return body;
+    const series = Object.values(current).flatMap((p) => [p.accountValueHistory, p.pnlHistory]);
+    if (series.every((s) => s.length <= 2)) throw new Error(`portfolio does not fit one item: ${body.byteLength} bytes gzipped`);
+    current = Object.fromEntries(
+      Object.entries(current).map(([name, p]) => [name, { accountValueHistory: thin(p.accountValueHistory), pnlHistory: thin(p.pnlHistory) }]),
+    );
+  }
+};
+
+const decodePortfolio = (body: Uint8Array): PortfolioHistory["periods"] =>
+  periodsSchema.parse(JSON.parse(gunzipSync(body).toString("utf8")));
+
+/** Strips the table's keys: the rest of a fill item is the Fill as stored by the FillStore. */
+const toFill = (item: Record<string, unknown>): Fill => {
+  const { trader_address: _a, sk: _s, ...fill } = item;
+  return fill as unknown as Fill;
+};
+
+const toLedgerEntry = (item: Record<string, unknown>): LedgerEntry => ({
+  time: Number(item.time),
+  hash: String(item.hash),
+  delta: JSON.parse(String(item.delta)) as LedgerEntry["delta"],
+});
+
+export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryStore => {
+  const queryAll = async (input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  };
+
+  const getPortfolio = async (address: Address): Promise<PortfolioHistory | null> => {
+    const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyPortfolioKey(address) }));
+    const item = out.Item;
+    if (item === undefined) return null;
+    return { fetchedAt: Number(item.fetched_at), periods: decodePortfolio(item.body as Uint8Array) };
+  };
+
+  return {
+    async getSyncState(address) {
+      const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyStateKey(address) }));
+      if (out.Item === undefined) return null;
+      const parsed = syncItem.safeParse(out.Item);
+      // Our own item in a shape we cannot read is a bug to see, not a reason to refetch silently.
+      if (!parsed.success) throw new Error(`History sync state of ${address} is malformed: ${parsed.error.message}`);
+      const s = parsed.data;
+      return { fills: fromCursorItem(s.fills), ledger: fromCursorItem(s.ledger), portfolioFetchedAt: s.portfolio_fetched_at };
+    },
+
+    async saveSyncState(address, state: HistorySyncState) {
+      await doc.send(
+        new PutCommand({
+          TableName: tables.state,
+          Item: {
+            ...historyStateKey(address),
+            fills: toCursorItem(state.fills),
+            ledger: toCursorItem(state.ledger),
+            portfolio_fetched_at: state.portfolioFetchedAt,
+          },
+        }),
+      );
+    },
+
+    async putLedger(address, entries) {
+      // One batch must not name a key twice; the last copy of an entry wins.
+      const byKey = new Map(entries.map((e) => [ledgerSortKey(e.time, e.hash), e]));
+      type Req = { PutRequest: { Item: Record<string, unknown> } };
+      for (const part of chunk([...byKey], 25)) {
+        await untilProcessed<Req[]>(
+          part.map(([sk, e]) => ({
+            PutRequest: {
+              // The delta as JSON: its fields differ per type and must come back exactly as they came.
+              Item: { trader_address: address, sk, time: e.time, hash: e.hash, delta: JSON.stringify(e.delta) },
+            },
+          })),
+          async (requests) => {
+            const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tables.fills]: requests } }));
+            return out.UnprocessedItems?.[tables.fills] as Req[] | undefined;
+          },
+          (requests) => requests.length === 0,
+          "BatchWrite ledger",
+        );
+      }
+      return byKey.size;
+    },
+
+    async putPortfolio(address, portfolio) {
+      await doc.send(
+        new PutCommand({
+          TableName: tables.state,
+          Item: { ...historyPortfolioKey(address), fetched_at: portfolio.fetchedAt, encoding: "gzip+json", body: encodePortfolio(portfolio.periods) },
+        }),
+      );
+    },
+
+    async loadTraderHistory(address) {
+      const [fillItems, ledgerItems, portfolio] = await Promise.all([
+        queryAll({
+          TableName: tables.fills,
+          KeyConditionExpression: "trader_address = :a AND sk < :end",
+          ExpressionAttributeValues: { ":a": address, ":end": FILL_SK_END },
+        }),
+        queryAll({
+          TableName: tables.fills,
+          KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
+          ExpressionAttributeValues: { ":a": address, ":p": LEDGER_SK_PREFIX },
+        }),
+        getPortfolio(address),
+      ]);
+      return { fills: dedupeFills(fillItems.map(toFill)), ledger: ledgerItems.map(toLedgerEntry), portfolio };
+    },
+  };
+};

@@ -1,0 +1,213 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Address } from "#domain/address.js";
+import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions, type HistorySyncResult } from "#domain/history/index.js";
+import { trackTrader } from "#domain/traders.js";
+import { createWeightBudget } from "#hyperliquid/budget.js";
+import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoHistoryStore } from "#store/dynamo/history.js";
+import { startPipeline, type Pipeline } from "../support/pipeline.js";
+
+/**
+ * Account history against DynamoDB Local and the simulator, through the real client and weight
+ * budget: backfill across runs, the tracking path's fills, top-ups, ledger, portfolio and a run
+ * that the budget stops half way.
+ */
+
+const A = "0x00000000000000000000000000000000000000a7" as Address;
+const B = "0x00000000000000000000000000000000000000b7" as Address;
+const C = "0x00000000000000000000000000000000000000c7" as Address;
+
+let p: Pipeline;
+const clients: HyperliquidClient[] = [];
+
+beforeAll(async () => {
+  p = await startPipeline({ seed: 31 });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await p.close();
+});
+
+/** A history client with its own budget; `offset` moves the budget's clock so a test can skip a minute. */
+const historyDeps = (budget: { limitPerMinute: number; maxWaitMs?: number } = { limitPerMinute: 1_000_000 }) => {
+  const clock = { offset: 0 };
+  const exchange = createHyperliquidClient({
+    baseUrl: p.sim.url,
+    budget: createWeightBudget({
+      limitPerMinute: budget.limitPerMinute,
+      discoveryShare: 0.25,
+      historyShare: 0.25,
+      now: () => Date.now() + clock.offset,
+      ...(budget.maxWaitMs !== undefined && { defaultMaxWaitMs: budget.maxWaitMs }),
+    }),
+    timeoutMs: 5_000,
+    maxRetries: 2,
+    retryBaseDelayMs: 5,
+    retryMaxDelayMs: 50,
+  });
+  clients.push(exchange);
+  const deps: HistorySyncDeps = {
+    exchange,
+    store: createDynamoHistoryStore(p.tables.doc, { fills: p.tables.names.fills, state: p.tables.names.state }),
+    fills: createDynamoFillStore(p.tables.doc, p.tables.names.fills),
+    now: () => p.sim.now(),
+  };
+  return { deps, clock, exchange };
+};
+
+/** `n` alternating buys and sells of `user`, `perMs` in each simulated millisecond; returns their tids in order. */
+const trade = (user: Address, n: number, perMs = 1): number[] => {
+  const tids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % perMs === 0) p.sim.advance(1);
+    tids.push(p.sim.execute({ user, coin: "BTC", size: i % 2 === 0 ? "0.01" : "-0.01", px: "60000" }).fill.tid);
+  }
+  return tids;
+};
+
+/** Calls until fills and ledger have caught up (or `limit` calls), like successive job runs. */
+const syncUntilCaughtUp = async (deps: HistorySyncDeps, address: Address, options: HistorySyncOptions, limit = 20) => {
+  const results: HistorySyncResult[] = [];
+  do {
+    results.push(await syncTraderHistory(deps, address, options));
+  } while (results.length < limit && !(results.at(-1)?.state.fills.caughtUp && results.at(-1)?.state.ledger.caughtUp));
+  return results;
+};
+
+/** Every item of the trader's fills-table partition (fills and ledger entries). */
+const partition = async (address: Address): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await p.tables.doc.send(
+      new QueryCommand({
+        TableName: p.tables.names.fills,
+        KeyConditionExpression: "trader_address = :a",
+        ExpressionAttributeValues: { ":a": address },
+        ...(start && { ExclusiveStartKey: start }),
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+const simAnswer = async (body: Record<string, unknown>): Promise<unknown> => JSON.parse((await p.sim.info(body)).body);
+
+describe("a trader with more than one page of fills, partly stored by tracking", () => {
+  let truth: number[] = [];
+  let h: ReturnType<typeof historyDeps>;
+
+  beforeAll(async () => {
+    h = historyDeps();
+    // Deposits one millisecond apart: more than one ledger page (500).
+    for (let i = 0; i < 510; i++) {
+      p.sim.advance(1);
+      p.sim.deposit(A, "100");
+    }
+    // History from before we track, three fills per millisecond so pages end inside one.
+    truth = trade(A, 4_500, 3);
+    await trackTrader(p.traders, A, { source: "manual", at: Date.now() });
+    await p.cycle(); // baseline
+    p.sim.advance(1_000);
+    truth.push(p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3000" }).fill.tid);
+    truth.push(p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3001" }).fill.tid);
+    await p.cycle(); // one event; its fills stored by the tracking worker
+  });
+
+  it("tracking stored the fills behind its event before any backfill", async () => {
+    const tids = (await partition(A)).map((i) => i.tid);
+    expect(tids).toEqual(truth.slice(-2));
+  });
+
+  it("is backfilled over several calls of one page each and ends with exactly the reachable fills, none twice", { timeout: 90_000 }, async () => {
+    const results = await syncUntilCaughtUp(h.deps, A, { maxPages: 1 });
+    expect(results.length).toBe(3);
+    for (const r of results) expect(r.stopped).toBeNull();
+    expect(results.map((r) => r.fills?.pages)).toEqual([1, 1, 1]);
+    expect(results.at(-1)?.state.fills.caughtUp).toBe(true);
+
+    const history = await h.deps.store.loadTraderHistory(A);
+    expect(history.fills.map((f) => f.tid)).toEqual(truth);
+    // The two fills tracking stored were overwritten in place, not added again.
+    const fillItems = (await partition(A)).filter((i) => typeof i.tid === "number");
+    expect(fillItems.length).toBe(truth.length);
+  });
+
+  it("stores the ledger and the portfolio as the simulator returns them", async () => {
+    const history = await h.deps.store.loadTraderHistory(A);
+    const ledger = await simAnswer({ type: "userNonFundingLedgerUpdates", user: A, startTime: 0 });
+    const rest = await simAnswer({ type: "userNonFundingLedgerUpdates", user: A, startTime: (ledger as { time: number }[]).at(-1)!.time + 1 });
+    expect(history.ledger).toEqual([...(ledger as unknown[]), ...(rest as unknown[])]);
+    expect(history.ledger).toHaveLength(510);
+
+    // The simulator's clock has not moved since the first sync, so its portfolio is unchanged.
+    const portfolio = (await simAnswer({ type: "portfolio", user: A })) as [string, { accountValueHistory: unknown; pnlHistory: unknown }][];
+    expect(history.portfolio?.periods).toEqual(
+      Object.fromEntries(portfolio.map(([name, v]) => [name, { accountValueHistory: v.accountValueHistory, pnlHistory: v.pnlHistory }])),
+    );
+    expect(Object.keys(history.portfolio?.periods ?? {})).toContain("perpAllTime");
+  });
+
+  it("a second sync with nothing new asks for one fills page only and stores nothing", async () => {
+    const before = await partition(A);
+    p.sim.resetStats();
+    const r = await syncTraderHistory(h.deps, A);
+    expect(r.fills).toMatchObject({ pages: 1, stored: 0, caughtUp: true });
+    expect(p.sim.stats().requests).toEqual({ userFillsByTime: 1 });
+    expect(await partition(A)).toEqual(before);
+  });
+
+  it("a later sync stores only what is new, including a fill in the cursor's millisecond", async () => {
+    const state = await h.deps.store.getSyncState(A);
+    // Backdated into the millisecond the cursor stands on: the API serves it from that startTime.
+    const same = p.sim.execute({ user: A, coin: "BTC", size: "0.01", px: "60000", time: state!.fills.cursor }).fill.tid;
+    p.sim.advance(10);
+    const later = trade(A, 3);
+    const r = await syncTraderHistory(h.deps, A, { lastActivityAt: p.sim.now() });
+    expect(r.fills).toMatchObject({ pages: 1, stored: 4 });
+    const history = await h.deps.store.loadTraderHistory(A);
+    expect(new Set(history.fills.map((f) => f.tid))).toEqual(new Set([...truth, same, ...later]));
+  });
+});
+
+describe("the 10,000-fill horizon", () => {
+  it("a first sync keeps exactly the 10,000 most recent fills the API still serves", { timeout: 120_000 }, async () => {
+    const { deps } = historyDeps();
+    const tids = trade(B, 10_400, 2);
+    const [r] = await syncUntilCaughtUp(deps, B, {});
+    expect(r?.fills).toMatchObject({ caughtUp: true, stored: 10_000 });
+    const history = await deps.store.loadTraderHistory(B);
+    expect(history.fills.map((f) => f.tid)).toEqual(tids.slice(-10_000));
+  });
+});
+
+describe("a budget stop mid-backfill", () => {
+  it("stops cleanly when the history lane has no weight left, and the next run resumes where it stopped", async () => {
+    // History may use 250 a minute: ledger (20) + portfolio (20) + one full fills page (20 + 100)
+    // + the next page's 20 fit; the third page's request does not, and waits at most 100 ms.
+    const { deps, clock, exchange } = historyDeps({ limitPerMinute: 1_000, maxWaitMs: 100 });
+    p.sim.deposit(C, "5000");
+    const tids = trade(C, 4_500);
+
+    const first = await syncTraderHistory(deps, C);
+    expect(first.stopped).toBe("budget");
+    expect(first.portfolioRefreshed).toBe(true);
+    expect(first.fills).toMatchObject({ pages: 2, caughtUp: false });
+    expect((await deps.store.getSyncState(C))?.fills.cursor).toBe(first.state.fills.cursor);
+
+    clock.offset += 61_000; // a minute later the window has room again
+    const second = await syncTraderHistory(deps, C, { lastActivityAt: null });
+    expect(second.stopped).toBeNull();
+    // Resumed from the saved cursor: one more page, not the whole backfill again.
+    expect(second.fills).toMatchObject({ pages: 1, caughtUp: true });
+    expect(second.ledger).toBeNull();
+    expect(exchange.stats().weightByLane.history).toBeGreaterThan(0);
+
+    const history = await deps.store.loadTraderHistory(C);
+    expect(history.fills.map((f) => f.tid)).toEqual(tids);
+  });
+});

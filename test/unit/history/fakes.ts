@@ -1,0 +1,132 @@
+import type { Address } from "#domain/address.js";
+import type { CallOptions, Fill } from "#domain/exchange.js";
+import { dedupeFills } from "#domain/fills.js";
+import type { HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod } from "#domain/history/ports.js";
+import type { LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
+import type { FillStore } from "#domain/ports.js";
+
+/**
+ * In-memory fakes of OUR ports (not of AWS or the exchange's wire), for the pure sync logic. The
+ * exchange fake follows the API's paging rules: oldest first from startTime, 2,000 fills or 500
+ * ledger entries per answer, fills only among the 10,000 most recent.
+ */
+
+export const A = "0x00000000000000000000000000000000000000a1" as Address;
+
+let nextTid = 1_000;
+
+export const fill = (time: number, f: Partial<Fill> = {}): Fill => {
+  const tid = f.tid ?? nextTid++;
+  return {
+    coin: "BTC",
+    px: "60000",
+    sz: "0.01",
+    side: "B",
+    time,
+    startPosition: "0",
+    dir: "Open Long",
+    closedPnl: "0",
+    hash: `0xh${tid}`,
+    oid: tid,
+    tid,
+    fee: "0.27",
+    feeToken: "USDC",
+    crossed: true,
+    ...f,
+  };
+};
+
+/** `n` fills, `perMs` of them in each millisecond from `start` (so pages split milliseconds). */
+export const fills = (n: number, start: number, perMs = 1): Fill[] =>
+  Array.from({ length: n }, (_, i) => fill(start + Math.floor(i / perMs)));
+
+export const deposit = (time: number, usdc: string, hash = `0xd${time}`): LedgerEntry => ({
+  time,
+  hash,
+  delta: { type: "deposit", usdc },
+});
+
+export interface Call {
+  type: "userFillsByTime" | "userNonFundingLedgerUpdates" | "portfolio";
+  startTime?: number;
+  lane: string;
+}
+
+export class FakeExchange implements HistoryExchange {
+  fills: Fill[] = [];
+  ledger: LedgerEntry[] = [];
+  portfolioAnswer: [string, PortfolioPeriod & { vlm: string }][] = [];
+  readonly calls: Call[] = [];
+  /** Throw this from the next call for which it returns an error. */
+  failWith: ((call: Call, index: number) => Error | undefined) | undefined;
+
+  private record(call: Call): void {
+    this.calls.push(call);
+    const error = this.failWith?.(call, this.calls.length - 1);
+    if (error) throw error;
+  }
+
+  addFills(more: Fill[]): void {
+    this.fills = dedupeFills([...this.fills, ...more]);
+  }
+
+  async userFillsByTime(_user: string, startTime: number, _end: number | undefined, o: CallOptions): Promise<Fill[]> {
+    this.record({ type: "userFillsByTime", startTime, lane: o.lane });
+    return this.fills.slice(-10_000).filter((f) => f.time >= startTime).slice(0, 2_000);
+  }
+
+  async userNonFundingLedgerUpdates(_user: string, startTime: number, _end: number | undefined, o: CallOptions) {
+    this.record({ type: "userNonFundingLedgerUpdates", startTime, lane: o.lane });
+    // Extra fields the exchange may add must not be stored.
+    return this.ledger.filter((e) => e.time >= startTime).slice(0, 500).map((e) => ({ ...e, extra: "x" }));
+  }
+
+  async portfolio(_user: string, o: CallOptions) {
+    this.record({ type: "portfolio", lane: o.lane });
+    return this.portfolioAnswer;
+  }
+
+  count(type: Call["type"]): number {
+    return this.calls.filter((c) => c.type === type).length;
+  }
+}
+
+export class MemoryHistoryStore implements HistoryStore, FillStore {
+  readonly states = new Map<string, HistorySyncState>();
+  readonly storedFills = new Map<string, Fill>();
+  readonly ledger = new Map<string, LedgerEntry>();
+  portfolio: PortfolioHistory | null = null;
+  fillWrites = 0;
+  stateWrites = 0;
+
+  async getSyncState(address: Address) {
+    const s = this.states.get(address);
+    return s === undefined ? null : structuredClone(s);
+  }
+  async saveSyncState(address: Address, state: HistorySyncState) {
+    this.stateWrites++;
+    this.states.set(address, structuredClone(state));
+  }
+  async putFills(_address: Address, fs: readonly Fill[]) {
+    this.fillWrites += fs.length;
+    for (const f of fs) this.storedFills.set(`${f.time}#${f.tid}`, f);
+    return fs.length;
+  }
+  async putLedger(_address: Address, entries: readonly LedgerEntry[]) {
+    for (const e of entries) this.ledger.set(`${e.time}#${e.hash}`, e);
+    return entries.length;
+  }
+  async putPortfolio(_address: Address, p: PortfolioHistory) {
+    this.portfolio = structuredClone(p);
+  }
+  async loadTraderHistory() {
+    return {
+      fills: dedupeFills([...this.storedFills.values()]),
+      ledger: [...this.ledger.values()].sort((a, b) => a.time - b.time),
+      portfolio: this.portfolio,
+    };
+  }
+  tids(): number[] {
+    return dedupeFills([...this.storedFills.values()]).map((f) => f.tid);
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { needsSync, planSync } from "#domain/history/plan.js";
+import type { HistorySyncState, StreamCursor } from "#domain/history/ports.js";
+
+const HOUR = 3_600_000;
+const NOW = 1_750_000_000_000;
+
+const done = (syncedAt: number): StreamCursor => ({ cursor: 5, seen: [], caughtUp: true, syncedAt });
+/** A trader synced completely one hour ago. */
+const fresh = (): HistorySyncState => ({ fills: done(NOW - HOUR), ledger: done(NOW - HOUR), portfolioFetchedAt: NOW - HOUR });
+
+describe("needsSync", () => {
+  it("a trader never synced needs everything", () => {
+    expect(planSync(null, null, NOW)).toEqual({ fills: true, ledger: true, portfolio: true });
+  });
+
+  it("a fresh trader without new activity costs nothing", () => {
+    expect(needsSync(fresh(), NOW - 2 * HOUR, NOW)).toBe(false);
+    expect(needsSync(fresh(), null, NOW)).toBe(false);
+  });
+
+  it("activity after the last fills sync makes the fills due, and only them", () => {
+    expect(planSync(fresh(), NOW - 10 * 60_000, NOW)).toEqual({ fills: true, ledger: false, portfolio: false });
+  });
+
+  it("unknown activity is checked", () => {
+    expect(planSync(fresh(), undefined, NOW).fills).toBe(true);
+  });
+
+  it("an unfinished backfill is due whatever the activity", () => {
+    const s = fresh();
+    s.fills = { ...s.fills, caughtUp: false };
+    expect(needsSync(s, null, NOW)).toBe(true);
+    s.fills.caughtUp = true;
+    s.ledger = { ...s.ledger, caughtUp: false };
+    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: true, portfolio: false });
+  });
+
+  it("a stale portfolio brings the ledger with it, so flows cover the equity curve", () => {
+    const s = { ...fresh(), portfolioFetchedAt: NOW - 5 * HOUR };
+    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: true, portfolio: true });
+    expect(needsSync(s, null, NOW, { portfolioMaxAgeMs: 6 * HOUR })).toBe(false);
+  });
+
+  it("a stale ledger alone is refreshed alone", () => {
+    const s = { ...fresh(), ledger: done(NOW - 3 * HOUR) };
+    expect(planSync(s, null, NOW, { ledgerMaxAgeMs: 2 * HOUR })).toEqual({ fills: false, ledger: true, portfolio: false });
+  });
+});
