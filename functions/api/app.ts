@@ -83,8 +83,9 @@ export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
   const router = createRouter(app, () => deps.adminApiKey);
   const ctx = { router, deps, log, now, startedAt: now() };
   registerMetaRoutes(ctx);
-  registerTraderRoutes(ctx);
-  registerLeaderboardRoutes(ctx, createLeaderboardCache(deps.leaderboard, { ttlMs: deps.limits?.leaderboardCacheMs ?? 60_000, now }));
+  const leaderboard = createLeaderboardCache(deps.leaderboard, { ttlMs: deps.limits?.leaderboardCacheMs ?? 60_000, now });
+  registerTraderRoutes(ctx, leaderboard);
+  registerLeaderboardRoutes(ctx, leaderboard);
   registerStatsRoutes(ctx);
   return app;
 };

@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from "#commons/cursor.js";
 import { ValidationError } from "#commons/errors.js";
 import {
   filtersKey,
+  LEADERBOARD_WINDOWS,
   leaderboardView,
   type LeaderboardFilters,
   type LeaderboardOrdering,
@@ -50,6 +51,11 @@ export interface LeaderboardPageRequest extends LeaderboardOrdering {
 export interface LeaderboardCache {
   /** 400 (ValidationError) for a tampered cursor, one issued for other parameters, or one whose snapshot was replaced. */
   response(request: LeaderboardPageRequest): Promise<LeaderboardResponse>;
+  /**
+   * One trader's row in each window's current snapshot (absent: not in it), or null when the job
+   * has written no snapshot yet. Served from the same cached snapshots as the leaderboard.
+   */
+  traderRows(address: string): Promise<Partial<Record<LeaderboardWindow, LeaderboardRow>> | null>;
   /** Drops everything; returns how many entries (headers, snapshots, views, responses) were cached. */
   clear(): number;
 }
@@ -143,11 +149,23 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
     return entry.value;
   };
 
+  const snapshotRows = (window: LeaderboardWindow, h: LeaderboardSnapshotHeader) =>
+    shared(snapshots, `${window}#${h.snapshotId}`, () => store.rows(window, h));
+  // Built once per snapshot (the rows array is immutable and identifies it).
+  const byAddress = new WeakMap<readonly LeaderboardRow[], Map<string, LeaderboardRow>>();
+  const indexOf = (rows: readonly LeaderboardRow[]) => {
+    let index = byAddress.get(rows);
+    if (index === undefined) {
+      index = new Map(rows.map((r) => [r.trader_address, r]));
+      byAddress.set(rows, index);
+    }
+    return index;
+  };
+
   const view = (request: LeaderboardPageRequest, h: LeaderboardSnapshotHeader, fk: string): Promise<LeaderboardRow[]> => {
     const { window, sortBy, order, filters } = request;
     return shared(views, `${window}#${h.snapshotId}#${sortBy}#${order}#${fk}`, async () => {
-      const rows = await shared(snapshots, `${window}#${h.snapshotId}`, () => store.rows(window, h));
-      return leaderboardView(rows, { sortBy, order }, filters);
+      return leaderboardView(await snapshotRows(window, h), { sortBy, order }, filters);
     });
   };
 
@@ -180,6 +198,21 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
   };
 
   return {
+    async traderRows(address) {
+      const found: Partial<Record<LeaderboardWindow, LeaderboardRow>> = {};
+      let any = false;
+      await Promise.all(
+        LEADERBOARD_WINDOWS.map(async (window) => {
+          const h = await header(window, false);
+          if (h === null) return;
+          any = true;
+          const row = indexOf(await snapshotRows(window, h)).get(address.toLowerCase());
+          if (row !== undefined) found[window] = row;
+        }),
+      );
+      return any ? found : null;
+    },
+
     async response(request) {
       const { window, sortBy, order, limit, cursor } = request;
       const fk = filtersKey(request.filters);

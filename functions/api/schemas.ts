@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseAddress, type Address } from "#domain/address.js";
 import { dec, decStr } from "#commons/decimal.js";
-import { LEADERBOARD_ORDERS, LEADERBOARD_SORT_FIELDS, LEADERBOARD_WINDOWS } from "#domain/leaderboard.js";
+import { LEADERBOARD_ORDERS, LEADERBOARD_SORT_FIELDS, LEADERBOARD_WINDOWS, type LeaderboardWindow } from "#domain/leaderboard.js";
 
 /** Request and response schemas: what the API validates and what its OpenAPI document says. */
 
@@ -103,14 +103,6 @@ export const positionSchema = z.object({
   leverage_type: z.enum(["cross", "isolated"]).nullable(),
 });
 
-export const traderDetailSchema = traderSummarySchema.extend({
-  positions: z.array(positionSchema),
-  metrics: z.null().meta({
-    description:
-      "Always null for now: trader metrics arrive with the leaderboard job (a later issue); no numbers are made up meanwhile.",
-  }),
-});
-
 export const eventSchema = z.object({
   id: z.string(),
   trader_id: z.string(),
@@ -173,6 +165,17 @@ export const leaderboardRowSchema = z.object({
   is_bot: z.boolean().meta({ description: "Looks like a market maker or bot; exclude_bots=true leaves these out" }),
   updated_at: iso,
 });
+export const traderDetailSchema = traderSummarySchema.extend({
+  positions: z.array(positionSchema),
+  metrics: z
+    .object(Object.fromEntries(LEADERBOARD_WINDOWS.map((w) => [w, leaderboardRowSchema.optional()])) as Record<LeaderboardWindow, z.ZodOptional<typeof leaderboardRowSchema>>)
+    .nullable()
+    .meta({
+      description:
+        "The trader's leaderboard row per window from the latest snapshots; null before the leaderboard job's first run; a window is absent when the trader is not in its snapshot.",
+    }),
+});
+
 
 export const leaderboardSchema = z.object({
   leaderboard: z.array(leaderboardRowSchema),

@@ -160,6 +160,14 @@ describe("leaderboard job, end to end", () => {
     }
   });
 
+  it("shows each window's row on the trader's own page", async () => {
+    const res = await fetch(`${base}/traders/${A}`);
+    expect(res.status).toBe(200);
+    const { metrics } = (await res.json()) as { metrics: Record<string, Record<string, unknown>> };
+    expect(Object.keys(metrics).sort()).toEqual(["1d", "30d", "7d", "all"]);
+    expect(metrics.all).toMatchObject({ window: "all", realized_pnl_usd: "24.71875", round_trips: 3 });
+  });
+
   it("filters by trades and volume", async () => {
     const busy = await leaderboard("min_trades=4&sort_by=trades_count");
     expect(busy.leaderboard.map((r) => r.trader_address)).toEqual([A, B]);

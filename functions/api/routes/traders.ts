@@ -1,3 +1,4 @@
+import type { LeaderboardCache } from "../leaderboard-cache.js";
 import { NotFoundError } from "#commons/errors.js";
 import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
@@ -52,7 +53,7 @@ const openPositions = (t: TraderView) =>
 
 const notFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
 
-export const registerTraderRoutes = ({ router, deps, now }: RouteContext): void => {
+export const registerTraderRoutes = ({ router, deps, now }: RouteContext, leaderboard: Pick<LeaderboardCache, "traderRows">): void => {
   const cycle = async (): Promise<CycleFacts | null> => deps.runState.latestCycle();
 
   router.add(
@@ -78,7 +79,7 @@ export const registerTraderRoutes = ({ router, deps, now }: RouteContext): void 
       operationId: "getTrader",
       summary: "One trader, their open positions and metrics",
       description:
-        "metrics is null until the leaderboard job (a later issue) computes them from real fills; no numbers are invented meanwhile.",
+        "metrics holds the trader's leaderboard row of each window (1d, 7d, 30d, all) from the leaderboard job's latest snapshots; null before the job's first run, and a window is absent when the trader is not in its snapshot (tracked after the run).",
       tag: "traders",
       params: addressParams,
       responses: {
@@ -87,9 +88,13 @@ export const registerTraderRoutes = ({ router, deps, now }: RouteContext): void 
       },
     },
     async (c, { params }) => {
-      const [trader, latest] = await Promise.all([deps.directory.get(params.address), cycle()]);
+      const [trader, latest, metrics] = await Promise.all([
+        deps.directory.get(params.address),
+        cycle(),
+        leaderboard.traderRows(params.address),
+      ]);
       if (trader === null) throw notFound(params.address);
-      return c.json({ ...summary(trader, latest), positions: openPositions(trader), metrics: null });
+      return c.json({ ...summary(trader, latest), positions: openPositions(trader), metrics });
     },
   );
 

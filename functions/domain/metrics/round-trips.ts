@@ -1,4 +1,17 @@
-import { dec, decStr, sign, ZERO, type Decimal } from "#commons/decimal.js";
+import { BIG_SETTINGS } from "#commons/decimal.js";
+import {
+  absUnits,
+  addUnits,
+  decimalPlaces,
+  divideUnits,
+  formatUnits,
+  mulUnits,
+  negUnits,
+  parseUnits,
+  rescaleUnits,
+  subUnits,
+  type Units,
+} from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
 import { compareFills, isPerpFill } from "../fills.js";
 
@@ -26,6 +39,11 @@ import { compareFills, isPerpFill } from "../fills.js";
  * `partial_start`: the fills that opened it, their fees and part of its PnL are unknown, so its
  * realized PnL and hold time would be wrong; metrics leave such round trips (and `missing_fills`
  * ones) out of win rate, profit and hold figures.
+ *
+ * Arithmetic: this runs for every fill of every trader the leaderboard ranks, so amounts are
+ * parsed once into exact scaled integers (#commons/exact.js), one scale per kind of amount for the
+ * whole call (the most decimals seen), and only the results are printed. The figures are those
+ * big.js gave, digit for digit, including the flip fee split (a division to 20 places).
  */
 
 export type RoundTripSide = "long" | "short";
@@ -59,92 +77,135 @@ export interface RoundTrips {
   open: RoundTrip[];
 }
 
+/** Per kind of amount, the most decimals among the fills: each amount of that kind is an integer at it. */
+interface Scales {
+  /** `sz` and `startPosition`: positions are sums of sizes. */
+  size: number;
+  px: number;
+  fee: number;
+  closedPnl: number;
+  /** px × size. */
+  volume: number;
+  /** Flip fee shares: a quotient to big.js's 20 places (or the fees' own, if finer). */
+  split: number;
+}
+
+const scalesOf = (fills: readonly Fill[]): Scales => {
+  let size = 0;
+  let px = 0;
+  let fee = 0;
+  let closedPnl = 0;
+  for (const f of fills) {
+    size = Math.max(size, decimalPlaces(f.sz), decimalPlaces(f.startPosition));
+    px = Math.max(px, decimalPlaces(f.px));
+    fee = Math.max(fee, decimalPlaces(f.fee));
+    closedPnl = Math.max(closedPnl, decimalPlaces(f.closedPnl));
+  }
+  return { size, px, fee, closedPnl, volume: px + size, split: Math.max(fee, BIG_SETTINGS.divDecimals) };
+};
+
 interface Accumulator {
   coin: string;
   side: RoundTripSide;
   openedAt: number;
   lastFillAt: number;
-  closedPnl: Decimal;
-  fees: Decimal;
-  volume: Decimal;
+  /** At scales.closedPnl. */
+  closedPnl: Units;
+  /** Whole fills' fees, at scales.fee. */
+  fees: Units;
+  /** Flip fills' shares of their fee, at scales.split. */
+  splitFees: Units;
+  /** At scales.volume. */
+  volume: Units;
   fills: number;
   partialStart: boolean;
   missingFills: boolean;
 }
 
 interface CoinState {
-  position: Decimal;
+  /** At scales.size. */
+  position: Units;
   trip: Accumulator | null;
 }
 
-const signedSize = (f: Fill): Decimal => (f.side === "B" ? dec(f.sz) : dec(f.sz).neg());
+const sideOf = (position: Units): RoundTripSide => (position > 0 ? "long" : "short");
 
-const sideOf = (position: Decimal): RoundTripSide => (position.gt(0) ? "long" : "short");
+const sign = (x: Units): -1 | 0 | 1 => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
-const startTrip = (coin: string, position: Decimal, time: number, partialStart: boolean): Accumulator => ({
+const startTrip = (coin: string, position: Units, time: number, partialStart: boolean): Accumulator => ({
   coin,
   side: sideOf(position),
   openedAt: time,
   lastFillAt: time,
-  closedPnl: ZERO,
-  fees: ZERO,
-  volume: ZERO,
+  closedPnl: 0,
+  fees: 0,
+  splitFees: 0,
+  volume: 0,
   fills: 0,
   partialStart,
   missingFills: false,
 });
 
-/** Adds (a share of) one fill: `size` of its `sz`, `fee` of its fee, `closedPnl` of its closedPnl. */
-const add = (trip: Accumulator, f: Fill, size: Decimal | string, fee: Decimal | string, closedPnl: Decimal | string): void => {
-  trip.closedPnl = trip.closedPnl.plus(closedPnl);
-  trip.fees = trip.fees.plus(fee);
-  trip.volume = trip.volume.plus(dec(f.px).times(size));
+/** Adds a whole fill (`size` is its sz, already parsed). */
+const addFill = (trip: Accumulator, f: Fill, size: Units, s: Scales): void => {
+  trip.closedPnl = addUnits(trip.closedPnl, parseUnits(f.closedPnl, s.closedPnl));
+  trip.fees = addUnits(trip.fees, parseUnits(f.fee, s.fee));
+  trip.volume = addUnits(trip.volume, mulUnits(parseUnits(f.px, s.px), size));
   trip.fills += 1;
   trip.lastFillAt = f.time;
 };
 
-const finish = (trip: Accumulator, closedAt: number | null): RoundTrip => ({
-  coin: trip.coin,
-  side: trip.side,
-  opened_at: trip.openedAt,
-  closed_at: closedAt,
-  realized_pnl: decStr(trip.closedPnl.minus(trip.fees)),
-  fees: decStr(trip.fees),
-  volume_usd: decStr(trip.volume),
-  fills: trip.fills,
-  hold_ms: closedAt === null ? null : closedAt - trip.openedAt,
-  partial_start: trip.partialStart,
-  missing_fills: trip.missingFills,
-});
+/** Adds a share of a flip fill: `size` of its sz, `fee` of its fee (at scales.split), `closedPnl` of its closedPnl. */
+const addShare = (trip: Accumulator, f: Fill, px: Units, size: Units, fee: Units, closedPnl: Units): void => {
+  trip.closedPnl = addUnits(trip.closedPnl, closedPnl);
+  trip.splitFees = addUnits(trip.splitFees, fee);
+  trip.volume = addUnits(trip.volume, mulUnits(px, size));
+  trip.fills += 1;
+  trip.lastFillAt = f.time;
+};
 
-/** Self-trade halves: same coin, millisecond and hash, opposite sides, equal size and startPosition. */
-const isSelfTradePair = (a: Fill, b: Fill): boolean =>
-  a.coin === b.coin &&
-  a.time === b.time &&
-  a.hash === b.hash &&
-  a.side !== b.side &&
-  dec(a.sz).eq(b.sz) &&
-  dec(a.startPosition).eq(b.startPosition);
+const finish = (trip: Accumulator, closedAt: number | null, s: Scales): RoundTrip => {
+  // Without flip shares the fees stay at their own scale: the common case, and the cheaper one.
+  const feeScale = trip.splitFees === 0 ? s.fee : s.split;
+  const fees = feeScale === s.fee ? trip.fees : addUnits(rescaleUnits(trip.fees, s.split - s.fee), trip.splitFees);
+  const pnlScale = Math.max(s.closedPnl, feeScale);
+  const realized = subUnits(rescaleUnits(trip.closedPnl, pnlScale - s.closedPnl), rescaleUnits(fees, pnlScale - feeScale));
+  return {
+    coin: trip.coin,
+    side: trip.side,
+    opened_at: trip.openedAt,
+    closed_at: closedAt,
+    realized_pnl: formatUnits(realized, pnlScale),
+    fees: formatUnits(fees, feeScale),
+    volume_usd: formatUnits(trip.volume, s.volume),
+    fills: trip.fills,
+    hold_ms: closedAt === null ? null : closedAt - trip.openedAt,
+    partial_start: trip.partialStart,
+    missing_fills: trip.missingFills,
+  };
+};
 
-/** Sorted fills → steps of one fill, or of a self-trade pair applied together. */
-const toSteps = (sorted: readonly Fill[]): Fill[][] => {
-  const used = new Set<number>();
-  const steps: Fill[][] = [];
-  sorted.forEach((f, i) => {
-    if (used.has(i)) return;
-    used.add(i);
-    for (let j = i + 1; j < sorted.length; j++) {
-      const g = sorted[j];
-      if (g === undefined || g.time !== f.time) break;
-      if (!used.has(j) && isSelfTradePair(f, g)) {
-        used.add(j);
-        steps.push([f, g]);
-        return;
-      }
+/**
+ * The other half of a self-trade starting at sorted[i] (same coin, millisecond and hash, opposite
+ * side, equal size and startPosition), or -1. Fills already paired are skipped.
+ */
+const selfTradePartner = (sorted: readonly Fill[], i: number, paired: Uint8Array, s: Scales): number => {
+  const f = sorted[i]!;
+  for (let j = i + 1; j < sorted.length; j++) {
+    const g = sorted[j]!;
+    if (g.time !== f.time) break;
+    if (
+      paired[j] === 0 &&
+      g.coin === f.coin &&
+      g.hash === f.hash &&
+      g.side !== f.side &&
+      parseUnits(g.sz, s.size) === parseUnits(f.sz, s.size) &&
+      parseUnits(g.startPosition, s.size) === parseUnits(f.startPosition, s.size)
+    ) {
+      return j;
     }
-    steps.push([f]);
-  });
-  return steps;
+  }
+  return -1;
 };
 
 /**
@@ -154,65 +215,91 @@ const toSteps = (sorted: readonly Fill[]): Fill[][] => {
  */
 export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
   const sorted = fills.filter(isPerpFill).sort(compareFills);
+  const s = scalesOf(sorted);
   const coins = new Map<string, CoinState>();
   const closed: RoundTrip[] = [];
+  // Steps: one fill, or a self-trade pair applied together at the place of its first half.
+  const paired = new Uint8Array(sorted.length);
 
-  for (const step of toSteps(sorted)) {
-    const first = step[0];
-    if (first === undefined) continue;
-    const start = dec(first.startPosition);
+  for (let i = 0; i < sorted.length; i++) {
+    if (paired[i] === 1) continue;
+    const first = sorted[i]!;
+    const partner = selfTradePartner(sorted, i, paired, s);
+    if (partner >= 0) paired[partner] = 1;
+
+    const start = parseUnits(first.startPosition, s.size);
     let state = coins.get(first.coin);
     if (state === undefined) {
-      state = { position: start, trip: start.eq(0) ? null : startTrip(first.coin, start, first.time, true) };
+      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, first.time, true) };
       coins.set(first.coin, state);
-    } else if (!state.position.eq(start)) {
+    } else if (state.position !== start) {
       // Gap: trust the exchange's position.
       if (state.trip !== null) state.trip.missingFills = true;
       if (sign(state.position) !== sign(start)) {
-        if (state.trip !== null) closed.push(finish(state.trip, state.trip.lastFillAt));
-        state.trip = start.eq(0) ? null : startTrip(first.coin, start, first.time, true);
+        if (state.trip !== null) closed.push(finish(state.trip, state.trip.lastFillAt, s));
+        state.trip = start === 0 ? null : startTrip(first.coin, start, first.time, true);
       }
       state.position = start;
     }
 
-    if (step.length === 2) {
+    if (partner >= 0) {
       // Self-trade: the position does not move; its money belongs to the round trip in progress.
       const trip = state.trip;
-      if (trip !== null) for (const f of step) add(trip, f, f.sz, f.fee, f.closedPnl);
+      if (trip !== null) {
+        const second = sorted[partner]!;
+        addFill(trip, first, parseUnits(first.sz, s.size), s);
+        addFill(trip, second, parseUnits(second.sz, s.size), s);
+      }
       continue;
     }
 
+    const size = parseUnits(first.sz, s.size);
     const before = state.position;
-    const after = before.plus(signedSize(first));
+    const after = addUnits(before, first.side === "B" ? size : negUnits(size));
     state.position = after;
-    if (before.eq(0)) {
+    if (before === 0) {
       state.trip = startTrip(first.coin, after, first.time, false);
-      add(state.trip, first, first.sz, first.fee, first.closedPnl);
-    } else if (sign(after) === sign(before) || after.eq(0)) {
+      addFill(state.trip, first, size, s);
+    } else if (sign(after) === sign(before) || after === 0) {
       // Add, partial close or full close: the whole fill is this round trip's.
       const trip = state.trip ?? (state.trip = startTrip(first.coin, before, first.time, true));
-      add(trip, first, first.sz, first.fee, first.closedPnl);
-      if (after.eq(0)) {
-        closed.push(finish(trip, first.time));
+      addFill(trip, first, size, s);
+      if (after === 0) {
+        closed.push(finish(trip, first.time, s));
         state.trip = null;
       }
     } else {
       // Flip: |before| closes the old round trip, the rest opens the new one. The fee is split pro
-      // rata by size (the opening part takes the remainder, so the fill's fee is conserved exactly);
-      // closedPnl is all the closing part's, since opening realizes nothing.
+      // rata by size, fee × |before| / sz rounded as big.js divides (20 places, half up); the
+      // opening part takes the remainder, so the fill's fee is conserved exactly. closedPnl is all
+      // the closing part's, since opening realizes nothing.
       const trip = state.trip ?? startTrip(first.coin, before, first.time, true);
-      const closeSize = before.abs();
-      const openSize = dec(first.sz).minus(closeSize);
-      const closeFee = dec(first.fee).times(closeSize).div(first.sz);
-      add(trip, first, closeSize, closeFee, first.closedPnl);
-      closed.push(finish(trip, first.time));
+      const px = parseUnits(first.px, s.px);
+      const fee = parseUnits(first.fee, s.fee);
+      const closeSize = absUnits(before);
+      const openSize = subUnits(size, closeSize);
+      const closeFee = splitFee(fee, closeSize, size, s);
+      addShare(trip, first, px, closeSize, closeFee, parseUnits(first.closedPnl, s.closedPnl));
+      closed.push(finish(trip, first.time, s));
       state.trip = startTrip(first.coin, after, first.time, false);
-      add(state.trip, first, openSize, dec(first.fee).minus(closeFee), ZERO);
+      addShare(state.trip, first, px, openSize, subUnits(rescaleUnits(fee, s.split - s.fee), closeFee), 0);
     }
   }
 
-  const openTrips = [...coins.values()].flatMap((s) => (s.trip === null ? [] : [finish(s.trip, null)]));
+  const openTrips = [...coins.values()].flatMap((c) => (c.trip === null ? [] : [finish(c.trip, null, s)]));
   // A gap closes a round trip at its last known fill, which can be earlier than closes already seen.
   closed.sort((a, b) => (a.closed_at ?? 0) - (b.closed_at ?? 0));
   return { closed, open: openTrips };
+};
+
+/**
+ * fee × part / whole (fee at scales.fee, part and whole at scales.size) as big.js's `div` gives it,
+ * rounded to `divDecimals` places, at scales.split.
+ */
+const splitFee = (fee: Units, part: Units, whole: Units, s: Scales): Units => {
+  const places = BIG_SETTINGS.divDecimals;
+  // value = fee·part / (whole·10^fee); in units of 10^-places: fee·part·10^(places−fee) / whole.
+  const numerator = rescaleUnits(mulUnits(fee, part), Math.max(0, places - s.fee));
+  const denominator = rescaleUnits(whole, Math.max(0, s.fee - places));
+  return rescaleUnits(divideUnits(numerator, denominator), s.split - places);
 };
