@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "#commons/cursor.js";
 import { ValidationError } from "#commons/errors.js";
@@ -38,6 +39,8 @@ export interface LeaderboardResponse {
   body: Uint8Array<ArrayBuffer>;
   /** A strong ETag over the exact body. */
   etag: string;
+  /** The body gzipped, made on first demand (see LeaderboardCache.gzipped). */
+  gzip?: Uint8Array<ArrayBuffer>;
 }
 
 export interface LeaderboardPageRequest extends LeaderboardOrdering {
@@ -56,6 +59,8 @@ export interface LeaderboardCache {
    * has written no snapshot yet. Served from the same cached snapshots as the leaderboard.
    */
   traderRows(address: string): Promise<Partial<Record<LeaderboardWindow, LeaderboardRow>> | null>;
+  /** The response's body gzipped, compressed once per cached response. */
+  gzipped(response: LeaderboardResponse): Uint8Array<ArrayBuffer>;
   /** Drops everything; returns how many entries (headers, snapshots, views, responses) were cached. */
   clear(): number;
 }
@@ -198,6 +203,14 @@ export const createLeaderboardCache = (store: LeaderboardStore, options: Leaderb
   };
 
   return {
+    gzipped(response) {
+      if (response.gzip === undefined) {
+        const zipped = gzipSync(response.body);
+        response.gzip = new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength) as Uint8Array<ArrayBuffer>;
+      }
+      return response.gzip;
+    },
+
     async traderRows(address) {
       const found: Partial<Record<LeaderboardWindow, LeaderboardRow>> = {};
       let any = false;

@@ -73,66 +73,115 @@ export const divideUnits = (a: Units, b: Units): Units => {
 };
 
 /**
- * How many decimals `s` has ("1.250" → 3, "7" → 0): the smallest scale that holds it exactly.
- * Spellings other than plain ("1e-7", ".5") count as big.js reads them; a string big.js refuses
- * counts 0 (parseUnits throws on it where the value is needed).
- */
-export const decimalPlaces = (s: string): number => {
-  const n = s.length;
-  let dot = -1;
-  let digits = 0;
-  for (let i = s.charCodeAt(0) === 45 ? 1 : 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 46 && dot < 0) dot = i;
-    else return decimalPlacesOfOther(s);
-  }
-  if (digits === 0) return decimalPlacesOfOther(s);
-  return dot < 0 ? 0 : n - dot - 1;
-};
-
-const decimalPlacesOfOther = (s: string): number => {
-  let plain: string;
-  try {
-    plain = dec(s).toFixed();
-  } catch {
-    return 0;
-  }
-  return decimalPlaces(plain);
-};
-
-/**
  * `s` (any decimal string big.js accepts) in units of 10^-scale. Throws big.js's error on a string
  * it refuses, and a RangeError if `s` has more than `scale` decimals (it would not be exact).
  */
 export const parseUnits = (s: string, scale: number): Units => {
-  const n = s.length;
-  const negative = s.charCodeAt(0) === 45;
-  let units = 0;
+  const places = decimalPlaces(s);
+  if (places < 0) return parseUnits(dec(s).toFixed(), scale);
+  if (places > scale) throw new RangeError(`${s} has more than ${scale} decimals`);
+  const dot = s.indexOf(".");
+  return fromBig(BigInt(dot < 0 ? s : s.slice(0, dot) + s.slice(dot + 1)) * pow10Big(scale - places));
+};
+
+/** Decimals of a plain decimal string ("-1.250" → 3, "7" → 0, "5." → 0, ".5" → 1); -1 for any other spelling. */
+const decimalPlaces = (s: string): number => {
   let dot = -1;
   let digits = 0;
-  for (let i = negative ? 1 : 0; i < n; i++) {
+  for (let i = s.charCodeAt(0) === 45 ? 1 : 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      units = units * 10 + (c - 48);
-      digits++;
-    } else if (c === 46 && dot < 0) dot = i;
-    else return parseUnits(dec(s).toFixed(), scale);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && dot < 0) dot = i;
+    else return -1;
   }
-  if (digits === 0) return parseUnits(dec(s).toFixed(), scale);
-  const places = dot < 0 ? 0 : n - dot - 1;
-  if (places > scale) throw new RangeError(`${s} has more than ${scale} decimals`);
-  const pad = scale - places;
-  if (digits + pad <= SAFE_DIGITS) {
-    const value = units * POW10_NUMBER[pad]!;
-    return negative ? 0 - value : value;
-  }
-  return fromBig(BigInt(dot < 0 ? s : s.slice(0, dot) + s.slice(dot + 1)) * pow10Big(pad));
+  return digits === 0 ? -1 : dot < 0 ? 0 : s.length - dot - 1;
 };
+
+/**
+ * Decimal strings read once, then taken as Units at a scale chosen after all were seen (the
+ * largest `places`): what adding up a column of amounts exactly needs. Row i holds one string.
+ */
+export class DecimalColumn {
+  /** The most decimals among the strings set so far. */
+  places = 0;
+  /** The string's digits as an integer, signed; NaN when a number cannot hold them all. */
+  private readonly digits: Float64Array;
+  private readonly decimals: Int32Array;
+  private readonly texts: string[];
+
+  constructor(rows: number) {
+    this.digits = new Float64Array(rows);
+    this.decimals = new Int32Array(rows);
+    this.texts = new Array<string>(rows);
+  }
+
+  set(row: number, s: string): void {
+    this.texts[row] = s;
+    const n = s.length;
+    const negative = s.charCodeAt(0) === 45;
+    let units = 0;
+    let dot = -1;
+    let digits = 0;
+    for (let i = negative ? 1 : 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        units = units * 10 + (c - 48);
+        digits++;
+      } else if (c === 46 && dot < 0) dot = i;
+      else return this.setOther(row, s);
+    }
+    if (digits === 0) return this.setOther(row, s);
+    const places = dot < 0 ? 0 : n - dot - 1;
+    this.digits[row] = digits > SAFE_DIGITS ? NaN : negative ? 0 - units : units;
+    this.decimals[row] = places;
+    if (places > this.places) this.places = places;
+  }
+
+  /** Exponents and such are spelled out first; a string big.js refuses throws when it is read. */
+  private setOther(row: number, s: string): void {
+    let plain: string;
+    try {
+      plain = dec(s).toFixed();
+    } catch {
+      this.digits[row] = NaN;
+      return;
+    }
+    this.set(row, plain);
+  }
+
+  /** Row `row` in units of 10^-scale; `scale` must be at least `places`. */
+  get(row: number, scale: number): Units {
+    const digits = this.digits[row]!;
+    if (digits !== digits) return parseUnits(this.texts[row]!, scale);
+    const places = this.decimals[row]!;
+    return places === scale ? digits : rescaleUnits(digits, scale - places);
+  }
+}
+
+// decStr prints a number's units this way when the value is plain in big.js, 1e-15 ≤ |v| < 1e15.
+const FAST_FORMAT = BIG_SETTINGS.ne < -SAFE_DIGITS && BIG_SETTINGS.pe > SAFE_DIGITS;
+const FORMAT_LIMIT = 10 ** SAFE_DIGITS;
 
 /** The decimal units × 10^-scale, spelled exactly as `decStr` spells it. */
 export const formatUnits = (units: Units, scale: number): string => {
   if (units === 0) return "0";
+  if (typeof units === "number" && FAST_FORMAT && scale <= SAFE_DIGITS && units < FORMAT_LIMIT && units > -FORMAT_LIMIT) {
+    // Integer and fraction parts as numbers (cheap to print), the fraction without trailing zeros.
+    // Both are exact: with |units| < 10^15 the quotient cannot round up to the next integer.
+    const negative = units < 0;
+    const abs = negative ? -units : units;
+    const unit = POW10_NUMBER[scale]!;
+    const int = Math.floor(abs / unit);
+    let frac = abs - int * unit;
+    const sign = negative ? "-" : "";
+    if (frac === 0) return sign + String(int);
+    let places = scale;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      places--;
+    }
+    return `${sign}${int}.${String(frac).padStart(places, "0")}`;
+  }
   const negative = units < 0;
   const digits = String(negative ? negUnits(units) : units);
   const intLength = digits.length - scale;

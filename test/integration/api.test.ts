@@ -1,3 +1,5 @@
+import { request as httpRequest } from "node:http";
+import { gunzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
@@ -607,6 +609,34 @@ describe("HTTP API", () => {
       } finally {
         await fresh.close();
       }
+    });
+
+    it("gzips for clients that accept it, with its own ETag, and sends identity JSON to the others", async () => {
+      await store().writeSnapshot("7d", Array.from({ length: 200 }, (_, i) => row(i, { window: "7d" })), "2026-01-05T00:00:00.000Z");
+      await clearCache();
+      const path = "/api/v1/leaderboard?window=7d&limit=150";
+      const raw = (headers: Record<string, string>) =>
+        new Promise<{ status: number; headers: import("node:http").IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+          const req = httpRequest(`${api.url}${path}`, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      const plain = await raw({});
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      expect(plain.headers.vary).toBe("Accept-Encoding");
+      const zipped = await raw({ "accept-encoding": "br;q=1, gzip;q=0.8" });
+      expect(zipped.headers["content-encoding"]).toBe("gzip");
+      expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+      expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+      expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+      expect((await raw({ "accept-encoding": "gzip", "if-none-match": zipped.headers.etag! })).status).toBe(304);
+      // The identity validator does not validate the gzip representation, nor the reverse.
+      expect((await raw({ "accept-encoding": "gzip", "if-none-match": plain.headers.etag! })).status).toBe(200);
+      expect((await raw({ "accept-encoding": "gzip;q=0", "if-none-match": zipped.headers.etag! })).status).toBe(200);
     });
 
     it("answers a cache hit with the identical body and ETag, 304 to If-None-Match, and rebuilds after a cache clear", async () => {

@@ -1,13 +1,12 @@
 import { BIG_SETTINGS } from "#commons/decimal.js";
 import {
   absUnits,
+  DecimalColumn,
   addUnits,
-  decimalPlaces,
   divideUnits,
   formatUnits,
   mulUnits,
   negUnits,
-  parseUnits,
   rescaleUnits,
   subUnits,
   type Units,
@@ -77,7 +76,16 @@ export interface RoundTrips {
   open: RoundTrip[];
 }
 
-/** Per kind of amount, the most decimals among the fills: each amount of that kind is an integer at it. */
+/** The fills' amounts, each string read once; a kind of amount is read at one scale, its most decimals. */
+interface Amounts {
+  sz: DecimalColumn;
+  startPosition: DecimalColumn;
+  px: DecimalColumn;
+  fee: DecimalColumn;
+  closedPnl: DecimalColumn;
+  scales: Scales;
+}
+
 interface Scales {
   /** `sz` and `startPosition`: positions are sums of sizes. */
   size: number;
@@ -90,18 +98,27 @@ interface Scales {
   split: number;
 }
 
-const scalesOf = (fills: readonly Fill[]): Scales => {
-  let size = 0;
-  let px = 0;
-  let fee = 0;
-  let closedPnl = 0;
-  for (const f of fills) {
-    size = Math.max(size, decimalPlaces(f.sz), decimalPlaces(f.startPosition));
-    px = Math.max(px, decimalPlaces(f.px));
-    fee = Math.max(fee, decimalPlaces(f.fee));
-    closedPnl = Math.max(closedPnl, decimalPlaces(f.closedPnl));
+const readAmounts = (fills: readonly Fill[]): Amounts => {
+  const n = fills.length;
+  const a = { sz: new DecimalColumn(n), startPosition: new DecimalColumn(n), px: new DecimalColumn(n), fee: new DecimalColumn(n), closedPnl: new DecimalColumn(n) };
+  for (let i = 0; i < n; i++) {
+    const f = fills[i]!;
+    a.sz.set(i, f.sz);
+    a.startPosition.set(i, f.startPosition);
+    a.px.set(i, f.px);
+    a.fee.set(i, f.fee);
+    a.closedPnl.set(i, f.closedPnl);
   }
-  return { size, px, fee, closedPnl, volume: px + size, split: Math.max(fee, BIG_SETTINGS.divDecimals) };
+  const size = Math.max(a.sz.places, a.startPosition.places);
+  const scales = {
+    size,
+    px: a.px.places,
+    fee: a.fee.places,
+    closedPnl: a.closedPnl.places,
+    volume: a.px.places + size,
+    split: Math.max(a.fee.places, BIG_SETTINGS.divDecimals),
+  };
+  return { ...a, scales };
 };
 
 interface Accumulator {
@@ -146,22 +163,23 @@ const startTrip = (coin: string, position: Units, time: number, partialStart: bo
   missingFills: false,
 });
 
-/** Adds a whole fill (`size` is its sz, already parsed). */
-const addFill = (trip: Accumulator, f: Fill, size: Units, s: Scales): void => {
-  trip.closedPnl = addUnits(trip.closedPnl, parseUnits(f.closedPnl, s.closedPnl));
-  trip.fees = addUnits(trip.fees, parseUnits(f.fee, s.fee));
-  trip.volume = addUnits(trip.volume, mulUnits(parseUnits(f.px, s.px), size));
+/** Adds fill `i` whole (`size`: its sz, already read). */
+const addFill = (trip: Accumulator, a: Amounts, i: number, time: number, size: Units): void => {
+  const s = a.scales;
+  trip.closedPnl = addUnits(trip.closedPnl, a.closedPnl.get(i, s.closedPnl));
+  trip.fees = addUnits(trip.fees, a.fee.get(i, s.fee));
+  trip.volume = addUnits(trip.volume, mulUnits(a.px.get(i, s.px), size));
   trip.fills += 1;
-  trip.lastFillAt = f.time;
+  trip.lastFillAt = time;
 };
 
 /** Adds a share of a flip fill: `size` of its sz, `fee` of its fee (at scales.split), `closedPnl` of its closedPnl. */
-const addShare = (trip: Accumulator, f: Fill, px: Units, size: Units, fee: Units, closedPnl: Units): void => {
+const addShare = (trip: Accumulator, time: number, px: Units, size: Units, fee: Units, closedPnl: Units): void => {
   trip.closedPnl = addUnits(trip.closedPnl, closedPnl);
   trip.splitFees = addUnits(trip.splitFees, fee);
   trip.volume = addUnits(trip.volume, mulUnits(px, size));
   trip.fills += 1;
-  trip.lastFillAt = f.time;
+  trip.lastFillAt = time;
 };
 
 const finish = (trip: Accumulator, closedAt: number | null, s: Scales): RoundTrip => {
@@ -189,8 +207,9 @@ const finish = (trip: Accumulator, closedAt: number | null, s: Scales): RoundTri
  * The other half of a self-trade starting at sorted[i] (same coin, millisecond and hash, opposite
  * side, equal size and startPosition), or -1. Fills already paired are skipped.
  */
-const selfTradePartner = (sorted: readonly Fill[], i: number, paired: Uint8Array, s: Scales): number => {
+const selfTradePartner = (sorted: readonly Fill[], a: Amounts, i: number, paired: Uint8Array): number => {
   const f = sorted[i]!;
+  const scale = a.scales.size;
   for (let j = i + 1; j < sorted.length; j++) {
     const g = sorted[j]!;
     if (g.time !== f.time) break;
@@ -199,8 +218,8 @@ const selfTradePartner = (sorted: readonly Fill[], i: number, paired: Uint8Array
       g.coin === f.coin &&
       g.hash === f.hash &&
       g.side !== f.side &&
-      parseUnits(g.sz, s.size) === parseUnits(f.sz, s.size) &&
-      parseUnits(g.startPosition, s.size) === parseUnits(f.startPosition, s.size)
+      a.sz.get(j, scale) === a.sz.get(i, scale) &&
+      a.startPosition.get(j, scale) === a.startPosition.get(i, scale)
     ) {
       return j;
     }
@@ -215,7 +234,8 @@ const selfTradePartner = (sorted: readonly Fill[], i: number, paired: Uint8Array
  */
 export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
   const sorted = fills.filter(isPerpFill).sort(compareFills);
-  const s = scalesOf(sorted);
+  const a = readAmounts(sorted);
+  const s = a.scales;
   const coins = new Map<string, CoinState>();
   const closed: RoundTrip[] = [];
   // Steps: one fill, or a self-trade pair applied together at the place of its first half.
@@ -224,20 +244,21 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
   for (let i = 0; i < sorted.length; i++) {
     if (paired[i] === 1) continue;
     const first = sorted[i]!;
-    const partner = selfTradePartner(sorted, i, paired, s);
+    const time = first.time;
+    const partner = selfTradePartner(sorted, a, i, paired);
     if (partner >= 0) paired[partner] = 1;
 
-    const start = parseUnits(first.startPosition, s.size);
+    const start = a.startPosition.get(i, s.size);
     let state = coins.get(first.coin);
     if (state === undefined) {
-      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, first.time, true) };
+      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, time, true) };
       coins.set(first.coin, state);
     } else if (state.position !== start) {
       // Gap: trust the exchange's position.
       if (state.trip !== null) state.trip.missingFills = true;
       if (sign(state.position) !== sign(start)) {
         if (state.trip !== null) closed.push(finish(state.trip, state.trip.lastFillAt, s));
-        state.trip = start === 0 ? null : startTrip(first.coin, start, first.time, true);
+        state.trip = start === 0 ? null : startTrip(first.coin, start, time, true);
       }
       state.position = start;
     }
@@ -246,26 +267,25 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
       // Self-trade: the position does not move; its money belongs to the round trip in progress.
       const trip = state.trip;
       if (trip !== null) {
-        const second = sorted[partner]!;
-        addFill(trip, first, parseUnits(first.sz, s.size), s);
-        addFill(trip, second, parseUnits(second.sz, s.size), s);
+        addFill(trip, a, i, time, a.sz.get(i, s.size));
+        addFill(trip, a, partner, sorted[partner]!.time, a.sz.get(partner, s.size));
       }
       continue;
     }
 
-    const size = parseUnits(first.sz, s.size);
+    const size = a.sz.get(i, s.size);
     const before = state.position;
     const after = addUnits(before, first.side === "B" ? size : negUnits(size));
     state.position = after;
     if (before === 0) {
-      state.trip = startTrip(first.coin, after, first.time, false);
-      addFill(state.trip, first, size, s);
+      state.trip = startTrip(first.coin, after, time, false);
+      addFill(state.trip, a, i, time, size);
     } else if (sign(after) === sign(before) || after === 0) {
       // Add, partial close or full close: the whole fill is this round trip's.
-      const trip = state.trip ?? (state.trip = startTrip(first.coin, before, first.time, true));
-      addFill(trip, first, size, s);
+      const trip = state.trip ?? (state.trip = startTrip(first.coin, before, time, true));
+      addFill(trip, a, i, time, size);
       if (after === 0) {
-        closed.push(finish(trip, first.time, s));
+        closed.push(finish(trip, time, s));
         state.trip = null;
       }
     } else {
@@ -273,22 +293,21 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
       // rata by size, fee × |before| / sz rounded as big.js divides (20 places, half up); the
       // opening part takes the remainder, so the fill's fee is conserved exactly. closedPnl is all
       // the closing part's, since opening realizes nothing.
-      const trip = state.trip ?? startTrip(first.coin, before, first.time, true);
-      const px = parseUnits(first.px, s.px);
-      const fee = parseUnits(first.fee, s.fee);
+      const trip = state.trip ?? startTrip(first.coin, before, time, true);
+      const px = a.px.get(i, s.px);
+      const fee = a.fee.get(i, s.fee);
       const closeSize = absUnits(before);
-      const openSize = subUnits(size, closeSize);
       const closeFee = splitFee(fee, closeSize, size, s);
-      addShare(trip, first, px, closeSize, closeFee, parseUnits(first.closedPnl, s.closedPnl));
-      closed.push(finish(trip, first.time, s));
-      state.trip = startTrip(first.coin, after, first.time, false);
-      addShare(state.trip, first, px, openSize, subUnits(rescaleUnits(fee, s.split - s.fee), closeFee), 0);
+      addShare(trip, time, px, closeSize, closeFee, a.closedPnl.get(i, s.closedPnl));
+      closed.push(finish(trip, time, s));
+      state.trip = startTrip(first.coin, after, time, false);
+      addShare(state.trip, time, px, subUnits(size, closeSize), subUnits(rescaleUnits(fee, s.split - s.fee), closeFee), 0);
     }
   }
 
   const openTrips = [...coins.values()].flatMap((c) => (c.trip === null ? [] : [finish(c.trip, null, s)]));
   // A gap closes a round trip at its last known fill, which can be earlier than closes already seen.
-  closed.sort((a, b) => (a.closed_at ?? 0) - (b.closed_at ?? 0));
+  closed.sort((x, y) => (x.closed_at ?? 0) - (y.closed_at ?? 0));
   return { closed, open: openTrips };
 };
 
