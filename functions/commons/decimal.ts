@@ -42,7 +42,7 @@ export const isDecimalString = (value: string): boolean => {
 
 /**
  * What `div` and `decStr` do, for code that reproduces them on scaled integers (#commons/exact.js):
- * quotients are rounded to `divDecimals` places, half away from zero (Big.RM 1), and decStr
- * switches to exponent notation when the exponent of the leading digit is <= `ne` or >= `pe`.
+ * quotients are rounded to `divDecimals` places (half away from zero: Big.RM is left at 1), and
+ * decStr switches to exponent notation when the exponent of the leading digit is <= `ne` or >= `pe`.
  */
-export const BIG_SETTINGS = { divDecimals: Big.DP, roundingMode: Big.RM, ne: Big.NE, pe: Big.PE } as const;
+export const BIG_SETTINGS = { divDecimals: Big.DP, ne: Big.NE, pe: Big.PE } as const;

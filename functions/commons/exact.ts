@@ -60,8 +60,14 @@ export const rescaleUnits = (a: Units, by: number): Units => {
   return by <= SAFE_DIGITS ? mulUnits(a, POW10_NUMBER[by]!) : fromBig(BigInt(a) * pow10Big(by));
 };
 
+/** An amount as units × 10^-scale, for results whose scale is only known once computed. */
+export interface Scaled {
+  units: Units;
+  scale: number;
+}
+
 /** a ÷ b rounded to an integer as big.js rounds quotients: to nearest, half away from zero. */
-export const divideUnits = (a: Units, b: Units): Units => {
+const divideRounded = (a: Units, b: Units): Units => {
   const n = BigInt(a);
   const d = BigInt(b);
   if (d === 0n) throw new RangeError("division by zero");
@@ -72,11 +78,53 @@ export const divideUnits = (a: Units, b: Units): Units => {
   return fromBig(n < 0n !== d < 0n ? -q : q);
 };
 
+// Long division in numbers stays exact while the divisor times 10 and the quotient's digits fit.
+const DIVISOR_LIMIT = 2 ** 48;
+const QUOTIENT_LIMIT = 9 * 10 ** 14;
+
 /**
- * `s` (any decimal string big.js accepts) in units of 10^-scale. Throws big.js's error on a string
- * it refuses, and a RangeError if `s` has more than `scale` decimals (it would not be exact).
+ * a ÷ b (two integers) as big.js's `div` gives it when `places` decimals are what it keeps: exact
+ * if it ends by then, else rounded there half away from zero (Big.RM 1). Returned at the fewest
+ * decimals that hold it, so a quotient like 0.5 stays a small number.
  */
-export const parseUnits = (s: string, scale: number): Units => {
+export const divideToPlaces = (a: Units, b: Units, places: number): Scaled => {
+  if (places < 0) {
+    // Rounded to a multiple of 10^-places, which is an integer.
+    return { units: rescaleUnits(divideRounded(a, rescaleUnits(b, -places)), -places), scale: 0 };
+  }
+  if (typeof a === "number" && typeof b === "number" && b !== 0) {
+    const n = a < 0 ? -a : a;
+    const d = b < 0 ? -b : b;
+    if (n <= MAX / 2 && d < DIVISOR_LIMIT) {
+      // A float quotient may land one off next to an integer; the remainder says which way.
+      let q = Math.floor(n / d);
+      let r = n - q * d;
+      if (r < 0) (q -= 1), (r += d);
+      else if (r >= d) (q += 1), (r -= d);
+      let scale = 0;
+      while (r !== 0 && scale < places && q < QUOTIENT_LIMIT) {
+        r *= 10;
+        let digit = Math.floor(r / d);
+        r -= digit * d;
+        if (r < 0) (digit -= 1), (r += d);
+        else if (r >= d) (digit += 1), (r -= d);
+        q = q * 10 + digit;
+        scale++;
+      }
+      if (r === 0 || scale === places) {
+        if (r !== 0 && 2 * r >= d) q += 1;
+        return { units: a < 0 !== b < 0 ? 0 - q : q, scale };
+      }
+    }
+  }
+  return { units: divideRounded(rescaleUnits(a, places), b), scale: places };
+};
+
+/**
+ * `s` (any decimal string big.js accepts) in units of 10^-scale, as a bigint is read. Throws
+ * big.js's error on a string it refuses, and a RangeError if `s` has more than `scale` decimals.
+ */
+const parseUnits = (s: string, scale: number): Units => {
   const places = decimalPlaces(s);
   if (places < 0) return parseUnits(dec(s).toFixed(), scale);
   if (places > scale) throw new RangeError(`${s} has more than ${scale} decimals`);
@@ -104,19 +152,18 @@ const decimalPlaces = (s: string): number => {
 export class DecimalColumn {
   /** The most decimals among the strings set so far. */
   places = 0;
-  /** The string's digits as an integer, signed; NaN when a number cannot hold them all. */
+  /** Each string's digits as a signed integer; NaN when a number cannot hold them all. */
   private readonly digits: Float64Array;
   private readonly decimals: Int32Array;
-  private readonly texts: string[];
+  /** The strings whose digits are NaN, read again (exactly, as bigints) when asked for. */
+  private readonly texts: string[] = [];
 
   constructor(rows: number) {
     this.digits = new Float64Array(rows);
     this.decimals = new Int32Array(rows);
-    this.texts = new Array<string>(rows);
   }
 
   set(row: number, s: string): void {
-    this.texts[row] = s;
     const n = s.length;
     const negative = s.charCodeAt(0) === 45;
     let units = 0;
@@ -132,7 +179,10 @@ export class DecimalColumn {
     }
     if (digits === 0) return this.setOther(row, s);
     const places = dot < 0 ? 0 : n - dot - 1;
-    this.digits[row] = digits > SAFE_DIGITS ? NaN : negative ? 0 - units : units;
+    if (digits > SAFE_DIGITS) {
+      this.digits[row] = NaN;
+      this.texts[row] = s;
+    } else this.digits[row] = negative ? 0 - units : units;
     this.decimals[row] = places;
     if (places > this.places) this.places = places;
   }
@@ -144,6 +194,7 @@ export class DecimalColumn {
       plain = dec(s).toFixed();
     } catch {
       this.digits[row] = NaN;
+      this.texts[row] = s;
       return;
     }
     this.set(row, plain);

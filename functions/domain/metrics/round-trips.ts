@@ -1,14 +1,15 @@
 import { BIG_SETTINGS } from "#commons/decimal.js";
 import {
   absUnits,
-  DecimalColumn,
   addUnits,
-  divideUnits,
+  DecimalColumn,
+  divideToPlaces,
   formatUnits,
   mulUnits,
   negUnits,
   rescaleUnits,
   subUnits,
+  type Scaled,
   type Units,
 } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
@@ -76,15 +77,8 @@ export interface RoundTrips {
   open: RoundTrip[];
 }
 
-/** The fills' amounts, each string read once; a kind of amount is read at one scale, its most decimals. */
-interface Amounts {
-  sz: DecimalColumn;
-  startPosition: DecimalColumn;
-  px: DecimalColumn;
-  fee: DecimalColumn;
-  closedPnl: DecimalColumn;
-  scales: Scales;
-}
+/** The fills' amounts, each string read once; each kind is read at one scale, its most decimals. */
+type Amounts = Record<"sz" | "startPosition" | "px" | "fee" | "closedPnl", DecimalColumn> & { scales: Scales };
 
 interface Scales {
   /** `sz` and `startPosition`: positions are sums of sizes. */
@@ -94,13 +88,12 @@ interface Scales {
   closedPnl: number;
   /** px × size. */
   volume: number;
-  /** Flip fee shares: a quotient to big.js's 20 places (or the fees' own, if finer). */
-  split: number;
 }
 
 const readAmounts = (fills: readonly Fill[]): Amounts => {
   const n = fills.length;
-  const a = { sz: new DecimalColumn(n), startPosition: new DecimalColumn(n), px: new DecimalColumn(n), fee: new DecimalColumn(n), closedPnl: new DecimalColumn(n) };
+  const column = (): DecimalColumn => new DecimalColumn(n);
+  const a = { sz: column(), startPosition: column(), px: column(), fee: column(), closedPnl: column() };
   for (let i = 0; i < n; i++) {
     const f = fills[i]!;
     a.sz.set(i, f.sz);
@@ -110,14 +103,7 @@ const readAmounts = (fills: readonly Fill[]): Amounts => {
     a.closedPnl.set(i, f.closedPnl);
   }
   const size = Math.max(a.sz.places, a.startPosition.places);
-  const scales = {
-    size,
-    px: a.px.places,
-    fee: a.fee.places,
-    closedPnl: a.closedPnl.places,
-    volume: a.px.places + size,
-    split: Math.max(a.fee.places, BIG_SETTINGS.divDecimals),
-  };
+  const scales = { size, px: a.px.places, fee: a.fee.places, closedPnl: a.closedPnl.places, volume: a.px.places + size };
   return { ...a, scales };
 };
 
@@ -128,10 +114,9 @@ interface Accumulator {
   lastFillAt: number;
   /** At scales.closedPnl. */
   closedPnl: Units;
-  /** Whole fills' fees, at scales.fee. */
+  /** At feeScale: scales.fee, or finer once a flip fill's share of its fee needs more decimals. */
   fees: Units;
-  /** Flip fills' shares of their fee, at scales.split. */
-  splitFees: Units;
+  feeScale: number;
   /** At scales.volume. */
   volume: Units;
   fills: number;
@@ -149,52 +134,49 @@ const sideOf = (position: Units): RoundTripSide => (position > 0 ? "long" : "sho
 
 const sign = (x: Units): -1 | 0 | 1 => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
-const startTrip = (coin: string, position: Units, time: number, partialStart: boolean): Accumulator => ({
+const startTrip = (coin: string, position: Units, time: number, partialStart: boolean, s: Scales): Accumulator => ({
   coin,
   side: sideOf(position),
   openedAt: time,
   lastFillAt: time,
   closedPnl: 0,
   fees: 0,
-  splitFees: 0,
+  feeScale: s.fee,
   volume: 0,
   fills: 0,
   partialStart,
   missingFills: false,
 });
 
-/** Adds fill `i` whole (`size`: its sz, already read). */
-const addFill = (trip: Accumulator, a: Amounts, i: number, time: number, size: Units): void => {
-  const s = a.scales;
-  trip.closedPnl = addUnits(trip.closedPnl, a.closedPnl.get(i, s.closedPnl));
-  trip.fees = addUnits(trip.fees, a.fee.get(i, s.fee));
-  trip.volume = addUnits(trip.volume, mulUnits(a.px.get(i, s.px), size));
-  trip.fills += 1;
-  trip.lastFillAt = time;
-};
-
-/** Adds a share of a flip fill: `size` of its sz, `fee` of its fee (at scales.split), `closedPnl` of its closedPnl. */
-const addShare = (trip: Accumulator, time: number, px: Units, size: Units, fee: Units, closedPnl: Units): void => {
+/** Adds (a share of) one fill: `size` of its sz at `px`, `fee` (at `feeScale`) of its fee, `closedPnl` of its closedPnl. */
+const add = (trip: Accumulator, time: number, px: Units, size: Units, fee: Units, feeScale: number, closedPnl: Units): void => {
   trip.closedPnl = addUnits(trip.closedPnl, closedPnl);
-  trip.splitFees = addUnits(trip.splitFees, fee);
+  if (feeScale > trip.feeScale) {
+    trip.fees = rescaleUnits(trip.fees, feeScale - trip.feeScale);
+    trip.feeScale = feeScale;
+  }
+  trip.fees = addUnits(trip.fees, rescaleUnits(fee, trip.feeScale - feeScale));
   trip.volume = addUnits(trip.volume, mulUnits(px, size));
   trip.fills += 1;
   trip.lastFillAt = time;
 };
 
+/** Adds fill `i` whole; `size` is its sz, already read. */
+const addWhole = (trip: Accumulator, a: Amounts, i: number, time: number, size: Units): void => {
+  const s = a.scales;
+  add(trip, time, a.px.get(i, s.px), size, a.fee.get(i, s.fee), s.fee, a.closedPnl.get(i, s.closedPnl));
+};
+
 const finish = (trip: Accumulator, closedAt: number | null, s: Scales): RoundTrip => {
-  // Without flip shares the fees stay at their own scale: the common case, and the cheaper one.
-  const feeScale = trip.splitFees === 0 ? s.fee : s.split;
-  const fees = feeScale === s.fee ? trip.fees : addUnits(rescaleUnits(trip.fees, s.split - s.fee), trip.splitFees);
-  const pnlScale = Math.max(s.closedPnl, feeScale);
-  const realized = subUnits(rescaleUnits(trip.closedPnl, pnlScale - s.closedPnl), rescaleUnits(fees, pnlScale - feeScale));
+  const pnlScale = Math.max(s.closedPnl, trip.feeScale);
+  const realized = subUnits(rescaleUnits(trip.closedPnl, pnlScale - s.closedPnl), rescaleUnits(trip.fees, pnlScale - trip.feeScale));
   return {
     coin: trip.coin,
     side: trip.side,
     opened_at: trip.openedAt,
     closed_at: closedAt,
     realized_pnl: formatUnits(realized, pnlScale),
-    fees: formatUnits(fees, feeScale),
+    fees: formatUnits(trip.fees, trip.feeScale),
     volume_usd: formatUnits(trip.volume, s.volume),
     fills: trip.fills,
     hold_ms: closedAt === null ? null : closedAt - trip.openedAt,
@@ -251,14 +233,14 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
     const start = a.startPosition.get(i, s.size);
     let state = coins.get(first.coin);
     if (state === undefined) {
-      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, time, true) };
+      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, time, true, s) };
       coins.set(first.coin, state);
     } else if (state.position !== start) {
       // Gap: trust the exchange's position.
       if (state.trip !== null) state.trip.missingFills = true;
       if (sign(state.position) !== sign(start)) {
         if (state.trip !== null) closed.push(finish(state.trip, state.trip.lastFillAt, s));
-        state.trip = start === 0 ? null : startTrip(first.coin, start, time, true);
+        state.trip = start === 0 ? null : startTrip(first.coin, start, time, true, s);
       }
       state.position = start;
     }
@@ -267,8 +249,8 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
       // Self-trade: the position does not move; its money belongs to the round trip in progress.
       const trip = state.trip;
       if (trip !== null) {
-        addFill(trip, a, i, time, a.sz.get(i, s.size));
-        addFill(trip, a, partner, sorted[partner]!.time, a.sz.get(partner, s.size));
+        addWhole(trip, a, i, time, a.sz.get(i, s.size));
+        addWhole(trip, a, partner, sorted[partner]!.time, a.sz.get(partner, s.size));
       }
       continue;
     }
@@ -278,30 +260,27 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
     const after = addUnits(before, first.side === "B" ? size : negUnits(size));
     state.position = after;
     if (before === 0) {
-      state.trip = startTrip(first.coin, after, time, false);
-      addFill(state.trip, a, i, time, size);
+      state.trip = startTrip(first.coin, after, time, false, s);
+      addWhole(state.trip, a, i, time, size);
     } else if (sign(after) === sign(before) || after === 0) {
       // Add, partial close or full close: the whole fill is this round trip's.
-      const trip = state.trip ?? (state.trip = startTrip(first.coin, before, time, true));
-      addFill(trip, a, i, time, size);
+      const trip = state.trip ?? (state.trip = startTrip(first.coin, before, time, true, s));
+      addWhole(trip, a, i, time, size);
       if (after === 0) {
         closed.push(finish(trip, time, s));
         state.trip = null;
       }
     } else {
       // Flip: |before| closes the old round trip, the rest opens the new one. The fee is split pro
-      // rata by size, fee × |before| / sz rounded as big.js divides (20 places, half up); the
-      // opening part takes the remainder, so the fill's fee is conserved exactly. closedPnl is all
-      // the closing part's, since opening realizes nothing.
-      const trip = state.trip ?? startTrip(first.coin, before, time, true);
+      // rata by size; closedPnl is all the closing part's, since opening realizes nothing.
+      const trip = state.trip ?? startTrip(first.coin, before, time, true, s);
       const px = a.px.get(i, s.px);
-      const fee = a.fee.get(i, s.fee);
       const closeSize = absUnits(before);
-      const closeFee = splitFee(fee, closeSize, size, s);
-      addShare(trip, time, px, closeSize, closeFee, a.closedPnl.get(i, s.closedPnl));
+      const [closeFee, openFee] = splitFee(a.fee.get(i, s.fee), closeSize, size, s);
+      add(trip, time, px, closeSize, closeFee.units, closeFee.scale, a.closedPnl.get(i, s.closedPnl));
       closed.push(finish(trip, time, s));
-      state.trip = startTrip(first.coin, after, time, false);
-      addShare(state.trip, time, px, subUnits(size, closeSize), subUnits(rescaleUnits(fee, s.split - s.fee), closeFee), 0);
+      state.trip = startTrip(first.coin, after, time, false, s);
+      add(state.trip, time, px, subUnits(size, closeSize), openFee.units, openFee.scale, 0);
     }
   }
 
@@ -312,13 +291,16 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
 };
 
 /**
- * fee × part / whole (fee at scales.fee, part and whole at scales.size) as big.js's `div` gives it,
- * rounded to `divDecimals` places, at scales.split.
+ * A flip fill's fee (at scales.fee) split pro rata by size: fee × part / whole for the closing
+ * part, as big.js divides (to 20 decimal places, half up), and the remainder for the opening part,
+ * so the fill's fee is conserved exactly.
  */
-const splitFee = (fee: Units, part: Units, whole: Units, s: Scales): Units => {
-  const places = BIG_SETTINGS.divDecimals;
-  // value = fee·part / (whole·10^fee); in units of 10^-places: fee·part·10^(places−fee) / whole.
-  const numerator = rescaleUnits(mulUnits(fee, part), Math.max(0, places - s.fee));
-  const denominator = rescaleUnits(whole, Math.max(0, s.fee - places));
-  return rescaleUnits(divideUnits(numerator, denominator), s.split - places);
+const splitFee = (fee: Units, part: Units, whole: Units, s: Scales): [Scaled, Scaled] => {
+  // In fee units (10^-scales.fee), big.js's 20 decimal places are 20 − scales.fee of them.
+  const share = divideToPlaces(mulUnits(fee, part), whole, BIG_SETTINGS.divDecimals - s.fee);
+  const scale = s.fee + share.scale;
+  return [
+    { units: share.units, scale },
+    { units: subUnits(rescaleUnits(fee, share.scale), share.units), scale },
+  ];
 };
