@@ -60,18 +60,9 @@ export interface LoadResult {
 const autocannonCli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 
 /** One autocannon run in a child process (`--json`), parsed into the figures we print. */
-export const loadTest = (
-  label: string,
-  baseUrl: string,
-  path: string,
-  connections: number,
-  durationS: number,
-  headers: Record<string, string> = {},
-): Promise<LoadResult> =>
+export const loadTest = (label: string, baseUrl: string, path: string, connections: number, durationS: number): Promise<LoadResult> =>
   new Promise((resolve, reject) => {
-    const headerArgs = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}=${v}`]);
-    const args = [autocannonCli, "-j", "-c", String(connections), "-d", String(durationS), ...headerArgs, `${baseUrl}${path}`];
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, [autocannonCli, "-j", "-c", String(connections), "-d", String(durationS), `${baseUrl}${path}`], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -82,9 +82,9 @@ const startServer = (names: TableNames, dynamoEndpoint: string, adminKey: string
 };
 
 /** One load run plus the server process's CPU time per request (user + system), to tell its cost from the queueing. */
-const measuredOnce = async (server: Server, label: string, path: string, durationS: number, headers: Record<string, string>) => {
+const measuredOnce = async (server: Server, label: string, path: string, durationS: number) => {
   const before = await server.call("cpu");
-  const r = await loadTest(label, server.ready.url, path, CONNECTIONS, durationS, headers);
+  const r = await loadTest(label, server.ready.url, path, CONNECTIONS, durationS);
   const after = await server.call("cpu");
   const cpuMs = (after.user - before.user + after.system - before.system) / 1000;
   return { ...r, serverCpuMsPerRequest: Math.round((cpuMs / Math.max(1, r.requests)) * 1000) / 1000 };
@@ -96,16 +96,9 @@ type Measured = Awaited<ReturnType<typeof measuredOnce>> & { p99RunsMs: number[]
  * `runs` load runs of `durationS` each; reports the run with the median p99 (and every run's p99),
  * because a single run's tail on a shared 2-core machine moves by a third from one run to the next.
  */
-const measured = async (
-  server: Server,
-  label: string,
-  path: string,
-  runs = 1,
-  durationS = DURATION_S,
-  headers: Record<string, string> = {},
-): Promise<Measured> => {
+const measured = async (server: Server, label: string, path: string, runs = 1, durationS = DURATION_S): Promise<Measured> => {
   const results = [];
-  for (let i = 0; i < runs; i++) results.push(await measuredOnce(server, label, path, durationS, headers));
+  for (let i = 0; i < runs; i++) results.push(await measuredOnce(server, label, path, durationS));
   const byP99 = [...results].sort((a, b) => a.p99Ms - b.p99Ms);
   return { ...byP99[Math.floor((byP99.length - 1) / 2)]!, p99RunsMs: results.map((r) => r.p99Ms) };
 };

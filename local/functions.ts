@@ -45,6 +45,18 @@ export const loadHandler = async (def: FunctionDef, root = repoRoot): Promise<La
   return handler as LambdaHandler;
 };
 
+type StreamTrigger = Extract<FunctionDef["trigger"], { kind: "dynamodb-stream" }>;
+
+/** What a function's DynamoDB stream mapping is configured with, on this thread or a worker's. */
+export const streamMappingOptions = (def: FunctionDef, trigger: StreamTrigger) => ({
+  functionName: def.name,
+  eventNames: [trigger.filter],
+  batchSize: trigger.batchSize,
+  maxRetryAttempts: trigger.maxRetryAttempts,
+  timeoutSeconds: def.timeoutSeconds,
+  memoryMb: def.memoryMb,
+});
+
 export interface FunctionsOptions {
   config: Config;
   sqsClient: SQSClient;
@@ -127,15 +139,10 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
             ? await startStreamConsumer({ ...common, def, dynamoEndpoint: o.streams.workerEndpoint! })
             : await startStreamSource({
                 ...common,
-                functionName: def.name,
+                ...streamMappingOptions(def, trigger),
                 handler: handler as StreamHandler,
                 dynamo: o.streams.dynamo,
                 streams: o.streams.client,
-                eventNames: [trigger.filter],
-                batchSize: trigger.batchSize,
-                maxRetryAttempts: trigger.maxRetryAttempts,
-                timeoutSeconds: def.timeoutSeconds,
-                memoryMb: def.memoryMb,
               }),
         );
         log.info(`Function ${def.name} reads the ${trigger.table.id} table's stream (${trigger.filter})`, {

@@ -3,7 +3,7 @@ import { logger } from "#commons/logger.js";
 import { LOCAL_FUNCTIONS } from "../../functions/catalog.js";
 import { localDynamoClient, localStreamsClient } from "../aws.js";
 import { LocalStartupError } from "../errors.js";
-import { loadHandler } from "../functions.js";
+import { loadHandler, streamMappingOptions } from "../functions.js";
 import { startStreamSource, type StreamHandler } from "../stream-source.js";
 import type { FromWorker, StreamWorkerData, ToWorker } from "./protocol.js";
 
@@ -21,21 +21,15 @@ try {
   if (def === undefined || def.trigger.kind !== "dynamodb-stream") {
     throw new LocalStartupError(`No stream-triggered function named ${data.functionName} in the catalog.`);
   }
-  const trigger = def.trigger;
   const handler = (await loadHandler(def)) as StreamHandler;
   const dynamo = localDynamoClient({ endpoint: data.dynamoEndpoint, region: data.region });
   const streams = localStreamsClient({ endpoint: data.dynamoEndpoint, region: data.region });
   const source = await startStreamSource({
-    functionName: def.name,
+    ...streamMappingOptions(def, def.trigger),
     handler,
     dynamo,
     streams,
     tableName: data.tableName,
-    eventNames: [trigger.filter],
-    batchSize: trigger.batchSize,
-    maxRetryAttempts: trigger.maxRetryAttempts,
-    timeoutSeconds: def.timeoutSeconds,
-    memoryMb: def.memoryMb,
     region: data.region,
     ...(data.pollIntervalMs !== undefined && { pollIntervalMs: data.pollIntervalMs }),
     logger,
