@@ -23,7 +23,9 @@ export type Trigger =
       batchSize: number;
       maxRetryAttempts: number;
     }
-  | { kind: "websocket"; route: WebSocketRoute };
+  | { kind: "websocket"; route: WebSocketRoute }
+  /** Every route of the HTTP API (API Gateway HTTP API, proxy integration). Locally the same Hono app is served directly. */
+  | { kind: "http" };
 
 export type WebSocketRoute = "$connect" | "$disconnect" | "$default";
 
@@ -148,6 +150,20 @@ export const FEED_FUNCTIONS: readonly FunctionDef[] = [
   WS_WELCOME_FUNCTION,
   BROADCASTER_FUNCTION,
 ];
+
+/** The HTTP API: one Hono app behind an API Gateway HTTP API (and CloudFront in front of it). */
+export const HTTP_API_FUNCTION: FunctionDef = {
+  name: "http-api",
+  entry: "functions/handlers/http-api.ts",
+  handler: "handler",
+  trigger: { kind: "http" },
+  // API Gateway HTTP APIs give up after 30 s; a leaderboard cache miss reads one snapshot.
+  timeoutSeconds: 29,
+  // CPU grows with memory: JSON and gzip of a cached page stay in single milliseconds from 512 MB.
+  memoryMb: 512,
+  tables: [TRADERS_TABLE, EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE],
+  sendsTo: [],
+};
 
 /** Everything `npm start` runs. */
 export const LOCAL_FUNCTIONS: readonly FunctionDef[] = [...ALL_FUNCTIONS, ...FEED_FUNCTIONS];

@@ -150,6 +150,9 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
           tableName,
           thread: handler === undefined ? "worker" : "main",
         });
+      } else if (trigger.kind === "http") {
+        // The local server mounts the same Hono app directly (local/runtime.ts); nothing to start.
+        continue;
       } else {
         const queue = o.queue(trigger.queue.id);
         sources.push(
