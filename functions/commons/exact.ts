@@ -209,16 +209,31 @@ export class DecimalColumn {
   }
 }
 
-// decStr prints a number's units this way when the value is plain in big.js, 1e-15 ≤ |v| < 1e15.
+// A number's units are a safe integer (< 2^53, at most 16 digits): at scale ≤ 15 its leading
+// digit's exponent is within ±15, which big.js prints plain under its settings.
 const FAST_FORMAT = BIG_SETTINGS.ne < -SAFE_DIGITS && BIG_SETTINGS.pe > SAFE_DIGITS;
-const FORMAT_LIMIT = 10 ** SAFE_DIGITS;
+
+const isSmall = (units: Units, scale: number): units is number => typeof units === "number" && scale <= SAFE_DIGITS;
 
 /** The decimal units × 10^-scale, spelled exactly as `decStr` spells it. */
 export const formatUnits = (units: Units, scale: number): string => {
+  const plain = formatUnitsPlain(units, scale);
+  if (units === 0 || (FAST_FORMAT && isSmall(units, scale))) return plain;
+  // Exponent of the leading digit: big.js switches to exponent notation outside (ne, pe).
+  const exponent = String(absUnits(units)).length - scale - 1;
+  return exponent <= BIG_SETTINGS.ne || exponent >= BIG_SETTINGS.pe ? decStr(dec(plain)) : plain;
+};
+
+/**
+ * The decimal units × 10^-scale as `decStr` spells it but never with an exponent, however large or
+ * small ("0.0000001" where decStr may say "1e-7"): for figures whose readers expect plain decimals.
+ */
+export const formatUnitsPlain = (units: Units, scale: number): string => {
   if (units === 0) return "0";
-  if (typeof units === "number" && FAST_FORMAT && scale <= SAFE_DIGITS && units < FORMAT_LIMIT && units > -FORMAT_LIMIT) {
+  if (isSmall(units, scale)) {
     // Integer and fraction parts as numbers (cheap to print), the fraction without trailing zeros.
-    // Both are exact: with |units| < 10^15 the quotient cannot round up to the next integer.
+    // Both are exact: the quotient is at least 1/unit below the next integer, more than half its
+    // spacing while |units| < 2^53, so it cannot round up to it.
     const negative = units < 0;
     const abs = negative ? -units : units;
     const unit = POW10_NUMBER[scale]!;
@@ -240,8 +255,18 @@ export const formatUnits = (units: Units, scale: number): string => {
   while (end > intLength && end > 0 && digits.charCodeAt(end - 1) === 48) end--;
   const int = intLength > 0 ? digits.slice(0, intLength) : "0";
   const frac = intLength >= end ? "" : intLength >= 0 ? digits.slice(intLength, end) : "0".repeat(-intLength) + digits.slice(0, end);
-  const plain = (negative ? "-" : "") + int + (frac === "" ? "" : `.${frac}`);
-  // Exponent of the leading digit: big.js switches to exponent notation outside (ne, pe).
-  const exponent = intLength - 1;
-  return exponent <= BIG_SETTINGS.ne || exponent >= BIG_SETTINGS.pe ? decStr(dec(plain)) : plain;
+  return (negative ? "-" : "") + int + (frac === "" ? "" : `.${frac}`);
+};
+
+/** Every power of ten up to 10^22 is a number exactly (parsed, as `10 ** n` need not be exact). */
+const EXACT_POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * units × 10^-scale as the nearest number, which is what big.js's `toNumber` gives (it parses its
+ * own digits). A safe integer over an exact power of ten is one correctly rounded division;
+ * anything else is parsed, which rounds correctly too.
+ */
+export const unitsToNumber = (units: Units, scale: number): number => {
+  if (typeof units === "number" && scale < EXACT_POW10.length) return scale === 0 ? units : units / EXACT_POW10[scale]!;
+  return Number(`${units}e-${scale}`);
 };

@@ -16,19 +16,24 @@ export const compareFills = (a: Fill, b: Fill): number => a.time - b.time || a.t
 
 /** Deduplicates by tid (+hash: tids are unique per exchange, the hash guards against a reused tid) and sorts. */
 export const dedupeFills = (fills: readonly Fill[]): Fill[] => {
+  // Fills read back from the store are already deduplicated and in order: one look says so.
+  let ordered = true;
+  for (let i = 1; i < fills.length && ordered; i++) ordered = compareFills(fills[i - 1]!, fills[i]!) < 0;
+  if (ordered) return fills.slice();
   // Sorting first puts copies of a fill next to each other (same time, same tid), so no map of
   // string keys over every fill is needed: this runs for every trader of every leaderboard run.
-  const sorted = fills.map((f, i) => ({ f, i })).sort((a, b) => compareFills(a.f, b.f) || a.i - b.i);
+  // The sort is stable, so copies stay in the order given.
+  const sorted = fills.slice().sort(compareFills);
   const out: Fill[] = [];
   for (let k = 0; k < sorted.length; ) {
-    const first = sorted[k]!.f;
+    const first = sorted[k]!;
     let end = k + 1;
-    while (end < sorted.length && sorted[end]!.f.time === first.time && sorted[end]!.f.tid === first.tid) end++;
+    while (end < sorted.length && sorted[end]!.time === first.time && sorted[end]!.tid === first.tid) end++;
     if (end === k + 1) out.push(first);
     else {
       // Copies of one fill: the last one given wins. A different fill reusing the tid (another hash) stays.
       const byHash = new Map<string, Fill>();
-      for (let j = k; j < end; j++) byHash.set(sorted[j]!.f.hash, sorted[j]!.f);
+      for (let j = k; j < end; j++) byHash.set(sorted[j]!.hash, sorted[j]!);
       out.push(...byHash.values());
     }
     k = end;

@@ -42,6 +42,9 @@ export interface BotSignals {
   orders_per_active_hour: number;
 }
 
+/** What the rule reads of a closed round trip (printed or not: see ./round-trips.ts). */
+type BotRoundTrip = Pick<RoundTrip, "closed_at" | "partial_start" | "hold_ms">;
+
 const median = (values: number[]): number | null => {
   if (values.length === 0) return null;
   const sorted = values.sort((a, b) => a - b);
@@ -50,7 +53,7 @@ const median = (values: number[]): number | null => {
 };
 
 /** What the rule looks at. Pass fills up to the moment the metrics are for (perp only are read). */
-export const botSignals = (fills: readonly Fill[], closed: readonly RoundTrip[]): BotSignals => {
+export const botSignals = (fills: readonly Fill[], closed: readonly BotRoundTrip[]): BotSignals => {
   let last = -Infinity;
   for (const f of fills) if (f.time > last && isPerpFill(f)) last = f.time;
   if (last === -Infinity) return { active_hours: 0, round_trips_per_active_hour: 0, median_hold_ms: null, orders_per_active_hour: 0 };
@@ -84,4 +87,4 @@ export const isBot = (s: BotSignals): boolean =>
   s.orders_per_active_hour >= BOT_MIN_ORDERS_PER_HOUR;
 
 /** True when the trader looks like a market maker or a bot (rule above). */
-export const botFlag = (fills: readonly Fill[], closed: readonly RoundTrip[]): boolean => isBot(botSignals(fills, closed));
+export const botFlag = (fills: readonly Fill[], closed: readonly BotRoundTrip[]): boolean => isBot(botSignals(fills, closed));

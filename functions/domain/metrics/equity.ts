@@ -1,4 +1,4 @@
-import { dec, ZERO } from "#commons/decimal.js";
+import { addUnits, DecimalColumn, subUnits, unitsToNumber, type Units } from "#commons/exact.js";
 import type { CashFlow, EquityMetrics, EquityPoint, MetricWindow, PortfolioHistory } from "./types.js";
 
 /**
@@ -29,9 +29,9 @@ import type { CashFlow, EquityMetrics, EquityPoint, MetricWindow, PortfolioHisto
  *   stays 0: a time-weighted return does not recover from a total loss.
  * - Fewer than 2 samples, or no sub-period with a positive start: all three figures are null.
  *
- * Precision: values and flows are exact decimals; each r_i is divided once (big.js, 20 decimal
- * places) and then chained as a JS number. The chained index carries a relative error of about
- * 1e-16 per sub-period, far below what is shown.
+ * Precision: values and flows are exact decimals (scaled integers, #commons/exact.js); each r_i is
+ * the exact gain over the start value, both rounded once to numbers, then chained as a JS number.
+ * The chained index carries a relative error of about 1e-16 per sub-period, far below what is shown.
  */
 
 const PERIODS: Record<MetricWindow, readonly [perp: string, fallback: string]> = {
@@ -52,6 +52,11 @@ export const equityPointsFor = (portfolio: PortfolioHistory, window: MetricWindo
   const [perp, fallback] = PERIODS[window];
   const period = portfolio.periods[perp] ?? portfolio.periods[fallback];
   if (!period) return [];
+  const history = period.accountValueHistory;
+  // The exchange sends them in order, without repeats: then there is nothing to sort or drop.
+  let ordered = true;
+  for (let i = 1; i < history.length && ordered; i++) ordered = history[i - 1]![0] < history[i]![0];
+  if (ordered) return history.slice();
   const byTime = new Map<number, string>();
   for (const [time, value] of period.accountValueHistory) byTime.set(time, value);
   return [...byTime].sort((a, b) => a[0] - b[0]).map(([time, value]): EquityPoint => [time, value]);
@@ -102,19 +107,27 @@ const subPeriodReturns = (samples: readonly EquityPoint[], flows: readonly CashF
   const returns: SubPeriodReturn[] = [];
   // Flows by time, walked once alongside the samples (both sorted).
   const sorted = [...flows].sort((a, b) => a.time - b.time);
+  // Every amount read once, exactly, at one scale; a flow is only read (and only throws if
+  // malformed) when it falls in a sub-period.
+  const values = new DecimalColumn(samples.length);
+  for (let i = 0; i < samples.length; i++) values.set(i, samples[i]![1]);
+  const amounts = new DecimalColumn(sorted.length);
+  for (let i = 0; i < sorted.length; i++) amounts.set(i, sorted[i]!.usdc);
+  const scale = Math.max(values.places, amounts.places);
   let next = 0;
-  let before = dec((samples[0] as EquityPoint)[1]);
+  let before = values.get(0, scale);
   for (let i = 1; i < samples.length; i++) {
-    const start = (samples[i - 1] as EquityPoint)[0];
-    const [end, endValue] = samples[i] as EquityPoint;
-    while (next < sorted.length && (sorted[next] as CashFlow).time <= start) next++;
-    let flow = ZERO;
-    while (next < sorted.length && (sorted[next] as CashFlow).time <= end) flow = flow.plus((sorted[next++] as CashFlow).usdc);
-    const after = dec(endValue);
-    if (before.gt(0)) {
-      // The gain is exact; the ratio is a float anyway (it is chained in floats next), and a float
-      // division of the two exact amounts costs a fraction of a big.js division at 40 places.
-      const r = after.minus(flow).minus(before).toNumber() / before.toNumber();
+    const start = samples[i - 1]![0];
+    const end = samples[i]![0];
+    while (next < sorted.length && sorted[next]!.time <= start) next++;
+    let flow: Units = 0;
+    while (next < sorted.length && sorted[next]!.time <= end) flow = addUnits(flow, amounts.get(next++, scale));
+    const after = values.get(i, scale);
+    if (before > 0) {
+      // The gain is exact; the ratio is a float anyway (it is chained in floats next): the two
+      // exact amounts, each rounded once to the nearest number, divided once.
+      const gain = subUnits(subUnits(after, flow), before);
+      const r = unitsToNumber(gain, scale) / unitsToNumber(before, scale);
       returns.push({ end, r: Math.max(r, -1) });
     }
     before = after;

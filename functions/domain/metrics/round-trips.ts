@@ -2,7 +2,6 @@ import { BIG_SETTINGS } from "#commons/decimal.js";
 import {
   absUnits,
   addUnits,
-  DecimalColumn,
   divideToPlaces,
   formatUnits,
   mulUnits,
@@ -14,6 +13,7 @@ import {
 } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
 import { compareFills, isPerpFill } from "../fills.js";
+import { readFillAmounts, type AmountScales as Scales, type FillAmounts as Amounts } from "./fill-amounts.js";
 
 /**
  * Round trips: the life of a position in one coin, from the fill that takes its size away from 0
@@ -41,7 +41,7 @@ import { compareFills, isPerpFill } from "../fills.js";
  * ones) out of win rate, profit and hold figures.
  *
  * Arithmetic: this runs for every fill of every trader the leaderboard ranks, so amounts are
- * parsed once into exact scaled integers (#commons/exact.js), one scale per kind of amount for the
+ * parsed once into exact scaled integers (./fill-amounts.ts), one scale per kind of amount for the
  * whole call (the most decimals seen), and only the results are printed. The figures are those
  * big.js gave, digit for digit, including the flip fee split (a division to 20 places).
  */
@@ -70,47 +70,18 @@ export interface RoundTrip {
   missing_fills: boolean;
 }
 
-export interface RoundTrips {
+export interface RoundTrips<T = RoundTrip> {
   /** In the order they closed. */
-  closed: RoundTrip[];
+  closed: T[];
   /** At most one per coin, in order of first appearance of the coin. */
-  open: RoundTrip[];
+  open: T[];
 }
 
-/** The fills' amounts, each string read once; each kind is read at one scale, its most decimals. */
-type Amounts = Record<"sz" | "startPosition" | "px" | "fee" | "closedPnl", DecimalColumn> & { scales: Scales };
-
-interface Scales {
-  /** `sz` and `startPosition`: positions are sums of sizes. */
-  size: number;
-  px: number;
-  fee: number;
-  closedPnl: number;
-  /** px × size. */
-  volume: number;
-}
-
-const readAmounts = (fills: readonly Fill[]): Amounts => {
-  const n = fills.length;
-  const column = (): DecimalColumn => new DecimalColumn(n);
-  const a = { sz: column(), startPosition: column(), px: column(), fee: column(), closedPnl: column() };
-  for (let i = 0; i < n; i++) {
-    const f = fills[i]!;
-    a.sz.set(i, f.sz);
-    a.startPosition.set(i, f.startPosition);
-    a.px.set(i, f.px);
-    a.fee.set(i, f.fee);
-    a.closedPnl.set(i, f.closedPnl);
-  }
-  const size = Math.max(a.sz.places, a.startPosition.places);
-  const scales = { size, px: a.px.places, fee: a.fee.places, closedPnl: a.closedPnl.places, volume: a.px.places + size };
-  return { ...a, scales };
-};
-
-interface Accumulator {
-  coin: string;
-  side: RoundTripSide;
-  openedAt: number;
+/**
+ * A round trip with its amounts still exact scaled integers, as it is built. buildRoundTrips
+ * prints them; the leaderboard reads them as they are, printing only the few amounts it shows.
+ */
+export interface RoundTripUnits extends Omit<RoundTrip, "realized_pnl" | "fees" | "volume_usd"> {
   lastFillAt: number;
   /** At scales.closedPnl. */
   closedPnl: Units;
@@ -119,37 +90,36 @@ interface Accumulator {
   feeScale: number;
   /** At scales.volume. */
   volume: Units;
-  fills: number;
-  partialStart: boolean;
-  missingFills: boolean;
 }
 
 interface CoinState {
   /** At scales.size. */
   position: Units;
-  trip: Accumulator | null;
+  trip: RoundTripUnits | null;
 }
 
 const sideOf = (position: Units): RoundTripSide => (position > 0 ? "long" : "short");
 
 const sign = (x: Units): -1 | 0 | 1 => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
-const startTrip = (coin: string, position: Units, time: number, partialStart: boolean, s: Scales): Accumulator => ({
+const startTrip = (coin: string, position: Units, time: number, partialStart: boolean, s: Scales): RoundTripUnits => ({
   coin,
   side: sideOf(position),
-  openedAt: time,
+  opened_at: time,
+  closed_at: null,
+  fills: 0,
+  hold_ms: null,
+  partial_start: partialStart,
+  missing_fills: false,
   lastFillAt: time,
   closedPnl: 0,
   fees: 0,
   feeScale: s.fee,
   volume: 0,
-  fills: 0,
-  partialStart,
-  missingFills: false,
 });
 
 /** Adds (a share of) one fill: `size` of its sz at `px`, `fee` (at `feeScale`) of its fee, `closedPnl` of its closedPnl. */
-const add = (trip: Accumulator, time: number, px: Units, size: Units, fee: Units, feeScale: number, closedPnl: Units): void => {
+const add = (trip: RoundTripUnits, time: number, px: Units, size: Units, fee: Units, feeScale: number, closedPnl: Units): void => {
   trip.closedPnl = addUnits(trip.closedPnl, closedPnl);
   if (feeScale > trip.feeScale) {
     trip.fees = rescaleUnits(trip.fees, feeScale - trip.feeScale);
@@ -162,26 +132,39 @@ const add = (trip: Accumulator, time: number, px: Units, size: Units, fee: Units
 };
 
 /** Adds fill `i` whole; `size` is its sz, already read. */
-const addWhole = (trip: Accumulator, a: Amounts, i: number, time: number, size: Units): void => {
+const addWhole = (trip: RoundTripUnits, a: Amounts, i: number, time: number, size: Units): void => {
   const s = a.scales;
   add(trip, time, a.px.get(i, s.px), size, a.fee.get(i, s.fee), s.fee, a.closedPnl.get(i, s.closedPnl));
 };
 
-const finish = (trip: Accumulator, closedAt: number | null, s: Scales): RoundTrip => {
-  const pnlScale = Math.max(s.closedPnl, trip.feeScale);
-  const realized = subUnits(rescaleUnits(trip.closedPnl, pnlScale - s.closedPnl), rescaleUnits(trip.fees, pnlScale - trip.feeScale));
+/** Ends a round trip at `closedAt` (its closing fill, or its last known fill after a gap). */
+const close = (trip: RoundTripUnits, closedAt: number): RoundTripUnits => {
+  trip.closed_at = closedAt;
+  trip.hold_ms = closedAt - trip.opened_at;
+  return trip;
+};
+
+/** Its realized PnL, Σ closedPnl − Σ fee, in units of 10^-scale (at least realizedScale's). */
+export const realizedUnits = (trip: RoundTripUnits, s: Scales, scale: number): Units =>
+  subUnits(rescaleUnits(trip.closedPnl, scale - s.closedPnl), rescaleUnits(trip.fees, scale - trip.feeScale));
+
+/** The fewest decimals that hold a round trip's realized PnL exactly. */
+export const realizedScale = (trip: RoundTripUnits, s: Scales): number => Math.max(s.closedPnl, trip.feeScale);
+
+const print = (trip: RoundTripUnits, s: Scales): RoundTrip => {
+  const pnlScale = realizedScale(trip, s);
   return {
     coin: trip.coin,
     side: trip.side,
-    opened_at: trip.openedAt,
-    closed_at: closedAt,
-    realized_pnl: formatUnits(realized, pnlScale),
+    opened_at: trip.opened_at,
+    closed_at: trip.closed_at,
+    realized_pnl: formatUnits(realizedUnits(trip, s, pnlScale), pnlScale),
     fees: formatUnits(trip.fees, trip.feeScale),
     volume_usd: formatUnits(trip.volume, s.volume),
     fills: trip.fills,
-    hold_ms: closedAt === null ? null : closedAt - trip.openedAt,
-    partial_start: trip.partialStart,
-    missing_fills: trip.missingFills,
+    hold_ms: trip.hold_ms,
+    partial_start: trip.partial_start,
+    missing_fills: trip.missing_fills,
   };
 };
 
@@ -216,10 +199,19 @@ const selfTradePartner = (sorted: readonly Fill[], a: Amounts, i: number, paired
  */
 export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
   const sorted = fills.filter(isPerpFill).sort(compareFills);
-  const a = readAmounts(sorted);
+  const a = readFillAmounts(sorted);
+  const { closed, open } = roundTripUnits(sorted, a);
+  return { closed: closed.map((t) => print(t, a.scales)), open: open.map((t) => print(t, a.scales)) };
+};
+
+/**
+ * buildRoundTrips, unprinted, for a caller that holds the perp fills already deduplicated, sorted
+ * with `compareFills` and read (`a` from readFillAmounts(sorted)), and needs their amounts for more.
+ */
+export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<RoundTripUnits> => {
   const s = a.scales;
   const coins = new Map<string, CoinState>();
-  const closed: RoundTrip[] = [];
+  const closed: RoundTripUnits[] = [];
   // Steps: one fill, or a self-trade pair applied together at the place of its first half.
   const paired = new Uint8Array(sorted.length);
 
@@ -237,9 +229,9 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
       coins.set(first.coin, state);
     } else if (state.position !== start) {
       // Gap: trust the exchange's position.
-      if (state.trip !== null) state.trip.missingFills = true;
+      if (state.trip !== null) state.trip.missing_fills = true;
       if (sign(state.position) !== sign(start)) {
-        if (state.trip !== null) closed.push(finish(state.trip, state.trip.lastFillAt, s));
+        if (state.trip !== null) closed.push(close(state.trip, state.trip.lastFillAt));
         state.trip = start === 0 ? null : startTrip(first.coin, start, time, true, s);
       }
       state.position = start;
@@ -267,7 +259,7 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
       const trip = state.trip ?? (state.trip = startTrip(first.coin, before, time, true, s));
       addWhole(trip, a, i, time, size);
       if (after === 0) {
-        closed.push(finish(trip, time, s));
+        closed.push(close(trip, time));
         state.trip = null;
       }
     } else {
@@ -278,16 +270,16 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
       const closeSize = absUnits(before);
       const [closeFee, openFee] = splitFee(a.fee.get(i, s.fee), closeSize, size, s);
       add(trip, time, px, closeSize, closeFee.units, closeFee.scale, a.closedPnl.get(i, s.closedPnl));
-      closed.push(finish(trip, time, s));
+      closed.push(close(trip, time));
       state.trip = startTrip(first.coin, after, time, false, s);
       add(state.trip, time, px, subUnits(size, closeSize), openFee.units, openFee.scale, 0);
     }
   }
 
-  const openTrips = [...coins.values()].flatMap((c) => (c.trip === null ? [] : [finish(c.trip, null, s)]));
+  const open = [...coins.values()].flatMap((c) => (c.trip === null ? [] : [c.trip]));
   // A gap closes a round trip at its last known fill, which can be earlier than closes already seen.
   closed.sort((x, y) => (x.closed_at ?? 0) - (y.closed_at ?? 0));
-  return { closed, open: openTrips };
+  return { closed, open };
 };
 
 /**

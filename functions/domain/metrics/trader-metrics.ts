@@ -1,9 +1,21 @@
-import { dec } from "#commons/decimal.js";
-import type { Fill } from "../exchange.js";
+import { BIG_SETTINGS } from "#commons/decimal.js";
+import {
+  addUnits,
+  divideToPlaces,
+  formatUnits,
+  formatUnitsPlain,
+  mulUnits,
+  negUnits,
+  rescaleUnits,
+  subUnits,
+  unitsToNumber,
+  type Units,
+} from "#commons/exact.js";
 import { dedupeFills, isPerpFill } from "../fills.js";
 import type { LeaderboardRow } from "../leaderboard.js";
 import { botFlag } from "./bots.js";
-import { buildRoundTrips, type RoundTrip } from "./round-trips.js";
+import { readFillAmounts, type FillAmounts } from "./fill-amounts.js";
+import { realizedScale, realizedUnits, roundTripUnits, type RoundTripUnits } from "./round-trips.js";
 import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
 
 /**
@@ -12,83 +24,23 @@ import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type 
  * fill figures sum the perp fills in the window, round-trip figures use the counted round trips
  * closed in it), computed differently because this runs for every tracked trader:
  *
- * - fills are deduplicated and sorted, and round trips built, once per trader;
+ * - fills are deduplicated, sorted and their amounts read once per trader (./fill-amounts.ts),
+ *   and those same amounts build the round trips and the fill sums; round trips stay unprinted
+ *   (only the largest win and loss are ever shown);
  * - every window ends at `now`, so they are nested: one pass from the newest fill (and one from
  *   the newest round trip) backwards takes a snapshot of the running sums at each window's start;
- * - sums are exact scaled integers (BigInt), not big.js: the same exact arithmetic ~4× faster.
+ * - sums are exact scaled integers (#commons/exact.js): numbers while they fit, bigints beyond.
  *
  * Window w covers the half-open interval (now − WINDOW_MS[w], now]: a fill at `now` counts, one at
  * exactly now − 24 h belongs to the previous day only. `all` is (−∞, now]. Fills after `now` are
  * left out of everything (round trips are built from fills up to `now`) except account age.
+ *
+ * Amounts print as plain decimals, never with an exponent; ratios are one division of exact
+ * values as big.js does it (20 places, half up), then the nearest number.
  */
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-
-// ---- exact sums --------------------------------------------------------------------------------
-
-/** An exact decimal as units / 10^scale. */
-interface Exact {
-  units: bigint;
-  scale: number;
-}
-
-const POW10 = Array.from({ length: 48 }, (_, i) => 10n ** BigInt(i));
-const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
-const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
-
-const parseExact = (s: string): Exact => {
-  // Exchange amounts are plain ("-0.25686"); anything else ("1e-7") is spelled out by big.js first.
-  if (!PLAIN_DECIMAL.test(s)) return parseExact(dec(s).toFixed());
-  const dot = s.indexOf(".");
-  return dot < 0
-    ? { units: BigInt(s), scale: 0 }
-    : { units: BigInt(s.slice(0, dot) + s.slice(dot + 1)), scale: s.length - dot - 1 };
-};
-
-const zero = (): Exact => ({ units: 0n, scale: 0 });
-const copy = (x: Exact): Exact => ({ units: x.units, scale: x.scale });
-
-/** acc += units / 10^scale, widening acc's scale when needed. */
-const addTo = (acc: Exact, units: bigint, scale: number): void => {
-  if (scale > acc.scale) {
-    acc.units *= pow10(scale - acc.scale);
-    acc.scale = scale;
-  }
-  acc.units += scale === acc.scale ? units : units * pow10(acc.scale - scale);
-};
-
-const addString = (acc: Exact, s: string): void => {
-  if (s === "0") return;
-  const x = parseExact(s);
-  addTo(acc, x.units, x.scale);
-};
-
-const minus = (a: Exact, b: Exact): Exact => {
-  const r = copy(a);
-  addTo(r, -b.units, b.scale);
-  return r;
-};
-
-const times = (a: Exact, n: number): Exact => ({ units: a.units * BigInt(n), scale: a.scale });
-
-const compare = (a: Exact, b: Exact): number => {
-  const s = Math.max(a.scale, b.scale);
-  const d = a.units * pow10(s - a.scale) - b.units * pow10(s - b.scale);
-  return d > 0n ? 1 : d < 0n ? -1 : 0;
-};
-
-/** Canonical string, as decStr prints it: no exponent, no trailing zeros, never "-0". */
-const exactStr = ({ units, scale }: Exact): string => {
-  const neg = units < 0n;
-  const digits = (neg ? -units : units).toString().padStart(scale + 1, "0");
-  const int = digits.slice(0, digits.length - scale);
-  const frac = digits.slice(digits.length - scale).replace(/0+$/, "");
-  return (neg ? "-" : "") + int + (frac === "" ? "" : `.${frac}`);
-};
-
-/** One division of exact values, as fill-metrics does it (big.js, 20 dp), then a number. */
-const ratio = (a: Exact, b: Exact): number => dec(exactStr(a)).div(exactStr(b)).toNumber();
 
 // ---- windows -----------------------------------------------------------------------------------
 
@@ -105,75 +57,86 @@ const windowStarts = (now: number): WindowStart[] =>
   }).sort((a, b) => b.after - a.after);
 
 /**
- * Walks `items` (oldest first) from the newest back, calling `add` on each, and snapshots the
- * running state when the walk leaves each window.
+ * Walks items 0..count−1 (oldest first) from the newest back, calling `add` on each, and
+ * snapshots the running state when the walk leaves each window. `state` holds only numbers and
+ * bigints, so a shallow copy is a snapshot.
  */
-const nestedSums = <T, S>(
-  items: readonly T[],
-  timeOf: (item: T) => number,
+const nestedSums = <S>(
+  count: number,
+  timeOf: (i: number) => number,
   starts: readonly WindowStart[],
   state: S,
-  add: (state: S, item: T) => void,
-  snapshot: (state: S) => S,
+  add: (state: S, i: number) => void,
 ): Map<MetricWindow, S> => {
   const out = new Map<MetricWindow, S>();
   let w = 0;
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    while (w < starts.length && timeOf(item) <= starts[w]!.after) out.set(starts[w++]!.window, snapshot(state));
-    add(state, item);
+  for (let i = count - 1; i >= 0; i--) {
+    const time = timeOf(i);
+    while (w < starts.length && time <= starts[w]!.after) out.set(starts[w++]!.window, { ...state });
+    add(state, i);
   }
-  while (w < starts.length) out.set(starts[w++]!.window, snapshot(state));
+  while (w < starts.length) out.set(starts[w++]!.window, { ...state });
   return out;
 };
 
+// ---- sums --------------------------------------------------------------------------------------
+
+/** Σ over fills; each amount at its column's scale (FillAmounts.scales: volume, fee, closedPnl). */
 interface FillSums {
   count: number;
-  volume: Exact;
-  fees: Exact;
-  closedPnl: Exact;
+  volume: Units;
+  fees: Units;
+  closedPnl: Units;
 }
 
-const addFill = (s: FillSums, f: Fill): void => {
-  const px = parseExact(f.px);
-  const sz = parseExact(f.sz);
-  addTo(s.volume, px.units * sz.units, px.scale + sz.scale);
-  addString(s.fees, f.fee);
-  addString(s.closedPnl, f.closedPnl); // "0" on every opening fill
-  s.count += 1;
+const fillAdder = (a: FillAmounts) => {
+  const s = a.scales;
+  return (sums: FillSums, i: number): void => {
+    sums.volume = addUnits(sums.volume, mulUnits(a.px.get(i, s.px), a.sz.get(i, s.size)));
+    sums.fees = addUnits(sums.fees, a.fee.get(i, s.fee));
+    sums.closedPnl = addUnits(sums.closedPnl, a.closedPnl.get(i, s.closedPnl));
+    sums.count += 1;
+  };
 };
 
+/** Over counted round trips; amounts at one scale, the finest of their realized PnLs. */
 interface TripSums {
   trips: number;
   wins: number;
   losses: number;
-  grossWins: Exact;
+  grossWins: Units;
   /** Positive. */
-  grossLosses: Exact;
-  best: { value: Exact; text: string } | null;
-  /** Largest |loss|, positive. */
-  worst: { value: Exact; text: string } | null;
+  grossLosses: Units;
+  /** The largest win; 0 without any. */
+  best: Units;
+  /** The largest |loss|; 0 without any. */
+  worst: Units;
   holdMs: number;
 }
 
 /** Same rule as fill-metrics' countedRoundTrips: PnL and hold time fully known. */
-const isCounted = (rt: RoundTrip): boolean => rt.closed_at !== null && !rt.partial_start && !rt.missing_fills;
+const isCounted = (rt: RoundTripUnits): boolean => rt.closed_at !== null && !rt.partial_start && !rt.missing_fills;
 
-const addTrip = (s: TripSums, rt: RoundTrip): void => {
-  s.trips += 1;
-  s.holdMs += rt.hold_ms ?? 0;
-  const pnl = parseExact(rt.realized_pnl);
-  if (pnl.units > 0n) {
-    s.wins += 1;
-    addTo(s.grossWins, pnl.units, pnl.scale);
-    if (s.best === null || compare(pnl, s.best.value) > 0) s.best = { value: pnl, text: rt.realized_pnl };
-  } else if (pnl.units < 0n) {
-    const loss = { units: -pnl.units, scale: pnl.scale };
-    s.losses += 1;
-    addTo(s.grossLosses, loss.units, loss.scale);
-    // realized_pnl is canonical (decStr), so dropping its "-" gives the canonical |loss|.
-    if (s.worst === null || compare(loss, s.worst.value) > 0) s.worst = { value: loss, text: rt.realized_pnl.slice(1) };
+const tripAdder = (trips: readonly RoundTripUnits[], pnl: readonly Units[]) => (sums: TripSums, i: number): void => {
+  sums.trips += 1;
+  sums.holdMs += trips[i]!.hold_ms ?? 0;
+  const value = pnl[i]!;
+  if (value > 0) {
+    sums.wins += 1;
+    sums.grossWins = addUnits(sums.grossWins, value);
+    if (value > sums.best) sums.best = value;
+  } else if (value < 0) {
+    const loss = negUnits(value);
+    sums.losses += 1;
+    sums.grossLosses = addUnits(sums.grossLosses, loss);
+    if (loss > sums.worst) sums.worst = loss;
   }
+};
+
+/** a ÷ b of two amounts at one scale, as big.js divides (20 places, half up), then a number. */
+const ratio = (a: Units, b: Units): number => {
+  const q = divideToPlaces(a, b, BIG_SETTINGS.divDecimals);
+  return unitsToNumber(q.units, q.scale);
 };
 
 // ---- rows --------------------------------------------------------------------------------------
@@ -198,46 +161,46 @@ export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRow
   const first = sorted[0]?.time ?? history.firstSeenAt;
   const accountAge = accountAgeDays(first, now);
 
-  const { closed } = buildRoundTrips(perp);
+  const amounts = readFillAmounts(perp);
+  const scales = amounts.scales;
+  const { closed } = roundTripUnits(perp, amounts);
   const isBot = botFlag(perp, closed);
   const counted = closed.filter(isCounted);
+  let tripScale = scales.closedPnl;
+  for (const rt of counted) tripScale = Math.max(tripScale, realizedScale(rt, scales));
+  const pnl = counted.map((rt) => realizedUnits(rt, scales, tripScale));
 
   const starts = windowStarts(now);
-  const fillSums = nestedSums<Fill, FillSums>(
-    perp,
-    (f) => f.time,
+  const fillSums = nestedSums<FillSums>(perp.length, (i) => perp[i]!.time, starts, { count: 0, volume: 0, fees: 0, closedPnl: 0 }, fillAdder(amounts));
+  const tripSums = nestedSums<TripSums>(
+    counted.length,
+    (i) => counted[i]!.closed_at ?? 0,
     starts,
-    { count: 0, volume: zero(), fees: zero(), closedPnl: zero() },
-    addFill,
-    (s) => ({ count: s.count, volume: copy(s.volume), fees: copy(s.fees), closedPnl: copy(s.closedPnl) }),
-  );
-  const tripSums = nestedSums<RoundTrip, TripSums>(
-    counted,
-    (rt) => rt.closed_at ?? 0,
-    starts,
-    { trips: 0, wins: 0, losses: 0, grossWins: zero(), grossLosses: zero(), best: null, worst: null, holdMs: 0 },
-    addTrip,
-    (s) => ({ ...s, grossWins: copy(s.grossWins), grossLosses: copy(s.grossLosses) }),
+    { trips: 0, wins: 0, losses: 0, grossWins: 0, grossLosses: 0, best: 0, worst: 0, holdMs: 0 },
+    tripAdder(counted, pnl),
   );
 
+  const pnlScale = Math.max(scales.closedPnl, scales.fee);
   return METRIC_WINDOWS.map((window): LeaderboardRow => {
     const f = fillSums.get(window)!;
     const t = tripSums.get(window)!;
     const eq = equity[window] ?? null;
+    const realized = subUnits(rescaleUnits(f.closedPnl, pnlScale - scales.closedPnl), rescaleUnits(f.fees, pnlScale - scales.fee));
     return {
       trader_id: address,
       trader_address: address,
       window,
       win_rate: t.trips === 0 ? null : t.wins / t.trips,
-      total_volume_usd: exactStr(f.volume),
+      total_volume_usd: formatUnitsPlain(f.volume, scales.volume),
       account_age_days: accountAge,
       // (Σwins / nWins) / (Σ|losses| / nLosses), as one division of exact products.
-      avg_risk_ratio: t.wins === 0 || t.losses === 0 ? null : ratio(times(t.grossWins, t.losses), times(t.grossLosses, t.wins)),
+      avg_risk_ratio: t.wins === 0 || t.losses === 0 ? null : ratio(mulUnits(t.grossWins, t.losses), mulUnits(t.grossLosses, t.wins)),
       max_drawdown: eq?.max_drawdown ?? null,
-      max_profit_usd: t.best?.text ?? null,
-      max_loss_usd: t.worst?.text ?? null,
-      realized_pnl_usd: exactStr(minus(f.closedPnl, f.fees)),
-      fees_usd: exactStr(f.fees),
+      // Spelled as the round trip's realized_pnl is (formatUnits), without its "-" for the loss.
+      max_profit_usd: t.wins === 0 ? null : formatUnits(t.best, tripScale),
+      max_loss_usd: t.losses === 0 ? null : formatUnits(t.worst, tripScale),
+      realized_pnl_usd: formatUnitsPlain(realized, pnlScale),
+      fees_usd: formatUnitsPlain(f.fees, scales.fee),
       trades_count: f.count,
       round_trips: t.trips,
       avg_hold_hours: t.trips === 0 ? null : t.holdMs / t.trips / HOUR,

@@ -6,10 +6,12 @@ import {
   DecimalColumn,
   divideToPlaces,
   formatUnits,
+  formatUnitsPlain,
   mulUnits,
   negUnits,
   rescaleUnits,
   subUnits,
+  unitsToNumber,
   type Units,
 } from "#commons/exact.js";
 import { createPrng, type Prng } from "#simulator/prng.js";
@@ -158,5 +160,42 @@ describe("formatUnits", () => {
     }
     expect(formatUnits(1n * 10n ** 60n, 0)).toBe("1e+60");
     expect(formatUnits(1, 40)).toBe("1e-40");
+  });
+});
+
+describe("formatUnitsPlain", () => {
+  it("spells every value as big.js's toFixed() does: decStr's digits, never an exponent", () => {
+    const rng = createPrng(13);
+    for (let i = 0; i < 20_000; i++) {
+      const value = randomInt(rng, 1 + rng.int(70));
+      const scale = rng.int(80);
+      expect(formatUnitsPlain(units(value), scale)).toBe(big(units(value), scale).toFixed());
+    }
+    expect(formatUnitsPlain(1, 40)).toBe(`0.${"0".repeat(39)}1`);
+    expect(formatUnitsPlain(10n ** 60n, 0)).toBe(`1${"0".repeat(60)}`);
+    expect(formatUnitsPlain(0, 7)).toBe("0");
+  });
+
+  it("prints the largest safe integers exactly at every scale a number is printed from", () => {
+    for (const value of [SAFE, SAFE - 1n, -SAFE, 10n ** 15n - 1n, 10n ** 15n, 4503599627370497n]) {
+      for (let scale = 0; scale <= 16; scale++) {
+        expect(formatUnitsPlain(units(value), scale)).toBe(big(units(value), scale).toFixed());
+        expect(formatUnits(units(value), scale)).toBe(decStr(big(units(value), scale)));
+      }
+    }
+  });
+});
+
+describe("unitsToNumber", () => {
+  it("gives the number big.js's toNumber gives: the nearest to the exact value", () => {
+    const rng = createPrng(17);
+    for (let i = 0; i < 20_000; i++) {
+      const value = randomInt(rng, 1 + rng.int(40));
+      const scale = rng.int(60);
+      expect(unitsToNumber(units(value), scale)).toBe(big(units(value), scale).toNumber());
+    }
+    for (let scale = 0; scale <= 24; scale++) {
+      for (const value of [SAFE, -SAFE, SAFE - 1n, 1n, 5n, 3n]) expect(unitsToNumber(units(value), scale)).toBe(big(units(value), scale).toNumber());
+    }
   });
 });
