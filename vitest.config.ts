@@ -7,6 +7,7 @@ import { testEnv } from "./test/support/env.js";
  * setup only when one of its files is selected.
  */
 const INTEGRATION = ["test/integration/**/*.test.ts", "**/*.integration.test.ts"];
+const CDK = ["test/cdk/**/*.test.ts"];
 const EXCLUDE = [...configDefaults.exclude, "cdk.out/**", ".local-data/**"];
 
 export default defineConfig({
@@ -15,7 +16,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION] },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION, ...CDK] },
+      },
+      {
+        extends: true,
+        // Each synth builds the whole stack (and some bundle with esbuild or run cdk-nag): seconds
+        // each on a loaded 2-core machine, so the unit default of 5 s would fail them at random.
+        test: { name: "cdk", include: CDK, exclude: EXCLUDE, testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {
         extends: true,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App, Tags } from "aws-cdk-lib";
 import { CopyTraderStack, SERVICE_NAME } from "../lib/copytrader-stack.js";
+import { addNagChecks } from "../lib/nag.js";
 import { readDeploySettings, sourceFrom } from "../lib/settings.js";
 
 /**
@@ -15,6 +16,7 @@ const settings = readDeploySettings(sourceFrom((key) => app.node.tryGetContext(k
 // offline and deploys into whatever account and region the CLI credentials point at.
 new CopyTraderStack(app, settings.stack.STACK_NAME, {
   settings,
-  description: "Hyperliquid copy-trader: discovery, position tracking and their data",
+  description: "Hyperliquid copy-trader: discovery, tracking, leaderboard, live feed and HTTP API",
 });
 Tags.of(app).add("app", SERVICE_NAME); // one tag to find every resource and its cost
+addNagChecks(app); // an unacknowledged AwsSolutions finding fails the synth

@@ -41,8 +41,15 @@ export interface FunctionDef {
   memoryMb: number;
   /** Tables the function reads and writes (grants + env vars). */
   tables: readonly TableDef[];
+  /** Tables the function only reads (read grants + env vars); not also in `tables`. */
+  readsOnly?: readonly TableDef[];
   /** Queues the function sends to (grants + env vars). */
   sendsTo: readonly QueueDef[];
+  /**
+   * Calls the Hyperliquid API. With a fixed egress IP (FIXED_EGRESS_IP) these functions run in
+   * the VPC behind its NAT gateway, so the exchange sees one address for the one weight budget.
+   */
+  callsExchange?: true;
 }
 
 export const DISCOVERY_FUNCTION: FunctionDef = {
@@ -54,6 +61,7 @@ export const DISCOVERY_FUNCTION: FunctionDef = {
   memoryMb: 512,
   tables: [TRADERS_TABLE, STATE_TABLE],
   sendsTo: [],
+  callsExchange: true,
 };
 
 export const TRACK_DISPATCH_FUNCTION: FunctionDef = {
@@ -76,6 +84,7 @@ export const TRACK_WORKER_FUNCTION: FunctionDef = {
   memoryMb: 1024,
   tables: [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE],
   sendsTo: [],
+  callsExchange: true,
 };
 
 export const LEADERBOARD_FUNCTION: FunctionDef = {
@@ -90,20 +99,18 @@ export const LEADERBOARD_FUNCTION: FunctionDef = {
   memoryMb: 1769,
   tables: [TRADERS_TABLE, FILLS_TABLE, STATE_TABLE],
   sendsTo: [],
+  callsExchange: true,
 };
 
-export const ALL_FUNCTIONS: readonly FunctionDef[] = [
+/** Discovery, tracking and the leaderboard: the scheduled and queue-driven functions. */
+export const INGESTION_FUNCTIONS: readonly FunctionDef[] = [
   DISCOVERY_FUNCTION,
   TRACK_DISPATCH_FUNCTION,
   TRACK_WORKER_FUNCTION,
   LEADERBOARD_FUNCTION,
 ];
 
-/**
- * The live WebSocket feed. Kept apart from ALL_FUNCTIONS until the infrastructure issue wires the
- * API Gateway WebSocket API and the stream mappings in the CDK stack; the local runtime runs both
- * lists (see LOCAL_FUNCTIONS).
- */
+/** The live WebSocket feed: the API Gateway WebSocket API's routes and the stream consumers. */
 const wsRoute = (name: string, route: WebSocketRoute, tables: readonly TableDef[]): FunctionDef => ({
   name,
   entry: `functions/handlers/${name}.ts`,
@@ -161,9 +168,14 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   timeoutSeconds: 29,
   // CPU grows with memory: JSON and gzip of a cached page stay in single milliseconds from 512 MB.
   memoryMb: 512,
-  tables: [TRADERS_TABLE, EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE],
+  // Writes traders only (track / untrack); cache clear is in-process; counts use DescribeTable.
+  tables: [TRADERS_TABLE],
+  readsOnly: [EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE],
   sendsTo: [],
 };
 
-/** Everything `npm start` runs. */
-export const LOCAL_FUNCTIONS: readonly FunctionDef[] = [...ALL_FUNCTIONS, ...FEED_FUNCTIONS];
+/** Every deployed function; the CDK stack builds each with the construct its trigger calls for. */
+export const ALL_FUNCTIONS: readonly FunctionDef[] = [...INGESTION_FUNCTIONS, ...FEED_FUNCTIONS, HTTP_API_FUNCTION];
+
+/** Everything `npm start` runs: locally the HTTP API's Hono app is served directly, not as a function. */
+export const LOCAL_FUNCTIONS: readonly FunctionDef[] = ALL_FUNCTIONS.filter((def) => def.trigger.kind !== "http");

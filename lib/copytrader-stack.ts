@@ -1,6 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { WS_CONNECT_FUNCTION } from "../functions/catalog.js";
+import { Alarms } from "./alarms.js";
+import { Api, generatedSecret, readSecretAtColdStart } from "./api.js";
 import { Data, tableConstructId } from "./data.js";
+import { FixedEgress } from "./egress.js";
+import { Feed } from "./feed.js";
+import type { HouseFunction } from "./house-function.js";
 import { Ingestion, pascal, type FunctionDefaults } from "./ingestion.js";
 import { FUNCTION_FIXED_ENV, type DeploySettings } from "./settings.js";
 
@@ -14,12 +21,19 @@ export interface CopyTraderStackProps extends StackProps {
 export const SERVICE_NAME = "hl-copytrader";
 
 /**
- * The whole app in one stack: the tables (Data), then discovery and tracking (Ingestion). Later
- * parts (the APIs, the CDN, alarms) are further constructs that take `data` and `ingestion`.
+ * The whole app in one stack: the tables (Data), discovery and tracking (Ingestion), the live
+ * WebSocket feed (Feed), the HTTP API behind CloudFront (Api) and, last, the alarms on all of them.
  */
 export class CopyTraderStack extends Stack {
   readonly data: Data;
   readonly ingestion: Ingestion;
+  readonly feed: Feed;
+  readonly api: Api;
+  /** Only with WS_TOKEN_REQUIRED: the token WebSocket clients connect with (`?token=`). */
+  readonly wsTokenSecret: Secret | undefined;
+  readonly alarms: Alarms;
+  /** Only with FIXED_EGRESS_IP: the VPC and Elastic IP every exchange call leaves from. */
+  readonly egress: FixedEgress | undefined;
 
   constructor(scope: Construct, id: string, props: CopyTraderStackProps) {
     super(scope, id, props);
@@ -27,14 +41,34 @@ export class CopyTraderStack extends Stack {
 
     this.data = new Data(this, "Data", { deletionProtection: settings.stack.DELETION_PROTECTION });
 
+    this.egress = settings.stack.FIXED_EGRESS_IP
+      ? new FixedEgress(this, "Egress", { logRetention: settings.stack.LOG_RETENTION_DAYS })
+      : undefined;
+
     const functionDefaults: FunctionDefaults = {
       environment: { ...settings.appEnv, ...FUNCTION_FIXED_ENV },
       serviceName: SERVICE_NAME,
       logLevel: settings.stack.LOG_LEVEL,
       logRetention: settings.stack.LOG_RETENTION_DAYS,
       ...(props.bundle === undefined ? {} : { bundle: props.bundle }),
+      ...(this.egress && { egress: this.egress }),
     };
     this.ingestion = new Ingestion(this, "Ingestion", { data: this.data, app: settings.app, functionDefaults });
+    this.feed = new Feed(this, "Feed", { data: this.data, functionDefaults });
+    this.api = new Api(this, "Api", {
+      data: this.data,
+      functionDefaults,
+      throttle: { rateLimit: settings.stack.HTTP_API_RATE_LIMIT, burstLimit: settings.stack.HTTP_API_BURST_LIMIT },
+      logRetention: settings.stack.LOG_RETENTION_DAYS,
+    });
+    this.wsTokenSecret = settings.stack.WS_TOKEN_REQUIRED
+      ? generatedSecret(this, "WsToken", "The ?token= WebSocket clients must connect to the live feed with")
+      : undefined;
+    if (this.wsTokenSecret !== undefined) {
+      const connect = this.feed.functions.get(WS_CONNECT_FUNCTION.name);
+      if (!connect) throw new Error(`WS_TOKEN_REQUIRED: the feed has no ${WS_CONNECT_FUNCTION.name} function to check the token`);
+      readSecretAtColdStart(connect.fn, "WS_TOKEN", this.wsTokenSecret);
+    }
 
     // The names a user needs to look at the data or replay a dead letter from the console or CLI.
     for (const { def, table } of this.data.all()) {
@@ -45,5 +79,52 @@ export class CopyTraderStack extends Stack {
       new CfnOutput(this, `${pascal(def.id)}DeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
     }
     new CfnOutput(this, "ScheduleDeadLetterQueueUrl", { value: this.ingestion.scheduleDeadLetterQueue.queueUrl });
+    for (const [name, deadLetterQueue] of this.feed.deadLetterQueues) {
+      new CfnOutput(this, `${pascal(name)}StreamDeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
+    }
+    new CfnOutput(this, "WebSocketUrl", { value: this.feed.url, description: "Live feed (wss://)" });
+    new CfnOutput(this, "HttpApiUrl", { value: this.api.url, description: "HTTP API, direct (uncached; use CloudFrontUrl)" });
+    new CfnOutput(this, "CloudFrontUrl", { value: this.api.cdnUrl, description: "HTTP API through CloudFront (cached leaderboard)" });
+    // Descriptions are literal in CloudFormation: the command names the value as <this value>.
+    const readIt = "read it with: aws secretsmanager get-secret-value --secret-id <this value> --query SecretString --output text";
+    new CfnOutput(this, "AdminKeySecretName", {
+      value: this.api.adminKeySecret.secretName,
+      description: `Secret holding the x-api-key of the admin routes; ${readIt}`,
+    });
+    if (this.wsTokenSecret !== undefined) {
+      new CfnOutput(this, "WsTokenSecretName", {
+        value: this.wsTokenSecret.secretName,
+        description: `Secret holding the WebSocket ?token=; ${readIt}`,
+      });
+    }
+
+    if (this.egress !== undefined) {
+      new CfnOutput(this, "EgressIp", {
+        value: this.egress.elasticIp.attrPublicIp,
+        description: "The one public IP every exchange call leaves from (FIXED_EGRESS_IP)",
+      });
+    }
+
+    // Last, so that it sees every function and dead-letter queue the constructs above made.
+    this.alarms = new Alarms(this, "Alarms", {
+      functions: [...this.functions().values()],
+      deadLetterQueues: [
+        ...this.ingestion.all().map(({ def, deadLetterQueue }) => ({ name: def.id, queue: deadLetterQueue })),
+        { name: "schedules", queue: this.ingestion.scheduleDeadLetterQueue },
+        ...[...this.feed.deadLetterQueues].map(([name, queue]) => ({ name: `${name}-stream`, queue })),
+      ],
+      streamFunctions: [...this.feed.functions.values()].filter((f) => f.def.trigger.kind === "dynamodb-stream"),
+      serviceName: SERVICE_NAME,
+      ...(settings.stack.ALARM_EMAIL !== undefined && { alarmEmail: settings.stack.ALARM_EMAIL }),
+    });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: this.alarms.topic.topicArn,
+      description: "SNS topic every alarm notifies; subscribe more endpoints to it (ALARM_EMAIL subscribes one)",
+    });
+  }
+
+  /** Every function of the stack by catalog name, whichever construct built it. */
+  functions(): ReadonlyMap<string, HouseFunction> {
+    return new Map([...this.ingestion.functions, ...this.feed.functions, [this.api.function.def.name, this.api.function]]);
   }
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Architecture, Code, Function as LambdaFunction, Runtime, type FunctionProps } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -10,6 +10,7 @@ import { Construct } from "constructs";
 import type { QueueDef } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
 import type { FunctionDef } from "../functions/catalog.js";
+import type { FixedEgress } from "./egress.js";
 
 /** The repository root: catalog entries are paths from here, and esbuild resolves `#` aliases from its package.json. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,6 +32,8 @@ export interface HouseFunctionProps {
   logRetention?: RetentionDays;
   /** Logs already expire; retaining the group would only orphan it when the stack goes. */
   logRemovalPolicy?: RemovalPolicy;
+  /** When set, functions that call the exchange run in its VPC and leave through its one IP. */
+  egress?: FixedEgress;
   /**
    * false: deploy a placeholder instead of bundling `def.entry` (CDK unit tests only, where the
    * handler may not exist yet and esbuild would dominate the run time). Everything else is identical.
@@ -73,6 +76,7 @@ export class HouseFunction extends Construct {
       timeout: Duration.seconds(def.timeoutSeconds),
       memorySize: def.memoryMb,
       logGroup: this.logGroup,
+      ...(def.callsExchange && props.egress ? { vpc: props.egress.vpc, vpcSubnets: props.egress.subnets } : {}),
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
@@ -113,13 +117,43 @@ export class HouseFunction extends Construct {
           });
 
     this.connect(props.resources);
+    this.acknowledgeHouseDecisions();
   }
 
-  /** Grants exactly the catalog's tables (read/write) and queues (send) and sets their env vars. */
+  /** cdk-nag (AwsSolutions) findings every function shares, each a decision with its reason. */
+  private acknowledgeHouseDecisions(): void {
+    Validations.of(this.fn).acknowledge({
+      id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      reason:
+        "AWS's policy for writing the function's own logs; the log group is explicit and the policy only allows log writes.",
+    });
+    Validations.of(this.fn).acknowledge({
+      id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+      reason: "Only with FIXED_EGRESS_IP: AWS's policy that lets Lambda attach the function's network interfaces in the VPC.",
+    });
+    Validations.of(this.fn).acknowledge({
+      id: "AwsSolutions-L1",
+      reason:
+        "nodejs22.x on purpose: the local runtime, the tests and CI run Node 20/22, and the bundle targets node22; a newer " +
+        "runtime is a deliberate upgrade, not a default.",
+    });
+  }
+
+  /** Grants exactly the catalog's tables (read/write or read) and queues (send) and sets their env vars. */
   private connect(resources: ResourceLookup): void {
     for (const tableDef of this.def.tables) {
       const table = resources.table(tableDef);
       table.grantReadWriteData(this.fn);
+      this.acknowledgeIndexes(tableDef, table);
+      this.fn.addEnvironment(tableDef.envVar, table.tableName);
+    }
+    for (const tableDef of this.def.readsOnly ?? []) {
+      if (this.def.tables.includes(tableDef)) {
+        throw new Error(`${this.def.name}: table "${tableDef.id}" is in both tables and readsOnly`);
+      }
+      const table = resources.table(tableDef);
+      table.grantReadData(this.fn);
+      this.acknowledgeIndexes(tableDef, table);
       this.fn.addEnvironment(tableDef.envVar, table.tableName);
     }
     for (const queueDef of this.def.sendsTo) {
@@ -127,5 +161,16 @@ export class HouseFunction extends Construct {
       queue.grantSendMessages(this.fn);
       this.fn.addEnvironment(queueDef.envVar, queue.queueUrl);
     }
+  }
+
+  /** Table grants include `<table>/index/*`: the names of the table's own indexes, not other tables. */
+  private acknowledgeIndexes(def: TableDef, table: ITableV2): void {
+    if (def.globalIndexes.length === 0) return;
+    const cfn = table.node.defaultChild;
+    if (!(cfn instanceof CfnElement)) return;
+    Validations.of(this.fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(cfn)}.Arn>/index/*]`,
+      reason: `Queries of ${def.id}'s own secondary indexes (${def.globalIndexes.map((i) => i.indexName).join(", ")}); no other table.`,
+    });
   }
 }

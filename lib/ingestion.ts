@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Schedule, ScheduleExpression } from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
@@ -98,6 +98,10 @@ export class Ingestion extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself a dead-letter queue: the schedules' undeliverable invocations.",
+    });
     for (const fn of this.functions.values()) this.attachTrigger(fn, props.app);
   }
 
@@ -164,6 +168,11 @@ export class Ingestion extends Construct {
     const intervalSeconds = app[trigger.intervalSetting];
     // A tick is superseded by the next one: retrying a failed run would only overlap it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });
+    // Scheduler's shared role may invoke the function and its versions (`<function>:*`), nothing else.
+    Validations.of(Stack.of(this)).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: `EventBridge Scheduler's target role for ${def.name}: lambda:InvokeFunction on this function and its versions.`,
+    });
     new Schedule(this, `${pascal(def.name)}Schedule`, {
       description: `Runs ${def.name} every ${intervalSeconds}s (${trigger.intervalSetting})`,
       schedule: ScheduleExpression.rate(Duration.seconds(intervalSeconds)),

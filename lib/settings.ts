@@ -2,6 +2,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
 import { configSchema, type Config } from "#commons/config.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
+import { SECRET_SETTINGS } from "#commons/secrets.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { DISCOVERY_FUNCTION } from "../functions/catalog.js";
 
@@ -19,6 +20,10 @@ const NOT_FROM_USER = new Set<string>([
   "AWS_REGION", // reserved by Lambda
   "PORT", // local HTTP server only
   "HL_BUDGET_MODE", // always `dynamodb` in the cloud, see FUNCTION_FIXED_ENV
+  "WS_CALLBACK_URL", // the stack's own WebSocket stage, given only to the functions that post (lib/feed.ts)
+  // Secrets: generated in Secrets Manager by the stack and read at cold start, so neither the values
+  // nor a user's own choice (e.g. a local ADMIN_API_KEY in the deploying shell) reach a function's env.
+  ...Object.entries(SECRET_SETTINGS).flat(),
 ]);
 
 /** Every application setting a user may choose at deploy time (any new key in config.ts flows through). */
@@ -56,6 +61,18 @@ const stackOptionsSchema = z.object({
     .transform((s) => s.toUpperCase())
     .pipe(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]))
     .default("INFO"),
+  /** Generate a WebSocket token in Secrets Manager that clients must send as `?token=` to connect. */
+  WS_TOKEN_REQUIRED: bool.default(false),
+  /** The HTTP API's stage throttle (requests per second, steady and burst) behind CloudFront's cache. */
+  HTTP_API_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(100),
+  HTTP_API_BURST_LIMIT: z.coerce.number().int().min(1).max(5_000).default(200),
+  /**
+   * Run the functions that call the exchange in a VPC behind one NAT gateway with an Elastic IP,
+   * so Hyperliquid sees one fixed address (lib/egress.ts). Costs ~$36 a month idle; off by default.
+   */
+  FIXED_EGRESS_IP: bool.default(false),
+  /** Subscribed by email to the alarm topic (AWS sends a confirmation link first); unset: no subscription. */
+  ALARM_EMAIL: z.email("must be an email address, e.g. ops@example.com").optional(),
 });
 
 export type StackOptions = z.infer<typeof stackOptionsSchema>;

@@ -24,6 +24,10 @@ const coinList = z
       : [...new Set(s.split(",").map((c) => c.trim()).filter((c) => c.length > 0))],
   );
 
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "must be a Secrets Manager secret ARN");
+
 export const configSchema = z.object({
   AWS_REGION: z.string().min(1).default("us-east-1"),
   HYPERLIQUID_API_URL: z
@@ -50,6 +54,12 @@ export const configSchema = z.object({
   ADMIN_API_KEY: z.string().min(16, "ADMIN_API_KEY must be at least 16 characters").optional(),
   /** When set, a WebSocket client must connect with `?token=` equal to it. */
   WS_TOKEN: z.string().min(1).optional(),
+  /**
+   * In AWS: the Secrets Manager secrets holding ADMIN_API_KEY and WS_TOKEN, read once at cold start
+   * (#commons/secrets.js), so the values never sit in a function's environment. Set by the stack.
+   */
+  ADMIN_API_KEY_SECRET_ARN: secretArn.optional(),
+  WS_TOKEN_SECRET_ARN: secretArn.optional(),
   /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
   WS_CALLBACK_URL: z.url().optional(),
   /** Posts the broadcaster keeps in flight while fanning one event out to the connected clients. */

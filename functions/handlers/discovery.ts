@@ -2,6 +2,7 @@ import { documentClient } from "#commons/clients/dynamodb.js";
 import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { withExchangeMetrics } from "#commons/metrics.js";
 import { createDiscoveryHandler } from "#app/discovery.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
@@ -9,7 +10,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 /** Lambda entry: scheduled trader discovery. Composition only; the logic is in #domain/discovery. */
 const config = loadConfig();
 
-export const handler = createDiscoveryHandler({
+const discover = createDiscoveryHandler({
   exchange,
   budget: weightBudget,
   traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
@@ -19,3 +20,6 @@ export const handler = createDiscoveryHandler({
   ...(config.POPULAR_COINS !== undefined && { coins: config.POPULAR_COINS }),
   maxRunMs: config.DISCOVERY_MAX_RUN_SECONDS * 1000,
 });
+
+/** Each run's exchange traffic (requests, 429s, retries) goes to CloudWatch for the alarms. */
+export const handler = withExchangeMetrics(discover, exchange);

@@ -2,6 +2,7 @@ import { documentClient } from "#commons/clients/dynamodb.js";
 import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { withExchangeMetrics } from "#commons/metrics.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import { scoreRows } from "#domain/metrics/score.js";
@@ -16,7 +17,7 @@ const config = loadConfig();
 const historyStore = createDynamoHistoryStore(documentClient, { fills: config.FILLS_TABLE, state: config.STATE_TABLE });
 const maxAgeMs = config.HISTORY_MAX_AGE_HOURS * 3_600_000;
 
-export const handler = createLeaderboardHandler({
+const rank = createLeaderboardHandler({
   directory: createDynamoTraderDirectory(documentClient, config.TRADERS_TABLE),
   history: createHistorySource(
     { exchange, store: historyStore, fills: createDynamoFillStore(documentClient, config.FILLS_TABLE), now: Date.now, logger },
@@ -32,3 +33,6 @@ export const handler = createLeaderboardHandler({
   syncDeadlineMs: config.LEADERBOARD_SYNC_SECONDS * 1000,
   budget: weightBudget,
 });
+
+/** Each run's exchange traffic (history fetches, 429s, retries) goes to CloudWatch for the alarms. */
+export const handler = withExchangeMetrics(rank, exchange);

@@ -2,6 +2,7 @@ import { documentClient } from "#commons/clients/dynamodb.js";
 import { exchange, isPermanentExchangeError, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { withExchangeMetrics } from "#commons/metrics.js";
 import { createTrackWorker } from "#app/track-worker.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
@@ -10,7 +11,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 /** Lambda entry: the SQS tracking worker (partial batch responses). */
 const config = loadConfig();
 
-export const handler = createTrackWorker({
+const track = createTrackWorker({
   exchange,
   budget: weightBudget,
   traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }),
@@ -21,3 +22,6 @@ export const handler = createTrackWorker({
   concurrency: config.TRACK_CONCURRENCY,
   isPermanent: isPermanentExchangeError,
 });
+
+/** Each batch's exchange traffic goes to CloudWatch; the partial batch response passes through as is. */
+export const handler = withExchangeMetrics(track, exchange);

@@ -11,7 +11,16 @@ const read = (context: Record<string, unknown> = {}, env: Record<string, string>
 describe("deploy settings", () => {
   it("defaults come from the config module, stack options from their own defaults", () => {
     const s = read();
-    expect(s.stack).toEqual({ STACK_NAME: "HlCopytrader", DELETION_PROTECTION: true, LOG_RETENTION_DAYS: 30, LOG_LEVEL: "INFO" });
+    expect(s.stack).toEqual({
+      STACK_NAME: "HlCopytrader",
+      DELETION_PROTECTION: true,
+      LOG_RETENTION_DAYS: 30,
+      LOG_LEVEL: "INFO",
+      WS_TOKEN_REQUIRED: false,
+      HTTP_API_RATE_LIMIT: 100,
+      HTTP_API_BURST_LIMIT: 200,
+      FIXED_EGRESS_IP: false,
+    });
     expect(s.appEnv.TRACKING_INTERVAL_SECONDS).toBe(String(loadConfig({}).TRACKING_INTERVAL_SECONDS));
     expect(s.appEnv.HYPERLIQUID_API_URL).toBe("https://api.hyperliquid.xyz");
   });
@@ -43,6 +52,17 @@ describe("deploy settings", () => {
     }
   });
 
+  it("secrets never come from the user: the stack generates them in Secrets Manager and passes ARNs", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mine-AbCdEf";
+    const s = read(
+      { WS_TOKEN: "from-context" },
+      { ADMIN_API_KEY: "a-local-admin-key-123456", ADMIN_API_KEY_SECRET_ARN: arn, WS_TOKEN_SECRET_ARN: arn },
+    );
+    for (const key of ["ADMIN_API_KEY", "WS_TOKEN", "ADMIN_API_KEY_SECRET_ARN", "WS_TOKEN_SECRET_ARN"]) {
+      expect(s.appEnv[key]).toBeUndefined();
+    }
+  });
+
   it.each([
     [{ TRACKING_INTERVAL_SECONDS: 30 }, /TRACKING_INTERVAL_SECONDS=30 is not a whole number of minutes/],
     [{ DISCOVERY_INTERVAL_SECONDS: "abc" }, /DISCOVERY_INTERVAL_SECONDS/],
@@ -51,8 +71,16 @@ describe("deploy settings", () => {
     [{ LOG_RETENTION_DAYS: 31 }, /LOG_RETENTION_DAYS/],
     [{ STACK_NAME: "1 bad name" }, /STACK_NAME/],
     [{ DELETION_PROTECTION: "yes" }, /DELETION_PROTECTION/],
+    [{ WS_TOKEN_REQUIRED: "maybe" }, /WS_TOKEN_REQUIRED/],
+    [{ HTTP_API_RATE_LIMIT: 0 }, /HTTP_API_RATE_LIMIT/],
+    [{ ALARM_EMAIL: "ops@" }, /Invalid stack options: ALARM_EMAIL: must be an email address/],
   ])("rejects %o at synth time", (context, message) => {
     expect(() => read(context)).toThrow(message);
+  });
+
+  it("ALARM_EMAIL is optional and passed through when it is an address", () => {
+    expect(read().stack.ALARM_EMAIL).toBeUndefined();
+    expect(read({}, { ALARM_EMAIL: "ops@example.com" }).stack.ALARM_EMAIL).toBe("ops@example.com");
   });
 });
 

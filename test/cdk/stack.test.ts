@@ -15,9 +15,23 @@ beforeAll(() => {
 
 const tableId = (def: TableDef) => logicalId(s.stack.data.table(def));
 const functionOf = (def: FunctionDef) => {
-  const house = s.stack.ingestion.functions.get(def.name);
+  const house = s.stack.functions().get(def.name);
   if (!house) throw new Error(`catalog function ${def.name} is not in the stack`);
   return { house, id: logicalId(house.fn), props: resource(s.template, logicalId(house.fn)).Properties };
+};
+/** `Fn::GetAtt`s in a value as `LogicalId.Attribute`: tells a table's items (Arn) from its stream (StreamArn). */
+const attributesReferenced = (value: unknown): Set<string> => {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== "object") return;
+    for (const [key, inner] of Object.entries(v)) {
+      if (key === "Fn::GetAtt" && Array.isArray(inner)) found.add(inner.join("."));
+      else walk(inner);
+    }
+  };
+  walk(value);
+  return found;
 };
 const keySchema = (pk: { name: string }, sk?: { name: string }) => [
   { AttributeName: pk.name, KeyType: "HASH" },
@@ -99,7 +113,7 @@ describe("tracking queue", () => {
 
 describe("every catalog function", () => {
   it("is in the stack", () => {
-    expect([...s.stack.ingestion.functions.keys()].sort()).toEqual(ALL_FUNCTIONS.map((d) => d.name).sort());
+    expect([...s.stack.functions().keys()].sort()).toEqual(ALL_FUNCTIONS.map((d) => d.name).sort());
   });
 
   it.each(ALL_FUNCTIONS.map((d) => [d.name, d] as const))(
@@ -127,8 +141,9 @@ describe("every catalog function", () => {
       LOG_LEVEL: "INFO",
       NODE_OPTIONS: "--enable-source-maps",
     });
+    const reached = [...def.tables, ...(def.readsOnly ?? [])];
     for (const t of ALL_TABLES) {
-      if (def.tables.includes(t)) expect(referencedIds(env[t.envVar])).toEqual(new Set([tableId(t)]));
+      if (reached.includes(t)) expect(referencedIds(env[t.envVar])).toEqual(new Set([tableId(t)]));
       else expect(env[t.envVar]).toBeUndefined();
     }
     expect(env.AWS_REGION).toBeUndefined();
@@ -139,16 +154,32 @@ describe("every catalog function", () => {
     const { props } = functionOf(def);
     const [roleId] = referencedIds(props.Role);
     const statements = statementsOfRole(s.template, roleId!);
+    const stream = def.trigger.kind === "dynamodb-stream" ? def.trigger : undefined;
 
+    // Items of the catalog's tables; a stream consumer also reads its table's stream (not its items).
     const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith("dynamodb:")));
-    const tablesReached = new Set(dynamo.flatMap((st) => [...referencedIds(st.Resource)]));
-    expect(tablesReached).toEqual(new Set(def.tables.map(tableId)));
+    const tablesReached = new Set(dynamo.flatMap((st) => [...attributesReferenced(st.Resource)]));
+    expect(tablesReached).toEqual(
+      new Set([
+        ...[...def.tables, ...(def.readsOnly ?? [])].map((t) => `${tableId(t)}.Arn`),
+        ...(stream ? [`${tableId(stream.table)}.StreamArn`] : []),
+      ]),
+    );
+    // A read-only table is never written.
+    for (const t of def.readsOnly ?? []) {
+      const onTable = dynamo.filter((st) => attributesReferenced(st.Resource).has(`${tableId(t)}.Arn`));
+      for (const action of onTable.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Put|Update|Delete|BatchWrite)/);
+    }
     // Read/write on the items, never table administration.
     for (const action of dynamo.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Delete|Create|Update)Table/);
 
+    // The catalog's queues; a stream consumer also its on-failure destination.
     const sends = statements.filter((st) => actionsOf(st).includes("sqs:SendMessage"));
     const queuesReached = new Set(sends.flatMap((st) => [...referencedIds(st.Resource)]));
-    expect(queuesReached).toEqual(new Set(def.sendsTo.map((q) => logicalId(s.stack.ingestion.queue(q)))));
+    const onFailure = s.stack.feed.deadLetterQueues.get(def.name);
+    expect(queuesReached).toEqual(
+      new Set([...def.sendsTo.map((q) => s.stack.ingestion.queue(q)), ...(onFailure ? [onFailure] : [])].map(logicalId)),
+    );
     for (const q of def.sendsTo) {
       expect(referencedIds(props.Environment.Variables[q.envVar])).toEqual(
         new Set([logicalId(s.stack.ingestion.queue(q))]),

@@ -1,0 +1,200 @@
+import { CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
+import { WebSocketApi, WebSocketStage, type ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
+import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { TableDef } from "#store/tables.js";
+import {
+  ALL_FUNCTIONS,
+  BROADCASTER_FUNCTION,
+  WS_DEFAULT_FUNCTION,
+  WS_WELCOME_FUNCTION,
+  type FunctionDef,
+} from "../functions/catalog.js";
+import type { Data } from "./data.js";
+import { HouseFunction, type ResourceLookup } from "./house-function.js";
+import { pascal, type FunctionDefaults } from "./ingestion.js";
+
+/**
+ * The stage clients connect to: `wss://{api}.execute-api.{region}.amazonaws.com/v1`. Named after
+ * the version of the feed's message protocol, as the local gateway's `/ws/v1/...` paths are.
+ */
+export const FEED_STAGE_NAME = "v1";
+
+/**
+ * Client messages (and connection attempts) per second across the stage. Every message invokes
+ * ws-default and every connection ws-connect, so this caps what a misbehaving client can cost.
+ * Clients only subscribe, unsubscribe and ping, so normal traffic stays far below; the burst lets
+ * a thousand clients reconnect after a deploy within a few seconds (a throttled one gets a 429 and
+ * retries). Well under the account's WebSocket limits, so one stack cannot starve another.
+ */
+export const FEED_THROTTLE: Required<ThrottleSettings> = { rateLimit: 100, burstLimit: 500 };
+
+/**
+ * The functions that post to clients through the management API (they import
+ * #commons/clients/apigateway.js, which needs WS_CALLBACK_URL at cold start). Only they may manage
+ * connections; test/cdk/feed.test.ts checks this list against the bundles' imports.
+ */
+export const POSTS_TO_CLIENTS: ReadonlySet<FunctionDef> = new Set([
+  WS_DEFAULT_FUNCTION,
+  WS_WELCOME_FUNCTION,
+  BROADCASTER_FUNCTION,
+]);
+
+/**
+ * How old a stream record may get (while Lambda is throttled or failing) before it is skipped to
+ * the DLQ. Keyed by table so a new stream consumer fails synth until someone decides.
+ * - events: a position change is live news; an hour late it is history, which the HTTP API serves.
+ * - connections: a welcome minutes after connecting is noise (the client has long got its first
+ *   events); 10 minutes still rides out a short throttling without filling the DLQ.
+ */
+export const STREAM_MAX_RECORD_AGE: Partial<Record<TableDef["id"], Duration>> = {
+  events: Duration.hours(1),
+  connections: Duration.minutes(10),
+};
+
+/** The live feed's functions: WebSocket routes and stream consumers (everything else is not ours). */
+const isFeed = (def: FunctionDef): boolean =>
+  def.trigger.kind === "websocket" || def.trigger.kind === "dynamodb-stream";
+
+export interface FeedProps {
+  data: Data;
+  functionDefaults: FunctionDefaults;
+  /** Defaults to FEED_THROTTLE. */
+  throttle?: ThrottleSettings;
+}
+
+/**
+ * The live WebSocket feed: the API Gateway WebSocket API with a route per catalog `websocket`
+ * trigger, and a stream mapping (INSERT only, partial batch failures, bisecting, bounded retries
+ * and record age, then an SQS DLQ) per catalog `dynamodb-stream` trigger.
+ *
+ * No authorizer on `$connect`: the optional WS_TOKEN check is in ws-connect itself (a Lambda
+ * authorizer would be a second function for the same comparison). No access logs on the stage:
+ * WebSocket stages can only log once the account-wide API Gateway CloudWatch role is set, which is
+ * shared by every API of the account and region and so is not this stack's to change; every route
+ * function logs its connection id instead.
+ */
+export class Feed extends Construct {
+  readonly functions = new Map<string, HouseFunction>();
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  /** What clients connect to: `wss://.../v1`. */
+  readonly url: string;
+  /** The management API endpoint the posting functions get as WS_CALLBACK_URL: `https://.../v1`. */
+  readonly callbackUrl: string;
+  /** Each stream consumer's on-failure destination, by function name. */
+  readonly deadLetterQueues = new Map<string, Queue>();
+
+  constructor(scope: Construct, id: string, props: FeedProps) {
+    super(scope, id);
+    const resources: ResourceLookup = {
+      table: (def) => props.data.table(def),
+      queue: (def) => {
+        throw new Error(`Feed functions send to no queue, yet one asks for "${def.id}": give Feed the queue lookup.`);
+      },
+    };
+    for (const def of ALL_FUNCTIONS.filter(isFeed)) {
+      const fn = new HouseFunction(this, `${pascal(def.name)}Function`, { ...props.functionDefaults, def, resources });
+      this.functions.set(def.name, fn);
+    }
+
+    this.api = new WebSocketApi(this, "Api", {
+      apiName: `${Stack.of(this).stackName}-feed`, // the console lists APIs by name only
+      description: "Live feed: position events pushed to subscribed clients",
+    });
+    this.stage = new WebSocketStage(this, "Stage", {
+      webSocketApi: this.api,
+      stageName: FEED_STAGE_NAME,
+      autoDeploy: true,
+      throttle: props.throttle ?? FEED_THROTTLE,
+    });
+    this.url = this.stage.url;
+    this.callbackUrl = this.stage.callbackUrl;
+
+    for (const house of this.functions.values()) {
+      const { def, fn } = house;
+      if (def.trigger.kind === "websocket") {
+        this.api.addRoute(def.trigger.route, {
+          integration: new WebSocketLambdaIntegration(`${pascal(def.name)}Integration`, fn),
+        });
+      } else if (def.trigger.kind === "dynamodb-stream") {
+        this.attachStream(house, def.trigger, props.data);
+      }
+      if (POSTS_TO_CLIENTS.has(def)) {
+        // Scoped to this stage's @connections: the function can reach this feed's clients only.
+        this.stage.grantManagementApiAccess(fn);
+        fn.addEnvironment("WS_CALLBACK_URL", this.callbackUrl);
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${this.connectionsArnPattern()}]`,
+          reason: "Connection ids are assigned by API Gateway as clients connect; the grant is limited to this API's stage.",
+        });
+      }
+    }
+    this.acknowledgeDecisions();
+  }
+
+  /** cdk-nag (AwsSolutions) findings that are decisions, each with its reason. */
+  private acknowledgeDecisions(): void {
+    Validations.of(this.api).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason:
+        "Public market data. A WebSocket API takes an authorizer on $connect only; with WS_TOKEN_REQUIRED, ws-connect " +
+        "checks ?token= against the secret (constant time) and refuses with 401, so $default and $disconnect are only " +
+        "reachable over a connection it accepted. An authorizer would be a second function doing the same comparison.",
+    });
+    Validations.of(this.stage).acknowledge({
+      id: "AwsSolutions-APIG1",
+      reason:
+        "WebSocket stage logs need the account-wide API Gateway CloudWatch role (shared by every API in the account " +
+        "and region, so not this stack's to set); deploying with it unset fails. The route functions log each " +
+        "connect, message and disconnect with its connection id, and the stage's metrics count them.",
+    });
+    for (const queue of this.deadLetterQueues.values()) {
+      Validations.of(queue).acknowledge({
+        id: "AwsSolutions-SQS3",
+        reason: "This queue is itself a dead-letter queue: the stream mapping's on-failure destination.",
+      });
+    }
+  }
+
+  /** The connections ARN as cdk-nag prints it in its finding ids. */
+  private connectionsArnPattern(): string {
+    const apiId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
+    return `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${FEED_STAGE_NAME}/*/@connections/*`;
+  }
+
+  private attachStream(
+    house: HouseFunction,
+    trigger: Extract<FunctionDef["trigger"], { kind: "dynamodb-stream" }>,
+    data: Data,
+  ): void {
+    const { def, fn } = house;
+    const maxRecordAge = STREAM_MAX_RECORD_AGE[trigger.table.id];
+    if (maxRecordAge === undefined) {
+      throw new Error(`${def.name} reads the ${trigger.table.id} stream: choose its maximum record age in STREAM_MAX_RECORD_AGE`);
+    }
+    // Holds only the failed batch's coordinates (shard, sequence numbers), not the records.
+    const deadLetterQueue = new Queue(this, `${pascal(def.name)}StreamDeadLetterQueue`, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
+    });
+    this.deadLetterQueues.set(def.name, deadLetterQueue);
+    fn.addEventSource(
+      new DynamoEventSource(data.table(trigger.table), {
+        // The feed is live: a new mapping starts at now, not at 24 h of history.
+        startingPosition: StartingPosition.LATEST,
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual(trigger.filter) })],
+        batchSize: trigger.batchSize,
+        reportBatchItemFailures: true, // the handlers use processPartialResponse
+        bisectBatchOnError: true, // a batch that fails as a whole is split until the bad record is alone
+        retryAttempts: trigger.maxRetryAttempts,
+        maxRecordAge,
+        onFailure: new SqsDlq(deadLetterQueue),
+      }),
+    );
+  }
+}

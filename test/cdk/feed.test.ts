@@ -1,0 +1,216 @@
+import path from "node:path";
+import { build } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALL_FUNCTIONS, type FunctionDef } from "../../functions/catalog.js";
+import { FEED_STAGE_NAME, FEED_THROTTLE, POSTS_TO_CLIENTS, STREAM_MAX_RECORD_AGE } from "../../lib/feed.js";
+import { REPO_ROOT } from "../../lib/house-function.js";
+import { actionsOf, logicalId, referencedIds, resource, statementsOfRole, synthStack, type Synthesized } from "./synth.js";
+
+/** One synth for the whole file: building the stack is the slow part. */
+let s: Synthesized;
+beforeAll(() => {
+  s = synthStack();
+}, 60_000);
+
+const resources = () => (s.template.toJSON() as { Resources: Record<string, { Type: string; Properties: any }> }).Resources;
+const ofType = (type: string) => Object.entries(resources()).filter(([, r]) => r.Type === type);
+const apiId = () => logicalId(s.stack.feed.api);
+/** The WebSocket API's routes (the stack's other APIs have routes too). */
+const feedRoutes = () =>
+  ofType("AWS::ApiGatewayV2::Route")
+    .map(([, r]) => r.Properties)
+    .filter((p) => referencedIds(p.ApiId).has(apiId()));
+
+const functionOf = (def: FunctionDef) => {
+  const house = s.stack.feed.functions.get(def.name);
+  if (!house) throw new Error(`${def.name} is not a feed function`);
+  const id = logicalId(house.fn);
+  return { id, props: resource(s.template, id).Properties };
+};
+const roleOf = (def: FunctionDef) => [...referencedIds(functionOf(def).props.Role)][0]!;
+
+/** A CloudFormation string (`Fn::Join` of literals and `Ref`s) as text, `${LogicalId}` for each Ref. */
+const text = (value: unknown): string => {
+  if (typeof value === "string") return value;
+  const v = value as { Ref?: string; "Fn::Join"?: [string, unknown[]] };
+  if (v.Ref !== undefined) return `\${${v.Ref}}`;
+  if (v["Fn::Join"]) return v["Fn::Join"][1].map(text).join(v["Fn::Join"][0]);
+  throw new Error(`Cannot render ${JSON.stringify(value)}`);
+};
+
+const routed = ALL_FUNCTIONS.filter((d) => d.trigger.kind === "websocket");
+const streamed = ALL_FUNCTIONS.filter((d) => d.trigger.kind === "dynamodb-stream");
+
+describe("WebSocket API", () => {
+  it.each(routed.map((d) => [d.trigger.kind === "websocket" ? d.trigger.route : "", d] as const))(
+    "%s invokes its catalog function",
+    (route, def) => {
+      const routes = feedRoutes().filter((p) => p.RouteKey === route);
+      expect(routes).toHaveLength(1);
+      const p = routes[0]!;
+      const [integrationId] = referencedIds(p.Target);
+      const integration = resource(s.template, integrationId!).Properties;
+      expect(integration.IntegrationType).toBe("AWS_PROXY");
+      const targets = [...referencedIds(integration.IntegrationUri)].filter((id) => !id.startsWith("AWS::"));
+      expect(targets).toEqual([functionOf(def).id]);
+      // API Gateway gives up on a WebSocket integration after 29 s; the function must answer before.
+      expect(functionOf(def).props.Timeout).toBeLessThan(29);
+    },
+  );
+
+  it("has no route the catalog does not name", () => {
+    const keys = feedRoutes().map((p) => p.RouteKey as string);
+    expect(keys.sort()).toEqual(routed.map((d) => (d.trigger.kind === "websocket" ? d.trigger.route : "")).sort());
+  });
+
+  it("only this API may invoke the route functions", () => {
+    for (const def of routed) {
+      const permissions = ofType("AWS::Lambda::Permission").filter(([, p]) =>
+        referencedIds(p.Properties.FunctionName).has(functionOf(def).id),
+      );
+      expect(permissions).toHaveLength(1);
+      const p = permissions[0]![1].Properties;
+      expect(p.Principal).toBe("apigateway.amazonaws.com");
+      expect(text(p.SourceArn)).toMatch(new RegExp(`:execute-api:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:\\$\\{${apiId()}\\}/`));
+    }
+  });
+
+  it(`deploys to the throttled "${FEED_STAGE_NAME}" stage clients connect to`, () => {
+    const stage = resource(s.template, logicalId(s.stack.feed.stage)).Properties;
+    expect(referencedIds(stage.ApiId)).toEqual(new Set([apiId()]));
+    expect(stage.StageName).toBe(FEED_STAGE_NAME);
+    expect(stage.AutoDeploy).toBe(true);
+    expect(stage.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: FEED_THROTTLE.rateLimit,
+      ThrottlingBurstLimit: FEED_THROTTLE.burstLimit,
+    });
+    expect(FEED_THROTTLE.rateLimit).toBeGreaterThan(0);
+
+    const outputs = (s.template.toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    expect(text(outputs.WebSocketUrl!.Value)).toBe(
+      `wss://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${FEED_STAGE_NAME}`,
+    );
+  });
+});
+
+describe("posting to clients", () => {
+  /** Whether the bundle of the function's entry includes the management API client. */
+  const posts = async (def: FunctionDef): Promise<boolean> => {
+    const result = await build({
+      entryPoints: [path.join(REPO_ROOT, def.entry)],
+      absWorkingDir: REPO_ROOT,
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: "node",
+      format: "esm",
+      logLevel: "silent",
+    });
+    return Object.keys(result.metafile.inputs).includes("functions/commons/clients/apigateway.ts");
+  };
+
+  it("POSTS_TO_CLIENTS is exactly the functions whose code posts", async () => {
+    const posting = [];
+    for (const def of ALL_FUNCTIONS) if (await posts(def)) posting.push(def.name);
+    expect(posting.sort()).toEqual([...POSTS_TO_CLIENTS].map((d) => d.name).sort());
+  }, 60_000);
+
+  it("only they may manage connections, and only this stage's", () => {
+    const rolesThatManage = new Set<string>();
+    for (const [, policy] of ofType("AWS::IAM::Policy")) {
+      const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+      for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith("execute-api:")))) {
+        expect(actionsOf(st)).toEqual(["execute-api:ManageConnections"]);
+        expect(text(st.Resource)).toBe(
+          `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId()}}/${FEED_STAGE_NAME}/*/@connections/*`,
+        );
+        for (const role of referencedIds(policy.Properties.Roles)) rolesThatManage.add(role);
+      }
+    }
+    expect(rolesThatManage).toEqual(new Set([...POSTS_TO_CLIENTS].map(roleOf)));
+  });
+
+  it("they get this stage's callback URL as WS_CALLBACK_URL, no other function does", () => {
+    for (const house of s.stack.functions().values()) {
+      const env = resource(s.template, logicalId(house.fn)).Properties.Environment.Variables;
+      if (POSTS_TO_CLIENTS.has(house.def)) {
+        expect(text(env.WS_CALLBACK_URL)).toBe(
+          `https://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${FEED_STAGE_NAME}`,
+        );
+      } else {
+        expect(env.WS_CALLBACK_URL).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe("stream consumers", () => {
+  const mappingOf = (def: FunctionDef) => {
+    const mappings = ofType("AWS::Lambda::EventSourceMapping").filter(([, m]) =>
+      referencedIds(m.Properties.FunctionName).has(functionOf(def).id),
+    );
+    expect(mappings).toHaveLength(1);
+    return mappings[0]![1].Properties;
+  };
+
+  it.each(streamed.map((d) => [d.name, d] as const))(
+    "%s sees only INSERTs of its table's stream, from now on",
+    (_, def) => {
+      if (def.trigger.kind !== "dynamodb-stream") throw new Error("unreachable");
+      const m = mappingOf(def);
+      const tableId = logicalId(s.stack.data.table(def.trigger.table));
+      expect(m.EventSourceArn).toEqual({ "Fn::GetAtt": [tableId, "StreamArn"] });
+      expect(m.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([
+        { eventName: ["INSERT"] },
+      ]);
+      expect(m.StartingPosition).toBe("LATEST");
+      // The handlers read NewImage.
+      expect(resource(s.template, tableId).Properties.StreamSpecification).toEqual({ StreamViewType: "NEW_IMAGE" });
+    },
+  );
+
+  it.each(streamed.map((d) => [d.name, d] as const))(
+    "%s: partial failures, bisecting, finite retries and record age, then a DLQ",
+    (_, def) => {
+      if (def.trigger.kind !== "dynamodb-stream") throw new Error("unreachable");
+      const m = mappingOf(def);
+      expect(m.BatchSize).toBe(def.trigger.batchSize);
+      expect(m.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+      expect(m.BisectBatchOnFunctionError).toBe(true);
+      // -1 (the default) would retry a poisoned record until it expires, blocking its shard.
+      expect(m.MaximumRetryAttempts).toBe(def.trigger.maxRetryAttempts);
+      expect(m.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(m.MaximumRetryAttempts).toBeLessThan(10);
+      expect(m.MaximumRecordAgeInSeconds).toBe(STREAM_MAX_RECORD_AGE[def.trigger.table.id]?.toSeconds());
+      expect(m.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+
+      const dlq = s.stack.feed.deadLetterQueues.get(def.name);
+      expect(dlq).toBeDefined();
+      expect(referencedIds(m.DestinationConfig.OnFailure.Destination)).toEqual(new Set([logicalId(dlq!)]));
+      const queue = resource(s.template, logicalId(dlq!));
+      expect(queue.Type).toBe("AWS::SQS::Queue");
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      const denyPlainHttp = ofType("AWS::SQS::QueuePolicy").some(
+        ([, p]) =>
+          referencedIds(p.Properties.Queues).has(logicalId(dlq!)) &&
+          (p.Properties.PolicyDocument.Statement as Array<Record<string, any>>).some(
+            (st) => st.Effect === "Deny" && st.Condition?.Bool?.["aws:SecureTransport"] === "false",
+          ),
+      );
+      expect(denyPlainHttp).toBe(true);
+    },
+  );
+
+  it("each consumer may only read its stream, not write to it", () => {
+    for (const def of streamed) {
+      const onStream = statementsOfRole(s.template, roleOf(def)).filter((st) =>
+        JSON.stringify(st.Resource).includes('"StreamArn"'),
+      );
+      expect(onStream.length).toBeGreaterThan(0);
+      for (const action of onStream.flatMap(actionsOf)) {
+        expect(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]).toContain(action);
+      }
+    }
+  });
+});
