@@ -1,0 +1,144 @@
+import { configSchema } from "#commons/config.js";
+import { TRACKING_QUEUE } from "#commons/queues.js";
+
+/**
+ * What the cost model assumes, each with the reason for its default. Settings the stack reads
+ * (batch sizes, intervals, memory) come from the app's own config and catalog, so the estimate
+ * follows the deployed defaults; the rest are measured figures or stated guesses, printed with
+ * every estimate so a reader can see what the number rests on.
+ */
+
+/** The application defaults, exactly as a function with an empty environment sees them. */
+export const APP_DEFAULTS = configSchema.parse({});
+
+export interface CostInput {
+  /** Active traders polled every cycle. */
+  traders: number;
+  intervalSeconds: number;
+  /** Share of traders whose positions change between two polls, a decimal string ("0.05"). */
+  changeRate: string;
+  /** Fixed egress IP: the VPC, NAT gateway and Elastic IP of lib/egress.ts. */
+  nat: boolean;
+  wsClients: number;
+  apiRequestsPerMonth: number;
+  exchangeLatencyMs: number;
+  tradersPerMessage: number;
+  messagesPerInvocation: number;
+  workerConcurrency: number;
+  cpuMsPerTrader: string;
+  workerOverheadMs: number;
+  commitMs: number;
+  eventsPerChange: number;
+  fillsPerChange: number;
+  traderItemKb: number;
+  eventKb: number;
+  fillKb: string;
+  indexEntryBytes: number;
+  storedHistoryKbPerTrader: number;
+  historyLoadMsPerTrader: number;
+  leaderboardMetricsMsPerTrader: number;
+  leaderboardRowBytes: number;
+  discoveryRunSeconds: number;
+  discoveryCandidatesPerRun: number;
+  broadcasterBaseMs: number;
+  postCpuMs: string;
+  eventMessageKb: string;
+  apiCacheHitRatio: string;
+  apiResponseKb: number;
+  apiMsPerRequest: number;
+  snapshotLoadMsPer1000Traders: number;
+  logKbPerInvocation: number;
+  logKbPerWorkerMessage: string;
+  coldStartsPerMonth: number;
+  secrets: number;
+  storageMonths: number;
+  natKbPerPoll: number;
+  natKbPerExchangeCall: number;
+  natKbPerDiscoveryRun: number;
+}
+
+export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
+  intervalSeconds: APP_DEFAULTS.TRACKING_INTERVAL_SECONDS,
+  changeRate: "0.05",
+  nat: false,
+  wsClients: 10,
+  apiRequestsPerMonth: 100_000,
+  exchangeLatencyMs: 150,
+  tradersPerMessage: APP_DEFAULTS.TRACK_BATCH_SIZE,
+  messagesPerInvocation: TRACKING_QUEUE.batchSize,
+  workerConcurrency: APP_DEFAULTS.TRACK_CONCURRENCY,
+  cpuMsPerTrader: "0.6",
+  workerOverheadMs: 40,
+  commitMs: 30,
+  eventsPerChange: 1,
+  fillsPerChange: 1,
+  traderItemKb: 1,
+  eventKb: 1,
+  fillKb: "0.4",
+  indexEntryBytes: 100,
+  storedHistoryKbPerTrader: 800,
+  historyLoadMsPerTrader: 80,
+  leaderboardMetricsMsPerTrader: 10,
+  leaderboardRowBytes: 650,
+  discoveryRunSeconds: APP_DEFAULTS.DISCOVERY_MAX_RUN_SECONDS,
+  discoveryCandidatesPerRun: 500,
+  broadcasterBaseMs: 20,
+  postCpuMs: "0.5",
+  eventMessageKb: "0.6",
+  apiCacheHitRatio: "0.5",
+  apiResponseKb: 15,
+  apiMsPerRequest: 25,
+  snapshotLoadMsPer1000Traders: 30,
+  logKbPerInvocation: 1,
+  logKbPerWorkerMessage: "0.5",
+  coldStartsPerMonth: 3_000,
+  secrets: 1,
+  storageMonths: 12,
+  natKbPerPoll: 2,
+  natKbPerExchangeCall: 10,
+  natKbPerDiscoveryRun: 2_000,
+};
+
+/** Why each figure is what it is; printed under every table. */
+export const INPUT_NOTES: Record<keyof CostInput, string> = {
+  traders: "active traders, every one polled every cycle",
+  intervalSeconds: "tracking dispatch interval (TRACKING_INTERVAL_SECONDS)",
+  changeRate: "share of traders whose positions change between two polls",
+  nat: "fixed egress IP (FIXED_EGRESS_IP): VPC + NAT gateway + Elastic IP",
+  wsClients: "WebSocket clients connected all month, each receiving every event (no filters)",
+  apiRequestsPerMonth: "HTTP requests reaching CloudFront",
+  exchangeLatencyMs: "one Hyperliquid request, round trip from us-east-1",
+  tradersPerMessage: "traders per SQS message (TRACK_BATCH_SIZE)",
+  messagesPerInvocation: "messages per worker invocation (TRACKING_QUEUE.batchSize); assumed always full",
+  workerConcurrency: "polls in flight per message (TRACK_CONCURRENCY)",
+  cpuMsPerTrader: "worker CPU per polled trader on one full vCPU (bench:tracking median 0.47-0.73 ms; middle taken)",
+  workerOverheadMs: "per invocation: budget lease write, BatchGet of states, heartbeat write (~3 DynamoDB round trips)",
+  commitMs: "a changed trader's fills BatchWrite + TransactWrite",
+  eventsPerChange: "position events per changed trader (one per coin that changed)",
+  fillsPerChange: "new fills stored per changed trader",
+  traderItemKb: "traders item with its positions (write units round up per KB)",
+  eventKb: "events item; also copied to the recent-index (ALL projection)",
+  fillKb: "fills item",
+  indexEntryBytes: "active-index entry (KEYS_ONLY) the dispatcher pages through",
+  storedHistoryKbPerTrader: "fills + ledger the leaderboard loads per trader per run (2,000 fills x 0.4 KB, the bench:leaderboard history); grows, fills have no TTL",
+  historyLoadMsPerTrader: "leaderboard: loading one trader's stored history (a Query), before LEADERBOARD_CONCURRENCY overlap",
+  leaderboardMetricsMsPerTrader: "leaderboard metrics CPU per trader (bench:leaderboard median, 1 vCPU = the function's 1,769 MB)",
+  leaderboardRowBytes: "one leaderboard row in a snapshot page (functions/store/dynamo/leaderboard.ts)",
+  discoveryRunSeconds: "each discovery run lasts its whole DISCOVERY_MAX_RUN_SECONDS (upper bound)",
+  discoveryCandidatesPerRun: "addresses discovery looks up per run (BatchGet); a guess",
+  broadcasterBaseMs: "per broadcaster invocation: parse the records, scan the connections table",
+  postCpuMs: "SDK CPU per PostToConnection (bench:api), on the broadcaster's full vCPU",
+  eventMessageKb: "one event as sent to a WebSocket client",
+  apiCacheHitRatio: "share of HTTP requests CloudFront answers from its cache (max-age=300)",
+  apiResponseKb: "gzipped leaderboard response",
+  apiMsPerRequest: "http-api duration per request reaching the origin (bench:api p50 16-21 ms)",
+  snapshotLoadMsPer1000Traders: "http-api reading a new snapshot of one window (bench:api: ~300 ms at 10,000)",
+  logKbPerInvocation: "CloudWatch Logs per invocation: START/END/REPORT, one app line, the EMF metrics line",
+  logKbPerWorkerMessage: "the worker's 'Tracking batch done' line per message",
+  coldStartsPerMonth: "cold starts that read a secret (GetSecretValue); a guess",
+  secrets: "Secrets Manager secrets: the admin key (2 with WS_TOKEN_REQUIRED)",
+  storageMonths: "DynamoDB storage is priced after this many months of growth (events and fills never expire)",
+  natKbPerPoll: "NAT bytes per clearinghouseState poll, request + response",
+  natKbPerExchangeCall: "NAT bytes per fills/portfolio/ledger request",
+  natKbPerDiscoveryRun: "NAT bytes per discovery run",
+};

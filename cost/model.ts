@@ -1,0 +1,190 @@
+import { dec, type Decimal } from "#commons/decimal.js";
+import { EXCHANGE_METRICS } from "#commons/metrics.js";
+import {
+  ALL_FUNCTIONS,
+  BROADCASTER_FUNCTION,
+  DISCOVERY_FUNCTION,
+  HTTP_API_FUNCTION,
+  LEADERBOARD_FUNCTION,
+  TRACK_DISPATCH_FUNCTION,
+  TRACK_WORKER_FUNCTION,
+} from "../functions/catalog.js";
+import { DEFAULT_INPUT, type CostInput } from "./inputs.js";
+import { PRICES, PRICES_AS_OF, PRICES_REGION, type UnitPrice } from "./prices.js";
+import { computeWorkload, HOURS_PER_MONTH, type Capacity, type Workload } from "./workload.js";
+
+/**
+ * The monthly AWS bill of the deployed stack for a number of tracked traders: line items of
+ * quantity × unit price, and their total. Pure: the same input always gives the same estimate.
+ */
+
+export { DEFAULT_INPUT, INPUT_NOTES, type CostInput } from "./inputs.js";
+
+/**
+ * How a line moves with the number of traders: `traders` lines grow in proportion (until a cap,
+ * such as the leaderboard's sync deadline, is reached), `mixed` lines add a per-trader part to a
+ * fixed part per cycle or run, `fixed` lines are there whatever runs, and `usage` lines follow API
+ * and WebSocket use instead.
+ */
+export type LineScaling = "traders" | "mixed" | "fixed" | "usage";
+
+export interface CostLine {
+  service: string;
+  what: string;
+  quantity: Decimal;
+  price: UnitPrice;
+  /** quantity × price, rounded to the micro-dollar (half up). */
+  monthlyUsd: Decimal;
+  scaling: LineScaling;
+}
+
+export interface CostEstimate {
+  pricesAsOf: string;
+  region: string;
+  input: CostInput;
+  lines: CostLine[];
+  /** The exact sum of the lines' monthlyUsd. */
+  totalUsd: Decimal;
+  capacity: Capacity;
+  warnings: string[];
+}
+
+/** Dollars to the micro-dollar: lines are summed exactly, and printing rounds once, at the end. */
+const MICRO_DOLLAR_PLACES = 6;
+
+export const lineCost = (quantity: Decimal, price: UnitPrice): Decimal =>
+  quantity.times(price.usd).div(price.per).round(MICRO_DOLLAR_PLACES, 1);
+
+const MEMORY_MB = {
+  worker: TRACK_WORKER_FUNCTION.memoryMb,
+  dispatcher: TRACK_DISPATCH_FUNCTION.memoryMb,
+  leaderboard: LEADERBOARD_FUNCTION.memoryMb,
+  discovery: DISCOVERY_FUNCTION.memoryMb,
+  broadcaster: BROADCASTER_FUNCTION.memoryMb,
+  httpApi: HTTP_API_FUNCTION.memoryMb,
+} as const satisfies Record<keyof Workload["lambda"], number>;
+
+/**
+ * Alarm metrics the stack creates (lib/alarms.ts): an Errors alarm per function, an IteratorAge
+ * alarm per stream consumer, a DLQ alarm per queue consumer, per stream consumer (its on-failure
+ * queue) and for the schedules, and the exchange 429 rate (metric math over 2 metrics).
+ */
+const alarmMetrics = (): number => {
+  const streams = ALL_FUNCTIONS.filter((f) => f.trigger.kind === "dynamodb-stream").length;
+  const queueConsumers = ALL_FUNCTIONS.filter((f) => f.trigger.kind === "sqs").length;
+  return ALL_FUNCTIONS.length + 2 * streams + queueConsumers + 1 + 2;
+};
+
+const lambdaLines = (w: Workload): CostLine[] => {
+  const compute: [keyof Workload["lambda"], string, LineScaling][] = [
+    ["worker", `track-worker compute (${MEMORY_MB.worker} MB)`, "traders"],
+    ["dispatcher", `track-dispatch compute (${MEMORY_MB.dispatcher} MB)`, "mixed"],
+    ["leaderboard", `leaderboard compute (${MEMORY_MB.leaderboard} MB)`, "traders"],
+    ["discovery", `discovery compute (${MEMORY_MB.discovery} MB)`, "fixed"],
+    ["broadcaster", `broadcaster compute (${MEMORY_MB.broadcaster} MB)`, "traders"],
+    ["httpApi", `http-api compute (${MEMORY_MB.httpApi} MB)`, "usage"],
+  ];
+  const invocations = Object.values(w.lambda).reduce((sum, l) => sum.plus(l.invocations), dec(0));
+  return [
+    ...compute.map(([fn, what, scaling]) => line("Lambda", what, w.lambda[fn].gbSeconds, PRICES.lambdaArmGbSecond, scaling)),
+    line("Lambda", "requests (the functions above)", invocations, PRICES.lambdaRequest, "mixed"),
+  ];
+};
+
+const line = (service: string, what: string, quantity: Decimal, price: UnitPrice, scaling: LineScaling): CostLine => ({
+  service,
+  what,
+  quantity,
+  price,
+  monthlyUsd: lineCost(quantity, price),
+  scaling,
+});
+
+const buildLines = (i: CostInput, w: Workload): CostLine[] => {
+  const dynamoWrites = w.writeUnits;
+  const reads = w.readUnits;
+  const lines: CostLine[] = [
+    ...lambdaLines(w),
+    line("SQS", "SendMessageBatch (10 messages each)", w.sqs.sendBatches, PRICES.sqsRequest, "traders"),
+    line("SQS", "worker poller: receive + delete per invocation", w.sqs.pollerReceivesAndDeletes, PRICES.sqsRequest, "traders"),
+    line("SQS", "worker poller: empty long polls (5 x 3/min)", w.sqs.idleReceives, PRICES.sqsRequest, "fixed"),
+    line("DynamoDB", "writes: budget lease + heartbeat per message, cycle record", dynamoWrites.trackingBookkeeping, PRICES.dynamoWriteUnit, "mixed"),
+    line("DynamoDB", "writes: changed traders (state, event + index, fill)", dynamoWrites.changedTraders, PRICES.dynamoWriteUnit, "traders"),
+    line("DynamoDB", "writes: leaderboard snapshots + history sync", dynamoWrites.leaderboard, PRICES.dynamoWriteUnit, "traders"),
+    line("DynamoDB", "reads: tracking states (BatchGet per poll)", reads.trackingStates, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: dispatcher active-index pages", reads.dispatcher, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: leaderboard history loads", reads.leaderboard, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: http-api snapshot loads", reads.api, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: broadcaster connection scans", reads.feed, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: discovery lookups", reads.discovery, PRICES.dynamoReadUnit, "fixed"),
+    line("DynamoDB", `storage after ${i.storageMonths} months (+${w.storageGrowthGbPerMonth.toFixed(1, 1)} GB a month)`, w.storageGb, PRICES.dynamoStorageGbMonth, "traders"),
+    line("API Gateway", "WebSocket messages (events x clients)", w.webSocket.messages, PRICES.webSocketMessage, "traders"),
+    line("API Gateway", "WebSocket connection minutes", w.webSocket.connectionMinutes, PRICES.webSocketConnectionMinute, "usage"),
+    line("API Gateway", "WebSocket data out", w.webSocket.dataOutGb, PRICES.dataTransferOutGb, "traders"),
+    line("API Gateway", "HTTP API requests (CloudFront misses)", w.http.originRequests, PRICES.httpApiRequest, "usage"),
+    line("CloudFront", "HTTPS requests", w.http.cloudFrontRequests, PRICES.cloudFrontHttpsRequest, "usage"),
+    line("CloudFront", "data out", w.http.cloudFrontGb, PRICES.cloudFrontDataOutGb, "usage"),
+    line("EventBridge Scheduler", "invocations (tracking, discovery, leaderboard)", w.schedulerInvocations, PRICES.eventBridgeSchedulerInvocation, "fixed"),
+    line("Secrets Manager", "secrets", dec(i.secrets), PRICES.secretsManagerSecretMonth, "fixed"),
+    line("Secrets Manager", "GetSecretValue at cold starts", dec(i.coldStartsPerMonth), PRICES.secretsManagerApiCall, "fixed"),
+    line("CloudWatch", "alarm metrics", dec(alarmMetrics()), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
+    line("CloudWatch", "custom metrics (exchange counters)", dec(Object.keys(EXCHANGE_METRICS).length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
+    line("CloudWatch", "Logs ingestion", w.logsGb, PRICES.cloudWatchLogsIngestGb, "mixed"),
+    // 30-day retention keeps about one month of logs; priced uncompressed, so an upper bound.
+    line("CloudWatch", "Logs storage (30-day retention)", w.logsGb, PRICES.cloudWatchLogsStorageGbMonth, "mixed"),
+    line("KMS", "alarm topic key", dec(1), PRICES.kmsKeyMonth, "fixed"),
+  ];
+  if (i.nat) {
+    lines.push(
+      line("NAT", "NAT gateway hours", dec(HOURS_PER_MONTH), PRICES.natGatewayHour, "fixed"),
+      line("NAT", "Elastic IP (public IPv4) hours", dec(HOURS_PER_MONTH), PRICES.publicIpv4Hour, "fixed"),
+      line("NAT", "data processed (exchange traffic)", w.natGb, PRICES.natGatewayGb, "mixed"),
+    );
+  }
+  return lines;
+};
+
+const fmt = (x: Decimal): string => Number(x.round(0, 1).toString()).toLocaleString("en-US");
+
+const capacityWarnings = (i: CostInput, c: Capacity): string[] => {
+  const warnings: string[] = [];
+  if (c.egressIpsNeeded > 1) {
+    warnings.push(
+      `Exchange capacity: ${fmt(dec(i.traders))} traders every ${i.intervalSeconds} s at a change rate of ${i.changeRate} ` +
+        `spend ~${fmt(c.trackingWeightPerMinute)} weight a minute; one egress IP allows ${fmt(dec(c.usableWeightPerIp))} ` +
+        `(1,200 less headroom), i.e. ~${fmt(c.tradersPerIpPerCycle)} traders a cycle. This needs ${c.egressIpsNeeded} egress IPs; ` +
+        `the stack supports one (one shared weight budget, one fixed egress IP), so as deployed the rest wait and ` +
+        `cycles run late. Lengthen --interval-seconds or track fewer traders. The AWS side is priced as if every trader were polled every cycle.`,
+    );
+  }
+  if (c.historySyncSecondsNeeded.gt(c.historySyncSecondsAllowed)) {
+    const share = dec(c.historySyncSecondsAllowed).div(c.historySyncSecondsNeeded).times(100).toFixed(1, 0);
+    warnings.push(
+      `Leaderboard history: a run needs ~${fmt(c.historySyncSecondsNeeded)} s of exchange calls at history's share of ` +
+        `one IP (HL_HISTORY_SHARE, at best) but stops them at LEADERBOARD_SYNC_SECONDS=${c.historySyncSecondsAllowed} s: about ${share}% ` +
+        `of due syncs happen per run, so histories lag. Priced at the ${c.historySyncSecondsAllowed} s it spends.`,
+    );
+  }
+  return warnings;
+};
+
+export const estimateMonthlyCost = (input: Partial<CostInput> & Pick<CostInput, "traders">): CostEstimate => {
+  const i: CostInput = { ...DEFAULT_INPUT, ...input };
+  if (!Number.isInteger(i.traders) || i.traders < 1) throw new RangeError(`traders must be a positive integer, got ${i.traders}`);
+  if (!Number.isInteger(i.intervalSeconds) || i.intervalSeconds < 60 || i.intervalSeconds % 60 !== 0) {
+    throw new RangeError(`intervalSeconds must be a whole number of minutes (EventBridge Scheduler), got ${i.intervalSeconds}`);
+  }
+  const p = dec(i.changeRate);
+  if (p.lt(0) || p.gt(1)) throw new RangeError(`changeRate must be between 0 and 1, got ${i.changeRate}`);
+  const w = computeWorkload(i, MEMORY_MB);
+  const lines = buildLines(i, w);
+  return {
+    pricesAsOf: PRICES_AS_OF,
+    region: PRICES_REGION,
+    input: i,
+    lines,
+    totalUsd: lines.reduce((sum, l) => sum.plus(l.monthlyUsd), dec(0)),
+    capacity: w.capacity,
+    warnings: capacityWarnings(i, w.capacity),
+  };
+};

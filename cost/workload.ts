@@ -1,0 +1,261 @@
+import { effectiveWeightPerMinute } from "#commons/config.js";
+import { dec, type Decimal } from "#commons/decimal.js";
+import { baseWeight } from "#hyperliquid/weights.js";
+import { APP_DEFAULTS, type CostInput } from "./inputs.js";
+
+/**
+ * What a month of running the system does, in the units AWS bills: invocations, durations,
+ * requests, read and write units, bytes. Pure arithmetic on decimals; ./model.ts prices it.
+ */
+
+/** AWS prices "a month" as 730 hours. */
+export const HOURS_PER_MONTH = 730;
+const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3_600;
+export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
+/** 1,769 MB is one full vCPU; below it Lambda gives a proportional share, so CPU work stretches. */
+const FULL_VCPU_MB = 1_769;
+/** Lambda's SQS poller long-polls with 5 connections while idle, each a 20 s ReceiveMessage. */
+const IDLE_POLLERS = 5;
+const LONG_POLL_SECONDS = 20;
+/** The leaderboard job's snapshot pages live 2 days (DEFAULT_SNAPSHOT_RETENTION_SECONDS). */
+const SNAPSHOT_RETENTION_SECONDS = 2 * 24 * 3_600;
+/** Windows the leaderboard computes (METRIC_WINDOWS: 1d, 7d, 30d, all). */
+const LEADERBOARD_WINDOWS = 4;
+const KB = 1_024;
+const GB_IN_KB = 1_024 * 1_024;
+
+export const POLL_WEIGHT = baseWeight("clearinghouseState");
+export const FILLS_WEIGHT = baseWeight("userFillsByTime");
+const PORTFOLIO_WEIGHT = baseWeight("portfolio");
+const LEDGER_WEIGHT = baseWeight("userNonFundingLedgerUpdates");
+
+const ceil = (x: Decimal): Decimal => x.round(0, 3);
+const min = (a: Decimal, b: Decimal): Decimal => (a.lt(b) ? a : b);
+const max = (a: Decimal, b: Decimal): Decimal => (a.gt(b) ? a : b);
+/** Billed Lambda compute for `invocations` of `ms` each (Lambda bills whole milliseconds). */
+const gbSeconds = (invocations: Decimal, ms: Decimal, memoryMb: number): Decimal =>
+  invocations.times(ceil(ms)).times(memoryMb).div(1_024_000);
+/** Read units for a read of `bytes`: 4 KB units, half price when eventually consistent. */
+const readUnits = (bytes: Decimal, consistent: boolean): Decimal => ceil(bytes.div(4 * KB)).times(consistent ? 1 : "0.5");
+
+export interface Capacity {
+  /** Weight tracking spends per minute at this size, interval and change rate. */
+  trackingWeightPerMinute: Decimal;
+  /** Weight one egress IP may spend per minute (the limit less headroom). */
+  usableWeightPerIp: number;
+  /** Traders one IP can poll per cycle at this change rate. */
+  tradersPerIpPerCycle: Decimal;
+  egressIpsNeeded: number;
+  /** Leaderboard: seconds of exchange calls a run needs, and what it may spend (LEADERBOARD_SYNC_SECONDS). */
+  historySyncSecondsNeeded: Decimal;
+  historySyncSecondsAllowed: number;
+}
+
+export interface LambdaUse {
+  invocations: Decimal;
+  gbSeconds: Decimal;
+}
+
+export interface Workload {
+  cycles: number;
+  messagesPerCycle: number;
+  lambda: Record<"worker" | "dispatcher" | "leaderboard" | "discovery" | "broadcaster" | "httpApi", LambdaUse>;
+  sqs: { sendBatches: Decimal; pollerReceivesAndDeletes: Decimal; idleReceives: Decimal };
+  writeUnits: { trackingBookkeeping: Decimal; changedTraders: Decimal; leaderboard: Decimal };
+  readUnits: { trackingStates: Decimal; dispatcher: Decimal; leaderboard: Decimal; api: Decimal; feed: Decimal; discovery: Decimal };
+  storageGb: Decimal;
+  storageGrowthGbPerMonth: Decimal;
+  events: Decimal;
+  webSocket: { messages: Decimal; connectionMinutes: Decimal; dataOutGb: Decimal };
+  http: { originRequests: Decimal; cloudFrontRequests: Decimal; cloudFrontGb: Decimal };
+  schedulerInvocations: Decimal;
+  logsGb: Decimal;
+  natGb: Decimal;
+  capacity: Capacity;
+}
+
+export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["lambda"], number>): Workload => {
+  const N = dec(i.traders);
+  const p = dec(i.changeRate);
+  const cycles = Math.floor(SECONDS_PER_MONTH / i.intervalSeconds);
+  const messagesPerCycle = Math.ceil(i.traders / i.tradersPerMessage);
+  const workerInvocationsPerCycle = Math.ceil(messagesPerCycle / i.messagesPerInvocation);
+  const messages = dec(messagesPerCycle).times(cycles);
+  const polls = N.times(cycles);
+  const changed = N.times(p).times(cycles).round(0, 1);
+  const events = changed.times(i.eventsPerChange);
+  /** Chance that none of `n` traders changed since the last poll. */
+  const noneChanged = (n: number): Decimal => dec(1).minus(p).pow(n);
+
+  // Capacity (README, Operations): a poll costs 2 weight, a changed trader a fills request (20) more.
+  const usableWeightPerIp = effectiveWeightPerMinute(APP_DEFAULTS);
+  const weightPerCycle = N.times(POLL_WEIGHT).plus(N.times(p).times(FILLS_WEIGHT));
+  const trackingWeightPerMinute = weightPerCycle.times(60).div(i.intervalSeconds);
+  const egressIpsNeeded = Math.max(1, ceil(trackingWeightPerMinute.div(usableWeightPerIp)).toNumber());
+  const tradersPerIpPerCycle = dec(usableWeightPerIp)
+    .times(i.intervalSeconds)
+    .div(60)
+    .div(p.times(FILLS_WEIGHT).plus(POLL_WEIGHT))
+    .round(0, 0);
+
+  // Worker: an invocation's messages run in parallel (Powertools BatchProcessor), each polling
+  // `workerConcurrency` traders at a time, so it lasts about as long as one message: the rounds of
+  // exchange latency, one more round and a commit when any trader changed, plus the CPU of all its
+  // traders, stretched on the worker's share of a vCPU.
+  const tradersPerInvocation = Math.min(i.traders, i.tradersPerMessage * i.messagesPerInvocation);
+  const rounds = Math.ceil(Math.min(i.tradersPerMessage, i.traders) / i.workerConcurrency);
+  const cpuScale = max(dec(1), dec(FULL_VCPU_MB).div(memoryMb.worker));
+  const workerMs = dec(i.workerOverheadMs)
+    .plus(rounds * i.exchangeLatencyMs)
+    .plus(dec(1).minus(noneChanged(tradersPerInvocation)).times(i.exchangeLatencyMs + i.commitMs))
+    .plus(N.div(workerInvocationsPerCycle).times(i.cpuMsPerTrader).times(cpuScale));
+  const workerInvocations = dec(workerInvocationsPerCycle).times(cycles);
+
+  // Dispatcher: ~20 ms of start and cycle record, a Query per 1,000 index entries (~20 ms each),
+  // and one SendMessageBatch (~10 ms) per 10 messages, sent one after the other.
+  const sendBatchesPerCycle = Math.ceil(messagesPerCycle / 10);
+  const pages = Math.ceil(i.traders / 1_000);
+  const dispatcherMs = dec(20).plus(pages * 20).plus(sendBatchesPerCycle * 10);
+  let dispatcherReadsPerCycle = dec(0);
+  for (let left = i.traders; left > 0; left -= 1_000) {
+    dispatcherReadsPerCycle = dispatcherReadsPerCycle.plus(readUnits(dec(Math.min(left, 1_000) * i.indexEntryBytes), false));
+  }
+
+  // Leaderboard, hourly: history sync bounded by its weight share and LEADERBOARD_SYNC_SECONDS,
+  // then a history load and the metrics per trader.
+  const runInterval = APP_DEFAULTS.LEADERBOARD_INTERVAL_SECONDS;
+  const runs = Math.floor(SECONDS_PER_MONTH / runInterval);
+  const pollsPerRun = Math.max(1, Math.floor(runInterval / i.intervalSeconds));
+  const activeInRun = dec(1).minus(noneChanged(pollsPerRun));
+  const dailyShare = dec(runInterval).div(APP_DEFAULTS.HISTORY_MAX_AGE_HOURS * 3_600);
+  const historyCallsPerTrader = activeInRun.plus(dailyShare.times(2));
+  const historyWeightPerRun = N.times(
+    activeInRun.times(FILLS_WEIGHT).plus(dailyShare.times(PORTFOLIO_WEIGHT + LEDGER_WEIGHT)),
+  );
+  // History may spend its share of one IP (HL_HISTORY_SHARE). That is the best case: tracking
+  // comes first, and an IP that tracking fills leaves history less.
+  const historyPerMinute = dec(Math.floor(usableWeightPerIp * APP_DEFAULTS.HL_HISTORY_SHARE));
+  const byLatency = N.times(historyCallsPerTrader).times(i.exchangeLatencyMs).div(1_000 * APP_DEFAULTS.LEADERBOARD_CONCURRENCY);
+  const byWeight = historyPerMinute.eq(0) ? dec(0) : historyWeightPerRun.div(historyPerMinute).times(60);
+  const syncNeeded = max(byLatency, byWeight);
+  const syncAllowed = APP_DEFAULTS.LEADERBOARD_SYNC_SECONDS;
+  const syncSeconds = min(syncNeeded, dec(syncAllowed));
+  const syncedShare = syncNeeded.eq(0) ? dec(1) : syncSeconds.div(syncNeeded);
+  const leaderboardMs = min(
+    dec(900_000),
+    syncSeconds
+      .times(1_000)
+      .plus(N.times(i.historyLoadMsPerTrader).div(APP_DEFAULTS.LEADERBOARD_CONCURRENCY))
+      .plus(N.times(i.leaderboardMetricsMsPerTrader).times(max(dec(1), dec(FULL_VCPU_MB).div(memoryMb.leaderboard)))),
+  );
+  const snapshotBytes = N.times(i.leaderboardRowBytes);
+  const fillsPerRun = N.times(p).times(pollsPerRun).times(i.fillsPerChange);
+  // Per run: each window's pages (1 unit per KB) and header; per synced trader its sync state, the
+  // fills it fetched again (the tracker stored them already: same keys, billed again), and once a
+  // day its portfolio (~4 KB), ledger and state (~6 units).
+  const leaderboardWrites = dec(runs).times(
+    ceil(snapshotBytes.div(KB)).plus(1).times(LEADERBOARD_WINDOWS) // pages + header per window
+      .plus(syncedShare.times(N.times(activeInRun).plus(fillsPerRun).plus(N.times(dailyShare).times(6)))),
+  );
+  const leaderboardReads = dec(runs).times(
+    N.times(readUnits(dec(i.storedHistoryKbPerTrader * KB), false).plus(1)) // history Query + 2 GetItems
+      .plus(readUnits(N.times(i.traderItemKb * KB), false)), // the traders list
+  );
+
+  const discoveryRuns = Math.floor(SECONDS_PER_MONTH / APP_DEFAULTS.DISCOVERY_INTERVAL_SECONDS);
+
+  // Broadcaster: one invocation per worker message that committed a change (its events land together).
+  const broadcasterInvocations = min(events, messages.times(dec(1).minus(noneChanged(Math.min(i.tradersPerMessage, i.traders)))).round(0, 1));
+  const broadcasterMs = broadcasterInvocations.eq(0)
+    ? dec(0)
+    : dec(i.broadcasterBaseMs).plus(events.div(broadcasterInvocations).times(i.wsClients).times(i.postCpuMs));
+  const wsMessages = events.times(i.wsClients);
+
+  const originRequests = dec(i.apiRequestsPerMonth).times(dec(1).minus(i.apiCacheHitRatio)).round(0, 1);
+  const snapshotLoads = dec(runs * LEADERBOARD_WINDOWS);
+  const snapshotLoadMs = N.times(i.snapshotLoadMsPer1000Traders).div(1_000);
+
+  const lambda: Workload["lambda"] = {
+    worker: { invocations: workerInvocations, gbSeconds: gbSeconds(workerInvocations, workerMs, memoryMb.worker) },
+    dispatcher: { invocations: dec(cycles), gbSeconds: gbSeconds(dec(cycles), dispatcherMs, memoryMb.dispatcher) },
+    leaderboard: { invocations: dec(runs), gbSeconds: gbSeconds(dec(runs), leaderboardMs, memoryMb.leaderboard) },
+    discovery: { invocations: dec(discoveryRuns), gbSeconds: gbSeconds(dec(discoveryRuns), dec(i.discoveryRunSeconds * 1_000), memoryMb.discovery) },
+    broadcaster: { invocations: broadcasterInvocations, gbSeconds: gbSeconds(broadcasterInvocations, broadcasterMs, memoryMb.broadcaster) },
+    httpApi: {
+      invocations: originRequests,
+      gbSeconds: gbSeconds(originRequests, dec(i.apiMsPerRequest), memoryMb.httpApi).plus(gbSeconds(snapshotLoads, snapshotLoadMs, memoryMb.httpApi)),
+    },
+  };
+  const invocations = Object.values(lambda).reduce((sum, l) => sum.plus(l.invocations), dec(0));
+
+  // Storage after `storageMonths`: the traders and their backfilled history, the tracking output
+  // (events twice: the table and its ALL-projection index), and the leaderboard snapshots kept 2 days.
+  const monthlyGrowthKb = events.times(i.eventKb * 2).plus(changed.times(i.fillsPerChange).times(i.fillKb));
+  const storageKb = N.times(i.traderItemKb + i.storedHistoryKbPerTrader)
+    .plus(monthlyGrowthKb.times(i.storageMonths))
+    .plus(snapshotBytes.times(LEADERBOARD_WINDOWS * (SNAPSHOT_RETENTION_SECONDS / runInterval)).div(KB));
+
+  const natKb = polls
+    .times(i.natKbPerPoll)
+    .plus(changed.times(i.natKbPerExchangeCall))
+    .plus(dec(runs).times(syncedShare).times(N).times(historyCallsPerTrader).times(i.natKbPerExchangeCall))
+    .plus(discoveryRuns * i.natKbPerDiscoveryRun);
+
+  return {
+    cycles,
+    messagesPerCycle,
+    lambda,
+    sqs: {
+      sendBatches: dec(sendBatchesPerCycle).times(cycles),
+      // Per invocation the poller makes one ReceiveMessage and one DeleteMessageBatch.
+      pollerReceivesAndDeletes: workerInvocations.times(2),
+      idleReceives: dec(IDLE_POLLERS * (60 / LONG_POLL_SECONDS) * MINUTES_PER_MONTH),
+    },
+    writeUnits: {
+      // Per message the budget lease and the heartbeat; per cycle the dispatcher's cycle record.
+      trackingBookkeeping: messages.times(2).plus(cycles),
+      // Transactions bill twice: trader update and event puts x2, the event's index copy x1, fills x1,
+      // and a budget lease for the fills request (leases come in chunks of 1/20 of the limit).
+      changedTraders: changed.times(
+        dec(2 * i.traderItemKb)
+          .plus(i.eventsPerChange * 3 * i.eventKb)
+          .plus(ceil(dec(i.fillKb)).times(i.fillsPerChange))
+          .plus(dec(FILLS_WEIGHT).div(Math.max(20, Math.floor(usableWeightPerIp / 20)))),
+      ),
+      leaderboard: leaderboardWrites,
+    },
+    readUnits: {
+      trackingStates: polls.times(readUnits(dec(i.traderItemKb * KB), false)),
+      dispatcher: dispatcherReadsPerCycle.times(cycles),
+      leaderboard: leaderboardReads,
+      api: snapshotLoads.times(readUnits(snapshotBytes, true)),
+      feed: broadcasterInvocations.times(readUnits(dec(Math.max(1, i.wsClients) * 200), true)),
+      // BatchGet rounds every item up to 4 KB: half a unit per address looked up.
+      discovery: dec(discoveryRuns).times(i.discoveryCandidatesPerRun).times("0.5"),
+    },
+    storageGb: storageKb.div(GB_IN_KB),
+    storageGrowthGbPerMonth: monthlyGrowthKb.div(GB_IN_KB),
+    events,
+    webSocket: {
+      messages: wsMessages,
+      connectionMinutes: dec(i.wsClients).times(MINUTES_PER_MONTH),
+      dataOutGb: wsMessages.times(i.eventMessageKb).div(GB_IN_KB),
+    },
+    http: {
+      originRequests,
+      cloudFrontRequests: dec(i.apiRequestsPerMonth),
+      cloudFrontGb: dec(i.apiRequestsPerMonth).times(i.apiResponseKb).div(GB_IN_KB),
+    },
+    schedulerInvocations: dec(cycles + runs + discoveryRuns),
+    logsGb: invocations.times(i.logKbPerInvocation).plus(messages.times(i.logKbPerWorkerMessage)).div(GB_IN_KB),
+    natGb: i.nat ? natKb.div(GB_IN_KB) : dec(0),
+    capacity: {
+      trackingWeightPerMinute,
+      usableWeightPerIp,
+      tradersPerIpPerCycle,
+      egressIpsNeeded,
+      historySyncSecondsNeeded: syncNeeded,
+      historySyncSecondsAllowed: syncAllowed,
+    },
+  };
+};
