@@ -82,6 +82,15 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     await stopping;
     process.exit(exitCode);
   };
+  // A Ctrl-C during start-up begins the shutdown while later parts are still starting: those are
+  // stopped as soon as they are up instead of running on against services already stopped.
+  const started = (stopper: Stopper): void => {
+    if (stopping === undefined) {
+      stoppers.push(stopper);
+      return;
+    }
+    stopper.stop().catch((error: unknown) => logger.warn(`Stopping ${stopper.name} failed`, { error }));
+  };
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -107,7 +116,8 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     if (!(await isPortFree(initial.PORT, "127.0.0.1"))) throw new LocalStartupError(portInUseMessage(initial.PORT));
 
     const [dynamo, sqs] = await startServices(flags, initial.AWS_REGION);
-    stoppers.push({ name: "DynamoDB Local", stop: dynamo.stop }, { name: "SQS", stop: sqs.stop });
+    started({ name: "DynamoDB Local", stop: dynamo.stop });
+    started({ name: "SQS", stop: sqs.stop });
     logger.info("DynamoDB Local started", {
       endpoint: dynamo.endpoint,
       data: flags.inMemory ? "in memory (discarded on exit)" : flags.dataDir,
@@ -122,7 +132,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
 
     if (flags.demo) {
       const demo: DemoExchange = await startDemoExchange({ logger });
-      stoppers.push({ name: "exchange simulator", stop: demo.stop });
+      started({ name: "exchange simulator", stop: demo.stop });
       applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl });
       logger.info("Exchange simulator started", { url: demo.baseUrl });
     }
@@ -157,11 +167,11 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       mounts: [...HTTP_MOUNTS, gateway.mount, mountApi(api, logger)],
     });
     const http: RunningHttpServer = await startHttpServer(app, { port: config.PORT });
-    stoppers.push({ name: "HTTP server", stop: http.stop });
+    started({ name: "HTTP server", stop: http.stop });
     // The WebSocket feed shares the HTTP port; the handlers post back through the gateway's
     // management API, as they post to API Gateway's in AWS. Closed before the HTTP server stops.
     gateway.attach(http.server);
-    stoppers.push({ name: "WebSocket gateway", stop: gateway.close });
+    started({ name: "WebSocket gateway", stop: gateway.close });
     applyEnv({ WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
 
     const functions: RunningFunctions = await startFunctions({
@@ -180,8 +190,9 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
         return queue;
       },
     });
-    stoppers.push({ name: "functions", stop: functions.stop });
+    started({ name: "functions", stop: functions.stop });
 
+    if (stopping !== undefined) return;
     logger.info(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${http.url}/health`, {
       http: http.url,
       websocket: `${http.url.replace(/^http/, "ws")}${WS_PATHS[0]}`,
