@@ -44,6 +44,7 @@ export interface LoadResult {
   label: string;
   path: string;
   connections: number;
+  client: LoadClient;
   durationS: number;
   requests: number;
   requestsPerSecond: number;
@@ -59,47 +60,133 @@ export interface LoadResult {
 
 const autocannonCli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 
-/** One autocannon run in a child process (`--json`), parsed into the figures we print. */
-export const loadTest = (label: string, baseUrl: string, path: string, connections: number, durationS: number): Promise<LoadResult> =>
+/**
+ * The load generator. autocannon (npm, in Node) is the default; wrk (C; Debian package `wrk`) spends
+ * far less CPU per response, which matters when client and server share two cores: autocannon
+ * decodes every body into a string, ~20 µs per 67 KB JSON page and ~250 µs per gzipped one.
+ */
+export type LoadClient = "autocannon" | "wrk";
+
+export interface LoadOptions {
+  client?: LoadClient;
+  headers?: Readonly<Record<string, string>>;
+}
+
+const run = (command: string, args: readonly string[]): Promise<string> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [autocannonCli, "-j", "-c", String(connections), "-d", String(durationS), `${baseUrl}${path}`], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      const line = out.trim().split("\n").at(-1);
-      if (code !== 0 || !line) return reject(new Error(`autocannon exited ${code}: ${err.trim() || out.trim()}`));
-      const r = JSON.parse(line) as {
-        requests: { average: number; total: number };
-        latency: { p50: number; p90: number; p99: number; max: number };
-        throughput: { average: number };
-        non2xx: number;
-        errors: number;
-        timeouts: number;
-        duration: number;
-      };
-      resolve({
-        label,
-        path,
-        connections,
-        durationS: r.duration,
-        requests: r.requests.total,
-        requestsPerSecond: Math.round(r.requests.average),
-        p50Ms: r.latency.p50,
-        p90Ms: r.latency.p90,
-        p99Ms: r.latency.p99,
-        maxMs: r.latency.max,
-        non2xx: r.non2xx,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        bytesPerSecond: Math.round(r.throughput.average),
-      });
-    });
+    child.once("error", (e) => reject(new Error(`${command}: ${e.message}${command === "wrk" ? " (install it: apt-get install wrk)" : ""}`)));
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err.trim() || out.trim()}`))));
   });
+
+const headerArgs = (headers: Readonly<Record<string, string>> | undefined): string[] =>
+  Object.entries(headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+
+/** One autocannon run in a child process (`--json`), parsed into the figures we print. */
+const autocannon = async (label: string, url: string, path: string, connections: number, durationS: number, o: LoadOptions) => {
+  const out = await run(process.execPath, [autocannonCli, "-j", "-c", String(connections), "-d", String(durationS), ...headerArgs(o.headers), url]);
+  const line = out.trim().split("\n").at(-1);
+  if (!line) throw new Error("autocannon printed nothing");
+  const r = JSON.parse(line) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p90: number; p99: number; max: number };
+    throughput: { average: number };
+    non2xx: number;
+    errors: number;
+    timeouts: number;
+    duration: number;
+  };
+  return {
+    label,
+    path,
+    connections,
+    client: "autocannon",
+    durationS: r.duration,
+    requests: r.requests.total,
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p90Ms: r.latency.p90,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    bytesPerSecond: Math.round(r.throughput.average),
+  } satisfies LoadResult;
+};
+
+const DURATION_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1_000, m: 60_000 };
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** `12.36ms` → 12.36; wrk prints us, ms, s or m. */
+export const wrkDurationMs = (text: string): number => {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!m) throw new Error(`wrk: unreadable duration ${JSON.stringify(text)}`);
+  return Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2]!]! * 100) / 100;
+};
+
+/** Parses wrk's `--latency` report. */
+export const parseWrk = (out: string) => {
+  const need = (re: RegExp, what: string): RegExpExecArray => {
+    const m = re.exec(out);
+    if (!m) throw new Error(`wrk: no ${what} in its output:\n${out}`);
+    return m;
+  };
+  const pct = (p: number) => wrkDurationMs(need(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m"), `${p}% latency`)[1]!);
+  const total = need(/^\s+(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(\w+) read/m, "request count");
+  // Printed only when there were any.
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const durationMs = wrkDurationMs(`${total[2]}${total[3]}`);
+  return {
+    requests: Number(total[1]),
+    durationS: Math.round(durationMs / 10) / 100,
+    bytes: Number(total[4]) * SIZE_UNITS[total[5]!]!,
+    p50Ms: pct(50),
+    p90Ms: pct(90),
+    p99Ms: pct(99),
+    maxMs: wrkDurationMs(need(/^\s+Latency\s+\S+\s+\S+\s+(\S+)/m, "max latency")[1]!),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    errors: socketErrors ? Number(socketErrors[1]) + Number(socketErrors[2]) + Number(socketErrors[3]) : 0,
+    timeouts: socketErrors ? Number(socketErrors[4]) : 0,
+  };
+};
+
+/** One wrk run (one thread: the server has one event loop, and the machine two cores). */
+const wrk = async (label: string, url: string, path: string, connections: number, durationS: number, o: LoadOptions) => {
+  const out = await run("wrk", ["-t1", `-c${connections}`, `-d${durationS}s`, "--latency", ...headerArgs(o.headers), url]);
+  const r = parseWrk(out);
+  return {
+    label,
+    path,
+    connections,
+    client: "wrk",
+    durationS: r.durationS,
+    requests: r.requests,
+    requestsPerSecond: Math.round(r.requests / r.durationS),
+    p50Ms: r.p50Ms,
+    p90Ms: r.p90Ms,
+    p99Ms: r.p99Ms,
+    maxMs: r.maxMs,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    bytesPerSecond: Math.round(r.bytes / r.durationS),
+  } satisfies LoadResult;
+};
+
+/** One load run against `baseUrl + path`, in a child process so the client has its own CPU time. */
+export const loadTest = (
+  label: string,
+  baseUrl: string,
+  path: string,
+  connections: number,
+  durationS: number,
+  o: LoadOptions = {},
+): Promise<LoadResult> => (o.client === "wrk" ? wrk : autocannon)(label, `${baseUrl}${path}`, path, connections, durationS, o);
 
 export interface MissCost {
   samples: number;

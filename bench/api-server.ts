@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { loadConfig } from "#commons/config.js";
@@ -72,11 +73,21 @@ await serveParent(async () => {
     });
   }
 
+  // Whether a slow response was this process stalling (its event loop blocked) or waiting elsewhere.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+
   return {
     ready: { url: `http://127.0.0.1:${http.port}`, port: http.port } satisfies ApiServerReady,
     methods: {
       openConnections: (): number => gateway.connectionIds().length,
       cpu: (): NodeJS.CpuUsage => process.cpuUsage(),
+      /** The event loop's delay since the last call, in ms (then starts over). */
+      loopDelay: (): { p99Ms: number; maxMs: number } => {
+        const r = { p99Ms: Math.round(loop.percentile(99) / 1e4) / 100, maxMs: Math.round(loop.max / 1e4) / 100 };
+        loop.reset();
+        return r;
+      },
     },
     stop: async () => {
       await functions?.stop();
