@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import { WS_CONNECT_FUNCTION } from "../functions/catalog.js";
 import { Alarms } from "./alarms.js";
 import { Api, generatedSecret, readSecretAtColdStart } from "./api.js";
+import { Dashboard } from "./dashboard.js";
 import { Data, tableConstructId } from "./data.js";
 import { FixedEgress } from "./egress.js";
 import { Feed } from "./feed.js";
@@ -13,7 +14,10 @@ import { FUNCTION_FIXED_ENV, type DeploySettings } from "./settings.js";
 
 export interface CopyTraderStackProps extends StackProps {
   settings: DeploySettings;
-  /** false only in CDK unit tests: functions get a placeholder instead of an esbuild bundle. */
+  /**
+   * false only in CDK unit tests: functions get a placeholder instead of an esbuild bundle, and
+   * the dashboard a placeholder page instead of the Vite build.
+   */
   bundle?: boolean;
 }
 
@@ -22,13 +26,15 @@ export const SERVICE_NAME = "hl-copytrader";
 
 /**
  * The whole app in one stack: the tables (Data), discovery and tracking (Ingestion), the live
- * WebSocket feed (Feed), the HTTP API behind CloudFront (Api) and, last, the alarms on all of them.
+ * WebSocket feed (Feed), the HTTP API behind CloudFront (Api), the web dashboard on the same
+ * distribution (Dashboard) and, last, the alarms on all of them.
  */
 export class CopyTraderStack extends Stack {
   readonly data: Data;
   readonly ingestion: Ingestion;
   readonly feed: Feed;
   readonly api: Api;
+  readonly dashboard: Dashboard;
   /** Only with WS_TOKEN_REQUIRED: the token WebSocket clients connect with (`?token=`). */
   readonly wsTokenSecret: Secret | undefined;
   readonly alarms: Alarms;
@@ -61,6 +67,12 @@ export class CopyTraderStack extends Stack {
       throttle: { rateLimit: settings.stack.HTTP_API_RATE_LIMIT, burstLimit: settings.stack.HTTP_API_BURST_LIMIT },
       logRetention: settings.stack.LOG_RETENTION_DAYS,
     });
+    this.dashboard = new Dashboard(this, "Dashboard", {
+      distribution: this.api.distribution,
+      liveFeed: { url: this.feed.url, endpoint: this.feed.api.apiEndpoint },
+      logRetention: settings.stack.LOG_RETENTION_DAYS,
+      ...(props.bundle === undefined ? {} : { bundle: props.bundle }),
+    });
     this.wsTokenSecret = settings.stack.WS_TOKEN_REQUIRED
       ? generatedSecret(this, "WsToken", "The ?token= WebSocket clients must connect to the live feed with")
       : undefined;
@@ -85,6 +97,7 @@ export class CopyTraderStack extends Stack {
     new CfnOutput(this, "WebSocketUrl", { value: this.feed.url, description: "Live feed (wss://)" });
     new CfnOutput(this, "HttpApiUrl", { value: this.api.url, description: "HTTP API, direct (uncached; use CloudFrontUrl)" });
     new CfnOutput(this, "CloudFrontUrl", { value: this.api.cdnUrl, description: "HTTP API through CloudFront (cached leaderboard)" });
+    new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url, description: "Web dashboard (same CloudFront domain, /app/)" });
     // Descriptions are literal in CloudFormation: the command names the value as <this value>.
     const readIt = "read it with: aws secretsmanager get-secret-value --secret-id <this value> --query SecretString --output text";
     new CfnOutput(this, "AdminKeySecretName", {
