@@ -50,6 +50,12 @@ export interface FunctionDef {
    * the VPC behind its NAT gateway, so the exchange sees one address for the one weight budget.
    */
   callsExchange?: true;
+  /**
+   * A table the function only reads but leases exchange weight in: it may update the shared
+   * budget's items there (pk "budget") and nothing else. For the functions in `tables` the
+   * read/write grant already covers it.
+   */
+  leasesBudgetIn?: TableDef;
 }
 
 export const DISCOVERY_FUNCTION: FunctionDef = {
@@ -169,9 +175,14 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   // CPU grows with memory: JSON and gzip of a cached page stay in single milliseconds from 512 MB.
   memoryMb: 512,
   // Writes traders only (track / untrack); cache clear is in-process; counts use DescribeTable.
+  // Reads fills (round trips, realized PnL) and the state table (snapshots, portfolio).
   tables: [TRADERS_TABLE],
-  readsOnly: [EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE],
+  readsOnly: [EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, CONNECTIONS_TABLE],
   sendsTo: [],
+  // allMids, to value open positions (GET /traders/{address}); its weight is leased from the
+  // shared budget on the state table, the only items there this function may write.
+  callsExchange: true,
+  leasesBudgetIn: STATE_TABLE,
 };
 
 /** Every deployed function; the CDK stack builds each with the construct its trigger calls for. */

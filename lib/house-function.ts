@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Architecture, Code, Function as LambdaFunction, Runtime, type FunctionProps } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -10,6 +11,7 @@ import { Construct } from "constructs";
 import type { QueueDef } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
 import type { FunctionDef } from "../functions/catalog.js";
+import { BUDGET_LEDGER_PK } from "#hyperliquid/dynamo-ledger.js";
 import type { FixedEgress } from "./egress.js";
 
 /** The repository root: catalog entries are paths from here, and esbuild resolves `#` aliases from its package.json. */
@@ -156,11 +158,29 @@ export class HouseFunction extends Construct {
       this.acknowledgeIndexes(tableDef, table);
       this.fn.addEnvironment(tableDef.envVar, table.tableName);
     }
+    if (this.def.leasesBudgetIn && !this.def.tables.includes(this.def.leasesBudgetIn)) {
+      this.grantBudgetLeases(resources.table(this.def.leasesBudgetIn));
+    }
     for (const queueDef of this.def.sendsTo) {
       const queue = resources.queue(queueDef);
       queue.grantSendMessages(this.fn);
       this.fn.addEnvironment(queueDef.envVar, queue.queueUrl);
     }
+  }
+
+  /**
+   * A lease is one conditional UpdateItem (a read of the previous window is a GetItem, already
+   * granted). LeadingKeys pins it to the ledger's partition, so a read-only function cannot
+   * touch snapshots, cursors or anything else in the table.
+   */
+  private grantBudgetLeases(table: ITableV2): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:UpdateItem"],
+        resources: [table.tableArn],
+        conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [BUDGET_LEDGER_PK] } },
+      }),
+    );
   }
 
   /** Table grants include `<table>/index/*`: the names of the table's own indexes, not other tables. */

@@ -12,6 +12,7 @@ import { createRouter } from "./route.js";
 import { registerLeaderboardRoutes } from "./routes/leaderboard.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerStatsRoutes } from "./routes/stats.js";
+import { registerTraderStoryRoutes } from "./routes/trader-story.js";
 import { registerTraderRoutes } from "./routes/traders.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
@@ -85,6 +86,7 @@ export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
   registerMetaRoutes(ctx);
   const leaderboard = createLeaderboardCache(deps.leaderboard, { ttlMs: deps.limits?.leaderboardCacheMs ?? 60_000, now });
   registerTraderRoutes(ctx, leaderboard);
+  registerTraderStoryRoutes(ctx);
   registerLeaderboardRoutes(ctx, leaderboard);
   registerStatsRoutes(ctx);
   return app;

@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { AppLogger } from "#commons/logger.js";
+import type { HistoryReader } from "#domain/history/ports.js";
 import type { LeaderboardStore } from "#domain/leaderboard.js";
+import type { MarkSource } from "#domain/marks.js";
 import type { RunStateStore, TraderStore } from "#domain/ports.js";
 import type { EventReader, StatsReader, TraderDirectory } from "#domain/read-models.js";
 import type { RateLimitOptions } from "./rate-limit.js";
@@ -20,6 +22,10 @@ export interface ApiDeps {
   runState: Pick<RunStateStore, "latestCycle">;
   leaderboard: LeaderboardStore;
   stats: StatsReader;
+  /** Stored fills and portfolio, for the trader page's charts and round trips. Unset: those routes answer 503. */
+  history?: HistoryReader;
+  /** Prices to value open positions at. Unset: mark_price, unrealized_pnl_usd and position_value_usd are null. */
+  marks?: MarkSource;
   checks: readonly HealthCheck[];
   /** Unset: admin routes answer 503. */
   adminApiKey: string | undefined;

@@ -1,6 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDynamoEventReader } from "#store/dynamo/event-reader.js";
+import { createDynamoHistoryReader } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoStatsReader } from "#store/dynamo/stats.js";
@@ -11,6 +12,7 @@ import type { ApiDeps, HealthCheck } from "./deps.js";
 export interface ApiTableNames {
   traders: string;
   events: string;
+  fills: string;
   state: string;
   connections: string;
 }
@@ -27,11 +29,12 @@ export const createDynamoApiStores = (
   client: DynamoDBClient,
   doc: DynamoDBDocumentClient,
   tables: ApiTableNames,
-): Pick<ApiDeps, "traders" | "directory" | "events" | "runState" | "leaderboard" | "stats"> => ({
+): Pick<ApiDeps, "traders" | "directory" | "events" | "runState" | "leaderboard" | "stats" | "history"> => ({
   traders: createDynamoTraderStore(doc, { traders: tables.traders }),
   directory: createDynamoTraderDirectory(doc, tables.traders),
   events: createDynamoEventReader(doc, tables.events),
   runState: createDynamoRunStateStore(doc, tables.state),
   leaderboard: createDynamoLeaderboardStore(doc, tables.state),
   stats: createDynamoStatsReader(client, tables),
+  history: createDynamoHistoryReader(doc, { fills: tables.fills, state: tables.state }),
 });

@@ -101,6 +101,13 @@ export const positionSchema = z.object({
   entry_price: decimal.nullable(),
   leverage: z.number().nullable(),
   leverage_type: z.enum(["cross", "isolated"]).nullable(),
+  mark_price: decimal.nullable().meta({
+    description: "The exchange's mid price of the coin (allMids, at most 15 s old); null when the exchange could not be asked or has no price for the coin",
+  }),
+  unrealized_pnl_usd: decimal.nullable().meta({
+    description: "(mark_price − entry_price) × szi, exact: a short gains when the price falls; null without mark_price or entry_price",
+  }),
+  position_value_usd: decimal.nullable().meta({ description: "size × mark_price; null without mark_price" }),
 });
 
 export const eventSchema = z.object({
@@ -167,6 +174,9 @@ export const leaderboardRowSchema = z.object({
 });
 export const traderDetailSchema = traderSummarySchema.extend({
   positions: z.array(positionSchema),
+  marks_at: iso.nullable().meta({
+    description: "When the mid prices the positions are valued at were fetched; null when no position was valued (none open, or the exchange could not be asked)",
+  }),
   metrics: z
     .object(Object.fromEntries(LEADERBOARD_WINDOWS.map((w) => [w, leaderboardRowSchema.optional()])) as Record<LeaderboardWindow, z.ZodOptional<typeof leaderboardRowSchema>>)
     .nullable()
@@ -228,3 +238,51 @@ export const trackResultSchema = z.object({
 });
 
 export const cacheClearedSchema = z.object({ cleared: z.literal(true), entries: z.number().int() });
+
+// The trader page (dashboard): charts and round trips over one window ----------------------------
+
+const storyWindow = (def: LeaderboardWindow) =>
+  oneOf("window", LEADERBOARD_WINDOWS, def).meta({
+    description: "The last day, 7 days or 30 days up to now, or all history (as the leaderboard's windows)",
+  });
+
+export const equityQuery = z.object({ window: storyWindow("30d") });
+
+export const roundTripsQuery = pageQuery.extend({ window: storyWindow("all") });
+
+const seriesPoint = z.object({
+  t: z.number().int().meta({ description: "Epoch milliseconds" }),
+  v: decimal,
+});
+const series = (description: string) => z.array(seriesPoint).meta({ description: `${description}; ascending t, at most 2,000 points` });
+
+export const equitySchema = z.object({
+  address: z.string(),
+  window: z.enum(LEADERBOARD_WINDOWS),
+  account_value: series("Account value (perp + spot) as the exchange sampled it: portfolio period day, week, month or allTime"),
+  pnl: series("The exchange's cumulative PnL curve of that same period"),
+  realized_pnl: series(
+    "Σ closedPnl − Σ fee of the perp fills in the window, cumulative: \"0\" at the window start, then one point per millisecond with a fill that changed it",
+  ),
+  updated_at: iso.nullable().meta({ description: "When the portfolio was fetched from the exchange; null before the first sync" }),
+});
+
+export const roundTripSchema = z.object({
+  coin: z.string(),
+  side: z.enum(["LONG", "SHORT"]),
+  opened_at: iso,
+  closed_at: iso,
+  hold_hours: z.number().meta({ description: "closed_at − opened_at in hours" }),
+  max_size: decimal.meta({ description: "Largest absolute position size reached" }),
+  volume_usd: decimal.meta({ description: "Σ price × size of its fills (its share of a flip fill)" }),
+  realized_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of its fills" }),
+  fees_usd: decimal.meta({ description: "Σ fee; negative when rebates exceed fees" }),
+  fills: z.number().int().meta({ description: "Fills that touched it; a flip fill counts in both round trips it belongs to" }),
+});
+
+export const roundTripsSchema = z.object({
+  address: z.string(),
+  window: z.enum(LEADERBOARD_WINDOWS),
+  round_trips: z.array(roundTripSchema),
+  next_cursor: z.string().nullable(),
+});

@@ -29,6 +29,9 @@ export interface DynamoBudgetLedgerOptions {
   maxAttempts?: number;
 }
 
+/** The ledger's default partition key; the stack scopes a read-only function's lease grant to it. */
+export const BUDGET_LEDGER_PK = "budget";
+
 /** Items outlive their window by an hour (enough to read the previous window), then TTL removes them. */
 const TTL_AFTER_WINDOW_S = 3_600;
 
@@ -42,7 +45,7 @@ interface WindowItem {
 
 export const createDynamoBudgetLedger = (opts: DynamoBudgetLedgerOptions): BudgetLedger => {
   const { doc, tableName } = opts;
-  const pk = opts.pk ?? "budget";
+  const pk = opts.pk ?? BUDGET_LEDGER_PK;
   const limit = Math.floor(opts.limitPerMinute);
   const caps: Record<Lane, number> = {
     tracking: limit,

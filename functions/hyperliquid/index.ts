@@ -5,6 +5,7 @@ export * from "./client.js";
 export * from "./dynamo-ledger.js";
 export * from "./errors.js";
 export * from "./from-config.js";
+export * from "./marks.js";
 export * from "./mappers.js";
 export * from "./schemas.js";
 export * from "./weights.js";

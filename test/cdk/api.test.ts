@@ -31,6 +31,7 @@ const env = (sx: Synthesized, functionId: string): Record<string, unknown> =>
 
 type Behavior = {
   PathPattern?: string;
+  TargetOriginId: string;
   CachePolicyId: unknown;
   OriginRequestPolicyId?: unknown;
   AllowedMethods: string[];
@@ -138,17 +139,27 @@ describe("CloudFront in front of the HTTP API", () => {
     expect(defaultPolicy().ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig).toEqual({ QueryStringBehavior: "all" });
   });
 
+  /** The execute-api origin; the distribution's only other origin is the dashboard's bucket (dashboard.test.ts). */
+  const apiOrigin = () => {
+    const origins = distributionConfig().Origins as Array<Record<string, any>>;
+    const [origin, ...more] = origins.filter((o) => !referencedIds(o.DomainName).has(logicalId(s.stack.dashboard.bucket)));
+    expect(more).toEqual([]);
+    expect(origins).toHaveLength(2);
+    return origin!;
+  };
+
   it("every method reaches the API, over HTTPS only", () => {
     const config = distributionConfig();
-    for (const b of [config.DefaultCacheBehavior, ...config.CacheBehaviors] as Behavior[]) {
-      expect(b.ViewerProtocolPolicy).toBe("redirect-to-https");
-      expect(b.AllowedMethods).toEqual(expect.arrayContaining(["GET", "HEAD", "POST", "DELETE"]));
-    }
+    const all = [config.DefaultCacheBehavior, ...config.CacheBehaviors] as Behavior[];
+    for (const b of all) expect(b.ViewerProtocolPolicy).toBe("redirect-to-https");
+    const toApi = all.filter((b) => b.TargetOriginId === apiOrigin().Id);
+    // Everything but the dashboard's /app and /app/* (GET and HEAD on files).
+    expect(all.filter((b) => !toApi.includes(b)).map((b) => b.PathPattern)).toEqual(["/app", "/app/*"]);
+    for (const b of toApi) expect(b.AllowedMethods).toEqual(expect.arrayContaining(["GET", "HEAD", "POST", "DELETE"]));
   });
 
   it("the origin is this API's execute-api domain, over TLS 1.2 only", () => {
-    const [origin, ...more] = distributionConfig().Origins;
-    expect(more).toEqual([]);
+    const origin = apiOrigin();
     expect(referencedIds(origin.DomainName)).toEqual(new Set([logicalId(s.stack.api.httpApi), "AWS::Region", "AWS::URLSuffix"]));
     expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only", OriginSSLProtocols: ["TLSv1.2"] });
   });
@@ -257,7 +268,7 @@ describe("secrets", () => {
 });
 
 describe("the HTTP API function", () => {
-  it("writes only the traders table; reads events, state and connections; never administers a table", () => {
+  it("writes only the traders table (and the budget ledger's items); reads events, fills, state and connections; never administers a table", () => {
     const tableId = (id: string) => logicalId(s.stack.data.table(ALL_TABLES.find((t) => t.id === id)!));
     const dynamo = statementsOfRole(s.template, roleOf(s.template, apiFunctionId())).filter((st) =>
       actionsOf(st).some((a) => a.startsWith("dynamodb:")),
@@ -265,7 +276,12 @@ describe("the HTTP API function", () => {
     const reached = (write: boolean) =>
       new Set(dynamo.filter((st) => actionsOf(st).includes("dynamodb:PutItem") === write).flatMap((st) => [...referencedIds(st.Resource)]));
     expect(reached(true)).toEqual(new Set([tableId("traders")]));
-    expect(reached(false)).toEqual(new Set(["events", "state", "connections"].map(tableId)));
+    expect(reached(false)).toEqual(new Set(["events", "fills", "state", "connections"].map(tableId)));
+    // The one write outside the traders table: leasing allMids weight on the state table's ledger partition.
+    const leases = dynamo.filter((st) => actionsOf(st).includes("dynamodb:UpdateItem") && !actionsOf(st).includes("dynamodb:PutItem"));
+    expect(leases.map((st) => [actionsOf(st), [...referencedIds(st.Resource)], st.Condition])).toEqual([
+      [["dynamodb:UpdateItem"], [tableId("state")], { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["budget"] } }],
+    ]);
     for (const action of dynamo.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Delete|Create|Update)Table/);
     // Every table the function can reach has its env var, and only those.
     const variables = env(s, apiFunctionId());

@@ -2,6 +2,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "#commons/config.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
+import { BUDGET_LEDGER_PK } from "#hyperliquid/dynamo-ledger.js";
 import { ALL_TABLES, type TableDef } from "#store/tables.js";
 import { ALL_FUNCTIONS, TRACK_WORKER_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
 import { trackWorkerMaxConcurrency } from "../../lib/ingestion.js";
@@ -165,10 +166,18 @@ describe("every catalog function", () => {
         ...(stream ? [`${tableId(stream.table)}.StreamArn`] : []),
       ]),
     );
-    // A read-only table is never written.
+    // A read-only table is never written, except the budget ledger's items where the function
+    // leases exchange weight: UpdateItem alone, pinned to the ledger's partition key.
     for (const t of def.readsOnly ?? []) {
       const onTable = dynamo.filter((st) => attributesReferenced(st.Resource).has(`${tableId(t)}.Arn`));
-      for (const action of onTable.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Put|Update|Delete|BatchWrite)/);
+      const isLease = (st: (typeof onTable)[number]) =>
+        def.leasesBudgetIn === t &&
+        JSON.stringify(actionsOf(st)) === JSON.stringify(["dynamodb:UpdateItem"]) &&
+        JSON.stringify(st.Condition) === JSON.stringify({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [BUDGET_LEDGER_PK] } });
+      for (const action of onTable.filter((st) => !isLease(st)).flatMap(actionsOf)) {
+        expect(action).not.toMatch(/^dynamodb:(Put|Update|Delete|BatchWrite)/);
+      }
+      expect(onTable.filter(isLease).length, `${def.name} leases budget in ${t.id}`).toBe(def.leasesBudgetIn === t ? 1 : 0);
     }
     // Read/write on the items, never table administration.
     for (const action of dynamo.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Delete|Create|Update)Table/);

@@ -214,9 +214,21 @@ describe("HTTP API", () => {
     it("returns the trader, their open positions and null metrics; the address may be any case", async () => {
       const r = await get(`/traders/${A.toUpperCase().replace("0X", "0x")}`);
       expect(r.status).toBe(200);
-      expect(r.json).toMatchObject({ address: A, is_active: true, metrics: null });
+      // No mark source in these deps: positions come without mark, value or unrealized PnL.
+      expect(r.json).toMatchObject({ address: A, is_active: true, metrics: null, marks_at: null });
       expect(r.json.positions).toEqual([
-        { coin: "BTC", side: "SHORT", size: "1", szi: "-1", entry_price: "62000", leverage: 10, leverage_type: "cross" },
+        {
+          coin: "BTC",
+          side: "SHORT",
+          size: "1",
+          szi: "-1",
+          entry_price: "62000",
+          leverage: 10,
+          leverage_type: "cross",
+          mark_price: null,
+          unrealized_pnl_usd: null,
+          position_value_usd: null,
+        },
       ]);
     });
 

@@ -3,6 +3,7 @@ import { NotFoundError } from "#commons/errors.js";
 import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { lastTrackedAt, type CycleFacts } from "#domain/last-tracked.js";
+import { valuePosition, type MidPrices } from "#domain/marks.js";
 import { sideOf } from "#domain/positions.js";
 import type { TraderView } from "#domain/read-models.js";
 import { trackTrader } from "#domain/traders.js";
@@ -38,7 +39,7 @@ const summary = (t: TraderView, cycle: CycleFacts | null) => {
   };
 };
 
-const openPositions = (t: TraderView) =>
+const openPositions = (t: TraderView, marks: MidPrices | null) =>
   Object.entries(t.positions)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([coin, p]) => ({
@@ -49,12 +50,25 @@ const openPositions = (t: TraderView) =>
       entry_price: p.entryPx,
       leverage: p.leverage?.value ?? null,
       leverage_type: p.leverage?.type ?? null,
+      // Own-property lookup: a coin named like an Object.prototype member must not find a function.
+      ...valuePosition(p.szi, p.entryPx, marks !== null && Object.hasOwn(marks.mids, coin) ? marks.mids[coin] : null),
     }));
 
 const notFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
 
-export const registerTraderRoutes = ({ router, deps, now }: RouteContext, leaderboard: Pick<LeaderboardCache, "traderRows">): void => {
+export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, leaderboard: Pick<LeaderboardCache, "traderRows">): void => {
   const cycle = async (): Promise<CycleFacts | null> => deps.runState.latestCycle();
+
+  /** Prices for a trader with open positions; a mark source that fails never fails the request. */
+  const marksFor = async (trader: TraderView): Promise<MidPrices | null> => {
+    if (deps.marks === undefined || Object.keys(trader.positions).length === 0) return null;
+    try {
+      return await deps.marks.current();
+    } catch (error) {
+      log.warn("Mark source failed: positions are shown without mark, value or unrealized PnL", { error });
+      return null;
+    }
+  };
 
   router.add(
     {
@@ -79,7 +93,9 @@ export const registerTraderRoutes = ({ router, deps, now }: RouteContext, leader
       operationId: "getTrader",
       summary: "One trader, their open positions and metrics",
       description:
-        "metrics holds the trader's leaderboard row of each window (1d, 7d, 30d, all) from the leaderboard job's latest snapshots; null before the job's first run, and a window is absent when the trader is not in its snapshot (tracked after the run).",
+        "metrics holds the trader's leaderboard row of each window (1d, 7d, 30d, all) from the leaderboard job's latest snapshots; null before the job's first run, and a window is absent when the trader is not in its snapshot (tracked after the run). " +
+        "Open positions are valued at the exchange's mid prices (allMids, fetched at most every 15 s and shared by all requests): mark_price, unrealized_pnl_usd and position_value_usd, with marks_at saying when the prices were fetched. " +
+        "When the exchange cannot be asked, those fields and marks_at are null; the request still succeeds.",
       tag: "traders",
       params: addressParams,
       responses: {
@@ -94,7 +110,13 @@ export const registerTraderRoutes = ({ router, deps, now }: RouteContext, leader
         leaderboard.traderRows(params.address),
       ]);
       if (trader === null) throw notFound(params.address);
-      return c.json({ ...summary(trader, latest), positions: openPositions(trader), metrics });
+      const marks = await marksFor(trader);
+      return c.json({
+        ...summary(trader, latest),
+        positions: openPositions(trader, marks),
+        marks_at: marks === null ? null : new Date(marks.at).toISOString(),
+        metrics,
+      });
     },
   );
 

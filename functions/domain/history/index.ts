@@ -4,6 +4,7 @@ export { toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 export { DEFAULT_PORTFOLIO_MAX_AGE_MS, needsSync, planSync, type FreshnessOptions, type SyncPlan } from "./plan.js";
 export type {
   HistoryExchange,
+  HistoryReader,
   HistoryStore,
   HistorySyncState,
   PortfolioPeriod,

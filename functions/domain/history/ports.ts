@@ -1,5 +1,5 @@
 import type { Address } from "../address.js";
-import type { CallOptions, ExchangePort } from "../exchange.js";
+import type { CallOptions, ExchangePort, Fill } from "../exchange.js";
 import type { EquityPoint, LedgerEntry, PortfolioHistory, TraderHistory } from "../metrics/types.js";
 
 /**
@@ -58,4 +58,15 @@ export interface HistoryStore {
   putPortfolio(address: Address, portfolio: PortfolioHistory): Promise<void>;
   /** Fills (deduplicated, oldest first, ties by tid), ledger (oldest first) and the latest portfolio. */
   loadTraderHistory(address: Address): Promise<StoredHistory>;
+}
+
+/**
+ * What the HTTP API reads of a trader's stored history (the dashboard's charts and round trips):
+ * narrower than `loadTraderHistory`, so a request for one window reads only that window's fills.
+ */
+export interface HistoryReader {
+  /** The latest stored `portfolio` answer; null before the first sync. */
+  portfolio(address: Address): Promise<PortfolioHistory | null>;
+  /** Stored fills with `time > after` (every fill without `after`), deduplicated, oldest first, ties by tid. */
+  fills(address: Address, after?: number): Promise<Fill[]>;
 }

@@ -170,9 +170,10 @@ const print = (trip: RoundTripUnits, s: Scales): RoundTrip => {
 
 /**
  * The other half of a self-trade starting at sorted[i] (same coin, millisecond and hash, opposite
- * side, equal size and startPosition), or -1. Fills already paired are skipped.
+ * side, equal size and startPosition), or -1. Fills already paired are skipped. Exported so that
+ * ../trader-story/round-trip-extents.ts replays exactly the steps this file takes.
  */
-const selfTradePartner = (sorted: readonly Fill[], a: Amounts, i: number, paired: Uint8Array): number => {
+export const selfTradePartner = (sorted: readonly Fill[], a: Amounts, i: number, paired: Uint8Array): number => {
   const f = sorted[i]!;
   const scale = a.scales.size;
   for (let j = i + 1; j < sorted.length; j++) {

@@ -11,10 +11,10 @@ import { z } from "zod";
 import type { Address } from "#domain/address.js";
 import type { Fill } from "#domain/exchange.js";
 import { dedupeFills } from "#domain/fills.js";
-import type { HistoryStore, HistorySyncState, StreamCursor } from "#domain/history/ports.js";
+import type { HistoryReader, HistoryStore, HistorySyncState, StreamCursor } from "#domain/history/ports.js";
 import type { EquityPoint, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
 import { chunk } from "#domain/concurrency.js";
-import { FILL_SK_END, LEDGER_SK_PREFIX, historyPortfolioKey, historyStateKey, ledgerSortKey } from "./keys.js";
+import { FILL_SK_END, LEDGER_SK_PREFIX, fillSortKey, historyPortfolioKey, historyStateKey, ledgerSortKey } from "./keys.js";
 import { untilProcessed } from "./retry.js";
 
 /**
@@ -93,24 +93,44 @@ const toLedgerEntry = (item: Record<string, unknown>): LedgerEntry => ({
   delta: JSON.parse(String(item.delta)) as LedgerEntry["delta"],
 });
 
-export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryStore => {
-  const queryAll = async (input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
-  };
+const queryAll = async (doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+};
 
-  const getPortfolio = async (address: Address): Promise<PortfolioHistory | null> => {
+/** The read side alone, for the HTTP API (which may only read these tables). */
+export const createDynamoHistoryReader = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryReader => ({
+  async portfolio(address) {
     const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyPortfolioKey(address) }));
     const item = out.Item;
     if (item === undefined) return null;
     return { fetchedAt: Number(item.fetched_at), periods: decodePortfolio(item.body as Uint8Array) };
-  };
+  },
+
+  async fills(address, after) {
+    // Fill keys start with the zero-padded time, so `time > after` is a key range: the smallest
+    // key of the next millisecond up to the end of the fills (ledger keys sort after it).
+    const items = await queryAll(doc, {
+      TableName: tables.fills,
+      KeyConditionExpression: after === undefined ? "trader_address = :a AND sk < :end" : "trader_address = :a AND sk BETWEEN :from AND :end",
+      ExpressionAttributeValues: {
+        ":a": address,
+        ":end": FILL_SK_END,
+        ...(after !== undefined && { ":from": fillSortKey(Math.max(0, Math.floor(after) + 1), 0) }),
+      },
+    });
+    return dedupeFills(items.map(toFill));
+  },
+});
+
+export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryStore => {
+  const reader = createDynamoHistoryReader(doc, tables);
 
   return {
     async getSyncState(address) {
@@ -170,20 +190,16 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
     },
 
     async loadTraderHistory(address) {
-      const [fillItems, ledgerItems, portfolio] = await Promise.all([
-        queryAll({
-          TableName: tables.fills,
-          KeyConditionExpression: "trader_address = :a AND sk < :end",
-          ExpressionAttributeValues: { ":a": address, ":end": FILL_SK_END },
-        }),
-        queryAll({
+      const [fills, ledgerItems, portfolio] = await Promise.all([
+        reader.fills(address),
+        queryAll(doc, {
           TableName: tables.fills,
           KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
           ExpressionAttributeValues: { ":a": address, ":p": LEDGER_SK_PREFIX },
         }),
-        getPortfolio(address),
+        reader.portfolio(address),
       ]);
-      return { fills: dedupeFills(fillItems.map(toFill)), ledger: ledgerItems.map(toLedgerEntry), portfolio };
+      return { fills, ledger: ledgerItems.map(toLedgerEntry), portfolio };
     },
   };
 };

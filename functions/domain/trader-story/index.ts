@@ -1,0 +1,14 @@
+/** What the dashboard's trader page shows beyond the leaderboard row: charts over a window and the round trips. */
+export { inWindow, windowStartsAfter } from "./windows.js";
+export {
+  MAX_SERIES_POINTS,
+  PORTFOLIO_PERIODS,
+  equitySeries,
+  portfolioSeries,
+  realizedPnlSeries,
+  thinSeries,
+  type EquitySeries,
+  type SeriesPoint,
+} from "./series.js";
+export { closedRoundTripExtents, type RoundTripExtent } from "./round-trip-extents.js";
+export { listRoundTrips, pageRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";

@@ -1,0 +1,112 @@
+import { addUnits, formatUnitsPlain, rescaleUnits, subUnits, type Units } from "#commons/exact.js";
+import type { Fill } from "../exchange.js";
+import { dedupeFills, isPerpFill } from "../fills.js";
+import { readFillAmounts } from "../metrics/fill-amounts.js";
+import type { EquityPoint, MetricWindow, PortfolioHistory } from "../metrics/types.js";
+import { inWindow, windowStartsAfter } from "./windows.js";
+
+/**
+ * The trader page's charts over one window: the account value and PnL curves the exchange sampled
+ * (`portfolio`), and the cumulative realized PnL of the trader's own fills. Values are exact
+ * decimal strings; `t` is epoch milliseconds; every series is strictly ascending in `t`.
+ */
+
+export interface SeriesPoint {
+  t: number;
+  v: string;
+}
+
+/** Longer series are thinned to this many points (see thinSeries). */
+export const MAX_SERIES_POINTS = 2_000;
+
+/**
+ * The `portfolio` period charted for each window: the combined perp + spot account, as the
+ * exchange's own UI shows it. (The leaderboard's ROI and drawdown prefer the `perp*` periods,
+ * because the cash flows they take out are those of the perp account.)
+ */
+export const PORTFOLIO_PERIODS: Readonly<Record<MetricWindow, string>> = {
+  "1d": "day",
+  "7d": "week",
+  "30d": "month",
+  all: "allTime",
+};
+
+/** Sorted by time; when the exchange repeats a time, the later sample wins (as in metrics/equity.ts). */
+const ascending = (samples: readonly EquityPoint[]): SeriesPoint[] => {
+  const byTime = new Map<number, string>();
+  for (const [t, v] of samples) byTime.set(t, v);
+  return [...byTime].sort(([a], [b]) => a - b).map(([t, v]) => ({ t, v }));
+};
+
+/** The account value and PnL samples of the period matching `window`; empty without a portfolio or that period. */
+export const portfolioSeries = (
+  portfolio: PortfolioHistory | null,
+  window: MetricWindow,
+): { account_value: SeriesPoint[]; pnl: SeriesPoint[] } => {
+  const period = portfolio?.periods[PORTFOLIO_PERIODS[window]];
+  if (period === undefined) return { account_value: [], pnl: [] };
+  return { account_value: ascending(period.accountValueHistory), pnl: ascending(period.pnlHistory) };
+};
+
+/**
+ * Cumulative realized PnL (Σ closedPnl − Σ fee, as the leaderboard's `realized_pnl_usd`) over the
+ * perp fills in the window, summed exactly. One point per millisecond holding a fill with
+ * closedPnl ≠ 0 or fee ≠ 0, valued after every fill of that millisecond (a chart needs distinct
+ * times), preceded by "0" at the window's start: for `all`, which has no start, 1 ms before the
+ * first such fill. Empty when no fill in the window moved it.
+ */
+export const realizedPnlSeries = (fills: readonly Fill[], window: MetricWindow, now: number): SeriesPoint[] => {
+  const counted = dedupeFills(fills).filter((f) => isPerpFill(f) && inWindow(f.time, window, now));
+  const a = readFillAmounts(counted);
+  const s = a.scales;
+  const scale = Math.max(s.closedPnl, s.fee);
+  const points: SeriesPoint[] = [];
+  let total: Units = 0;
+  for (let i = 0; i < counted.length; i++) {
+    const closedPnl = a.closedPnl.get(i, s.closedPnl);
+    const fee = a.fee.get(i, s.fee);
+    if (closedPnl === 0 && fee === 0) continue;
+    total = addUnits(total, subUnits(rescaleUnits(closedPnl, scale - s.closedPnl), rescaleUnits(fee, scale - s.fee)));
+    const t = counted[i]!.time;
+    const v = formatUnitsPlain(total, scale);
+    if (points.at(-1)?.t === t) points[points.length - 1] = { t, v };
+    else points.push({ t, v });
+  }
+  if (points.length === 0) return [];
+  const start = windowStartsAfter(window, now) ?? points[0]!.t - 1;
+  return [{ t: start, v: "0" }, ...points];
+};
+
+/**
+ * At most `max` points (at least 2): the first, the last and evenly spaced ones between, by
+ * index. The exchange samples evenly in time, so that is evenly in time too; a realized-PnL
+ * series keeps its shape but may lose single steps. Shorter series come back as they are.
+ */
+export const thinSeries = <T>(points: readonly T[], max = MAX_SERIES_POINTS): T[] => {
+  const n = points.length;
+  if (n <= max) return points.slice();
+  const keep = Math.max(2, Math.floor(max));
+  // Index steps are (n − 1) / (keep − 1) > 1, so the rounded indices are distinct and increasing.
+  return Array.from({ length: keep }, (_, i) => points[Math.round((i * (n - 1)) / (keep - 1))]!);
+};
+
+export interface EquitySeries {
+  account_value: SeriesPoint[];
+  pnl: SeriesPoint[];
+  realized_pnl: SeriesPoint[];
+}
+
+/** Everything the equity chart of one window shows, each series thinned to MAX_SERIES_POINTS. */
+export const equitySeries = (input: {
+  portfolio: PortfolioHistory | null;
+  fills: readonly Fill[];
+  window: MetricWindow;
+  now: number;
+}): EquitySeries => {
+  const curves = portfolioSeries(input.portfolio, input.window);
+  return {
+    account_value: thinSeries(curves.account_value),
+    pnl: thinSeries(curves.pnl),
+    realized_pnl: thinSeries(realizedPnlSeries(input.fills, input.window, input.now)),
+  };
+};
