@@ -2,12 +2,13 @@ import { configDefaults, defineConfig } from "vitest/config";
 import { testEnv } from "./test/support/env.js";
 
 /**
- * Two projects so that unit tests never wait for Java: only the integration project has the
+ * Separate projects so that unit tests never wait for Java: only the integration project has the
  * global setup that starts DynamoDB Local and the SQS server, and vitest runs a project's global
  * setup only when one of its files is selected.
  */
 const INTEGRATION = ["test/integration/**/*.test.ts", "**/*.integration.test.ts"];
 const CDK = ["test/cdk/**/*.test.ts"];
+const E2E = ["test/e2e/**/*.test.ts"];
 const EXCLUDE = [...configDefaults.exclude, "cdk.out/**", ".local-data/**"];
 
 export default defineConfig({
@@ -16,7 +17,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION, ...CDK] },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION, ...CDK, ...E2E] },
       },
       {
         extends: true,
@@ -35,6 +36,20 @@ export default defineConfig({
           // Real services: redrive waits out visibility timeouts, DynamoDB Local has JVM warm-up.
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: E2E,
+          exclude: EXCLUDE,
+          // The integration services plus the page, built once as the CDK bundling builds it.
+          globalSetup: ["test/e2e/global-setup.ts"],
+          setupFiles: ["test/support/setup-integration.ts"],
+          // A real browser against the whole local stack; one file, its tests in order.
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -133,6 +133,7 @@ export interface ApiProps {
  *   origin's Cache-Control says (max-age=300); the origin gzips, CloudFront compresses what comes plain;
  * - everything else: keyed on every query string, cached only when the origin asks (it does not).
  * No headers reach the origin outside the admin paths, so API Gateway always sees its own Host.
+ * The web dashboard (lib/dashboard.ts) adds `/app` and `/app/*` to the same distribution, from S3.
  *
  * The admin key is generated in Secrets Manager; the function gets its ARN and reads it at cold start.
  */
@@ -238,7 +239,7 @@ export class Api extends Construct {
     const leaderboard = behavior(this.leaderboardCachePolicy);
 
     this.distribution = new Distribution(this, "Distribution", {
-      comment: "Hyperliquid copy-trader HTTP API",
+      comment: "Hyperliquid copy-trader HTTP API and dashboard",
       defaultBehavior: behavior(this.defaultCachePolicy),
       additionalBehaviors: {
         ...Object.fromEntries(ADMIN_PATH_PATTERNS.map((p) => [p, admin])),
@@ -268,8 +269,8 @@ export class Api extends Construct {
       ],
       [
         "AwsSolutions-CFR3",
-        "Standard logs need an S3 bucket with ACLs; every request that reaches the origin is in the API Gateway " +
-          "access log, and cache hits are counted in the distribution's CloudWatch metrics.",
+        "Standard logs need an S3 bucket with ACLs; every request that reaches the API is in the API Gateway " +
+          "access log, the dashboard is static build output, and cache hits are counted in the distribution's CloudWatch metrics.",
       ],
       [
         "AwsSolutions-CFR4",

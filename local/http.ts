@@ -1,4 +1,6 @@
+import { readFile, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import path from "node:path";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
@@ -9,8 +11,9 @@ import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { LocalStartupError } from "./errors.js";
 
 /**
- * The local HTTP server: `/health` now; the HTTP API and the WebSocket are mounted on the same
- * server (see `mounts` and `RunningHttpServer.server`) so the whole app answers on one port.
+ * The local HTTP server: `/health`, the dashboard at /app/ (`dashboardMount`); the HTTP API and the
+ * WebSocket are mounted on the same server (see `mounts` and `RunningHttpServer.server`) so the
+ * whole app answers on one port.
  */
 
 export type { HealthCheck };
@@ -29,6 +32,145 @@ export const sqsHealthCheck = (client: SQSClient, queueUrl: string): HealthCheck
 
 /** Adds routes or sub-apps (`app.route("/api", api)`); runs before the server takes a request. */
 export type HttpMount = (app: Hono) => void;
+
+/**
+ * What the dashboard mount serves once its build is settled: `ok: false` keeps the API running
+ * and makes /app/ say why there is no page and how to build it.
+ */
+export type DashboardBuild = { ok: true } | { ok: false; reason: string };
+
+/** `/app/config.json`: where the page finds the API and the feed (see web/src/config.ts). */
+export interface DashboardConfig {
+  api_base: string;
+  /** null: the page derives `ws(s)://<its host>/ws/v1/trades`. */
+  ws_url: string | null;
+}
+
+export interface DashboardOptions {
+  /** The built page: web/dist. */
+  dir: string;
+  /** Settles when the page may be served; requests wait for a build still running. */
+  ready?: Promise<DashboardBuild>;
+  config?: DashboardConfig;
+}
+
+export const DASHBOARD_PATH = "/app/";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".webp": "image/webp",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".webmanifest": "application/manifest+json",
+};
+
+/**
+ * Vite names what it emits under assets/ by content hash, so those never change; everything else
+ * (index.html, favicon) is revalidated, as the S3 deployment does (lib/dashboard.ts).
+ */
+const cacheControlFor = (relative: string): string => (relative.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+
+/**
+ * The part of a request path under /app/ as safe path segments, or null for anything that could
+ * leave the directory or name a hidden file: `..`, `.`, dot-files, backslashes, NUL, bad escapes.
+ * (The URL parser already resolved literal and %2e dot segments; `%2f` and `%5c` are decoded here.)
+ */
+export const dashboardSegments = (pathname: string): string[] | null => {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname.slice(DASHBOARD_PATH.length));
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\\") || decoded.includes("\0")) return null;
+  const segments = decoded.split("/").filter((s) => s !== "");
+  return segments.some((s) => s.startsWith(".")) ? null : segments;
+};
+
+const notBuiltPage = (reason: string): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Dashboard not built</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;background:#0b1118;color:#e6edf3}code,pre{background:#121b25;padding:.1rem .3rem;border-radius:4px}pre{padding:.75rem;overflow:auto;white-space:pre-wrap}a{color:#7cc4ff}</style></head>
+<body><h1>The dashboard is not built</h1>
+<p>The API and the live feed are running; only the web page is missing. Build it with</p>
+<pre>npm run build</pre><p>and reload this page (or restart <code>npm start</code>, which builds it when <code>web/</code> changed).</p>
+<p>Why it is missing:</p><pre>${reason.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)}</pre>
+<p>Meanwhile: <a href="/docs">API documentation</a> · <a href="/health">health</a></p></body></html>`;
+
+/**
+ * Serves the dashboard (web/dist) at /app/: hashed assets cached for a year, index.html revalidated,
+ * and every path that is not a file answered with index.html (the page routes by hash, so this only
+ * matters for mistyped links). Register it first: the API's middleware never sees these requests.
+ */
+export const dashboardMount =
+  (o: DashboardOptions): HttpMount =>
+  (app) => {
+    const root = path.resolve(o.dir);
+    const config: DashboardConfig = o.config ?? { api_base: "", ws_url: null };
+    const ready = o.ready ?? Promise.resolve<DashboardBuild>({ ok: true });
+
+    const file = async (relative: string): Promise<Buffer | null> => {
+      const full = path.resolve(root, relative);
+      if (full !== root && !full.startsWith(root + path.sep)) return null;
+      try {
+        if (!(await stat(full)).isFile()) return null;
+        return await readFile(full);
+      } catch {
+        return null;
+      }
+    };
+    const send = (body: Buffer, relative: string, status = 200) =>
+      new Response(new Uint8Array(body), {
+        status,
+        headers: {
+          "Content-Type": CONTENT_TYPES[path.extname(relative).toLowerCase()] ?? "application/octet-stream",
+          "Cache-Control": cacheControlFor(relative),
+          "X-Content-Type-Options": "nosniff",
+        },
+      });
+    const text = (status: number, body: string) =>
+      new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" } });
+
+    app.get("/app", (c) => {
+      const url = new URL(c.req.url);
+      return c.redirect(`${DASHBOARD_PATH}${url.search}`, 301);
+    });
+    app.get("/app/config.json", (c) => {
+      c.header("Cache-Control", "no-cache");
+      return c.json(config);
+    });
+    app.get("/app/*", async (c) => {
+      const segments = dashboardSegments(new URL(c.req.url).pathname);
+      if (segments === null) return text(404, "Not found");
+      const build = await ready;
+      if (!build.ok) {
+        return new Response(notBuiltPage(build.reason), {
+          status: 503,
+          headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
+        });
+      }
+      const relative = segments.join("/");
+      if (relative !== "") {
+        const body = await file(relative);
+        if (body) return send(body, relative);
+        // A missing file (it has an extension, or lives under assets/) is a 404, not the page.
+        if (path.extname(relative) !== "" || segments[0] === "assets") return text(404, "Not found");
+      }
+      const index = await file("index.html");
+      if (index) return send(index, "index.html");
+      return new Response(notBuiltPage(`${path.join(root, "index.html")} does not exist.`), {
+        status: 503,
+        headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
+      });
+    });
+  };
 
 export interface HttpAppOptions {
   checks: readonly HealthCheck[];

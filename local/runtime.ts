@@ -4,7 +4,9 @@ import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { loadConfig } from "#commons/config.js";
 import { ConfigError } from "#commons/errors.js";
 import { logger } from "#commons/logger.js";
+import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
+import { DIST_DIR, ensureDashboard } from "../web/build.js";
 import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient, localStreamsClient } from "./aws.js";
@@ -15,6 +17,7 @@ import type { LocalFlags } from "./flags.js";
 import { startFunctions, type RunningFunctions } from "./functions.js";
 import {
   createHttpApp,
+  dashboardMount,
   dynamoHealthCheck,
   portInUseMessage,
   sqsHealthCheck,
@@ -154,9 +157,12 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       dynamoHealthCheck(probes.dynamo, tableNames.traders),
       sqsHealthCheck(probes.sqs, sqs.queueUrl(TRACKING_QUEUE.id)),
     ];
-    // The same Hono app the HTTP API Lambda serves, over the same DynamoDB tables.
+    // The same Hono app the HTTP API Lambda serves, over the same DynamoDB tables. Positions are
+    // valued through the process's one exchange client and budget, imported once its env is set.
+    const { exchange } = await import("#commons/clients/hyperliquid.js");
     const api = createApiApp({
       ...createDynamoApiStores(dynamoClient, createDocumentClient(dynamoClient), tableNames),
+      marks: createHyperliquidMarks(exchange, { logger }),
       checks,
       adminApiKey: config.ADMIN_API_KEY ?? announceGeneratedAdminKey(),
       logger,
@@ -164,7 +170,9 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     const app = createHttpApp({
       startedAt,
       checks,
-      mounts: [...HTTP_MOUNTS, gateway.mount, mountApi(api, logger)],
+      // The dashboard first: its requests never reach the API's middleware. A stale build is redone
+      // meanwhile (the page's requests wait for it); a failed one leaves /app/ explaining.
+      mounts: [dashboardMount({ dir: DIST_DIR, ready: ensureDashboard({ log: logger }) }), ...HTTP_MOUNTS, gateway.mount, mountApi(api, logger)],
     });
     const http: RunningHttpServer = await startHttpServer(app, { port: config.PORT });
     started({ name: "HTTP server", stop: http.stop });
@@ -193,8 +201,9 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     started({ name: "functions", stop: functions.stop });
 
     if (stopping !== undefined) return;
-    logger.info(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${http.url}/health`, {
+    logger.info(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${http.url}/health · dashboard: ${http.url}/app/`, {
       http: http.url,
+      dashboard: `${http.url}/app/`,
       websocket: `${http.url.replace(/^http/, "ws")}${WS_PATHS[0]}`,
       exchange: config.HYPERLIQUID_API_URL,
       mode: flags.demo ? "demo" : "live",

@@ -1,0 +1,294 @@
+/// <reference lib="dom" />
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { decimal, signedUsd, usd } from "../../web/src/format.js";
+import { chartInk, DESKTOP, launchChromium, PHONE, screenshot, seriousViolations, watchedPage, type WatchedPage } from "./support/browser.js";
+import { ADMIN_KEY, startE2eStack, type E2eStack } from "./support/stack.js";
+import { TRADERS } from "./support/traders.js";
+
+/**
+ * The dashboard in a real headless Chromium against the local runtime (see ./support/stack.ts):
+ * the leaderboard computed by the real leaderboard job from scripted simulator traders, the live
+ * feed fed by the real tracking worker and broadcaster, the trader page and the track form.
+ * Every page is checked with axe-core and photographed (test-results/screenshots/), and no test
+ * may leave a console error behind.
+ */
+
+interface LeaderboardBody {
+  leaderboard: { trader_address: string; total_volume_usd: string; realized_pnl_usd: string }[];
+}
+
+const GAIN: [number, number, number] = [61, 220, 151];
+const LOSS: [number, number, number] = [255, 107, 107];
+const LINE: [number, number, number] = [90, 169, 255];
+
+let stack: E2eStack;
+let browser: Browser;
+let context: BrowserContext;
+let watched: WatchedPage;
+let page: Page;
+const startedAt = Date.now();
+let feedLatencyMs: number | undefined;
+
+const api = async <T>(path: string): Promise<{ status: number; body: T }> => {
+  const res = await fetch(`${stack.url}${path}`);
+  return { status: res.status, body: (await res.json()) as T };
+};
+const rowOrder = (p: Page) => p.locator("table.leaderboard tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-address")));
+const apiOrder = async (query: string) =>
+  (await api<LeaderboardBody>(`/api/v1/leaderboard?limit=50&${query}`)).body.leaderboard.map((r) => r.trader_address);
+const open = async (hash: string) => {
+  await page.goto(`${stack.url}/app/${hash}`);
+  await page.locator("main h1").waitFor();
+};
+
+beforeAll(async () => {
+  stack = await startE2eStack();
+  await stack.cycle(); // the first poll of each trader is a baseline, without events
+  // A few live changes so the trader page has events (HOLDER adds to and trims its ETH long).
+  stack.trade(TRADERS.HOLDER, "ETH", "1", "3080");
+  await stack.cycle();
+  stack.trade(TRADERS.HOLDER, "ETH", "-2", "3120");
+  await stack.cycle();
+  const summary = await stack.rank();
+  expect(summary).toMatchObject({ computed: 6, failed: 0 });
+  browser = await launchChromium();
+  context = await browser.newContext(DESKTOP);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
+  watched = await watchedPage(context);
+  page = watched.page;
+}, 150_000);
+
+afterEach(() => {
+  expect(watched.errors.splice(0), "console errors").toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  console.log(`e2e: ${((Date.now() - startedAt) / 1000).toFixed(1)} s for the stack, the browser and the tests; live-feed event on screen ${feedLatencyMs ?? "?"} ms after it was recorded`);
+});
+
+describe("leaderboard", () => {
+  it("renders the API's rows in the API's order, formatted for people, each linking to its trader", async () => {
+    await open("#/");
+    await page.locator("table.leaderboard tbody tr").first().waitFor();
+    expect(await rowOrder(page)).toEqual(await apiOrder("window=all&sort_by=score&order=desc"));
+    expect(await rowOrder(page)).toHaveLength(6);
+    const veteran = page.locator(`tr[data-address="${TRADERS.VETERAN}"]`);
+    // 10 ETH bought at 3,000 and sold at 3,600: $66K of volume.
+    expect(await veteran.locator('td[data-col="total_volume_usd"]').textContent()).toBe("$66K");
+    expect(await veteran.locator("a").getAttribute("href")).toBe(`#/traders/${TRADERS.VETERAN}`);
+    await screenshot(page, "leaderboard-desktop");
+  });
+
+  it("re-sorts when a column header is clicked, and reverses on the second click", async () => {
+    const before = await rowOrder(page);
+    const pnlHeader = page.locator('th[data-sort="realized_pnl_usd"]');
+    await pnlHeader.locator("button").click();
+    await expect.poll(() => pnlHeader.getAttribute("aria-sort")).toBe("descending");
+    const desc = await apiOrder("window=all&sort_by=realized_pnl_usd&order=desc");
+    await expect.poll(() => rowOrder(page)).toEqual(desc);
+    expect(desc).not.toEqual(before);
+    const pnls = (await api<LeaderboardBody>("/api/v1/leaderboard?sort_by=realized_pnl_usd")).body.leaderboard.map((r) => Number(r.realized_pnl_usd));
+    expect(pnls).toEqual([...pnls].sort((a, b) => b - a));
+
+    await pnlHeader.locator("button").click();
+    await expect.poll(() => pnlHeader.getAttribute("aria-sort")).toBe("ascending");
+    await expect.poll(() => rowOrder(page)).toEqual([...desc].reverse());
+    expect(page.url()).toContain("sort_by=realized_pnl_usd");
+
+    // The keyboard does the same: focus a header and press Enter.
+    await page.locator('th[data-sort="total_volume_usd"] button').focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => rowOrder(page)).toEqual(await apiOrder("window=all&sort_by=total_volume_usd&order=desc"));
+  });
+
+  it("shows each window's own values when the window selector changes", async () => {
+    const volumeOf = (address: string) => page.locator(`tr[data-address="${address}"] td[data-col="total_volume_usd"]`).textContent();
+    expect(await volumeOf(TRADERS.VETERAN)).toBe("$66K");
+    for (const window of ["7d", "1d", "30d"] as const) {
+      await page.getByRole("radio", { name: window }).check();
+      const expected = (await api<LeaderboardBody>(`/api/v1/leaderboard?limit=50&window=${window}&sort_by=total_volume_usd`)).body.leaderboard;
+      await expect.poll(() => rowOrder(page)).toEqual(expected.map((r) => r.trader_address));
+      for (const row of expected) expect(await volumeOf(row.trader_address)).toBe(usd(row.total_volume_usd));
+      expect(page.url()).toContain(`window=${window}`);
+    }
+    // The veteran's only trade was 25 days ago: nothing in the last 7 days, all of it in 30.
+    await page.getByRole("radio", { name: "7d" }).check();
+    await expect.poll(() => volumeOf(TRADERS.VETERAN)).toBe("$0.00");
+    await page.getByRole("radio", { name: "30d" }).check();
+    await expect.poll(() => volumeOf(TRADERS.VETERAN)).toBe("$66K");
+  });
+
+  it("filters: hiding traders below a minimum number of trades", async () => {
+    await open("#/?window=all");
+    await page.locator("table.leaderboard tbody tr").first().waitFor();
+    await page.getByLabel("Min. trades").fill("5");
+    const expected = await apiOrder("window=all&sort_by=score&min_trades=5");
+    expect(expected.length).toBeLessThan(6);
+    await expect.poll(() => rowOrder(page)).toEqual(expected);
+    await page.getByLabel("Min. trades").fill("");
+    await expect.poll(async () => (await rowOrder(page)).length).toBe(6);
+  });
+});
+
+describe("live feed", () => {
+  it("shows a simulated position change within 2 s of it being recorded, without a reload", async () => {
+    await open("#/live");
+    await page.locator('#conn[data-state="open"]').waitFor();
+    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    const ours = page.locator(`ol.events li[data-coin="ETH"]:has(a[href="#/traders/${TRADERS.HOLDER}"])`);
+    expect(await ours.count()).toBe(0);
+
+    stack.trade(TRADERS.HOLDER, "ETH", "0.5", "3090");
+    await stack.cycle(); // resolves once the worker has written the event
+    const recordedAt = Date.now();
+    await ours.first().waitFor({ timeout: 2_000 });
+    feedLatencyMs = Date.now() - recordedAt;
+    expect(feedLatencyMs).toBeLessThanOrEqual(2_000);
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+
+    // Newest on top; coloured by what it did (add = opening move) and the side.
+    const first = page.locator("ol.events li").first();
+    expect(await first.getAttribute("data-coin")).toBe("ETH");
+    expect(await first.getAttribute("data-kind")).toBe("open");
+    expect(await first.getAttribute("data-side")).toBe("long");
+    expect(await first.locator(".tag.action").textContent()).toBe("Add");
+    expect(await first.locator(".tag.side").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(61, 220, 151)");
+
+    // Filtering by coin hides it; by its trader shows it again.
+    await page.getByLabel("Coin").fill("BTC");
+    await expect.poll(() => ours.count()).toBe(0);
+    await page.getByLabel("Coin").fill("");
+    await page.getByLabel("Trader").fill(TRADERS.HOLDER.slice(0, 10));
+    await expect.poll(() => ours.count()).toBe(1);
+    await screenshot(page, "live-desktop");
+  });
+
+  it("shows the connection state, and reconnects by itself when the connection drops", async () => {
+    const badge = page.locator("#conn");
+    expect(await badge.getAttribute("data-state")).toBe("open");
+    expect(await stack.dropFeedConnections()).toBeGreaterThan(0);
+    // First retry after 0.5–1 s (backoff with jitter), counted down in the header.
+    await expect.poll(() => badge.getAttribute("data-state"), { interval: 20 }).toBe("waiting");
+    expect(await badge.textContent()).toMatch(/Reconnecting in \d+ s/);
+    await expect.poll(() => badge.getAttribute("data-state"), { timeout: 5_000 }).toBe("open");
+    expect(await badge.textContent()).toBe("Live");
+
+    // And events flow again on the new connection.
+    await page.getByLabel("Trader").fill("");
+    const before = await page.locator("ol.events li").count();
+    stack.trade(TRADERS.SWINGER, "SOL", "-10", "151");
+    await stack.cycle();
+    await expect.poll(() => page.locator("ol.events li").count(), { timeout: 2_000 }).toBe(before + 1);
+    expect(await page.locator("ol.events li").first().getAttribute("data-coin")).toBe("SOL");
+  });
+});
+
+describe("trader page", () => {
+  it("shows the address, open positions, the charts and the events", async () => {
+    const address = TRADERS.HOLDER;
+    await open(`#/traders/${address}`);
+    expect(await page.locator("code.address").textContent()).toBe(address);
+    const eth = page.locator('tr[data-coin="ETH"]');
+    await eth.waitFor();
+    expect(await eth.locator(".tag.side").textContent()).toBe("Long");
+    expect(await eth.locator('[data-col="size"]').textContent()).toBe(decimal(stack.position(address, "ETH")));
+    // Valued at the exchange's mid price, as the API reports it.
+    const { body: detail } = await api<{ positions: { coin: string; mark_price: string | null; unrealized_pnl_usd: string | null }[] }>(`/traders/${address}`);
+    const ethDetail = detail.positions.find((p) => p.coin === "ETH");
+    expect(Number(ethDetail?.mark_price)).toBe(Number(stack.mark("ETH")));
+    expect(await eth.locator('[data-col="mark"]').textContent()).toBe(decimal(ethDetail?.mark_price));
+    expect(await eth.locator('[data-col="unrealized"]').textContent()).toBe(signedUsd(ethDetail?.unrealized_pnl_usd));
+    expect(await page.locator("ol.events li").count()).toBeGreaterThanOrEqual(3);
+
+    // The cumulative realized PnL chart is drawn by lightweight-charts: its canvases carry the series' colours.
+    await page.locator('[data-chart="pnl"] canvas').first().waitFor();
+    await expect.poll(() => chartInk(page, '[data-chart="pnl"]', [GAIN, LOSS]), { timeout: 5_000 }).toBeGreaterThan(100);
+    await expect.poll(() => chartInk(page, '[data-chart="value"]', [LINE]), { timeout: 5_000 }).toBeGreaterThan(100);
+    const trips = await api<{ round_trips: unknown[] }>(`/traders/${address}/round-trips?window=30d&limit=50`);
+    expect(trips.body.round_trips.length).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('[aria-label="Round trips"] tbody tr').count()).toBe(trips.body.round_trips.length);
+
+    await page.getByRole("button", { name: "Copy address" }).click();
+    await expect.poll(() => page.locator(".copy-status").textContent()).toBe("Copied");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(address);
+    await screenshot(page, "trader-desktop");
+  });
+
+  it("offers to track an address that is not tracked", async () => {
+    watched.expect(/status of 404 .*\/traders\/0x0{38}ff/);
+    await open("#/traders/0x00000000000000000000000000000000000000ff");
+    await expect.poll(() => page.locator("main h1").textContent()).toBe("Trader not tracked");
+    expect(await page.getByRole("link", { name: "Track this trader" }).getAttribute("href")).toBe("#/track?address=0x00000000000000000000000000000000000000ff");
+  });
+});
+
+describe("track a trader", () => {
+  const address = "0x00000000000000000000000000000000000e2e01";
+
+  it("shows an error with a wrong key and succeeds with the right one, keeping the key for the session", async () => {
+    await open("#/track");
+    await page.getByLabel("Trader address").fill("0x123");
+    await page.getByRole("button", { name: "Track trader" }).click();
+    expect(await page.locator("#track-address-error").textContent()).toContain("40 hexadecimal digits");
+
+    await page.getByLabel("Trader address").fill(address);
+    await page.getByLabel("Admin key").fill("not-the-admin-key-at-all");
+    watched.expect(/status of 403 .*\/track\b/);
+    await page.getByRole("button", { name: "Track trader" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Wrong admin key");
+    expect((await api(`/traders/${address}`)).status).toBe(404);
+
+    await page.getByLabel("Admin key").fill(ADMIN_KEY);
+    await page.getByRole("button", { name: "Track trader" }).click();
+    await expect.poll(() => page.locator(".notice.success").textContent()).toContain(`Now tracking ${address}`);
+    expect((await api(`/traders/${address}`)).status).toBe(200);
+    expect(await page.evaluate(() => sessionStorage.getItem("hl-admin-key"))).toBe(ADMIN_KEY);
+    await screenshot(page, "track-desktop");
+
+    // The key survives a reload of this tab (sessionStorage), and a second request says "already".
+    await page.reload();
+    await page.locator("main h1").waitFor();
+    expect(await page.getByLabel("Admin key").inputValue()).toBe(ADMIN_KEY);
+    await page.getByLabel("Trader address").fill(address);
+    await page.getByRole("button", { name: "Track trader" }).click();
+    await expect.poll(() => page.locator(".notice.success").textContent()).toContain("already tracked");
+  });
+});
+
+describe("accessibility and small screens", () => {
+  const pages = [
+    { name: "leaderboard", hash: "#/", ready: "table.leaderboard tbody tr" },
+    { name: "live", hash: "#/live", ready: "#conn[data-state='open']" },
+    { name: "trader", hash: `#/traders/${TRADERS.HOLDER}`, ready: '[data-chart="pnl"] canvas' },
+    { name: "track", hash: "#/track", ready: "#track-address" },
+  ];
+
+  it("has no serious or critical axe-core violations on any page", async () => {
+    for (const p of pages) {
+      await open(p.hash);
+      await page.locator(p.ready).first().waitFor();
+      expect(await seriousViolations(page), p.name).toEqual([]);
+    }
+  });
+
+  it("works on a phone-sized screen: no page scrolls sideways, and axe still passes", async () => {
+    const phone = await browser.newContext(PHONE);
+    const mobile = await watchedPage(phone);
+    try {
+      for (const p of pages) {
+        await mobile.page.goto(`${stack.url}/app/${p.hash}`);
+        await mobile.page.locator(p.ready).first().waitFor();
+        // Wide tables scroll inside their own region; the page itself never does.
+        expect(await mobile.page.evaluate(() => document.documentElement.scrollWidth), p.name).toBeLessThanOrEqual(390);
+        expect(await seriousViolations(mobile.page), p.name).toEqual([]);
+        await screenshot(mobile.page, `${p.name}-phone`);
+      }
+      expect(mobile.errors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+});

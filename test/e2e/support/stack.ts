@@ -1,0 +1,186 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { inject } from "vitest";
+import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
+import { createHistorySource } from "#app/leaderboard/history-source.js";
+import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
+import { createDispatchHandler } from "#app/track-dispatch.js";
+import { createTrackWorker } from "#app/track-worker.js";
+import { isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { loadConfig } from "#commons/config.js";
+import { TRACKING_QUEUE } from "#commons/queues.js";
+import type { Address } from "#domain/address.js";
+import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
+import { scoreRows } from "#domain/metrics/score.js";
+import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
+import { createWeightBudget } from "#hyperliquid/budget.js";
+import { createHyperliquidClient } from "#hyperliquid/client.js";
+import { createHyperliquidMarks } from "#hyperliquid/marks.js";
+import { localStreamsClient } from "#local/aws.js";
+import { succeededRecords, toSqsEvent } from "#local/event-source.js";
+import { startFunctions, type RunningFunctions } from "#local/functions.js";
+import { createHttpApp, dashboardMount, startHttpServer, type RunningHttpServer } from "#local/http.js";
+import { createLambdaContext } from "#local/lambda-context.js";
+import { createWebSocketGateway } from "#local/ws-gateway.js";
+import { createSimulator } from "#simulator/index.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoHistoryStore } from "#store/dynamo/history.js";
+import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
+import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+import { createSqsQueue } from "#store/sqs-queue.js";
+import { FEED_FUNCTIONS } from "../../../functions/catalog.js";
+import { testQueue, testTables } from "../../support/aws.js";
+import { TEST_REGION } from "../../support/env.js";
+import { recordingLogger } from "../../support/logger.js";
+import { scriptHistory, TRADERS } from "./traders.js";
+
+/**
+ * What `npm run demo` runs, composed as local/runtime.ts composes it, on one port: the dashboard
+ * mount, the WebSocket gateway with the real feed handlers behind DynamoDB Local streams, and the
+ * HTTP API over the same tables. The exchange is the simulator, whose clock starts 40 days back so
+ * that scripted trades land in every leaderboard window. Tracking and the leaderboard job are the
+ * handler factories the Lambdas use, run on demand (`cycle`, `rank`) instead of on schedules, so a
+ * test knows the moment an event was recorded.
+ */
+
+export const ADMIN_KEY = "e2e-admin-key-0123456789abcdef";
+
+export interface E2eStack {
+  /** `http://127.0.0.1:PORT`: the page is at `${url}/app/`. */
+  url: string;
+  /** Executes a trade at the current wall-clock time. */
+  trade(user: Address, coin: string, size: string, px: string): void;
+  /** The simulator's signed size of a position ("0" when flat). */
+  position(user: Address, coin: string): string;
+  /** The simulator's mark (last trade price) of a coin. */
+  mark(coin: string): string;
+  /** One tracking cycle (dispatch, then every message through the worker); resolves once recorded. */
+  cycle(): Promise<void>;
+  /** Closes every live-feed connection from the server side, as API Gateway does after 2 hours. */
+  dropFeedConnections(): Promise<number>;
+  /** The real leaderboard job over every tracked trader. */
+  rank(): Promise<LeaderboardJobSummary>;
+  close(): Promise<void>;
+}
+
+export const startE2eStack = async (): Promise<E2eStack> => {
+  const { logger } = recordingLogger();
+  const now0 = Date.now();
+  const sim = createSimulator({ seed: 17, startTime: now0 - 40 * 86_400_000 });
+  const simUrl = await sim.start();
+  scriptHistory(sim, now0);
+  sim.advance(Math.max(0, Date.now() - sim.now()));
+
+  const tables = await testTables("e2e");
+  const queue = await testQueue({ ...TRACKING_QUEUE, visibilityTimeoutSeconds: 1 });
+  const budget = createWeightBudget({ limitPerMinute: 1_000_000, discoveryShare: 0.25, historyShare: 0.25 });
+  const exchange = createHyperliquidClient({ baseUrl: simUrl, budget, timeoutMs: 5_000, maxRetries: 2, retryBaseDelayMs: 5, retryMaxDelayMs: 50 });
+  const traders = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
+  const runState = createDynamoRunStateStore(tables.doc, tables.names.state);
+  const dispatch = createDispatchHandler({ traders, queue: createSqsQueue(queue.client, queue.queueUrl), runState, batchSize: 25, now: Date.now, logger });
+  const worker = createTrackWorker({
+    exchange,
+    budget,
+    traders,
+    fills: createDynamoFillStore(tables.doc, tables.names.fills),
+    runState,
+    logger,
+    now: Date.now,
+    concurrency: 8,
+    isPermanent: isPermanentExchangeError,
+  });
+  const context = createLambdaContext({ functionName: "track-worker", timeoutSeconds: TRACKING_QUEUE.workerTimeoutSeconds });
+  const historyStore = createDynamoHistoryStore(tables.doc, { fills: tables.names.fills, state: tables.names.state });
+  const rank = createLeaderboardHandler({
+    directory: createDynamoTraderDirectory(tables.doc, tables.names.traders),
+    history: createHistorySource(
+      { exchange, store: historyStore, fills: createDynamoFillStore(tables.doc, tables.names.fills), now: Date.now, logger },
+      historyStore,
+      { maxPages: 6 },
+    ),
+    rowsFor: rowsForTrader,
+    score: scoreRows,
+    snapshots: createDynamoLeaderboardStore(tables.doc, tables.names.state),
+    logger,
+    now: Date.now,
+    concurrency: 4,
+    syncDeadlineMs: 60_000,
+  });
+  for (const address of Object.values(TRADERS)) await traders.addTrader({ address, source: "manual", at: now0 - 36 * 86_400_000 });
+
+  // The HTTP side, as local/runtime.ts mounts it.
+  const api = createApiApp({
+    ...createDynamoApiStores(tables.client, tables.doc, tables.names),
+    checks: [],
+    adminApiKey: ADMIN_KEY,
+    marks: createHyperliquidMarks(exchange, { logger }),
+    logger,
+  });
+  const gateway = createWebSocketGateway({ logger });
+  const http: RunningHttpServer = await startHttpServer(
+    createHttpApp({ checks: [], mounts: [dashboardMount({ dir: inject("dashboardDir") }), gateway.mount, mountApi(api)] }),
+    { port: 0 },
+  );
+  gateway.attach(http.server);
+  // The feed's handler modules read these when they load, as they read Lambda's environment.
+  Object.assign(process.env, tables.env, { WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
+  const functions: RunningFunctions = await startFunctions({
+    config: loadConfig(process.env),
+    sqsClient: queue.client,
+    queue: () => {
+      throw new Error("the feed uses no queue");
+    },
+    gateway,
+    streams: {
+      dynamo: tables.client,
+      client: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
+      tableName: (def) => tables.names[def.id],
+      workerEndpoint: inject("dynamoEndpoint"),
+    },
+    functions: FEED_FUNCTIONS,
+    logger,
+  });
+
+  const cycle = async () => {
+    await dispatch({ source: "e2e" });
+    for (;;) {
+      const out = await queue.client.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ["All"] }));
+      if (!out.Messages || out.Messages.length === 0) return;
+      const event = toSqsEvent(out.Messages, queue.queueArn, TEST_REGION);
+      const response = await worker(event, context);
+      const done = succeededRecords(event.Records, response);
+      if (done.length !== event.Records.length) throw new Error(`Tracking failed: ${JSON.stringify(response.batchItemFailures)}`);
+      await queue.client.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
+      );
+    }
+  };
+
+  return {
+    url: `http://127.0.0.1:${http.port}`,
+    trade: (user, coin, size, px) => {
+      sim.advance(Math.max(0, Date.now() - sim.now()));
+      sim.execute({ user, coin, size, px });
+    },
+    position: (user, coin) => sim.positionOf(user, coin)?.szi ?? "0",
+    mark: (coin) => sim.markOf(coin),
+    cycle,
+    dropFeedConnections: async () => {
+      const { Items = [] } = await tables.doc.send(new ScanCommand({ TableName: tables.names.connections, ConsistentRead: true }));
+      // The gateway's management API, as API Gateway's `DeleteConnection`.
+      const ids = Items.map((item) => String(item.connection_id));
+      for (const id of ids) await fetch(`http://127.0.0.1:${http.port}/@connections/${encodeURIComponent(id)}`, { method: "DELETE" });
+      return ids.length;
+    },
+    rank: () => rank({ source: "e2e" }),
+    close: async () => {
+      await functions.stop();
+      await gateway.close();
+      await http.stop();
+      await exchange.close();
+      await sim.stop();
+    },
+  };
+};

@@ -1,0 +1,209 @@
+/**
+ * The public API as the page uses it (see /openapi.json). Types mirror functions/api/schemas.ts;
+ * money, sizes and prices stay decimal strings.
+ */
+
+export const WINDOWS = ["1d", "7d", "30d", "all"] as const;
+export type Window = (typeof WINDOWS)[number];
+export type Side = "LONG" | "SHORT";
+export type EventType = "OPEN_POSITION" | "INCREASE_POSITION" | "DECREASE_POSITION" | "CLOSE_POSITION" | "FLIP_POSITION";
+
+export interface LeaderboardRow {
+  trader_address: string;
+  window: Window;
+  win_rate: number | null;
+  total_volume_usd: string;
+  account_age_days: number;
+  avg_risk_ratio: number | null;
+  max_drawdown: number | null;
+  max_profit_usd: string | null;
+  max_loss_usd: string | null;
+  realized_pnl_usd: string;
+  fees_usd: string;
+  trades_count: number;
+  round_trips: number;
+  avg_hold_hours: number | null;
+  roi: number | null;
+  sharpe: number | null;
+  profit_factor: number | null;
+  profit_factor_infinite: boolean;
+  score: number | null;
+  is_bot: boolean;
+  updated_at: string;
+}
+
+export interface LeaderboardPage {
+  leaderboard: LeaderboardRow[];
+  window: Window;
+  sort_by: string;
+  order: "asc" | "desc";
+  updated_at: string | null;
+  next_cursor: string | null;
+}
+
+export interface Position {
+  coin: string;
+  side: Side;
+  size: string;
+  szi: string;
+  entry_price: string | null;
+  leverage: number | null;
+  leverage_type: "cross" | "isolated" | null;
+  // Added with the marks (may be absent from an older API).
+  mark_price?: string | null;
+  unrealized_pnl_usd?: string | null;
+  position_value_usd?: string | null;
+}
+
+export interface TraderDetail {
+  address: string;
+  first_seen_at: string;
+  last_tracked_at: string | null;
+  is_active: boolean;
+  discovery_source: "recent_trades" | "manual";
+  discovery_coin: string | null;
+  positions: Position[];
+  metrics: Partial<Record<Window, LeaderboardRow>> | null;
+  marks_at?: string | null;
+}
+
+export interface TradeEvent {
+  id: string;
+  trader_address: string;
+  timestamp: string;
+  event_type: EventType;
+  details: {
+    coin: string;
+    side: Side;
+    previous_side?: Side | null;
+    size: string;
+    previous_size?: string;
+    size_delta?: string;
+    entry_price?: string | null;
+    leverage?: number | null;
+    leverage_type?: string | null;
+    execution_price?: string | null;
+    realized_pnl?: string;
+    fees?: string;
+  };
+}
+
+export interface EventsPage {
+  events: TradeEvent[];
+  next_cursor: string | null;
+}
+
+export interface SeriesPoint {
+  t: number;
+  v: string;
+}
+
+export interface Equity {
+  address: string;
+  window: Window;
+  account_value: SeriesPoint[];
+  pnl: SeriesPoint[];
+  realized_pnl: SeriesPoint[];
+  updated_at: string | null;
+}
+
+export interface RoundTrip {
+  coin: string;
+  side: Side;
+  opened_at: string;
+  closed_at: string;
+  hold_hours: number;
+  max_size: string;
+  volume_usd: string;
+  realized_pnl_usd: string;
+  fees_usd: string;
+  fills: number;
+}
+
+export interface RoundTripsPage {
+  round_trips: RoundTrip[];
+  next_cursor: string | null;
+}
+
+export interface TrackResult {
+  address: string;
+  tracking: boolean;
+  created: boolean;
+  reactivated: boolean;
+}
+
+/** A non-2xx answer, with the API's own error code and message when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+export const isAddress = (s: string): boolean => /^0x[0-9a-fA-F]{40}$/.test(s);
+
+export class Api {
+  constructor(private readonly base: string) {}
+
+  private url(path: string, query: Query = {}): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== null && value !== undefined && value !== "") params.set(key, String(value));
+    }
+    const qs = params.toString();
+    return `${this.base}${path}${qs ? `?${qs}` : ""}`;
+  }
+
+  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, o.query), {
+        method,
+        headers: { accept: "application/json", ...o.headers },
+        ...(o.signal && { signal: o.signal }),
+      });
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+      throw new ApiError(0, "network", "The API could not be reached. Check your connection and try again.");
+    }
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? `The API answered ${res.status}.`);
+    }
+    return body as T;
+  }
+
+  leaderboard(query: Query, signal?: AbortSignal): Promise<LeaderboardPage> {
+    return this.request("GET", "/api/v1/leaderboard", { query, ...(signal && { signal }) });
+  }
+
+  trader(address: string, signal?: AbortSignal): Promise<TraderDetail> {
+    return this.request("GET", `/traders/${address}`, { ...(signal && { signal }) });
+  }
+
+  events(address: string, query: Query, signal?: AbortSignal): Promise<EventsPage> {
+    return this.request("GET", `/traders/${address}/events`, { query, ...(signal && { signal }) });
+  }
+
+  equity(address: string, window: Window, signal?: AbortSignal): Promise<Equity> {
+    return this.request("GET", `/traders/${address}/equity`, { query: { window }, ...(signal && { signal }) });
+  }
+
+  roundTrips(address: string, query: Query, signal?: AbortSignal): Promise<RoundTripsPage> {
+    return this.request("GET", `/traders/${address}/round-trips`, { query, ...(signal && { signal }) });
+  }
+
+  /** 201 (new) and 200 (already known) differ only in `created`, which the body says. */
+  track(address: string, adminKey: string): Promise<TrackResult> {
+    return this.request("POST", `/traders/${address}/track`, { headers: { "x-api-key": adminKey } });
+  }
+}
+
+export const isAbort = (error: unknown): boolean => error instanceof DOMException && error.name === "AbortError";
