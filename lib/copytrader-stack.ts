@@ -70,6 +70,7 @@ export class CopyTraderStack extends Stack {
     this.dashboard = new Dashboard(this, "Dashboard", {
       distribution: this.api.distribution,
       liveFeed: { url: this.feed.url, endpoint: this.feed.api.apiEndpoint },
+      wsTokenRequired: settings.stack.WS_TOKEN_REQUIRED,
       logRetention: settings.stack.LOG_RETENTION_DAYS,
       ...(props.bundle === undefined ? {} : { bundle: props.bundle }),
     });

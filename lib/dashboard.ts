@@ -118,6 +118,8 @@ export interface DashboardProps {
   distribution: Distribution;
   /** The live feed the page connects to: its URL (`wss://…/v1`) and its origin (`wss://host`). */
   liveFeed: { url: string; endpoint: string };
+  /** The feed wants `?token=` (WS_TOKEN_REQUIRED): config.json says so, and the page asks the user for it. */
+  wsTokenRequired?: boolean;
   /** false only in CDK unit tests: a placeholder page instead of the Vite build. */
   bundle?: boolean;
   logRetention?: RetentionDays;
@@ -212,7 +214,11 @@ export class Dashboard extends Construct {
     });
     this.entryDeployment = new BucketDeployment(this, "Entry", {
       // Later sources win: our config.json replaces any the build has (e.g. one for local runs).
-      sources: [site, Source.jsonData("config.json", { api_base: "", ws_url: props.liveFeed.url })],
+      // It is public: whether the feed wants a token, never the token (that stays in Secrets Manager).
+      sources: [
+        site,
+        Source.jsonData("config.json", { api_base: "", ws_url: props.liveFeed.url, ws_token_required: props.wsTokenRequired ?? false }),
+      ],
       destinationBucket: this.bucket,
       destinationKeyPrefix: KEY_PREFIX,
       exclude: ["assets/*"], // the assets deployment's, and so never pruned by this one

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { HealthCheck } from "#api/deps.js";
 import { dynamoTableCheck } from "#api/dynamo.js";
 import { runHealthChecks, type HealthBody } from "#api/health.js";
+import type { Config } from "#commons/config.js";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { LocalStartupError } from "./errors.js";
 
@@ -39,12 +40,24 @@ export type HttpMount = (app: Hono) => void;
  */
 export type DashboardBuild = { ok: true } | { ok: false; reason: string };
 
-/** `/app/config.json`: where the page finds the API and the feed (see web/src/config.ts). */
+/** `/app/config.json`: where the page finds the API and the feed (see web/src/config.ts). Public: never a secret. */
 export interface DashboardConfig {
   api_base: string;
   /** null: the page derives `ws(s)://<its host>/ws/v1/trades`. */
   ws_url: string | null;
+  /** The feed refuses clients without `?token=` (WS_TOKEN set): the page asks for the token. */
+  ws_token_required: boolean;
 }
+
+/**
+ * What `npm start` serves: the API and the feed on the page's own origin. ws-connect checks a token
+ * when WS_TOKEN or WS_TOKEN_SECRET_ARN is set (#commons/secrets.js), so then the page asks for it.
+ */
+export const localDashboardConfig = (config: Pick<Config, "WS_TOKEN" | "WS_TOKEN_SECRET_ARN">): DashboardConfig => ({
+  api_base: "",
+  ws_url: null,
+  ws_token_required: config.WS_TOKEN !== undefined || config.WS_TOKEN_SECRET_ARN !== undefined,
+});
 
 export interface DashboardOptions {
   /** The built page: web/dist. */
@@ -113,7 +126,7 @@ export const dashboardMount =
   (o: DashboardOptions): HttpMount =>
   (app) => {
     const root = path.resolve(o.dir);
-    const config: DashboardConfig = o.config ?? { api_base: "", ws_url: null };
+    const config: DashboardConfig = o.config ?? localDashboardConfig({});
     const ready = o.ready ?? Promise.resolve<DashboardBuild>({ ok: true });
 
     const file = async (relative: string): Promise<Buffer | null> => {

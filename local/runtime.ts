@@ -19,6 +19,7 @@ import {
   createHttpApp,
   dashboardMount,
   dynamoHealthCheck,
+  localDashboardConfig,
   portInUseMessage,
   sqsHealthCheck,
   startHttpServer,
@@ -172,7 +173,12 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       checks,
       // The dashboard first: its requests never reach the API's middleware. A stale build is redone
       // meanwhile (the page's requests wait for it); a failed one leaves /app/ explaining.
-      mounts: [dashboardMount({ dir: DIST_DIR, ready: ensureDashboard({ log: logger }) }), ...HTTP_MOUNTS, gateway.mount, mountApi(api, logger)],
+      mounts: [
+        dashboardMount({ dir: DIST_DIR, ready: ensureDashboard({ log: logger }), config: localDashboardConfig(config) }),
+        ...HTTP_MOUNTS,
+        gateway.mount,
+        mountApi(api, logger),
+      ],
     });
     const http: RunningHttpServer = await startHttpServer(app, { port: config.PORT });
     started({ name: "HTTP server", stop: http.stop });

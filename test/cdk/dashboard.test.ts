@@ -28,16 +28,25 @@ const originTo = (targetId: string) =>
   (distributionConfig().Origins as Array<Record<string, any>>).find((o) => referencedIds(o.DomainName).has(targetId));
 
 /** The custom resource a BucketDeployment adds (it has no default child to ask). */
-const deploymentResource = (deployment: BucketDeployment) => {
+const deploymentResource = (deployment: BucketDeployment, of: Synthesized = s) => {
   const cr = deployment.node.findAll().find((c) => c instanceof CfnResourceConstruct && c.cfnResourceType === "Custom::CDKBucketDeployment");
   if (!cr) throw new Error(`${deployment.node.path} has no Custom::CDKBucketDeployment`);
-  const id = s.stack.getLogicalId(cr as CfnResourceConstruct);
-  return { id, ...resource(s.template, id) } as { id: string; Properties: Record<string, any>; DependsOn?: string[] };
+  const id = of.stack.getLogicalId(cr as CfnResourceConstruct);
+  return { id, ...resource(of.template, id) } as { id: string; Properties: Record<string, any>; DependsOn?: string[] };
 };
 
 /** The directory a source's zip is made from: the cloud assembly stages every asset as `asset.<hash>`. */
-const stagedSource = (objectKey: unknown): string =>
-  path.join(s.app.synth().directory, `asset.${String(objectKey).replace(/\.zip$/, "")}`);
+const stagedSource = (objectKey: unknown, of: Synthesized = s): string =>
+  path.join(of.app.synth().directory, `asset.${String(objectKey).replace(/\.zip$/, "")}`);
+
+/** The config.json the entry deployment uploads (its second source), markers not yet replaced. */
+const deployedConfig = (of: Synthesized = s) => {
+  const { SourceObjectKeys: keys, SourceMarkers: markers } = deploymentResource(of.stack.dashboard.entryDeployment, of).Properties;
+  const configDir = stagedSource(keys[1], of);
+  expect(readdirSync(configDir)).toEqual(["config.json"]);
+  const text = readFileSync(path.join(configDir, "config.json"), "utf8");
+  return { text, config: JSON.parse(text) as Record<string, unknown>, markers: markers[1] as Record<string, unknown> };
+};
 
 /** A CloudFormation value as text, references written `{Id}` / `{Id.Attr}`: compares what a deploy would produce. */
 const render = (value: unknown): string => {
@@ -208,20 +217,26 @@ describe("the deployments", () => {
     expect(entry().DependsOn).toContain(assets().id);
   });
 
-  it("config.json: same-origin API and the live feed's URL, filled in at deploy", () => {
-    const { SourceObjectKeys: keys, SourceMarkers: markers } = entry().Properties;
-    const configDir = stagedSource(keys[1]);
-    expect(readdirSync(configDir)).toEqual(["config.json"]);
-    const config = JSON.parse(readFileSync(path.join(configDir, "config.json"), "utf8")) as Record<string, string>;
-    expect(Object.keys(config).sort()).toEqual(["api_base", "ws_url"]);
+  it("config.json: same-origin API and the live feed's URL, filled in at deploy; no token required by default", () => {
+    const { config, markers } = deployedConfig();
+    expect(Object.keys(config).sort()).toEqual(["api_base", "ws_token_required", "ws_url"]);
     expect(config.api_base).toBe("");
+    expect(config.ws_token_required).toBe(false);
     // The deployment function replaces each marker with its value: the feed's wss:// URL.
-    const deployed = Object.entries(markers[1] as Record<string, unknown>).reduce(
-      (text, [marker, value]) => text.split(marker).join(render(value)),
-      config.ws_url!,
-    );
+    const deployed = Object.entries(markers).reduce((text, [marker, value]) => text.split(marker).join(render(value)), String(config.ws_url));
     expect(deployed).toBe(render(s.stack.resolve(s.stack.feed.url)));
     expect(deployed).toBe(`wss://{${logicalId(s.stack.feed.api)}}.execute-api.{AWS::Region}.{AWS::URLSuffix}/v1`);
+  });
+
+  it("config.json with WS_TOKEN_REQUIRED: says a token is required, and holds no reference to the token's secret", () => {
+    const t = synthStack({ context: { WS_TOKEN_REQUIRED: true } });
+    const { text, config, markers } = deployedConfig(t);
+    expect(config.ws_token_required).toBe(true);
+    expect(Object.keys(config).sort()).toEqual(["api_base", "ws_token_required", "ws_url"]);
+    // Only the feed's URL is filled in at deploy: nothing from the secret can reach the public file.
+    const secretId = logicalId(t.stack.wsTokenSecret!);
+    expect(referencedIds(Object.values(markers)).has(secretId)).toBe(false);
+    expect(text).not.toMatch(/secret/i);
   });
 
   it("without bundling both deploy a placeholder page: no test runs Vite", () => {

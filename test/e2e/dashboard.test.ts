@@ -1,7 +1,12 @@
 /// <reference lib="dom" />
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { createConnectHandler, createDisconnectHandler } from "#app/feed/connections.js";
+import type { ConnectionStore } from "#domain/feed/ports.js";
+import { createHttpApp, dashboardMount, startHttpServer } from "#local/http.js";
+import { createWebSocketGateway } from "#local/ws-gateway.js";
 import { decimal, signedUsd, usd } from "../../web/src/format.js";
+import { recordingLogger } from "../support/logger.js";
 import { chartInk, DESKTOP, launchChromium, PHONE, screenshot, seriousViolations, watchedPage, type WatchedPage } from "./support/browser.js";
 import { ADMIN_KEY, startE2eStack, type E2eStack } from "./support/stack.js";
 import { TRADERS } from "./support/traders.js";
@@ -183,6 +188,97 @@ describe("live feed", () => {
     await stack.cycle();
     await expect.poll(() => page.locator("ol.events li").count(), { timeout: 2_000 }).toBe(before + 1);
     expect(await page.locator("ol.events li").first().getAttribute("data-coin")).toBe("SOL");
+  });
+});
+
+describe("live feed that requires a token", () => {
+  const TOKEN = "e2e-feed-token-0123456789";
+
+  /** The page and a feed whose $connect is the real ws-connect handler with WS_TOKEN set (connections kept in memory). */
+  const startTokenFeed = async () => {
+    const { logger } = recordingLogger();
+    const tokensSeen: (string | undefined)[] = [];
+    const stored = new Set<string>();
+    const connections: ConnectionStore = {
+      add: async (c) => void stored.add(c.connectionId),
+      setFilters: async (id) => stored.has(id),
+      remove: async (id) => void stored.delete(id),
+      list: async () => [],
+    };
+    const connect = createConnectHandler({ connections, token: TOKEN, now: Date.now, logger });
+    const gateway = createWebSocketGateway({ logger });
+    gateway.route(
+      "$connect",
+      (event) => {
+        tokensSeen.push((event as { queryStringParameters?: { token?: string } }).queryStringParameters?.token);
+        return connect(event);
+      },
+      { functionName: "ws-connect", timeoutSeconds: 5 },
+    );
+    gateway.route("$disconnect", createDisconnectHandler({ connections, logger }), { functionName: "ws-disconnect", timeoutSeconds: 5 });
+    const mount = dashboardMount({ dir: inject("dashboardDir"), config: { api_base: "", ws_url: null, ws_token_required: true } });
+    const http = await startHttpServer(createHttpApp({ checks: [], mounts: [mount, gateway.mount] }), { port: 0 });
+    gateway.attach(http.server);
+    return {
+      url: `http://127.0.0.1:${http.port}`,
+      tokensSeen,
+      close: async () => {
+        await gateway.close();
+        await http.stop();
+      },
+    };
+  };
+
+  it("asks for the token instead of retrying, says when it is refused, connects with it and can forget it", async () => {
+    const feed = await startTokenFeed();
+    const tokenContext = await browser.newContext(DESKTOP);
+    const tab = await watchedPage(tokenContext);
+    // The browser reports the refused handshake (and a socket dropped while connecting) itself.
+    tab.expect(/WebSocket connection to .*token=.* failed/);
+    const p = tab.page;
+    const badge = p.locator("#conn");
+    try {
+      await p.goto(`${feed.url}/app/#/live`);
+      await p.locator("main h1").waitFor();
+      await expect.poll(() => badge.getAttribute("data-state")).toBe("token-needed");
+      expect(await badge.textContent()).toBe("Token needed");
+      expect(await p.locator(".feed-state").textContent()).toContain("requires a token");
+      expect(await p.getByLabel("Feed token").getAttribute("type")).toBe("password");
+      expect(await seriousViolations(p)).toEqual([]);
+      // No token, no attempts: nothing hammers the feed while the page waits for one.
+      await p.waitForTimeout(1_200);
+      expect(feed.tokensSeen).toEqual([]);
+
+      await p.getByLabel("Feed token").fill("not-the-token");
+      await p.getByLabel("Feed token").press("Enter");
+      await expect.poll(() => badge.getAttribute("data-state")).toBe("refused");
+      expect(await badge.textContent()).toBe("Token may be wrong");
+      expect(await p.locator("#feed-token-error").textContent()).toContain("refused this token");
+      expect(await p.getByLabel("Feed token").getAttribute("aria-invalid")).toBe("true");
+      expect(feed.tokensSeen[0]).toBe("not-the-token");
+      await screenshot(p, "live-token-refused-desktop");
+
+      await p.getByLabel("Feed token").fill(` ${TOKEN}\n`);
+      await p.getByRole("button", { name: "Use token" }).click();
+      await expect.poll(() => badge.getAttribute("data-state")).toBe("open");
+      expect(await badge.textContent()).toBe("Live");
+      expect(feed.tokensSeen.at(-1)).toBe(TOKEN);
+      expect(await p.locator("#feed-token-error").count()).toBe(0);
+      expect(await p.evaluate(() => sessionStorage.getItem("hl-feed-token"))).toBe(TOKEN);
+
+      // Kept for the tab's session: a reload connects straight away.
+      await p.reload();
+      await expect.poll(() => badge.getAttribute("data-state")).toBe("open");
+
+      await p.getByRole("button", { name: "Forget token" }).click();
+      await expect.poll(() => badge.getAttribute("data-state")).toBe("token-needed");
+      expect(await p.evaluate(() => sessionStorage.getItem("hl-feed-token"))).toBeNull();
+      expect(await p.getByLabel("Feed token").inputValue()).toBe("");
+      expect(tab.errors).toEqual([]);
+    } finally {
+      await tokenContext.close();
+      await feed.close();
+    }
   });
 });
 

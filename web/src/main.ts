@@ -1,6 +1,7 @@
 import { Api } from "./api";
 import { loadConfig } from "./config";
 import { LiveFeed, type FeedState } from "./feed";
+import { storedToken } from "./feed-token";
 import { h, replace } from "./dom";
 import { parseHash, type AppContext, type RouteName, type View } from "./router";
 import { leaderboardView } from "./views/leaderboard";
@@ -37,8 +38,19 @@ const describeState = (s: FeedState, now = Date.now()): string => {
       return "Offline";
     case "waiting":
       return `Reconnecting in ${Math.max(1, Math.ceil((s.retryAt - now) / 1000))} s`;
+    case "token-needed":
+      return "Token needed";
+    case "refused":
+      return "Token may be wrong";
   }
 };
+
+const describeTitle = (s: FeedState): string =>
+  s.kind === "open"
+    ? "Connected to the live feed"
+    : s.kind === "token-needed" || s.kind === "refused"
+      ? "Not connected to the live feed: enter its token on the Live feed page"
+      : "Not connected to the live feed";
 
 /** The header's connection badge; counts down while waiting to reconnect. */
 const showConnection = (feed: LiveFeed): void => {
@@ -49,7 +61,7 @@ const showConnection = (feed: LiveFeed): void => {
   feed.onState((s) => {
     badge.dataset.state = s.kind;
     text.textContent = describeState(s);
-    badge.title = s.kind === "open" ? "Connected to the live feed" : "Not connected to the live feed";
+    badge.title = describeTitle(s);
     clearInterval(ticker);
     if (s.kind === "waiting") ticker = setInterval(() => (text.textContent = describeState(s)), 1_000);
   });
@@ -59,7 +71,8 @@ const start = async (): Promise<void> => {
   const main = document.getElementById("main");
   if (!main) return;
   const config = await loadConfig();
-  const ctx: AppContext = { api: new Api(config.apiBase), feed: new LiveFeed(config.wsUrl) };
+  const feed = new LiveFeed(config.wsUrl, { tokenRequired: config.wsTokenRequired, token: storedToken() });
+  const ctx: AppContext = { api: new Api(config.apiBase), feed };
   showConnection(ctx.feed);
   ctx.feed.start();
 

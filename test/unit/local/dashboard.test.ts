@@ -3,7 +3,16 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHttpApp, dashboardMount, startHttpServer, type DashboardBuild, type DashboardOptions, type RunningHttpServer } from "#local/http.js";
+import { loadConfig } from "#commons/config.js";
+import {
+  createHttpApp,
+  dashboardMount,
+  localDashboardConfig,
+  startHttpServer,
+  type DashboardBuild,
+  type DashboardOptions,
+  type RunningHttpServer,
+} from "#local/http.js";
 import { dashboardIsStale, ensureDashboard } from "../../../web/build.js";
 
 /** The dashboard's static mount over a real socket, and the start-up build decision. */
@@ -124,10 +133,22 @@ describe("dashboard mount", () => {
     const port = await serve({ dir: fakeBuild().dist });
     const res = await raw(port, "/app/config.json");
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ api_base: "", ws_url: null });
+    expect(JSON.parse(res.body)).toEqual({ api_base: "", ws_url: null, ws_token_required: false });
     expect(res.headers["cache-control"]).toBe("no-cache");
-    const custom = await serve({ dir: fakeBuild().dist, config: { api_base: "", ws_url: "wss://example.invalid/v1" } });
-    expect(JSON.parse((await raw(custom, "/app/config.json")).body)).toEqual({ api_base: "", ws_url: "wss://example.invalid/v1" });
+    const custom = await serve({ dir: fakeBuild().dist, config: { api_base: "", ws_url: "wss://example.invalid/v1", ws_token_required: false } });
+    expect(JSON.parse((await raw(custom, "/app/config.json")).body)).toEqual({ api_base: "", ws_url: "wss://example.invalid/v1", ws_token_required: false });
+  });
+
+  it("says whether the feed requires a token (WS_TOKEN set), never the token itself", async () => {
+    const withToken = await serve({ dir: fakeBuild().dist, config: localDashboardConfig(loadConfig({ WS_TOKEN: "s3cret-feed-token" })) });
+    const body = (await raw(withToken, "/app/config.json")).body;
+    expect(JSON.parse(body)).toEqual({ api_base: "", ws_url: null, ws_token_required: true });
+    expect(body).not.toContain("s3cret-feed-token");
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ws-token-AbCdEf";
+    expect(localDashboardConfig(loadConfig({ WS_TOKEN_SECRET_ARN: arn })).ws_token_required).toBe(true);
+
+    const without = await serve({ dir: fakeBuild().dist, config: localDashboardConfig(loadConfig({})) });
+    expect(JSON.parse((await raw(without, "/app/config.json")).body)).toEqual({ api_base: "", ws_url: null, ws_token_required: false });
   });
 
   it("waits for a build still running, and explains a failed one while config.json still answers", async () => {

@@ -1,9 +1,111 @@
 import type { TradeEvent } from "../api";
 import { h, replace } from "../dom";
+import type { FeedState, LiveFeed } from "../feed";
+import { storeToken } from "../feed-token";
 import { replaceQuery, type View } from "../router";
 import { eventRow } from "./event-row";
 
 const MAX_ROWS = 300;
+
+const stateText = (s: FeedState): string => {
+  const seconds = (retryAt: number) => Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+  switch (s.kind) {
+    case "open":
+      return "Connected: events appear as they happen.";
+    case "connecting":
+      return "Connecting to the live feed…";
+    case "offline":
+      return "You are offline: the feed reconnects when the network is back.";
+    case "waiting":
+      return `Connection lost: reconnecting in ${seconds(s.retryAt)} s. Events in between are not replayed.`;
+    case "token-needed":
+      return "This feed requires a token: enter it below to connect.";
+    case "refused":
+      return `The feed refused the connection: the token may be wrong. Trying again in ${seconds(s.retryAt)} s.`;
+  }
+};
+
+/**
+ * The feed's token (WS_TOKEN), when config.json says the feed requires one: kept in this browser
+ * session only, as the Track page keeps the admin key. `update` follows the feed's state.
+ */
+const tokenForm = (feed: LiveFeed): { element: HTMLElement; update: (s: FeedState) => void } => {
+  const result = h("div", { class: "token-result", "aria-live": "polite" });
+  const input = h("input", {
+    id: "feed-token",
+    name: "token",
+    type: "password",
+    required: true,
+    value: feed.token ?? "",
+    autocomplete: "off",
+    "aria-describedby": "feed-token-hint",
+  });
+  const submit = h("button", { type: "submit", class: "button primary" }, "Use token");
+  const forget = h("button", { type: "button", class: "button", hidden: feed.token === undefined }, "Forget token");
+  /** The refusal is on screen (it stays through the retries, until the token is accepted or replaced). */
+  let refused = false;
+  const showError = (text: string | null) => {
+    replace(result, text !== null && h("p", { id: "feed-token-error", class: "field-error" }, text));
+    if (text === null) {
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", "feed-token-hint");
+    } else {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "feed-token-hint feed-token-error");
+    }
+  };
+  forget.addEventListener("click", () => {
+    storeToken(null);
+    input.value = "";
+    forget.hidden = true;
+    feed.setToken(null);
+    showError(null);
+    replace(result, h("p", { role: "status" }, "The feed token was removed from this browser session."));
+  });
+  const onSubmit = (e: Event) => {
+    e.preventDefault();
+    // A token pasted from a terminal often brings a newline along.
+    const token = input.value.trim();
+    if (token === "") {
+      showError("Enter the feed token.");
+      input.focus();
+      return;
+    }
+    storeToken(token);
+    forget.hidden = false;
+    refused = false;
+    showError(null);
+    feed.setToken(token);
+  };
+  const form = h(
+    "form",
+    { class: "token-form", novalidate: true, onsubmit: onSubmit },
+    h(
+      "div",
+      { class: "field wide" },
+      h("label", { for: "feed-token" }, "Feed token"),
+      input,
+      h(
+        "p",
+        { id: "feed-token-hint", class: "hint" },
+        "Sent as ?token= when connecting and kept in this browser session only (forgotten when you close the tab). In AWS it is the secret named by the WsTokenSecretName output; locally, WS_TOKEN.",
+      ),
+    ),
+    h("div", { class: "actions" }, submit, forget),
+  );
+  const update = (s: FeedState) => {
+    // Every retry connects, then is refused again: say it once, and take it back only once the
+    // token is accepted or gone.
+    if (s.kind === "refused" && !refused) {
+      refused = true;
+      showError("The feed refused this token, or could not be reached: replace the token, or forget it.");
+    } else if ((s.kind === "open" || s.kind === "token-needed") && refused) {
+      refused = false;
+      showError(null);
+    }
+  };
+  return { element: h("div", null, form, result), update };
+};
 
 /** Position events as they arrive over the WebSocket, newest on top, filtered by trader or coin. */
 export const liveView: View = (main, route, { feed }) => {
@@ -55,9 +157,12 @@ export const liveView: View = (main, route, { feed }) => {
       }),
     );
 
+  const token = feed.tokenRequired ? tokenForm(feed) : undefined;
+
   replace(
     main,
     h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Live feed"), state),
+    token?.element,
     h(
       "form",
       { class: "filters", "aria-label": "Feed filters", role: "search", onsubmit: (e: Event) => e.preventDefault() },
@@ -80,26 +185,19 @@ export const liveView: View = (main, route, { feed }) => {
     refreshSummary();
   });
   // Only the text changes every second, so the button keeps keyboard focus.
-  const stateText = h("span");
+  const text = h("span");
   const reconnect = h("button", { type: "button", class: "button small", hidden: true, onclick: () => feed.connectNow() }, "Reconnect now");
-  replace(state, stateText, " ", reconnect);
+  replace(state, text, " ", reconnect);
   let ticker: ReturnType<typeof setInterval> | undefined;
   const offState = feed.onState((s) => {
     clearInterval(ticker);
-    const show = () => {
-      stateText.textContent =
-        s.kind === "open"
-          ? "Connected: events appear as they happen."
-          : s.kind === "connecting"
-            ? "Connecting to the live feed…"
-            : s.kind === "offline"
-              ? "You are offline: the feed reconnects when the network is back."
-              : `Connection lost: reconnecting in ${Math.max(1, Math.ceil((s.retryAt - Date.now()) / 1000))} s. Events in between are not replayed.`;
-    };
+    const show = () => (text.textContent = stateText(s));
     state.dataset.state = s.kind;
-    reconnect.hidden = s.kind !== "waiting";
+    const counting = s.kind === "waiting" || s.kind === "refused";
+    reconnect.hidden = !counting;
     show();
-    if (s.kind === "waiting") ticker = setInterval(show, 1_000);
+    if (counting) ticker = setInterval(show, 1_000);
+    token?.update(s);
   });
   return () => {
     offEvent();
