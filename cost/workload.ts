@@ -126,12 +126,13 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
   const runInterval = APP_DEFAULTS.LEADERBOARD_INTERVAL_SECONDS;
   const runs = Math.floor(SECONDS_PER_MONTH / runInterval);
   const pollsPerRun = Math.max(1, Math.floor(runInterval / i.intervalSeconds));
-  const activeInRun = dec(1).minus(noneChanged(pollsPerRun));
+  // Fills: in the steady state tracking has already stored the fills behind every position change
+  // (the history plan's coveredByTracking), so a run fetches fills only for a backfill, a change
+  // whose fills tracking could not fetch whole, or a trader whose history has not joined tracking's
+  // yet: rare enough to leave out. What remains is the portfolio and ledger refresh.
   const dailyShare = dec(runInterval).div(APP_DEFAULTS.HISTORY_MAX_AGE_HOURS * 3_600);
-  const historyCallsPerTrader = activeInRun.plus(dailyShare.times(2));
-  const historyWeightPerRun = N.times(
-    activeInRun.times(FILLS_WEIGHT).plus(dailyShare.times(PORTFOLIO_WEIGHT + LEDGER_WEIGHT)),
-  );
+  const historyCallsPerTrader = dailyShare.times(2);
+  const historyWeightPerRun = N.times(dailyShare.times(PORTFOLIO_WEIGHT + LEDGER_WEIGHT));
   // History may spend its share of one IP (HL_HISTORY_SHARE). That is the best case: tracking
   // comes first, and an IP that tracking fills leaves history less.
   const historyPerMinute = dec(Math.floor(usableWeightPerIp * APP_DEFAULTS.HL_HISTORY_SHARE));
@@ -149,13 +150,11 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
       .plus(N.times(i.leaderboardMetricsMsPerTrader).times(max(dec(1), dec(FULL_VCPU_MB).div(memoryMb.leaderboard)))),
   );
   const snapshotBytes = N.times(i.leaderboardRowBytes);
-  const fillsPerRun = N.times(p).times(pollsPerRun).times(i.fillsPerChange);
-  // Per run: each window's pages (1 unit per KB) and header; per synced trader its sync state, the
-  // fills it fetched again (the tracker stored them already: same keys, billed again), and once a
-  // day its portfolio (~4 KB), ledger and state (~6 units).
+  // Per run: each window's pages (1 unit per KB) and header; once a day per trader its portfolio
+  // (~4 KB), ledger and sync state (~6 units). The fills are the tracker's writes, counted there.
   const leaderboardWrites = dec(runs).times(
     ceil(snapshotBytes.div(KB)).plus(1).times(LEADERBOARD_WINDOWS) // pages + header per window
-      .plus(syncedShare.times(N.times(activeInRun).plus(fillsPerRun).plus(N.times(dailyShare).times(6)))),
+      .plus(syncedShare.times(N.times(dailyShare).times(6))),
   );
   const leaderboardReads = dec(runs).times(
     N.times(readUnits(dec(i.storedHistoryKbPerTrader * KB), false).plus(1)) // history Query + 2 GetItems

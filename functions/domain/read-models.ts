@@ -24,6 +24,9 @@ export interface TraderView {
   /** Facts `lastTrackedAt` derives last_tracked_at from (ms). */
   lastChangedAt: number | null;
   lastFailedAt: number | null;
+  /** When tracking took its baseline, and its fills cursor (ms): what of the fills it has stored. */
+  baselineAt: number | null;
+  fillsCursor: number | null;
   positions: PositionMap;
 }
 

@@ -1,4 +1,4 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions, type HistorySyncResult } from "#domain/history/index.js";
@@ -7,6 +7,8 @@ import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
+import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
+import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 
 /**
@@ -18,6 +20,7 @@ import { startPipeline, type Pipeline } from "../support/pipeline.js";
 const A = "0x00000000000000000000000000000000000000a7" as Address;
 const B = "0x00000000000000000000000000000000000000b7" as Address;
 const C = "0x00000000000000000000000000000000000000c7" as Address;
+const D = "0x00000000000000000000000000000000000000d7" as Address;
 
 let p: Pipeline;
 const clients: HyperliquidClient[] = [];
@@ -209,5 +212,57 @@ describe("a budget stop mid-backfill", () => {
 
     const history = await deps.store.loadTraderHistory(C);
     expect(history.fills.map((f) => f.tid)).toEqual(tids);
+  });
+});
+
+describe("activity whose fills tracking already stored", () => {
+  it("costs the leaderboard job no request; activity tracking has not covered still does", async () => {
+    // Both the worker and this sync on our clock, as in AWS; the exchange's clock a little ahead.
+    const deps: HistorySyncDeps = { ...historyDeps().deps, now: Date.now };
+    const directory = createDynamoTraderDirectory(p.tables.doc, p.tables.names.traders);
+    const source = createHistorySource(deps, deps.store, { maxPages: 6 });
+    const view = async () => (await directory.get(D))!;
+    const signal = new AbortController().signal;
+
+    p.sim.advance(Math.max(0, Date.now() - p.sim.now()) + 1_000);
+    p.sim.deposit(D, "5000");
+    const before = trade(D, 5);
+    await trackTrader(p.traders, D, { source: "manual", at: Date.now() });
+    await p.cycle(); // baseline: tracking's fills start here
+    // Tracked for an hour already, so the history's catching up now joins tracking's coverage.
+    await p.tables.doc.send(
+      new UpdateCommand({
+        TableName: p.tables.names.traders,
+        Key: { address: D },
+        UpdateExpression: "SET baseline_at = :b",
+        ExpressionAttributeValues: { ":b": Date.now() - 3_600_000 },
+      }),
+    );
+    expect(await source.sync(await view(), signal)).not.toBeNull();
+    const synced = await deps.store.getSyncState(D);
+    expect(synced?.fills.caughtUp).toBe(true);
+
+    // A position change after that sync: the worker fetches and stores its fills, then moves its cursor.
+    await new Promise((r) => setTimeout(r, 5));
+    p.sim.advance(Math.max(0, Date.now() - p.sim.now()) + 1_000);
+    const opened = p.sim.execute({ user: D, coin: "ETH", size: "2", px: "3000" }).fill.tid;
+    await p.cycle();
+    const tracked = await view();
+    expect(tracked.lastChangedAt).toBeGreaterThan(synced!.fills.syncedAt!); // without tracking's fills, due
+    expect(tracked.fillsCursor).toBeGreaterThanOrEqual(tracked.lastChangedAt!);
+
+    p.sim.resetStats();
+    expect(await source.sync(tracked, signal)).toBeNull();
+    expect(p.sim.stats().requests).toEqual({});
+    const stored = (await deps.store.loadTraderHistory(D)).fills.map((f) => f.tid);
+    expect(new Set(stored)).toEqual(new Set([...before, opened]));
+
+    // A change the tracker has not fetched the fills of (its cursor is behind it): fetched as before.
+    p.sim.advance(1_000);
+    const added = p.sim.execute({ user: D, coin: "ETH", size: "1", px: "3010" }).fill.tid;
+    p.sim.resetStats();
+    expect(await source.sync({ ...tracked, lastChangedAt: tracked.fillsCursor! + 1 }, signal)).not.toBeNull();
+    expect(p.sim.stats().requests).toEqual({ userFillsByTime: 1 });
+    expect((await deps.store.loadTraderHistory(D)).fills.map((f) => f.tid)).toContain(added);
   });
 });

@@ -12,7 +12,9 @@ export const createHistorySource = (
   options: Pick<HistorySyncOptions, "maxPages" | "portfolioMaxAgeMs" | "ledgerMaxAgeMs">,
 ): HistorySource => ({
   async sync(trader, signal) {
-    const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, signal });
+    const trackedFills =
+      trader.baselineAt !== null && trader.fillsCursor !== null ? { from: trader.baselineAt, to: trader.fillsCursor } : null;
+    const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, trackedFills, signal });
     const fetched = result.fills !== null || result.ledger !== null || result.portfolioRefreshed;
     return fetched || result.stopped !== null ? { budgetStopped: result.stopped === "budget" } : null;
   },

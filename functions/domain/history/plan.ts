@@ -11,9 +11,29 @@ export interface FreshnessOptions {
   portfolioMaxAgeMs?: number;
   /** Refetch the ledger once its last sync is older than this. Default: `portfolioMaxAgeMs`. */
   ledgerMaxAgeMs?: number;
+  /** Tracking's share of the fills; without it every activity means a fetch. */
+  trackedFills?: TrackedFills | null;
 }
 
 export const DEFAULT_PORTFOLIO_MAX_AGE_MS = 4 * 3_600_000;
+
+/**
+ * What tracking has stored of the trader's fills (functions/domain/tracking.ts): on every position
+ * change the worker fetches the fills since its cursor and stores them before it moves the cursor,
+ * so every perp fill from the baseline (`from`) to the cursor (`to`) is in the fill store.
+ */
+export interface TrackedFills {
+  /** When tracking took its baseline (our clock); its fills coverage starts at the exchange's time of that poll. */
+  from: number;
+  /** The tracker's fills cursor: fills up to here were fetched (exchange time). */
+  to: number;
+}
+
+/**
+ * How long after the baseline the history must have caught up for the two to join: covers the
+ * difference between our clock (`from`) and the exchange's (the coverage's real start), with room.
+ */
+export const TRACKING_JOIN_MARGIN_MS = 5 * 60_000;
 
 export interface SyncPlan {
   fills: boolean;
@@ -24,8 +44,26 @@ export interface SyncPlan {
 const olderThan = (at: number | null, now: number, maxAgeMs: number): boolean => at === null || now - at > maxAgeMs;
 
 /**
+ * The activity is already in the fill store: the history caught up after tracking began (so the
+ * two cover the whole timeline between them) and tracking fetched the fills of the latest change.
+ * Asking the exchange again would only return what tracking stored, at 20+ weight a trader.
+ */
+const coveredByTracking = (
+  state: HistorySyncState,
+  lastActivityAt: number | null | undefined,
+  tracked: TrackedFills | null | undefined,
+): boolean =>
+  tracked != null &&
+  state.fills.caughtUp &&
+  state.fills.syncedAt !== null &&
+  state.fills.syncedAt >= tracked.from + TRACKING_JOIN_MARGIN_MS &&
+  lastActivityAt !== undefined &&
+  (lastActivityAt === null || lastActivityAt <= tracked.to);
+
+/**
  * - fills: until the backfill has caught up, and whenever the trader had activity (a position
- *   event) after fills last caught up; `lastActivityAt` undefined means "unknown", so check.
+ *   event) after fills last caught up that tracking has not already stored (see
+ *   coveredByTracking); `lastActivityAt` undefined means "unknown", so check.
  * - portfolio: when older than its max age.
  * - ledger: until caught up, when older than its max age, and whenever the portfolio is
  *   refreshed, so the flows always cover the equity curve they are taken out of.
@@ -45,7 +83,7 @@ export const planSync = (
     (lastActivityAt !== null && (fills.syncedAt === null || lastActivityAt > fills.syncedAt));
   const portfolio = olderThan(state.portfolioFetchedAt, now, portfolioMaxAge);
   return {
-    fills: !fills.caughtUp || activitySinceSync,
+    fills: !fills.caughtUp || (activitySinceSync && !coveredByTracking(state, lastActivityAt, options.trackedFills)),
     ledger: !ledger.caughtUp || olderThan(ledger.syncedAt, now, ledgerMaxAge) || portfolio,
     portfolio,
   };

@@ -11,7 +11,7 @@ const ADDRESS = z.string().regex(/^0x[0-9a-f]{40}$/);
 const traderKey = z.object({ address: ADDRESS }).strict();
 
 const PROJECTION =
-  "#a, first_seen_at, discovery_source, discovery_coin, is_active, positions, last_changed_at, last_failed_at";
+  "#a, first_seen_at, discovery_source, discovery_coin, is_active, positions, last_changed_at, last_failed_at, baseline_at, fills_cursor";
 
 const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
 
@@ -23,6 +23,8 @@ const toView = (i: Record<string, unknown>): TraderView => ({
   is_active: i.is_active === true,
   lastChangedAt: num(i.last_changed_at),
   lastFailedAt: num(i.last_failed_at),
+  baselineAt: num(i.baseline_at),
+  fillsCursor: num(i.fills_cursor),
   positions: (i.positions as PositionMap | undefined) ?? {},
 });
 

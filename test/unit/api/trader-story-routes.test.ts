@@ -18,6 +18,8 @@ const trader: TraderView = {
   is_active: true,
   lastChangedAt: null,
   lastFailedAt: null,
+  baselineAt: null,
+  fillsCursor: null,
   positions: {
     BTC: { szi: "-0.5", entryPx: "60000", leverage: { type: "cross", value: 5 } },
     ETH: { szi: "2", entryPx: "3000", leverage: { type: "isolated", value: 3 } },

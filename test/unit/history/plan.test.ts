@@ -47,3 +47,39 @@ describe("needsSync", () => {
     expect(planSync(s, null, NOW, { ledgerMaxAgeMs: 2 * HOUR })).toEqual({ fills: false, ledger: true, portfolio: false });
   });
 });
+
+describe("fills tracking already stored", () => {
+  // Tracking began two days ago; the history caught up an hour ago, long after that.
+  const tracked = (to: number) => ({ from: NOW - 48 * HOUR, to });
+  const activity = NOW - 10 * 60_000;
+
+  it("are not fetched again: the latest change's fills were stored by the tracker", () => {
+    expect(planSync(fresh(), activity, NOW, { trackedFills: tracked(activity + 150) })).toEqual({ fills: false, ledger: false, portfolio: false });
+    expect(planSync(fresh(), activity, NOW, { trackedFills: tracked(activity) }).fills).toBe(false);
+  });
+
+  it("are fetched when the tracker's cursor is behind the latest change (its fetch hit the page cap, or clocks differ)", () => {
+    expect(planSync(fresh(), activity, NOW, { trackedFills: tracked(activity - 1) }).fills).toBe(true);
+  });
+
+  it("are fetched when the history caught up before tracking began, or too close to it to be sure they join", () => {
+    const s = fresh(); // caught up at NOW - HOUR
+    expect(planSync(s, activity, NOW, { trackedFills: { from: NOW - HOUR + 1, to: activity } }).fills).toBe(true);
+    expect(planSync(s, activity, NOW, { trackedFills: { from: NOW - HOUR - 60_000, to: activity } }).fills).toBe(true);
+    expect(planSync(s, activity, NOW, { trackedFills: { from: NOW - HOUR - 5 * 60_000, to: activity } }).fills).toBe(false);
+  });
+
+  it("are fetched while the backfill is unfinished, when activity is unknown, or without tracking's figures", () => {
+    const s = fresh();
+    s.fills = { ...s.fills, caughtUp: false };
+    expect(planSync(s, activity, NOW, { trackedFills: tracked(activity) }).fills).toBe(true);
+    expect(planSync(fresh(), undefined, NOW, { trackedFills: tracked(activity) }).fills).toBe(true);
+    expect(planSync(fresh(), activity, NOW, { trackedFills: null }).fills).toBe(true);
+    expect(planSync(fresh(), activity, NOW).fills).toBe(true);
+  });
+
+  it("leave the portfolio and ledger to their own freshness", () => {
+    const s = { ...fresh(), portfolioFetchedAt: NOW - 5 * HOUR };
+    expect(planSync(s, activity, NOW, { trackedFills: tracked(activity) })).toEqual({ fills: false, ledger: true, portfolio: true });
+  });
+});
