@@ -12,6 +12,11 @@ export type Trigger =
       kind: "schedule";
       /** Config key holding the interval in seconds (see #commons/config.js). */
       intervalSetting: "DISCOVERY_INTERVAL_SECONDS" | "TRACKING_INTERVAL_SECONDS" | "LEADERBOARD_INTERVAL_SECONDS";
+      /**
+       * Local runtime only (it runs every schedule once at start): hold this first run until that
+       * schedule's first run has finished, so it has something to work on.
+       */
+      firstRunAfter?: string;
     }
   | { kind: "sqs"; queue: QueueDef }
   | {
@@ -97,7 +102,8 @@ export const LEADERBOARD_FUNCTION: FunctionDef = {
   name: "leaderboard",
   entry: "functions/handlers/leaderboard.ts",
   handler: "handler",
-  trigger: { kind: "schedule", intervalSetting: "LEADERBOARD_INTERVAL_SECONDS" },
+  // A leaderboard run at start, before discovery found anyone, would leave it empty for an hour.
+  trigger: { kind: "schedule", intervalSetting: "LEADERBOARD_INTERVAL_SECONDS", firstRunAfter: "discovery" },
   // Lambda's maximum: exchange calls stop at LEADERBOARD_SYNC_SECONDS, leaving the rest for the
   // metrics of every trader and the snapshots (npm run bench:leaderboard measures that part).
   timeoutSeconds: 900,

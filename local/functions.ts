@@ -115,7 +115,14 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
       };
       if (trigger.kind === "schedule") {
         const intervalSeconds = o.config[trigger.intervalSetting];
-        jobs.push({ name: def.name, intervalSeconds, timeoutSeconds: def.timeoutSeconds, memoryMb: def.memoryMb, handler: loaded() });
+        jobs.push({
+          name: def.name,
+          intervalSeconds,
+          timeoutSeconds: def.timeoutSeconds,
+          memoryMb: def.memoryMb,
+          handler: loaded(),
+          ...(trigger.firstRunAfter !== undefined && { firstRunAfter: trigger.firstRunAfter }),
+        });
         log.info(`Function ${def.name} scheduled every ${intervalSeconds} s`, { entry: def.entry });
       } else if (trigger.kind === "websocket") {
         if (!o.gateway) throw new LocalStartupError(`Function ${def.name} serves WebSocket route ${trigger.route}, but no gateway runs.`);

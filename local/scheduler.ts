@@ -22,6 +22,8 @@ export interface ScheduledJob {
   timeoutSeconds: number;
   memoryMb?: number;
   handler: (event: LocalScheduleEvent, context: Context) => unknown;
+  /** With runOnStart: the first run waits for this job's first run to finish (its interval timer does not). */
+  firstRunAfter?: string;
 }
 
 export interface SchedulerOptions {
@@ -49,6 +51,13 @@ export const startScheduler = (jobs: readonly ScheduledJob[], options: Scheduler
     if (names.has(job.name)) throw new Error(`Two schedules are named ${job.name}`);
     names.add(job.name);
     if (!(job.intervalSeconds > 0)) throw new RangeError(`Schedule ${job.name}: intervalSeconds must be > 0`);
+  }
+  for (const job of jobs) {
+    if (job.firstRunAfter === undefined) continue;
+    const target = jobs.find((j) => j.name === job.firstRunAfter);
+    if (target === undefined) throw new Error(`Schedule ${job.name} waits for ${job.firstRunAfter}, which is not scheduled`);
+    // One level only: enough for the leaderboard after discovery, and no cycles to detect.
+    if (target.firstRunAfter !== undefined) throw new Error(`Schedule ${job.name} waits for ${target.name}, which waits itself`);
   }
 
   const execute = async (job: ScheduledJob): Promise<void> => {
@@ -79,9 +88,17 @@ export const startScheduler = (jobs: readonly ScheduledJob[], options: Scheduler
     return run;
   };
 
+  const firstRuns = new Map<string, Promise<void>>();
   for (const job of jobs) {
     timers.push(setInterval(() => void trigger(job), job.intervalSeconds * 1000));
-    if (options.runOnStart ?? true) void trigger(job);
+    if (!(options.runOnStart ?? true)) continue;
+    if (job.firstRunAfter === undefined) firstRuns.set(job.name, trigger(job) ?? Promise.resolve());
+  }
+  // Then the waiting ones (a job it waits for may come later in the list); a failed run still
+  // releases them, since execute() never rejects.
+  for (const job of jobs) {
+    if (!(options.runOnStart ?? true) || job.firstRunAfter === undefined) continue;
+    void (firstRuns.get(job.firstRunAfter) ?? Promise.resolve()).then(() => trigger(job));
   }
 
   return {

@@ -96,6 +96,47 @@ describe("scheduler", () => {
     await eventually(() => scheduler.runNow("discovery"), { what: "a run once the first has finished" });
     expect(calls).toHaveLength(2);
   });
+
+  it("holds a first run until the run it waits for has finished, even a failed one", async () => {
+    const ran: string[] = [];
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const { logger } = recordingLogger();
+    const job = (name: string, handler: () => Promise<void>, firstRunAfter?: string) => ({
+      name,
+      intervalSeconds: 3600,
+      timeoutSeconds: 30,
+      handler: async () => {
+        ran.push(`${name} start`);
+        await handler();
+        ran.push(`${name} end`);
+      },
+      ...(firstRunAfter !== undefined && { firstRunAfter }),
+    });
+    // The waiting job first in the list: order must not matter.
+    const scheduler = startScheduler(
+      [
+        job("leaderboard", async () => undefined, "discovery"),
+        job("discovery", async () => {
+          await blocked;
+          throw new Error("exchange down");
+        }),
+      ],
+      { logger },
+    );
+    cleanups.push(() => scheduler.stop());
+
+    await eventually(() => ran.includes("discovery start"), { what: "discovery's first run" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ran).toEqual(["discovery start"]);
+    release();
+    await eventually(() => ran.includes("leaderboard end"), { what: "the held run" });
+    expect(ran).toEqual(["discovery start", "leaderboard start", "leaderboard end"]);
+
+    const noop = async () => undefined;
+    expect(() => startScheduler([job("leaderboard", noop, "discovery")])).toThrow(/waits for discovery, which is not scheduled/);
+    expect(() => startScheduler([job("a", noop, "b"), job("b", noop, "c"), job("c", noop)])).toThrow(/waits itself/);
+  });
 });
 
 describe("SQS event source", () => {
