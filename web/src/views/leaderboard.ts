@@ -167,7 +167,7 @@ export const leaderboardView: View = (main, route, { api }) => {
       ? `Updated ${ago(page.updated_at)} (${when(page.updated_at)}) · ${WINDOW_LABELS[state.window]}`
       : "";
     if (page.updated_at === null) {
-      replace(tableWrap, h("p", { class: "notice" }, "No leaderboard yet: it appears once the leaderboard job has run (at start-up, then every hour; every minute in the demo)."));
+      replace(tableWrap, h("p", { class: "notice" }, "No leaderboard yet: it appears once the leaderboard job has run (locally right after the first discovery run, then on its schedule; in AWS within an hour of deploying)."));
     } else if (page.leaderboard.length === 0) {
       const filtered = Object.values(state.filters).some((v) => v !== "" && v !== false);
       replace(tableWrap, h("p", { class: "notice" }, filtered ? "No trader matches these filters." : "No traders in this window yet."));
