@@ -88,7 +88,7 @@ export const dashboardContentSecurityPolicy = (webSocketEndpoint: string): strin
  * stdout goes to stderr so that `cdk synth > template.yaml` stays a template.
  */
 export const dashboardBundling = (): BundlingOptions => ({
-  image: DockerImage.fromRegistry("public.ecr.aws/docker/library/node:22"),
+  image: DockerImage.fromRegistry("node:22"),
   local: {
     tryBundle(outputDir: string): boolean {
       execFileSync("npm", ["run", "-s", "build", "--", "--outDir", outputDir, "--emptyOutDir"], {

@@ -265,7 +265,7 @@ const canBuildDashboard = (): boolean => {
 describe("the real build (with bundle: true)", () => {
   it("is Vite on this machine; the Docker image is only named, never pulled", () => {
     const bundling = dashboardBundling();
-    expect(bundling.image.image).toBe("public.ecr.aws/docker/library/node:22");
+    expect(bundling.image.image).toBe("node:22");
     expect(typeof bundling.local?.tryBundle).toBe("function");
   });
 
