@@ -3,34 +3,16 @@
  * money, sizes and prices stay decimal strings.
  */
 
+// Type only: erased from the bundle, so the page still ships none of the server's code.
+import type { LeaderboardRow } from "../../functions/domain/leaderboard.js";
+
 export const WINDOWS = ["1d", "7d", "30d", "all"] as const;
 export type Window = (typeof WINDOWS)[number];
 export type Side = "LONG" | "SHORT";
 export type EventType = "OPEN_POSITION" | "INCREASE_POSITION" | "DECREASE_POSITION" | "CLOSE_POSITION" | "FLIP_POSITION";
 
-export interface LeaderboardRow {
-  trader_address: string;
-  window: Window;
-  win_rate: number | null;
-  total_volume_usd: string;
-  account_age_days: number;
-  avg_risk_ratio: number | null;
-  max_drawdown: number | null;
-  max_profit_usd: string | null;
-  max_loss_usd: string | null;
-  realized_pnl_usd: string;
-  fees_usd: string;
-  trades_count: number;
-  round_trips: number;
-  avg_hold_hours: number | null;
-  roi: number | null;
-  sharpe: number | null;
-  profit_factor: number | null;
-  profit_factor_infinite: boolean;
-  score: number | null;
-  is_bot: boolean;
-  updated_at: string;
-}
+/** A leaderboard row exactly as the API's domain defines it: one definition for server and page. */
+export type { LeaderboardRow };
 
 export interface LeaderboardPage {
   leaderboard: LeaderboardRow[];
