@@ -45,6 +45,8 @@ export interface Pipeline {
 
 export interface PipelineOptions {
   seed?: number;
+  /** The simulator's clock at start (epoch ms); default: its own. */
+  simStartTime?: number;
   batchSize?: number;
   coins?: string[];
   maxRetries?: number;
@@ -53,7 +55,7 @@ export interface PipelineOptions {
 }
 
 export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> => {
-  const sim = createSimulator({ seed: o.seed ?? 7 });
+  const sim = createSimulator({ seed: o.seed ?? 7, ...(o.simStartTime !== undefined && { startTime: o.simStartTime }) });
   const url = await sim.start();
   const tables = await testTables("pipe");
   // A short visibility timeout so a failed message comes back within the test.

@@ -1,39 +1,26 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
-import { createDispatchHandler } from "#app/track-dispatch.js";
-import { createTrackWorker } from "#app/track-worker.js";
-import { isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
-import { TRACKING_QUEUE } from "#commons/queues.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
 import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
-import { createWeightBudget } from "#hyperliquid/budget.js";
-import { createHyperliquidClient } from "#hyperliquid/client.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import { localStreamsClient } from "#local/aws.js";
-import { succeededRecords, toSqsEvent } from "#local/event-source.js";
 import { startFunctions, type RunningFunctions } from "#local/functions.js";
 import { createHttpApp, dashboardMount, startHttpServer, type RunningHttpServer } from "#local/http.js";
-import { createLambdaContext } from "#local/lambda-context.js";
 import { createWebSocketGateway } from "#local/ws-gateway.js";
-import { createSimulator } from "#simulator/index.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
-import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
-import { createDynamoTraderStore } from "#store/dynamo/traders.js";
-import { createSqsQueue } from "#store/sqs-queue.js";
 import { FEED_FUNCTIONS } from "../../../functions/catalog.js";
-import { testQueue, testTables } from "../../support/aws.js";
 import { TEST_REGION } from "../../support/env.js";
 import { recordingLogger } from "../../support/logger.js";
+import { startPipeline } from "../../support/pipeline.js";
 import { scriptHistory, TRADERS } from "./traders.js";
 
 /**
@@ -68,30 +55,12 @@ export interface E2eStack {
 export const startE2eStack = async (): Promise<E2eStack> => {
   const { logger } = recordingLogger();
   const now0 = Date.now();
-  const sim = createSimulator({ seed: 17, startTime: now0 - 40 * 86_400_000 });
-  const simUrl = await sim.start();
+  // Tables, queue, dispatcher and worker as the integration tests wire them (test/support/pipeline.ts).
+  const p = await startPipeline({ seed: 17, simStartTime: now0 - 40 * 86_400_000 });
+  const { sim, tables, exchange, traders } = p;
   scriptHistory(sim, now0);
   sim.advance(Math.max(0, Date.now() - sim.now()));
 
-  const tables = await testTables("e2e");
-  const queue = await testQueue({ ...TRACKING_QUEUE, visibilityTimeoutSeconds: 1 });
-  const budget = createWeightBudget({ limitPerMinute: 1_000_000, discoveryShare: 0.25, historyShare: 0.25 });
-  const exchange = createHyperliquidClient({ baseUrl: simUrl, budget, timeoutMs: 5_000, maxRetries: 2, retryBaseDelayMs: 5, retryMaxDelayMs: 50 });
-  const traders = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
-  const runState = createDynamoRunStateStore(tables.doc, tables.names.state);
-  const dispatch = createDispatchHandler({ traders, queue: createSqsQueue(queue.client, queue.queueUrl), runState, batchSize: 25, now: Date.now, logger });
-  const worker = createTrackWorker({
-    exchange,
-    budget,
-    traders,
-    fills: createDynamoFillStore(tables.doc, tables.names.fills),
-    runState,
-    logger,
-    now: Date.now,
-    concurrency: 8,
-    isPermanent: isPermanentExchangeError,
-  });
-  const context = createLambdaContext({ functionName: "track-worker", timeoutSeconds: TRACKING_QUEUE.workerTimeoutSeconds });
   const historyStore = createDynamoHistoryStore(tables.doc, { fills: tables.names.fills, state: tables.names.state });
   const rank = createLeaderboardHandler({
     directory: createDynamoTraderDirectory(tables.doc, tables.names.traders),
@@ -128,7 +97,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
   Object.assign(process.env, tables.env, { WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
   const functions: RunningFunctions = await startFunctions({
     config: loadConfig(process.env),
-    sqsClient: queue.client,
+    sqsClient: p.queue.client,
     queue: () => {
       throw new Error("the feed uses no queue");
     },
@@ -143,18 +112,10 @@ export const startE2eStack = async (): Promise<E2eStack> => {
     logger,
   });
 
+  // Every record must be tracked: a failure here is a broken stack, not something to retry past.
   const cycle = async () => {
-    await dispatch({ source: "e2e" });
-    for (;;) {
-      const out = await queue.client.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ["All"] }));
-      if (!out.Messages || out.Messages.length === 0) return;
-      const event = toSqsEvent(out.Messages, queue.queueArn, TEST_REGION);
-      const response = await worker(event, context);
-      const done = succeededRecords(event.Records, response);
-      if (done.length !== event.Records.length) throw new Error(`Tracking failed: ${JSON.stringify(response.batchItemFailures)}`);
-      await queue.client.send(
-        new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
-      );
+    for (const response of await p.cycle()) {
+      if (response.batchItemFailures.length > 0) throw new Error(`Tracking failed: ${JSON.stringify(response.batchItemFailures)}`);
     }
   };
 
@@ -179,8 +140,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
       await functions.stop();
       await gateway.close();
       await http.stop();
-      await exchange.close();
-      await sim.stop();
+      await p.close();
     },
   };
 };
