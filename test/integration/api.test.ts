@@ -1,7 +1,5 @@
 import { request as httpRequest } from "node:http";
 import { gunzipSync } from "node:zlib";
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +16,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
 import { leaderboardRow } from "../unit/api/leaderboard-rows.js";
+import { serveApp, type Served } from "../support/serve.js";
 
 /**
  * The HTTP API over a real socket, against DynamoDB Local, with data seeded through the same
@@ -29,22 +28,6 @@ const TRADERS = Array.from({ length: 7 }, (_, i) => addr(0xa0 + i));
 const A = TRADERS[0]!;
 const B = TRADERS[1]!;
 const T0 = Date.parse("2026-01-01T00:00:00Z");
-
-interface Served {
-  url: string;
-  close: () => Promise<void>;
-}
-
-const serveApp = async (app: { fetch: (r: Request, ...rest: never[]) => Response | Promise<Response> }): Promise<Served> => {
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch as never, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-};
 
 const call = async (base: string, path: string, init: RequestInit = {}) => {
   const res = await fetch(base + path, init);

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serve, type ServerType } from "@hono/node-server";
-import type { AddressInfo } from "node:net";
 import { createApiApp, createDynamoApiStores } from "#api/index.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
@@ -18,6 +16,7 @@ import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
+import { serveApp, type Served } from "../support/serve.js";
 
 /**
  * Scripted trades on the simulator → the leaderboard job (history sync through the real client
@@ -57,7 +56,7 @@ const EXPECTED: Record<Address, Expected> = {
 describe("leaderboard job, end to end", () => {
   let sim: Simulator;
   let tables: TestTables;
-  let server: ServerType;
+  let server: Served | undefined;
   let base: string;
   let summary: LeaderboardJobSummary;
 
@@ -110,13 +109,11 @@ describe("leaderboard job, end to end", () => {
       logger: recordingLogger().logger,
       limits: { rateLimit: false },
     });
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveApp(app);
+    base = server.url;
   });
   afterAll(async () => {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await server?.close();
     await sim?.stop();
   });
 

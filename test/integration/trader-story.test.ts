@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp, createDynamoApiStores, type ApiDeps } from "#api/index.js";
 import { parseAddress, type Address } from "#domain/address.js";
@@ -18,6 +16,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { loadFixture } from "../support/fixtures.js";
 import { recordingLogger } from "../support/logger.js";
+import { serveApp, type Served } from "../support/serve.js";
 
 /**
  * The dashboard's trader page over real HTTP: a trader, their fills and their `portfolio` stored
@@ -108,19 +107,6 @@ const ARB_TRIP = (k: number) => ({
   fees_usd: "0.1",
   fills: 2,
 });
-
-interface Served {
-  url: string;
-  close: () => Promise<void>;
-}
-
-const serveApp = async (app: { fetch: (r: Request, ...rest: never[]) => Response | Promise<Response> }): Promise<Served> => {
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch as never, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-};
 
 const call = async (base: string, path: string) => {
   const res = await fetch(base + path);
