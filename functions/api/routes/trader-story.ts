@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "#commons/cursor.js";
-import { NotFoundError, ValidationError } from "#commons/errors.js";
+import { ValidationError } from "#commons/errors.js";
 import type { Address } from "#domain/address.js";
 import type { HistoryReader } from "#domain/history/ports.js";
 import { LEADERBOARD_WINDOWS, type LeaderboardWindow } from "#domain/leaderboard.js";
@@ -16,6 +16,7 @@ import {
 import { ServiceUnavailableError } from "../errors.js";
 import { addressParams, equityQuery, equitySchema, roundTripsQuery, roundTripsSchema } from "../schemas.js";
 import type { RouteContext } from "./context.js";
+import { traderNotFound } from "./traders.js";
 
 /**
  * The dashboard's trader page: the equity and realized-PnL charts of a window and the list of
@@ -63,7 +64,6 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
     if (deps.history === undefined) throw new ServiceUnavailableError("Trader history is not configured on this server");
     return deps.history;
   };
-  const notFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
 
   router.add(
     {
@@ -95,7 +95,7 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
         reader.portfolio(params.address),
         reader.fills(params.address, after ?? undefined),
       ]);
-      if (trader === null) throw notFound(params.address);
+      if (trader === null) throw traderNotFound(params.address);
       return c.json({
         address: params.address,
         window: query.window,
@@ -129,7 +129,7 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       const position = query.cursor === undefined ? undefined : readCursor(query.cursor, params.address, query.window);
       const at = now();
       const [trader, fills] = await Promise.all([deps.directory.get(params.address), history().fills(params.address)]);
-      if (trader === null) throw notFound(params.address);
+      if (trader === null) throw traderNotFound(params.address);
       const page = pageRoundTrips(listRoundTrips(fills, query.window, at), query.limit, position);
       return c.json({
         address: params.address,

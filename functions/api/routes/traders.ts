@@ -54,7 +54,8 @@ const openPositions = (t: TraderView, marks: MidPrices | null) =>
       ...valuePosition(p.szi, p.entryPx, marks !== null && Object.hasOwn(marks.mids, coin) ? marks.mids[coin] : null),
     }));
 
-const notFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
+/** The 404 of every route under /traders/{address}. */
+export const traderNotFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
 
 export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, leaderboard: Pick<LeaderboardCache, "traderRows">): void => {
   const cycle = async (): Promise<CycleFacts | null> => deps.runState.latestCycle();
@@ -109,7 +110,7 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
         cycle(),
         leaderboard.traderRows(params.address),
       ]);
-      if (trader === null) throw notFound(params.address);
+      if (trader === null) throw traderNotFound(params.address);
       const marks = await marksFor(trader);
       return c.json({
         ...summary(trader, latest),
@@ -144,7 +145,7 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
         deps.directory.get(params.address),
         deps.events.forTrader(params.address, query.limit, filter, query.cursor),
       ]);
-      if (trader === null) throw notFound(params.address);
+      if (trader === null) throw traderNotFound(params.address);
       return c.json({ events: page.items, next_cursor: page.nextCursor });
     },
   );
@@ -188,7 +189,7 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
       },
     },
     async (c, { params }) => {
-      if (!(await deps.directory.stopTracking(params.address))) throw notFound(params.address);
+      if (!(await deps.directory.stopTracking(params.address))) throw traderNotFound(params.address);
       return c.json({ address: params.address, tracking: false, created: false, reactivated: false });
     },
   );
