@@ -83,6 +83,10 @@ export interface RoundTrips<T = RoundTrip> {
  */
 export interface RoundTripUnits extends Omit<RoundTrip, "realized_pnl" | "fees" | "volume_usd"> {
   lastFillAt: number;
+  /** tid of its last fill: the one that closed it, or its last known one when a gap ended it. */
+  lastTid: number;
+  /** The largest |position| it reached, at scales.size (the trader page shows it). */
+  maxSize: Units;
   /** At scales.closedPnl. */
   closedPnl: Units;
   /** At feeScale: scales.fee, or finer once a flip fill's share of its fee needs more decimals. */
@@ -102,7 +106,7 @@ const sideOf = (position: Units): RoundTripSide => (position > 0 ? "long" : "sho
 
 const sign = (x: Units): -1 | 0 | 1 => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
-const startTrip = (coin: string, position: Units, time: number, partialStart: boolean, s: Scales): RoundTripUnits => ({
+const startTrip = (coin: string, position: Units, time: number, tid: number, partialStart: boolean, s: Scales): RoundTripUnits => ({
   coin,
   side: sideOf(position),
   opened_at: time,
@@ -112,14 +116,16 @@ const startTrip = (coin: string, position: Units, time: number, partialStart: bo
   partial_start: partialStart,
   missing_fills: false,
   lastFillAt: time,
+  lastTid: tid,
+  maxSize: absUnits(position),
   closedPnl: 0,
   fees: 0,
   feeScale: s.fee,
   volume: 0,
 });
 
-/** Adds (a share of) one fill: `size` of its sz at `px`, `fee` (at `feeScale`) of its fee, `closedPnl` of its closedPnl. */
-const add = (trip: RoundTripUnits, time: number, px: Units, size: Units, fee: Units, feeScale: number, closedPnl: Units): void => {
+/** Adds (a share of) fill `tid`: `size` of its sz at `px`, `fee` (at `feeScale`) of its fee, `closedPnl` of its closedPnl. */
+const add = (trip: RoundTripUnits, time: number, tid: number, px: Units, size: Units, fee: Units, feeScale: number, closedPnl: Units): void => {
   trip.closedPnl = addUnits(trip.closedPnl, closedPnl);
   if (feeScale > trip.feeScale) {
     trip.fees = rescaleUnits(trip.fees, feeScale - trip.feeScale);
@@ -129,12 +135,20 @@ const add = (trip: RoundTripUnits, time: number, px: Units, size: Units, fee: Un
   trip.volume = addUnits(trip.volume, mulUnits(px, size));
   trip.fills += 1;
   trip.lastFillAt = time;
+  trip.lastTid = tid;
 };
 
-/** Adds fill `i` whole; `size` is its sz, already read. */
-const addWhole = (trip: RoundTripUnits, a: Amounts, i: number, time: number, size: Units): void => {
+/** The position moved to `position` within the round trip. */
+const reach = (trip: RoundTripUnits, position: Units): void => {
+  const size = absUnits(position);
+  if (size > trip.maxSize) trip.maxSize = size;
+};
+
+/** Adds fill `i` (sorted[i]) whole; `size` is its sz, already read. */
+const addWhole = (trip: RoundTripUnits, sorted: readonly Fill[], a: Amounts, i: number, size: Units): void => {
   const s = a.scales;
-  add(trip, time, a.px.get(i, s.px), size, a.fee.get(i, s.fee), s.fee, a.closedPnl.get(i, s.closedPnl));
+  const fill = sorted[i]!;
+  add(trip, fill.time, fill.tid, a.px.get(i, s.px), size, a.fee.get(i, s.fee), s.fee, a.closedPnl.get(i, s.closedPnl));
 };
 
 /** Ends a round trip at `closedAt` (its closing fill, or its last known fill after a gap). */
@@ -151,7 +165,8 @@ export const realizedUnits = (trip: RoundTripUnits, s: Scales, scale: number): U
 /** The fewest decimals that hold a round trip's realized PnL exactly. */
 export const realizedScale = (trip: RoundTripUnits, s: Scales): number => Math.max(s.closedPnl, trip.feeScale);
 
-const print = (trip: RoundTripUnits, s: Scales): RoundTrip => {
+/** Its amounts as exact decimal strings, as buildRoundTrips returns it. */
+export const printRoundTrip = (trip: RoundTripUnits, s: Scales): RoundTrip => {
   const pnlScale = realizedScale(trip, s);
   return {
     coin: trip.coin,
@@ -170,10 +185,9 @@ const print = (trip: RoundTripUnits, s: Scales): RoundTrip => {
 
 /**
  * The other half of a self-trade starting at sorted[i] (same coin, millisecond and hash, opposite
- * side, equal size and startPosition), or -1. Fills already paired are skipped. Exported so that
- * ../trader-story/round-trip-extents.ts replays exactly the steps this file takes.
+ * side, equal size and startPosition), or -1. Fills already paired are skipped.
  */
-export const selfTradePartner = (sorted: readonly Fill[], a: Amounts, i: number, paired: Uint8Array): number => {
+const selfTradePartner = (sorted: readonly Fill[], a: Amounts, i: number, paired: Uint8Array): number => {
   const f = sorted[i]!;
   const scale = a.scales.size;
   for (let j = i + 1; j < sorted.length; j++) {
@@ -202,7 +216,7 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
   const sorted = fills.filter(isPerpFill).sort(compareFills);
   const a = readFillAmounts(sorted);
   const { closed, open } = roundTripUnits(sorted, a);
-  return { closed: closed.map((t) => print(t, a.scales)), open: open.map((t) => print(t, a.scales)) };
+  return { closed: closed.map((t) => printRoundTrip(t, a.scales)), open: open.map((t) => printRoundTrip(t, a.scales)) };
 };
 
 /**
@@ -219,21 +233,23 @@ export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<
   for (let i = 0; i < sorted.length; i++) {
     if (paired[i] === 1) continue;
     const first = sorted[i]!;
-    const time = first.time;
+    const { time, tid } = first;
     const partner = selfTradePartner(sorted, a, i, paired);
     if (partner >= 0) paired[partner] = 1;
 
     const start = a.startPosition.get(i, s.size);
     let state = coins.get(first.coin);
     if (state === undefined) {
-      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, time, true, s) };
+      state = { position: start, trip: start === 0 ? null : startTrip(first.coin, start, time, tid, true, s) };
       coins.set(first.coin, state);
     } else if (state.position !== start) {
       // Gap: trust the exchange's position.
       if (state.trip !== null) state.trip.missing_fills = true;
       if (sign(state.position) !== sign(start)) {
         if (state.trip !== null) closed.push(close(state.trip, state.trip.lastFillAt));
-        state.trip = start === 0 ? null : startTrip(first.coin, start, time, true, s);
+        state.trip = start === 0 ? null : startTrip(first.coin, start, time, tid, true, s);
+      } else if (state.trip !== null) {
+        reach(state.trip, start);
       }
       state.position = start;
     }
@@ -242,8 +258,8 @@ export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<
       // Self-trade: the position does not move; its money belongs to the round trip in progress.
       const trip = state.trip;
       if (trip !== null) {
-        addWhole(trip, a, i, time, a.sz.get(i, s.size));
-        addWhole(trip, a, partner, sorted[partner]!.time, a.sz.get(partner, s.size));
+        addWhole(trip, sorted, a, i, a.sz.get(i, s.size));
+        addWhole(trip, sorted, a, partner, a.sz.get(partner, s.size));
       }
       continue;
     }
@@ -253,12 +269,13 @@ export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<
     const after = addUnits(before, first.side === "B" ? size : negUnits(size));
     state.position = after;
     if (before === 0) {
-      state.trip = startTrip(first.coin, after, time, false, s);
-      addWhole(state.trip, a, i, time, size);
+      state.trip = startTrip(first.coin, after, time, tid, false, s);
+      addWhole(state.trip, sorted, a, i, size);
     } else if (sign(after) === sign(before) || after === 0) {
       // Add, partial close or full close: the whole fill is this round trip's.
-      const trip = state.trip ?? (state.trip = startTrip(first.coin, before, time, true, s));
-      addWhole(trip, a, i, time, size);
+      const trip = state.trip ?? (state.trip = startTrip(first.coin, before, time, tid, true, s));
+      addWhole(trip, sorted, a, i, size);
+      reach(trip, after);
       if (after === 0) {
         closed.push(close(trip, time));
         state.trip = null;
@@ -266,14 +283,14 @@ export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<
     } else {
       // Flip: |before| closes the old round trip, the rest opens the new one. The fee is split pro
       // rata by size; closedPnl is all the closing part's, since opening realizes nothing.
-      const trip = state.trip ?? startTrip(first.coin, before, time, true, s);
+      const trip = state.trip ?? startTrip(first.coin, before, time, tid, true, s);
       const px = a.px.get(i, s.px);
       const closeSize = absUnits(before);
       const [closeFee, openFee] = splitFee(a.fee.get(i, s.fee), closeSize, size, s);
-      add(trip, time, px, closeSize, closeFee.units, closeFee.scale, a.closedPnl.get(i, s.closedPnl));
+      add(trip, time, tid, px, closeSize, closeFee.units, closeFee.scale, a.closedPnl.get(i, s.closedPnl));
       closed.push(close(trip, time));
-      state.trip = startTrip(first.coin, after, time, false, s);
-      add(state.trip, time, px, subUnits(size, closeSize), openFee.units, openFee.scale, 0);
+      state.trip = startTrip(first.coin, after, time, tid, false, s);
+      add(state.trip, time, tid, px, subUnits(size, closeSize), openFee.units, openFee.scale, 0);
     }
   }
 

@@ -10,5 +10,4 @@ export {
   type EquitySeries,
   type SeriesPoint,
 } from "./series.js";
-export { closedRoundTripExtents, type RoundTripExtent } from "./round-trip-extents.js";
 export { listRoundTrips, pageRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";

@@ -1,10 +1,9 @@
 import { formatUnitsPlain } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
-import { dedupeFills, isPerpFill } from "../fills.js";
+import { compareFills, dedupeFills, isPerpFill } from "../fills.js";
 import { readFillAmounts } from "../metrics/fill-amounts.js";
-import { buildRoundTrips } from "../metrics/round-trips.js";
+import { printRoundTrip, roundTripUnits } from "../metrics/round-trips.js";
 import type { MetricWindow } from "../metrics/types.js";
-import { closedRoundTripExtents } from "./round-trip-extents.js";
 import { inWindow } from "./windows.js";
 
 /**
@@ -42,35 +41,26 @@ const newestFirst = (x: ListedRoundTrip, y: ListedRoundTrip): number => y.closed
 
 /** Counted round trips of `fills` (any order, spot ignored, fills after `now` left out) closed in the window, newest first. */
 export const listRoundTrips = (fills: readonly Fill[], window: MetricWindow, now: number): ListedRoundTrip[] => {
-  const sorted = dedupeFills(fills).filter((f) => f.time <= now && isPerpFill(f));
-  const { closed } = buildRoundTrips(sorted);
+  const sorted = dedupeFills(fills)
+    .filter((f) => f.time <= now && isPerpFill(f))
+    .sort(compareFills);
   const amounts = readFillAmounts(sorted);
-  const extents = closedRoundTripExtents(sorted, amounts);
   const out: ListedRoundTrip[] = [];
-  for (const [i, trip] of closed.entries()) {
-    const extent = extents[i];
-    if (
-      extent === undefined ||
-      extent.coin !== trip.coin ||
-      extent.side !== trip.side ||
-      extent.opened_at !== trip.opened_at ||
-      extent.closed_at !== trip.closed_at
-    ) {
-      throw new Error(`Round trip ${i} (${trip.coin}, closed at ${trip.closed_at}) has no matching extent: the two replays disagree`);
-    }
-    if (trip.partial_start || trip.missing_fills || trip.closed_at === null || !inWindow(trip.closed_at, window, now)) continue;
+  for (const units of roundTripUnits(sorted, amounts).closed) {
+    if (units.partial_start || units.missing_fills || units.closed_at === null || !inWindow(units.closed_at, window, now)) continue;
+    const trip = printRoundTrip(units, amounts.scales);
     out.push({
       coin: trip.coin,
       side: trip.side === "long" ? "LONG" : "SHORT",
       opened_at: trip.opened_at,
-      closed_at: trip.closed_at,
-      hold_ms: trip.hold_ms ?? trip.closed_at - trip.opened_at,
-      max_size: formatUnitsPlain(extent.maxSize, amounts.scales.size),
+      closed_at: units.closed_at,
+      hold_ms: trip.hold_ms ?? units.closed_at - trip.opened_at,
+      max_size: formatUnitsPlain(units.maxSize, amounts.scales.size),
       volume_usd: trip.volume_usd,
       realized_pnl: trip.realized_pnl,
       fees: trip.fees,
       fills: trip.fills,
-      close_tid: extent.closeTid,
+      close_tid: units.lastTid,
     });
   }
   return out.sort(newestFirst);

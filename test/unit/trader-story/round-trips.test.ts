@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Fill } from "#domain/exchange.js";
 import { dedupeFills, isPerpFill } from "#domain/fills.js";
-import { readFillAmounts } from "#domain/metrics/fill-amounts.js";
 import { buildRoundTrips } from "#domain/metrics/round-trips.js";
 import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
 import { METRIC_WINDOWS } from "#domain/metrics/types.js";
-import { closedRoundTripExtents, listRoundTrips, pageRoundTrips, type ListedRoundTrip } from "#domain/trader-story/index.js";
+import { listRoundTrips, pageRoundTrips, type ListedRoundTrip } from "#domain/trader-story/index.js";
 import { fillsSchema } from "#hyperliquid/schemas.js";
 import { generateHistory } from "../../../bench/leaderboard-fixtures.js";
 import { loadFixture } from "../../support/fixtures.js";
@@ -127,13 +126,18 @@ const bruteMaxSizes = (fills: readonly Fill[]): Map<string, number> => {
   return out;
 };
 
-describe("closedRoundTripExtents", () => {
-  it("lines up one for one with buildRoundTrips, gaps and self-trades included", () => {
+describe("the listed round trips", () => {
+  it("are buildRoundTrips' counted ones, each with the fill that closed it, gaps and self-trades included", () => {
     for (const history of [...Array.from({ length: 20 }, (_, i) => adversarialHistory(300 + i, 400)), ...Array.from({ length: 5 }, (_, i) => generateHistory(50 + i, 2_000, NOW).fills)]) {
-      const sorted = dedupeFills(history).filter(isPerpFill);
-      const extents = closedRoundTripExtents(sorted, readFillAmounts(sorted));
-      const { closed } = buildRoundTrips(sorted);
-      expect(extents.map((e) => [e.coin, e.side, e.opened_at, e.closed_at])).toEqual(closed.map((c) => [c.coin, c.side, c.opened_at, c.closed_at]));
+      const perp = dedupeFills(history).filter((f) => f.time <= NOW && isPerpFill(f));
+      const counted = buildRoundTrips(perp).closed.filter((c) => !c.partial_start && !c.missing_fills);
+      const listed = listRoundTrips(history, "all", NOW);
+      const key = (x: { coin: string; side: string; opened_at: number; closed_at: number | null }) => `${x.coin} ${x.side.toLowerCase()} ${x.opened_at} ${x.closed_at}`;
+      expect(listed.map(key).sort()).toEqual(counted.map(key).sort());
+      for (const rt of listed) {
+        const closing = perp.find((f) => f.tid === rt.close_tid);
+        expect(closing, `${key(rt)} closes with tid ${rt.close_tid}`).toMatchObject({ coin: rt.coin, time: rt.closed_at });
+      }
     }
   });
 
