@@ -57,3 +57,17 @@ export const errorBox = (message: string, retry?: () => void): HTMLElement =>
     h("p", null, message),
     retry && h("button", { type: "button", class: "button", onclick: retry }, "Try again"),
   );
+
+/**
+ * A field's error state for assistive technology: `aria-invalid` while `errorId` names a shown
+ * error, and the error read out after the field's hint.
+ */
+export const markInvalid = (input: HTMLElement, hintId: string, errorId: string | null): void => {
+  if (errorId === null) {
+    input.removeAttribute("aria-invalid");
+    input.setAttribute("aria-describedby", hintId);
+  } else {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", `${hintId} ${errorId}`);
+  }
+};

@@ -4,25 +4,15 @@
  * connection means) and where the page keeps the token; the LiveFeed class uses it.
  */
 
-/** Kept for this browser tab's session only, like the admin key (views/track.ts): gone when the tab closes. */
-const TOKEN_STORAGE = "hl-feed-token";
+import { sessionValue } from "./session.js";
 
-export const storedToken = (): string | undefined => {
-  try {
-    return sessionStorage.getItem(TOKEN_STORAGE) || undefined;
-  } catch {
-    return undefined;
-  }
-};
+/** Like the admin key (views/track.ts), for this tab's session only. */
+const token = sessionValue("hl-feed-token");
 
-export const storeToken = (token: string | null): void => {
-  try {
-    if (token === null) sessionStorage.removeItem(TOKEN_STORAGE);
-    else sessionStorage.setItem(TOKEN_STORAGE, token);
-  } catch {
-    // Storage disabled: the token lasts until the page is reloaded.
-  }
-};
+export const storedToken = (): string | undefined => token.get();
+
+/** Without storage the token lasts until the page is reloaded. */
+export const storeToken = (value: string | null): void => token.set(value);
 
 /** The feed's URL with `token=` set (encoded, replacing any token already there); its other query parameters stay. */
 export const feedUrl = (wsUrl: string, token: string | undefined): string => {

@@ -1,5 +1,5 @@
 import type { TradeEvent } from "../api";
-import { h, replace } from "../dom";
+import { h, markInvalid, replace } from "../dom";
 import type { FeedState, LiveFeed } from "../feed";
 import { storeToken } from "../feed-token";
 import { replaceQuery, type View } from "../router";
@@ -46,13 +46,7 @@ const tokenForm = (feed: LiveFeed): { element: HTMLElement; update: (s: FeedStat
   let refused = false;
   const showError = (text: string | null) => {
     replace(result, text !== null && h("p", { id: "feed-token-error", class: "field-error" }, text));
-    if (text === null) {
-      input.removeAttribute("aria-invalid");
-      input.setAttribute("aria-describedby", "feed-token-hint");
-    } else {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", "feed-token-hint feed-token-error");
-    }
+    markInvalid(input, "feed-token-hint", text === null ? null : "feed-token-error");
   };
   forget.addEventListener("click", () => {
     storeToken(null);

@@ -1,25 +1,12 @@
 import { ApiError, isAddress, type TrackResult } from "../api";
-import { h, replace } from "../dom";
+import { h, markInvalid, replace } from "../dom";
+import { sessionValue } from "../session";
 import { traderHref, type View } from "../router";
 
-/** Kept for this browser tab's session only: gone when the tab or browser closes. */
-const KEY_STORAGE = "hl-admin-key";
-
-const storedKey = (): string => {
-  try {
-    return sessionStorage.getItem(KEY_STORAGE) ?? "";
-  } catch {
-    return "";
-  }
-};
-const storeKey = (key: string | null): void => {
-  try {
-    if (key === null) sessionStorage.removeItem(KEY_STORAGE);
-    else sessionStorage.setItem(KEY_STORAGE, key);
-  } catch {
-    // Storage disabled: the key simply is not remembered.
-  }
-};
+/** The admin key, for this tab's session only. */
+const adminKey = sessionValue("hl-admin-key");
+const storedKey = (): string => adminKey.get() ?? "";
+const storeKey = (key: string | null): void => adminKey.set(key);
 
 const successText = (r: TrackResult): string =>
   r.created
@@ -73,13 +60,7 @@ export const trackView: View = (main, route, { api }) => {
   const showAddressError = (text: string | null) => {
     addressError.hidden = text === null;
     addressError.textContent = text ?? "";
-    if (text === null) {
-      address.removeAttribute("aria-invalid");
-      address.setAttribute("aria-describedby", "track-address-hint");
-    } else {
-      address.setAttribute("aria-invalid", "true");
-      address.setAttribute("aria-describedby", "track-address-hint track-address-error");
-    }
+    markInvalid(address, "track-address-hint", text === null ? null : "track-address-error");
   };
 
   const onSubmit = async (e: Event) => {
