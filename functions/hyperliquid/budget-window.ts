@@ -32,29 +32,42 @@ export interface WindowSummary {
 
 export class SpendWindow {
   private entries: Entry[] = [];
+  /** The entries with prepaid weight left: few (one per reservation in flight), and all that draws scan. */
+  private leases: Entry[] = [];
+  /** Each lane's newest plain (not prepaid) entry, which spends in the same bucket merge into. */
+  private lastPlain: Partial<Record<Lane, Entry>> = {};
 
   /** Records `w` spent now; `prepaid` of it stays drawable until `validUntil`. */
   spend(now: number, lane: Lane, w: number, prepaid = 0, validUntil = now): void {
     if (w <= 0) return;
-    // Plain spends of one lane within a bucket share one entry, so the window holds at most a few
-    // hundred entries however many requests go out (every take scans it). The bucket's stamp is
-    // its end, never earlier than the real spend: the weight leaves the window late, never early.
-    const last = this.entries[this.entries.length - 1];
     if (prepaid === 0) {
+      // Plain spends of one lane within a bucket share one entry, so the window holds at most a few
+      // hundred entries however many requests go out (every take scans it). The bucket's stamp is
+      // its end, never earlier than the real spend: the weight leaves the window late, never early.
       const t = Math.ceil(now / MERGE_BUCKET_MS) * MERGE_BUCKET_MS;
-      if (last !== undefined && last.t === t && last.lane === lane && last.prepaid === 0) {
+      const last = this.lastPlain[lane];
+      if (last !== undefined && last.t === t) {
         last.w += w;
         return;
       }
-      this.entries.push({ t, lane, w, prepaid, validUntil });
+      const entry = { t, lane, w, prepaid, validUntil };
+      this.entries.push(entry);
+      this.lastPlain[lane] = entry;
       return;
     }
-    this.entries.push({ t: now, lane, w, prepaid, validUntil });
+    const lease = { t: now, lane, w, prepaid, validUntil };
+    this.entries.push(lease);
+    this.leases.push(lease);
+  }
+
+  /** Entries kept, leases open: bounded by the buckets of two minutes plus the reservations in flight. */
+  get size(): { entries: number; leases: number } {
+    return { entries: this.entries.length, leases: this.leases.length };
   }
 
   prepaid(now: number, lane: Lane): number {
     let sum = 0;
-    for (const e of this.entries) if (e.lane === lane && e.prepaid > 0 && e.validUntil > now) sum += e.prepaid;
+    for (const e of this.leases) if (e.lane === lane && e.prepaid > 0 && e.validUntil > now) sum += e.prepaid;
     return sum;
   }
 
@@ -65,15 +78,24 @@ export class SpendWindow {
    */
   draw(now: number, lane: Lane, x: number): void {
     let left = x;
-    for (const e of this.entries) {
+    let spent = false;
+    for (const e of this.leases) {
       if (left <= 0) break;
       if (e.lane !== lane || e.prepaid <= 0 || e.validUntil <= now) continue;
       const d = Math.min(e.prepaid, left);
       e.prepaid -= d;
       e.w -= d;
       left -= d;
+      if (e.prepaid <= 0) spent = true;
     }
+    if (spent || this.leases.some((e) => e.validUntil <= now)) this.dropSpentLeases(now);
     this.spend(now, lane, x - left);
+  }
+
+  /** Leases drawn to the end or expired stop being scanned; an emptied one leaves the window too. */
+  private dropSpentLeases(now: number): void {
+    this.leases = this.leases.filter((e) => e.prepaid > 0 && e.validUntil > now);
+    if (this.entries.some((e) => e.w <= 0)) this.entries = this.entries.filter((e) => e.w > 0);
   }
 
   summary(now: number): WindowSummary {
@@ -107,6 +129,8 @@ export class SpendWindow {
     const keepAfter = now - 2 * WINDOW_MS;
     if (this.entries.length > 0 && (this.entries[0]?.t ?? now) <= keepAfter) {
       this.entries = this.entries.filter((e) => e.t > keepAfter && e.w > 0);
+      this.leases = this.leases.filter((e) => e.t > keepAfter && e.prepaid > 0);
+      for (const lane of LANES) if ((this.lastPlain[lane]?.t ?? now) <= keepAfter) delete this.lastPlain[lane];
     }
   }
 }

@@ -94,9 +94,12 @@ const RETRYABLE_CODES = new Set([
   "EHOSTUNREACH",
   "UND_ERR_SOCKET",
   "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
 ]);
+
+/** undici's headers and body timers: the exchange did not answer in time. */
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+const JSON_HEADERS = { "content-type": "application/json" } as const;
 
 const errorCode = (e: unknown): string | undefined => {
   const err = e as { code?: unknown; errors?: unknown[]; cause?: unknown };
@@ -135,14 +138,24 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
     return e;
   };
 
-  /** One HTTP exchange; throws only what no retry can fix. */
+  /**
+   * One HTTP exchange; throws only what no retry can fix. The wait is bounded by undici's own
+   * per-request timers: `timeoutMs` for the answer's headers, then at most `timeoutMs` between
+   * chunks of its body. (An AbortController and a timer of our own per request cost as much CPU
+   * as the rest of the request put together; the caller's signal is passed on only when given.)
+   */
   const attemptOnce = async (type: string, body: string, o: InfoCallOptions): Promise<Attempt> => {
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(), timeoutMs);
-    const signal = o.signal ? AbortSignal.any([o.signal, timer.signal]) : timer.signal;
     stats.requests++;
     try {
-      const res = await pool.request({ method: "POST", path: infoPath, headers: { "content-type": "application/json" }, body, signal });
+      const res = await pool.request({
+        method: "POST",
+        path: infoPath,
+        headers: JSON_HEADERS,
+        body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(o.signal && { signal: o.signal }),
+      });
       const text = await res.body.text();
       if (res.statusCode === 429) {
         // Body is `null`; the exchange counts per IP, so every caller here must slow down.
@@ -162,19 +175,17 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
       }
     } catch (error) {
       if (o.signal?.aborted) throw o.signal.reason ?? error;
-      if (timer.signal.aborted) {
+      if (error instanceof AppError) throw error;
+      const code = errorCode(error);
+      if (code !== undefined && TIMEOUT_CODES.has(code)) {
         stats.timeouts++;
         return { ok: false, problem: `no answer within ${timeoutMs} ms`, cause: error };
       }
-      if (error instanceof AppError) throw error;
-      const code = errorCode(error);
       if (code && RETRYABLE_CODES.has(code)) {
         stats.connectionErrors++;
         return { ok: false, problem: `connection error ${code}`, cause: error };
       }
       throw error;
-    } finally {
-      clearTimeout(timeout);
     }
   };
 
