@@ -38,6 +38,8 @@ export interface ScenarioFigures {
     simWeightPerTrader: number;
     budgetWeightPerCycle: number;
   } | null;
+  /** Medians over the worker-only cycles (the handler invoked directly, nothing else in the process). */
+  worker: { cycles: number; cpuMsPerTrader: number; cpuMsPerTraderRange: [min: number, max: number]; cpuMsPerTraderExclBudget: number; perTraderWritesPerTrader: number } | null;
   /** The unchanged cycle run with the pollers stopped during dispatch. */
   split: { dispatchCpuMsPerTrader: number; drainCpuMsPerTrader: number; drainCpuMsPerTraderExclBudget: number } | null;
   changed: {
@@ -81,6 +83,7 @@ export const scenarioFigures = (r: ScenarioResult): ScenarioFigures => {
   const u = unchanged.map((c) => ({ c, f: cycleFigures(r, c) }));
   const changed = r.cycles.find((c) => c.kind === "changed");
   const split = r.cycles.find((c) => c.kind === "split");
+  const w = r.cycles.filter((c) => c.kind === "worker").map((c) => cycleFigures(r, c));
   const weightPerPoll = u.length > 0 ? median(u.map((x) => x.f.simWeightPerTrader)) : 2;
   let changedFigures: ScenarioFigures["changed"] = null;
   if (changed) {
@@ -117,6 +120,16 @@ export const scenarioFigures = (r: ScenarioResult): ScenarioFigures => {
             simWeightPerTrader: weightPerPoll,
             budgetWeightPerCycle: median(u.map((x) => x.c.budgetWeight)),
           },
+    worker:
+      w.length === 0
+        ? null
+        : {
+            cycles: w.length,
+            cpuMsPerTrader: median(w.map((f) => f.cpuMsPerTrader)),
+            cpuMsPerTraderRange: [Math.min(...w.map((f) => f.cpuMsPerTrader)), Math.max(...w.map((f) => f.cpuMsPerTrader))],
+            cpuMsPerTraderExclBudget: median(w.map((f) => f.cpuMsPerTraderExclBudget)),
+            perTraderWritesPerTrader: Math.max(...w.map((f) => f.perTraderWritesPerTrader)),
+          },
     split: split?.split
       ? {
           dispatchCpuMsPerTrader: split.split.dispatchCpuMs / split.traders,
@@ -143,7 +156,7 @@ export const renderScenario = (r: ScenarioResult): string => {
   const rows = r.cycles.map((c) => {
     const f = cycleFigures(r, c);
     return [
-      c.kind === "split" ? "unchanged, split" : c.kind,
+      c.kind === "split" ? "unchanged, split" : c.kind === "worker" ? "worker only" : c.kind,
       fmt(c.traders),
       fmt(c.messages),
       fmt(c.wallMs / 1000, 2),
@@ -181,6 +194,8 @@ export const renderScenario = (r: ScenarioResult): string => {
     "W = items written (DynamoDB, per table) in the cycle; CPU = this process's user+system time from dispatch to the last message",
     "deleted: dispatcher + worker + SDK clients + event source, an upper bound of the worker's own CPU; \"of it budget ms\" is the time spent",
     "inside the weight budget's methods (take, reserve, charge, snapshot). failed = failed records + simulator faults.",
+    "worker only = unchanged cycles with the worker handler invoked directly on the SQS events the mapping would deliver (same",
+    "messages, same batch size, as many at once as there are pollers); CPU from the first invocation to the last return: the worker's own.",
     ...splitNote,
   ].join("\n");
 };

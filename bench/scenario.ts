@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
@@ -5,11 +6,13 @@ import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TRACK_DISPATCH_FUNCTION, TRACK_WORKER_FUNCTION } from "../functions/catalog.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
+import type { Address } from "#domain/address.js";
 import { chunk, mapWithConcurrency } from "#domain/concurrency.js";
+import { encodeTrackBatch } from "#domain/messages.js";
 import type { WeightBudget } from "#domain/budget.js";
 import type { PositionMap } from "#domain/positions.js";
 import { localDynamoClient, localSqsClient } from "#local/aws.js";
-import { startSqsEventSource, type SqsHandler } from "#local/event-source.js";
+import { startSqsEventSource, toSqsEvent, type SqsHandler } from "#local/event-source.js";
 import { createLambdaContext } from "#local/lambda-context.js";
 import { ACTIVE_SHARD } from "#store/dynamo/keys.js";
 import { countDeletedMessages, countDynamoRequests, diffCounts } from "./counters.js";
@@ -113,17 +116,14 @@ const setup = async () => {
   const profiler = process.env.BENCH_CPU_PROF_DIR ? await cycleProfiler(process.env.BENCH_CPU_PROF_DIR) : undefined;
   let cycleNo = 0;
 
-  const runCycle = async (kind: CycleKind): Promise<CycleResult> => {
-    const activity = kind === "changed" ? await sim.call("activity", Math.max(1, Math.round(spec.traders * spec.changedShare))) : undefined;
-    const simBefore = await sim.call("stats");
-    const budgetBefore = weightBudget.snapshot().totalByLane;
-    const dynamoBefore = dynamoCounter.snapshot();
-    const failedBefore = failedRecords;
-    const deletedBefore = deletes.count();
-    const budgetMsBefore = budgetClock.ms();
-    gc();
-    await profiler?.start();
+  let addresses: Address[] = [];
+  /** The cycle the last dispatch recorded: the worker's completion count goes to it, as in a real cycle. */
+  let lastCycleId = "bench";
+  type Drive = { dispatched: { traders: number; messages: number }; dispatchMs: number; dispatchCpu: NodeJS.CpuUsage };
 
+  /** Dispatcher → SQS → event source → worker, timed until the last message is deleted. */
+  const dispatchAndDrain = async (kind: CycleKind): Promise<Drive> => {
+    const deletedBefore = deletes.count();
     // "split": the worker waits until the dispatcher is done, so their CPU can be told apart. (Stopping
     // the pollers instead would strand messages a cancelled long poll had already received for 90 s.)
     let openGate = () => {};
@@ -131,12 +131,54 @@ const setup = async () => {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const context = createLambdaContext({ functionName: TRACK_DISPATCH_FUNCTION.name, timeoutSeconds: TRACK_DISPATCH_FUNCTION.timeoutSeconds });
-    const dispatched = (await dispatch({ source: "bench", time: new Date().toISOString() }, context)) as { traders: number; messages: number };
+    const dispatched = (await dispatch({ source: "bench", time: new Date().toISOString() }, context)) as { cycleId: string; traders: number; messages: number };
+    lastCycleId = dispatched.cycleId;
     const dispatchMs = performance.now() - t0;
     const dispatchCpu = process.cpuUsage(cpu0);
     gate = undefined;
     openGate();
     await deletes.waitFor(deletedBefore + dispatched.messages, spec.cycleTimeoutMs);
+    return { dispatched, dispatchMs, dispatchCpu };
+  };
+
+  /**
+   * The worker alone: the messages the dispatcher would send (same encoder, same batch size) as the
+   * SQSEvents the mapping would deliver (BatchSize messages each, `pollers` invocations at a time),
+   * handed straight to the handler. Nothing else runs in this process meanwhile, so the cycle's CPU
+   * is the worker's own, its DynamoDB and exchange clients included. In AWS the mapping's polling
+   * and deleting is the Lambda service's work, not the function's.
+   */
+  const invokeWorkerDirectly = async (): Promise<Drive> => {
+    const batchSize = Number(requireEnv("TRACK_BATCH_SIZE"));
+    const bodies = chunk(addresses, batchSize).map((traders) =>
+      encodeTrackBatch({ cycle_id: lastCycleId, dispatched_at: Date.now(), traders }),
+    );
+    const region = requireEnv("AWS_REGION");
+    const events = chunk(bodies, TRACKING_QUEUE.batchSize).map((part) =>
+      toSqsEvent(part.map((Body) => ({ MessageId: randomUUID(), ReceiptHandle: randomUUID(), Body, MD5OfBody: "" })), requireEnv("BENCH_QUEUE_ARN"), region),
+    );
+    await mapWithConcurrency(events, spec.pollers, async (event) => {
+      const context = createLambdaContext({ functionName: TRACK_WORKER_FUNCTION.name, timeoutSeconds: TRACK_WORKER_FUNCTION.timeoutSeconds, region });
+      const response = (await worker(event, context)) as SQSBatchResponse | undefined;
+      failedRecords += response?.batchItemFailures?.length ?? 0;
+    });
+    return { dispatched: { traders: addresses.length, messages: bodies.length }, dispatchMs: 0, dispatchCpu: { user: 0, system: 0 } };
+  };
+
+  const runCycle = async (kind: CycleKind): Promise<CycleResult> => {
+    const activity = kind === "changed" ? await sim.call("activity", Math.max(1, Math.round(spec.traders * spec.changedShare))) : undefined;
+    const simBefore = await sim.call("stats");
+    const budgetBefore = weightBudget.snapshot().totalByLane;
+    const dynamoBefore = dynamoCounter.snapshot();
+    const failedBefore = failedRecords;
+    const budgetMsBefore = budgetClock.ms();
+    gc();
+    await profiler?.start();
+
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const drive = kind === "worker" ? await invokeWorkerDirectly() : await dispatchAndDrain(kind);
+    const { dispatched, dispatchMs, dispatchCpu } = drive;
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const budgetMs = budgetClock.ms() - budgetMsBefore;
@@ -178,7 +220,7 @@ const setup = async () => {
 
   const run = async (): Promise<ScenarioResult> => {
     let t = performance.now();
-    const addresses = await sim.call("populate", spec.traders);
+    addresses = (await sim.call("populate", spec.traders)) as Address[];
     const populate = performance.now() - t;
     t = performance.now();
     await seedTraders(addresses);
@@ -189,6 +231,7 @@ const setup = async () => {
       ...(spec.seedBaseline ? [] : ["baseline" as const]),
       ...Array.from({ length: spec.unchangedCycles }, () => "unchanged" as const),
       ...(spec.splitCycle ? ["split" as const] : []),
+      ...Array.from({ length: spec.workerCycles }, () => "worker" as const),
       ...(spec.changedShare > 0 ? ["changed" as const] : []),
     ];
     const cycles: CycleResult[] = [];

@@ -16,6 +16,11 @@ export interface ScenarioSpec {
   unchangedCycles: number;
   /** One more unchanged cycle with the pollers stopped while the dispatcher runs (CPU split). */
   splitCycle: boolean;
+  /**
+   * Unchanged cycles with the worker handler invoked directly on the SQS events the mapping would
+   * deliver, without the dispatcher or the event source in the process: the worker's own CPU.
+   */
+  workerCycles: number;
   /** Share of traders made to trade before the last cycle (0: no changed cycle). */
   changedShare: number;
   /** SQS pollers (each with one worker invocation in flight), as Lambda scales the mapping out. */
@@ -25,13 +30,13 @@ export interface ScenarioSpec {
   cycleTimeoutMs: number;
 }
 
-export type CycleKind = "baseline" | "unchanged" | "split" | "changed";
+export type CycleKind = "baseline" | "unchanged" | "split" | "worker" | "changed";
 
 export interface CycleResult {
   kind: CycleKind;
   traders: number;
   messages: number;
-  /** Dispatch start to the last message deleted. */
+  /** Dispatch start to the last message deleted (a worker cycle: first invocation to the last return). */
   wallMs: number;
   /** Dispatch start to the dispatcher's return (its messages are all sent by then). */
   dispatchMs: number;

@@ -41,6 +41,7 @@ const SCENARIOS: ScenarioSpec[] = [
     seedBaseline: false,
     unchangedCycles: 5,
     splitCycle: true,
+    workerCycles: 5,
     changedShare: 0.05,
     pollers: 4,
     simSeed: 101,
@@ -56,6 +57,7 @@ const SCENARIOS: ScenarioSpec[] = [
     seedBaseline: false,
     unchangedCycles: 5,
     splitCycle: true,
+    workerCycles: 5,
     changedShare: 0.05,
     pollers: 4,
     simSeed: 202,
@@ -71,6 +73,7 @@ const SCENARIOS: ScenarioSpec[] = [
     seedBaseline: true,
     unchangedCycles: 1,
     splitCycle: false,
+    workerCycles: 0,
     changedShare: 0,
     pollers: 4,
     simSeed: 303,
@@ -188,6 +191,12 @@ const summary = (figures: ScenarioFigures[], results: ScenarioResult[]): string 
           `CPU per unchanged trader ${u.cpuMsPerTrader.toFixed(3)} ms (range ${u.cpuMsPerTraderRange[0].toFixed(3)}–${u.cpuMsPerTraderRange[1].toFixed(3)}; ` +
           `upper bound incl. dispatch, event source, SDK), ${u.cpuMsPerTraderExclBudget.toFixed(3)} ms without the budget's bookkeeping` +
           (f.split ? `; split cycle: dispatcher ${f.split.dispatchCpuMsPerTrader.toFixed(3)} + worker/event source ${f.split.drainCpuMsPerTrader.toFixed(3)} ms` : ""),
+        ...(f.worker
+          ? [
+              `  worker alone (${f.worker.cycles} cycles, handler invoked directly): ${f.worker.cpuMsPerTrader.toFixed(3)} ms CPU per unchanged trader ` +
+                `(range ${f.worker.cpuMsPerTraderRange[0].toFixed(3)}–${f.worker.cpuMsPerTraderRange[1].toFixed(3)}), ${f.worker.cpuMsPerTraderExclBudget.toFixed(3)} ms without the budget's bookkeeping`,
+            ]
+          : []),
         `  writes per unchanged poll: ${u.perTraderWritesPerTrader} per-trader (traders/events/fills), ` +
           `operational ${u.operationalWritesPerMessage.toFixed(2)} per message (state table: one heartbeat per message + one cycle record); ` +
           `weight per cycle ${fmt(u.simWeightPerCycle)} (${u.simWeightPerTrader} per trader; the budget recorded ${fmt(u.budgetWeightPerCycle)}); ${f.unchangedCycles} cycle${f.unchangedCycles === 1 ? "" : "s"}`,
@@ -211,14 +220,17 @@ const summary = (figures: ScenarioFigures[], results: ScenarioResult[]): string 
     const maxWrites = Math.max(...measured.map((f) => f.unchanged?.perTraderWritesPerTrader ?? Number.NaN));
     lines.push(`- 0 writes per unchanged trader: measured ${maxWrites} (worst scenario) → ${maxWrites === 0 ? "met" : "NOT met"}`);
   }
-  // The budget-bound scenario's one cycle runs cold (JIT warm-up), so CPU is judged on the warm ones.
-  const warm = measured.filter((f) => f.unchangedCycles >= 3);
-  if (warm.length > 0) {
-    const maxCpu = Math.max(...warm.map((f) => f.unchanged?.cpuMsPerTrader ?? Number.NaN));
-    const maxCpuExcl = Math.max(...warm.map((f) => f.unchanged?.cpuMsPerTraderExclBudget ?? Number.NaN));
+  // The worker's own CPU, from the worker-only cycles (the budget-bound scenario has none: its one
+  // cycle runs cold). The whole-pipeline figure is printed beside it as the upper bound it is.
+  const judged = measured.filter((f) => f.worker !== null);
+  if (judged.length > 0) {
+    const worst = Math.max(...judged.map((f) => f.worker?.cpuMsPerTrader ?? Number.NaN));
+    const worstExcl = Math.max(...judged.map((f) => f.worker?.cpuMsPerTraderExclBudget ?? Number.NaN));
+    const upper = Math.max(...judged.map((f) => f.unchanged?.cpuMsPerTrader ?? Number.NaN));
     lines.push(
-      `- ≤ 1 ms worker CPU per unchanged trader: worst scenario median ${maxCpu.toFixed(3)} ms as measured (upper bound) → ${maxCpu <= 1 ? "met" : "NOT met"}; ` +
-        `${maxCpuExcl.toFixed(3)} ms without the weight budget's bookkeeping (which grows with the weight spent in the last 2 minutes) → ${maxCpuExcl <= 1 ? "met" : "NOT met"}`,
+      `- ≤ 1 ms worker CPU per unchanged trader: worst scenario median ${worst.toFixed(3)} ms for the worker alone → ${worst <= 1 ? "met" : "NOT met"} ` +
+        `(${worstExcl.toFixed(3)} ms without the weight budget's bookkeeping); with dispatcher, SQS event source and their SDK calls in the same ` +
+        `process, ${upper.toFixed(3)} ms (upper bound) → ${upper <= 1 ? "within" : "above"} 1 ms`,
     );
   }
   const budgetRun = results.find((r) => r.spec.id === "600");
