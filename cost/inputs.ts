@@ -111,7 +111,7 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   tradersPerMessage: "traders per SQS message (TRACK_BATCH_SIZE)",
   messagesPerInvocation: "messages per worker invocation (TRACKING_QUEUE.batchSize); assumed always full",
   workerConcurrency: "polls in flight per message (TRACK_CONCURRENCY)",
-  cpuMsPerTrader: "worker CPU per polled trader on one full vCPU (bench:tracking median 0.47-0.73 ms; middle taken)",
+  cpuMsPerTrader: "worker CPU per polled trader on one full vCPU (bench:tracking, worker alone: medians 0.57-0.94 ms over runs; 0.6 is a quiet run's figure)",
   workerOverheadMs: "per invocation: budget lease write, BatchGet of states, heartbeat write (~3 DynamoDB round trips)",
   commitMs: "a changed trader's fills BatchWrite + TransactWrite",
   eventsPerChange: "position events per changed trader (one per coin that changed)",
