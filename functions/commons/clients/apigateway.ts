@@ -1,9 +1,7 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
-import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { loadConfig } from "#commons/config.js";
 import { ConfigError } from "#commons/errors.js";
 import { MAX_FAN_OUT_CONCURRENCY } from "#domain/feed/fan-out.js";
+import { createManagementApiClient } from "#store/management-api.js";
 
 /**
  * The API Gateway management client the live feed posts through, built once per process. Its
@@ -15,17 +13,5 @@ if (config.WS_CALLBACK_URL === undefined) {
   throw new ConfigError("WS_CALLBACK_URL must be set for functions that post to WebSocket clients");
 }
 
-/**
- * A fan-out posts one PostToConnection per client, up to MAX_FAN_OUT_CONCURRENCY at once: keep
- * that many sockets open between posts (and invocations) so no post waits for a socket or pays a
- * new TCP/TLS handshake.
- */
-const agentOptions = { keepAlive: true, maxSockets: MAX_FAN_OUT_CONCURRENCY };
-
-export const managementApi = new ApiGatewayManagementApiClient({
-  endpoint: config.WS_CALLBACK_URL,
-  requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
-  // Resolve the middleware stack once per command type, not once per post: a fan-out sends the
-  // same command type a thousand times, and the stack never changes after construction.
-  cacheMiddleware: true,
-});
+/** A fan-out posts up to MAX_FAN_OUT_CONCURRENCY at once: that many sockets stay open. */
+export const managementApi = createManagementApiClient(config.WS_CALLBACK_URL, { maxSockets: MAX_FAN_OUT_CONCURRENCY });
