@@ -3,17 +3,17 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createConnectHandler } from "#app/feed/connections.js";
-import { loadConfig } from "#commons/config.js";
 import type { Address } from "#domain/address.js";
 import { trackTrader } from "#domain/traders.js";
 import { LOCAL_CREDENTIALS, localStreamsClient } from "#local/aws.js";
-import { startFunctions, type RunningFunctions } from "#local/functions.js";
+import type { RunningFunctions } from "#local/functions.js";
 import { createHttpApp, startHttpServer, type RunningHttpServer } from "#local/http.js";
 import { createWebSocketGateway, type WebSocketGateway } from "#local/ws-gateway.js";
 import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
 import { createApiGatewaySender } from "#store/ws-sender.js";
 import { inject } from "vitest";
-import { FEED_FUNCTIONS, WS_CONNECT_FUNCTION } from "../../functions/catalog.js";
+import { WS_CONNECT_FUNCTION } from "../../functions/catalog.js";
+import { startFeedFunctions } from "../support/feed-functions.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { TEST_REGION } from "../support/env.js";
 import { recordingLogger } from "../support/logger.js";
@@ -78,25 +78,7 @@ describe("live feed", () => {
     http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount] }), { port: 0 });
     gateway.attach(http.server);
     url = `ws://127.0.0.1:${http.port}`;
-    // What the runtime does before the handler modules load: they read these when imported.
-    Object.assign(process.env, p.tables.env, { WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
-    functions = await startFunctions({
-      config: loadConfig(process.env),
-      sqsClient: p.queue.client,
-      queue: () => {
-        throw new Error("the feed uses no queue");
-      },
-      gateway,
-      streams: {
-        dynamo: p.tables.client,
-        client: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
-        tableName: (def) => p.tables.names[def.id],
-        pollIntervalMs: 100,
-        workerEndpoint: inject("dynamoEndpoint"),
-      },
-      functions: FEED_FUNCTIONS,
-      logger: recordingLogger().logger,
-    });
+    functions = await startFeedFunctions(p, { gateway, port: http.port, logger: recordingLogger().logger, pollIntervalMs: 100 });
     for (const a of [A, B]) await trackTrader(p.traders, a, { source: "manual", at: Date.now() });
     await p.cycle(); // baselines: no events
   });

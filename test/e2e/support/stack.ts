@@ -3,23 +3,20 @@ import { inject } from "vitest";
 import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
-import { loadConfig } from "#commons/config.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
 import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
-import { localStreamsClient } from "#local/aws.js";
-import { startFunctions, type RunningFunctions } from "#local/functions.js";
+import type { RunningFunctions } from "#local/functions.js";
 import { createHttpApp, dashboardMount, startHttpServer, type RunningHttpServer } from "#local/http.js";
 import { createWebSocketGateway } from "#local/ws-gateway.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
-import { FEED_FUNCTIONS } from "../../../functions/catalog.js";
-import { TEST_REGION } from "../../support/env.js";
 import { recordingLogger } from "../../support/logger.js";
+import { startFeedFunctions } from "../../support/feed-functions.js";
 import { startPipeline } from "../../support/pipeline.js";
 import { scriptHistory, TRADERS } from "./traders.js";
 
@@ -93,24 +90,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
     { port: 0 },
   );
   gateway.attach(http.server);
-  // The feed's handler modules read these when they load, as they read Lambda's environment.
-  Object.assign(process.env, tables.env, { WS_CALLBACK_URL: `http://127.0.0.1:${http.port}` });
-  const functions: RunningFunctions = await startFunctions({
-    config: loadConfig(process.env),
-    sqsClient: p.queue.client,
-    queue: () => {
-      throw new Error("the feed uses no queue");
-    },
-    gateway,
-    streams: {
-      dynamo: tables.client,
-      client: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
-      tableName: (def) => tables.names[def.id],
-      workerEndpoint: inject("dynamoEndpoint"),
-    },
-    functions: FEED_FUNCTIONS,
-    logger,
-  });
+  const functions: RunningFunctions = await startFeedFunctions(p, { gateway, port: http.port, logger });
 
   // Every record must be tracked: a failure here is a broken stack, not something to retry past.
   const cycle = async () => {
