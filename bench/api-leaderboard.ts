@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LeaderboardRow, LeaderboardWindow } from "#domain/leaderboard.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
@@ -70,11 +71,18 @@ export type LoadClient = "autocannon" | "wrk";
 export interface LoadOptions {
   client?: LoadClient;
   headers?: Readonly<Record<string, string>>;
+  /**
+   * wrk only: each connection waits this long after an answer before its next request (a client
+   * reading the page), instead of asking again at once. Without it every connection is always
+   * waiting, the load is whatever saturates client or server, and the latency is mostly the queue:
+   * at 100 connections the mean is 100 ÷ requests per second whoever is slow.
+   */
+  thinkMs?: number;
 }
 
-const run = (command: string, args: readonly string[]): Promise<string> =>
+const run = (command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -83,11 +91,22 @@ const run = (command: string, args: readonly string[]): Promise<string> =>
     child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err.trim() || out.trim()}`))));
   });
 
+/** Whether wrk can be run here (it is a Debian package, not an npm one). */
+export const wrkInstalled = (): Promise<boolean> =>
+  new Promise((resolve) => {
+    const child = spawn("wrk", ["--version"], { stdio: "ignore" });
+    child.once("error", () => resolve(false));
+    // wrk --version prints its version and exits 1.
+    child.once("exit", () => resolve(true));
+  });
+
 const headerArgs = (headers: Readonly<Record<string, string>> | undefined): string[] =>
   Object.entries(headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
 
 /** One autocannon run in a child process (`--json`), parsed into the figures we print. */
 const autocannon = async (label: string, url: string, path: string, connections: number, durationS: number, o: LoadOptions) => {
+  // Its rate options are a per-second quota per connection, spent in a burst at full speed, not a pause.
+  if (o.thinkMs !== undefined) throw new Error("autocannon has no think time: use the wrk client for thinkMs");
   const out = await run(process.execPath, [autocannonCli, "-j", "-c", String(connections), "-d", String(durationS), ...headerArgs(o.headers), url]);
   const line = out.trim().split("\n").at(-1);
   if (!line) throw new Error("autocannon printed nothing");
@@ -155,9 +174,13 @@ export const parseWrk = (out: string) => {
   };
 };
 
+const THINK_SCRIPT = fileURLToPath(new URL("./wrk-think.lua", import.meta.url));
+
 /** One wrk run (one thread: the server has one event loop, and the machine two cores). */
 const wrk = async (label: string, url: string, path: string, connections: number, durationS: number, o: LoadOptions) => {
-  const out = await run("wrk", ["-t1", `-c${connections}`, `-d${durationS}s`, "--latency", ...headerArgs(o.headers), url]);
+  const think = o.thinkMs === undefined ? [] : ["-s", THINK_SCRIPT];
+  const env = o.thinkMs === undefined ? process.env : { ...process.env, WRK_THINK_MS: String(o.thinkMs) };
+  const out = await run("wrk", ["-t1", `-c${connections}`, `-d${durationS}s`, "--latency", ...think, ...headerArgs(o.headers), url], env);
   const r = parseWrk(out);
   return {
     label,

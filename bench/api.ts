@@ -11,7 +11,7 @@ import { measureFanOut, type FanOutResult } from "./api-feed.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { get } from "node:http";
 import { join } from "node:path";
-import { loadTest, missCost, writeSnapshots, type LoadClient, type LoadOptions, type LoadResult } from "./api-leaderboard.js";
+import { loadTest, missCost, wrkInstalled, writeSnapshots, type LoadClient, type LoadOptions, type LoadResult } from "./api-leaderboard.js";
 import type { ApiServerReady } from "./api-server.js";
 import { forkChild, type Child } from "./ipc.js";
 import { ms, percentile } from "./percentile.js";
@@ -41,6 +41,17 @@ const FEED_EVENTS = 20;
 const FEED_WARM_UP_EVENTS = 3;
 const TARGET_LEADERBOARD_P99_MS = 25;
 const TARGET_FANOUT_P99_MS = 1_000;
+/**
+ * The paced runs offer this share of the requests a second the saturating run achieved on the same
+ * server a moment before: a heavy load, but one the machine can carry, so the latency measured is
+ * what a request costs there and not how long the queue is. (At saturation, 100 connections wait
+ * 100 ÷ req/s on average whatever the server does, and on this 2-core machine the load generator,
+ * not the server, is usually the first to run out of CPU.)
+ */
+const PACED_SHARE = 0.5;
+
+/** Each connection's pause after an answer so that the 100 together ask about `rps` times a second. */
+const thinkMsFor = (rps: number, connections: number): number => Math.max(1, Math.round((connections / rps) * 1000));
 
 /** `--name=value` or `--name value`, restricted to `allowed`. */
 const option = <T extends string>(argv: readonly string[], name: string, allowed: readonly T[]): T | undefined => {
@@ -215,6 +226,23 @@ const runLeaderboard = async ({ dynamoEndpoint, names, doc, adminKey, children }
   );
   console.log(line(sorted));
 
+  // The same 100 connections below saturation: latency the server adds, not the queue's length.
+  // Each connection pauses after an answer (wrk's think time; the pause does not count as latency).
+  let paced: { offeredRps: number; thinkMs: number; identity: Measured; gzip: Measured } | undefined;
+  const offeredRps = Math.round(cached.requestsPerSecond * PACED_SHARE);
+  const thinkMs = thinkMsFor(offeredRps, CONNECTIONS);
+  if (await wrkInstalled()) {
+    const label = `${CONNECTIONS} connections paced to ~${offeredRps.toLocaleString("en-US")} req/s (${PACED_SHARE * 100}% of the saturating run; each pauses ${thinkMs} ms after an answer; wrk)`;
+    const o: LoadOptions = { client: "wrk", thinkMs };
+    const identity = await measured(server, `${label}: GET /api/v1/leaderboard`, "/api/v1/leaderboard", o, LOAD_RUNS, LOAD_RUN_S);
+    console.log(line(identity));
+    const gzipped = await measured(server, `${label}: the same gzipped`, "/api/v1/leaderboard", { ...o, headers: GZIP }, LOAD_RUNS, LOAD_RUN_S);
+    console.log(line(gzipped));
+    paced = { offeredRps, thinkMs, identity, gzip: gzipped };
+  } else {
+    console.log(`- paced runs (~${offeredRps} req/s over ${CONNECTIONS} connections) skipped: they need wrk (apt-get install wrk)`);
+  }
+
   const page = await fetchBody(`${base}/api/v1/leaderboard`);
   const pageGzip = await fetchBody(`${base}/api/v1/leaderboard`, GZIP);
   if (!Buffer.from(gunzipSync(pageGzip)).equals(Buffer.from(page))) throw new Error("the gzipped page does not decompress to the page");
@@ -245,9 +273,11 @@ const runLeaderboard = async ({ dynamoEndpoint, names, doc, adminKey, children }
     cacheMs: CACHE_MS,
     runs: [cached, cachedGzip, sorted, uncached],
     floor: [floor, floorGzip],
+    paced,
     miss,
     worstP99Ms: Math.max(cached.p99Ms, sorted.p99Ms),
     gzipP99Ms: cachedGzip.p99Ms,
+    floorP99Ms: floor.p99Ms,
   };
 };
 
@@ -324,10 +354,27 @@ const main = async (): Promise<void> => {
 
     console.log("\n## Targets (reported, not asserted)");
     if (leaderboard !== undefined) {
-      const p99 = leaderboard.worstP99Ms;
+      const verdict = (p99: number) => `${p99} ms → ${p99 < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}`;
+      const paced = leaderboard.paced;
+      // A slow server also slows paced clients down (they wait for answers): the load must have been carried.
+      const pacedVerdict = (r: Measured, offered: number) =>
+        r.non2xx + r.errors + r.timeouts > 0
+          ? `${r.p99Ms} ms → NOT met (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`
+          : r.requestsPerSecond < offered * 0.9
+            ? `${r.p99Ms} ms → NOT met (carried ${r.requestsPerSecond} of ${offered} req/s offered)`
+            : verdict(r.p99Ms);
       console.log(
-        `- leaderboard p99 < ${TARGET_LEADERBOARD_P99_MS} ms (cache as configured, ${leaderboard.client}): ${p99} ms → ${p99 < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}; ` +
-          `gzipped ${leaderboard.gzipP99Ms} ms → ${leaderboard.gzipP99Ms < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}`,
+        paced === undefined
+          ? `- leaderboard p99 < ${TARGET_LEADERBOARD_P99_MS} ms at ${CONNECTIONS} connections, paced: not measured (no wrk)`
+          : `- leaderboard p99 < ${TARGET_LEADERBOARD_P99_MS} ms at ${CONNECTIONS} connections, paced to ${PACED_SHARE * 100}% of saturation ` +
+              `(wrk, ${paced.identity.requestsPerSecond.toLocaleString("en-US")} of ~${paced.offeredRps.toLocaleString("en-US")} req/s offered): ` +
+              `${pacedVerdict(paced.identity, paced.offeredRps)}; gzipped (${paced.gzip.requestsPerSecond.toLocaleString("en-US")} req/s) ` +
+              pacedVerdict(paced.gzip, paced.offeredRps),
+      );
+      console.log(
+        `- the same at saturation (${leaderboard.client}, no pause: the latency is then mostly the queue, 100 ÷ req/s): ` +
+          `${verdict(leaderboard.worstP99Ms)}; gzipped ${verdict(leaderboard.gzipP99Ms)}; ` +
+          `a bare node:http server sending the same bytes: ${leaderboard.floorP99Ms} ms`,
       );
     }
     if (feed !== undefined) {
