@@ -20,8 +20,15 @@ export interface FanOutOptions {
   events: number;
   /** Per event, how long to wait for all deliveries before moving on. */
   perEventTimeoutMs: number;
-  /** Quiet time between one event's last delivery and the next insert. */
+  /** Quiet time between one event's last delivery and the next insert, plus a random 0–`jitterMs`. */
   gapMs: number;
+  /**
+   * The stream source polls every so often, and a poll follows each delivery at once: a fixed gap
+   * would put every insert at the same point of the poll cycle (always just after a poll, or just
+   * before), and the first delivery would wait the same, long or short, every time. A tracker's
+   * events come at any moment; one poll interval of random extra gap samples every point of it.
+   */
+  jitterMs: number;
   /** Events sent first and left out of the figures (their own figure is `warmUp`). */
   warmUpEvents: number;
 }
@@ -69,7 +76,7 @@ const insertEvents = async (o: FanOutOptions, count: number, runTag: string, fir
     inserted.push({ id: event.id, at, putMs: epochMs() - at });
     const deadline = Date.now() + o.perEventTimeoutMs;
     while (Date.now() < deadline && (await o.clients.call("deliveries", [event.id])) < o.connected) await sleep(20);
-    await sleep(o.gapMs);
+    await sleep(o.gapMs + Math.random() * o.jitterMs);
   }
   return inserted;
 };

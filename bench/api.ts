@@ -5,6 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { applyEnv, localAwsEnv, localDynamoClient } from "#local/aws.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "#local/dynamodb-local.js";
+import { DEFAULT_STREAM_POLL_MS } from "#local/stream-source.js";
 import { createTables, type TableNames } from "#local/tables.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { measureFanOut, type FanOutResult } from "./api-feed.js";
@@ -307,6 +308,7 @@ const runFeed = async ({ dynamoEndpoint, names, doc, adminKey, children }: Share
     warmUpEvents: FEED_WARM_UP_EVENTS,
     perEventTimeoutMs: 10_000,
     gapMs: 300,
+    jitterMs: DEFAULT_STREAM_POLL_MS,
   });
   const cpuAfter = await server.call("cpu");
   // Over warm-up and measured deliveries; includes the stream sources' idle polling between events: an upper bound.

@@ -51,6 +51,9 @@ export interface StreamSourceOptions {
   logger?: AppLogger;
 }
 
+/** Pause between polls of an idle shard unless told otherwise (Lambda polls about 4 times a second). */
+export const DEFAULT_STREAM_POLL_MS = 150;
+
 export interface StreamSource {
   streamArn: string;
   /** Stops polling and resolves once the invocation in flight has finished. */
@@ -149,7 +152,7 @@ interface ShardCursor {
 export const startStreamSource = async (o: StreamSourceOptions): Promise<StreamSource> => {
   const log = o.logger ?? defaultLogger;
   const region = o.region ?? process.env.AWS_REGION ?? "us-east-1";
-  const pollMs = o.pollIntervalMs ?? 150;
+  const pollMs = o.pollIntervalMs ?? DEFAULT_STREAM_POLL_MS;
   const stopping = new AbortController();
   const meta = { function: o.functionName, table: o.tableName };
 
