@@ -297,7 +297,8 @@ describe("trader page", () => {
     expect(Number(ethDetail?.mark_price)).toBe(Number(stack.mark("ETH")));
     expect(await eth.locator('[data-col="mark"]').textContent()).toBe(decimal(ethDetail?.mark_price));
     expect(await eth.locator('[data-col="unrealized"]').textContent()).toBe(signedUsd(ethDetail?.unrealized_pnl_usd));
-    expect(await page.locator("ol.events li").count()).toBeGreaterThanOrEqual(3);
+    // The events load by a request of their own, which may answer after the positions.
+    await expect.poll(() => page.locator("ol.events li").count()).toBeGreaterThanOrEqual(3);
 
     // The cumulative realized PnL chart is drawn by lightweight-charts: its canvases carry the series' colours.
     await page.locator('[data-chart="pnl"] canvas').first().waitFor();
