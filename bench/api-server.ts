@@ -44,7 +44,7 @@ await serveParent(async () => {
     logger,
     limits: { rateLimit: false, leaderboardCacheMs: cacheMs },
   });
-  const http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount, mountApi(api, logger)] }), {
+  const http = await startHttpServer(createHttpApp({ checks: [], mounts: [mountApi(api, logger)] }), {
     port: 0,
     hostname: "127.0.0.1",
   });

@@ -176,7 +176,6 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       mounts: [
         dashboardMount({ dir: DIST_DIR, ready: ensureDashboard({ log: logger }), config: localDashboardConfig(config) }),
         ...HTTP_MOUNTS,
-        gateway.mount,
         mountApi(api, logger),
       ],
     });

@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Context } from "aws-lambda";
-import type { Hono } from "hono";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import type { WebSocketRoute } from "../functions/catalog.js";
-import type { HttpMount } from "./http.js";
 import { createLambdaContext, invokeWithTimeout, type InvocationResult } from "./lambda-context.js";
+import { createManagementApi } from "./management-api.js";
 
 /**
  * The local stand-in for an API Gateway WebSocket API. It accepts WebSocket upgrades on the HTTP
@@ -40,9 +39,10 @@ export interface WebSocketGatewayOptions {
 export interface WebSocketGateway {
   /** Registers the function behind a route (the catalog's `websocket` triggers). */
   route(key: WebSocketRoute, handler: RouteHandler, options: RouteOptions): void;
-  /** The management API, mounted on the HTTP app. */
-  mount: HttpMount;
-  /** Starts accepting WebSocket upgrades on the server. */
+  /**
+   * Starts accepting WebSocket upgrades on the server, and serves the management API
+   * (`/@connections/{id}`, see ./management-api.ts) ahead of its HTTP app.
+   */
   attach(server: Server): void;
   /** Ids of the open connections. */
   connectionIds(): string[];
@@ -71,15 +71,6 @@ const statusOf = (outcome: InvocationResult): number => {
   const status = outcome.status === "succeeded" ? (outcome.value as { statusCode?: unknown } | null)?.statusCode : undefined;
   return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
 };
-
-/** The whole body of a Node request, as one Buffer (no copy when it came in one chunk). */
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once("error", reject);
-  });
 
 const refuse = (socket: Duplex, status: number) => {
   const body = STATUS_CODES[status] ?? "Error";
@@ -195,55 +186,25 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
     wss.handleUpgrade(req, socket, head, (ws) => open(ws, connectionId, req, connectedAt));
   };
 
-  const mount: HttpMount = (app: Hono) => {
-    const gone = () =>
-      new Response(JSON.stringify({ message: "Gone" }), {
-        status: 410,
-        headers: { "content-type": "application/json", "x-amzn-errortype": "GoneException" },
-      });
-    const live = (id: string) => {
-      const conn = connections.get(id);
-      return conn !== undefined && conn.ws.readyState === conn.ws.OPEN ? conn : undefined;
-    };
-    // The broadcaster's hot path: one post per client per event. Read the body from Node's request
-    // when @hono/node-server serves us (materializing a fetch Request costs more than the send).
-    app.post("/@connections/:id", async (c) => {
-      const conn = live(c.req.param("id"));
-      if (!conn) return gone();
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-      const data = incoming !== undefined ? await readBody(incoming) : Buffer.from(await c.req.arrayBuffer());
-      try {
-        await new Promise<void>((resolve, reject) => conn.ws.send(data, { binary: false }, (e) => (e ? reject(e) : resolve())));
-      } catch {
-        return gone();
-      }
-      return c.body(null, 200);
-    });
-    app.get("/@connections/:id", (c) => {
-      const conn = live(c.req.param("id"));
-      if (!conn) return gone();
-      return c.json({
-        connectedAt: new Date(conn.connectedAt).toISOString(),
-        lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-        identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
-      });
-    });
-    app.delete("/@connections/:id", (c) => {
-      const conn = live(c.req.param("id"));
-      if (!conn) return gone();
-      conn.ws.close(1000);
-      return c.body(null, 204);
-    });
-  };
+  const managementApi = createManagementApi((id) => {
+    const conn = connections.get(id);
+    return conn !== undefined && conn.ws.readyState === conn.ws.OPEN ? conn : undefined;
+  });
 
   return {
     route(key, handler, options) {
       routes.set(key, { handler, options });
     },
-    mount,
     attach(server) {
       const address = server.address();
       if (typeof address === "object" && address) domainName = `localhost:${address.port}`;
+      // The management API answers ahead of the server's other listeners (the HTTP app).
+      const others = server.listeners("request") as RequestListener[];
+      server.removeAllListeners("request");
+      server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+        if (managementApi(req, res)) return;
+        for (const listener of others) listener.call(server, req, res);
+      });
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const url = new URL(req.url ?? "/", "http://localhost");
         if (!paths.has(url.pathname)) return refuse(socket, 404);

@@ -217,7 +217,7 @@ describe("live feed that requires a token", () => {
     );
     gateway.route("$disconnect", createDisconnectHandler({ connections, logger }), { functionName: "ws-disconnect", timeoutSeconds: 5 });
     const mount = dashboardMount({ dir: inject("dashboardDir"), config: { api_base: "", ws_url: null, ws_token_required: true } });
-    const http = await startHttpServer(createHttpApp({ checks: [], mounts: [mount, gateway.mount] }), { port: 0 });
+    const http = await startHttpServer(createHttpApp({ checks: [], mounts: [mount] }), { port: 0 });
     gateway.attach(http.server);
     return {
       url: `http://127.0.0.1:${http.port}`,

@@ -75,7 +75,7 @@ describe("live feed", () => {
   beforeAll(async () => {
     p = await startPipeline({ seed: 21 });
     gateway = createWebSocketGateway({ logger: recordingLogger().logger });
-    http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount] }), { port: 0 });
+    http = await startHttpServer(createHttpApp({ checks: [] }), { port: 0 });
     gateway.attach(http.server);
     url = `ws://127.0.0.1:${http.port}`;
     functions = await startFeedFunctions(p, { gateway, port: http.port, logger: recordingLogger().logger, pollIntervalMs: 100 });
@@ -218,7 +218,7 @@ describe("WS_TOKEN", () => {
       }),
       { functionName: WS_CONNECT_FUNCTION.name, timeoutSeconds: 5 },
     );
-    http = await startHttpServer(createHttpApp({ checks: [], mounts: [gateway.mount] }), { port: 0 });
+    http = await startHttpServer(createHttpApp({ checks: [] }), { port: 0 });
     gateway.attach(http.server);
   });
   afterAll(async () => {

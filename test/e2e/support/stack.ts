@@ -86,7 +86,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
   });
   const gateway = createWebSocketGateway({ logger });
   const http: RunningHttpServer = await startHttpServer(
-    createHttpApp({ checks: [], mounts: [dashboardMount({ dir: inject("dashboardDir") }), gateway.mount, mountApi(api)] }),
+    createHttpApp({ checks: [], mounts: [dashboardMount({ dir: inject("dashboardDir") }), mountApi(api)] }),
     { port: 0 },
   );
   gateway.attach(http.server);
