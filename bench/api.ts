@@ -358,11 +358,12 @@ const main = async (): Promise<void> => {
     if (leaderboard !== undefined) {
       const verdict = (p99: number) => `${p99} ms → ${p99 < TARGET_LEADERBOARD_P99_MS ? "met" : "NOT met"}`;
       const paced = leaderboard.paced;
-      // A slow server also slows paced clients down (they wait for answers): the load must have been carried.
+      // A slow server also slows paced clients down (they wait for answers): the load must have been
+      // carried. Not all of it even when fast: each connection's cycle is its pause plus the latency.
       const pacedVerdict = (r: Measured, offered: number) =>
         r.non2xx + r.errors + r.timeouts > 0
           ? `${r.p99Ms} ms → NOT met (${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`
-          : r.requestsPerSecond < offered * 0.9
+          : r.requestsPerSecond < offered * 0.8
             ? `${r.p99Ms} ms → NOT met (carried ${r.requestsPerSecond} of ${offered} req/s offered)`
             : verdict(r.p99Ms);
       console.log(
