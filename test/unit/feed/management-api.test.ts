@@ -1,31 +1,21 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createManagementApiClient } from "#store/management-api.js";
+import { startRecordingServer, type RecordedRequest, type RecordingServer } from "../../support/recording-server.js";
 
 /** A stand-in for the management API that records each request's headers, path and body. */
-let server: Server;
+let server: RecordingServer;
 let endpoint: string;
-const seen: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      seen.push({ path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(200, { "content-length": "0" }).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startRecordingServer();
+  endpoint = server.url;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 afterEach(() => {
   vi.unstubAllEnvs();
-  seen.length = 0;
+  server.seen.length = 0;
 });
 
 const KEY = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
@@ -38,13 +28,13 @@ const amzDate = (v: string): Date =>
  * What API Gateway checks: the Authorization header's signature, recomputed from the request as it
  * arrived (method, path, the headers it names as signed, body) with the secret key.
  */
-const expectedAuthorization = async (r: (typeof seen)[number], sha256: ConstructorParameters<typeof SignatureV4>[0]["sha256"]) => {
+const expectedAuthorization = async (r: RecordedRequest, sha256: ConstructorParameters<typeof SignatureV4>[0]["sha256"]) => {
   const auth = String(r.headers.authorization);
   const names = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(";") ?? [];
   const headers = Object.fromEntries(names.map((n) => [n, String(r.headers[n])]));
   const verifier = new SignatureV4({ credentials: KEY, region: "eu-west-1", service: "execute-api", sha256 });
   const signed = await verifier.sign(
-    { method: "POST", protocol: "http:", hostname: "127.0.0.1", path: r.path, query: {}, headers, body: r.body },
+    { method: "POST", protocol: "http:", hostname: "127.0.0.1", path: r.url, query: {}, headers, body: r.body },
     { signingDate: amzDate(String(r.headers["x-amz-date"])), signableHeaders: new Set(names) },
   );
   return signed.headers.authorization;
@@ -64,7 +54,7 @@ describe("management API client for fan-out", () => {
     await post(tuned, "abc=");
     await post(tuned, "xyz=");
     await post(plain, "xyz=");
-    const [p, t1, t2, p2] = seen;
+    const [p, t1, t2, p2] = server.seen;
     const sha256 = plain.config.sha256;
     // The verifier agrees with the SDK's default signing (so it checks something), then with ours.
     expect(await expectedAuthorization(p!, sha256), "default client").toBe(p!.headers.authorization);
@@ -73,7 +63,7 @@ describe("management API client for fan-out", () => {
     expect(await expectedAuthorization(t2!, sha256), "second post").toBe(t2!.headers.authorization);
     expect(t1?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, /);
     // Same request otherwise: path, body, payload hash.
-    expect(t1?.path).toBe(p?.path);
+    expect(t1?.url).toBe(p?.url);
     expect(t1?.body).toBe(p?.body);
     expect(t1?.headers["x-amz-content-sha256"]).toBe(p?.headers["x-amz-content-sha256"]);
     // What it leaves out: the SDK's User-Agent, which the default client sends.

@@ -1,36 +1,24 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createManagementApiClient } from "#store/management-api.js";
 import { createPoolHttpHandler, queryString, sdkError } from "#store/pool-http-handler.js";
+import { answerOk, startRecordingServer, type RecordingServer } from "../../support/recording-server.js";
 
 /** A management API stand-in whose answer to each request the test decides. */
-let server: Server;
+let server: RecordingServer;
 let port: number;
-let answer: (req: IncomingMessage, res: ServerResponse, body: string) => void;
-const seen: { method: string; url: string; body: string }[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString();
-      seen.push({ method: req.method ?? "", url: req.url ?? "", body });
-      answer(req, res, body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
+  server = await startRecordingServer();
+  port = server.port;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 beforeEach(() => {
   vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
   vi.stubEnv("AWS_SESSION_TOKEN", "");
-  seen.length = 0;
-  answer = (_req, res) => res.writeHead(200, { "content-length": "0" }).end();
+  server.seen.length = 0;
+  server.answer = answerOk;
 });
 afterEach(() => vi.unstubAllEnvs());
 
@@ -42,34 +30,35 @@ const post = (id: string, data = `{"to":"${id}"}`) => {
 describe("the management API client over undici's pool", () => {
   it("posts the data to @connections/{id}", async () => {
     await post("abc=", '{"type":"pong"}');
-    expect(seen).toEqual([{ method: "POST", url: "/@connections/abc%3D", body: '{"type":"pong"}' }]);
+    expect(server.seen).toMatchObject([{ method: "POST", url: "/@connections/abc%3D", body: '{"type":"pong"}' }]);
+    expect(server.seen).toHaveLength(1);
   });
 
   it("turns a 410 into the SDK's GoneException, with its status", async () => {
-    answer = (_req, res) =>
+    server.answer = (_req, res) =>
       res.writeHead(410, { "content-type": "application/json", "x-amzn-errortype": "GoneException" }).end('{"message":"gone"}');
     const error = await post("gone=").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GoneException);
     expect((error as GoneException).$metadata.httpStatusCode).toBe(410);
-    expect(seen).toHaveLength(1); // not retried
+    expect(server.seen).toHaveLength(1); // not retried
   });
 
   it("lets the SDK retry a 500, and a connection the server closed under the request", async () => {
     let n = 0;
-    answer = (req, res) => {
+    server.answer = (req, res) => {
       n++;
       if (n === 1) res.writeHead(500, { "content-type": "application/json" }).end('{"message":"boom"}');
       else if (n === 2) req.socket.destroy();
       else res.writeHead(200, { "content-length": "0" }).end();
     };
     await expect(post("retry=")).resolves.toMatchObject({ $metadata: { httpStatusCode: 200, attempts: 3 } });
-    expect(seen.map((s) => s.body)).toEqual(Array(3).fill('{"to":"retry="}'));
+    expect(server.seen.map((s) => s.body)).toEqual(Array(3).fill('{"to":"retry="}'));
   });
 });
 
 describe("pool HTTP handler", () => {
   it("sends the query in SigV4's encoding and hands back status, headers and body", async () => {
-    answer = (_req, res) => {
+    server.answer = (_req, res) => {
       res.setHeader("x-many", ["a", "b"]);
       res.writeHead(201, { "content-type": "text/plain" }).end("made");
     };
@@ -84,14 +73,14 @@ describe("pool HTTP handler", () => {
       headers: { host: `127.0.0.1:${port}` },
     });
     handler.destroy();
-    expect(seen[0]?.url).toBe("/p?a=2&a=1&b=x%20y&c&d%21=%28%2A%29");
+    expect(server.seen[0]?.url).toBe("/p?a=2&a=1&b=x%20y&c&d%21=%28%2A%29");
     expect(response.statusCode).toBe(201);
     expect(response.headers["x-many"]).toBe("a, b");
     expect(new TextDecoder().decode(response.body)).toBe("made");
   });
 
   it("gives up on a server that never answers with a TimeoutError, which the SDK retries", async () => {
-    answer = () => {}; // never
+    server.answer = () => {}; // never
     const handler = createPoolHttpHandler({ connections: 1, timeoutMs: 1_000 });
     const started = Date.now();
     const error = await handler
