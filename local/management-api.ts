@@ -20,9 +20,10 @@ export interface ManagedConnection {
 }
 
 const PREFIX = "/@connections/";
+const METHODS = new Set(["POST", "GET", "DELETE"]);
 
 /** The whole body of a Node request, as one Buffer (no copy when it came in one chunk). */
-export const readBody = (req: IncomingMessage): Promise<Buffer> =>
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -59,33 +60,29 @@ export const createManagementApi =
     if (!req.url?.startsWith(PREFIX)) return false;
     const id = connectionIdOf(req.url);
     const conn = id === undefined ? undefined : live(id);
-    if (id === undefined || !["POST", "GET", "DELETE"].includes(req.method ?? "")) {
-      req.resume();
-      json(res, 404, { message: "Not Found" });
-      return true;
-    }
-    if (conn === undefined) {
-      req.resume();
-      gone(res);
-      return true;
-    }
-    if (req.method === "GET") {
-      req.resume();
-      json(res, 200, {
-        connectedAt: new Date(conn.connectedAt).toISOString(),
-        lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-        identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
-      });
-    } else if (req.method === "DELETE") {
-      req.resume();
-      conn.ws.close(1000);
-      res.writeHead(204).end();
-    } else {
+    if (req.method === "POST" && conn !== undefined) {
       // Answered once the message is handed to the client's socket, as API Gateway answers.
       readBody(req).then(
         (data) => conn.ws.send(data, { binary: false }, (e) => (e ? gone(res) : res.writeHead(200, { "content-length": "0" }).end())),
         () => res.destroy(),
       );
+      return true;
+    }
+    // Every other answer ignores the body.
+    req.resume();
+    if (id === undefined || !METHODS.has(req.method ?? "")) {
+      json(res, 404, { message: "Not Found" });
+    } else if (conn === undefined) {
+      gone(res);
+    } else if (req.method === "GET") {
+      json(res, 200, {
+        connectedAt: new Date(conn.connectedAt).toISOString(),
+        lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
+        identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+      });
+    } else {
+      conn.ws.close(1000);
+      res.writeHead(204).end();
     }
     return true;
   };

@@ -6,7 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import type { WebSocketRoute } from "../functions/catalog.js";
 import { createLambdaContext, invokeWithTimeout, type InvocationResult } from "./lambda-context.js";
-import { createManagementApi } from "./management-api.js";
+import { createManagementApi, type ManagedConnection } from "./management-api.js";
 
 /**
  * The local stand-in for an API Gateway WebSocket API. It accepts WebSocket upgrades on the HTTP
@@ -50,12 +50,7 @@ export interface WebSocketGateway {
   close(): Promise<void>;
 }
 
-interface LocalConnection {
-  ws: WebSocket;
-  connectedAt: number;
-  lastActiveAt: number;
-  sourceIp: string;
-  userAgent: string;
+interface LocalConnection extends ManagedConnection {
   /** `$default` invocations of one connection run one after another, in the order sent. */
   queue: Promise<void>;
 }
