@@ -105,6 +105,10 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
 
   const jobs: ScheduledJob[] = [];
   const sources: (EventSource | StreamSource)[] = [];
+  // Registered last: the gateway refuses upgrades (503) until $connect has a function, so no client
+  // connects before the stream sources (the welcome among them) read from LATEST. A connection made
+  // earlier would be stored before its INSERT could be seen, and never be greeted.
+  const routes: (() => void)[] = [];
   try {
     for (const [def, handler] of handlers) {
       const trigger = def.trigger;
@@ -125,13 +129,13 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
         });
         log.info(`Function ${def.name} scheduled every ${intervalSeconds} s`, { entry: def.entry });
       } else if (trigger.kind === "websocket") {
-        if (!o.gateway) throw new LocalStartupError(`Function ${def.name} serves WebSocket route ${trigger.route}, but no gateway runs.`);
-        o.gateway.route(trigger.route, loaded(), {
-          functionName: def.name,
-          timeoutSeconds: def.timeoutSeconds,
-          memoryMb: def.memoryMb,
+        const gateway = o.gateway;
+        if (!gateway) throw new LocalStartupError(`Function ${def.name} serves WebSocket route ${trigger.route}, but no gateway runs.`);
+        const routeHandler = loaded();
+        routes.push(() => {
+          gateway.route(trigger.route, routeHandler, { functionName: def.name, timeoutSeconds: def.timeoutSeconds, memoryMb: def.memoryMb });
+          log.info(`Function ${def.name} serves WebSocket route ${trigger.route}`, { entry: def.entry });
         });
-        log.info(`Function ${def.name} serves WebSocket route ${trigger.route}`, { entry: def.entry });
       } else if (trigger.kind === "dynamodb-stream") {
         if (!o.streams) throw new LocalStartupError(`Function ${def.name} reads the ${trigger.table.id} stream, but no streams client was given.`);
         const tableName = o.streams.tableName(trigger.table);
@@ -185,6 +189,7 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
     await Promise.all(sources.map((s) => s.stop()));
     throw error;
   }
+  for (const register of routes) register();
   const scheduler = startScheduler(jobs, {
     region: o.config.AWS_REGION,
     logger: log,
