@@ -3,13 +3,10 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 /**
- * The recorded Hyperliquid responses live beside the repository in `../shared/fixtures/hyperliquid`
- * (CI lays `shared/` next to the clone). FIXTURES_DIR overrides for unusual layouts.
+ * The recorded Hyperliquid responses are part of the repository (`test/fixtures/hyperliquid`, with a
+ * README saying where each came from), so a fresh clone tests with nothing beside it.
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-export const fixturesDir = (): string =>
-  process.env.FIXTURES_DIR ?? path.resolve(repoRoot, "../shared/fixtures/hyperliquid");
+const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/hyperliquid");
 
 export interface Fixture {
   request: Record<string, unknown> | null;
@@ -17,9 +14,9 @@ export interface Fixture {
 }
 
 export const fixtureFiles = (): string[] =>
-  readdirSync(fixturesDir())
+  readdirSync(fixturesDir)
     .filter((f) => f.endsWith(".json"))
     .sort();
 
 export const loadFixture = (file: string): Fixture =>
-  JSON.parse(readFileSync(path.join(fixturesDir(), file), "utf8")) as Fixture;
+  JSON.parse(readFileSync(path.join(fixturesDir, file), "utf8")) as Fixture;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """
 Independent derivation of the expected equity-curve metrics and cash flows for the recorded
-fixtures in shared/fixtures/hyperliquid, in decimal.Decimal (60 significant digits) end to end:
+fixtures in test/fixtures/hyperliquid, in decimal.Decimal (60 significant digits) end to end:
 returns are chained in Decimal too, where functions/domain/metrics/equity.ts uses JS numbers.
 
 Run: python3 test/unit/metrics/derive_equity.py
@@ -31,7 +31,7 @@ from decimal import Decimal as D, getcontext
 getcontext().prec = 60
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE = os.environ.get("FIXTURES_DIR") or os.path.join(HERE, "../../../../shared/fixtures/hyperliquid")
+FIXTURE = os.path.join(HERE, "../../fixtures/hyperliquid")
 
 
 def load(name):

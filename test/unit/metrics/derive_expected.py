@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """
 Independent derivation of the expected round trips and fill metrics for
-shared/fixtures/hyperliquid/userFills.recorded.json, with decimal.Decimal (no floats for money).
+test/fixtures/hyperliquid/userFills.recorded.json, with decimal.Decimal (no floats for money).
 
 Run: python3 test/unit/metrics/derive_expected.py
 The numbers it prints are pasted into recorded-fills.test.ts.
@@ -24,7 +24,7 @@ from decimal import Decimal as D, ROUND_HALF_UP, getcontext
 getcontext().prec = 100
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE = os.environ.get("FIXTURES_DIR") or os.path.join(HERE, "../../../../shared/fixtures/hyperliquid")
+FIXTURE = os.path.join(HERE, "../../fixtures/hyperliquid")
 fills = json.load(open(os.path.join(FIXTURE, "userFills.recorded.json")))["response"]
 
 perp = [(i, f) for i, f in enumerate(fills) if not f["coin"].startswith("@") and f["dir"] not in ("Buy", "Sell")]
