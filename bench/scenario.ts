@@ -34,7 +34,8 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 const setup = async () => {
   const sim = await forkChild<SimMethods, SimReady>("./sim-process.ts", {
-    env: { ...process.env, BENCH_SIM_SEED: String(spec.simSeed) },
+    // The exchange enforces the limit this scenario plans with (10,000,000 where the budget is raised).
+    env: { ...process.env, BENCH_SIM_SEED: String(spec.simSeed), BENCH_SIM_WEIGHT_PER_MINUTE: String(spec.weightPerMinute) },
   });
   // Must be set before the handler modules load: they read their config once, at import.
   process.env.HYPERLIQUID_API_URL = sim.ready.url;
@@ -264,8 +265,8 @@ const setup = async () => {
 };
 
 /**
- * Wall time spent inside the weight budget's methods until each returns (a promise, for take and
- * reserve): the synchronous bookkeeping, not the waiting for weight. The worker calls them through
+ * Wall time spent inside the weight budget's methods until each returns (a promise, for take):
+ * the synchronous bookkeeping, not the waiting for weight. The worker calls them through
  * the one shared `weightBudget` object (snapshot() too, for its per-batch log line), so wrapping
  * the object's methods sees every call.
  */
@@ -280,7 +281,6 @@ const timeBudgetCalls = (budget: WeightBudget) => {
     }
   };
   budget.take = timed(budget.take.bind(budget));
-  budget.reserve = timed(budget.reserve.bind(budget));
   budget.charge = timed(budget.charge.bind(budget));
   budget.tryTake = timed(budget.tryTake.bind(budget));
   budget.snapshot = timed(budget.snapshot.bind(budget));

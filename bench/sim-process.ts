@@ -19,6 +19,8 @@ export interface ActivityResult {
 }
 
 const seed = Number(process.env.BENCH_SIM_SEED ?? "1");
+/** The exchange's weight rule for this scenario: the limit the scenario's budget plans with. */
+const weightPerMinute = Number(process.env.BENCH_SIM_WEIGHT_PER_MINUTE ?? "1200");
 
 export const simMethods = (sim: ReturnType<typeof createSimulator>) => ({
   populate: (n: number): string[] => sim.populate(n),
@@ -57,7 +59,7 @@ export const simMethods = (sim: ReturnType<typeof createSimulator>) => ({
 export type SimMethods = ReturnType<typeof simMethods>;
 
 await serveParent(async () => {
-  const sim = createSimulator({ seed });
+  const sim = createSimulator({ seed, weightPerMinute });
   const url = await sim.start();
   return { ready: { url } satisfies SimReady, methods: simMethods(sim), stop: () => sim.stop() };
 });

@@ -9,7 +9,7 @@ import { createSimulator } from "#simulator/index.js";
 
 /** Settings that make the demo lively; each applies only when the user has not set it. */
 export const DEMO_ENV_DEFAULTS: Record<string, string> = {
-  // The simulator has no real rate limit; the default budget would make tracking crawl.
+  // The demo exchange enforces this limit (the real one's 1,200 would make 200 traders crawl).
   HL_WEIGHT_PER_MINUTE: "100000",
   TRACKING_INTERVAL_SECONDS: "10",
   DISCOVERY_INTERVAL_SECONDS: "30",
@@ -22,6 +22,8 @@ export interface DemoOptions {
   /** Trades generated per tick, and the tick. */
   tradesPerTick?: number;
   tickMs?: number;
+  /** The exchange's weight rule per client a minute: the HL_WEIGHT_PER_MINUTE we plan with. */
+  weightPerMinute?: number;
   logger?: AppLogger;
 }
 
@@ -33,7 +35,11 @@ export interface DemoExchange {
 export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchange> => {
   const log = o.logger ?? defaultLogger;
   // Wall-clock time: the functions ask for "the last N minutes" by Date.now().
-  const simulator = createSimulator({ seed: o.seed ?? 1, realTime: true });
+  const simulator = createSimulator({
+    seed: o.seed ?? 1,
+    realTime: true,
+    ...(o.weightPerMinute !== undefined && { weightPerMinute: o.weightPerMinute }),
+  });
   const baseUrl = await simulator.start();
   simulator.populate(o.traders ?? 200);
   const timer = setInterval(() => {

@@ -135,7 +135,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     applyEnv(queueUrls);
 
     if (flags.demo) {
-      const demo: DemoExchange = await startDemoExchange({ logger });
+      const demo: DemoExchange = await startDemoExchange({ weightPerMinute: initial.HL_WEIGHT_PER_MINUTE, logger });
       started({ name: "exchange simulator", stop: demo.stop });
       applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl });
       logger.info("Exchange simulator started", { url: demo.baseUrl });

@@ -4,11 +4,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { malform, type Faults } from "./faults.js";
 import { answerInfo, KNOWN_TYPES, peek, type InfoContext } from "./info.js";
 import { baseWeight, itemWeight, type StatsRecorder } from "./stats.js";
+import type { WeightLimit } from "./weight-limit.js";
 import { CONTENT_TYPE_ERROR, PARSE_ERROR } from "./wire.js";
 
 /**
  * The HTTP face of the simulator: POST /info with a JSON body, answered like the real API
- * (JSON on success; 400/415/422 with a plain-text reason from its HTTP layer; 429 with `null`).
+ * (JSON on success; 400/415/422 with a plain-text reason from its HTTP layer; 429 with `null`,
+ * whenever a client would spend more than its weight a minute, and when a fault says so).
  */
 
 export interface Reply {
@@ -21,13 +23,17 @@ export interface InfoEndpoint {
   ctx: InfoContext;
   faults: Faults;
   stats: StatsRecorder;
+  limit: WeightLimit;
 }
+
+/** Who is asking, for the weight rule: the peer's IP address over HTTP. */
+export const IN_PROCESS_CLIENT = "in-process";
 
 const json = (status: number, body: string): Reply => ({ status, contentType: "application/json", body });
 const text = (status: number, body: string): Reply => ({ status, contentType: "text/plain; charset=utf-8", body });
 
 /** One request, from raw body to reply: the same path serves sockets and in-process callers. */
-export const handleInfo = async (raw: string, endpoint: InfoEndpoint): Promise<Reply> => {
+export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
   let req: unknown;
   try {
     req = JSON.parse(raw);
@@ -37,12 +43,17 @@ export const handleInfo = async (raw: string, endpoint: InfoEndpoint): Promise<R
   }
   const { type, user } = peek(req);
   endpoint.stats.request(type ?? "(none)");
+  const known = type !== null && KNOWN_TYPES.has(type);
+  if (known && !endpoint.limit.admit(client, baseWeight(type), Date.now())) {
+    endpoint.stats.limited();
+    return json(429, "null");
+  }
   const fault = endpoint.faults.decide(user);
   if (fault.delayMs > 0) await sleep(fault.delayMs);
   if (fault.slow) endpoint.stats.fault("slow");
   if (fault.reject) {
     endpoint.stats.fault(fault.reject.kind);
-    if (type !== null && KNOWN_TYPES.has(type)) endpoint.stats.weight(type, baseWeight(type));
+    if (known) endpoint.stats.weight(type, baseWeight(type));
     if (fault.reject.status === 429) return json(429, "null");
     return fault.reject.status === 502
       ? { status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>" }
@@ -54,7 +65,9 @@ export const handleInfo = async (raw: string, endpoint: InfoEndpoint): Promise<R
     endpoint.stats.rejected();
     return text(outcome.status, outcome.text);
   }
-  endpoint.stats.weight(outcome.type, baseWeight(outcome.type) + itemWeight(outcome.type, outcome.items));
+  const surcharge = itemWeight(outcome.type, outcome.items);
+  endpoint.limit.charge(client, surcharge, Date.now());
+  endpoint.stats.weight(outcome.type, baseWeight(outcome.type) + surcharge);
   if (fault.malformed) {
     endpoint.stats.fault("malformed");
     return json(200, JSON.stringify(malform(outcome.type, outcome.body, fault.variant)));
@@ -100,7 +113,7 @@ const serve = async (req: IncomingMessage, res: ServerResponse, endpoint: InfoEn
       endpoint.stats.rejected();
       return send(res, text(415, CONTENT_TYPE_ERROR));
     }
-    send(res, await handleInfo(raw, endpoint));
+    send(res, await handleInfo(raw, endpoint, req.socket.remoteAddress ?? "unknown"));
   } catch {
     if (!res.headersSent) send(res, text(500, "Internal Server Error"));
     else res.destroy();

@@ -7,6 +7,7 @@ import type { Leverage } from "./account.js";
 import { createPrng } from "./prng.js";
 import { close, handleInfo, listen, type InfoEndpoint, type Reply } from "./server.js";
 import { StatsRecorder, type SimulatorStats } from "./stats.js";
+import { EXCHANGE_WEIGHT_PER_MINUTE, WeightLimit } from "./weight-limit.js";
 import { wireDec } from "./wire.js";
 
 export interface SimulatorOptions {
@@ -31,6 +32,12 @@ export interface SimulatorOptions {
   realTime?: boolean;
   /** How many trades `recentTrades` returns per coin, newest first. Default 10. */
   recentTradesLimit?: number;
+  /**
+   * The exchange's rule: weight one client (IP) may spend in any 60 s before it is answered 429.
+   * Default 1,200, as on the real exchange; `Infinity` turns it off (for benchmarks that raise
+   * our own budget far beyond it).
+   */
+  weightPerMinute?: number;
 }
 
 const DEFAULT_RECENT_TRADES = 10;
@@ -44,6 +51,7 @@ export class Simulator {
   private readonly crowd: Crowd;
   private readonly faults: Faults;
   private readonly recorder = new StatsRecorder();
+  private readonly limit: WeightLimit;
   private readonly endpoint: InfoEndpoint;
   private server: Server | null = null;
   private baseUrl: string | null = null;
@@ -54,6 +62,7 @@ export class Simulator {
     this.market = new Market(seed, buildUniverse(opts.coins), startTime, opts.realTime ?? false);
     this.crowd = new Crowd(this.market, createPrng(seed, 1));
     this.faults = new Faults(seed, opts.latencyMs ?? 0);
+    this.limit = new WeightLimit(opts.weightPerMinute ?? EXCHANGE_WEIGHT_PER_MINUTE);
     this.endpoint = {
       ctx: {
         market: this.market,
@@ -62,6 +71,7 @@ export class Simulator {
       },
       faults: this.faults,
       stats: this.recorder,
+      limit: this.limit,
     };
   }
 
@@ -159,6 +169,11 @@ export class Simulator {
 
   setFaults(config: FaultConfig): void {
     this.faults.set(config);
+  }
+
+  /** Changes the weight a client may spend per minute (`Infinity`: no limit). */
+  setWeightPerMinute(perMinute: number): void {
+    this.limit.set(perMinute);
   }
 
   stats(): SimulatorStats {

@@ -9,8 +9,8 @@ import type { FaultKind } from "./faults.js";
  * - every other info request: 20;
  * - plus 1 per 20 items returned for the list requests below (the docs' list names
  *   "nonUserFundingUpdates", which is the ledger request's old name).
- * Base weight is counted for every well-formed request, even one answered 429 or 5xx; the
- * per-item surcharge only for items actually returned.
+ * Base weight is counted for every well-formed request, even one answered 429 or 5xx by a fault
+ * (but not one refused by the weight rule itself); the per-item surcharge only for items returned.
  */
 
 const LIGHT = new Set([
@@ -46,6 +46,8 @@ export interface SimulatorStats {
   /** Requests received per `type` (including ones answered with a fault). */
   requests: Record<string, number>;
   faults: Record<FaultKind, number>;
+  /** Requests answered 429 because the client was over the exchange's weight a minute. */
+  limited: number;
   /** Requests rejected as the API would (bad JSON, unknown type, bad fields). */
   rejected: number;
   /** Total weight the exchange would have charged. */
@@ -67,6 +69,10 @@ export class StatsRecorder {
 
   rejected(): void {
     this.s.rejected++;
+  }
+
+  limited(): void {
+    this.s.limited++;
   }
 
   weight(type: string, weight: number): void {
@@ -93,6 +99,7 @@ const emptyStats = (): SimulatorStats => ({
   totalRequests: 0,
   requests: {},
   faults: { rateLimited: 0, serverError: 0, slow: 0, malformed: 0 },
+  limited: 0,
   rejected: 0,
   weight: 0,
   weightByType: {},

@@ -24,7 +24,8 @@ const statuses = async (url: string, n: number, user = ALICE): Promise<{ status:
 };
 
 describe("fault injection", () => {
-  it("answers about 30% of requests with HTTP 429 and the body null, the same way for the same seed", async () => {
+  // 600 requests over real sockets: seconds on a busy 2-core machine, beyond the unit default of 5 s.
+  it("answers about 30% of requests with HTTP 429 and the body null, the same way for the same seed", { timeout: 30_000 }, async () => {
     const [sim, url] = await started(11);
     sim.setFaults({ rate429: 0.3 });
     const first = await statuses(url, 200);
