@@ -10,6 +10,11 @@ export type Lane = "tracking" | "discovery" | "history";
 export interface CallOptions {
   lane: Lane;
   signal?: AbortSignal;
+  /**
+   * Epoch ms by which the weight budget must have granted each attempt's weight, or the call
+   * rejects with BudgetTimeoutError (nothing more is sent). Without it the budget's default wait.
+   */
+  budgetDeadline?: number;
 }
 
 export interface Leverage {

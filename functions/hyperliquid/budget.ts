@@ -1,16 +1,20 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { BudgetSnapshot, WeightBudget } from "#domain/budget.js";
 import type { Lane } from "#domain/exchange.js";
+import { AdaptiveRate, type AdaptiveRateOptions } from "./adaptive-rate.js";
 import { BudgetRequestTooLargeError, BudgetTimeoutError } from "./errors.js";
 import { LANES, SpendWindow, WINDOW_MS, laneRecord } from "./budget-window.js";
 
 /**
  * The Hyperliquid weight budget (implements the domain's WeightBudget port).
  *
- * - No 60 s sliding window of this process ever holds more than the usable limit.
- * - Tracking first: discovery and history never spend fresh weight while tracking waits, each is
- *   capped at its share, and together they leave room for a minute of tracking demand (the larger
- *   of tracking's spend in this window, the previous window, and its unspent reservations).
+ * - No 60 s sliding window of this process ever holds more than the limit.
+ * - Tracking first: beyond their floor, discovery and history never spend fresh weight while
+ *   tracking waits, each is capped at its share, and together they leave room for a minute of
+ *   tracking demand (the larger of tracking's spend in this window and the previous one).
+ * - No lane starves: discovery and history may each spend a small floor share of every window even
+ *   while tracking waits, and tracking leaves that room to a lane that is waiting for it.
+ * - After a 429 every lane is paced (./adaptive-rate.ts): slower for a few seconds, never stopped.
  * - With a `ledger`, weight is leased in chunks from a store shared by every process behind one
  *   egress IP, so the exchange's per-IP limit holds across Lambdas; lane rules apply there too.
  */
@@ -26,14 +30,18 @@ export interface WeightBudgetOptions {
   limitPerMinute: number;
   discoveryShare: number;
   historyShare: number;
+  /**
+   * Share of every window discovery and history may each spend even while tracking waits, so
+   * neither starves when tracking alone could use the whole limit. Default 0.05.
+   */
+  laneFloorShare?: number;
   ledger?: BudgetLedger;
   /** Smallest lease taken from the ledger, so most takes cost no write. Default: 1/20 of the limit, at least 20. */
   leaseChunk?: number;
   /** Used when a take gives no `maxWaitMs`. Default 65 s: a full window turns over in 60. */
   defaultMaxWaitMs?: number;
-  /** After a 429 the usable limit is multiplied by this for `cooldownMs`. */
-  backoffFactor?: number;
-  cooldownMs?: number;
+  /** How sending slows after a 429 and recovers (defaults in ./adaptive-rate.ts). */
+  adaptive?: Omit<AdaptiveRateOptions, "maxRate">;
   now?: () => number;
   /** Must resolve (or reject) early when `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -42,7 +50,6 @@ export interface WeightBudgetOptions {
 interface Waiter {
   lane: Lane;
   weight: number;
-  kind: "take" | "reserve";
   seq: number;
   deadline: number;
   startedAt: number;
@@ -52,10 +59,6 @@ interface Waiter {
 }
 
 type Attempt = { done: true } | { done: false; lease?: { ask: number; need: number } };
-
-/** 429s that arrive within this of each other are one incident (the answers to requests already in flight). */
-const SAME_INCIDENT_MS = 1_000;
-const MIN_FACTOR = 1 / 8;
 
 const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   delay(ms, undefined, { signal }).catch(() => undefined);
@@ -68,8 +71,8 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
   const ledger = opts.ledger;
   const leaseChunk = opts.leaseChunk ?? Math.max(20, Math.floor(limit / 20));
   const defaultMaxWaitMs = opts.defaultMaxWaitMs ?? 65_000;
-  const backoffFactor = opts.backoffFactor ?? 0.5;
-  const cooldownMs = opts.cooldownMs ?? WINDOW_MS;
+  const pace = new AdaptiveRate({ maxRate: limit / 60, ...opts.adaptive });
+  const floorShare = opts.laneFloorShare ?? 0.05;
 
   const window = new SpendWindow();
   const totals = laneRecord();
@@ -79,49 +82,56 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
   const blockedUntil = laneRecord();
   const queues: Record<Lane, Waiter[]> = { tracking: [], discovery: [], history: [] };
   let seq = 0;
-  let factor = 1;
-  let cooldownUntil = 0;
-  let lastBackoffAt = -Infinity;
   let backoffs = 0;
   let pumping = false;
   let wakeUp: AbortController | undefined;
 
-  const usable = (t: number): number => {
-    if (t >= cooldownUntil) factor = 1;
-    return Math.max(1, Math.floor(limit * factor));
+  const laneCap = (lane: Lane): number => Math.floor(limit * shares[lane]);
+  const laneFloor = (lane: Lane): number => Math.floor(limit * Math.min(floorShare, shares[lane]));
+
+  /** Weight tracking must leave free: the heads of lanes that wait for weight within their floor. */
+  const floorsWaitedFor = (byLane: Record<Lane, number>): number => {
+    let sum = 0;
+    for (const lane of LANES) {
+      const head = lane === "tracking" ? undefined : queues[lane][0];
+      if (head !== undefined && byLane[lane] + head.weight <= laneFloor(lane)) sum += head.weight;
+    }
+    return sum;
   };
-  const laneCap = (lane: Lane, u: number): number => Math.floor(u * shares[lane]);
 
   /** May `lane` spend `w` of fresh weight (not drawn from a prepayment) right now? */
   const freshAllowed = (lane: Lane, w: number, t: number): boolean => {
-    const u = usable(t);
     const s = window.summary(t);
-    if (s.total + w > u) return false;
-    if (lane === "tracking") return true;
+    if (s.total + w > limit) return false;
+    if (lane === "tracking") return s.total + w + floorsWaitedFor(s.byLane) <= limit;
+    if (s.byLane[lane] + w > laneCap(lane)) return false;
+    if (s.byLane[lane] + w <= laneFloor(lane)) return true;
     if (queues.tracking.length > 0) return false;
-    if (s.byLane[lane] + w > laneCap(lane, u)) return false;
     const trackingReserve = Math.max(s.byLane.tracking, s.trackingPrev, window.prepaid(t, "tracking"));
-    return s.total - s.byLane.tracking + w + trackingReserve <= u;
+    return s.total - s.byLane.tracking + w + trackingReserve <= limit;
   };
 
-  const attempt = (lane: Lane, w: number, kind: Waiter["kind"], t: number): Attempt => {
-    const avail = kind === "take" ? window.prepaid(t, lane) : 0;
+  const attempt = (lane: Lane, w: number, t: number): Attempt => {
+    // Paced after a 429: nothing goes out ahead of the rate, prepaid or not.
+    if (!pace.allows(t)) return { done: false };
+    const avail = window.prepaid(t, lane);
     if (avail >= w) {
       window.draw(t, lane, w);
+      pace.sent(t, w);
       return { done: true };
     }
     const fresh = w - avail;
     if (!ledger) {
       if (!freshAllowed(lane, fresh, t)) return { done: false };
       window.draw(t, lane, avail);
-      if (kind === "reserve") window.spend(t, lane, w, w, t + WINDOW_MS);
-      else window.spend(t, lane, fresh);
+      window.spend(t, lane, fresh);
+      pace.sent(t, w);
       return { done: true };
     }
     if (blockedUntil[lane] > t || !freshAllowed(lane, fresh, t)) return { done: false };
     // Debt is already in our window, so only `fresh` must fit locally; the ledger must hear of both.
     const need = fresh + debt[lane];
-    const ask = kind === "take" && freshAllowed(lane, Math.max(fresh, leaseChunk), t) ? Math.max(need, leaseChunk + debt[lane]) : need;
+    const ask = freshAllowed(lane, Math.max(fresh, leaseChunk), t) ? Math.max(need, leaseChunk + debt[lane]) : need;
     return { done: false, lease: { ask, need } };
   };
 
@@ -133,7 +143,6 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
     debt[w.lane] -= paid;
     const rest = granted - paid;
     window.spend(t, w.lane, rest, rest, windowEndsAt);
-    if (w.kind === "reserve") w.weight -= rest;
     // A floor on the wait, so a ledger whose window already ended cannot make us spin.
     if (granted < need) blockedUntil[w.lane] = Math.max(windowEndsAt, t + 100);
   };
@@ -160,11 +169,7 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
    */
   const serveReady = async (): Promise<boolean> => {
     for (const w of heads()) {
-      if (w.kind === "reserve" && w.weight <= 0) {
-        settle(w);
-        return true;
-      }
-      const a = attempt(w.lane, w.weight, w.kind, now());
+      const a = attempt(w.lane, w.weight, now());
       if (a.done) {
         settle(w);
         return true;
@@ -186,7 +191,7 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
 
   const nextWake = (t: number): number => {
     let next = window.nextChange(t);
-    for (const at of [cooldownUntil, ...LANES.map((l) => blockedUntil[l])]) if (at > t && at < next) next = at;
+    for (const at of [pace.nextAllowedAt(t), ...LANES.map((l) => blockedUntil[l])]) if (at > t && at < next) next = at;
     for (const lane of LANES) for (const w of queues[lane]) if (w.deadline < next) next = w.deadline;
     return next;
   };
@@ -213,20 +218,20 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
 
   const checkSize = (lane: Lane, w: number): void => {
     if (!Number.isFinite(w) || w < 0) throw new RangeError(`weight must be a finite number >= 0, got ${w}`);
-    const max = laneCap(lane, limit);
+    const max = laneCap(lane);
     if (w > max) throw new BudgetRequestTooLargeError(lane, w, max);
   };
 
   /** FIFO within a lane. (Tracking's precedence over fresh weight is enforced in `freshAllowed`.) */
   const noOneAhead = (lane: Lane): boolean => queues[lane].length === 0;
 
-  const enqueue = (lane: Lane, weight: number, kind: Waiter["kind"], o?: { maxWaitMs?: number; signal?: AbortSignal }) =>
+  const enqueue = (lane: Lane, weight: number, o?: { maxWaitMs?: number; signal?: AbortSignal }) =>
     new Promise<void>((resolve, reject) => {
       const signal = o?.signal;
       if (signal?.aborted) return reject(signal.reason);
       const t = now();
       if (noOneAhead(lane)) {
-        const a = attempt(lane, weight, kind, t);
+        const a = attempt(lane, weight, t);
         if (a.done) return resolve();
       }
       const onAbort = () => {
@@ -236,7 +241,6 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
       const waiter: Waiter = {
         lane,
         weight,
-        kind,
         seq: seq++,
         startedAt: t,
         deadline: t + (o?.maxWaitMs ?? defaultMaxWaitMs),
@@ -252,14 +256,14 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
   return {
     async take(lane, weight, o) {
       checkSize(lane, weight);
-      await enqueue(lane, weight, "take", o);
+      await enqueue(lane, weight, o);
       totals[lane] += weight;
     },
 
     tryTake(lane, weight) {
       checkSize(lane, weight);
       if (!noOneAhead(lane)) return false;
-      const a = attempt(lane, weight, "take", now());
+      const a = attempt(lane, weight, now());
       if (a.done) totals[lane] += weight;
       return a.done;
     },
@@ -272,28 +276,27 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
       window.draw(t, lane, fromPrepaid);
       const rest = weight - fromPrepaid;
       window.spend(t, lane, rest);
+      pace.sent(t, weight);
       if (ledger) debt[lane] += rest;
     },
 
-    async reserve(lane, weight, o) {
-      checkSize(lane, weight);
-      if (weight > 0) await enqueue(lane, weight, "reserve", o);
-    },
-
     backoff() {
-      const t = now();
-      const cooling = t < cooldownUntil;
-      if (!(cooling && t - lastBackoffAt < SAME_INCIDENT_MS)) {
-        factor = cooling ? Math.max(MIN_FACTOR, factor * backoffFactor) : backoffFactor;
-      }
-      cooldownUntil = t + cooldownMs;
-      lastBackoffAt = t;
+      pace.throttle(now());
       backoffs++;
+      // A slower pace may let a waiter go later than planned; the pump re-plans its wake-up.
+      void pump();
     },
 
     snapshot(): BudgetSnapshot {
       const t = now();
-      return { limitPerMinute: usable(t), usedByLane: window.summary(t).byLane, totalByLane: { ...totals }, backoffs };
+      const rate = pace.rate(t);
+      return {
+        limitPerMinute: limit,
+        pacedPerMinute: rate === Infinity ? null : Math.floor(rate * 60),
+        usedByLane: window.summary(t).byLane,
+        totalByLane: { ...totals },
+        backoffs,
+      };
     },
   };
 };

@@ -194,7 +194,10 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
     const weight = baseWeight(body.type);
     const json = JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
-      await budget.take(o.lane, weight, o.signal ? { signal: o.signal } : undefined);
+      await budget.take(o.lane, weight, {
+        ...(o.signal && { signal: o.signal }),
+        ...(o.budgetDeadline !== undefined && { maxWaitMs: Math.max(0, o.budgetDeadline - Date.now()) }),
+      });
       stats.weightByLane[o.lane] += weight;
       const result = await attemptOnce(body.type, json, o);
       if (result.ok) return result.raw;

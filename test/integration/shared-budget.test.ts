@@ -123,7 +123,7 @@ describe("shared weight budget on DynamoDB Local", () => {
     }
   });
 
-  it("costs one write per reservation, however many requests draw from it", async () => {
+  it("costs one write per lease chunk, however many requests draw from it", async () => {
     const pk = uniqueName("budget");
     const { doc: counted, counts } = countingDoc();
     const clock = new FakeClock(T0, settle);
@@ -135,12 +135,12 @@ describe("shared weight budget on DynamoDB Local", () => {
       now: clock.now,
       sleep: clock.sleep,
     });
-    await budget.reserve("tracking", 50);
+    // The default chunk is 1/20 of the limit: 50, so 25 polls of weight 2 lease once.
     for (let i = 0; i < 25; i++) await budget.take("tracking", 2, { maxWaitMs: 0 });
     expect(counts).toEqual({ UpdateItemCommand: 1 });
     expect((await windowItem(pk, clock.now()))?.tracking).toBe(50);
     // Lower lanes also read the previous window's tracking once, to know tracking's reserve.
-    await budget.reserve("history", 40);
+    await budget.take("history", 40);
     expect(counts).toEqual({ UpdateItemCommand: 2, GetItemCommand: 1 });
   });
 

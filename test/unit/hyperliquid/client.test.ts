@@ -64,7 +64,6 @@ const recordingBudget = () => {
     take: async (lane, weight) => void paid.push({ op: "take", lane, weight }),
     tryTake: () => true,
     charge: (lane, weight) => void paid.push({ op: "charge", lane, weight }),
-    reserve: async () => undefined,
     backoff: () => void backoffs++,
     snapshot: () => ({ backoffs }) as BudgetSnapshot,
   };
