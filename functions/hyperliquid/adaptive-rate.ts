@@ -1,19 +1,26 @@
 /**
- * How fast this process may send after the exchange answered 429: the AWS SDK's adaptive retry
- * mode, in weight per second. On a throttle the send rate drops to `beta` × the rate we were
- * really sending at (measured over the last few seconds), then climbs back on a cubic curve
- * (CUBIC: steep at first, flat near the old rate, then fast again) until it is no longer a
- * limit. Between throttles nothing is paced: the budget's sliding window alone decides.
+ * How fast this process may send, in weight per second (a GCRA pacer over a rate that adapts).
  *
- * The rate never drops below `floorShare` of the full rate. A 429 slows us; it never stops us.
- * (The budget this replaced cut its per-minute limit instead, while its window still held more
- * than the cut limit: one 429 froze every lane for up to a minute.)
+ * - Spread: never faster than the limit's own rate (limit ÷ 60 s), beyond a burst of
+ *   `steadyBurstMs` of it. The exchange counts weight when a request arrives and we count it
+ *   when we grant it; a whole minute's weight granted at once reaches the exchange spread over
+ *   whatever the connections, the network and the event loop make of it, and a minute later our
+ *   window frees it all at once while the exchange still holds part of it: a burst of 429s.
+ *   Spread out, a skew of seconds costs a few seconds' weight, which the headroom covers.
+ * - Adapt: after a 429 the rate drops to `beta` × the rate we were really sending at (measured
+ *   over the last few seconds), then climbs back on a cubic curve (CUBIC, as in the AWS SDK's
+ *   adaptive retry mode: steep at first, flat near the old rate, then fast again) to full rate.
+ *   It never drops below `floorShare` of the full rate: a 429 slows us; it never stops us. (The
+ *   budget this replaced cut its per-minute limit instead, while its window still held more than
+ *   the cut limit: one 429 froze every lane for up to a minute.)
  */
 
 export interface AdaptiveRateOptions {
   /** Weight per second at full speed: the budget's limit per minute ÷ 60. */
   maxRate: number;
-  /** Lowest rate, as a share of `maxRate`. Default 0.1. */
+  /** At full speed, sends may run this far ahead of the rate: a burst of maxRate × this. Default 10 s. */
+  steadyBurstMs?: number;
+  /** Lowest rate after a 429, as a share of `maxRate`. Default 0.1. */
   floorShare?: number;
   /** Share of the measured rate kept on a throttle. Default 0.7, as in the SDK and TCP CUBIC. */
   beta?: number;
@@ -25,16 +32,16 @@ export interface AdaptiveRateOptions {
   recoverySeconds?: number;
   /** The measured send rate is the weight sent in this trailing span ÷ its length. Default 2 s. */
   measureMs?: number;
-  /** While paced, sends may run this far ahead of the rate, so a cycle's burst is not smeared out. Default 2 s. */
+  /** While slowed by a 429, sends may run this far ahead of the rate. Default 2 s. */
   burstMs?: number;
 }
 
 /*
- * The defaults were chosen in a simulation of the fault model the project is judged on (every
- * request 20% 429 and 10% 5xx, 5 traders polled every 2 s with the client's retries): with them the
- * worst per-trader gap is that of no pacing at all (max 4.4 s over 16 seeds), where the SDK's
- * constants (5 s measurement, 2 s recovery, 1 s burst) gave up to 7.7 s. Under a hard throttle
- * (every request refused for 20 s) they still send a quarter fewer requests than no pacing.
+ * The throttle defaults were chosen in a simulation of the fault model the project is judged on
+ * (every request 20% 429 and 10% 5xx, 5 traders polled every 2 s with the client's retries): with
+ * them the worst per-trader gap is that of no pacing at all (max 4.4 s over 16 seeds), where the
+ * SDK's constants (5 s measurement, 2 s recovery, 1 s burst) gave up to 7.7 s. Under a hard
+ * throttle (every request refused for 20 s) they still send a quarter fewer requests than no pacing.
  */
 
 /** 429s that arrive within this of each other are one incident (answers to requests already in flight). */
@@ -48,15 +55,17 @@ export class AdaptiveRate {
   private readonly c: number;
   private readonly measureMs: number;
   private readonly burstMs: number;
+  private readonly steadyBurstMs: number;
 
   /** Start of the last throttle incident; -Infinity when none. */
   private throttledAt = -Infinity;
-  private paced = false;
+  /** Slowed by a 429 and not yet back to full rate. */
+  private throttled = false;
   /** The rate the cubic climbs back to (its plateau), and when it gets there (s after the throttle). */
   private plateau = 0;
   private k = 0;
   /** Theoretical arrival time (GCRA): when the next send would be exactly on the rate. */
-  private tat = 0;
+  private tat = -Infinity;
   /** Weight sent per BUCKET_MS bucket, newest last, covering `measureMs`. */
   private buckets: { start: number; w: number }[] = [];
 
@@ -70,39 +79,56 @@ export class AdaptiveRate {
     this.c = (o.maxRate * (1 - this.beta)) / recovery ** 3;
     this.measureMs = o.measureMs ?? 2_000;
     this.burstMs = o.burstMs ?? 2_000;
+    this.steadyBurstMs = o.steadyBurstMs ?? 10_000;
   }
 
-  /** Weight per second allowed at `t`; Infinity when not paced. */
+  /** Weight per second allowed at `t`. */
   rate(t: number): number {
-    if (!this.paced) return Infinity;
+    if (!this.throttled) return this.maxRate;
     const s = (t - this.throttledAt) / 1_000;
     const r = this.c * (s - this.k) ** 3 + this.plateau;
     if (r >= this.maxRate) {
-      this.paced = false;
-      return Infinity;
+      this.throttled = false;
+      return this.maxRate;
     }
     return Math.max(this.floor, r);
   }
 
-  /** May `w` be sent at `t`? */
+  /** Slowed by a 429 at `t` (and not yet back to full rate)? */
+  isThrottled(t: number): boolean {
+    this.rate(t);
+    return this.throttled;
+  }
+
+  /** May a send go at `t`? */
   allows(t: number): boolean {
-    return this.rate(t) === Infinity || t >= this.tat - this.burstMs;
+    return t >= this.nextAllowedAt(t);
   }
 
   /** The earliest moment at or after `t` at which a send is allowed. */
   nextAllowedAt(t: number): number {
-    return this.allows(t) ? t : this.tat - this.burstMs;
+    const tolerance = this.isThrottled(t) ? this.burstMs : this.steadyBurstMs;
+    return Math.max(t, this.tat - tolerance);
   }
 
-  /** Records `w` sent at `t` (measured, and paid for on the pacing schedule while paced). */
+  /** Records `w` sent at `t`: measured, and paid for on the schedule. */
   sent(t: number, w: number): void {
+    if (!(w > 0)) return;
+    this.counted(t, w);
+    this.tat = Math.max(this.tat, t) + (w / this.rate(t)) * 1_000;
+  }
+
+  /**
+   * Records weight the exchange counted for a request already sent (a per-item surcharge known
+   * from its answer): part of the measured rate, but not of the schedule, which spreads requests;
+   * the budget's window holds the surcharge to the limit.
+   */
+  counted(t: number, w: number): void {
     if (!(w > 0)) return;
     const start = Math.floor(t / BUCKET_MS) * BUCKET_MS;
     const last = this.buckets[this.buckets.length - 1];
     if (last !== undefined && last.start === start) last.w += w;
     else this.buckets.push({ start, w });
-    const r = this.rate(t);
-    if (r !== Infinity) this.tat = Math.max(this.tat, t) + (w / r) * 1_000;
   }
 
   /** Weight per second sent over the last `measureMs`. */
@@ -117,15 +143,14 @@ export class AdaptiveRate {
   /** The exchange answered 429 at `t`. Returns false when it belongs to the incident already counted. */
   throttle(t: number): boolean {
     if (t - this.throttledAt < SAME_INCIDENT_MS) return false;
-    const measured = this.measured(t);
-    const current = this.rate(t);
-    const base = Math.max(this.floor, Math.min(current, measured));
+    const base = Math.max(this.floor, Math.min(this.rate(t), this.measured(t)));
     this.plateau = base;
     this.k = Math.cbrt((base * (1 - this.beta)) / this.c);
     this.throttledAt = t;
-    this.paced = true;
-    this.tat = Math.max(this.tat, t);
+    this.throttled = true;
+    // The schedule starts again at the slower rate; debt run up at full speed is not carried over
+    // (under the shorter burst allowance it would stop every send for seconds).
+    this.tat = t;
     return true;
   }
-
 }

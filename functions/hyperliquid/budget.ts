@@ -14,7 +14,8 @@ import { LANES, SpendWindow, WINDOW_MS, laneRecord } from "./budget-window.js";
  *   tracking demand (the larger of tracking's spend in this window and the previous one).
  * - No lane starves: discovery and history may each spend a small floor share of every window even
  *   while tracking waits, and tracking leaves that room to a lane that is waiting for it.
- * - After a 429 every lane is paced (./adaptive-rate.ts): slower for a few seconds, never stopped.
+ * - Sends are spread over the minute, and after a 429 every lane slows for a few seconds, never
+ *   stopping (./adaptive-rate.ts).
  * - With a `ledger`, weight is leased in chunks from a store shared by every process behind one
  *   egress IP, so the exchange's per-IP limit holds across Lambdas; lane rules apply there too.
  */
@@ -40,7 +41,7 @@ export interface WeightBudgetOptions {
   leaseChunk?: number;
   /** Used when a take gives no `maxWaitMs`. Default 65 s: a full window turns over in 60. */
   defaultMaxWaitMs?: number;
-  /** How sending slows after a 429 and recovers (defaults in ./adaptive-rate.ts). */
+  /** How sending is spread, slows after a 429 and recovers (defaults in ./adaptive-rate.ts). */
   adaptive?: Omit<AdaptiveRateOptions, "maxRate">;
   now?: () => number;
   /** Must resolve (or reject) early when `signal` aborts. */
@@ -89,15 +90,14 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
   const laneCap = (lane: Lane): number => Math.floor(limit * shares[lane]);
   const laneFloor = (lane: Lane): number => Math.floor(limit * Math.min(floorShare, shares[lane]));
 
+  /** The heads of discovery and history, oldest first. */
+  const otherHeads = (): Waiter[] =>
+    [queues.discovery[0], queues.history[0]].filter((w): w is Waiter => w !== undefined).sort((a, b) => a.seq - b.seq);
+  const withinFloor = (w: Waiter, byLane: Record<Lane, number>): boolean => byLane[w.lane] + w.weight <= laneFloor(w.lane);
+
   /** Weight tracking must leave free: the heads of lanes that wait for weight within their floor. */
-  const floorsWaitedFor = (byLane: Record<Lane, number>): number => {
-    let sum = 0;
-    for (const lane of LANES) {
-      const head = lane === "tracking" ? undefined : queues[lane][0];
-      if (head !== undefined && byLane[lane] + head.weight <= laneFloor(lane)) sum += head.weight;
-    }
-    return sum;
-  };
+  const floorsWaitedFor = (byLane: Record<Lane, number>): number =>
+    otherHeads().reduce((sum, w) => (withinFloor(w, byLane) ? sum + w.weight : sum), 0);
 
   /** May `lane` spend `w` of fresh weight (not drawn from a prepayment) right now? */
   const freshAllowed = (lane: Lane, w: number, t: number): boolean => {
@@ -112,7 +112,7 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
   };
 
   const attempt = (lane: Lane, w: number, t: number): Attempt => {
-    // Paced after a 429: nothing goes out ahead of the rate, prepaid or not.
+    // Nothing goes out ahead of the pace, prepaid or not.
     if (!pace.allows(t)) return { done: false };
     const avail = window.prepaid(t, lane);
     if (avail >= w) {
@@ -147,12 +147,18 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
     if (granted < need) blockedUntil[w.lane] = Math.max(windowEndsAt, t + 100);
   };
 
-  const heads = (): Waiter[] => {
-    if (queues.tracking[0]) return [queues.tracking[0], ...otherHeads()];
-    return otherHeads();
+  /**
+   * Who is served first when weight or the pace allows: lanes waiting within their floor (else
+   * tracking, always first otherwise, would take every paced slot and the floor would be empty
+   * words), then tracking, then the others in arrival order.
+   */
+  const heads = (t: number): Waiter[] => {
+    const tracking = queues.tracking[0] ? [queues.tracking[0]] : [];
+    const others = otherHeads();
+    if (others.length === 0) return tracking;
+    const { byLane } = window.summary(t);
+    return [...others.filter((w) => withinFloor(w, byLane)), ...tracking, ...others.filter((w) => !withinFloor(w, byLane))];
   };
-  const otherHeads = (): Waiter[] =>
-    [queues.discovery[0], queues.history[0]].filter((w): w is Waiter => w !== undefined).sort((a, b) => a.seq - b.seq);
 
   const settle = (w: Waiter, error?: unknown): void => {
     const q = queues[w.lane];
@@ -164,12 +170,15 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
   };
 
   /**
-   * Serves every waiter that can go now, then times out those past their deadline; true when
+   * Serves every waiter that can go at `t`, then times out those past their deadline; true when
    * anything changed. Serving first gives even a `maxWaitMs: 0` caller its one ledger lease.
+   * When nothing could go, the pump plans its wake-up from the same `t`: planned from a later
+   * instant, a pace that had just come due would look like no reason to wake, and the waiters
+   * would sleep until their deadline.
    */
-  const serveReady = async (): Promise<boolean> => {
-    for (const w of heads()) {
-      const a = attempt(w.lane, w.weight, now());
+  const serveReady = async (t: number): Promise<boolean> => {
+    for (const w of heads(t)) {
+      const a = attempt(w.lane, w.weight, t);
       if (a.done) {
         settle(w);
         return true;
@@ -183,7 +192,6 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
         return true;
       }
     }
-    const t = now();
     const late = LANES.flatMap((lane) => queues[lane].filter((w) => w.deadline <= t));
     for (const w of late) settle(w, new BudgetTimeoutError(w.lane, w.weight, t - w.startedAt));
     return late.length > 0;
@@ -204,9 +212,9 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
     pumping = true;
     try {
       while (LANES.some((l) => queues[l].length > 0)) {
-        if (await serveReady()) continue;
         const t = now();
-        const ms = Math.min(Math.max(1, nextWake(t) - t), WINDOW_MS);
+        if (await serveReady(t)) continue;
+        const ms = Math.min(Math.max(1, nextWake(t) - now()), WINDOW_MS);
         wakeUp = new AbortController();
         await sleep(ms, wakeUp.signal).catch(() => undefined);
         wakeUp = undefined;
@@ -276,7 +284,7 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
       window.draw(t, lane, fromPrepaid);
       const rest = weight - fromPrepaid;
       window.spend(t, lane, rest);
-      pace.sent(t, weight);
+      pace.counted(t, weight);
       if (ledger) debt[lane] += rest;
     },
 
@@ -289,10 +297,9 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
 
     snapshot(): BudgetSnapshot {
       const t = now();
-      const rate = pace.rate(t);
       return {
         limitPerMinute: limit,
-        pacedPerMinute: rate === Infinity ? null : Math.floor(rate * 60),
+        pacedPerMinute: pace.isThrottled(t) ? Math.floor(pace.rate(t) * 60) : null,
         usedByLane: window.summary(t).byLane,
         totalByLane: { ...totals },
         backoffs,

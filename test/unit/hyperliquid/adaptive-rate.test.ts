@@ -9,11 +9,20 @@ const sendEvenly = (r: AdaptiveRate, end: number, perSecond: number, ms = 2_000)
 };
 
 describe("AdaptiveRate", () => {
-  it("does not pace before any 429", () => {
+  it("spreads sends at the full rate beyond a burst of 10 s of it", () => {
     const r = new AdaptiveRate({ maxRate: 18 });
-    expect(r.rate(T0)).toBe(Infinity);
-    for (let i = 0; i < 100; i++) r.sent(T0, 20);
-    expect(r.allows(T0)).toBe(true);
+    expect(r.rate(T0)).toBe(18);
+    let burst = 0;
+    while (r.allows(T0)) {
+      r.sent(T0, 2);
+      burst += 2;
+    }
+    // 180 weight at once (plus the one that starts the schedule), not a whole minute's 1,080.
+    expect(burst).toBeGreaterThanOrEqual(180);
+    expect(burst).toBeLessThanOrEqual(184);
+    // Then one poll (2 weight) every 1/9 s.
+    expect(r.nextAllowedAt(T0) - T0).toBeCloseTo(burst / 18 * 1_000 - 10_000, 0);
+    expect(r.isThrottled(T0)).toBe(false);
   });
 
   it("drops to 0.7 × the measured rate, climbs back on the cubic, and stops pacing above full rate", () => {
@@ -27,7 +36,8 @@ describe("AdaptiveRate", () => {
     expect(r.rate(T0 + k * 1_000)).toBeCloseTo(10, 5);
     // Concave before it, convex after: slower near the old rate than far from it.
     expect(r.rate(T0 + 500) - r.rate(T0)).toBeGreaterThan(r.rate(T0 + k * 1_000) - r.rate(T0 + k * 1_000 - 500));
-    expect(r.rate(T0 + 4_000)).toBe(Infinity);
+    expect(r.rate(T0 + 4_000)).toBe(18);
+    expect(r.isThrottled(T0 + 4_000)).toBe(false);
   });
 
   it("counts the answers to requests already in flight as one incident", () => {

@@ -146,3 +146,43 @@ describe("weight budget under more demand than the limit", () => {
     for (const load of [tracking, discovery, history]) await load.drain();
   });
 });
+
+describe("weight budget pace", () => {
+  it("gives the next paced slot to a lane waiting within its floor, before waiting tracking", async () => {
+    const { clock, budget } = setup();
+    // Tracking wants far more than the pace (18 a second) allows; the window is far from full.
+    const tracking = steadyDemand(clock, budget, { everyMs: 20, untilMs: 20_000 });
+    await clock.advance(10_000);
+    let discoveryAt = 0;
+    const asked = clock.now();
+    void budget.take("discovery", 20).then(() => (discoveryAt = clock.now()));
+    await clock.advance(3_000);
+    expect(budget.snapshot().usedByLane.tracking).toBeLessThan(LIMIT / 2);
+    // 20 weight at 18 a second: its turn comes within about a second and a half.
+    expect(discoveryAt).toBeGreaterThan(0);
+    expect(discoveryAt - asked).toBeLessThanOrEqual(1_500);
+    await tracking.drain();
+  });
+});
+
+describe("weight budget wake-ups", () => {
+  it("serves a waiter whose pace comes due while the budget is still deciding", async () => {
+    const { clock, budget } = setup();
+    // Use up the 10 s burst: from here on one poll (2 weight) is due every 111 ms.
+    while (budget.tryTake("tracking", 2));
+    let served = 0;
+    void budget.take("tracking", 2).then(() => served++);
+    await clock.advance(50);
+    // Another caller arrives just before the next poll is due, and reading the clock takes time:
+    // the budget decides "nothing may go" at one instant and plans its wake-up a moment later,
+    // when the pace has come due. Planned from that later instant, the due pace looked like no
+    // reason to wake, and both waiters slept until their deadline (65 s) or the window's turn.
+    await clock.advance(60);
+    clock.tick = 1;
+    void budget.take("tracking", 2).then(() => served++);
+    await clock.advance(1);
+    clock.tick = 0;
+    await clock.advance(1_000);
+    expect(served).toBe(2);
+  });
+});

@@ -6,6 +6,10 @@ import { FakeClock } from "./fake-clock.js";
 
 const MIN = 60_000;
 
+/**
+ * These tests are about the window's and the lanes' rules, so sends may burst a whole minute's
+ * weight at once here (budget-throttle.test.ts covers the spreading and the 429 pacing).
+ */
 const setup = (over: Partial<Parameters<typeof createWeightBudget>[0]> = {}) => {
   const clock = new FakeClock();
   const budget = createWeightBudget({
@@ -14,6 +18,7 @@ const setup = (over: Partial<Parameters<typeof createWeightBudget>[0]> = {}) => 
     historyShare: 0.25,
     now: clock.now,
     sleep: clock.sleep,
+    adaptive: { steadyBurstMs: MIN },
     ...over,
   });
   return { clock, budget };

@@ -30,7 +30,14 @@ export class FakeClock {
     this.t = start;
   }
 
-  now = (): number => this.t;
+  /** Milliseconds each reading of the clock moves it on: code that reads it twice sees time pass. */
+  tick = 0;
+
+  now = (): number => {
+    const t = this.t;
+    this.t += this.tick;
+    return t;
+  };
 
   sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise<void>((resolve) => {
