@@ -94,7 +94,8 @@ export const TRACK_WORKER_FUNCTION: FunctionDef = {
   timeoutSeconds: TRACKING_QUEUE.workerTimeoutSeconds,
   memoryMb: 1024,
   tables: [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE],
-  sendsTo: [],
+  // Traders a message could not finish (no weight in time, transient failures) go back on the queue.
+  sendsTo: [TRACKING_QUEUE],
   callsExchange: true,
 };
 

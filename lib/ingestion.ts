@@ -25,10 +25,10 @@ const POSITION_POLL_WEIGHT = baseWeight("clearinghouseState");
 
 /**
  * How many tracking workers may run at once. The weight budget itself cannot be overspent: it is
- * shared through the state table and every worker reserves a message's weight before polling. But
- * a worker that waits for budget still bills duration, and one that waits past its timeout has its
- * messages redelivered and finally dead-lettered. So we allow only as many workers as the budget
- * can serve within one worker timeout:
+ * shared through the state table and every poll waits for its weight. But a worker that waits for
+ * budget still bills duration, and what it cannot poll before its deadline it hands back to the
+ * queue, to wait again. So we allow only as many workers as the budget can serve within one
+ * worker timeout:
  *
  *   floor(effective weight per minute × timeout / 60 ÷ (messages per batch × traders per message × weight per trader))
  *
@@ -41,7 +41,7 @@ export const trackWorkerMaxConcurrency = (app: Config, queue: QueueDef, workerTi
   const budgetPerTimeout = (effectiveWeightPerMinute(app) * workerTimeoutSeconds) / 60;
   const served = Math.floor(budgetPerTimeout / weightPerInvocation);
   if (served < 1) {
-    // Not even one worker could finish a batch before its timeout: every batch would be dead-lettered.
+    // Not even one worker could finish a batch before its timeout: every batch would be handed back forever.
     throw new Error(
       `A tracking batch needs ${weightPerInvocation} weight but only ${Math.floor(budgetPerTimeout)} is available within the ` +
         `worker timeout (${workerTimeoutSeconds}s): lower TRACK_BATCH_SIZE or raise HL_WEIGHT_PER_MINUTE`,

@@ -38,6 +38,8 @@ const DEFAULT_SLOW_MS = 1_500;
 export class Faults {
   private config: Required<Omit<FaultConfig, "malformedUsers">> & { malformedUsers: Set<string> };
   private prng: Prng;
+  /** Requests still to be answered 429 whatever the rates say (`rateLimitNext`). */
+  private forced429 = 0;
 
   constructor(
     private readonly seed: number,
@@ -53,6 +55,12 @@ export class Faults {
     this.prng = createPrng(this.seed, 7);
   }
 
+  /** Answers the next `n` requests 429 (one throttle incident, exactly when a test wants it). */
+  rateLimitNext(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`expected a count >= 0, got ${n}`);
+    this.forced429 = n;
+  }
+
   decide(user: string | null): FaultDecision {
     const c = this.config;
     // Always draw the same number of values so one kind of fault never shifts another's draws.
@@ -62,7 +70,8 @@ export class Faults {
     const rMalformed = this.prng.next();
     const variant = this.prng.int(1_000_000);
     const delayMs = this.baseLatencyMs + c.latencyMs;
-    if (r429 < c.rate429) {
+    if (this.forced429 > 0 || r429 < c.rate429) {
+      if (this.forced429 > 0) this.forced429--;
       return { reject: { status: 429, kind: "rateLimited" }, delayMs, slow: false, malformed: false, variant };
     }
     if (r5xx < c.rate5xx) {

@@ -9,7 +9,7 @@ export type { Leverage } from "./account.js";
 export type { PopulateOptions } from "./crowd.js";
 export type { FaultConfig, FaultKind } from "./faults.js";
 export type { SimulatorStats } from "./stats.js";
-export type { Reply } from "./server.js";
+export type { Answered, Reply } from "./server.js";
 export { baseWeight, itemWeight } from "./stats.js";
 export { TAKER_FEE_RATE, MAKER_FEE_RATE } from "./positions.js";
 export type { Dir, Side, WireFill, WireTrade } from "./wire.js";

@@ -24,6 +24,16 @@ export interface InfoEndpoint {
   faults: Faults;
   stats: StatsRecorder;
   limit: WeightLimit;
+  /** Told of every answer once it is decided (a test's log of who was polled when). */
+  observers: Set<(answer: Answered) => void>;
+}
+
+export interface Answered {
+  type: string | null;
+  user: string | null;
+  status: number;
+  /** Wall time the answer was decided, epoch ms. */
+  at: number;
 }
 
 /** Who is asking, for the weight rule: the peer's IP address over HTTP. */
@@ -42,6 +52,15 @@ export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = I
     return text(400, PARSE_ERROR);
   }
   const { type, user } = peek(req);
+  const reply = await answer(req, type, user, endpoint, client);
+  if (endpoint.observers.size > 0) {
+    const answered: Answered = { type, user, status: reply.status, at: Date.now() };
+    for (const observe of endpoint.observers) observe(answered);
+  }
+  return reply;
+};
+
+const answer = async (req: unknown, type: string | null, user: string | null, endpoint: InfoEndpoint, client: string): Promise<Reply> => {
   endpoint.stats.request(type ?? "(none)");
   const known = type !== null && KNOWN_TYPES.has(type);
   if (known && !endpoint.limit.admit(client, baseWeight(type), Date.now())) {

@@ -5,7 +5,7 @@ import { Faults, type FaultConfig } from "./faults.js";
 import { DEFAULT_EPOCH_MS, Market, type ExecuteInput, type ExecuteResult, type PositionSnapshot } from "./market.js";
 import type { Leverage } from "./account.js";
 import { createPrng } from "./prng.js";
-import { close, handleInfo, listen, type InfoEndpoint, type Reply } from "./server.js";
+import { close, handleInfo, listen, type Answered, type InfoEndpoint, type Reply } from "./server.js";
 import { StatsRecorder, type SimulatorStats } from "./stats.js";
 import { EXCHANGE_WEIGHT_PER_MINUTE, WeightLimit } from "./weight-limit.js";
 import { wireDec } from "./wire.js";
@@ -72,6 +72,7 @@ export class Simulator {
       faults: this.faults,
       stats: this.recorder,
       limit: this.limit,
+      observers: new Set(),
     };
   }
 
@@ -169,6 +170,17 @@ export class Simulator {
 
   setFaults(config: FaultConfig): void {
     this.faults.set(config);
+  }
+
+  /** Answers the next `n` requests 429 with the body null, whatever the fault rates. */
+  rateLimitNext(n = 1): void {
+    this.faults.rateLimitNext(n);
+  }
+
+  /** Calls `listener` with every answer (type, user, status, wall time); returns the unsubscribe. */
+  onAnswer(listener: (answer: Answered) => void): () => void {
+    this.endpoint.observers.add(listener);
+    return () => this.endpoint.observers.delete(listener);
   }
 
   /** Changes the weight a client may spend per minute (`Infinity`: no limit). */

@@ -3,29 +3,40 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import type { AppLogger } from "#commons/logger.js";
 import { ValidationError } from "#commons/errors.js";
 import type { WeightBudget } from "#domain/budget.js";
-import { trackBatchMessageSchema } from "#domain/messages.js";
-import type { RunStateStore } from "#domain/ports.js";
-import { summarize, trackTraders, type TrackingDeps, type TrackingSummary } from "#domain/tracking.js";
+import { encodeTrackBatch, trackBatchMessageSchema, type TrackBatchMessage } from "#domain/messages.js";
+import type { QueuePort, RunStateStore } from "#domain/ports.js";
+import { summarize, trackTraders, type TrackOutcome, type TrackingDeps, type TrackingSummary } from "#domain/tracking.js";
 
 /**
- * The tracking worker: one SQS message = one batch of traders. Each message succeeds or fails on
- * its own (partial batch response), so one bad trader can only ever cause its own message to be
- * retried, never the batch. Retrying is safe: the diff runs against what was stored, and event ids
- * are deterministic, so a redelivered message cannot produce a duplicate event.
+ * The tracking worker: one SQS message = one batch of traders. Waiting for weight never fails a
+ * message: each poll waits for its own weight until the invocation must wrap up, and the traders
+ * not polled by then (or failed transiently) go back on the queue as a message of their own, so
+ * they are polled again within seconds, not after the visibility timeout, and the traders already
+ * polled are not polled twice. Retrying is safe anyway: the diff runs against what was stored and
+ * event ids are deterministic, so a redelivered message cannot produce a duplicate event.
  */
 export interface TrackWorkerDeps extends TrackingDeps {
   runState: RunStateStore;
   budget: WeightBudget;
+  /** The tracking queue, for the traders a message hands back. */
+  requeue: QueuePort;
   logger: AppLogger;
 }
 
-export class TransientTrackingError extends Error {}
-
 /** Leave this much of the invocation for polling and writing once the budget grants the weight. */
 const WORK_MARGIN_MS = 15_000;
+/**
+ * A trader whose poll failed after the client's own retries is handed back this many times; after
+ * that the next cycle polls him (the failure is recorded on the trader, and nothing is lost: the
+ * next good poll diffs against what was stored).
+ */
+export const MAX_HANDBACK_RETRIES = 3;
+
+const addressesWith = (outcomes: readonly TrackOutcome[], status: TrackOutcome["status"]) =>
+  outcomes.filter((o) => o.status === status).map((o) => o.address);
 
 export const createTrackWorker = (deps: TrackWorkerDeps) => {
-  const processRecord = async (record: SQSRecord, invocation?: Context): Promise<TrackingSummary> => {
+  const parse = (record: SQSRecord): TrackBatchMessage => {
     let body: unknown;
     try {
       body = JSON.parse(record.body);
@@ -36,30 +47,48 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
     if (!parsed.success) {
       throw new ValidationError(`Message ${record.messageId} is not a tracking batch: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     }
-    const message = parsed.data;
+    return parsed.data;
+  };
+
+  /** Sends the deferred and (while retries last) the failed traders back; returns what it sent and left. */
+  const handBack = async (message: TrackBatchMessage, outcomes: readonly TrackOutcome[]) => {
+    const deferred = addressesWith(outcomes, "deferred");
+    const failed = addressesWith(outcomes, "failed");
+    const retried = message.retries < MAX_HANDBACK_RETRIES ? failed : [];
+    const traders = [...deferred, ...retried];
+    if (traders.length > 0) {
+      const retries = message.retries + (retried.length > 0 ? 1 : 0);
+      await deps.requeue.sendAll([encodeTrackBatch({ cycle_id: message.cycle_id, dispatched_at: message.dispatched_at, traders, retries })]);
+    }
+    return { handedBack: traders.length, leftToNextCycle: failed.length - retried.length };
+  };
+
+  const processRecord = async (record: SQSRecord, invocation?: Context): Promise<TrackingSummary> => {
+    const message = parse(record);
     const started = performance.now();
     const remaining = invocation?.getRemainingTimeInMillis();
-    const outcomes = await trackTraders(
-      message.traders,
-      deps,
-      remaining !== undefined ? { budgetWaitMs: Math.max(0, remaining - WORK_MARGIN_MS) } : {},
-    );
+    const budgetDeadline = remaining !== undefined ? deps.now() + Math.max(0, remaining - WORK_MARGIN_MS) : undefined;
+    const outcomes = await trackTraders(message.traders, deps, budgetDeadline !== undefined ? { budgetDeadline } : {});
     const summary = summarize(outcomes);
+    // If the hand-back cannot be sent, the message fails as a whole and SQS delivers it again.
+    const { handedBack, leftToNextCycle } = await handBack(message, outcomes);
     deps.logger.info("Tracking batch done", {
       messageId: record.messageId,
       cycleId: message.cycle_id,
       ...summary,
+      handedBack,
       ms: Math.round(performance.now() - started),
       // Weight this process has spent on tracking in the current minute (all batches).
       weightUsedThisMinute: deps.budget.snapshot().usedByLane.tracking,
     });
-    if (summary.failed > 0) {
-      // Transient trouble (timeouts, 5xx after retries): let SQS redeliver the message. Traders
-      // already committed will diff as unchanged then, so nothing is recorded twice.
-      const failed = outcomes.filter((o) => o.status === "failed").map((o) => o.address);
-      throw new TransientTrackingError(`Tracking failed for ${failed.length} trader(s): ${failed.join(", ")}`);
+    if (leftToNextCycle > 0) {
+      deps.logger.warn("Tracking failed again after retries; the next cycle polls these traders", {
+        cycleId: message.cycle_id,
+        traders: addressesWith(outcomes, "failed"),
+      });
     }
-    await deps.runState.recordBatchDone(message.cycle_id, message.traders.length, deps.now());
+    const polled = summary.traders - summary.deferred - summary.failed;
+    if (polled > 0) await deps.runState.recordBatchDone(message.cycle_id, polled, deps.now());
     return summary;
   };
 

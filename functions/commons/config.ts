@@ -105,3 +105,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
 /** Weight we plan to spend per minute: the limit less the headroom. */
 export const effectiveWeightPerMinute = (c: Pick<Config, "HL_WEIGHT_PER_MINUTE" | "HL_WEIGHT_HEADROOM">): number =>
   Math.max(1, Math.floor(c.HL_WEIGHT_PER_MINUTE * (1 - c.HL_WEIGHT_HEADROOM)));
+
+/** The tracking queue's URL, which the dispatcher sends to and the worker hands traders back to. */
+export const requireTrackingQueueUrl = (c: Pick<Config, "TRACKING_QUEUE_URL">, fn: string): string => {
+  if (c.TRACKING_QUEUE_URL === undefined) throw new ConfigError(`TRACKING_QUEUE_URL must be set for the ${fn}`);
+  return c.TRACKING_QUEUE_URL;
+};

@@ -7,22 +7,49 @@ import type { QueuePort, RunStateStore, TraderStore } from "./ports.js";
 /**
  * The tracking dispatcher: pages through every active trader and fans them out as messages of
  * `batchSize` traders, so the workers scale with the queue rather than one Lambda doing it all.
+ *
+ * When more is tracked than the weight budget can poll in one interval, the queue would grow
+ * without end. So a tick is skipped while the previous cycle still has more traders left than the
+ * budget can poll before the next tick: the workers stay busy with them, every trader is still
+ * polled about once per cycle time, and the queue holds at most about one cycle more. A tick is
+ * never skipped otherwise (the workers would sit idle until the next one), nor when the previous
+ * cycle is MAX_SKIPPED_INTERVALS old (part of it may be lost, and its count never complete).
  */
 export interface DispatchDeps {
   traders: TraderStore;
   queue: QueuePort;
   runState: RunStateStore;
   batchSize: number;
+  /** Traders the weight budget can poll in one interval (its limit ÷ a poll's weight, per interval). */
+  pollsPerInterval: number;
+  intervalMs: number;
   now: () => number;
   logger: AppLogger;
 }
 
+export const MAX_SKIPPED_INTERVALS = 3;
+
 /** Traders read per page of the active index. */
 const PAGE = 1000;
 
-export const dispatchTracking = async (
-  deps: DispatchDeps,
-): Promise<{ cycleId: string; traders: number; messages: number }> => {
+export type DispatchResult =
+  | { cycleId: string; traders: number; messages: number }
+  | { skipped: true; previousCycleId: string; tradersLeft: number };
+
+export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResult> => {
+  const previous = await deps.runState.latestCycle();
+  if (previous !== null) {
+    const tradersLeft = previous.traders - previous.completedTraders;
+    const age = deps.now() - previous.dispatchedAt;
+    if (tradersLeft >= deps.pollsPerInterval && age < MAX_SKIPPED_INTERVALS * deps.intervalMs) {
+      deps.logger.warn("Tracking tick skipped: the previous cycle has more left than the budget polls in an interval", {
+        previousCycleId: previous.cycleId,
+        tradersLeft,
+        pollsPerInterval: deps.pollsPerInterval,
+      });
+      return { skipped: true, previousCycleId: previous.cycleId, tradersLeft };
+    }
+  }
   const dispatchedAt = deps.now();
   const cycleId = new Date(dispatchedAt).toISOString();
   let buffer: Address[] = [];

@@ -79,8 +79,11 @@ export interface TrackingCycle {
 export interface RunStateStore {
   /** The dispatcher records each cycle; workers mark their message done (one write per message). */
   recordCycle(cycle: TrackingCycle): Promise<void>;
+  /** `traders`: the message's traders actually polled (not those handed back). */
   recordBatchDone(cycleId: string, traders: number, at: number): Promise<void>;
-  latestCycle(): Promise<(TrackingCycle & { completedMessages: number; lastCompletedAt: number | null }) | null>;
+  latestCycle(): Promise<
+    (TrackingCycle & { completedMessages: number; completedTraders: number; lastCompletedAt: number | null }) | null
+  >;
   /** Discovery's rotation position among the coins. */
   getDiscoveryCursor(): Promise<number>;
   setDiscoveryCursor(index: number): Promise<void>;

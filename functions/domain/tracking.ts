@@ -3,7 +3,7 @@ import type { Address } from "./address.js";
 import type { WeightBudget } from "./budget.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
 import { buildEvent, type PositionEvent } from "./events.js";
-import type { ExchangePort, Fill } from "./exchange.js";
+import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
 import { dedupeFills, isPerpFill } from "./fills.js";
 import type { FillStore, TraderStore, TrackingState } from "./ports.js";
 import { diffPositions, toPositionMap, type PositionChange, type PositionMap } from "./positions.js";
@@ -12,6 +12,9 @@ import { diffPositions, toPositionMap, type PositionChange, type PositionMap } f
  * One tracking pass over a batch of traders: poll each, diff against the stored state, and only
  * when something changed fetch the fills behind it and store the new state together with its
  * events in one transaction. An unchanged trader costs one poll and no write.
+ *
+ * Each request waits for its own weight, at most until `budgetDeadline`: a trader whose weight
+ * did not come in time is `deferred` (nothing was stored for him) for the caller to hand back.
  */
 
 export interface TrackingDeps {
@@ -24,9 +27,19 @@ export interface TrackingDeps {
   concurrency: number;
   /** Is this error a bad answer for this trader (not worth retrying the whole message)? */
   isPermanent: (error: unknown) => boolean;
+  /** Did the weight budget give up waiting (BudgetTimeoutError)? Then the trader is deferred, not failed. */
+  isBudgetTimeout: (error: unknown) => boolean;
 }
 
-export type TrackStatus = "unchanged" | "baseline" | "changed" | "conflict" | "untracked" | "invalid" | "failed";
+export type TrackStatus =
+  | "unchanged"
+  | "baseline"
+  | "changed"
+  | "conflict"
+  | "untracked"
+  | "invalid"
+  | "failed"
+  | "deferred";
 
 export interface TrackOutcome {
   address: Address;
@@ -35,8 +48,6 @@ export interface TrackOutcome {
   error?: string;
 }
 
-/** Weight of one clearinghouseState poll; reserved up front for the whole message. */
-export const POLL_WEIGHT = 2;
 /** The API's page size for userFillsByTime. */
 const FILLS_PAGE = 2000;
 /** A transaction holds at most 100 items: the trader update plus up to 99 events. */
@@ -47,30 +58,23 @@ const MAX_FILL_PAGES = 5;
 export const trackTraders = async (
   addresses: readonly Address[],
   deps: TrackingDeps,
-  opts: { budgetWaitMs?: number } = {},
+  opts: { budgetDeadline?: number } = {},
 ): Promise<TrackOutcome[]> => {
-  // One reservation for the whole batch: with a shared (DynamoDB) budget that is one write, not one per poll.
-  // Waiting longer than the invocation has left would only turn a slow start into a timeout.
-  await deps.budget.reserve(
-    "tracking",
-    POLL_WEIGHT * addresses.length,
-    opts.budgetWaitMs !== undefined ? { maxWaitMs: opts.budgetWaitMs } : undefined,
-  );
   const states = await deps.traders.trackingStates(addresses);
-  return mapWithConcurrency(addresses, deps.concurrency, (address) =>
-    trackOne(address, states.get(address), deps),
-  );
+  const call: CallOptions = { lane: "tracking", ...(opts.budgetDeadline !== undefined && { budgetDeadline: opts.budgetDeadline }) };
+  return mapWithConcurrency(addresses, deps.concurrency, (address) => trackOne(address, states.get(address), call, deps));
 };
 
 const trackOne = async (
   address: Address,
   state: TrackingState | undefined,
+  call: CallOptions,
   deps: TrackingDeps,
 ): Promise<TrackOutcome> => {
   if (state === undefined || !state.isActive) return { address, status: "untracked", events: [] };
   try {
     const polledAt = deps.now();
-    const account = await deps.exchange.clearinghouseState(address, { lane: "tracking" });
+    const account = await deps.exchange.clearinghouseState(address, call);
     // The exchange's own snapshot time when it gives one: the fills up to it caused this state.
     const until = account.time ?? polledAt;
     const current = toPositionMap(account.positions);
@@ -80,9 +84,11 @@ const trackOne = async (
     }
     const changes = diffPositions(state.positions, current);
     if (changes.length === 0) return { address, status: "unchanged", events: [] };
-    return await commitChanges(address, { ...state, version: state.version }, current, changes, { until, polledAt }, deps);
+    return await commitChanges(address, { ...state, version: state.version }, current, changes, { until, polledAt }, call, deps);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // No weight in time: nothing was stored, and nothing is wrong with the trader.
+    if (deps.isBudgetTimeout(error)) return { address, status: "deferred", events: [], error: message };
     const permanent = deps.isPermanent(error);
     deps.logger.warn("Tracking a trader failed", { address, permanent, error: message });
     await deps.traders.recordFailure(address, deps.now(), message).catch(() => undefined);
@@ -96,9 +102,10 @@ const commitChanges = async (
   current: PositionMap,
   changes: PositionChange[],
   time: { until: number; polledAt: number },
+  call: CallOptions,
   deps: TrackingDeps,
 ): Promise<TrackOutcome> => {
-  const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? time.until, time.until, deps);
+  const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? time.until, time.until, call, deps);
   if (fills.length > 0) await deps.fills.putFills(address, fills);
   // More changes than one transaction holds: apply them in steps, each one atomic and versioned.
   const groups = chunk(changes, MAX_EVENTS_PER_TRANSACTION);
@@ -138,12 +145,13 @@ const fetchFillsSince = async (
   address: Address,
   cursor: number,
   until: number,
+  call: CallOptions,
   deps: TrackingDeps,
 ): Promise<{ fills: Fill[]; cursor: number }> => {
   const all: Fill[] = [];
   let start = cursor + 1;
   for (let page = 0; page < MAX_FILL_PAGES && start <= until; page++) {
-    const batch = await deps.exchange.userFillsByTime(address, start, until, { lane: "tracking" });
+    const batch = await deps.exchange.userFillsByTime(address, start, until, call);
     all.push(...batch);
     const last = batch[batch.length - 1];
     if (batch.length < FILLS_PAGE || last === undefined) {
@@ -166,6 +174,7 @@ export interface TrackingSummary {
   untracked: number;
   invalid: number;
   failed: number;
+  deferred: number;
   events: number;
 }
 
@@ -179,6 +188,7 @@ export const summarize = (outcomes: readonly TrackOutcome[]): TrackingSummary =>
     untracked: 0,
     invalid: 0,
     failed: 0,
+    deferred: 0,
     events: 0,
   };
   for (const o of outcomes) {

@@ -3,6 +3,7 @@ import { type Config, effectiveWeightPerMinute } from "#commons/config.js";
 import type { WeightBudget } from "#domain/budget.js";
 import { type BudgetLedger, type WeightBudgetOptions, createWeightBudget } from "./budget.js";
 import { createDynamoBudgetLedger } from "./dynamo-ledger.js";
+import { baseWeight } from "./weights.js";
 
 /**
  * The budget and the shared ledger as the functions and the local runtime build them, so the
@@ -34,3 +35,9 @@ export const createDynamoBudgetLedgerFromConfig = (
     discoveryShare: config.HL_DISCOVERY_SHARE,
     historyShare: config.HL_HISTORY_SHARE,
   });
+
+/** Traders the weight budget can poll in one tracking interval (one clearinghouseState each). */
+export const trackingPollsPerInterval = (
+  config: Pick<Config, "HL_WEIGHT_PER_MINUTE" | "HL_WEIGHT_HEADROOM" | "TRACKING_INTERVAL_SECONDS">,
+): number =>
+  Math.max(1, Math.floor(((effectiveWeightPerMinute(config) / baseWeight("clearinghouseState")) * config.TRACKING_INTERVAL_SECONDS) / 60));

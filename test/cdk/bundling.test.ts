@@ -71,11 +71,13 @@ describe("the house construct really bundles a function", () => {
     // The SDK is bundled, not left to the runtime's copy.
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
 
-    // Node's own ESM loader (as in Lambda, not vitest's) runs the module's cold start and finds the handler.
+    // Node's own ESM loader (as in Lambda, not vitest's) runs the module's cold start and finds the
+    // handler. The worker hands traders back to its queue, whose URL the stack sets (sendsTo).
     const probe = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, "index.mjs")).href)});
       console.log(typeof m.${def.handler});`;
+    const queueUrl = "https://sqs.us-east-1.amazonaws.com/123456789012/probe";
     const out = execFileSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", probe], {
-      env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" },
+      env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", TRACKING_QUEUE_URL: queueUrl },
       encoding: "utf8",
     });
     expect(out.trim()).toBe("function");

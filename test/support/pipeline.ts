@@ -7,8 +7,9 @@ import { createDiscoveryHandler } from "#app/discovery.js";
 import { createDispatchHandler } from "#app/track-dispatch.js";
 import { createTrackWorker } from "#app/track-worker.js";
 import type { Address } from "#domain/address.js";
+import type { WeightBudget } from "#domain/budget.js";
 import type { PositionEvent } from "#domain/events.js";
-import { isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
 import { toSqsEvent, succeededRecords } from "#local/event-source.js";
@@ -28,6 +29,7 @@ import { testQueue, testTables, type TestQueue, type TestTables } from "./aws.js
  */
 export interface Pipeline {
   sim: Simulator;
+  budget: WeightBudget;
   tables: TestTables;
   queue: TestQueue;
   exchange: HyperliquidClient;
@@ -37,6 +39,10 @@ export interface Pipeline {
   discovery: ReturnType<typeof createDiscoveryHandler>;
   /** Dispatches once and drains the queue (redeliveries included); returns the worker responses. */
   cycle: (opts?: { maxRounds?: number }) => Promise<SQSBatchResponse[]>;
+  /** Delivers what is queued to the worker until the queue is empty, as the event source would. */
+  drain: (opts?: { maxRounds?: number }) => Promise<SQSBatchResponse[]>;
+  /** Messages delivered to the worker so far: dispatched ones, redeliveries and hand-backs. */
+  delivered: () => number;
   /** Receives up to 10 messages as one SQS event, without invoking anything. */
   receive: () => Promise<Parameters<ReturnType<typeof createTrackWorker>>[0]>;
   events: (address: Address) => Promise<PositionEvent[]>;
@@ -52,30 +58,53 @@ export interface PipelineOptions {
   maxRetries?: number;
   discoveryMaxRunMs?: number;
   limitPerMinute?: number;
+  /**
+   * The exchange's own rule (weight a minute per client). Off by default, because the pipeline's
+   * budget is raised far beyond it by default; tests of our behaviour under the rule set both.
+   */
+  exchangeWeightPerMinute?: number;
+  /** The simulator's clock follows wall time (for a pipeline that runs on real schedules). */
+  simRealTime?: boolean;
+  /** Default 1 s, so a failed message comes back within a test that drains by hand. */
+  visibilityTimeoutSeconds?: number;
+  /** The interval the dispatcher is told it runs at (a test's loop sets the real one). Default 60. */
+  trackingIntervalSeconds?: number;
+  /** The dispatcher's idea of what the budget polls in an interval; default: from the budget's limit. */
+  pollsPerInterval?: number;
+  /** The client's own retry delays (250 ms doubling to 8 s) instead of the fast 5–50 ms. */
+  productionRetries?: boolean;
 }
 
 export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> => {
-  const sim = createSimulator({ seed: o.seed ?? 7, ...(o.simStartTime !== undefined && { startTime: o.simStartTime }) });
+  const sim = createSimulator({
+    seed: o.seed ?? 7,
+    weightPerMinute: o.exchangeWeightPerMinute ?? Infinity,
+    ...(o.simStartTime !== undefined && { startTime: o.simStartTime }),
+    ...(o.simRealTime && { realTime: true }),
+  });
   const url = await sim.start();
   const tables = await testTables("pipe");
-  // A short visibility timeout so a failed message comes back within the test.
-  const queue = await testQueue({ ...TRACKING_QUEUE, visibilityTimeoutSeconds: 1, maxReceiveCount: 10 });
+  const queue = await testQueue({ ...TRACKING_QUEUE, visibilityTimeoutSeconds: o.visibilityTimeoutSeconds ?? 1, maxReceiveCount: 10 });
   const budget = createWeightBudget({ limitPerMinute: o.limitPerMinute ?? 1_000_000, discoveryShare: 0.25, historyShare: 0.25 });
   const exchange = createHyperliquidClient({
     baseUrl: url,
     budget,
     timeoutMs: 2_000,
     maxRetries: o.maxRetries ?? 4,
-    retryBaseDelayMs: 5,
-    retryMaxDelayMs: 50,
+    ...(!o.productionRetries && { retryBaseDelayMs: 5, retryMaxDelayMs: 50 }),
   });
   const traders = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
   const runState = createDynamoRunStateStore(tables.doc, tables.names.state);
+  const sqsQueue = createSqsQueue(queue.client, queue.queueUrl);
+  const intervalSeconds = o.trackingIntervalSeconds ?? 60;
   const dispatch = createDispatchHandler({
     traders,
-    queue: createSqsQueue(queue.client, queue.queueUrl),
+    queue: sqsQueue,
     runState,
     batchSize: o.batchSize ?? 25,
+    // A tick is skipped only while a cycle has more left than the budget polls in an interval.
+    pollsPerInterval: o.pollsPerInterval ?? Math.floor((((o.limitPerMinute ?? 1_000_000) / 2) * intervalSeconds) / 60),
+    intervalMs: intervalSeconds * 1_000,
     now: Date.now,
     logger,
   });
@@ -85,10 +114,12 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     traders,
     fills: createDynamoFillStore(tables.doc, tables.names.fills),
     runState,
+    requeue: sqsQueue,
     logger,
     now: Date.now,
     concurrency: 8,
     isPermanent: isPermanentExchangeError,
+    isBudgetTimeout,
   });
   const discovery = createDiscoveryHandler({
     exchange,
@@ -108,6 +139,7 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     return toSqsEvent(out.Messages ?? [], queue.queueArn, "us-east-1");
   };
 
+  let delivered = 0;
   const drain = async (maxRounds: number): Promise<SQSBatchResponse[]> => {
     const responses: SQSBatchResponse[] = [];
     for (let round = 0; round < maxRounds; round++) {
@@ -125,6 +157,7 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
+      delivered += event.Records.length;
       let response: SQSBatchResponse = { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
       try {
         response = await worker(event, context);
@@ -147,6 +180,7 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
 
   return {
     sim,
+    budget,
     tables,
     queue,
     exchange,
@@ -155,6 +189,8 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     worker: (event, ctx) => worker(event, ctx ?? context),
     discovery,
     receive,
+    delivered: () => delivered,
+    drain: ({ maxRounds = 200 } = {}) => drain(maxRounds),
     cycle: async ({ maxRounds = 200 } = {}) => {
       await dispatch({ source: "test" });
       return drain(maxRounds);

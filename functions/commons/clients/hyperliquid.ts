@@ -1,7 +1,7 @@
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { createHyperliquidClientFromConfig } from "#hyperliquid/client.js";
-import { ExchangeRequestError, ExchangeSchemaError } from "#hyperliquid/errors.js";
+import { BudgetTimeoutError, ExchangeRequestError, ExchangeSchemaError } from "#hyperliquid/errors.js";
 import { createDynamoBudgetLedgerFromConfig, createWeightBudgetFromConfig } from "#hyperliquid/from-config.js";
 import { documentClient } from "./dynamodb.js";
 
@@ -30,3 +30,6 @@ export const exchange = createHyperliquidClientFromConfig(config, weightBudget, 
  */
 export const isPermanentExchangeError = (error: unknown): boolean =>
   error instanceof ExchangeSchemaError || error instanceof ExchangeRequestError;
+
+/** The weight budget gave up waiting: the work was not done, and nothing is wrong with it. */
+export const isBudgetTimeout = (error: unknown): boolean => error instanceof BudgetTimeoutError;

@@ -53,6 +53,7 @@ export const createDynamoRunStateStore = (doc: DynamoDBDocumentClient, tableName
       messages: Number(i.messages),
       traders: Number(i.traders),
       completedMessages: Number(i.completed_messages ?? 0),
+      completedTraders: Number(i.completed_traders ?? 0),
       lastCompletedAt: typeof i.last_completed_at === "number" ? i.last_completed_at : null,
     };
   },
