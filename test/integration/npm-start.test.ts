@@ -65,7 +65,7 @@ afterEach(async () => {
 type Message = { type: string; [k: string]: unknown };
 
 describe("npm start", () => {
-  it("answers /health 200 only once a client connecting at that moment is accepted and greeted", { timeout: 180_000 }, async () => {
+  it("answers /health 200 only once a client connecting at that moment is accepted and greeted first", { timeout: 180_000 }, async () => {
     const s = await start();
     running.push(s);
 
@@ -93,11 +93,16 @@ describe("npm start", () => {
       ws.on("message", (data) => messages.push(JSON.parse(String(data)) as Message));
       ws.once("unexpected-response", (_req, res) => resolve(`refused: HTTP ${res.statusCode}`));
       ws.once("error", (error) => resolve(`failed: ${error.message}`));
-      ws.once("open", () => resolve("open"));
+      ws.once("open", () => {
+        // As an eager client does: subscribe before anything has arrived.
+        ws.send(JSON.stringify({ action: "subscribe", coins: ["BTC"] }));
+        resolve("open");
+      });
     });
     expect(opened).toBe("open");
-    await eventually(() => messages.length > 0, { what: "the welcome" });
+    await eventually(() => messages.some((m) => m.type === "subscribed"), { what: "the answer to subscribe" });
     expect(messages[0]).toMatchObject({ type: "connection", message: "Connected to real-time trade feed" });
+    expect(messages.filter((m) => m.type === "connection")).toHaveLength(1);
     ws.close();
 
     // Before: 503, saying the feed was still starting (and nothing was down).
