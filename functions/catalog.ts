@@ -146,7 +146,8 @@ export const WS_WELCOME_FUNCTION: FunctionDef = {
   trigger: { kind: "dynamodb-stream", table: CONNECTIONS_TABLE, filter: "INSERT", batchSize: 100, maxRetryAttempts: 2 },
   timeoutSeconds: 30,
   memoryMb: 256,
-  tables: [],
+  // Claims the welcome on the connection item and marks it sent (#app/feed/welcome-first.js).
+  tables: [CONNECTIONS_TABLE],
   sendsTo: [],
 };
 

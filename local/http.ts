@@ -10,6 +10,7 @@ import { runHealthChecks, type HealthBody } from "#api/health.js";
 import type { Config } from "#commons/config.js";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { LocalStartupError } from "./errors.js";
+import type { WebSocketGateway } from "./ws-gateway.js";
 
 /**
  * The local HTTP server: `/health`, the dashboard at /app/ (`dashboardMount`); the HTTP API and the
@@ -28,6 +29,20 @@ export const sqsHealthCheck = (client: SQSClient, queueUrl: string): HealthCheck
     await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }), {
       abortSignal: signal,
     });
+  },
+});
+
+/**
+ * The WebSocket feed, as a client finds it: "starting" until the gateway accepts upgrades (its
+ * routes are registered last, once the functions behind them run), down once it has closed. So a
+ * script that waits for /health and then connects is never refused.
+ */
+export const feedHealthCheck = (gateway: Pick<WebSocketGateway, "state">): HealthCheck => ({
+  name: "feed",
+  check: async () => {
+    const state = gateway.state();
+    if (state === "closed") throw new Error("The WebSocket gateway has closed");
+    return state === "starting" ? "starting" : undefined;
   },
 });
 

@@ -19,6 +19,7 @@ import {
   createHttpApp,
   dashboardMount,
   dynamoHealthCheck,
+  feedHealthCheck,
   localDashboardConfig,
   portInUseMessage,
   sqsHealthCheck,
@@ -154,9 +155,12 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       sqs: localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
     };
     const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger });
+    // The feed answers "starting" until every function runs (startFunctions registers the
+    // WebSocket routes last), so /health answers 200 only once a client can use everything.
     const checks = [
       dynamoHealthCheck(probes.dynamo, tableNames.traders),
       sqsHealthCheck(probes.sqs, sqs.queueUrl(TRACKING_QUEUE.id)),
+      feedHealthCheck(gateway),
     ];
     // The same Hono app the HTTP API Lambda serves, over the same DynamoDB tables. Positions are
     // valued through the process's one exchange client and budget, imported once its env is set.

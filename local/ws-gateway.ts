@@ -44,6 +44,11 @@ export interface WebSocketGateway {
    * (`/@connections/{id}`, see ./management-api.ts) ahead of its HTTP app.
    */
   attach(server: Server): void;
+  /**
+   * "starting" until `$connect` has a function (upgrades are refused with 503 meanwhile), "open"
+   * while upgrades are accepted, "closed" once close() was called. The local /health reports it.
+   */
+  state(): "starting" | "open" | "closed";
   /** Ids of the open connections. */
   connectionIds(): string[];
   /** Closes every connection (their `$disconnect` runs) and stops accepting new ones. */
@@ -83,6 +88,8 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let closed = false;
   let domainName = "localhost";
+
+  const state = () => (closed ? "closed" : routes.has("$connect") ? "open" : "starting");
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     inFlight.add(p);
@@ -159,7 +166,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
 
   const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     socket.on("error", () => socket.destroy());
-    if (closed || !routes.has("$connect")) return refuse(socket, 503);
+    if (state() !== "open") return refuse(socket, 503);
     const connectionId = randomBytes(12).toString("base64url");
     const connectedAt = Date.now();
     const headers = Object.fromEntries(
@@ -209,6 +216,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
         });
       });
     },
+    state,
     connectionIds: () => [...connections.keys()],
     close: async () => {
       closed = true;

@@ -10,7 +10,11 @@ import type { RateLimitOptions } from "./rate-limit.js";
 /** A dependency `/health` reports on; the same shape as the local runtime's checks. */
 export interface HealthCheck {
   name: string;
-  check(signal: AbortSignal): Promise<void>;
+  /**
+   * Throws when the dependency is down. Resolves "starting" while it is not up yet, which only a
+   * part of the local runtime can be (its feed, until the gateway accepts WebSocket upgrades).
+   */
+  check(signal: AbortSignal): Promise<void | "starting">;
 }
 
 export interface ApiDeps {

@@ -217,9 +217,12 @@ export const statsSchema = z.object({
   generated_at: iso,
 });
 
+/** "starting": only the local runtime, while its feed is not yet accepting clients. */
+const dependencyState = z.enum(["ok", "starting", "unavailable"]);
+
 export const healthSchema = z.object({
-  status: z.enum(["ok", "unavailable"]),
-  dependencies: z.record(z.string(), z.enum(["ok", "unavailable"])),
+  status: dependencyState,
+  dependencies: z.record(z.string(), dependencyState),
   uptime_s: z.number().int(),
 });
 

@@ -95,7 +95,8 @@ export const STATE_TABLE: TableDef = {
 /**
  * connections: open WebSocket connections and their feed filters. API Gateway closes a connection
  * after 2 h, so items expire by TTL even when no $disconnect arrives. The stream's INSERTs are how
- * a new client gets its welcome message once API Gateway has really opened the connection.
+ * a new client gets its welcome message once API Gateway has really opened the connection (unless
+ * a command or an event came first: #app/feed/welcome-first.js). The item keeps who sends it.
  */
 export const CONNECTIONS_TABLE: TableDef = {
   id: "connections",

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS, type FunctionDef } from "../../functions/catalog.js";
 import { FEED_STAGE_NAME, FEED_THROTTLE, POSTS_TO_CLIENTS, STREAM_MAX_RECORD_AGE } from "../../lib/feed.js";
 import { REPO_ROOT } from "../../lib/house-function.js";
+import { CONNECTIONS_TABLE } from "#store/tables.js";
 import { actionsOf, logicalId, referencedIds, resource, statementsOfRole, synthStack, type Synthesized } from "./synth.js";
 
 /** One synth for the whole file: building the stack is the slow part. */
@@ -128,6 +129,16 @@ describe("posting to clients", () => {
       }
     }
     expect(rolesThatManage).toEqual(new Set([...POSTS_TO_CLIENTS].map(roleOf)));
+  });
+
+  it("they may claim the welcome on a connection's item and mark it sent (read and update the connections table)", () => {
+    const table = logicalId(s.stack.data.table(CONNECTIONS_TABLE));
+    for (const def of POSTS_TO_CLIENTS) {
+      const actions = statementsOfRole(s.template, roleOf(def))
+        .filter((st) => referencedIds(st.Resource).has(table))
+        .flatMap(actionsOf);
+      expect(actions, def.name).toEqual(expect.arrayContaining(["dynamodb:GetItem", "dynamodb:UpdateItem"]));
+    }
   });
 
   it("they get this stage's callback URL as WS_CALLBACK_URL, no other function does", () => {

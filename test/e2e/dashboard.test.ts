@@ -199,11 +199,16 @@ describe("live feed that requires a token", () => {
     const { logger } = recordingLogger();
     const tokensSeen: (string | undefined)[] = [];
     const stored = new Set<string>();
+    // Only $connect and $disconnect run here: nothing is ever sent to these clients.
     const connections: ConnectionStore = {
       add: async (c) => void stored.add(c.connectionId),
-      setFilters: async (id) => stored.has(id),
+      setFilters: async (id) => (stored.has(id) ? { status: "sent" } : undefined),
       remove: async (id) => void stored.delete(id),
       list: async () => [],
+      welcomeState: async (id) => (stored.has(id) ? { status: "sent" } : undefined),
+      claimWelcome: async (id) => (stored.has(id) ? { status: "sent" } : undefined),
+      markWelcomed: async () => undefined,
+      releaseWelcome: async () => undefined,
     };
     const connect = createConnectHandler({ connections, token: TOKEN, now: Date.now, logger });
     const gateway = createWebSocketGateway({ logger });

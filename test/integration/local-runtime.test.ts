@@ -7,9 +7,10 @@ import { TRACKING_QUEUE } from "#commons/queues.js";
 import { localDynamoClient } from "#local/aws.js";
 import { startDynamoDbLocal } from "#local/dynamodb-local.js";
 import { startSqsEventSource, type EventSource } from "#local/event-source.js";
-import { createHttpApp, dynamoHealthCheck, sqsHealthCheck, startHttpServer, type HealthBody } from "#local/http.js";
+import { createHttpApp, dynamoHealthCheck, feedHealthCheck, sqsHealthCheck, startHttpServer, type HealthBody } from "#local/http.js";
 import { startScheduler, type LocalScheduleEvent, type Scheduler } from "#local/scheduler.js";
 import { createTableInput, createTables } from "#local/tables.js";
+import { createWebSocketGateway } from "#local/ws-gateway.js";
 import { EVENTS_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
 import { testQueue, testTables } from "../support/aws.js";
 import { TEST_REGION } from "../support/env.js";
@@ -286,6 +287,23 @@ describe("HTTP /health", () => {
     const down = await health();
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ status: "unavailable", dependencies: { dynamodb: "unavailable", sqs: "ok" } });
+  });
+
+  it("answers 503 with the feed starting until the gateway accepts WebSocket upgrades, and 503 with it down once closed", async () => {
+    const gateway = createWebSocketGateway({ logger: recordingLogger().logger });
+    const http = await startHttpServer(createHttpApp({ checks: [feedHealthCheck(gateway)], logger: recordingLogger().logger }), { port: 0 });
+    gateway.attach(http.server);
+    cleanups.push(() => http.stop(), () => gateway.close());
+    const health = async () => {
+      const response = await fetch(`http://127.0.0.1:${http.port}/health`);
+      return { status: response.status, body: (await response.json()) as HealthBody };
+    };
+
+    expect(await health()).toMatchObject({ status: 503, body: { status: "starting", dependencies: { feed: "starting" } } });
+    gateway.route("$connect", () => ({ statusCode: 200 }), { functionName: "ws-connect", timeoutSeconds: 5 });
+    expect(await health()).toMatchObject({ status: 200, body: { status: "ok", dependencies: { feed: "ok" } } });
+    await gateway.close();
+    expect(await health()).toMatchObject({ status: 503, body: { status: "unavailable", dependencies: { feed: "unavailable" } } });
   });
 
   it("refuses to start on a port in use with one sentence saying what to do", async () => {

@@ -29,7 +29,7 @@ export const registerMetaRoutes = ({ router, deps, log, startedAt, now }: RouteC
       tag: "meta",
       responses: {
         200: { description: "Every dependency answers", schema: healthSchema },
-        503: { description: "At least one dependency is down", schema: healthSchema },
+        503: { description: "At least one dependency is down or still starting", schema: healthSchema },
       },
     },
     async (c) => {

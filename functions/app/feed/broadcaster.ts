@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { z } from "zod";
@@ -6,8 +7,9 @@ import type { AppLogger } from "#commons/logger.js";
 import { fanOut } from "#domain/feed/fan-out.js";
 import { EVENT_TYPES, matchesFilters } from "#domain/feed/filters.js";
 import { serverMessages, type FeedEvent } from "#domain/feed/messages.js";
-import type { ConnectionStore, FeedConnection, FeedSender } from "#domain/feed/ports.js";
+import { ConnectionGoneError, type ConnectionStore, type FeedConnection, type FeedSender } from "#domain/feed/ports.js";
 import { newImageOf } from "./stream-records.js";
+import { claimOf, createWelcomeFirst } from "./welcome-first.js";
 
 /**
  * The live feed: every event the tracker stores (events table stream, INSERT only) goes to every
@@ -43,11 +45,30 @@ export const storedEventSchema = z
     details: e.details,
   }));
 
-export const createBroadcaster = (deps: BroadcasterDeps) =>
-  async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+export const createBroadcaster = (deps: BroadcasterDeps) => {
+  const welcomeFirst = createWelcomeFirst(deps);
+
+  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    // Clients that connected a moment ago may not have their welcome yet; it goes out before the
+    // event (./welcome-first.ts). Everyone else is posted to directly.
+    const notYetWelcomed = new Set<string>();
     // One scan per invocation, shared by its records; a failed scan fails each record (retried).
     let listing: Promise<FeedConnection[]> | undefined;
-    const connections = () => (listing ??= deps.connections.list());
+    const connections = () =>
+      (listing ??= deps.connections.list().then((all) => {
+        for (const c of all) if (c.welcomed === false) notYetWelcomed.add(c.connectionId);
+        return all;
+      }));
+    const sender: FeedSender = {
+      send: async (connectionId, message) => {
+        if (notYetWelcomed.has(connectionId)) {
+          const claim = claimOf(`broadcaster:${randomUUID()}`, deps.now(), context);
+          if ((await welcomeFirst.ensure(connectionId, claim)) === "gone") throw new ConnectionGoneError(connectionId);
+          notYetWelcomed.delete(connectionId);
+        }
+        await deps.sender.send(connectionId, message);
+      },
+    };
 
     const processRecord = async (record: DynamoDBRecord): Promise<void> => {
       const parsed = storedEventSchema.safeParse(newImageOf(record));
@@ -57,7 +78,7 @@ export const createBroadcaster = (deps: BroadcasterDeps) =>
       const feedEvent = parsed.data;
       const targets = (await connections()).filter((c) => matchesFilters(c.filters, feedEvent));
       const result = await fanOut(targets, serverMessages.tradeEvent(feedEvent, deps.now()), {
-        sender: deps.sender,
+        sender,
         onGone: (id) => deps.connections.remove(id),
         ...(deps.concurrency !== undefined && { concurrency: deps.concurrency }),
       });
@@ -73,3 +94,4 @@ export const createBroadcaster = (deps: BroadcasterDeps) =>
       processInParallel: false,
     });
   };
+};

@@ -1,14 +1,17 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import type { Context } from "aws-lambda";
 import { ValidationError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import { filtersOf, parseClientMessage, serverMessages, type ServerMessage } from "#domain/feed/messages.js";
-import { ConnectionGoneError, type ConnectionStore, type FeedSender } from "#domain/feed/ports.js";
+import { ConnectionGoneError, type ConnectionStore, type FeedSender, type WelcomeState } from "#domain/feed/ports.js";
+import { claimOf, createWelcomeFirst, type WelcomeFirstDeps } from "./welcome-first.js";
 import { ok, webSocketEventSchema, type WebSocketEvent, type WebSocketResult } from "./ws-event.js";
 
 /**
  * The WebSocket API's three routes. `$connect` only records the connection: API Gateway opens it
  * after the handler returns, so nothing can be posted to it yet (the welcome is sent by ws-welcome,
- * triggered by the connections table's stream). `$default` handles the client's commands.
+ * triggered by the connections table's stream, or by whoever has something for the client first:
+ * ./welcome-first.ts). `$default` handles the client's commands.
  */
 
 const parseEvent = (event: unknown): WebSocketEvent => {
@@ -57,33 +60,64 @@ export interface DefaultRouteDeps {
   sender: FeedSender;
   now: () => number;
   logger: AppLogger;
+  /** How it waits for a welcome another function is sending (./welcome-first.ts); for tests. */
+  welcome?: Pick<WelcomeFirstDeps, "waitMs" | "sleep">;
 }
 
-/** `$default`: subscribe / unsubscribe / ping. A bad message gets an error reply; the socket stays open. */
-export const createDefaultHandler = (deps: DefaultRouteDeps) => async (raw: unknown): Promise<WebSocketResult> => {
-  const event = parseEvent(raw);
-  const { connectionId } = event.requestContext;
-  const body = event.isBase64Encoded === true && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
-  const parsed = parseClientMessage(body);
+/** Connections an environment remembers as welcomed; a few hundred KB at most. */
+const REMEMBERED_WELCOMES = 10_000;
 
-  let reply: ServerMessage;
-  if (!parsed.ok) {
-    reply = serverMessages.error(parsed.error, deps.now());
-  } else if (parsed.message.action === "ping") {
-    reply = serverMessages.pong(deps.now());
-  } else if (parsed.message.action === "subscribe") {
-    const filters = filtersOf(parsed.message);
-    if (!(await deps.connections.setFilters(connectionId, Object.keys(filters).length > 0 ? filters : undefined))) return ok();
-    reply = serverMessages.subscribed(filters, deps.now());
-  } else {
-    if (!(await deps.connections.setFilters(connectionId, undefined))) return ok();
-    reply = serverMessages.unsubscribed(deps.now());
-  }
-  try {
-    await deps.sender.send(connectionId, reply);
-  } catch (error) {
-    if (!(error instanceof ConnectionGoneError)) throw error;
-    // The client left while we answered: nothing to tell it.
-  }
-  return ok();
+/**
+ * `$default`: subscribe / unsubscribe / ping. A bad message gets an error reply; the socket stays
+ * open. Every reply comes after the `connection` welcome: a client that subscribes the moment it is
+ * open may be faster than the stream that greets it (./welcome-first.ts).
+ */
+export const createDefaultHandler = (deps: DefaultRouteDeps) => {
+  const welcomeFirst = createWelcomeFirst({ ...deps, ...deps.welcome });
+  // A welcome once sent stays sent: this environment's later messages from that client skip the
+  // check (a ping would otherwise cost a read each).
+  const welcomed = new Set<string>();
+  const remember = (connectionId: string) => {
+    welcomed.add(connectionId);
+    if (welcomed.size > REMEMBERED_WELCOMES) welcomed.delete(welcomed.values().next().value!);
+  };
+
+  return async (raw: unknown, context?: Context): Promise<WebSocketResult> => {
+    const event = parseEvent(raw);
+    const { connectionId } = event.requestContext;
+    const body = event.isBase64Encoded === true && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+    const parsed = parseClientMessage(body);
+
+    // subscribe and unsubscribe learn where the welcome stands from their own write. The reply is
+    // timestamped when it is sent, after any wait for the welcome.
+    let known: WelcomeState | undefined;
+    let reply: (at: number) => ServerMessage;
+    if (!parsed.ok) {
+      reply = (at) => serverMessages.error(parsed.error, at);
+    } else if (parsed.message.action === "ping") {
+      reply = (at) => serverMessages.pong(at);
+    } else if (parsed.message.action === "subscribe") {
+      const filters = filtersOf(parsed.message);
+      known = await deps.connections.setFilters(connectionId, Object.keys(filters).length > 0 ? filters : undefined);
+      if (known === undefined) return ok();
+      reply = (at) => serverMessages.subscribed(filters, at);
+    } else {
+      known = await deps.connections.setFilters(connectionId, undefined);
+      if (known === undefined) return ok();
+      reply = (at) => serverMessages.unsubscribed(at);
+    }
+    if (!welcomed.has(connectionId)) {
+      const claim = claimOf(`ws-default:${event.requestContext.requestId ?? randomUUID()}`, deps.now(), context);
+      const outcome = await welcomeFirst.ensure(connectionId, claim, known);
+      if (outcome === "gone") return ok();
+      if (outcome === "sent") remember(connectionId);
+    }
+    try {
+      await deps.sender.send(connectionId, reply(deps.now()));
+    } catch (error) {
+      if (!(error instanceof ConnectionGoneError)) throw error;
+      // The client left while we answered: nothing to tell it.
+    }
+    return ok();
+  };
 };

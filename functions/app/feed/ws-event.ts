@@ -10,6 +10,7 @@ export const webSocketEventSchema = z.object({
     routeKey: z.string(),
     eventType: z.enum(["CONNECT", "DISCONNECT", "MESSAGE"]),
     connectedAt: z.number().optional(),
+    requestId: z.string().optional(),
     domainName: z.string().optional(),
     stage: z.string().optional(),
   }),

@@ -6,16 +6,46 @@ export interface FeedConnection {
   connectionId: string;
   connectedAt: number;
   filters?: FeedFilters;
+  /** Whether its `connection` welcome has gone out (as listed; a new connection has not). */
+  welcomed?: boolean;
+}
+
+/**
+ * Where a connection's welcome stands. Whoever claims it sends it, and marks it sent afterwards;
+ * nothing else is sent to the client before that (see #app/feed/welcome-first.js).
+ */
+export type WelcomeState =
+  | { status: "unclaimed" }
+  /** `by` is sending it, and cannot be after `until` (epoch ms: when its invocation is stopped). */
+  | { status: "claimed"; by: string; until: number }
+  | { status: "sent" };
+
+/** Who claims a welcome: an invocation's id, and the moment it is stopped (its timeout). */
+export interface WelcomeClaim {
+  by: string;
+  until: number;
 }
 
 /** Where connections live (DynamoDB in both places). Every method is idempotent. */
 export interface ConnectionStore {
   add(connection: FeedConnection): Promise<void>;
-  /** Returns false when the connection is no longer stored (it closed meanwhile). */
-  setFilters(connectionId: string, filters: FeedFilters | undefined): Promise<boolean>;
+  /** Returns where the welcome stands, or undefined when the connection is no longer stored (it closed meanwhile). */
+  setFilters(connectionId: string, filters: FeedFilters | undefined): Promise<WelcomeState | undefined>;
   remove(connectionId: string): Promise<void>;
   /** Every stored connection; with thousands this is still one paginated scan per batch of events. */
   list(): Promise<FeedConnection[]>;
+  /** Where the welcome stands now (a strongly consistent read), or undefined when the connection is not stored. */
+  welcomeState(connectionId: string): Promise<WelcomeState | undefined>;
+  /**
+   * Claims the sending of the welcome at `at`, unless it was sent or another claim still holds
+   * then. Returns "won", or what kept it from us (undefined: not stored). The same claimant wins
+   * again (a retried stream record).
+   */
+  claimWelcome(connectionId: string, claim: WelcomeClaim, at: number): Promise<"won" | WelcomeState | undefined>;
+  /** Records that the welcome went out; never stores a connection that was removed meanwhile. */
+  markWelcomed(connectionId: string, at: number): Promise<void>;
+  /** Gives up `claimant`'s claim (its send failed), so that nobody waits for it. */
+  releaseWelcome(connectionId: string, claimant: string): Promise<void>;
 }
 
 /** The connection is gone (API Gateway's 410): the caller should forget it. */

@@ -1,14 +1,41 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { z } from "zod";
 import type { FeedFilters } from "#domain/feed/filters.js";
-import type { ConnectionStore, FeedConnection } from "#domain/feed/ports.js";
+import type { ConnectionStore, FeedConnection, WelcomeState } from "#domain/feed/ports.js";
 
 /**
  * The DynamoDB adapter for live-feed connections (CONNECTIONS_TABLE, key `connection_id`).
  * API Gateway closes every WebSocket after 2 hours, so each item expires by TTL then, even when
- * no $disconnect ever arrives.
+ * no $disconnect ever arrives. The welcome's claim lives on the item (`welcome_by`,
+ * `welcome_claimed_until`, then `welcomed_at`), so claiming it is one conditional write.
  */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
+
+const welcomeAttributesSchema = z.object({
+  welcome_by: z.string().optional(),
+  welcome_claimed_until: z.number().optional(),
+  welcomed_at: z.number().optional(),
+});
+
+const welcomeStateOf = (item: Record<string, unknown>): WelcomeState => {
+  const w = welcomeAttributesSchema.parse(item);
+  if (w.welcomed_at !== undefined) return { status: "sent" };
+  if (w.welcome_by !== undefined) return { status: "claimed", by: w.welcome_by, until: w.welcome_claimed_until ?? 0 };
+  return { status: "unclaimed" };
+};
+
+/** Runs a conditional write; false when its condition did not hold. */
+const conditionally = async (write: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await write();
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+};
 
 export const createDynamoConnectionStore = (
   doc: DynamoDBDocumentClient,
@@ -31,7 +58,7 @@ export const createDynamoConnectionStore = (
 
   async setFilters(connectionId, filters) {
     try {
-      await doc.send(
+      const { Attributes } = await doc.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { connection_id: connectionId },
@@ -39,13 +66,78 @@ export const createDynamoConnectionStore = (
           // Never resurrect a connection that $disconnect already removed.
           ConditionExpression: "attribute_exists(connection_id)",
           ...(filters !== undefined && { ExpressionAttributeValues: { ":f": filters } }),
+          // Where the welcome stands comes with the write, without a read of its own.
+          ReturnValues: "ALL_NEW",
         }),
       );
-      return true;
+      return welcomeStateOf(Attributes ?? {});
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
+      if (e instanceof ConditionalCheckFailedException) return undefined;
       throw e;
     }
+  },
+
+  async welcomeState(connectionId) {
+    const { Item } = await doc.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { connection_id: connectionId },
+        ConsistentRead: true,
+        ProjectionExpression: "connection_id, welcome_by, welcome_claimed_until, welcomed_at",
+      }),
+    );
+    return Item === undefined ? undefined : welcomeStateOf(Item);
+  },
+
+  async claimWelcome(connectionId, claim, at) {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { connection_id: connectionId },
+          UpdateExpression: "SET welcome_by = :by, welcome_claimed_until = :until",
+          ConditionExpression:
+            "attribute_exists(connection_id) AND attribute_not_exists(welcomed_at) AND " +
+            "(attribute_not_exists(welcome_by) OR welcome_by = :by OR welcome_claimed_until < :at)",
+          ExpressionAttributeValues: { ":by": claim.by, ":until": claim.until, ":at": at },
+          // What kept the claim from us comes with the refusal, without a read of its own.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return "won";
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      // The document client leaves the refusal's item in the wire format.
+      return e.Item === undefined ? undefined : welcomeStateOf(unmarshall(e.Item as Record<string, AttributeValue>));
+    }
+  },
+
+  async markWelcomed(connectionId, at) {
+    await conditionally(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { connection_id: connectionId },
+          UpdateExpression: "SET welcomed_at = :at",
+          ConditionExpression: "attribute_exists(connection_id)",
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      ),
+    );
+  },
+
+  async releaseWelcome(connectionId, claimant) {
+    await conditionally(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { connection_id: connectionId },
+          UpdateExpression: "REMOVE welcome_by, welcome_claimed_until",
+          ConditionExpression: "welcome_by = :by AND attribute_not_exists(welcomed_at)",
+          ExpressionAttributeValues: { ":by": claimant },
+        }),
+      ),
+    );
   },
 
   async remove(connectionId) {
@@ -61,7 +153,7 @@ export const createDynamoConnectionStore = (
           TableName: tableName,
           // Consistent: a subscribe acknowledged a moment ago must already filter the next event.
           ConsistentRead: true,
-          ProjectionExpression: "connection_id, connected_at, filters",
+          ProjectionExpression: "connection_id, connected_at, filters, welcomed_at",
           // TTL deletes lazily (up to days later); an expired item is a closed connection.
           FilterExpression: "expires_at > :now",
           ExpressionAttributeValues: { ":now": Math.floor(now() / 1000) },
@@ -73,6 +165,7 @@ export const createDynamoConnectionStore = (
           connectionId: String(item.connection_id),
           connectedAt: typeof item.connected_at === "number" ? item.connected_at : 0,
           ...(item.filters !== undefined && item.filters !== null && { filters: item.filters as FeedFilters }),
+          welcomed: item.welcomed_at !== undefined,
         });
       }
       cursor = page.LastEvaluatedKey;
