@@ -38,6 +38,7 @@ export interface ApiDeps {
   /** Who a request counts against for rate limiting; by default the socket / API Gateway source IP. */
   clientIp?: (c: Context) => string;
   limits?: {
+    /** The body limit of every route that sets none of its own (16 KiB by default). */
     maxBodyBytes?: number;
     /** false turns rate limiting off. */
     rateLimit?: RateLimitOptions | false;

@@ -80,7 +80,13 @@ const operation = (spec: RouteSpec): JsonSchema => {
     ...(spec.admin === true ? { security: [{ adminKey: [] }] } : {}),
     ...(parameters(spec).length > 0 ? { parameters: parameters(spec) } : {}),
     ...(spec.body !== undefined
-      ? { requestBody: { required: false, content: { "application/json": { schema: schemaOf(spec.body, "input") } } } }
+      ? {
+          requestBody: {
+            // Required exactly when the route refuses a request without one.
+            required: !spec.body.safeParse(undefined).success,
+            content: { "application/json": { schema: schemaOf(spec.body, "input") } },
+          },
+        }
       : {}),
     responses,
   };

@@ -2,6 +2,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ValidationError } from "#commons/errors.js";
 import { checkAdminKey } from "./admin.js";
+import { jsonBody } from "./json-body.js";
 import type { ApiEnv } from "./env.js";
 
 /**
@@ -31,8 +32,10 @@ export interface RouteSpec<P extends Obj = Obj, Q extends Obj = Obj, B extends z
   deprecated?: boolean;
   params?: P;
   query?: Q;
-  /** A JSON body; optional bodies are still checked to be JSON (see app.ts). */
+  /** A JSON body; when absent, a body that is sent is still checked to be JSON (json-body.ts). */
   body?: B;
+  /** Largest body accepted (413 beyond); the app's default when unset. */
+  maxBodyBytes?: number;
   responses: Record<number, ResponseSpec>;
 }
 
@@ -68,20 +71,28 @@ export interface Router {
 // One instance: zod compiles a schema on its first parse, so a new z.object({}) per request costs that each time.
 const NO_FIELDS = z.object({});
 
-export const createRouter = (app: Hono<ApiEnv>, adminKey: () => string | undefined): Router => {
+export interface RouterOptions {
+  adminKey: () => string | undefined;
+  /** The body limit of routes that do not set their own. */
+  maxBodyBytes: number;
+}
+
+export const createRouter = (app: Hono<ApiEnv>, { adminKey, maxBodyBytes }: RouterOptions): Router => {
   const specs: RouteSpec[] = [];
   return {
     specs,
     add(spec, handler) {
       specs.push(spec as unknown as RouteSpec);
-      app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+      const handle = async (c: Context<ApiEnv>) => {
         if (spec.admin === true) checkAdminKey(adminKey(), c.req.header("x-api-key"));
         const params = parseOr400(spec.params ?? NO_FIELDS, c.req.param(), "path");
         const query = parseOr400(spec.query ?? NO_FIELDS, c.req.query(), "query");
         const body = spec.body === undefined ? undefined : parseOr400(spec.body, c.get("jsonBody"), "body");
         // The schemas above produced exactly these types; TypeScript cannot follow the generics through `app.on`.
         return handler(c, { params, query, body } as never);
-      });
+      };
+      if (spec.method === "get") app.on("GET", spec.path, handle);
+      else app.on(spec.method.toUpperCase(), spec.path, jsonBody(spec.maxBodyBytes ?? maxBodyBytes), handle);
     },
   };
 };

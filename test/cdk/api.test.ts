@@ -115,6 +115,7 @@ describe("CloudFront in front of the HTTP API", () => {
       "GET /api/v1/cache/clear",
       "POST /api/v1/cache/clear",
       "POST /traders/:address/track",
+      "POST /traders/track",
     ]);
     const policy = props(logicalId(s.stack.api.adminOriginRequestPolicy)).OriginRequestPolicyConfig;
     expect(policy.HeadersConfig).toEqual({ HeaderBehavior: "whitelist", Headers: ["x-api-key"] });

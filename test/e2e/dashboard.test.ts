@@ -360,6 +360,47 @@ describe("track a trader", () => {
   });
 });
 
+describe("track a list", () => {
+  const fresh = ["0x00000000000000000000000000000000000e2e10", "0x00000000000000000000000000000000000e2e11"];
+
+  it("sends a pasted list as one request and shows the outcome of each address", async () => {
+    await open("#/track");
+    const send = page.getByRole("button", { name: "Track list" });
+    await send.click();
+    expect(await page.locator("#track-list-error").textContent()).toContain("at least one address");
+    await page.getByLabel("List of addresses").fill(Array.from({ length: 501 }, (_, i) => `0x${i.toString(16).padStart(40, "0")}`).join("\n"));
+    await send.click();
+    expect(await page.locator("#track-list-error").textContent()).toContain("501 entries; at most 500");
+
+    const sent: string[] = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname === "/traders/track") sent.push(r.method());
+    });
+    // A pasted column with a comma list in it: a new address twice (the repeat in capitals), an
+    // address already tracked, and a line that is not an address.
+    const upper = `0x${fresh[0]!.slice(2).toUpperCase()}`;
+    await page.getByLabel("Admin key").fill(ADMIN_KEY);
+    await page.getByLabel("List of addresses").fill(`${fresh[0]}\n${fresh[1]}, ${TRADERS.HOLDER}\nnot-an-address\n${upper}\n`);
+    await send.click();
+    const result = page.locator("#track-list-result");
+    await expect.poll(() => result.locator(".notice.success").textContent()).toBe(
+      "5 entries: 2 now tracked, 1 already tracked, 1 not an address, 1 repeat skipped.",
+    );
+    expect(sent).toEqual(["POST"]);
+    const rows = await result.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
+    expect(rows).toEqual([
+      [fresh[0], "Now tracked"],
+      [fresh[1], "Now tracked"],
+      [TRADERS.HOLDER, "Already tracked"],
+      ["not-an-address", "Not an address"],
+    ]);
+    expect(await result.getByRole("link", { name: fresh[1]! }).getAttribute("href")).toBe(`#/traders/${fresh[1]}`);
+    for (const address of fresh) expect((await api(`/traders/${address}`)).status).toBe(200);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "track-list-desktop");
+  });
+});
+
 describe("accessibility and small screens", () => {
   const pages = [
     { name: "leaderboard", hash: "#/", ready: "table.leaderboard tbody tr" },

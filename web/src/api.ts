@@ -5,6 +5,7 @@
 
 // Type only: erased from the bundle, so the page still ships none of the server's code.
 import type { LeaderboardRow } from "../../functions/domain/leaderboard.js";
+import type { BulkTrackCounts, BulkTrackResult } from "../../functions/domain/traders.js";
 
 export const WINDOWS = ["1d", "7d", "30d", "all"] as const;
 export type Window = (typeof WINDOWS)[number];
@@ -114,6 +115,13 @@ export interface TrackResult {
   reactivated: boolean;
 }
 
+/** POST /traders/track: the outcome per distinct entry, as the domain defines it. */
+export type { BulkTrackResult };
+export interface BulkTrackAnswer {
+  results: BulkTrackResult[];
+  counts: BulkTrackCounts;
+}
+
 /** A non-2xx answer, with the API's own error code and message when it sent one. */
 export class ApiError extends Error {
   constructor(
@@ -142,12 +150,17 @@ export class Api {
     return `${this.base}${path}${qs ? `?${qs}` : ""}`;
   }
 
-  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<T> {
+  private async request<T>(
+    method: "GET" | "POST",
+    path: string,
+    o: { query?: Query; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal } = {},
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.url(path, o.query), {
         method,
-        headers: { accept: "application/json", ...o.headers },
+        headers: { accept: "application/json", ...(o.body !== undefined && { "content-type": "application/json" }), ...o.headers },
+        ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
         ...(o.signal && { signal: o.signal }),
       });
     } catch (cause) {
@@ -185,6 +198,11 @@ export class Api {
   /** 201 (new) and 200 (already known) differ only in `created`, which the body says. */
   track(address: string, adminKey: string): Promise<TrackResult> {
     return this.request("POST", `/traders/${address}/track`, { headers: { "x-api-key": adminKey } });
+  }
+
+  /** Up to 500 entries in one request; the answer says what happened to each. */
+  trackMany(addresses: readonly string[], adminKey: string): Promise<BulkTrackAnswer> {
+    return this.request("POST", "/traders/track", { headers: { "x-api-key": adminKey }, body: { addresses } });
   }
 }
 

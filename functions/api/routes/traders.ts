@@ -6,7 +6,8 @@ import { lastTrackedAt, type CycleFacts } from "#domain/last-tracked.js";
 import { valuePosition, type MidPrices } from "#domain/marks.js";
 import { sideOf } from "#domain/positions.js";
 import type { TraderView } from "#domain/read-models.js";
-import { trackTrader } from "#domain/traders.js";
+import { trackTrader, trackTraders } from "#domain/traders.js";
+import { BULK_TRACK_MAX_BODY_BYTES, bulkTrackBody, bulkTrackResponseSchema, MAX_BULK_TRACK } from "../bulk-track-schemas.js";
 import {
   addressParams,
   eventSchema,
@@ -171,6 +172,29 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
         { address: r.address, tracking: true, created: r.created, reactivated: r.reactivated },
         r.created ? 201 : 200,
       );
+    },
+  );
+
+  router.add(
+    {
+      method: "post",
+      path: "/traders/track",
+      operationId: "trackTraders",
+      summary: `Start tracking up to ${MAX_BULK_TRACK} traders at once (admin)`,
+      description:
+        "For seeding: one request (one rate-limit token) instead of one per address. Each address gets what POST /traders/{address}/track would do, " +
+        "and its outcome: tracked (new, created: true; or tracking had been stopped, reactivated: true), already_tracked, or invalid (not an address: reported, not a 400). " +
+        "Addresses are trimmed and lowercased, so repeats in any case count once. Not atomic: after a 5xx, send the same list again (what was stored answers already_tracked).",
+      tag: "admin",
+      admin: true,
+      body: bulkTrackBody,
+      maxBodyBytes: BULK_TRACK_MAX_BODY_BYTES,
+      responses: { 200: { description: "The outcome per address, and the counts", schema: bulkTrackResponseSchema } },
+    },
+    async (c, { body }) => {
+      const outcome = await trackTraders(deps.traders, body.addresses, { source: "manual", at: now() });
+      log.info("Bulk track", { ...outcome.counts });
+      return c.json(outcome);
     },
   );
 
