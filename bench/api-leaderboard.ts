@@ -132,7 +132,7 @@ export const startPacedClient = (): Promise<PacedClient> => forkChild<PacedClien
 export interface PacedLoadResult
   extends LoadResult,
     PacedPlan,
-    Pick<PacedRunResult, "serviceP50Ms" | "serviceP99Ms" | "sendLagP99Ms" | "firstError"> {}
+    Pick<PacedRunResult, "serviceP50Ms" | "serviceP99Ms" | "sendLagP99Ms" | "clientCpuMsPerRequest" | "firstError"> {}
 
 /** One paced run against `baseUrl + path` (see bench/paced.ts). */
 export const pacedLoadTest = async (

@@ -164,7 +164,7 @@ const measuredPaced = (server: Server, pacer: PacedClient, label: string, plan: 
   measuredRuns(server, () => pacedLoadTest(pacer, label, server.ready.url, "/api/v1/leaderboard", plan, LOAD_RUN_S, o), LOAD_RUNS);
 
 const pacedFigures = (r: PacedLoadResult): string =>
-  `; from the send: p50 ${r.serviceP50Ms} ms, p99 ${r.serviceP99Ms} ms; sends late by p99 ${r.sendLagP99Ms} ms` +
+  `; from the send: p50 ${r.serviceP50Ms} ms, p99 ${r.serviceP99Ms} ms; sends late by p99 ${r.sendLagP99Ms} ms; client CPU ${r.clientCpuMsPerRequest} ms/request` +
   (r.firstError === null ? "" : `; first error: ${r.firstError}`);
 
 const line = (r: Measured<LoadResult | PacedLoadResult>): string =>

@@ -36,6 +36,8 @@ export interface PacedRunResult {
   serviceP99Ms: number;
   /** How late requests left after they were due (timer lateness, a busy client, or a slow previous answer). */
   sendLagP99Ms: number;
+  /** This process's CPU time per answered request (user + system): near 1000 ÷ rate, the client is what limits the run. */
+  clientCpuMsPerRequest: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -79,6 +81,7 @@ const run = async ({ url, plan, durationS, headers }: PacedRunOptions): Promise<
   let lastDone = 0;
   // A little ahead, so that every connection's first timer is set before the first is due.
   const start = performance.now() + 20;
+  const cpuBefore = process.cpuUsage();
   const end = start + durationS * 1000;
 
   const connection = async (i: number): Promise<void> => {
@@ -115,6 +118,7 @@ const run = async ({ url, plan, durationS, headers }: PacedRunOptions): Promise<
   };
 
   await Promise.all(Array.from({ length: plan.connections }, (_, i) => connection(i)));
+  const cpu = process.cpuUsage(cpuBefore);
   const seconds = Math.max(durationS, (lastDone - start) / 1000);
   return {
     requests,
@@ -128,6 +132,7 @@ const run = async ({ url, plan, durationS, headers }: PacedRunOptions): Promise<
     serviceP50Ms: ms(percentile(service, 50)),
     serviceP99Ms: ms(percentile(service, 99)),
     sendLagP99Ms: ms(percentile(sendLag, 99)),
+    clientCpuMsPerRequest: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, requests)) * 1000) / 1000,
     non2xx,
     errors,
     timeouts,
