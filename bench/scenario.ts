@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TRACK_DISPATCH_FUNCTION, TRACK_WORKER_FUNCTION } from "../functions/catalog.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
@@ -10,13 +9,12 @@ import type { Address } from "#domain/address.js";
 import { chunk, mapWithConcurrency } from "#domain/concurrency.js";
 import { encodeTrackBatch } from "#domain/messages.js";
 import type { WeightBudget } from "#domain/budget.js";
-import type { PositionMap } from "#domain/positions.js";
-import { localDynamoClient, localSqsClient } from "#local/aws.js";
+import { localSqsClient } from "#local/aws.js";
 import { startSqsEventSource, toSqsEvent, type SqsHandler } from "#local/event-source.js";
 import { createLambdaContext } from "#local/lambda-context.js";
-import { ACTIVE_SHARD } from "#store/dynamo/keys.js";
 import { countDeletedMessages, countDynamoRequests, diffCounts } from "./counters.js";
 import { forkChild, serveParent } from "./ipc.js";
+import { seedTraders } from "./seed.js";
 import type { SimMethods, SimReady } from "./sim-process.js";
 import type { CycleKind, CycleResult, ScenarioResult, ScenarioSpec } from "./spec.js";
 import { quietSdkNodeWarning, requireEnv } from "./util.js";
@@ -79,39 +77,6 @@ const setup = async () => {
     events: requireEnv("EVENTS_TABLE"),
     fills: requireEnv("FILLS_TABLE"),
     state: requireEnv("STATE_TABLE"),
-  };
-
-  /** Seeds traders as discovery would leave them, or (seedBaseline) with a stored baseline too. */
-  const seedTraders = async (addresses: string[]): Promise<void> => {
-    const seeder = localDynamoClient({ endpoint: requireEnv("AWS_ENDPOINT_URL_DYNAMODB"), region });
-    const { createDocumentClient } = await import("#commons/clients/dynamodb.js");
-    const doc = createDocumentClient(seeder);
-    const positions: Record<string, PositionMap> = spec.seedBaseline ? await sim.call("positions", addresses) : {};
-    const simNow = await sim.call("now");
-    const at = Date.now();
-    const items = addresses.map((address) => ({
-      address,
-      first_seen_at: new Date(at).toISOString(),
-      discovery_source: "bench",
-      is_active: true,
-      active_shard: ACTIVE_SHARD,
-      ...(spec.seedBaseline && {
-        positions: positions[address] ?? {},
-        state_version: 0,
-        fills_cursor: simNow,
-        baseline_at: at,
-        last_changed_at: at,
-      }),
-    }));
-    await mapWithConcurrency(chunk(items, 25), 4, async (part) => {
-      let pending: unknown[] = part.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 8) throw new Error("seeding the traders table: items still unprocessed");
-        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tables.traders]: pending as never } }));
-        pending = out.UnprocessedItems?.[tables.traders] ?? [];
-      }
-    });
-    seeder.destroy();
   };
 
   const profiler = process.env.BENCH_CPU_PROF_DIR ? await cycleProfiler(process.env.BENCH_CPU_PROF_DIR) : undefined;
@@ -224,7 +189,7 @@ const setup = async () => {
     addresses = (await sim.call("populate", spec.traders)) as Address[];
     const populate = performance.now() - t;
     t = performance.now();
-    await seedTraders(addresses);
+    await seedTraders(sim, addresses, { baseline: spec.seedBaseline, tradersTable: tables.traders });
     const seed = performance.now() - t;
     if (spec.latencyMs > 0) await sim.call("setLatency", spec.latencyMs);
 

@@ -1,4 +1,4 @@
-import { createSimulator, type SimulatorStats } from "#simulator/index.js";
+import { createSimulator, type FaultConfig, type SimulatorStats } from "#simulator/index.js";
 import type { PositionMap } from "#domain/positions.js";
 import { serveParent } from "./ipc.js";
 
@@ -22,7 +22,7 @@ const seed = Number(process.env.BENCH_SIM_SEED ?? "1");
 /** The exchange's weight rule for this scenario: the limit the scenario's budget plans with. */
 const weightPerMinute = Number(process.env.BENCH_SIM_WEIGHT_PER_MINUTE ?? "1200");
 
-export const simMethods = (sim: ReturnType<typeof createSimulator>) => ({
+export const simMethods = (sim: ReturnType<typeof createSimulator>, polls = new Map<string, number[]>()) => ({
   populate: (n: number): string[] => sim.populate(n),
   /** Random trades until at least `traders` different crowd traders have traded. */
   activity: (traders: number): ActivityResult => {
@@ -40,6 +40,18 @@ export const simMethods = (sim: ReturnType<typeof createSimulator>) => ({
   now: (): number => sim.now(),
   stats: (): SimulatorStats => sim.stats(),
   setLatency: (latencyMs: number): void => sim.setFaults({ latencyMs }),
+  setFaults: (config: FaultConfig): void => sim.setFaults(config),
+  /** From now on, the wall time of every answered clearinghouseState poll, per trader. */
+  logPolls: (): void => {
+    sim.onAnswer((a) => {
+      if (a.type !== "clearinghouseState" || a.status !== 200 || a.user === null) return;
+      const user = a.user.toLowerCase();
+      const times = polls.get(user);
+      if (times) times.push(a.at);
+      else polls.set(user, [a.at]);
+    });
+  },
+  polls: (): Record<string, number[]> => Object.fromEntries(polls),
   /** Positions as the simulator holds them, in the layout the traders table stores. */
   positions: (addresses: string[]): Record<string, PositionMap> => {
     const coins = sim.coins();

@@ -63,3 +63,44 @@ export interface ScenarioResult {
   budget: { limitPerMinute: number; usedInWindowAfterLastCycle: number; backoffs: number };
   setupMs: { populate: number; seed: number };
 }
+
+/**
+ * Tracking on its real schedule for minutes at a time (bench/sustained.ts), against the exchange's
+ * real rule, optionally with faults: what a trader's poll gap is when the budget, not the code,
+ * is the limit.
+ */
+export interface SustainedSpec {
+  id: string;
+  title: string;
+  traders: number;
+  /** The exchange's rule, which the budget plans with less `headroom` (HL_WEIGHT_PER_MINUTE / _HEADROOM). */
+  weightPerMinute: number;
+  headroom: number;
+  latencyMs: number;
+  intervalSeconds: number;
+  /** Measured time, after one interval of warm-up. */
+  measureSeconds: number;
+  /** Injected for the measured time, then turned off while `recoverySeconds` more are watched. */
+  faults?: { rate429: number; rate5xx: number };
+  recoverySeconds?: number;
+  pollers: number;
+  simSeed: number;
+}
+
+export interface SustainedResult {
+  spec: SustainedSpec;
+  /** Polls answered per minute over the measured time. */
+  pollsPerMinute: number;
+  /** Time between consecutive polls of one trader within the measured time, over all traders (ms). */
+  gapMs: { p50: number; p99: number; max: number; count: number };
+  /** Traders not polled at all in the measured time. */
+  neverPolled: number;
+  /** Requests the simulator saw in the measured time, and how many it refused by its weight rule or by an injected fault. */
+  requests: number;
+  refusedByRule: number;
+  injected: { rateLimited: number; serverError: number };
+  failedRecords: number;
+  /** After the faults stopped: seconds until the poll rate was back at 90% of normal (null: not within the watch). */
+  recoverySeconds: number | null;
+  backoffs: number;
+}
