@@ -10,11 +10,12 @@ import { chunk, mapWithConcurrency } from "#domain/concurrency.js";
 import { encodeTrackBatch } from "#domain/messages.js";
 import type { WeightBudget } from "#domain/budget.js";
 import { localSqsClient } from "#local/aws.js";
-import { startSqsEventSource, toSqsEvent, type SqsHandler } from "#local/event-source.js";
+import { toSqsEvent, type SqsHandler } from "#local/event-source.js";
 import { createLambdaContext } from "#local/lambda-context.js";
 import { countDeletedMessages, countDynamoRequests, diffCounts } from "./counters.js";
 import { forkChild, serveParent } from "./ipc.js";
 import { seedTraders } from "./seed.js";
+import { startWorkerSource } from "./worker-source.js";
 import type { SimMethods, SimReady } from "./sim-process.js";
 import type { CycleKind, CycleResult, ScenarioResult, ScenarioSpec } from "./spec.js";
 import { quietSdkNodeWarning, requireEnv } from "./util.js";
@@ -59,18 +60,7 @@ const setup = async () => {
     failedRecords += response?.batchItemFailures?.length ?? 0;
     return response;
   };
-  const source = startSqsEventSource({
-    functionName: TRACK_WORKER_FUNCTION.name,
-    handler: countingWorker,
-    client: mappingClient,
-    queueUrl: requireEnv("TRACKING_QUEUE_URL"),
-    queueArn: requireEnv("BENCH_QUEUE_ARN"),
-    batchSize: TRACKING_QUEUE.batchSize,
-    timeoutSeconds: TRACK_WORKER_FUNCTION.timeoutSeconds,
-    memoryMb: TRACK_WORKER_FUNCTION.memoryMb,
-    region,
-    concurrency: spec.pollers,
-  });
+  const source = startWorkerSource({ handler: countingWorker, client: mappingClient, pollers: spec.pollers });
 
   const tables = {
     traders: requireEnv("TRADERS_TABLE"),

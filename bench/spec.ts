@@ -2,15 +2,22 @@ import type { DynamoCounts } from "./counters.js";
 
 /** What the orchestrator (bench/tracking.ts) asks one scenario process to run, and what it reports back. */
 
-export interface ScenarioSpec {
+/** What every scenario process is told, whatever it runs. */
+interface BaseSpec {
   id: string;
   title: string;
   traders: number;
-  /** HL_WEIGHT_PER_MINUTE and HL_WEIGHT_HEADROOM for this process. */
+  /** HL_WEIGHT_PER_MINUTE and HL_WEIGHT_HEADROOM for this process; the simulator enforces the former. */
   weightPerMinute: number;
   headroom: number;
   /** Added by the simulator to every answer. */
   latencyMs: number;
+  /** SQS pollers (each with one worker invocation in flight), as Lambda scales the mapping out. */
+  pollers: number;
+  simSeed: number;
+}
+
+export interface ScenarioSpec extends BaseSpec {
   /** Write the baseline straight into the traders table instead of running a baseline cycle. */
   seedBaseline: boolean;
   unchangedCycles: number;
@@ -23,9 +30,6 @@ export interface ScenarioSpec {
   workerCycles: number;
   /** Share of traders made to trade before the last cycle (0: no changed cycle). */
   changedShare: number;
-  /** SQS pollers (each with one worker invocation in flight), as Lambda scales the mapping out. */
-  pollers: number;
-  simSeed: number;
   /** Give up on a cycle after this long. */
   cycleTimeoutMs: number;
 }
@@ -69,22 +73,13 @@ export interface ScenarioResult {
  * real rule, optionally with faults: what a trader's poll gap is when the budget, not the code,
  * is the limit.
  */
-export interface SustainedSpec {
-  id: string;
-  title: string;
-  traders: number;
-  /** The exchange's rule, which the budget plans with less `headroom` (HL_WEIGHT_PER_MINUTE / _HEADROOM). */
-  weightPerMinute: number;
-  headroom: number;
-  latencyMs: number;
+export interface SustainedSpec extends BaseSpec {
   intervalSeconds: number;
   /** Measured time, after one interval of warm-up. */
   measureSeconds: number;
   /** Injected for the measured time, then turned off while `recoverySeconds` more are watched. */
   faults?: { rate429: number; rate5xx: number };
   recoverySeconds?: number;
-  pollers: number;
-  simSeed: number;
 }
 
 export interface SustainedResult {

@@ -1,11 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { TRACK_DISPATCH_FUNCTION, TRACK_WORKER_FUNCTION } from "../functions/catalog.js";
-import { TRACKING_QUEUE } from "#commons/queues.js";
 import { localSqsClient } from "#local/aws.js";
-import { startSqsEventSource, type SqsHandler } from "#local/event-source.js";
+import type { SqsHandler } from "#local/event-source.js";
 import { startScheduler } from "#local/scheduler.js";
 import { forkChild, serveParent } from "./ipc.js";
 import { seedTraders } from "./seed.js";
+import { startWorkerSource } from "./worker-source.js";
 import type { SimMethods, SimReady } from "./sim-process.js";
 import type { SustainedResult, SustainedSpec } from "./spec.js";
 import { quietSdkNodeWarning, requireEnv } from "./util.js";
@@ -54,17 +54,7 @@ const setup = async () => {
       [{ name: TRACK_DISPATCH_FUNCTION.name, intervalSeconds: spec.intervalSeconds, timeoutSeconds: TRACK_DISPATCH_FUNCTION.timeoutSeconds, handler: dispatch }],
       { region },
     );
-    const source = startSqsEventSource({
-      functionName: TRACK_WORKER_FUNCTION.name,
-      handler: countingWorker,
-      client: mappingClient,
-      queueUrl: requireEnv("TRACKING_QUEUE_URL"),
-      queueArn: requireEnv("BENCH_QUEUE_ARN"),
-      batchSize: TRACKING_QUEUE.batchSize,
-      timeoutSeconds: TRACK_WORKER_FUNCTION.timeoutSeconds,
-      region,
-      concurrency: spec.pollers,
-    });
+    const source = startWorkerSource({ handler: countingWorker, client: mappingClient, pollers: spec.pollers });
 
     const intervalMs = spec.intervalSeconds * 1_000;
     await sleep(intervalMs); // warm-up: the first cycle starts from an empty window
@@ -97,7 +87,8 @@ const setup = async () => {
     if (spec.faults && spec.recoverySeconds) {
       const all = Object.values(polls).flat().filter((t) => t > to).sort((a, b) => a - b);
       const normalPerMs = Math.min(spec.traders / intervalMs, (spec.weightPerMinute * (1 - spec.headroom)) / 2 / 60_000);
-      const trailing = Math.max(5_000, 2 * intervalMs);
+      // Two intervals' worth of polls, but at least 5 s and at most 10 s of them.
+      const trailing = Math.min(10_000, Math.max(5_000, 2 * intervalMs));
       for (let t = to + trailing; t <= to + spec.recoverySeconds * 1_000; t += 500) {
         const n = all.filter((p) => p > t - trailing && p <= t).length;
         if (n >= 0.9 * normalPerMs * trailing) {
