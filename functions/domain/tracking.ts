@@ -1,6 +1,5 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
-import type { WeightBudget } from "./budget.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
 import { buildEvent, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
@@ -19,7 +18,6 @@ import { diffPositions, toPositionMap, type PositionChange, type PositionMap } f
 
 export interface TrackingDeps {
   exchange: ExchangePort;
-  budget: WeightBudget;
   traders: TraderStore;
   fills: FillStore;
   logger: AppLogger;

@@ -17,7 +17,7 @@ interface Entry {
   t: number;
   lane: Lane;
   w: number;
-  /** Part of `w` paid ahead (a reservation or a shared-ledger lease) and not drawn yet. */
+  /** Part of `w` paid ahead (a shared-ledger lease) and not drawn yet. */
   prepaid: number;
   /** Prepaid weight may be drawn until then: while its entry still sits in the window it was counted in. */
   validUntil: number;
@@ -32,7 +32,7 @@ export interface WindowSummary {
 
 export class SpendWindow {
   private entries: Entry[] = [];
-  /** The entries with prepaid weight left: few (one per reservation in flight), and all that draws scan. */
+  /** The entries with prepaid weight left: few (one per lease in flight), and all that draws scan. */
   private leases: Entry[] = [];
   /** Each lane's newest plain (not prepaid) entry, which spends in the same bucket merge into. */
   private lastPlain: Partial<Record<Lane, Entry>> = {};
@@ -60,7 +60,7 @@ export class SpendWindow {
     this.leases.push(lease);
   }
 
-  /** Entries kept, leases open: bounded by the buckets of two minutes plus the reservations in flight. */
+  /** Entries kept, leases open: bounded by the buckets of two minutes plus the leases in flight. */
   get size(): { entries: number; leases: number } {
     return { entries: this.entries.length, leases: this.leases.length };
   }
@@ -74,7 +74,7 @@ export class SpendWindow {
   /**
    * Uses `x` of the lane's prepaid weight now. The weight moves from the old entry to a new one
    * stamped now, so the window shows it when the request really went out (a sliding window that
-   * kept it at reservation time would forget it too early).
+   * kept it at lease time would forget it too early).
    */
   draw(now: number, lane: Lane, x: number): void {
     let left = x;

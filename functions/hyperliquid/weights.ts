@@ -52,6 +52,3 @@ export const surcharge = (type: string, itemCount: number): number => {
   if (per === undefined || !Number.isFinite(itemCount) || itemCount <= 0) return 0;
   return Math.floor(itemCount / per);
 };
-
-/** Whether a request type costs more when it returns more (callers use it to size reservations). */
-export const hasItemSurcharge = (type: string): boolean => ITEMS_PER_EXTRA_UNIT[type] !== undefined;
