@@ -71,3 +71,17 @@ export const markInvalid = (input: HTMLElement, hintId: string, errorId: string 
     input.setAttribute("aria-describedby", `${hintId} ${errorId}`);
   }
 };
+
+/**
+ * A field's error line (`<p id=errorId class=field-error>`, hidden while there is none) and the
+ * one way to show or clear it, which also keeps the field's error state for assistive technology.
+ */
+export const fieldError = (input: HTMLElement, hintId: string, errorId: string) => {
+  const element = h("p", { id: errorId, class: "field-error", hidden: true });
+  const show = (text: string | null): void => {
+    element.hidden = text === null;
+    element.textContent = text ?? "";
+    markInvalid(input, hintId, text === null ? null : errorId);
+  };
+  return { element, show };
+};

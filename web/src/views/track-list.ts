@@ -1,6 +1,6 @@
 import type { Api, BulkTrackAnswer, BulkTrackResult } from "../api";
 import { MAX_TRACK_LIST, splitAddressList } from "../address-list";
-import { h, markInvalid, replace } from "../dom";
+import { fieldError, h, replace } from "../dom";
 import { traderHref } from "../router";
 import { errorText, type KeyField } from "./track-key";
 
@@ -53,7 +53,6 @@ const outcomeTable = (results: readonly BulkTrackResult[]): HTMLElement =>
 /** The Track page's second form: a pasted list, sent as one POST /traders/track. */
 export const trackListSection = (api: Api, key: KeyField): HTMLElement => {
   const result = h("div", { id: "track-list-result", class: "result", "aria-live": "polite" });
-  const listError = h("p", { id: "track-list-error", class: "field-error", hidden: true });
   const list = h("textarea", {
     id: "track-list",
     name: "addresses",
@@ -65,11 +64,8 @@ export const trackListSection = (api: Api, key: KeyField): HTMLElement => {
   });
   const submit = h("button", { type: "submit", class: "button primary" }, "Track list");
 
-  const showListError = (text: string | null) => {
-    listError.hidden = text === null;
-    listError.textContent = text ?? "";
-    markInvalid(list, "track-list-hint", text === null ? null : "track-list-error");
-  };
+  const listError = fieldError(list, "track-list-hint", "track-list-error");
+  const showListError = listError.show;
 
   const onSubmit = async (e: Event) => {
     e.preventDefault();
@@ -116,7 +112,7 @@ export const trackListSection = (api: Api, key: KeyField): HTMLElement => {
           { id: "track-list-hint", class: "hint" },
           `Up to ${MAX_TRACK_LIST}, one per line or separated by commas or spaces. Repeats count once; anything that is not an address is reported, not tracked.`,
         ),
-        listError,
+        listError.element,
       ),
       h("div", { class: "actions" }, submit),
     ),

@@ -1,5 +1,5 @@
 import { isAddress, type TrackResult } from "../api";
-import { h, markInvalid, replace } from "../dom";
+import { fieldError, h, replace } from "../dom";
 import { traderHref, type View } from "../router";
 import { errorText, keyField } from "./track-key";
 import { trackListSection } from "./track-list";
@@ -19,7 +19,6 @@ export const trackView: View = (main, route, { api }) => {
   document.title = "Track traders · HL copy-trader";
   const key = keyField();
   const result = h("div", { class: "result", "aria-live": "polite" });
-  const addressError = h("p", { id: "track-address-error", class: "field-error", hidden: true });
   const address = h("input", {
     id: "track-address",
     name: "address",
@@ -33,11 +32,8 @@ export const trackView: View = (main, route, { api }) => {
   });
   const submit = h("button", { type: "submit", class: "button primary" }, "Track trader");
 
-  const showAddressError = (text: string | null) => {
-    addressError.hidden = text === null;
-    addressError.textContent = text ?? "";
-    markInvalid(address, "track-address-hint", text === null ? null : "track-address-error");
-  };
+  const addressError = fieldError(address, "track-address-hint", "track-address-error");
+  const showAddressError = addressError.show;
 
   const onSubmit = async (e: Event) => {
     e.preventDefault();
@@ -83,7 +79,7 @@ export const trackView: View = (main, route, { api }) => {
           h("label", { for: "track-address" }, "Trader address"),
           address,
           h("p", { id: "track-address-hint", class: "hint" }, "0x followed by 40 hexadecimal digits."),
-          addressError,
+          addressError.element,
         ),
         h("div", { class: "actions" }, submit),
       ),
