@@ -50,7 +50,7 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
     return parsed.data;
   };
 
-  /** Sends the deferred and (while retries last) the failed traders back; returns what it sent and left. */
+  /** Sends the deferred and (while retries last) the failed traders back; returns how many it sent and whom it left. */
   const handBack = async (message: TrackBatchMessage, outcomes: readonly TrackOutcome[]) => {
     const deferred = addressesWith(outcomes, "deferred");
     const failed = addressesWith(outcomes, "failed");
@@ -60,7 +60,7 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
       const retries = message.retries + (retried.length > 0 ? 1 : 0);
       await deps.requeue.sendAll([encodeTrackBatch({ cycle_id: message.cycle_id, dispatched_at: message.dispatched_at, traders, retries })]);
     }
-    return { handedBack: traders.length, leftToNextCycle: failed.length - retried.length };
+    return { handedBack: traders.length, leftToNextCycle: retried.length === failed.length ? [] : failed };
   };
 
   const processRecord = async (record: SQSRecord, invocation?: Context): Promise<TrackingSummary> => {
@@ -81,10 +81,10 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
       // Weight this process has spent on tracking in the current minute (all batches).
       weightUsedThisMinute: deps.budget.snapshot().usedByLane.tracking,
     });
-    if (leftToNextCycle > 0) {
+    if (leftToNextCycle.length > 0) {
       deps.logger.warn("Tracking failed again after retries; the next cycle polls these traders", {
         cycleId: message.cycle_id,
-        traders: addressesWith(outcomes, "failed"),
+        traders: leftToNextCycle,
       });
     }
     const polled = summary.traders - summary.deferred - summary.failed;

@@ -7,7 +7,7 @@ import { trackTrader } from "#domain/traders.js";
 import { createLambdaContext } from "#local/lambda-context.js";
 import { baseWeight } from "#simulator/index.js";
 import { EXCHANGE_WEIGHT_PER_MINUTE } from "#simulator/weight-limit.js";
-import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import { atTheExchangeLimit, startPipeline, type Pipeline } from "../support/pipeline.js";
 import { sleep, startTrackingLoop } from "../support/tracking-loop.js";
 
 /**
@@ -78,15 +78,7 @@ describe("more traders than the exchange's limit allows, against its real rule",
   const LIMIT = effectiveWeightPerMinute({ HL_WEIGHT_PER_MINUTE: EXCHANGE_WEIGHT_PER_MINUTE, HL_WEIGHT_HEADROOM: 0.1 });
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline({
-      seed: 63,
-      exchangeWeightPerMinute: EXCHANGE_WEIGHT_PER_MINUTE,
-      limitPerMinute: LIMIT,
-      simRealTime: true,
-      visibilityTimeoutSeconds: 90,
-      productionRetries: true,
-      trackingIntervalSeconds: 30,
-    });
+    p = await startPipeline(atTheExchangeLimit(63, 30));
   });
   afterAll(async () => p.close());
 

@@ -1,10 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { effectiveWeightPerMinute } from "#commons/config.js";
 import type { Address } from "#domain/address.js";
 import { trackTrader } from "#domain/traders.js";
-import { EXCHANGE_WEIGHT_PER_MINUTE } from "#simulator/weight-limit.js";
-import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import { atTheExchangeLimit, startPipeline, type Pipeline } from "../support/pipeline.js";
 import { largestGap, sleep, startTrackingLoop, type TrackingLoop } from "../support/tracking-loop.js";
 import { eventually } from "../support/wait.js";
 
@@ -19,16 +17,7 @@ const INTERVAL_MS = INTERVAL_S * 1_000;
 const traders = Array.from({ length: 5 }, (_, i) => `0x${(0xf0 + i).toString(16).padStart(40, "0")}` as Address);
 const [A] = traders as [Address];
 
-const realisticPipeline = (seed: number) =>
-  startPipeline({
-    seed,
-    exchangeWeightPerMinute: EXCHANGE_WEIGHT_PER_MINUTE,
-    limitPerMinute: effectiveWeightPerMinute({ HL_WEIGHT_PER_MINUTE: EXCHANGE_WEIGHT_PER_MINUTE, HL_WEIGHT_HEADROOM: 0.1 }),
-    simRealTime: true,
-    visibilityTimeoutSeconds: 90,
-    productionRetries: true,
-    trackingIntervalSeconds: INTERVAL_S,
-  });
+const realisticPipeline = (seed: number) => startPipeline(atTheExchangeLimit(seed, INTERVAL_S));
 
 const startTracking = async (p: Pipeline): Promise<TrackingLoop> => {
   for (const t of traders) await trackTrader(p.traders, t, { source: "manual", at: Date.now() });

@@ -1,7 +1,9 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse } from "aws-lambda";
+import { effectiveWeightPerMinute } from "#commons/config.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
+import { EXCHANGE_WEIGHT_PER_MINUTE } from "#simulator/weight-limit.js";
 import { logger } from "#commons/logger.js";
 import { createDiscoveryHandler } from "#app/discovery.js";
 import { createDispatchHandler } from "#app/track-dispatch.js";
@@ -12,6 +14,7 @@ import type { PositionEvent } from "#domain/events.js";
 import { isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
+import { trackingPollsPerInterval } from "#hyperliquid/from-config.js";
 import { toSqsEvent, succeededRecords } from "#local/event-source.js";
 import { createLambdaContext } from "#local/lambda-context.js";
 import { createSimulator, type Simulator } from "#simulator/index.js";
@@ -75,6 +78,21 @@ export interface PipelineOptions {
   productionRetries?: boolean;
 }
 
+/**
+ * A pipeline as production runs it at the exchange's limit: the simulator enforcing 1,200 weight a
+ * minute, our budget planning 10% below it, the client's own retry delays, a wall-time market and
+ * a queue whose messages stay hidden while a worker holds them.
+ */
+export const atTheExchangeLimit = (seed: number, trackingIntervalSeconds: number): PipelineOptions => ({
+  seed,
+  exchangeWeightPerMinute: EXCHANGE_WEIGHT_PER_MINUTE,
+  limitPerMinute: effectiveWeightPerMinute({ HL_WEIGHT_PER_MINUTE: EXCHANGE_WEIGHT_PER_MINUTE, HL_WEIGHT_HEADROOM: 0.1 }),
+  simRealTime: true,
+  visibilityTimeoutSeconds: 90,
+  productionRetries: true,
+  trackingIntervalSeconds,
+});
+
 export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> => {
   const sim = createSimulator({
     seed: o.seed ?? 7,
@@ -103,7 +121,9 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     runState,
     batchSize: o.batchSize ?? 25,
     // A tick is skipped only while a cycle has more left than the budget polls in an interval.
-    pollsPerInterval: o.pollsPerInterval ?? Math.floor((((o.limitPerMinute ?? 1_000_000) / 2) * intervalSeconds) / 60),
+    pollsPerInterval:
+      o.pollsPerInterval ??
+      trackingPollsPerInterval({ HL_WEIGHT_PER_MINUTE: o.limitPerMinute ?? 1_000_000, HL_WEIGHT_HEADROOM: 0, TRACKING_INTERVAL_SECONDS: intervalSeconds }),
     intervalMs: intervalSeconds * 1_000,
     now: Date.now,
     logger,
