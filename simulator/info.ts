@@ -27,6 +27,9 @@ type Handler = (req: Body, ctx: InfoContext) => unknown;
 
 class BadRequest extends Error {}
 
+/** A coin's tape newest first, as `recentTrades` answers it and the WebSocket snapshot repeats it. */
+export const recentTrades = (market: Market, coin: string, limit: number) => market.tape(coin).slice(-limit).reverse();
+
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
 const userOf = (req: Body): string => {
@@ -56,8 +59,7 @@ const HANDLERS: Record<string, Handler> = {
   allMids: (_req, { market }) => market.mids(),
   recentTrades: (req, { market, recentTradesLimit }) => {
     if (typeof req.coin !== "string") throw new BadRequest("coin");
-    // Newest first, like the API's snapshot of the tape.
-    return market.tape(req.coin).slice(-recentTradesLimit).reverse();
+    return recentTrades(market, req.coin, recentTradesLimit);
   },
   clearinghouseState: (req, { market, oldShapeUsers }) => {
     const user = userOf(req);

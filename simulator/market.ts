@@ -63,6 +63,8 @@ export class Market implements MarketView {
   /** coin → addresses holding a position in it (funding and the crowd need it). */
   readonly holders = new Map<string, Set<string>>();
   readonly marketMaker: string;
+  /** Told of every trade once it is on the tape: the WebSocket feed pushes trades as they happen. */
+  private readonly tradeObservers = new Set<(trade: WireTrade) => void>();
 
   constructor(
     readonly seed: number,
@@ -143,6 +145,12 @@ export class Market implements MarketView {
     return this.tapes.get(coin) ?? [];
   }
 
+  /** Calls `observer` with every trade from now on (tests, the crowd, anything that trades); returns the unsubscribe. */
+  onTrade(observer: (trade: WireTrade) => void): () => void {
+    this.tradeObservers.add(observer);
+    return () => this.tradeObservers.delete(observer);
+  }
+
   positionOf(user: string, coin: string): PositionSnapshot | null {
     const p = this.account(user)?.positions.get(coin);
     return p ? { coin, szi: wireDec(p.szi), entryPx: wireDec(p.entryPx), leverage: { ...p.leverage } } : null;
@@ -220,6 +228,8 @@ export class Market implements MarketView {
     this.moveMark(spec.name, px);
     this.record(this.accountFor(user), time);
     this.record(this.accountFor(counterparty), time);
+    // Last, once fills, positions and the tape agree: an observer may read any of them.
+    for (const observe of this.tradeObservers) observe(trade);
     return { fill, counterpartyFill, trade };
   }
 

@@ -4,9 +4,12 @@ import { Crowd, type PopulateOptions } from "./crowd.js";
 import { Faults, type FaultConfig } from "./faults.js";
 import { DEFAULT_EPOCH_MS, Market, type ExecuteInput, type ExecuteResult, type PositionSnapshot } from "./market.js";
 import type { Leverage } from "./account.js";
+import { recentTrades } from "./info.js";
 import { createPrng } from "./prng.js";
 import { close, handleInfo, listen, type Answered, type InfoEndpoint, type Reply } from "./server.js";
 import { StatsRecorder, type SimulatorStats } from "./stats.js";
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, EXCHANGE_STREAM_LIMITS, TradeStream, type StreamLimits } from "./stream.js";
+import type { StreamStats } from "./stream-stats.js";
 import { EXCHANGE_WEIGHT_PER_MINUTE, WeightLimit } from "./weight-limit.js";
 import { wireDec } from "./wire.js";
 
@@ -38,6 +41,13 @@ export interface SimulatorOptions {
    * our own budget far beyond it).
    */
   weightPerMinute?: number;
+  /** The WebSocket closes a connection it has received no message from for this long. Default 60 s, as on the exchange. */
+  streamIdleTimeoutMs?: number;
+  /**
+   * The exchange's per-IP WebSocket rules: 10 connections, 30 new connections a minute, 1,000
+   * subscriptions, 2,000 messages sent a minute. Override any of them (`Infinity`: no limit).
+   */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 const DEFAULT_RECENT_TRADES = 10;
@@ -53,6 +63,7 @@ export class Simulator {
   private readonly recorder = new StatsRecorder();
   private readonly limit: WeightLimit;
   private readonly endpoint: InfoEndpoint;
+  private readonly stream: TradeStream;
   private server: Server | null = null;
   private baseUrl: string | null = null;
 
@@ -74,12 +85,24 @@ export class Simulator {
       limit: this.limit,
       observers: new Set(),
     };
+    const recentTradesLimit = this.endpoint.ctx.recentTradesLimit;
+    this.stream = new TradeStream({
+      listedCoins: () => this.market.listedCoins(),
+      snapshot: (coin) => recentTrades(this.market, coin, recentTradesLimit),
+      idleTimeoutMs: opts.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      limits: { ...EXCHANGE_STREAM_LIMITS, ...opts.streamLimits },
+    });
+    this.market.onTrade((trade) => this.stream.publish(trade));
   }
 
-  /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). Clients POST `${url}/info`. */
+  /**
+   * Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). Clients POST `${url}/info`
+   * and open the WebSocket at `wsUrl` (`ws://127.0.0.1:PORT/ws`).
+   */
   async start(): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
     const { server, url } = await listen(this.endpoint, this.opts.host ?? "127.0.0.1", this.opts.port ?? 0);
+    this.stream.attach(server);
     this.server = server;
     this.baseUrl = url;
     return url;
@@ -89,6 +112,8 @@ export class Simulator {
     const server = this.server;
     this.server = null;
     this.baseUrl = null;
+    // Upgraded sockets are no longer the HTTP server's to close.
+    this.stream.close();
     if (server) await close(server);
   }
 
@@ -96,6 +121,11 @@ export class Simulator {
   get url(): string {
     if (!this.baseUrl) throw new Error("Simulator not started: call start() first");
     return this.baseUrl;
+  }
+
+  /** The WebSocket URL once started: `ws://host:port/ws`, the exchange's path. */
+  get wsUrl(): string {
+    return `${this.url.replace(/^http/, "ws")}/ws`;
   }
 
   /** Answers one `/info` body in-process, through the same path (faults, stats) as HTTP. */
@@ -192,8 +222,29 @@ export class Simulator {
     return this.recorder.snapshot();
   }
 
+  /** Resets the HTTP and the WebSocket counters (open connections and subscriptions are still counted). */
   resetStats(): void {
     this.recorder.reset();
+    this.stream.resetStats();
+  }
+
+  // --- WebSocket feed ---
+
+  /** Cuts every WebSocket connection with no close frame, as a network drop does; returns how many. */
+  dropStreamConnections(): number {
+    return this.stream.drop();
+  }
+
+  /**
+   * Refuses new WebSocket connections for `ms` of wall time (the socket is closed with no answer);
+   * open ones are untouched, so drop them too to hold the feed down. `pauseStream(0)` ends it.
+   */
+  pauseStream(ms: number): void {
+    this.stream.pause(ms);
+  }
+
+  streamStats(): StreamStats {
+    return this.stream.snapshotStats();
   }
 }
 
