@@ -53,3 +53,10 @@ export class BudgetRequestTooLargeError extends AppError {
     super("BUDGET_TOO_LARGE", `weight budget: ${lane} asked for ${weight}, the most it can ever get is ${max}`, 500);
   }
 }
+
+/** More coins than the trades stream may subscribe: the venue would refuse the rest, so we refuse all. */
+export class StreamSubscriptionLimitError extends AppError {
+  constructor(asked: number, max: number) {
+    super("STREAM_TOO_MANY_COINS", `trades stream: asked for ${asked} coins, the venue allows ${max} subscriptions per IP`, 500);
+  }
+}

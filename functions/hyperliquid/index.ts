@@ -1,4 +1,4 @@
-/** The Hyperliquid adapter: the `/info` client, its weight budget and the shared budget ledger. */
+/** The Hyperliquid adapter: the `/info` client, its weight budget, the shared budget ledger and the trades stream. */
 export * from "./budget.js";
 export { WINDOW_MS } from "./budget-window.js";
 export * from "./client.js";
@@ -9,3 +9,4 @@ export * from "./marks.js";
 export * from "./mappers.js";
 export * from "./schemas.js";
 export * from "./weights.js";
+export * from "./trades-stream.js";

@@ -80,18 +80,19 @@ export const metaSchema = z.looseObject({
 
 // trades and fills -------------------------------------------------------------------------------
 
-export const recentTradesSchema = z.array(
-  z.looseObject({
-    coin: z.string().min(1),
-    side,
-    px: decimalString,
-    sz: decimalString,
-    time,
-    hash: z.string(),
-    tid: z.number().int(),
-    users: z.tuple([address, address]),
-  }),
-);
+/** One public trade, as `recentTrades` answers and the `trades` WebSocket channel pushes it. */
+export const recentTradeSchema = z.looseObject({
+  coin: z.string().min(1),
+  side,
+  px: decimalString,
+  sz: decimalString,
+  time,
+  hash: z.string(),
+  tid: z.number().int(),
+  users: z.tuple([address, address]),
+});
+
+export const recentTradesSchema = z.array(recentTradeSchema);
 
 export const fillSchema = z.looseObject({
   coin: z.string().min(1),
