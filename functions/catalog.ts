@@ -20,6 +20,15 @@ export type Trigger =
     }
   | { kind: "sqs"; queue: QueueDef }
   | {
+      /**
+       * A function that lives as long as its invocation (the trades-stream listener): started
+       * every `checkEverySeconds`; a run that finds a live holder of the work returns at once,
+       * and a successor starts while its predecessor's time runs out, so the runs overlap.
+       */
+      kind: "long-lived";
+      checkEverySeconds: number;
+    }
+  | {
       /** A DynamoDB stream event source mapping (ReportBatchItemFailures, bounded retries, then skip). */
       kind: "dynamodb-stream";
       table: TableDef;
@@ -99,6 +108,26 @@ export const TRACK_WORKER_FUNCTION: FunctionDef = {
   callsExchange: true,
 };
 
+/**
+ * The trades-stream listener (#app/stream-listener.js): holds the exchange's WebSocket for up to
+ * 15 minutes, polls traders the moment they trade, hands over to a successor started by the
+ * minute schedule. Only deployed and run with TRADES_STREAM=on.
+ */
+export const STREAM_LISTENER_FUNCTION: FunctionDef = {
+  name: "stream-listener",
+  entry: "functions/handlers/stream-listener.ts",
+  handler: "handler",
+  trigger: { kind: "long-lived", checkEverySeconds: 60 },
+  // Lambda's maximum: the longer a listener lives, the fewer hand-overs.
+  timeoutSeconds: 900,
+  memoryMb: 512,
+  // Traders (tracked set, discovery, live commits), events, the state table (lease, status, budget).
+  tables: [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE],
+  // Traders it could not finish go to the tracking worker.
+  sendsTo: [TRACKING_QUEUE],
+  callsExchange: true,
+};
+
 export const LEADERBOARD_FUNCTION: FunctionDef = {
   name: "leaderboard",
   entry: "functions/handlers/leaderboard.ts",
@@ -120,6 +149,7 @@ export const INGESTION_FUNCTIONS: readonly FunctionDef[] = [
   DISCOVERY_FUNCTION,
   TRACK_DISPATCH_FUNCTION,
   TRACK_WORKER_FUNCTION,
+  STREAM_LISTENER_FUNCTION,
   LEADERBOARD_FUNCTION,
 ];
 

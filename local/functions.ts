@@ -128,6 +128,18 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
           ...(trigger.firstRunAfter !== undefined && { firstRunAfter: trigger.firstRunAfter }),
         });
         log.info(`Function ${def.name} scheduled every ${intervalSeconds} s`, { entry: def.entry });
+      } else if (trigger.kind === "long-lived") {
+        // As deployed: only with the stream on (lib/ingestion.ts leaves the function out otherwise).
+        if (o.config.TRADES_STREAM === "off") continue;
+        jobs.push({
+          name: def.name,
+          intervalSeconds: trigger.checkEverySeconds,
+          timeoutSeconds: def.timeoutSeconds,
+          memoryMb: def.memoryMb,
+          handler: loaded(),
+          longLived: true,
+        });
+        log.info(`Function ${def.name} started every ${trigger.checkEverySeconds} s (one listens, a successor overlaps it)`, { entry: def.entry });
       } else if (trigger.kind === "websocket") {
         const gateway = o.gateway;
         if (!gateway) throw new LocalStartupError(`Function ${def.name} serves WebSocket route ${trigger.route}, but no gateway runs.`);

@@ -13,6 +13,11 @@ export interface LambdaContextOptions {
   region?: string;
   /** For tests; defaults to the clock. */
   now?: () => number;
+  /**
+   * Local shutdown: once aborted, the invocation has no time left, so a handler that lives as
+   * long as its invocation (the stream listener) wraps up now rather than at its timeout.
+   */
+  shutdown?: AbortSignal;
 }
 
 const ACCOUNT = "000000000000";
@@ -34,7 +39,7 @@ export const createLambdaContext = (o: LambdaContextOptions): Context => {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${o.functionName}`,
     logStreamName: `${day}/[$LATEST]local`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
+    getRemainingTimeInMillis: () => (o.shutdown?.aborted ? 0 : Math.max(0, deadline - now())),
     done: unsupported("done"),
     fail: unsupported("fail"),
     succeed: unsupported("succeed"),

@@ -24,6 +24,12 @@ export interface ScheduledJob {
   handler: (event: LocalScheduleEvent, context: Context) => unknown;
   /** With runOnStart: the first run waits for this job's first run to finish (its interval timer does not). */
   firstRunAfter?: string;
+  /**
+   * A run that lives as long as its invocation (the trades-stream listener): as in the cloud, the
+   * next run starts while one is going (at most two at once; the handler decides whether to
+   * stay), and stop() ends the running ones by taking their remaining time away.
+   */
+  longLived?: true;
 }
 
 export interface SchedulerOptions {
@@ -43,6 +49,9 @@ export interface Scheduler {
 export const startScheduler = (jobs: readonly ScheduledJob[], options: SchedulerOptions = {}): Scheduler => {
   const log = options.logger ?? defaultLogger;
   const running = new Map<string, Promise<void>>();
+  /** Runs of long-lived jobs, which may overlap. */
+  const living = new Map<string, Set<Promise<void>>>();
+  const shutdown = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
 
@@ -67,6 +76,7 @@ export const startScheduler = (jobs: readonly ScheduledJob[], options: Scheduler
       timeoutSeconds: job.timeoutSeconds,
       ...(job.memoryMb !== undefined && { memoryMb: job.memoryMb }),
       ...(options.region !== undefined && { region: options.region }),
+      ...(job.longLived && { shutdown: shutdown.signal }),
     });
     const started = Date.now();
     const outcome = await invokeWithTimeout((ctx) => job.handler(event, ctx), context);
@@ -79,6 +89,14 @@ export const startScheduler = (jobs: readonly ScheduledJob[], options: Scheduler
   /** Starts a run unless one is going; returns the run, or undefined when skipped. */
   const trigger = (job: ScheduledJob): Promise<void> | undefined => {
     if (stopped) return undefined;
+    if (job.longLived) {
+      const runs = living.get(job.name) ?? new Set<Promise<void>>();
+      living.set(job.name, runs);
+      if (runs.size >= 2) return undefined;
+      const run = execute(job).finally(() => runs.delete(run));
+      runs.add(run);
+      return run;
+    }
     if (running.has(job.name)) {
       log.warn("Previous run still going; skipping this one", { schedule: job.name });
       return undefined;
@@ -113,7 +131,8 @@ export const startScheduler = (jobs: readonly ScheduledJob[], options: Scheduler
     stop: async () => {
       stopped = true;
       for (const timer of timers) clearInterval(timer);
-      await Promise.all(running.values());
+      shutdown.abort();
+      await Promise.all([...running.values(), ...[...living.values()].flatMap((runs) => [...runs])]);
     },
   };
 };

@@ -89,7 +89,7 @@ export const traderSummarySchema = z.object({
   first_seen_at: iso,
   last_tracked_at: iso.nullable().meta({ description: "Last successful poll; null before the first one" }),
   is_active: z.boolean(),
-  discovery_source: z.enum(["recent_trades", "manual"]),
+  discovery_source: z.enum(["recent_trades", "trades_stream", "manual"]),
   discovery_coin: z.string().nullable(),
 });
 
@@ -133,8 +133,14 @@ export const eventSchema = z.object({
     fill_count: z.number().int(),
     execution_price: decimal.nullable(),
     filled_size: decimal,
-    fees: decimal,
-    realized_pnl: decimal,
+    fees: decimal.nullable().meta({ description: "Σ fee of the fills; null when they came from the trades stream, which does not tell" }),
+    realized_pnl: decimal.nullable().meta({ description: "Σ closedPnl of the fills; null when they came from the trades stream" }),
+    fills_source: z.enum(["exchange", "stream"]).optional().meta({
+      description: "Where the fills behind the event came from: the trader's fills (userFillsByTime) or the public trades stream",
+    }),
+    detection_delay_ms: z.number().int().nullable().optional().meta({
+      description: "From the last fill behind the event (exchange time) to the event's timestamp; null without fills",
+    }),
     first_fill_time: z.number().nullable(),
     last_fill_time: z.number().nullable(),
     tids: z.array(z.number()),

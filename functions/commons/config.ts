@@ -83,6 +83,18 @@ export const configSchema = z.object({
   /** Fill pages (2,000 fills each) one run may fetch per trader; a longer backfill continues next run. */
   HISTORY_MAX_PAGES: int(6, 1, 50),
   PORT: int(8000, 1, 65_535),
+  /**
+   * Listen to the exchange's public trades stream and poll a trader the moment he trades; the
+   * scheduled polls then only reconcile (every RECONCILE_INTERVAL_SECONDS at least). `off`: the
+   * scheduled polls do it all, every TRACKING_INTERVAL_SECONDS.
+   */
+  TRADES_STREAM: z.enum(["on", "off"]).default("on"),
+  /** The stream's URL; default: the API's host, path /ws (wss:// for https://, ws:// for http://). */
+  HYPERLIQUID_WS_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  /** With the stream up, every tracked trader is still polled at least this often (catches liquidations, ADL, margin changes). */
+  RECONCILE_INTERVAL_SECONDS: int(1_800, 60, 86_400),
+  /** Discovery (stream and scheduled) stops adding traders once this many are tracked; 0: it adds none. Manual tracking is not capped. */
+  MAX_TRACKED_TRADERS: int(10_000, 0, 100_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -112,3 +112,22 @@ export const withExchangeMetrics = <A extends unknown[], R>(
     }
   };
 };
+
+/**
+ * The trades-stream listener's counters, published once a heartbeat (every ~10 s) as increases,
+ * zeros included: the "no trades" alarm must see a zero, not missing data, while a listener runs.
+ */
+export const STREAM_METRICS = ["StreamTrades", "StreamReconnects", "StreamGaps", "StreamEvents"] as const;
+export type StreamMetricName = (typeof STREAM_METRICS)[number];
+export type StreamCounts = Record<StreamMetricName, number>;
+
+export const streamMetricsPublisher = (env: NodeJS.ProcessEnv = process.env): ((counts: StreamCounts) => void) =>
+  env.AWS_LAMBDA_FUNCTION_NAME === undefined
+    ? () => {}
+    : (counts) => {
+        try {
+          for (const name of STREAM_METRICS) metrics.addMetric(name, MetricUnit.Count, counts[name]);
+        } finally {
+          metrics.publishStoredMetrics();
+        }
+      };

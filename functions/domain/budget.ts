@@ -6,8 +6,11 @@ import type { Lane } from "./exchange.js";
  * Tracking has priority: beyond a small floor each, other lanes only get what tracking leaves.
  */
 export interface WeightBudget {
-  /** Waits until `weight` may be spent by `lane`, then spends it. Rejects with BudgetTimeoutError after `maxWaitMs`. */
-  take(lane: Lane, weight: number, opts?: { maxWaitMs?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Waits until `weight` may be spent by `lane`, then spends it. Rejects with BudgetTimeoutError
+   * after `maxWaitMs`. `urgent` goes ahead of the lane's other waiters (not of its urgent ones).
+   */
+  take(lane: Lane, weight: number, opts?: { maxWaitMs?: number; signal?: AbortSignal; urgent?: boolean }): Promise<void>;
   /** Spends `weight` only if it is available right now; never waits. */
   tryTake(lane: Lane, weight: number): boolean;
   /** Records weight already spent whose size was only known from the response (per-item surcharges). Never waits. */

@@ -2,7 +2,7 @@ import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk } from "./concurrency.js";
 import { encodeTrackBatch } from "./messages.js";
-import type { QueuePort, RunStateStore, TraderStore } from "./ports.js";
+import type { QueuePort, RunStateStore, TraderStore, TrackingCycle } from "./ports.js";
 
 /**
  * The tracking dispatcher: pages through every active trader and fans them out as messages of
@@ -14,6 +14,13 @@ import type { QueuePort, RunStateStore, TraderStore } from "./ports.js";
  * polled about once per cycle time, and the queue holds at most about one cycle more. A tick is
  * never skipped otherwise (the workers would sit idle until the next one), nor when the previous
  * cycle is MAX_SKIPPED_INTERVALS old (part of it may be lost, and its count never complete).
+ *
+ * With the trades stream up, polling is reconciliation (`reconcile`): it only has to catch what
+ * fills cannot show (a liquidation by the backstop vault, auto-deleveraging, margin changes), so
+ * each tick polls a slice of the traders, continuing where the last one stopped: at least enough
+ * to walk them all within `periodMs`, and otherwise as many as `share` of the budget polls in an
+ * interval, so the rest stays free for the stream's targeted polls. While the stream is down,
+ * every tick polls everyone again, as before there was a stream.
  */
 export interface DispatchDeps {
   traders: TraderStore;
@@ -25,6 +32,16 @@ export interface DispatchDeps {
   intervalMs: number;
   now: () => number;
   logger: AppLogger;
+  reconcile?: ReconcileOptions;
+}
+
+export interface ReconcileOptions {
+  /** Every tracked trader is polled at least this often (ms). */
+  periodMs: number;
+  /** Share of the budget's polls per interval a slice may take beyond what the period needs. */
+  share: number;
+  /** Is the trades stream delivering changes? When not, every tick polls everyone. */
+  streamUp: () => Promise<boolean>;
 }
 
 export const MAX_SKIPPED_INTERVALS = 3;
@@ -33,7 +50,7 @@ export const MAX_SKIPPED_INTERVALS = 3;
 const PAGE = 1000;
 
 export type DispatchResult =
-  | { cycleId: string; traders: number; messages: number }
+  | { cycleId: string; traders: number; messages: number; slice?: boolean }
   | { skipped: true; previousCycleId: string; tradersLeft: number };
 
 export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResult> => {
@@ -69,16 +86,72 @@ export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResu
     traders += n;
   };
 
-  let cursor: string | undefined;
-  do {
-    const page = await deps.traders.pageActive(PAGE, cursor);
-    cursor = page.cursor;
-    buffer.push(...page.addresses);
-    await flush(false);
-  } while (cursor !== undefined);
+  const reconcile = deps.reconcile !== undefined && (await deps.reconcile.streamUp()) ? deps.reconcile : undefined;
+  let slice: TrackingCycle["slice"];
+  if (reconcile === undefined) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.traders.pageActive(PAGE, cursor);
+      cursor = page.cursor;
+      buffer.push(...page.addresses);
+      await flush(false);
+    } while (cursor !== undefined);
+  } else {
+    const picked = await nextSlice(deps, reconcile);
+    buffer.push(...picked.addresses);
+    slice = picked.slice;
+  }
   await flush(true);
 
-  await deps.runState.recordCycle({ cycleId, dispatchedAt, messages, traders });
-  deps.logger.info("Tracking cycle dispatched", { cycleId, traders, messages });
-  return { cycleId, traders, messages };
+  await deps.runState.recordCycle({ cycleId, dispatchedAt, messages, traders, ...(slice !== undefined && { slice }) });
+  deps.logger.info("Tracking cycle dispatched", { cycleId, traders, messages, reconcileSlice: slice !== undefined });
+  return { cycleId, traders, messages, ...(slice !== undefined && { slice: true }) };
+};
+
+/**
+ * The next reconciliation slice, walking the active index from where the last one stopped and
+ * round again past its end. A slice that comes all the way round holds everyone, once.
+ */
+const nextSlice = async (
+  deps: DispatchDeps,
+  o: ReconcileOptions,
+): Promise<{ addresses: Address[]; slice?: { first: string; last: string } }> => {
+  const rotation = await deps.runState.getRotation();
+  const byShare = Math.max(1, Math.floor(deps.pollsPerInterval * o.share));
+  const byPeriod = rotation.lastWalk === null ? 0 : Math.ceil((rotation.lastWalk * deps.intervalMs) / o.periodMs);
+  const size = Math.max(byShare, byPeriod);
+
+  const addresses: Address[] = [];
+  const inSlice = new Set<Address>();
+  let { cursor, walked, lastWalk } = rotation;
+  let ends = 0;
+  let fullCircle = false;
+  while (addresses.length < size && !fullCircle && ends < 2) {
+    const page = await deps.traders.pageActive(Math.min(PAGE, size - addresses.length), cursor ?? undefined);
+    let taken = 0;
+    for (const a of page.addresses) {
+      if (addresses.length >= size) break;
+      if (inSlice.has(a)) {
+        fullCircle = true;
+        break;
+      }
+      inSlice.add(a);
+      addresses.push(a);
+      walked += 1;
+      cursor = a;
+      taken += 1;
+    }
+    if (page.cursor === undefined && taken === page.addresses.length && !fullCircle) {
+      // The end of the index: one walk over everyone is complete.
+      lastWalk = walked;
+      walked = 0;
+      cursor = null;
+      ends += 1;
+    }
+  }
+  await deps.runState.setRotation({ cursor, walked, lastWalk });
+  const first = addresses[0];
+  const last = addresses.at(-1);
+  if (fullCircle || ends === 2 || first === undefined || last === undefined) return { addresses };
+  return { addresses, slice: { first, last } };
 };

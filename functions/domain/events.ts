@@ -3,6 +3,7 @@ import type { Address } from "./address.js";
 import type { Fill } from "./exchange.js";
 import { summarizeFills, type FillSummary } from "./fills.js";
 import type { PositionChange, PositionEventType, Side } from "./positions.js";
+import type { StreamFill } from "./stream-fills.js";
 
 /**
  * Position events as stored and as published on the live feed. Field names follow the original
@@ -24,7 +25,13 @@ export interface EventDetails extends FillSummary {
   leverage: number | null;
   leverage_type: "cross" | "isolated" | null;
   poll_time: string;
+  /** The trader's own fills (a poll fetched them) or the public trades stream's (./stream-fills.ts). */
+  fills_source: FillsSource;
+  /** Last fill behind the event (exchange time) → the event's timestamp; null without fills. */
+  detection_delay_ms: number | null;
 }
+
+export type FillsSource = "exchange" | "stream";
 
 export interface PositionEvent {
   id: string;
@@ -50,10 +57,12 @@ export const buildEvent = (
   address: Address,
   version: number,
   change: PositionChange,
-  fills: readonly Fill[],
+  fills: readonly (Fill | StreamFill)[],
   pollTime: number,
+  fillsSource: FillsSource = "exchange",
 ): PositionEvent => {
   const iso = new Date(pollTime).toISOString();
+  const summary = summarizeFills(fills.filter((f) => f.coin === change.coin));
   return {
     id: eventId(address, version, change.coin),
     trader_id: address,
@@ -74,7 +83,9 @@ export const buildEvent = (
       leverage: change.leverage?.value ?? null,
       leverage_type: change.leverage?.type ?? null,
       poll_time: iso,
-      ...summarizeFills(fills.filter((f) => f.coin === change.coin)),
+      fills_source: fillsSource,
+      detection_delay_ms: summary.last_fill_time === null ? null : Math.max(0, pollTime - summary.last_fill_time),
+      ...summary,
     },
   };
 };

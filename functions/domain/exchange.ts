@@ -15,6 +15,8 @@ export interface CallOptions {
    * rejects with BudgetTimeoutError (nothing more is sent). Without it the budget's default wait.
    */
   budgetDeadline?: number;
+  /** Served before the lane's other waiters (a live change someone waits to see). */
+  urgent?: boolean;
 }
 
 export interface Leverage {

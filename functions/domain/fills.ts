@@ -1,5 +1,6 @@
 import { dec, decStr, sumDec, ZERO } from "#commons/decimal.js";
 import type { Fill } from "./exchange.js";
+import type { StreamFill } from "./stream-fills.js";
 
 /**
  * Fill helpers shared by tracking (attributing fills to events) and, later, the leaderboard.
@@ -47,14 +48,17 @@ export interface FillSummary {
   /** Size-weighted average execution price; null when no fill was found. */
   execution_price: string | null;
   filled_size: string;
-  fees: string;
-  realized_pnl: string;
+  /** Null when the fills came from the trades stream, which tells neither (see ./stream-fills.ts). */
+  fees: string | null;
+  realized_pnl: string | null;
   first_fill_time: number | null;
   last_fill_time: number | null;
   tids: number[];
 }
 
-export const summarizeFills = (fills: readonly Fill[]): FillSummary => {
+const isExchangeFill = (f: Fill | StreamFill): f is Fill => "fee" in f && "closedPnl" in f;
+
+export const summarizeFills = (fills: readonly (Fill | StreamFill)[]): FillSummary => {
   if (fills.length === 0) {
     return {
       fill_count: 0,
@@ -71,12 +75,13 @@ export const summarizeFills = (fills: readonly Fill[]): FillSummary => {
   const notional = fills.reduce((acc, f) => acc.plus(dec(f.px).times(f.sz)), ZERO);
   // Prices are quoted to at most 6 significant decimals on Hyperliquid; 8 dp keeps the average exact enough.
   const vwap = size.eq(0) ? null : decStr(notional.div(size).round(8));
+  const full = fills.every(isExchangeFill) ? fills : null;
   return {
     fill_count: fills.length,
     execution_price: vwap,
     filled_size: decStr(size),
-    fees: decStr(sumDec(fills.map((f) => f.fee))),
-    realized_pnl: decStr(sumDec(fills.map((f) => f.closedPnl))),
+    fees: full === null ? null : decStr(sumDec(full.map((f) => f.fee))),
+    realized_pnl: full === null ? null : decStr(sumDec(full.map((f) => f.closedPnl))),
     first_fill_time: fills[0]?.time ?? null,
     last_fill_time: fills[fills.length - 1]?.time ?? null,
     tids: fills.map((f) => f.tid),

@@ -4,6 +4,7 @@
  * who was active when the cycle was dispatched and has not failed since was polled in it.
  */
 export interface TraderTrackingFacts {
+  address: string;
   isActive: boolean;
   /** When the trader started being tracked (ms). */
   trackedSince: number;
@@ -16,7 +17,15 @@ export interface TraderTrackingFacts {
 export interface CycleFacts {
   dispatchedAt: number;
   lastCompletedAt: number | null;
+  /** A reconciliation slice polled only the addresses from `first` to `last` (wrapping past the end when last < first). */
+  slice?: { first: string; last: string };
 }
+
+const inSlice = (address: string, slice: CycleFacts["slice"]): boolean => {
+  if (slice === undefined) return true;
+  const { first, last } = slice;
+  return first <= last ? address >= first && address <= last : address >= first || address <= last;
+};
 
 export const lastTrackedAt = (trader: TraderTrackingFacts, cycle: CycleFacts | null): number | null => {
   let best = trader.lastChangedAt;
@@ -25,6 +34,7 @@ export const lastTrackedAt = (trader: TraderTrackingFacts, cycle: CycleFacts | n
     cycle.lastCompletedAt !== null &&
     trader.isActive &&
     trader.trackedSince <= cycle.dispatchedAt &&
+    inSlice(trader.address, cycle.slice) &&
     // A failure after the dispatch means this trader's poll in that cycle did not succeed.
     !(trader.lastFailedAt !== null && trader.lastFailedAt >= cycle.dispatchedAt)
   ) {

@@ -8,7 +8,7 @@ import type { PositionMap } from "./positions.js";
  * never imports the AWS SDK.
  */
 
-export type DiscoverySource = "recent_trades" | "manual";
+export type DiscoverySource = "recent_trades" | "trades_stream" | "manual";
 
 export interface NewTrader {
   address: Address;
@@ -35,6 +35,11 @@ export interface TrackingState {
   positions: PositionMap;
   /** Fills up to and including this time (ms) have been fetched. */
   fillsCursor: number | undefined;
+  /**
+   * Exchange time of the snapshot the stored positions come from: fills up to it are in them.
+   * Undefined for states stored before it was kept (their fills cursor says the same).
+   */
+  asOf: number | undefined;
 }
 
 export interface Transition {
@@ -45,6 +50,8 @@ export interface Transition {
   positions: PositionMap;
   events: PositionEvent[];
   fillsCursor: number;
+  /** Exchange time of the snapshot `positions` come from (TrackingState.asOf). */
+  asOf: number;
   at: number;
 }
 
@@ -74,6 +81,18 @@ export interface TrackingCycle {
   dispatchedAt: number;
   messages: number;
   traders: number;
+  /** A reconciliation slice: the traders from `first` to `last` in address order (wrapping past the end when last < first); absent: everyone. */
+  slice?: { first: string; last: string };
+}
+
+/** Where the reconciliation sweep stands in its walk over the tracked traders (address order). */
+export interface ReconcileRotation {
+  /** The last address polled; null: start from the beginning. */
+  cursor: string | null;
+  /** Traders in the current walk so far. */
+  walked: number;
+  /** Traders in the last complete walk: how many there are to reconcile; null before the first. */
+  lastWalk: number | null;
 }
 
 export interface RunStateStore {
@@ -84,6 +103,8 @@ export interface RunStateStore {
   latestCycle(): Promise<
     (TrackingCycle & { completedMessages: number; completedTraders: number; lastCompletedAt: number | null }) | null
   >;
+  getRotation(): Promise<ReconcileRotation>;
+  setRotation(rotation: ReconcileRotation): Promise<void>;
   /** Discovery's rotation position among the coins. */
   getDiscoveryCursor(): Promise<number>;
   setDiscoveryCursor(index: number): Promise<void>;

@@ -1,11 +1,12 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
-import { buildEvent, type PositionEvent } from "./events.js";
+import { buildEvent, type FillsSource, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
 import { dedupeFills, isPerpFill } from "./fills.js";
 import type { FillStore, TraderStore, TrackingState } from "./ports.js";
 import { diffPositions, toPositionMap, type PositionChange, type PositionMap } from "./positions.js";
+import { fillsExplain, type StreamFill } from "./stream-fills.js";
 
 /**
  * One tracking pass over a batch of traders: poll each, diff against the stored state, and only
@@ -14,6 +15,12 @@ import { diffPositions, toPositionMap, type PositionChange, type PositionMap } f
  *
  * Each request waits for its own weight, at most until `budgetDeadline`: a trader whose weight
  * did not come in time is `deferred` (nothing was stored for him) for the caller to hand back.
+ *
+ * Live tracking (`live`) polls a trader because the trades stream showed him trading, and already
+ * holds the fills behind the change: when they account for it exactly, they are the event's fills
+ * and nothing more is fetched (a poll costs 2 weight, a fills request 20+). When they do not, the
+ * snapshot lags the stream: the trader is `lagging`, nothing is stored, and the caller asks again;
+ * on its last try the fills are fetched as on any poll.
  */
 
 export interface TrackingDeps {
@@ -37,7 +44,8 @@ export type TrackStatus =
   | "untracked"
   | "invalid"
   | "failed"
-  | "deferred";
+  | "deferred"
+  | "lagging";
 
 export interface TrackOutcome {
   address: Address;
@@ -53,14 +61,31 @@ const MAX_EVENTS_PER_TRANSACTION = 99;
 /** Bounds the fill pages fetched in one poll; the cursor resumes the rest on the next change. */
 const MAX_FILL_PAGES = 5;
 
+export interface LiveFills {
+  /** Per trader, the stream's fills not yet known to be behind a stored state. */
+  fills: ReadonlyMap<Address, readonly StreamFill[]>;
+  /** The caller's last try: fetch the fills rather than answer `lagging`. */
+  final: boolean;
+}
+
+export interface TrackOptions {
+  budgetDeadline?: number;
+  live?: LiveFills;
+}
+
 export const trackTraders = async (
   addresses: readonly Address[],
   deps: TrackingDeps,
-  opts: { budgetDeadline?: number } = {},
+  opts: TrackOptions = {},
 ): Promise<TrackOutcome[]> => {
   const states = await deps.traders.trackingStates(addresses);
-  const call: CallOptions = { lane: "tracking", ...(opts.budgetDeadline !== undefined && { budgetDeadline: opts.budgetDeadline }) };
-  return mapWithConcurrency(addresses, deps.concurrency, (address) => trackOne(address, states.get(address), call, deps));
+  const call: CallOptions = {
+    lane: "tracking",
+    // A change someone is waiting to see goes ahead of the reconciliation sweep.
+    ...(opts.live !== undefined && { urgent: true }),
+    ...(opts.budgetDeadline !== undefined && { budgetDeadline: opts.budgetDeadline }),
+  };
+  return mapWithConcurrency(addresses, deps.concurrency, (address) => trackOne(address, states.get(address), call, deps, opts.live));
 };
 
 const trackOne = async (
@@ -68,6 +93,7 @@ const trackOne = async (
   state: TrackingState | undefined,
   call: CallOptions,
   deps: TrackingDeps,
+  live: LiveFills | undefined,
 ): Promise<TrackOutcome> => {
   if (state === undefined || !state.isActive) return { address, status: "untracked", events: [] };
   try {
@@ -81,8 +107,24 @@ const trackOne = async (
       return { address, status: "baseline", events: [] };
     }
     const changes = diffPositions(state.positions, current);
+    const stored = { ...state, version: state.version };
+    const time = { until, polledAt };
+    // Fills at or before the stored snapshot are already in it (another poll got there first).
+    const asOf = state.asOf ?? state.fillsCursor;
+    const streamed = live?.fills.get(address)?.filter((f) => asOf === undefined || f.time > asOf);
+    if (streamed !== undefined) {
+      if (fillsExplain(state.positions, current, streamed)) {
+        if (changes.length === 0) return { address, status: "unchanged", events: [] };
+        const attributed: Attributed = { fills: streamed, source: "stream", cursor: state.fillsCursor ?? until };
+        return await commitChanges(address, stored, current, changes, attributed, time, deps);
+      }
+      if (!live!.final) return { address, status: "lagging", events: [] };
+    }
     if (changes.length === 0) return { address, status: "unchanged", events: [] };
-    return await commitChanges(address, { ...state, version: state.version }, current, changes, { until, polledAt }, call, deps);
+    const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? until, until, call, deps);
+    if (fills.length > 0) await deps.fills.putFills(address, fills);
+    const behind = asOf === undefined ? fills : fills.filter((f) => f.time > asOf);
+    return await commitChanges(address, stored, current, changes, { fills: behind, source: "exchange", cursor }, time, deps);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // No weight in time: nothing was stored, and nothing is wrong with the trader.
@@ -94,17 +136,23 @@ const trackOne = async (
   }
 };
 
+/** The fills behind a change, where they came from, and the fills cursor to store with it. */
+interface Attributed {
+  fills: readonly (Fill | StreamFill)[];
+  source: FillsSource;
+  /** Stream fills are not stored, so the cursor stays where the stored fills end. */
+  cursor: number;
+}
+
 const commitChanges = async (
   address: Address,
   state: TrackingState & { version: number },
   current: PositionMap,
   changes: PositionChange[],
+  { fills, source, cursor }: Attributed,
   time: { until: number; polledAt: number },
-  call: CallOptions,
   deps: TrackingDeps,
 ): Promise<TrackOutcome> => {
-  const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? time.until, time.until, call, deps);
-  if (fills.length > 0) await deps.fills.putFills(address, fills);
   // More changes than one transaction holds: apply them in steps, each one atomic and versioned.
   const groups = chunk(changes, MAX_EVENTS_PER_TRANSACTION);
   const events: PositionEvent[] = [];
@@ -117,7 +165,7 @@ const commitChanges = async (
       if (p === undefined) delete positions[c.coin];
       else positions = { ...positions, [c.coin]: p };
     }
-    const groupEvents = group.map((c) => buildEvent(address, next, c, fills, time.polledAt));
+    const groupEvents = group.map((c) => buildEvent(address, next, c, fills, time.polledAt, source));
     const result = await deps.traders.commitTransition({
       address,
       expectedVersion: expected,
@@ -125,6 +173,7 @@ const commitChanges = async (
       positions,
       events: groupEvents,
       fillsCursor: cursor,
+      asOf: time.until,
       at: time.polledAt,
     });
     // Another worker already moved this trader on; its write won and ours must not duplicate it.
@@ -173,6 +222,7 @@ export interface TrackingSummary {
   invalid: number;
   failed: number;
   deferred: number;
+  lagging: number;
   events: number;
 }
 
@@ -187,6 +237,7 @@ export const summarize = (outcomes: readonly TrackOutcome[]): TrackingSummary =>
     invalid: 0,
     failed: 0,
     deferred: 0,
+    lagging: 0,
     events: 0,
   };
   for (const o of outcomes) {

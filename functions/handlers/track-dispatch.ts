@@ -7,10 +7,16 @@ import { createDispatchHandler } from "#app/track-dispatch.js";
 import { createSqsQueue } from "#store/sqs-queue.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
+import { publicStreamState } from "#domain/stream-status.js";
 
 /** Lambda entry: scheduled tracking dispatch (fans active traders out over SQS). */
+
+/** Of the polls the budget allows per interval, reconciliation takes this share; the stream's targeted polls the rest. */
+const RECONCILE_SHARE = 2 / 3;
 const config = loadConfig();
 const queueUrl = requireTrackingQueueUrl(config, "tracking dispatcher");
+const streamStatus = createDynamoStreamStatusStore(documentClient, config.STATE_TABLE);
 
 export const handler = createDispatchHandler({
   traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
@@ -21,4 +27,12 @@ export const handler = createDispatchHandler({
   intervalMs: config.TRACKING_INTERVAL_SECONDS * 1_000,
   now: Date.now,
   logger,
+  // With the trades stream on, polling reconciles; whenever the stream is down it polls everyone.
+  ...(config.TRADES_STREAM === "on" && {
+    reconcile: {
+      periodMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
+      share: RECONCILE_SHARE,
+      streamUp: async () => publicStreamState(await streamStatus.read(), Date.now()) !== "down",
+    },
+  }),
 });

@@ -50,6 +50,7 @@ export interface WeightBudgetOptions {
 
 interface Waiter {
   lane: Lane;
+  urgent: boolean;
   weight: number;
   seq: number;
   deadline: number;
@@ -230,15 +231,31 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
     if (w > max) throw new BudgetRequestTooLargeError(lane, w, max);
   };
 
-  /** FIFO within a lane. (Tracking's precedence over fresh weight is enforced in `freshAllowed`.) */
-  const noOneAhead = (lane: Lane): boolean => queues[lane].length === 0;
+  /**
+   * FIFO within a lane, urgent waiters first. (Tracking's precedence over fresh weight is
+   * enforced in `freshAllowed`.)
+   */
+  const noOneAhead = (lane: Lane, urgent = false): boolean => {
+    const head = queues[lane][0];
+    return head === undefined || (urgent && !head.urgent);
+  };
 
-  const enqueue = (lane: Lane, weight: number, o?: { maxWaitMs?: number; signal?: AbortSignal }) =>
+  /** Behind the lane's urgent waiters when urgent, else at the end. */
+  const insert = (w: Waiter): void => {
+    const q = queues[w.lane];
+    if (!w.urgent) return void q.push(w);
+    const firstPlain = q.findIndex((x) => !x.urgent);
+    if (firstPlain < 0) q.push(w);
+    else q.splice(firstPlain, 0, w);
+  };
+
+  const enqueue = (lane: Lane, weight: number, o?: { maxWaitMs?: number; signal?: AbortSignal; urgent?: boolean }) =>
     new Promise<void>((resolve, reject) => {
       const signal = o?.signal;
       if (signal?.aborted) return reject(signal.reason);
       const t = now();
-      if (noOneAhead(lane)) {
+      const urgent = o?.urgent === true;
+      if (noOneAhead(lane, urgent)) {
         const a = attempt(lane, weight, t);
         if (a.done) return resolve();
       }
@@ -248,6 +265,7 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
       };
       const waiter: Waiter = {
         lane,
+        urgent,
         weight,
         seq: seq++,
         startedAt: t,
@@ -257,7 +275,7 @@ export const createWeightBudget = (opts: WeightBudgetOptions): WeightBudget => {
         detach: () => signal?.removeEventListener("abort", onAbort),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      queues[lane].push(waiter);
+      insert(waiter);
       void pump();
     });
 

@@ -196,6 +196,7 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
     for (let attempt = 1; ; attempt++) {
       await budget.take(o.lane, weight, {
         ...(o.signal && { signal: o.signal }),
+        ...(o.urgent === true && { urgent: true }),
         ...(o.budgetDeadline !== undefined && { maxWaitMs: Math.max(0, o.budgetDeadline - Date.now()) }),
       });
       stats.weightByLane[o.lane] += weight;

@@ -62,6 +62,7 @@ const seedHistory = async (store: ReturnType<typeof createDynamoTraderStore>) =>
       positions: states[v]!,
       events,
       fillsCursor: at,
+      asOf: at,
       at,
     });
     expect(r).toBe("committed");
@@ -96,6 +97,7 @@ describe("HTTP API", () => {
         (ch) => buildEvent(B, 1, ch, [], T0 + 1),
       ),
       fillsCursor: T0,
+      asOf: T0 + 1,
       at: T0 + 1,
     });
     const runState = createDynamoRunStateStore(tables.doc, tables.names.state);

@@ -11,6 +11,8 @@ import { createTrackWorker } from "#app/track-worker.js";
 import type { Address } from "#domain/address.js";
 import type { WeightBudget } from "#domain/budget.js";
 import type { PositionEvent } from "#domain/events.js";
+import type { QueuePort, RunStateStore } from "#domain/ports.js";
+import { trackTraders, type LiveFills, type TrackOutcome } from "#domain/tracking.js";
 import { isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
@@ -40,6 +42,11 @@ export interface Pipeline {
   dispatch: (event?: unknown) => Promise<unknown>;
   worker: (event: Parameters<ReturnType<typeof createTrackWorker>>[0], context?: Context) => Promise<SQSBatchResponse>;
   discovery: ReturnType<typeof createDiscoveryHandler>;
+  /** Targeted polls as the stream listener makes them (trackTraders with the stream's fills). */
+  trackLive: (addresses: Address[], live: LiveFills) => Promise<TrackOutcome[]>;
+  /** The tracking queue as a port (where the listener hands traders off). */
+  queuePort: QueuePort;
+  runState: RunStateStore;
   /** Dispatches once and drains the queue (redeliveries included); returns the worker responses. */
   cycle: (opts?: { maxRounds?: number }) => Promise<SQSBatchResponse[]>;
   /** Delivers what is queued to the worker until the queue is empty, as the event source would. */
@@ -128,19 +135,17 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     now: Date.now,
     logger,
   });
-  const worker = createTrackWorker({
+  const trackingDeps = {
     exchange,
-    budget,
     traders,
     fills: createDynamoFillStore(tables.doc, tables.names.fills),
-    runState,
-    requeue: sqsQueue,
     logger,
     now: Date.now,
     concurrency: 8,
     isPermanent: isPermanentExchangeError,
     isBudgetTimeout,
-  });
+  };
+  const worker = createTrackWorker({ ...trackingDeps, budget, runState, requeue: sqsQueue });
   const discovery = createDiscoveryHandler({
     exchange,
     traders,
@@ -208,6 +213,9 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     dispatch: (event = { source: "test" }) => dispatch(event),
     worker: (event, ctx) => worker(event, ctx ?? context),
     discovery,
+    trackLive: (addresses, live) => trackTraders(addresses, trackingDeps, { live }),
+    queuePort: sqsQueue,
+    runState,
     receive,
     delivered: () => delivered,
     drain: ({ maxRounds = 200 } = {}) => drain(maxRounds),

@@ -43,7 +43,7 @@ export interface TraderDetail {
   first_seen_at: string;
   last_tracked_at: string | null;
   is_active: boolean;
-  discovery_source: "recent_trades" | "manual";
+  discovery_source: "recent_trades" | "trades_stream" | "manual";
   discovery_coin: string | null;
   positions: Position[];
   metrics: Partial<Record<Window, LeaderboardRow>> | null;

@@ -23,6 +23,7 @@ import type { RouteContext } from "./context.js";
 const summary = (t: TraderView, cycle: CycleFacts | null) => {
   const tracked = lastTrackedAt(
     {
+      address: t.address,
       isActive: t.is_active,
       trackedSince: Date.parse(t.first_seen_at),
       lastChangedAt: t.lastChangedAt,

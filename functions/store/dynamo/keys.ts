@@ -15,6 +15,8 @@ export const fillSortKey = (time: number, tid: number): string => `${pad(time, 1
 export const STATE_KEYS = {
   trackingCycle: { pk: "tracking-cycle", sk: "latest" },
   discoveryCursor: { pk: "discovery", sk: "cursor" },
+  streamListener: { pk: "stream-listener", sk: "status" },
+  reconcileCursor: { pk: "tracking-cycle", sk: "rotation" },
 } as const;
 
 /** state table: the leaderboard snapshots, a header and pages per ordering (see ./leaderboard.ts). */

@@ -21,6 +21,7 @@ export const createDynamoRunStateStore = (doc: DynamoDBDocumentClient, tableName
           traders: c.traders,
           completed_messages: 0,
           completed_traders: 0,
+          ...(c.slice !== undefined && { slice_first: c.slice.first, slice_last: c.slice.last }),
         },
       }),
     );
@@ -55,7 +56,27 @@ export const createDynamoRunStateStore = (doc: DynamoDBDocumentClient, tableName
       completedMessages: Number(i.completed_messages ?? 0),
       completedTraders: Number(i.completed_traders ?? 0),
       lastCompletedAt: typeof i.last_completed_at === "number" ? i.last_completed_at : null,
+      ...(typeof i.slice_first === "string" && typeof i.slice_last === "string" && { slice: { first: i.slice_first, last: i.slice_last } }),
     };
+  },
+
+  async getRotation() {
+    const out = await doc.send(new GetCommand({ TableName: tableName, Key: STATE_KEYS.reconcileCursor }));
+    const i = out.Item ?? {};
+    return {
+      cursor: typeof i.cursor === "string" ? i.cursor : null,
+      walked: typeof i.walked === "number" ? i.walked : 0,
+      lastWalk: typeof i.last_walk === "number" ? i.last_walk : null,
+    };
+  },
+
+  async setRotation(r) {
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...STATE_KEYS.reconcileCursor, cursor: r.cursor, walked: r.walked, last_walk: r.lastWalk },
+      }),
+    );
   },
 
   async getDiscoveryCursor() {

@@ -114,7 +114,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses) {
-      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor");
+      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of");
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
         const address = i.address as Address;
@@ -124,6 +124,7 @@ export const createDynamoTraderStore = (
           version: typeof i.state_version === "number" ? i.state_version : undefined,
           positions: (i.positions as PositionMap | undefined) ?? {},
           fillsCursor: typeof i.fills_cursor === "number" ? i.fills_cursor : undefined,
+          asOf: typeof i.as_of === "number" ? i.as_of : undefined,
         });
       }
       return states;
@@ -136,7 +137,7 @@ export const createDynamoTraderStore = (
             TableName: tables.traders,
             Key: { address },
             UpdateExpression:
-              "SET positions = :p, state_version = :v, fills_cursor = :c, baseline_at = :at, last_changed_at = :at",
+              "SET positions = :p, state_version = :v, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at",
             ConditionExpression: "attribute_exists(address) AND attribute_not_exists(state_version)",
             ExpressionAttributeValues: { ":p": positions, ":v": 0, ":c": fillsCursor, ":at": at },
           }),
@@ -160,13 +161,14 @@ export const createDynamoTraderStore = (
                   TableName: tables.traders,
                   Key: { address: t.address },
                   UpdateExpression:
-                    "SET positions = :p, state_version = :nv, fills_cursor = :c, last_changed_at = :at",
+                    "SET positions = :p, state_version = :nv, fills_cursor = :c, as_of = :asof, last_changed_at = :at",
                   ConditionExpression: "state_version = :ev",
                   ExpressionAttributeValues: {
                     ":p": t.positions,
                     ":nv": t.newVersion,
                     ":ev": t.expectedVersion,
                     ":c": t.fillsCursor,
+                    ":asof": t.asOf,
                     ":at": t.at,
                   },
                 },

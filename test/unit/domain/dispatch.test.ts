@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import { dispatchTracking } from "#domain/dispatch.js";
 import { trackBatchMessageSchema } from "#domain/messages.js";
-import type { RunStateStore, TraderStore, TrackingCycle } from "#domain/ports.js";
+import type { ReconcileRotation, RunStateStore, TraderStore, TrackingCycle } from "#domain/ports.js";
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const addresses = (n: number): Address[] =>
@@ -115,5 +115,72 @@ describe("dispatchTracking", () => {
     expect(await dispatchTracking(deps)).toMatchObject({ skipped: true });
     now += 30_000;
     expect(await dispatchTracking(deps)).toMatchObject({ traders: 600 });
+  });
+});
+
+/** A run state that also keeps the reconciliation walk. */
+const rotatingRunState = (cycles: TrackingCycle[]) => {
+  let rotation: ReconcileRotation = { cursor: null, walked: 0, lastWalk: null };
+  const store = {
+    recordCycle: async (c: TrackingCycle) => void cycles.push(c),
+    latestCycle: async () => {
+      const c = cycles.at(-1);
+      return c === undefined ? null : { ...c, completedMessages: 0, completedTraders: c.traders, lastCompletedAt: null };
+    },
+    getRotation: async () => rotation,
+    setRotation: async (r: ReconcileRotation) => void (rotation = r),
+  } as unknown as RunStateStore;
+  return { store, rotation: () => rotation };
+};
+
+describe("dispatchTracking as reconciliation (the trades stream is up)", () => {
+  const run = async (all: Address[], state: ReturnType<typeof rotatingRunState>, o: { up?: boolean; polls?: number } = {}) => {
+    const sent: string[] = [];
+    await dispatchTracking({
+      traders: pagedTraders(all, 7) as TraderStore,
+      queue: { sendAll: async (bodies) => void sent.push(...bodies) },
+      runState: state.store,
+      batchSize: 25,
+      // 60 polls an interval, of which a slice may take half: 30.
+      pollsPerInterval: o.polls ?? 60,
+      intervalMs: 60_000,
+      now: () => Date.UTC(2026, 0, 1),
+      logger: silent,
+      reconcile: { periodMs: 30 * 60_000, share: 0.5, streamUp: async () => o.up ?? true },
+    });
+    return sent.flatMap((b) => trackBatchMessageSchema.parse(JSON.parse(b)).traders);
+  };
+
+  it("polls a slice per tick, continuing where the last stopped and round past the end", async () => {
+    const all = addresses(70);
+    const cycles: TrackingCycle[] = [];
+    const state = rotatingRunState(cycles);
+    const polled = [await run(all, state), await run(all, state), await run(all, state)];
+    expect(polled.map((p) => p.length)).toEqual([30, 30, 30]);
+    expect(polled[0]).toEqual(all.slice(0, 30));
+    expect(polled[1]).toEqual(all.slice(30, 60));
+    // The end of the walk: the last 10, then round again.
+    expect(polled[2]).toEqual([...all.slice(60), ...all.slice(0, 20)]);
+    expect(state.rotation().lastWalk).toBe(70);
+    expect(cycles[2]!.slice).toEqual({ first: all[60], last: all[19] });
+  });
+
+  it("polls everyone once when they fit in a slice, and everyone every tick while the stream is down", async () => {
+    const few = addresses(12);
+    const state = rotatingRunState([]);
+    expect(await run(few, state)).toEqual(few);
+    expect(await run(few, state)).toEqual(few);
+    const many = addresses(70);
+    expect(await run(many, rotatingRunState([]), { up: false })).toEqual(many);
+  });
+
+  it("takes more than its share when that is what walking everyone within the period needs", async () => {
+    // 3,000 traders in 30 one-minute ticks: 100 a tick, beyond the 30 the share gives.
+    const all = addresses(3_000);
+    const state = rotatingRunState([]);
+    let total = 0;
+    while (state.rotation().lastWalk === null) total += (await run(all, state, { polls: 60 })).length;
+    expect(total).toBe(3_000);
+    expect((await run(all, state)).length).toBe(100);
   });
 });

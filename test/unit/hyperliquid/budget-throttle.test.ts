@@ -186,3 +186,30 @@ describe("weight budget wake-ups", () => {
     expect(served).toBe(2);
   });
 });
+
+describe("urgent takes", () => {
+  it("go ahead of the lane's queue, in their own arrival order, while the queue is served at the pace", async () => {
+    const { clock, budget } = setup();
+    // A sweep that queues 200 polls at once: at 18 weight a second they take ~22 s to go out.
+    const order: string[] = [];
+    const sweep = Array.from({ length: 200 }, (_, i) => budget.take("tracking", 2).then(() => void order.push(`sweep${i}`)));
+    await clock.advance(1_000);
+    const startedAt = clock.now();
+    const granted: number[] = [];
+    const live = ["a", "b"].map((name) =>
+      budget.take("tracking", 2, { urgent: true }).then(() => {
+        order.push(name);
+        granted.push(clock.now() - startedAt);
+      }),
+    );
+    await clock.advance(60_000);
+    await Promise.all([...sweep, ...live]);
+    // Both went out within a paced slot or two of asking, not behind the ~190 sweep polls left.
+    expect(Math.max(...granted)).toBeLessThan(1_000);
+    const a = order.indexOf("a");
+    expect(order.indexOf("b")).toBe(a + 1);
+    expect(a).toBeLessThan(order.indexOf("sweep150"));
+    // And the sweep still got all of its weight.
+    expect(order.filter((o) => o.startsWith("sweep"))).toHaveLength(200);
+  });
+});

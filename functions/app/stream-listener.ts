@@ -1,0 +1,312 @@
+import type { Context } from "aws-lambda";
+import type { AppLogger } from "#commons/logger.js";
+import type { Address } from "#domain/address.js";
+import { chunk } from "#domain/concurrency.js";
+import type { ExchangePort, RecentTrade } from "#domain/exchange.js";
+import { createLiveTracker, type LiveTracker } from "#domain/live-tracker.js";
+import { encodeTrackBatch } from "#domain/messages.js";
+import type { QueuePort, TraderStore } from "#domain/ports.js";
+import { CandidatePool } from "#domain/stream-discovery.js";
+import { fillsFromTrades } from "#domain/stream-fills.js";
+import { shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
+import type { LiveFills, TrackOutcome } from "#domain/tracking.js";
+import { RecentIds } from "./recent-ids.js";
+
+/**
+ * The trades-stream listener: one invocation holds one WebSocket to the exchange for as long as
+ * it lives (~15 min in Lambda), and turns every trade of a tracked trader into a targeted poll
+ * within a second (#domain/live-tracker.js). A run every minute either finds a live holder and
+ * returns at once, or takes the lease over (#domain/stream-status.js): the successor connects
+ * while its predecessor still listens, and the predecessor leaves once the successor is
+ * connected, so the stream is never unwatched at a hand-over. The trades both see in that overlap
+ * are polled twice at most, and stored once (a poll diffs against the stored state).
+ *
+ * After a gap (a reconnect, a restart), the trades the exchange sends on subscribing are
+ * processed unless seen already (by tid), so a short gap costs nothing; what a longer one hid is
+ * found by the reconciliation sweep, the scheduled polls of every tracked trader.
+ */
+
+/** What the listener needs of a trades stream (#hyperliquid/trades-stream.js). */
+export interface TradesStreamHandle {
+  setCoins(coins: readonly string[]): void;
+  ready(): Promise<void>;
+  close(): Promise<void>;
+  stats(): { reconnects: number; lastMessageAt: number | null; lastTradeAt: number | null };
+}
+
+export interface TradesStreamHandlers {
+  onTrades: (trades: RecentTrade[]) => void;
+  onState: (state: Exclude<ListenerState, "stopped"> | "closed") => void;
+  onGap: (gap: { from: number; to: number; reason: string }) => void;
+}
+
+export type OpenTradesStream = (coins: readonly string[], handlers: TradesStreamHandlers) => TradesStreamHandle;
+
+export interface StreamListenerDeps {
+  exchange: Pick<ExchangePort, "perpMeta">;
+  traders: Pick<TraderStore, "pageActive" | "unknown" | "addTrader">;
+  status: StreamStatusStore;
+  openStream: OpenTradesStream;
+  /** Targeted polls (trackTraders with the stream's fills). */
+  track: (addresses: Address[], live: LiveFills) => Promise<TrackOutcome[]>;
+  /** The tracking queue: traders the listener could not finish go to the worker. */
+  requeue: QueuePort;
+  logger: AppLogger;
+  now: () => number;
+  /** Stream discovery tracks new traders while fewer than this many are tracked; 0 turns it off. */
+  maxTrackedTraders: number;
+  /** Leave this much of the invocation to hand over cleanly. Default 20 s. */
+  wrapUpMs?: number;
+  lease?: LeaseTiming;
+  intervals?: Partial<ListenerIntervals>;
+  /** Coalescing and retry delays of the live tracker (defaults in #domain/live-tracker.js). */
+  coalesceMs?: number;
+  /** Told each heartbeat what happened since the last (CloudWatch in Lambda: the stream's alarms read it). */
+  publish?: (counts: { StreamTrades: number; StreamReconnects: number; StreamGaps: number; StreamEvents: number }) => void;
+}
+
+export interface ListenerIntervals {
+  heartbeatMs: number;
+  trackedRefreshMs: number;
+  coinsRefreshMs: number;
+  discoveryMs: number;
+}
+
+const DEFAULT_INTERVALS: ListenerIntervals = {
+  heartbeatMs: 10_000,
+  trackedRefreshMs: 30_000,
+  coinsRefreshMs: 5 * 60_000,
+  discoveryMs: 60_000,
+};
+
+/** Traders added to tracking per discovery pick, at most. */
+const DISCOVERY_BATCH = 200;
+/** A predecessor whose last trade is older than this left no gap worth catching up from the snapshot. */
+const CATCH_UP_LIMIT_MS = 10 * 60_000;
+/**
+ * Without a recent predecessor, the trades subscribing sends from this far back are still
+ * processed: our clock and the exchange's may differ by a little, and an extra poll of a trader
+ * whose trade is already stored costs 2 weight and stores nothing.
+ */
+const CLOCK_MARGIN_MS = 30_000;
+
+export type ListenerResult =
+  | { listened: false; holder: string }
+  | { listened: true; listenerId: string; ms: number; trades: number; polls: number; events: number; handedOff: number; discovered: number; reconnects: number };
+
+export const createStreamListener = (deps: StreamListenerDeps) => async (_event: unknown, context: Context): Promise<ListenerResult> => {
+  const now = deps.now;
+  const intervals = { ...DEFAULT_INTERVALS, ...deps.intervals };
+  const startedAt = now();
+  const wrapUpMs = deps.wrapUpMs ?? 20_000;
+  // The remaining time is read each time: locally a shutdown takes it away (#local/scheduler.js).
+  const timeLeft = (): number => context.getRemainingTimeInMillis() - wrapUpMs;
+  const leaseUntil = startedAt + Math.max(0, timeLeft());
+  const listenerId = `${context.awsRequestId}`;
+
+  const previous = await deps.status.read();
+  if (!shouldTakeOver(previous, startedAt, deps.lease)) return { listened: false, holder: previous!.listenerId };
+
+  const status: StreamStatus = {
+    listenerId,
+    state: "connecting",
+    startedAt,
+    heartbeatAt: startedAt,
+    leaseUntil,
+    lastTradeAt: previous?.lastTradeAt ?? null,
+    lastMessageAt: null,
+    reconnects: 0,
+    gaps: 0,
+    coins: 0,
+    tracked: 0,
+    trades: 0,
+    backlogMs: 0,
+    polls: 0,
+    events: 0,
+    handedOff: 0,
+    discovered: 0,
+  };
+  if (!(await deps.status.claim(status, previous))) {
+    deps.logger.info("Another listener took the stream over first", { listenerId });
+    return { listened: false, holder: (await deps.status.read())?.listenerId ?? "unknown" };
+  }
+
+  // Trades newer than the predecessor's last one are caught up from what subscribing sends.
+  const predecessorLastTrade = previous?.lastTradeAt ?? null;
+  const catchUpFrom =
+    predecessorLastTrade !== null && startedAt - predecessorLastTrade < CATCH_UP_LIMIT_MS
+      ? predecessorLastTrade
+      : startedAt - CLOCK_MARGIN_MS;
+
+  const tracked = new Set<Address>();
+  const seen = new RecentIds(200_000);
+  const candidates = new CandidatePool();
+  const isTracked = (a: Address) => tracked.has(a);
+  let superseded = false;
+
+  const handOff = async (addresses: readonly Address[]): Promise<void> => {
+    const bodies = chunk(addresses, 100).map((traders) =>
+      encodeTrackBatch({ cycle_id: `live-${listenerId}`, dispatched_at: now(), traders }),
+    );
+    await deps.requeue.sendAll(bodies);
+  };
+
+  const tracker: LiveTracker = createLiveTracker({
+    track: deps.track,
+    handOff,
+    logger: deps.logger,
+    now,
+    ...(deps.coalesceMs !== undefined && { coalesceMs: deps.coalesceMs }),
+    onOutcome: (o) => {
+      status.events += o.events.length;
+    },
+  });
+
+  const refreshTracked = async (): Promise<void> => {
+    const all: Address[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.traders.pageActive(1_000, cursor);
+      all.push(...page.addresses);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    tracked.clear();
+    for (const a of all) tracked.add(a);
+    status.tracked = tracked.size;
+  };
+
+  const listedCoins = async (): Promise<string[]> =>
+    (await deps.exchange.perpMeta({ lane: "discovery" })).filter((a) => !a.isDelisted).map((a) => a.name).sort();
+
+  const onTrades = (trades: RecentTrade[]): void => {
+    // A tid is unique only with its coin and time (the exchange derives it from the two orders).
+    const fresh = trades.filter((t) => seen.add(`${t.coin}|${t.time}|${t.tid}`) && t.time >= catchUpFrom);
+    if (fresh.length === 0) return;
+    status.trades += fresh.length;
+    for (const t of fresh) if (status.lastTradeAt === null || t.time > status.lastTradeAt) status.lastTradeAt = t.time;
+    status.lastMessageAt = now();
+    const fills = fillsFromTrades(fresh, isTracked);
+    if (fills.size > 0) tracker.add(fills);
+    if (deps.maxTrackedTraders > 0) candidates.observe(fresh, isTracked);
+  };
+
+  const discover = async (): Promise<void> => {
+    const room = Math.min(DISCOVERY_BATCH, deps.maxTrackedTraders - tracked.size);
+    const picked = candidates.take(room);
+    if (picked.length === 0) return;
+    // Only addresses never stored: one a user stopped tracking stays stopped.
+    const unknown = new Set(await deps.traders.unknown(picked.map((c) => c.address)));
+    for (const c of picked) {
+      if (!unknown.has(c.address)) continue;
+      const { created } = await deps.traders.addTrader({ address: c.address, source: "trades_stream", coin: c.coin, at: now() });
+      if (created) {
+        tracked.add(c.address);
+        status.discovered += 1;
+      }
+    }
+    status.tracked = tracked.size;
+  };
+
+  let published = { StreamTrades: 0, StreamReconnects: 0, StreamGaps: 0, StreamEvents: 0 };
+  const heartbeat = async (): Promise<void> => {
+    const t = now();
+    const s = tracker.stats();
+    status.heartbeatAt = t;
+    status.polls = s.polls;
+    status.handedOff = s.handedOff;
+    status.backlogMs = s.oldestPendingAt === null ? 0 : t - s.oldestPendingAt;
+    status.reconnects = stream.stats().reconnects;
+    const totals = { StreamTrades: status.trades, StreamReconnects: status.reconnects, StreamGaps: status.gaps, StreamEvents: status.events };
+    deps.publish?.({
+      StreamTrades: totals.StreamTrades - published.StreamTrades,
+      StreamReconnects: totals.StreamReconnects - published.StreamReconnects,
+      StreamGaps: totals.StreamGaps - published.StreamGaps,
+      StreamEvents: totals.StreamEvents - published.StreamEvents,
+    });
+    published = totals;
+    if (!(await deps.status.heartbeat(status))) superseded = true;
+  };
+
+  await refreshTracked();
+  const coins = await listedCoins();
+  status.coins = coins.length;
+  const stream = deps.openStream(coins, {
+    onTrades,
+    onState: (state) => {
+      if (state !== "closed") status.state = state;
+    },
+    onGap: (gap) => {
+      status.gaps += 1;
+      deps.logger.warn("The trades stream had a gap; trades it hid are caught up from the resubscription or by reconciliation", {
+        ...gap,
+        ms: gap.to - gap.from,
+      });
+    },
+  });
+
+  // Periodic chores, each guarded so one failing (DynamoDB throttled, meta refused) stops nothing.
+  const chore = (name: string, everyMs: number, work: () => Promise<void>): NodeJS.Timeout => {
+    let busy = false;
+    return setInterval(() => {
+      if (busy) return;
+      busy = true;
+      work()
+        .catch((error) => deps.logger.warn(`Listener chore failed: ${name}`, { error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => (busy = false));
+    }, everyMs);
+  };
+  const timers = [
+    chore("heartbeat", intervals.heartbeatMs, heartbeat),
+    chore("tracked traders", intervals.trackedRefreshMs, refreshTracked),
+    chore("coins", intervals.coinsRefreshMs, async () => {
+      const next = await listedCoins();
+      stream.setCoins(next);
+      status.coins = next.length;
+    }),
+    ...(deps.maxTrackedTraders > 0 ? [chore("discovery", intervals.discoveryMs, discover)] : []),
+  ];
+
+  try {
+    let ready = false;
+    void stream.ready().then(
+      () => (ready = true),
+      () => undefined,
+    );
+    while (!ready && timeLeft() > 0) await sleep(50);
+    await heartbeat().catch(() => undefined);
+    deps.logger.info("Listening to the trades stream", { listenerId, coins: coins.length, tracked: tracked.size, ready });
+    // Listen until the invocation must wrap up, or until a successor is connected.
+    while (timeLeft() > 0) {
+      await sleep(Math.min(1_000, Math.max(0, timeLeft())));
+      if (superseded) {
+        const current = await deps.status.read().catch(() => null);
+        if (current !== null && current.listenerId !== listenerId && current.state === "connected") break;
+      }
+    }
+  } finally {
+    for (const t of timers) clearInterval(t);
+    await stream.close();
+    const handedOff = await tracker.stop();
+    status.state = "stopped";
+    status.heartbeatAt = now();
+    // Written only while still the holder: a successor's status stands.
+    await deps.status.heartbeat(status).catch(() => false);
+    if (handedOff > 0) deps.logger.info("Listener handed its pending traders to the tracking queue", { handedOff });
+  }
+  const s = tracker.stats();
+  const result = {
+    listened: true as const,
+    listenerId,
+    ms: now() - startedAt,
+    trades: status.trades,
+    polls: s.polls,
+    events: status.events,
+    handedOff: s.handedOff,
+    discovered: status.discovered,
+    reconnects: stream.stats().reconnects,
+  };
+  deps.logger.info("Listener finished", result);
+  return result;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,43 @@
+import { documentClient } from "#commons/clients/dynamodb.js";
+import { exchange, isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { sqs } from "#commons/clients/sqs.js";
+import { loadConfig, requireTrackingQueueUrl } from "#commons/config.js";
+import { logger } from "#commons/logger.js";
+import { streamMetricsPublisher, withExchangeMetrics } from "#commons/metrics.js";
+import { createStreamListener } from "#app/stream-listener.js";
+import { openListenerStream } from "#app/listener-stream.js";
+import { trackTraders } from "#domain/tracking.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+import { createSqsQueue } from "#store/sqs-queue.js";
+
+/** Lambda entry: the trades-stream listener (started every minute; one run at a time listens). */
+const config = loadConfig();
+const queueUrl = requireTrackingQueueUrl(config, "stream listener");
+const traders = createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE });
+const trackingDeps = {
+  exchange,
+  traders,
+  fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
+  logger,
+  now: Date.now,
+  concurrency: config.TRACK_CONCURRENCY,
+  isPermanent: isPermanentExchangeError,
+  isBudgetTimeout,
+};
+
+const listen = createStreamListener({
+  exchange,
+  traders,
+  status: createDynamoStreamStatusStore(documentClient, config.STATE_TABLE),
+  openStream: openListenerStream(config, logger),
+  track: (addresses, live) => trackTraders(addresses, trackingDeps, { live }),
+  requeue: createSqsQueue(sqs, queueUrl),
+  logger,
+  now: Date.now,
+  maxTrackedTraders: config.MAX_TRACKED_TRADERS,
+  publish: streamMetricsPublisher(),
+});
+
+export const handler = withExchangeMetrics(listen, exchange);

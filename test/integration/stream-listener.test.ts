@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Address } from "#domain/address.js";
+import type { PositionEvent } from "#domain/events.js";
+import { trackTrader } from "#domain/traders.js";
+import { startListener, type RunningListener } from "../support/listener.js";
+import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import { sleep } from "../support/tracking-loop.js";
+import { eventually } from "../support/wait.js";
+
+/**
+ * The trades-stream listener against the simulator's WebSocket, on the local runtime's scheduler,
+ * with real tables and queue. No scheduled poll runs in these tests after the baselines, so every
+ * event recorded came from the stream (or, where a test says so, from one reconciliation cycle).
+ */
+
+const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
+const [A, B, C, D] = [addr(0xa1), addr(0xb1), addr(0xc1), addr(0xd1)];
+const makers = [addr(0xe1), addr(0xe2), addr(0xe3)];
+
+const byVersion = (events: PositionEvent[]) => events.sort((a, b) => a.version - b.version);
+
+const setUp = async (seed: number, traders: Address[]): Promise<Pipeline> => {
+  const p = await startPipeline({ seed, simRealTime: true });
+  for (const t of traders) await trackTrader(p.traders, t, { source: "manual", at: Date.now() });
+  // Baselines by one ordinary poll each, as the sweep takes them.
+  await p.cycle();
+  return p;
+};
+
+const connected = (l: RunningListener) =>
+  eventually(async () => (await l.status.read())?.state === "connected", { what: "the listener connected", timeoutMs: 15_000 });
+
+/** Waits until `address` has `n` events; returns them in version order. */
+const eventsOf = (p: Pipeline, address: Address, n: number) =>
+  eventually(
+    async () => {
+      const events = await p.events(address);
+      return events.length >= n ? byVersion(events) : undefined;
+    },
+    { what: `${n} events of ${address}`, timeoutMs: 15_000 },
+  );
+
+describe("live tracking from the trades stream", () => {
+  let p: Pipeline;
+  let l: RunningListener;
+  beforeAll(async () => {
+    p = await setUp(61, [A, B, C, D]);
+    l = startListener(p);
+    await connected(l);
+  });
+  afterAll(async () => {
+    await l.stop();
+    await p.close();
+  });
+
+  it("records every change of a trader, once and in order, with the stream's trades behind each and no scheduled poll", async () => {
+    const delivered = p.delivered();
+    const steps = [
+      { size: "2", type: "OPEN_POSITION", szi: "2" },
+      { size: "1", type: "INCREASE_POSITION", szi: "3" },
+      { size: "-1.5", type: "DECREASE_POSITION", szi: "1.5" },
+      { size: "-3", type: "FLIP_POSITION", szi: "-1.5" },
+      { size: "1.5", type: "CLOSE_POSITION", szi: "0" },
+    ];
+    const tids: number[] = [];
+    for (const [i, step] of steps.entries()) {
+      tids.push(p.sim.execute({ user: A, coin: "ETH", size: step.size, px: String(3000 + i) }).trade.tid);
+      await eventsOf(p, A, i + 1);
+    }
+    const events = await eventsOf(p, A, steps.length);
+    expect(events.map((e) => [e.event_type, e.details.szi])).toEqual(steps.map((s) => [s.type, s.szi]));
+    expect(events.map((e) => e.details.tids)).toEqual(tids.map((t) => [t]));
+    for (const e of events) {
+      expect(e.details.fills_source).toBe("stream");
+      expect(e.details.fill_count).toBe(1);
+      expect(e.details.detection_delay_ms).toBeGreaterThanOrEqual(0);
+      // The stream tells no fee: none is made up.
+      expect(e.details.fees).toBeNull();
+    }
+    expect(events[2]!.details.execution_price).toBe("3002");
+    // Nothing came through the tracking queue.
+    expect(p.delivered()).toBe(delivered);
+  });
+
+  it("makes one poll of an order that fills against several makers", async () => {
+    let polls = 0;
+    const off = p.sim.onAnswer((a) => {
+      if (a.type === "clearinghouseState" && a.user?.toLowerCase() === B) polls++;
+    });
+    const time = Date.now();
+    const sizes = ["0.5", "0.25", "0.25"];
+    for (const [i, size] of sizes.entries()) {
+      p.sim.execute({ user: B, coin: "BTC", size, px: String(60_000 + i), counterparty: makers[i], time, oid: 77 });
+    }
+    const [event] = await eventsOf(p, B, 1);
+    off();
+    expect(event!.event_type).toBe("OPEN_POSITION");
+    expect(event!.details.szi).toBe("1");
+    expect(event!.details.fill_count).toBe(3);
+    expect(event!.details.execution_price).toBe("60000.75");
+    expect(polls).toBe(1);
+  });
+
+  it("catches up a change made while the stream was down from the trades the exchange sends on resubscribing", async () => {
+    const reconnectsBefore = (await l.status.read())!.reconnects;
+    p.sim.pauseStream(2_000);
+    p.sim.dropStreamConnections();
+    await sleep(300);
+    const { trade } = p.sim.execute({ user: C, coin: "SOL", size: "-10", px: "150" });
+    const [event] = await eventsOf(p, C, 1);
+    expect(event!.event_type).toBe("OPEN_POSITION");
+    expect(event!.details.side).toBe("SHORT");
+    expect(event!.details.tids).toEqual([trade.tid]);
+    await eventually(async () => (await l.status.read())!.reconnects > reconnectsBefore, { what: "the reconnect counted" });
+  });
+
+  it("leaves a change the resubscription cannot show to the next reconciliation cycle, which records it", async () => {
+    p.sim.pauseStream(2_000);
+    p.sim.dropStreamConnections();
+    await sleep(300);
+    p.sim.execute({ user: D, coin: "SOL", size: "4", px: "151" });
+    // More trades in the coin than the snapshot holds push D's out of it.
+    for (let i = 0; i < 15; i++) p.sim.execute({ user: makers[i % 3]!, coin: "SOL", size: "1", px: "151" });
+    await connected(l);
+    await sleep(1_500);
+    expect(await p.events(D)).toHaveLength(0);
+    await p.cycle();
+    const [event] = await eventsOf(p, D, 1);
+    expect(event!.event_type).toBe("OPEN_POSITION");
+    expect(event!.details.fills_source).toBe("exchange");
+  });
+});
+
+describe("hand-over between listeners", () => {
+  let p: Pipeline;
+  let l: RunningListener;
+  beforeAll(async () => {
+    p = await setUp(62, [A]);
+  });
+  afterAll(async () => {
+    await l.stop();
+    await p.close();
+  });
+
+  it("records every trade exactly once across overlapping listeners, each taking over from the last", { timeout: 60_000 }, async () => {
+    // Listeners live 7 s; a run every second takes over when the holder has less than 4 s left.
+    l = startListener(p, { timeoutSeconds: 7, checkEverySeconds: 1 });
+    await connected(l);
+    const tids: number[] = [];
+    let szi = 0;
+    const until = Date.now() + 16_000;
+    for (let i = 0; Date.now() < until; i++) {
+      const size = szi >= 3 ? -2 : 1;
+      szi += size;
+      tids.push(p.sim.execute({ user: A, coin: "ETH", size: String(size), px: String(3000 + (i % 7)) }).trade.tid);
+      await sleep(400);
+    }
+    await eventually(async () => (await p.events(A)).flatMap((e) => e.details.tids).length >= tids.length, {
+      what: "every trade behind an event",
+      timeoutMs: 15_000,
+    });
+    const events = byVersion(await p.events(A));
+    // Several listeners listened, each one after the other took over.
+    expect(l.results.filter((r) => r.listened).length).toBeGreaterThanOrEqual(2);
+    // Each trade behind exactly one event, versions without a hole, the last state the exchange's.
+    expect(events.flatMap((e) => e.details.tids).sort()).toEqual([...tids].sort());
+    expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)!.details.szi).toBe(String(szi));
+  });
+});
