@@ -22,6 +22,8 @@ export interface DiscoveryDeps {
   maxRunMs: number;
   /** Only read, to log the weight the run spent. */
   budget?: Pick<WeightBudget, "snapshot">;
+  /** Stop adding traders once this many are tracked (MAX_TRACKED_TRADERS); absent: no cap. */
+  maxTracked?: number;
 }
 
 export interface DiscoverySummary {
@@ -32,10 +34,25 @@ export interface DiscoverySummary {
   tradersCreated: number;
   nextCoinIndex: number;
   stoppedEarly: boolean;
+  /** The run had no room under MAX_TRACKED_TRADERS (left early, or before scanning anything). */
+  capReached: boolean;
 }
+
+/** Active traders, counted by paging the active index (keys only: cheap, once a run). */
+const countActive = async (traders: TraderStore): Promise<number> => {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await traders.pageActive(1_000, cursor);
+    n += page.addresses.length;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return n;
+};
 
 export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummary> => {
   const started = deps.now();
+  let room = deps.maxTracked === undefined ? Infinity : deps.maxTracked - (await countActive(deps.traders));
   const weightAtStart = deps.budget?.snapshot().totalByLane.discovery;
   const deadline = AbortSignal.timeout(deps.maxRunMs);
   const coins = deps.coins !== undefined ? [...deps.coins] : await listedCoins(deps, deadline);
@@ -49,9 +66,15 @@ export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummar
     tradersCreated: 0,
     nextCoinIndex: start,
     stoppedEarly: false,
+    capReached: false,
   };
   const seen = new Set<Address>();
   for (let i = 0; i < coins.length; i++) {
+    // No room: spend no weight on coins whose traders could not be added.
+    if (room <= 0) {
+      summary.capReached = true;
+      break;
+    }
     if (deps.now() - started >= deps.maxRunMs || deadline.aborted) {
       summary.stoppedEarly = true;
       break;
@@ -71,8 +94,12 @@ export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummar
       const fresh = [...addresses].filter((a) => !seen.has(a));
       fresh.forEach((a) => seen.add(a));
       for (const address of await deps.traders.unknown(fresh)) {
+        if (room <= 0) break;
         const { created } = await deps.traders.addTrader({ address, source: "recent_trades", coin, at: deps.now() });
-        if (created) summary.tradersCreated += 1;
+        if (created) {
+          summary.tradersCreated += 1;
+          room -= 1;
+        }
       }
     } catch (error) {
       if (deadline.aborted) {
@@ -86,6 +113,7 @@ export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummar
     summary.nextCoinIndex = (index + 1) % coins.length;
   }
   summary.addressesSeen = seen.size;
+  if (room <= 0) summary.capReached = true;
   if (coins.length > 0) await deps.runState.setDiscoveryCursor(summary.nextCoinIndex);
   deps.logger.info("Discovery run finished", {
     ...summary,

@@ -46,6 +46,9 @@ export interface ReconcileOptions {
 
 export const MAX_SKIPPED_INTERVALS = 3;
 
+/** Of the polls the budget allows per interval, a reconciliation slice takes this share; the stream's targeted polls the rest. */
+export const RECONCILE_SHARE = 2 / 3;
+
 /** Traders read per page of the active index. */
 const PAGE = 1000;
 

@@ -19,6 +19,7 @@ const discover = createDiscoveryHandler({
   now: Date.now,
   ...(config.POPULAR_COINS !== undefined && { coins: config.POPULAR_COINS }),
   maxRunMs: config.DISCOVERY_MAX_RUN_SECONDS * 1000,
+  maxTracked: config.MAX_TRACKED_TRADERS,
 });
 
 /** Each run's exchange traffic (requests, 429s, retries) goes to CloudWatch for the alarms. */

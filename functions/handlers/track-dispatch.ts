@@ -4,6 +4,7 @@ import { loadConfig, requireTrackingQueueUrl } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { trackingPollsPerInterval } from "#hyperliquid/from-config.js";
 import { createDispatchHandler } from "#app/track-dispatch.js";
+import { RECONCILE_SHARE } from "#domain/dispatch.js";
 import { createSqsQueue } from "#store/sqs-queue.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
@@ -12,8 +13,6 @@ import { publicStreamState } from "#domain/stream-status.js";
 
 /** Lambda entry: scheduled tracking dispatch (fans active traders out over SQS). */
 
-/** Of the polls the budget allows per interval, reconciliation takes this share; the stream's targeted polls the rest. */
-const RECONCILE_SHARE = 2 / 3;
 const config = loadConfig();
 const queueUrl = requireTrackingQueueUrl(config, "tracking dispatcher");
 const streamStatus = createDynamoStreamStatusStore(documentClient, config.STATE_TABLE);

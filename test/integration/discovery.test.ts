@@ -114,3 +114,34 @@ describe("discovery under a tight budget", () => {
     await exchange.close();
   });
 });
+
+describe("discovery within MAX_TRACKED_TRADERS", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ seed: 33 });
+  });
+  afterAll(async () => p.close());
+
+  it("adds traders only while fewer than the cap are tracked, and asks the exchange nothing once the cap is reached", async () => {
+    await trackTrader(p.traders, BUYER, { source: "manual", at: Date.now() });
+    const users = Array.from({ length: 6 }, (_, i) => `0x${(0xf10 + i).toString(16).padStart(40, "0")}`);
+    users.forEach((u, i) => p.sim.execute({ user: u, coin: "SOL", size: "1", px: "150", counterparty: users[(i + 1) % users.length] }));
+    const run = createDiscoveryHandler({
+      exchange: p.exchange,
+      traders: p.traders,
+      runState: createDynamoRunStateStore(p.tables.doc, p.tables.names.state),
+      logger,
+      now: Date.now,
+      coins: ["SOL", "ETH"],
+      maxRunMs: 10_000,
+      maxTracked: 4,
+    });
+    const first = await run({});
+    expect(first.tradersCreated).toBe(3);
+    expect(first.capReached).toBe(true);
+    const asked = p.sim.stats().requests.recentTrades ?? 0;
+    const second = await run({});
+    expect(second).toMatchObject({ tradersCreated: 0, coinsScanned: 0, capReached: true });
+    expect(p.sim.stats().requests.recentTrades ?? 0).toBe(asked);
+  });
+});

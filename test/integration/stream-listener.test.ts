@@ -168,3 +168,47 @@ describe("hand-over between listeners", () => {
     expect(events.at(-1)!.details.szi).toBe(String(szi));
   });
 });
+
+describe("a live poll's fills", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(63, [A]);
+  });
+  afterAll(async () => p.close());
+
+  const fillOf = (trade: { coin: string; px: string; sz: string; time: number; tid: number; hash: string }, side: "B" | "A") => ({
+    coin: trade.coin,
+    px: trade.px,
+    sz: trade.sz,
+    side,
+    time: trade.time,
+    tid: trade.tid,
+    hash: trade.hash,
+  });
+
+  it("answers lagging while the stream's fills do not account for the snapshot, and fetches the trader's fills on the last try", async () => {
+    const { trade: first } = p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3000" });
+    const { trade: second } = p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3001" });
+    // The stream has shown only the first trade so far.
+    const shown = new Map([[A, [fillOf(first, "B")]]]);
+    const [lagging] = await p.trackLive([A], { fills: shown, final: false });
+    expect(lagging!.status).toBe("lagging");
+    expect(await p.events(A)).toHaveLength(0);
+    const [final] = await p.trackLive([A], { fills: shown, final: true });
+    expect(final!.status).toBe("changed");
+    const [event] = await p.events(A);
+    expect(event!.details).toMatchObject({ szi: "2", fills_source: "exchange", tids: [first.tid, second.tid] });
+    expect(event!.details.fees).not.toBeNull();
+  });
+
+  it("leaves out fills already in the stored state, so a late copy of a trade changes nothing", async () => {
+    const { trade } = p.sim.execute({ user: A, coin: "ETH", size: "-2", px: "3002" });
+    const fills = new Map([[A, [fillOf(trade, "A")]]]);
+    expect((await p.trackLive([A], { fills, final: false }))[0]!.status).toBe("changed");
+    // The same trade again (another listener, a resubscription's snapshot): already in the state.
+    expect((await p.trackLive([A], { fills, final: false }))[0]!.status).toBe("unchanged");
+    const events = byVersion(await p.events(A));
+    expect(events.map((e) => e.event_type)).toEqual(["OPEN_POSITION", "CLOSE_POSITION"]);
+    expect(events[1]!.details.fills_source).toBe("stream");
+  });
+});
