@@ -107,7 +107,8 @@ export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResu
   await flush(true);
 
   await deps.runState.recordCycle({ cycleId, dispatchedAt, messages, traders, ...(slice !== undefined && { slice }) });
-  deps.logger.info("Tracking cycle dispatched", { cycleId, traders, messages, reconcileSlice: slice !== undefined });
+  // "reconcile": the stream is up and this tick polls a slice (everyone, when they all fit in one).
+  deps.logger.info("Tracking cycle dispatched", { cycleId, traders, messages, mode: reconcile === undefined ? "sweep" : "reconcile" });
   return { cycleId, traders, messages, ...(slice !== undefined && { slice: true }) };
 };
 
