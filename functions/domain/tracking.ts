@@ -121,9 +121,15 @@ const trackOne = async (
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
     if (changes.length === 0) return { address, status: "unchanged", events: [] };
-    const { fills, cursor } = await fetchFillsSince(address, state.fillsCursor ?? until, until, call, deps);
-    if (fills.length > 0) await deps.fills.putFills(address, fills);
-    const behind = asOf === undefined ? fills : fills.filter((f) => f.time > asOf);
+    // After changes stored from the stream, only the fills since the stored snapshot are behind
+    // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
+    // weight each for an active trader). The cursor then stays put: the fills between it and the
+    // snapshot are not stored, and the history sync fetches them (#domain/history/plan.js).
+    const from = state.fillsCursor === undefined || asOf === undefined || state.fillsCursor >= asOf ? (state.fillsCursor ?? until) : asOf;
+    const fetched = await fetchFillsSince(address, from, until, call, deps);
+    if (fetched.fills.length > 0) await deps.fills.putFills(address, fetched.fills);
+    const cursor = from === (state.fillsCursor ?? until) ? fetched.cursor : state.fillsCursor!;
+    const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
     return await commitChanges(address, stored, current, changes, { fills: behind, source: "exchange", cursor }, time, deps);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

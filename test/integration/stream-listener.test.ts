@@ -1,3 +1,4 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import type { PositionEvent } from "#domain/events.js";
@@ -169,6 +170,34 @@ describe("hand-over between listeners", () => {
   });
 });
 
+describe("a listener restart", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(64, [A, B]);
+  });
+  afterAll(async () => p.close());
+
+  it("catches up, from what subscribing sends, a trade made while no listener ran", async () => {
+    const first = startListener(p);
+    await connected(first);
+    p.sim.execute({ user: B, coin: "ETH", size: "1", px: "3000" });
+    await eventsOf(p, B, 1);
+    // A deploy: the listener stops (its successor is not up yet) and A trades meanwhile.
+    await first.stop();
+    expect((await first.status.read())!.state).toBe("stopped");
+    const { trade } = p.sim.execute({ user: A, coin: "ETH", size: "-1", px: "3001" });
+    await sleep(500);
+    const second = startListener(p);
+    try {
+      const [event] = await eventsOf(p, A, 1);
+      expect(event!.details).toMatchObject({ szi: "-1", fills_source: "stream", tids: [trade.tid] });
+      expect(await p.events(B)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe("a live poll's fills", () => {
   let p: Pipeline;
   beforeAll(async () => {
@@ -210,5 +239,22 @@ describe("a live poll's fills", () => {
     const events = byVersion(await p.events(A));
     expect(events.map((e) => e.event_type)).toEqual(["OPEN_POSITION", "CLOSE_POSITION"]);
     expect(events[1]!.details.fills_source).toBe("stream");
+  });
+
+  it("fetches only the fills since the stored snapshot after a change stored from the stream, and keeps the fills cursor where stored fills end", async () => {
+    const item = async () =>
+      (await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: A } }))).Item!;
+    const before = await item();
+    // The stream's close was stored without its fills: the cursor is behind the snapshot.
+    expect(before.fills_cursor).toBeLessThan(before.as_of);
+    const { trade } = p.sim.execute({ user: A, coin: "BTC", size: "0.1", px: "60000" });
+    const [outcome] = await p.trackLive([A], { fills: new Map(), final: true });
+    expect(outcome!.status).toBe("changed");
+    const event = byVersion(await p.events(A)).at(-1)!;
+    expect(event.event_type).toBe("OPEN_POSITION");
+    expect(event.details).toMatchObject({ coin: "BTC", fills_source: "exchange", tids: [trade.tid] });
+    const after = await item();
+    expect(after.fills_cursor).toBe(before.fills_cursor);
+    expect(after.as_of).toBeGreaterThan(before.as_of);
   });
 });
