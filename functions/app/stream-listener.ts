@@ -8,7 +8,7 @@ import { encodeTrackBatch } from "#domain/messages.js";
 import type { QueuePort, TraderStore } from "#domain/ports.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
 import { fillsFromTrades } from "#domain/stream-fills.js";
-import { shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
+import { newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
 import type { LiveFills, TrackOutcome } from "#domain/tracking.js";
 import { RecentIds } from "./recent-ids.js";
 
@@ -107,25 +107,7 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
   const previous = await deps.status.read();
   if (!shouldTakeOver(previous, startedAt, deps.lease)) return { listened: false, holder: previous!.listenerId };
 
-  const status: StreamStatus = {
-    listenerId,
-    state: "connecting",
-    startedAt,
-    heartbeatAt: startedAt,
-    leaseUntil,
-    lastTradeAt: previous?.lastTradeAt ?? null,
-    lastMessageAt: null,
-    reconnects: 0,
-    gaps: 0,
-    coins: 0,
-    tracked: 0,
-    trades: 0,
-    backlogMs: 0,
-    polls: 0,
-    events: 0,
-    handedOff: 0,
-    discovered: 0,
-  };
+  const status: StreamStatus = { ...newStreamStatus(listenerId, startedAt, leaseUntil), lastTradeAt: previous?.lastTradeAt ?? null };
   if (!(await deps.status.claim(status, previous))) {
     deps.logger.info("Another listener took the stream over first", { listenerId });
     return { listened: false, holder: (await deps.status.read())?.listenerId ?? "unknown" };
@@ -227,8 +209,16 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     if (!(await deps.status.heartbeat(status))) superseded = true;
   };
 
-  await refreshTracked();
-  const coins = await listedCoins();
+  let coins: string[];
+  try {
+    await refreshTracked();
+    coins = await listedCoins();
+  } catch (error) {
+    // Give the lease back at once: the next minute's run tries again, rather than after 45 s of silence.
+    status.state = "stopped";
+    await deps.status.heartbeat(status).catch(() => false);
+    throw error;
+  }
   status.coins = coins.length;
   const stream = deps.openStream(coins, {
     onTrades,

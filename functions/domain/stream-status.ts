@@ -31,6 +31,27 @@ export interface StreamStatus {
   discovered: number;
 }
 
+/** A listener's status as it starts: connecting, nothing counted yet. */
+export const newStreamStatus = (listenerId: string, startedAt: number, leaseUntil: number): StreamStatus => ({
+  listenerId,
+  state: "connecting",
+  startedAt,
+  heartbeatAt: startedAt,
+  leaseUntil,
+  lastTradeAt: null,
+  lastMessageAt: null,
+  reconnects: 0,
+  gaps: 0,
+  coins: 0,
+  tracked: 0,
+  trades: 0,
+  backlogMs: 0,
+  polls: 0,
+  events: 0,
+  handedOff: 0,
+  discovered: 0,
+});
+
 export interface StreamStatusStore {
   read(): Promise<StreamStatus | null>;
   /**

@@ -4,6 +4,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { z } from "zod";
 import type { FeedFilters } from "#domain/feed/filters.js";
 import type { ConnectionStore, FeedConnection, WelcomeState } from "#domain/feed/ports.js";
+import { conditionally } from "./conditional.js";
 
 /**
  * The DynamoDB adapter for live-feed connections (CONNECTIONS_TABLE, key `connection_id`).
@@ -26,16 +27,6 @@ const welcomeStateOf = (item: Record<string, unknown>): WelcomeState => {
   return { status: "unclaimed" };
 };
 
-/** Runs a conditional write; false when its condition did not hold. */
-const conditionally = async (write: () => Promise<unknown>): Promise<boolean> => {
-  try {
-    await write();
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
-};
 
 export const createDynamoConnectionStore = (
   doc: DynamoDBDocumentClient,

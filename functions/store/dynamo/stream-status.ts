@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import type { StreamStatus, StreamStatusStore } from "#domain/stream-status.js";
+import { newStreamStatus, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
+import { conditionally } from "./conditional.js";
 import { STATE_KEYS } from "./keys.js";
 
 /** The listener's lease and status: one item in the state table, written with conditions only. */
@@ -26,26 +26,6 @@ const statusSchema = z.object({
   handed_off: n,
   discovered: n,
 });
-
-const EMPTY: StreamStatus = {
-  listenerId: "",
-  state: "stopped",
-  startedAt: 0,
-  heartbeatAt: 0,
-  leaseUntil: 0,
-  lastTradeAt: null,
-  lastMessageAt: null,
-  reconnects: 0,
-  gaps: 0,
-  coins: 0,
-  tracked: 0,
-  trades: 0,
-  backlogMs: 0,
-  polls: 0,
-  events: 0,
-  handedOff: 0,
-  discovered: 0,
-};
 
 const toItem = (s: StreamStatus) => ({
   ...STATE_KEYS.streamListener,
@@ -74,7 +54,7 @@ const fromItem = (item: Record<string, unknown>): StreamStatus | null => {
     // Unreadable but with its lease keys: a stopped holder, so the next run takes over by CAS.
     const { listener_id, heartbeat_at } = item;
     if (typeof listener_id !== "string" || typeof heartbeat_at !== "number") return null;
-    return { ...EMPTY, listenerId: listener_id, heartbeatAt: heartbeat_at };
+    return { ...newStreamStatus(listener_id, 0, 0), state: "stopped", heartbeatAt: heartbeat_at };
   }
   const i = p.data;
   return {
@@ -98,16 +78,6 @@ const fromItem = (item: Record<string, unknown>): StreamStatus | null => {
   };
 };
 
-const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
-  try {
-    await write();
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
-};
-
 export const createDynamoStreamStatusStore = (doc: DynamoDBDocumentClient, tableName: string): StreamStatusStore => ({
   async read() {
     const out = await doc.send(new GetCommand({ TableName: tableName, Key: STATE_KEYS.streamListener, ConsistentRead: true }));
@@ -116,7 +86,7 @@ export const createDynamoStreamStatusStore = (doc: DynamoDBDocumentClient, table
   },
 
   claim(next, seen) {
-    return conditional(() =>
+    return conditionally(() =>
       doc.send(
         new PutCommand({
           TableName: tableName,
@@ -137,7 +107,7 @@ export const createDynamoStreamStatusStore = (doc: DynamoDBDocumentClient, table
   },
 
   heartbeat(status) {
-    return conditional(() =>
+    return conditionally(() =>
       doc.send(
         new PutCommand({
           TableName: tableName,

@@ -3,7 +3,7 @@ import type { Address } from "#domain/address.js";
 import type { RecentTrade } from "#domain/exchange.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
 import { fillsExplain, fillsFromTrades, type StreamFill } from "#domain/stream-fills.js";
-import { DEFAULT_LEASE_TIMING, publicStreamState, shouldTakeOver, type StreamStatus } from "#domain/stream-status.js";
+import { DEFAULT_LEASE_TIMING, newStreamStatus, publicStreamState, shouldTakeOver, type StreamStatus } from "#domain/stream-status.js";
 import { RecentIds } from "#app/recent-ids.js";
 
 const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
@@ -84,23 +84,9 @@ describe("stream discovery", () => {
 
 describe("listener lease", () => {
   const status = (o: Partial<StreamStatus>): StreamStatus => ({
-    listenerId: "l1",
+    ...newStreamStatus("l1", 0, 900_000),
     state: "connected",
-    startedAt: 0,
     heartbeatAt: 100_000,
-    leaseUntil: 900_000,
-    lastTradeAt: null,
-    lastMessageAt: null,
-    reconnects: 0,
-    gaps: 0,
-    coins: 0,
-    tracked: 0,
-    trades: 0,
-    backlogMs: 0,
-    polls: 0,
-    events: 0,
-    handedOff: 0,
-    discovered: 0,
     ...o,
   });
 
