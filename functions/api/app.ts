@@ -10,6 +10,7 @@ import { createRouter } from "./route.js";
 import { registerLeaderboardRoutes } from "./routes/leaderboard.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerStatsRoutes } from "./routes/stats.js";
+import { registerStreamRoutes } from "./routes/stream.js";
 import { registerTraderStoryRoutes } from "./routes/trader-story.js";
 import { registerTraderRoutes } from "./routes/traders.js";
 
@@ -66,6 +67,7 @@ export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
   registerTraderStoryRoutes(ctx);
   registerLeaderboardRoutes(ctx, leaderboard);
   registerStatsRoutes(ctx);
+  registerStreamRoutes(ctx);
   return app;
 };
 

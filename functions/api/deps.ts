@@ -5,6 +5,7 @@ import type { LeaderboardStore } from "#domain/leaderboard.js";
 import type { MarkSource } from "#domain/marks.js";
 import type { RunStateStore, TraderStore } from "#domain/ports.js";
 import type { EventReader, StatsReader, TraderDirectory } from "#domain/read-models.js";
+import type { StreamStatusStore } from "#domain/stream-status.js";
 import type { RateLimitOptions } from "./rate-limit.js";
 
 /** A dependency `/health` reports on; the same shape as the local runtime's checks. */
@@ -28,6 +29,8 @@ export interface ApiDeps {
   stats: StatsReader;
   /** Stored fills and portfolio, for the trader page's charts and round trips. Unset: those routes answer 503. */
   history?: HistoryReader;
+  /** The trades-stream listener's status item, for GET /stream. Unset: that route answers 503. */
+  streamStatus?: Pick<StreamStatusStore, "read">;
   /** Prices to value open positions at. Unset: mark_price, unrealized_pnl_usd and position_value_usd are null. */
   marks?: MarkSource;
   checks: readonly HealthCheck[];

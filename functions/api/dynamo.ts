@@ -5,6 +5,7 @@ import { createDynamoHistoryReader } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoStatsReader } from "#store/dynamo/stats.js";
+import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import type { ApiDeps, HealthCheck } from "./deps.js";
@@ -29,7 +30,7 @@ export const createDynamoApiStores = (
   client: DynamoDBClient,
   doc: DynamoDBDocumentClient,
   tables: ApiTableNames,
-): Pick<ApiDeps, "traders" | "directory" | "events" | "runState" | "leaderboard" | "stats" | "history"> => ({
+): Pick<ApiDeps, "traders" | "directory" | "events" | "runState" | "leaderboard" | "stats" | "history" | "streamStatus"> => ({
   traders: createDynamoTraderStore(doc, { traders: tables.traders }),
   directory: createDynamoTraderDirectory(doc, tables.traders),
   events: createDynamoEventReader(doc, tables.events),
@@ -37,4 +38,5 @@ export const createDynamoApiStores = (
   leaderboard: createDynamoLeaderboardStore(doc, tables.state),
   stats: createDynamoStatsReader(client, tables),
   history: createDynamoHistoryReader(doc, { fills: tables.fills, state: tables.state }),
+  streamStatus: createDynamoStreamStatusStore(doc, tables.state),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseAddress, type Address } from "#domain/address.js";
 import { dec, decStr } from "#commons/decimal.js";
+import { DEFAULT_LEASE_TIMING, LAGGING_BACKLOG_MS, type PublicStreamState } from "#domain/stream-status.js";
 import { LEADERBOARD_ORDERS, LEADERBOARD_SORT_FIELDS, LEADERBOARD_WINDOWS, type LeaderboardWindow } from "#domain/leaderboard.js";
 
 /** Request and response schemas: what the API validates and what its OpenAPI document says. */
@@ -230,6 +231,41 @@ export const healthSchema = z.object({
   status: dependencyState,
   dependencies: z.record(z.string(), dependencyState),
   uptime_s: z.number().int(),
+});
+
+const streamCount = (description: string) => z.number().int().nullable().meta({ description: `${description}; null without a listener` });
+const streamTime = (description: string) => iso.nullable().meta({ description: `${description}; null when unknown` });
+
+/** A Record, so that a state the domain adds cannot go undocumented (or unaccepted). */
+const STREAM_STATE_MEANING: Record<PublicStreamState, string> = {
+  connected: "trades arrive and become events within seconds",
+  connecting: "the listener is opening its connection to the exchange",
+  reconnecting: "the connection dropped and is being reopened",
+  lagging: `connected, but trades wait more than ${LAGGING_BACKLOG_MS / 1000} s to become events`,
+  down: `no listener: none has run, it stopped, its heartbeat is over ${DEFAULT_LEASE_TIMING.staleMs / 1000} s old, or the stream is turned off (TRADES_STREAM=off)`,
+};
+
+/** GET /stream: the trades-stream listener's status item (functions/domain/stream-status.ts). */
+export const streamStatusSchema = z.object({
+  state: z.enum(Object.keys(STREAM_STATE_MEANING) as [PublicStreamState, ...PublicStreamState[]]).meta({
+    description: `${Object.entries(STREAM_STATE_MEANING)
+      .map(([state, meaning]) => `${state}: ${meaning}`)
+      .join("; ")}. When it is not connected, changes still arrive with the scheduled polls (up to a minute later).`,
+  }),
+  listener_id: z.string().nullable().meta({ description: "The listener holding the lease; null without one" }),
+  started_at: streamTime("When this listener started"),
+  heartbeat_at: streamTime("The listener's last status write (about every 10 s); the counters are as of then"),
+  last_trade_at: streamTime("Exchange time of the newest trade received"),
+  last_message_at: streamTime("When the newest message from the exchange arrived"),
+  reconnects: streamCount("Connections this listener reopened"),
+  gaps: streamCount("Disconnections during which trades may have been missed (caught up on resubscribing, or by the next poll)"),
+  coins: streamCount("Coins subscribed"),
+  tracked: streamCount("Traders whose trades are watched"),
+  backlog_ms: streamCount("Age of the oldest streamed trade not yet turned into an event (ms); 0 when none waits"),
+  trades: streamCount("Trades this listener received"),
+  polls: streamCount("Targeted polls its trades started"),
+  events: streamCount("Position events it produced"),
+  discovered: streamCount("New traders it found in the stream"),
 });
 
 export const indexSchema = z.object({

@@ -161,6 +161,14 @@ describe("live feed", () => {
     expect(await first.getAttribute("data-side")).toBe("long");
     expect(await first.locator(".tag.action").textContent()).toBe("Add");
     expect(await first.locator(".tag.side").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(61, 220, 151)");
+    // How it was found, in words, and how long after the trade: no trades stream runs here, so by a poll.
+    const detected = first.locator(".detected");
+    expect(await detected.textContent()).toMatch(/^via poll in [\d.]+ (s|min|h)$/);
+    expect(await detected.getAttribute("title")).toContain("from the trade on the exchange to the event here");
+    // And the page says the stream is down, and what that means.
+    const stream = page.locator(".stream-state");
+    await expect.poll(() => stream.getAttribute("data-state")).toBe("down");
+    expect(await stream.getByRole("status").textContent()).toBe("Stream down: changes arrive with the next poll (up to a minute)");
 
     // Filtering by coin hides it; by its trader shows it again.
     await page.getByLabel("Coin").fill("BTC");
@@ -240,6 +248,8 @@ describe("live feed that requires a token", () => {
     const tab = await watchedPage(tokenContext);
     // The browser reports the refused handshake (and a socket dropped while connecting) itself.
     tab.expect(/WebSocket connection to .*token=.* failed/);
+    // This host serves the page and the feed but no API: the stream line asks once, gets a 404 and hides.
+    tab.expect(/404.*\/stream\)$/);
     const p = tab.page;
     const badge = p.locator("#conn");
     try {
@@ -248,6 +258,7 @@ describe("live feed that requires a token", () => {
       await expect.poll(() => badge.getAttribute("data-state")).toBe("token-needed");
       expect(await badge.textContent()).toBe("Token needed");
       expect(await p.locator(".feed-state").textContent()).toContain("requires a token");
+      await expect.poll(() => p.locator(".stream-state").isHidden()).toBe(true);
       expect(await p.getByLabel("Feed token").getAttribute("type")).toBe("password");
       expect(await seriousViolations(p)).toEqual([]);
       // No token, no attempts: nothing hammers the feed while the page waits for one.

@@ -12,6 +12,7 @@ import { trackTrader } from "#domain/traders.js";
 import { leaderboardHeaderKey, leaderboardPageKey } from "#store/dynamo/keys.js";
 import { createDynamoLeaderboardStore, MAX_PAGE_BYTES } from "#store/dynamo/leaderboard.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
+import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
@@ -688,6 +689,58 @@ describe("HTTP API", () => {
       generated_at: expect.any(String),
     });
     expect(r.json.active_traders.count).toBeGreaterThanOrEqual(TRADERS.length);
+  });
+
+  it("GET /stream says down until a listener writes its status, then shows that status as the listener wrote it", async () => {
+    const before = await get("/stream");
+    expect(before.status).toBe(200);
+    expect(before.json).toMatchObject({ state: "down", listener_id: null, heartbeat_at: null, trades: null });
+
+    const at = Date.now();
+    const listener = createDynamoStreamStatusStore(tables.doc, tables.names.state);
+    const status = {
+      listenerId: "listener-1",
+      state: "connected" as const,
+      startedAt: at - 60_000,
+      heartbeatAt: at,
+      leaseUntil: at + 600_000,
+      lastTradeAt: at - 1_500,
+      lastMessageAt: at - 1_000,
+      reconnects: 0,
+      gaps: 0,
+      coins: 150,
+      tracked: TRADERS.length,
+      trades: 2_400,
+      backlogMs: 0,
+      polls: 4,
+      events: 3,
+      handedOff: 0,
+      discovered: 1,
+    };
+    expect(await listener.claim(status, null)).toBe(true);
+    const r = await get("/stream");
+    expect(r.headers.get("cache-control")).toBe("public, max-age=5");
+    expect(r.json).toEqual({
+      state: "connected",
+      listener_id: "listener-1",
+      started_at: new Date(at - 60_000).toISOString(),
+      heartbeat_at: new Date(at).toISOString(),
+      last_trade_at: new Date(at - 1_500).toISOString(),
+      last_message_at: new Date(at - 1_000).toISOString(),
+      reconnects: 0,
+      gaps: 0,
+      coins: 150,
+      tracked: TRADERS.length,
+      backlog_ms: 0,
+      trades: 2_400,
+      polls: 4,
+      events: 3,
+      discovered: 1,
+    });
+
+    // The next heartbeat reports trades waiting: lagging.
+    expect(await listener.heartbeat({ ...status, heartbeatAt: Date.now(), backlogMs: 9_000 })).toBe(true);
+    expect((await get("/stream")).json).toMatchObject({ state: "lagging", backlog_ms: 9_000 });
   });
 
   it("answers unknown routes and unexpected failures in JSON, never with a stack trace", async () => {

@@ -4,7 +4,9 @@
  */
 
 // Type only: erased from the bundle, so the page still ships none of the server's code.
+import type { FillsSource } from "../../functions/domain/events.js";
 import type { LeaderboardRow } from "../../functions/domain/leaderboard.js";
+import type { PublicStreamState } from "../../functions/domain/stream-status.js";
 import type { BulkTrackCounts, BulkTrackResult } from "../../functions/domain/traders.js";
 
 export const WINDOWS = ["1d", "7d", "30d", "all"] as const;
@@ -66,9 +68,40 @@ export interface TradeEvent {
     leverage?: number | null;
     leverage_type?: string | null;
     execution_price?: string | null;
-    realized_pnl?: string;
-    fees?: string;
+    /** Null when the fills came from the trades stream, which does not tell. */
+    realized_pnl?: string | null;
+    fees?: string | null;
+    // Added with the trades stream (absent from older events).
+    /** "exchange": the trader's fills, fetched by a poll; "stream": the exchange's public trades stream. */
+    fills_source?: FillsSource;
+    /** Last fill's exchange time → the event's timestamp; null without fills. */
+    detection_delay_ms?: number | null;
   };
+}
+
+export type { FillsSource };
+
+/** What the API derives from the listener's heartbeat (functions/domain/stream-status.ts). */
+export type StreamState = PublicStreamState;
+
+/** GET /stream: the trades-stream listener's last heartbeat; everything but state is null without a listener. */
+
+export interface StreamStatus {
+  state: StreamState;
+  listener_id: string | null;
+  started_at: string | null;
+  heartbeat_at: string | null;
+  last_trade_at: string | null;
+  last_message_at: string | null;
+  reconnects: number | null;
+  gaps: number | null;
+  coins: number | null;
+  tracked: number | null;
+  backlog_ms: number | null;
+  trades: number | null;
+  polls: number | null;
+  events: number | null;
+  discovered: number | null;
 }
 
 export interface EventsPage {
@@ -193,6 +226,10 @@ export class Api {
 
   roundTrips(address: string, query: Query, signal?: AbortSignal): Promise<RoundTripsPage> {
     return this.request("GET", `/traders/${address}/round-trips`, { query, ...(signal && { signal }) });
+  }
+
+  stream(signal?: AbortSignal): Promise<StreamStatus> {
+    return this.request("GET", "/stream", { ...(signal && { signal }) });
   }
 
   /** 201 (new) and 200 (already known) differ only in `created`, which the body says. */

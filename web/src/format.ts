@@ -58,6 +58,14 @@ export const hours = (value: number | null | undefined): string => {
   return `${oneDecimal.format(value / 24)} d`;
 };
 
+/** A delay in milliseconds: `0.8 s` (tenths below 10 s), `42 s`, then as `hours` does: `3 min`, `1.5 h`. */
+export const delay = (ms: number | null | undefined): string => {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return DASH;
+  if (ms < 9_950) return `${oneDecimal.format(ms / 1000)} s`;
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : hours(ms / 3_600_000);
+};
+
 export const days = (value: number | null | undefined): string =>
   value === null || value === undefined ? DASH : `${integer.format(value)} d`;
 

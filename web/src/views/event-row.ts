@@ -1,4 +1,5 @@
 import type { EventType, TradeEvent } from "../api";
+import { eventDetection } from "../detection";
 import { h } from "../dom";
 import { clock, decimal, shortAddress, signedUsd, toNumber, tone, when } from "../format";
 import { traderHref } from "../router";
@@ -14,13 +15,17 @@ const ACTIONS: Record<EventType, { label: string; kind: "open" | "close" | "flip
 
 export const eventAction = (type: EventType) => ACTIONS[type] ?? { label: type, kind: "open" as const };
 
-/** One position event: when, what, which side, coin, size, price, and PnL when some was realized. */
+/**
+ * One position event: when, what, which side, coin, size, price, PnL when some was realized, and
+ * how it was found (stream or poll) and how long after the trade.
+ */
 export const eventRow = (e: TradeEvent, o: { showTrader: boolean; fresh?: boolean }): HTMLLIElement => {
   const action = eventAction(e.event_type);
   const d = e.details;
   const side = d.side === "SHORT" ? "short" : "long";
   const price = d.execution_price ?? d.entry_price ?? null;
   const pnl = toNumber(d.realized_pnl ?? null);
+  const detection = eventDetection(d);
   const delta = d.size_delta ? ` (${d.size_delta.startsWith("-") ? "" : "+"}${decimal(d.size_delta)})` : "";
   return h(
     "li",
@@ -38,5 +43,7 @@ export const eventRow = (e: TradeEvent, o: { showTrader: boolean; fresh?: boolea
       d.leverage ? ` · ${d.leverage}×` : "",
     ),
     pnl !== null && pnl !== 0 && h("span", { class: `pnl ${tone(pnl) ?? ""}` }, `PnL ${signedUsd(pnl)}`),
+    detection !== null &&
+      h("span", { class: "detected muted", title: detection.title, ...(detection.source !== null && { "data-source": detection.source }) }, detection.text),
   );
 };

@@ -4,6 +4,7 @@ import type { FeedState, LiveFeed } from "../feed";
 import { storeToken } from "../feed-token";
 import { replaceQuery, type View } from "../router";
 import { eventRow } from "./event-row";
+import { streamStateLine } from "./stream-state";
 
 const MAX_ROWS = 300;
 
@@ -102,7 +103,7 @@ const tokenForm = (feed: LiveFeed): { element: HTMLElement; update: (s: FeedStat
 };
 
 /** Position events as they arrive over the WebSocket, newest on top, filtered by trader or coin. */
-export const liveView: View = (main, route, { feed }) => {
+export const liveView: View = (main, route, { feed, api }) => {
   document.title = "Live feed · HL copy-trader";
   const filter = { trader: route.query.get("trader") ?? "", coin: route.query.get("coin") ?? "" };
   const matches = (e: TradeEvent) =>
@@ -114,6 +115,8 @@ export const liveView: View = (main, route, { feed }) => {
   const summary = h("p", { class: "muted" });
   const coins = h("datalist", { id: "feed-coins" });
   const state = h("p", { class: "feed-state" });
+  // `state` is this browser's connection to the feed; `stream`, the server's to the exchange's trades.
+  const stream = streamStateLine(api);
 
   const refreshSummary = () => {
     const shown = list.childElementCount;
@@ -155,7 +158,7 @@ export const liveView: View = (main, route, { feed }) => {
 
   replace(
     main,
-    h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Live feed"), state),
+    h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Live feed"), h("div", { class: "page-status" }, state, stream.element)),
     token?.element,
     h(
       "form",
@@ -197,5 +200,6 @@ export const liveView: View = (main, route, { feed }) => {
     offEvent();
     offState();
     clearInterval(ticker);
+    stream.stop();
   };
 };
