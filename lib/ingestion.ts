@@ -204,10 +204,10 @@ export class Ingestion extends Construct {
    *    ours, the NAT gateway);
    *  - the hand-over is the lease (a conditional write on one item), and what two overlapping
    *    listeners both see is stored once: a poll commits conditioned on the state version it read;
-   *  - cost: ~$19 a month (`npm run cost`: 512 MB all month, plus a minute of overlap per hand-over
-   *    and the checks that return at once), against ~$9 for a 0.25 vCPU / 0.5 GB Fargate task
-   *    (x86; ~$7 on arm64) before its networking. The ~$10 difference buys one way of running
-   *    and operating every part of the app.
+   *  - cost: ~$19 a month of Lambda (`npm run cost`: 512 MB all month, a minute of overlap per
+   *    hand-over, the starts that return at once), against ~$9 for a 0.25 vCPU / 0.5 GB Fargate
+   *    task (x86; ~$7 on arm64) before its networking; its metrics, alarms and lease writes (~$2)
+   *    a task would need too. The ~$10 difference buys one way of running and operating it all.
    */
   private startEvery(house: HouseFunction, everySeconds: number): void {
     if (everySeconds < 60 || everySeconds % 60 !== 0) {
