@@ -14,6 +14,7 @@ const USAGE = `Usage: npm run cost -- --traders N [options]
   --interval-seconds S    tracking interval, a whole number of minutes in seconds (default 60)
   --change-rate P         share of traders whose positions change between polls, 0..1 (default 0.05)
   --nat                   include the fixed egress IP (VPC + NAT gateway + Elastic IP)
+  --trades-stream on|off  the trades-stream listener, as TRADES_STREAM (default on)
   --ws-clients C          WebSocket clients connected all month (default 10)
   --api-requests R        HTTP requests a month reaching CloudFront (default 100000)
   --latency-ms L          one Hyperliquid request's round trip (default 150)
@@ -43,6 +44,7 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
         "interval-seconds": { type: "string" },
         "change-rate": { type: "string" },
         nat: { type: "boolean" },
+        "trades-stream": { type: "string" },
         "ws-clients": { type: "string" },
         "api-requests": { type: "string" },
         "latency-ms": { type: "string" },
@@ -64,6 +66,10 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
   if (rate !== undefined && !(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(rate))) {
     throw new UsageError(`--change-rate must be a decimal from 0 to 1 (e.g. 0.05), got "${rate}"`);
   }
+  const stream = values["trades-stream"];
+  if (stream !== undefined && stream !== "on" && stream !== "off") {
+    throw new UsageError(`--trades-stream must be on or off (as TRADES_STREAM), got "${stream}"`);
+  }
   const wsClients = wholeNumber("ws-clients", values["ws-clients"], { min: 0 });
   const apiRequests = wholeNumber("api-requests", values["api-requests"], { min: 0 });
   const latency = wholeNumber("latency-ms", values["latency-ms"], { min: 0 });
@@ -73,6 +79,7 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
       ...(interval !== undefined && { intervalSeconds: interval }),
       ...(rate !== undefined && { changeRate: rate.startsWith(".") ? `0${rate}` : rate }),
       ...(values.nat === true && { nat: true }),
+      ...(stream !== undefined && { tradesStream: stream === "on" }),
       ...(wsClients !== undefined && { wsClients }),
       ...(apiRequests !== undefined && { apiRequestsPerMonth: apiRequests }),
       ...(latency !== undefined && { exchangeLatencyMs: latency }),

@@ -55,6 +55,15 @@ export interface CostInput {
   natKbPerPoll: number;
   natKbPerExchangeCall: number;
   natKbPerDiscoveryRun: number;
+  /** The trades-stream listener is deployed (TRADES_STREAM=on). */
+  tradesStream: boolean;
+  listenerOverlapSeconds: number;
+  listenerCheckMs: number;
+  listenerHeartbeatSeconds: number;
+  listenerRefreshSeconds: number;
+  listenerLogKbPerHeartbeat: string;
+  streamTradesPerSecond: number;
+  streamTradeBytes: number;
 }
 
 export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
@@ -97,6 +106,14 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   natKbPerPoll: 2,
   natKbPerExchangeCall: 10,
   natKbPerDiscoveryRun: 2_000,
+  tradesStream: APP_DEFAULTS.TRADES_STREAM === "on",
+  listenerOverlapSeconds: 60,
+  listenerCheckMs: 100,
+  listenerHeartbeatSeconds: 10,
+  listenerRefreshSeconds: 30,
+  listenerLogKbPerHeartbeat: "0.5",
+  streamTradesPerSecond: 30,
+  streamTradeBytes: 300,
 };
 
 /** Why each figure is what it is; printed under every table. */
@@ -141,4 +158,17 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   natKbPerPoll: "NAT bytes per clearinghouseState poll, request + response",
   natKbPerExchangeCall: "NAT bytes per fills/portfolio/ledger request",
   natKbPerDiscoveryRun: "NAT bytes per discovery run",
+  tradesStream:
+    "the trades-stream listener (TRADES_STREAM=on): one 15-minute invocation listening at a time, started every minute " +
+    "(tracking is still priced as if every trader were polled every cycle: what the dispatcher does while the stream is " +
+    "down, and about what reconciliation takes below the budget's limit)",
+  listenerOverlapSeconds:
+    "both listeners run at a hand-over, one every 15 minutes; an upper bound (the successor starts with 90 s of its " +
+    "predecessor's lease left, which leaves once the successor is connected: seconds)",
+  listenerCheckMs: "a start every minute that finds a live holder: one consistent GetItem, then it returns",
+  listenerHeartbeatSeconds: "the listener's heartbeat: a status write and the stream counters' EMF line (#app/stream-listener.js)",
+  listenerRefreshSeconds: "the listener re-reads the tracked traders (active-index pages) this often",
+  listenerLogKbPerHeartbeat: "the EMF line of the 4 stream counters, every heartbeat",
+  streamTradesPerSecond: "trades the stream delivers across all perps (~2.6M a day; a guess); only costs money through NAT",
+  streamTradeBytes: "one trade on the wire (coin, side, price, size, time, hash, tid, both users)",
 };

@@ -1,11 +1,12 @@
 import { dec, type Decimal } from "#commons/decimal.js";
-import { EXCHANGE_METRICS } from "#commons/metrics.js";
+import { EXCHANGE_METRICS, STREAM_METRICS } from "#commons/metrics.js";
 import {
   ALL_FUNCTIONS,
   BROADCASTER_FUNCTION,
   DISCOVERY_FUNCTION,
   HTTP_API_FUNCTION,
   LEADERBOARD_FUNCTION,
+  STREAM_LISTENER_FUNCTION,
   TRACK_DISPATCH_FUNCTION,
   TRACK_WORKER_FUNCTION,
 } from "../functions/catalog.js";
@@ -62,17 +63,21 @@ const MEMORY_MB = {
   discovery: DISCOVERY_FUNCTION.memoryMb,
   broadcaster: BROADCASTER_FUNCTION.memoryMb,
   httpApi: HTTP_API_FUNCTION.memoryMb,
+  listener: STREAM_LISTENER_FUNCTION.memoryMb,
+  listenerChecks: STREAM_LISTENER_FUNCTION.memoryMb,
 } as const satisfies Record<keyof Workload["lambda"], number>;
 
 /**
- * Alarm metrics the stack creates (lib/alarms.ts): an Errors alarm per function, an IteratorAge
- * alarm per stream consumer, a DLQ alarm per queue consumer, per stream consumer (its on-failure
- * queue) and for the schedules, and the exchange 429 rate (metric math over 2 metrics).
+ * Alarm metrics the stack creates (lib/alarms.ts): an Errors alarm per deployed function, an
+ * IteratorAge alarm per stream consumer, a DLQ alarm per queue consumer, per stream consumer (its
+ * on-failure queue) and for the schedules, the exchange 429 rate (metric math over 2 metrics) and,
+ * with the trades stream, lib/stream-alarms.ts: no trades (metric math over 4), reconnects, gaps.
  */
-const alarmMetrics = (): number => {
-  const streams = ALL_FUNCTIONS.filter((f) => f.trigger.kind === "dynamodb-stream").length;
-  const queueConsumers = ALL_FUNCTIONS.filter((f) => f.trigger.kind === "sqs").length;
-  return ALL_FUNCTIONS.length + 2 * streams + queueConsumers + 1 + 2;
+const alarmMetrics = (tradesStream: boolean): number => {
+  const deployed = ALL_FUNCTIONS.filter((f) => tradesStream || f !== STREAM_LISTENER_FUNCTION);
+  const streams = deployed.filter((f) => f.trigger.kind === "dynamodb-stream").length;
+  const queueConsumers = deployed.filter((f) => f.trigger.kind === "sqs").length;
+  return deployed.length + 2 * streams + queueConsumers + 1 + 2 + (tradesStream ? 4 + 1 + 1 : 0);
 };
 
 const lambdaLines = (w: Workload): CostLine[] => {
@@ -84,6 +89,12 @@ const lambdaLines = (w: Workload): CostLine[] => {
     ["broadcaster", `broadcaster compute (${MEMORY_MB.broadcaster} MB)`, "traders"],
     ["httpApi", `http-api compute (${MEMORY_MB.httpApi} MB)`, "usage"],
   ];
+  if (w.lambda.listener.invocations.gt(0)) {
+    compute.push(
+      ["listener", `stream-listener compute (${MEMORY_MB.listener} MB): one listening all month, overlaps at hand-overs`, "fixed"],
+      ["listenerChecks", "stream-listener starts that find a live holder and return", "fixed"],
+    );
+  }
   const invocations = Object.values(w.lambda).reduce((sum, l) => sum.plus(l.invocations), dec(0));
   return [
     ...compute.map(([fn, what, scaling]) => line("Lambda", what, w.lambda[fn].gbSeconds, PRICES.lambdaArmGbSecond, scaling)),
@@ -103,6 +114,7 @@ const line = (service: string, what: string, quantity: Decimal, price: UnitPrice
 const buildLines = (i: CostInput, w: Workload): CostLine[] => {
   const dynamoWrites = w.writeUnits;
   const reads = w.readUnits;
+  const stream = i.tradesStream;
   const lines: CostLine[] = [
     ...lambdaLines(w),
     line("SQS", "SendMessageBatch (10 messages each)", w.sqs.sendBatches, PRICES.sqsRequest, "traders"),
@@ -117,6 +129,12 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("DynamoDB", "reads: http-api snapshot loads", reads.api, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: broadcaster connection scans", reads.feed, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: discovery lookups", reads.discovery, PRICES.dynamoReadUnit, "fixed"),
+    ...(stream
+      ? [
+          line("DynamoDB", "writes: stream-listener lease and status (every heartbeat)", dynamoWrites.listener, PRICES.dynamoWriteUnit, "fixed"),
+          line("DynamoDB", "reads: stream-listener lease checks, tracked-trader refreshes", reads.listener, PRICES.dynamoReadUnit, "mixed"),
+        ]
+      : []),
     line("DynamoDB", `storage after ${i.storageMonths} months (+${w.storageGrowthGbPerMonth.toFixed(1, 1)} GB a month)`, w.storageGb, PRICES.dynamoStorageGbMonth, "traders"),
     line("API Gateway", "WebSocket messages (events x clients)", w.webSocket.messages, PRICES.webSocketMessage, "traders"),
     line("API Gateway", "WebSocket connection minutes", w.webSocket.connectionMinutes, PRICES.webSocketConnectionMinute, "usage"),
@@ -124,11 +142,20 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("API Gateway", "HTTP API requests (CloudFront misses)", w.http.originRequests, PRICES.httpApiRequest, "usage"),
     line("CloudFront", "HTTPS requests", w.http.cloudFrontRequests, PRICES.cloudFrontHttpsRequest, "usage"),
     line("CloudFront", "data out", w.http.cloudFrontGb, PRICES.cloudFrontDataOutGb, "usage"),
-    line("EventBridge Scheduler", "invocations (tracking, discovery, leaderboard)", w.schedulerInvocations, PRICES.eventBridgeSchedulerInvocation, "fixed"),
+    line(
+      "EventBridge Scheduler",
+      `invocations (tracking, discovery, leaderboard${stream ? ", stream listener" : ""})`,
+      w.schedulerInvocations,
+      PRICES.eventBridgeSchedulerInvocation,
+      "fixed",
+    ),
     line("Secrets Manager", "secrets", dec(i.secrets), PRICES.secretsManagerSecretMonth, "fixed"),
     line("Secrets Manager", "GetSecretValue at cold starts", dec(i.coldStartsPerMonth), PRICES.secretsManagerApiCall, "fixed"),
-    line("CloudWatch", "alarm metrics", dec(alarmMetrics()), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
+    line("CloudWatch", "alarm metrics", dec(alarmMetrics(stream)), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (exchange counters)", dec(Object.keys(EXCHANGE_METRICS).length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
+    ...(stream
+      ? [line("CloudWatch", "custom metrics (trades-stream counters)", dec(STREAM_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed")]
+      : []),
     line("CloudWatch", "Logs ingestion", w.logsGb, PRICES.cloudWatchLogsIngestGb, "mixed"),
     // 30-day retention keeps about one month of logs; priced uncompressed, so an upper bound.
     line("CloudWatch", "Logs storage (30-day retention)", w.logsGb, PRICES.cloudWatchLogsStorageGbMonth, "mixed"),

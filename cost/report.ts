@@ -56,7 +56,8 @@ export const toMarkdown = (e: CostEstimate): string => {
   out.push(
     "- Not priced: DynamoDB Streams reads (Lambda triggers read streams for free); the WebSocket route",
     "  functions and welcome messages (a few thousand invocations a month); KMS requests; per-item",
-    "  storage overhead; the retries of failed messages; data transfer from the exchange (inbound is free).",
+    "  storage overhead; the retries of failed messages; data transfer from the exchange (inbound is free);",
+    "  the stream listener's hand-offs to the tracking queue and its discovery lookups (a few a minute at most).",
   );
   return out.join("\n");
 };

@@ -2,16 +2,16 @@ import { effectiveWeightPerMinute } from "#commons/config.js";
 import { dec, type Decimal } from "#commons/decimal.js";
 import { baseWeight } from "#hyperliquid/weights.js";
 import { APP_DEFAULTS, type CostInput } from "./inputs.js";
+import { listenerWorkload } from "./listener.js";
+import { ceil, gbSeconds, GB_IN_KB, KB, MINUTES_PER_MONTH, readUnits, SECONDS_PER_MONTH } from "./units.js";
 
 /**
  * What a month of running the system does, in the units AWS bills: invocations, durations,
  * requests, read and write units, bytes. Pure arithmetic on decimals; ./model.ts prices it.
  */
 
-/** AWS prices "a month" as 730 hours. */
-export const HOURS_PER_MONTH = 730;
-const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3_600;
-export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
+export { HOURS_PER_MONTH, MINUTES_PER_MONTH } from "./units.js";
+
 /** 1,769 MB is one full vCPU; below it Lambda gives a proportional share, so CPU work stretches. */
 const FULL_VCPU_MB = 1_769;
 /** Lambda's SQS poller long-polls with 5 connections while idle, each a 20 s ReceiveMessage. */
@@ -21,22 +21,14 @@ const LONG_POLL_SECONDS = 20;
 const SNAPSHOT_RETENTION_SECONDS = 2 * 24 * 3_600;
 /** Windows the leaderboard computes (METRIC_WINDOWS: 1d, 7d, 30d, all). */
 const LEADERBOARD_WINDOWS = 4;
-const KB = 1_024;
-const GB_IN_KB = 1_024 * 1_024;
 
 export const POLL_WEIGHT = baseWeight("clearinghouseState");
 export const FILLS_WEIGHT = baseWeight("userFillsByTime");
 const PORTFOLIO_WEIGHT = baseWeight("portfolio");
 const LEDGER_WEIGHT = baseWeight("userNonFundingLedgerUpdates");
 
-const ceil = (x: Decimal): Decimal => x.round(0, 3);
 const min = (a: Decimal, b: Decimal): Decimal => (a.lt(b) ? a : b);
 const max = (a: Decimal, b: Decimal): Decimal => (a.gt(b) ? a : b);
-/** Billed Lambda compute for `invocations` of `ms` each (Lambda bills whole milliseconds). */
-const gbSeconds = (invocations: Decimal, ms: Decimal, memoryMb: number): Decimal =>
-  invocations.times(ceil(ms)).times(memoryMb).div(1_024_000);
-/** Read units for a read of `bytes`: 4 KB units, half price when eventually consistent. */
-const readUnits = (bytes: Decimal, consistent: boolean): Decimal => ceil(bytes.div(4 * KB)).times(consistent ? 1 : "0.5");
 
 export interface Capacity {
   /** Weight tracking spends per minute at this size, interval and change rate. */
@@ -59,10 +51,21 @@ export interface LambdaUse {
 export interface Workload {
   cycles: number;
   messagesPerCycle: number;
-  lambda: Record<"worker" | "dispatcher" | "leaderboard" | "discovery" | "broadcaster" | "httpApi", LambdaUse>;
+  lambda: Record<
+    "worker" | "dispatcher" | "leaderboard" | "discovery" | "broadcaster" | "httpApi" | "listener" | "listenerChecks",
+    LambdaUse
+  >;
   sqs: { sendBatches: Decimal; pollerReceivesAndDeletes: Decimal; idleReceives: Decimal };
-  writeUnits: { trackingBookkeeping: Decimal; changedTraders: Decimal; leaderboard: Decimal };
-  readUnits: { trackingStates: Decimal; dispatcher: Decimal; leaderboard: Decimal; api: Decimal; feed: Decimal; discovery: Decimal };
+  writeUnits: { trackingBookkeeping: Decimal; changedTraders: Decimal; leaderboard: Decimal; listener: Decimal };
+  readUnits: {
+    trackingStates: Decimal;
+    dispatcher: Decimal;
+    leaderboard: Decimal;
+    api: Decimal;
+    feed: Decimal;
+    discovery: Decimal;
+    listener: Decimal;
+  };
   storageGb: Decimal;
   storageGrowthGbPerMonth: Decimal;
   events: Decimal;
@@ -174,6 +177,9 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
   const snapshotLoads = dec(runs * LEADERBOARD_WINDOWS);
   const snapshotLoadMs = N.times(i.snapshotLoadMsPer1000Traders).div(1_000);
 
+  // The listener re-reads the tracked traders from the active index just as the dispatcher does.
+  const listener = listenerWorkload(i, memoryMb.listener, dispatcherReadsPerCycle);
+
   const lambda: Workload["lambda"] = {
     worker: { invocations: workerInvocations, gbSeconds: gbSeconds(workerInvocations, workerMs, memoryMb.worker) },
     dispatcher: { invocations: dec(cycles), gbSeconds: gbSeconds(dec(cycles), dispatcherMs, memoryMb.dispatcher) },
@@ -184,6 +190,7 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
       invocations: originRequests,
       gbSeconds: gbSeconds(originRequests, dec(i.apiMsPerRequest), memoryMb.httpApi).plus(gbSeconds(snapshotLoads, snapshotLoadMs, memoryMb.httpApi)),
     },
+    ...listener.lambda,
   };
   const invocations = Object.values(lambda).reduce((sum, l) => sum.plus(l.invocations), dec(0));
 
@@ -198,7 +205,8 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
     .times(i.natKbPerPoll)
     .plus(changed.times(i.natKbPerExchangeCall))
     .plus(dec(runs).times(syncedShare).times(N).times(historyCallsPerTrader).times(i.natKbPerExchangeCall))
-    .plus(discoveryRuns * i.natKbPerDiscoveryRun);
+    .plus(discoveryRuns * i.natKbPerDiscoveryRun)
+    .plus(listener.natKb);
 
   return {
     cycles,
@@ -222,6 +230,7 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
           .plus(dec(FILLS_WEIGHT).div(Math.max(20, Math.floor(usableWeightPerIp / 20)))),
       ),
       leaderboard: leaderboardWrites,
+      listener: listener.writeUnits,
     },
     readUnits: {
       trackingStates: polls.times(readUnits(dec(i.traderItemKb * KB), false)),
@@ -231,6 +240,7 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
       feed: broadcasterInvocations.times(readUnits(dec(Math.max(1, i.wsClients) * 200), true)),
       // BatchGet rounds every item up to 4 KB: half a unit per address looked up.
       discovery: dec(discoveryRuns).times(i.discoveryCandidatesPerRun).times("0.5"),
+      listener: listener.readUnits,
     },
     storageGb: storageKb.div(GB_IN_KB),
     storageGrowthGbPerMonth: monthlyGrowthKb.div(GB_IN_KB),
@@ -245,8 +255,12 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
       cloudFrontRequests: dec(i.apiRequestsPerMonth),
       cloudFrontGb: dec(i.apiRequestsPerMonth).times(i.apiResponseKb).div(GB_IN_KB),
     },
-    schedulerInvocations: dec(cycles + runs + discoveryRuns),
-    logsGb: invocations.times(i.logKbPerInvocation).plus(messages.times(i.logKbPerWorkerMessage)).div(GB_IN_KB),
+    schedulerInvocations: dec(cycles + runs + discoveryRuns).plus(listener.starts),
+    logsGb: invocations
+      .times(i.logKbPerInvocation)
+      .plus(messages.times(i.logKbPerWorkerMessage))
+      .plus(listener.logKb)
+      .div(GB_IN_KB),
     natGb: i.nat ? natKb.div(GB_IN_KB) : dec(0),
     capacity: {
       trackingWeightPerMinute,

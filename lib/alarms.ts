@@ -1,12 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import {
-  Alarm,
-  ComparisonOperator,
-  MathExpression,
-  Metric,
-  TreatMissingData,
-  type IMetric,
-} from "aws-cdk-lib/aws-cloudwatch";
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
@@ -14,13 +7,15 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { METRICS_NAMESPACE, type ExchangeMetricName } from "#commons/metrics.js";
+import { appMetric } from "./app-metrics.js";
 import type { HouseFunction } from "./house-function.js";
 import { pascal } from "./ingestion.js";
+import { streamAlarmSpecs, type AlarmSpec } from "./stream-alarms.js";
 
 /**
- * When an alarm fires. Every alarm treats missing data as fine: the scheduled functions report only
- * when they run, and an idle dead-letter queue or exchange client reports nothing at all.
+ * When an alarm fires. Every alarm here treats missing data as fine: the scheduled functions report
+ * only when they run, and an idle dead-letter queue or exchange client reports nothing at all. (The
+ * trades stream's "no trades" alarm is the exception: a listener always reports, ./stream-alarms.ts.)
  */
 export const ALARM_THRESHOLDS = {
   /** One message in a dead-letter queue is already a lost delivery someone should look at. */
@@ -58,6 +53,8 @@ export interface AlarmsProps {
   streamFunctions: readonly HouseFunction[];
   /** The Powertools service name: the only dimension of the exchange metrics (#commons/metrics.js). */
   serviceName: string;
+  /** The trades-stream listener is deployed (TRADES_STREAM=on): its alarms too (./stream-alarms.ts). */
+  tradesStream: boolean;
   /** Subscribed to the topic when set (AWS emails a confirmation link first). */
   alarmEmail?: string;
 }
@@ -66,7 +63,8 @@ const RUNBOOK = "Runbook: README.md, Operations (alarms).";
 
 /**
  * Alarms on what needs a human, all sent to one SNS topic: messages in any dead-letter queue,
- * function errors, a lagging live feed, and the exchange rate-limiting us.
+ * function errors, a lagging live feed, the exchange rate-limiting us, and a trades stream that
+ * is silent or keeps dropping.
  *
  * The topic is encrypted with a key of its own: CloudWatch cannot use the AWS managed `aws/sns` key
  * (its policy cannot be changed to let CloudWatch encrypt), so alarms on such a topic fail silently.
@@ -79,6 +77,8 @@ export class Alarms extends Construct {
   readonly errorAlarms = new Map<string, Alarm>();
   readonly iteratorAgeAlarms = new Map<string, Alarm>();
   readonly exchangeThrottleAlarm: Alarm;
+  /** By alarm name (stream-no-trades, stream-reconnects, stream-gaps); empty with TRADES_STREAM=off. */
+  readonly streamAlarms = new Map<string, Alarm>();
 
   private readonly action: SnsAction;
   private readonly stackName: string;
@@ -187,17 +187,29 @@ export class Alarms extends Construct {
         `this egress IP's weight, or HL_WEIGHT_PER_MINUTE is above the exchange's limit. Lower HL_WEIGHT_PER_MINUTE or ` +
         `tracked traders, or use a fixed egress IP of our own. ${RUNBOOK}`,
     });
+
+    if (props.tradesStream) {
+      const specs = streamAlarmSpecs({
+        serviceName: props.serviceName,
+        exchangeMinRequests: ALARM_THRESHOLDS.exchangeMinRequests,
+        runbook: RUNBOOK,
+      });
+      for (const spec of specs) this.streamAlarms.set(spec.name, this.alarm(spec.id, spec));
+    }
   }
 
   /** Every alarm of the construct. */
   all(): Alarm[] {
-    return [...this.deadLetterAlarms.values(), ...this.errorAlarms.values(), ...this.iteratorAgeAlarms.values(), this.exchangeThrottleAlarm];
+    return [
+      ...this.deadLetterAlarms.values(),
+      ...this.errorAlarms.values(),
+      ...this.iteratorAgeAlarms.values(),
+      this.exchangeThrottleAlarm,
+      ...this.streamAlarms.values(),
+    ];
   }
 
-  private alarm(
-    id: string,
-    o: { name: string; metric: IMetric; threshold: number; comparison: ComparisonOperator; description: string; evaluationPeriods?: number },
-  ): Alarm {
+  private alarm(id: string, o: Omit<AlarmSpec, "id">): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: `${this.stackName}-${o.name}`, // what the email subject shows
       alarmDescription: o.description,
@@ -205,29 +217,20 @@ export class Alarms extends Construct {
       threshold: o.threshold,
       comparisonOperator: o.comparison,
       evaluationPeriods: o.evaluationPeriods ?? 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      treatMissingData: o.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(this.action);
     return alarm;
   }
 }
 
-const exchangeMetric = (serviceName: string, name: ExchangeMetricName): Metric =>
-  new Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: name,
-    dimensionsMap: { service: serviceName },
-    statistic: "Sum",
-    period: Duration.minutes(5),
-  });
-
 /** 429s per 100 requests; 0 while there are too few requests for a share to mean anything. */
 const exchange429Percent = (serviceName: string): MathExpression =>
   new MathExpression({
     expression: `IF(requests >= ${ALARM_THRESHOLDS.exchangeMinRequests}, 100 * throttled / requests, 0)`,
     usingMetrics: {
-      requests: exchangeMetric(serviceName, "ExchangeRequests"),
-      throttled: exchangeMetric(serviceName, "Exchange429"),
+      requests: appMetric(serviceName, "ExchangeRequests", Duration.minutes(5)),
+      throttled: appMetric(serviceName, "Exchange429", Duration.minutes(5)),
     },
     label: "Exchange 429s (% of requests)",
     period: Duration.minutes(5),

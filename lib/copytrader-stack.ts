@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { WS_CONNECT_FUNCTION } from "../functions/catalog.js";
+import { STREAM_LISTENER_FUNCTION, WS_CONNECT_FUNCTION } from "../functions/catalog.js";
 import { Alarms } from "./alarms.js";
 import { Api, generatedSecret, readSecretAtColdStart } from "./api.js";
 import { Dashboard } from "./dashboard.js";
@@ -25,9 +25,9 @@ export interface CopyTraderStackProps extends StackProps {
 export const SERVICE_NAME = "hl-copytrader";
 
 /**
- * The whole app in one stack: the tables (Data), discovery and tracking (Ingestion), the live
- * WebSocket feed (Feed), the HTTP API behind CloudFront (Api), the web dashboard on the same
- * distribution (Dashboard) and, last, the alarms on all of them.
+ * The whole app in one stack: the tables (Data), discovery, tracking and the trades-stream
+ * listener (Ingestion), the live WebSocket feed (Feed), the HTTP API behind CloudFront (Api), the
+ * web dashboard on the same distribution (Dashboard) and, last, the alarms on all of them.
  */
 export class CopyTraderStack extends Stack {
   readonly data: Data;
@@ -129,6 +129,8 @@ export class CopyTraderStack extends Stack {
       ],
       streamFunctions: [...this.feed.functions.values()].filter((f) => f.def.trigger.kind === "dynamodb-stream"),
       serviceName: SERVICE_NAME,
+      // Tied to the function rather than the setting: no stream alarms without a listener to alarm on.
+      tradesStream: this.ingestion.functions.has(STREAM_LISTENER_FUNCTION.name),
       ...(settings.stack.ALARM_EMAIL !== undefined && { alarmEmail: settings.stack.ALARM_EMAIL }),
     });
     new CfnOutput(this, "AlarmTopicArn", {

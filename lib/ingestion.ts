@@ -61,15 +61,25 @@ export interface OwnedQueue {
   deadLetterQueue: Queue;
 }
 
-/** Scheduled and queue-driven functions: the catalog's trigger decides which construct builds a function. */
-const isIngestion = (def: FunctionDef): boolean => def.trigger.kind === "schedule" || def.trigger.kind === "sqs";
+/** Scheduled, queue-driven and long-lived functions: the catalog's trigger decides which construct builds a function. */
+const isIngestion = (def: FunctionDef): boolean =>
+  def.trigger.kind === "schedule" || def.trigger.kind === "sqs" || def.trigger.kind === "long-lived";
+
+/**
+ * Whether the settings deploy a function at all: the long-lived trades-stream listener only with
+ * TRADES_STREAM=on, as `npm start` runs it (local/functions.ts). Off, nothing of it is deployed:
+ * no function, no schedule, no alarm; the dispatcher then polls everyone every tick.
+ */
+export const isDeployed = (def: FunctionDef, app: Config): boolean =>
+  def.trigger.kind !== "long-lived" || app.TRADES_STREAM === "on";
 
 export const pascal = (name: string): string =>
   name.split(/[^A-Za-z0-9]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
 
 /**
- * Discovery, the tracking dispatcher and the tracking workers: every catalog function with a
- * schedule or queue trigger, the queues they use and the schedules that drive them.
+ * Discovery, the tracking dispatcher, the tracking workers, the leaderboard and the trades-stream
+ * listener: every catalog function with a schedule, queue or long-lived trigger that the settings
+ * deploy, the queues they use and the schedules that drive them.
  */
 export class Ingestion extends Construct {
   readonly functions = new Map<string, HouseFunction>();
@@ -79,7 +89,7 @@ export class Ingestion extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
-    const defs = ALL_FUNCTIONS.filter(isIngestion);
+    const defs = ALL_FUNCTIONS.filter((def) => isIngestion(def) && isDeployed(def, props.app));
 
     for (const queueDef of queuesUsedBy(defs)) this.queues.set(queueDef.id, this.createQueue(queueDef));
 
@@ -163,23 +173,70 @@ export class Ingestion extends Construct {
       return;
     }
 
+    if (trigger.kind === "long-lived") {
+      this.startEvery(house, trigger.checkEverySeconds);
+      return;
+    }
     // Stream and WebSocket triggers (FEED_FUNCTIONS) are not ingestion; `isIngestion` keeps them out.
     if (trigger.kind !== "schedule") return;
     const intervalSeconds = app[trigger.intervalSetting];
     // A tick is superseded by the next one: retrying a failed run would only overlap it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });
+    this.schedule(house, {
+      everySeconds: intervalSeconds,
+      description: `Runs ${def.name} every ${intervalSeconds}s (${trigger.intervalSetting})`,
+      maxEventAgeSeconds: Math.min(86_400, Math.max(60, intervalSeconds)),
+    });
+  }
+
+  /**
+   * The trades-stream listener (#app/stream-listener.js): one invocation holds the exchange's
+   * WebSocket for up to 15 minutes; a run every `checkEverySeconds` reads the lease in the state
+   * table and returns at once while a live holder has time left, or takes over, connects, and lets
+   * its predecessor leave once it is connected. So the runs overlap by design, and the function
+   * must not get a reserved concurrency of 1 (that would throttle exactly the hand-over).
+   *
+   * Why a scheduled 15-minute Lambda function and not an always-on Fargate task:
+   *  - it is the same handler, built by the same house construct, as every other function: the
+   *    same bundle, logs, alarms, grants and VPC path; `npm start` runs it in-process unchanged;
+   *  - no container image to build and scan, no task to keep patched, no cluster, service or
+   *    networking of its own (a task in a public subnet needs a public IPv4, $3.65 a month; in
+   *    ours, the NAT gateway);
+   *  - the hand-over is the lease (a conditional write on one item), and what two overlapping
+   *    listeners both see is stored once: a poll commits conditioned on the state version it read;
+   *  - cost: ~$19 a month of Lambda (`npm run cost`: 512 MB all month, a minute of overlap per
+   *    hand-over, the starts that return at once), against ~$9 for a 0.25 vCPU / 0.5 GB Fargate
+   *    task (x86; ~$7 on arm64) before its networking; its metrics, alarms and lease writes (~$2)
+   *    a task would need too. The ~$10 difference buys one way of running and operating it all.
+   */
+  private startEvery(house: HouseFunction, everySeconds: number): void {
+    if (everySeconds < 60 || everySeconds % 60 !== 0) {
+      throw new Error(`${house.def.name}: checkEverySeconds=${everySeconds} is not a whole number of minutes (EventBridge Scheduler runs at most once a minute)`);
+    }
+    // As for every tick: a failed or late one is superseded by the next within the minute, and a
+    // tick that waited longer (throttled) would only find the lease taken. 60 s is Lambda's least.
+    house.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+    this.schedule(house, {
+      everySeconds,
+      description: `Starts ${house.def.name} every ${everySeconds}s; a run returns at once while another holds the stream`,
+      maxEventAgeSeconds: 60, // Scheduler's least, and one tick
+    });
+  }
+
+  private schedule(house: HouseFunction, o: { everySeconds: number; description: string; maxEventAgeSeconds: number }): void {
+    const { def, fn } = house;
     // Scheduler's shared role may invoke the function and its versions (`<function>:*`), nothing else.
     Validations.of(Stack.of(this)).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: `EventBridge Scheduler's target role for ${def.name}: lambda:InvokeFunction on this function and its versions.`,
     });
     new Schedule(this, `${pascal(def.name)}Schedule`, {
-      description: `Runs ${def.name} every ${intervalSeconds}s (${trigger.intervalSetting})`,
-      schedule: ScheduleExpression.rate(Duration.seconds(intervalSeconds)),
+      description: o.description,
+      schedule: ScheduleExpression.rate(Duration.seconds(o.everySeconds)),
       target: new LambdaInvoke(fn, {
         // Scheduler retries only failed deliveries (throttling, service errors), never function errors.
         retryAttempts: 2,
-        maxEventAge: Duration.seconds(Math.min(86_400, Math.max(60, intervalSeconds))),
+        maxEventAge: Duration.seconds(o.maxEventAgeSeconds),
         deadLetterQueue: this.scheduleDeadLetterQueue,
       }),
     });

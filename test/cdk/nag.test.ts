@@ -18,6 +18,7 @@ const synthWithNag = (context: Record<string, unknown>): void => {
 describe("cdk-nag AwsSolutions", () => {
   it.each([
     ["defaults", {}],
+    ["the trades stream off (no listener, no stream alarms)", { TRADES_STREAM: "off" }],
     [
       "every option on (fixed egress IP, WebSocket token, alarm email, no deletion protection)",
       { FIXED_EGRESS_IP: "true", WS_TOKEN_REQUIRED: "true", ALARM_EMAIL: "ops@example.com", DELETION_PROTECTION: "false" },

@@ -50,6 +50,36 @@ describe("estimateMonthlyCost", () => {
     expect(byWhat(e, /^track-worker compute/).quantity.toString()).toBe("140160");
   });
 
+  it("hand check: the trades-stream listener (TRADES_STREAM=on, the default), and none of it when off", () => {
+    // One listener at a time all month (730 h = 2,628,000 s) plus a minute of overlap at each of the
+    // 2,920 hand-overs (one per 15-minute invocation): 2,803,200 s × 0.5 GB = 1,401,600 GB-s → $18.69.
+    // The other 43,800 − 2,920 = 40,880 minute starts find the holder: 100 ms × 0.5 GB = 2,044 GB-s.
+    const on = estimateMonthlyCost({ traders: 500 });
+    expect(byWhat(on, /^stream-listener compute/).quantity.toString()).toBe("1401600");
+    expect(byWhat(on, /^stream-listener compute/).monthlyUsd.toString()).toBe("18.688093");
+    expect(byWhat(on, /^stream-listener starts/).quantity.toString()).toBe("2044");
+    // A status write every 10 s (280,320) and, per listener, its claim and its last status (5,840).
+    expect(byWhat(on, /^writes: stream-listener/).quantity.toString()).toBe("286160");
+    // A lease read per start (43,800) and the 500-entry active index (6.5 units) every 30 s (93,440 times).
+    expect(byWhat(on, /^reads: stream-listener/).quantity.toString()).toBe("651160");
+    expect(byWhat(on, "custom metrics (trades-stream counters)").monthlyUsd.toString()).toBe("1.2");
+
+    const off = estimateMonthlyCost({ traders: 500, tradesStream: false });
+    expect(off.lines.filter((l) => /stream/.test(l.what))).toEqual([]);
+    // Its Errors alarm, no trades (metric math over 4 metrics), reconnects and gaps.
+    expect(byWhat(on, "alarm metrics").quantity.minus(byWhat(off, "alarm metrics").quantity).toString()).toBe("7");
+    expect(byWhat(on, /^invocations/).quantity.minus(byWhat(off, /^invocations/).quantity).toString()).toBe("43800");
+    expect(byWhat(on, /^requests/).quantity.minus(byWhat(off, /^requests/).quantity).toString()).toBe("43800");
+    // About $21 a month in all, most of it the listening Lambda.
+    expect(Number(on.totalUsd.minus(off.totalUsd).toFixed(2))).toBeCloseTo(21.02, 2);
+  });
+
+  it("with the fixed egress IP, the stream's trades pass the NAT gateway", () => {
+    const nat = (tradesStream: boolean) => byWhat(estimateMonthlyCost({ traders: 500, nat: true, tradesStream }), /^data processed/);
+    // 2,803,200 listening seconds × 30 trades × 300 bytes ≈ 23.5 GB → ~$1.06.
+    expect(Number(nat(true).quantity.minus(nat(false).quantity).toFixed(1))).toBeCloseTo(23.5, 1);
+  });
+
   it("doubling the traders doubles the per-trader lines and leaves the fixed lines alone", () => {
     // A low change rate keeps the leaderboard's history sync under its 600 s deadline at both
     // sizes; at the default rate the deadline caps it (see the warning test below).
@@ -139,10 +169,20 @@ describe("the cost report", () => {
 describe("parseCostArgs", () => {
   it("reads every option", () => {
     const args = ["--traders", "5_000", "--interval-seconds", "120", "--change-rate", ".1", "--nat", "--ws-clients", "0"];
-    expect(parseCostArgs([...args, "--api-requests", "5", "--latency-ms", "80", "--json"])).toEqual({
-      input: { traders: 5_000, intervalSeconds: 120, changeRate: "0.1", nat: true, wsClients: 0, apiRequestsPerMonth: 5, exchangeLatencyMs: 80 },
+    expect(parseCostArgs([...args, "--api-requests", "5", "--latency-ms", "80", "--trades-stream", "off", "--json"])).toEqual({
+      input: {
+        traders: 5_000,
+        intervalSeconds: 120,
+        changeRate: "0.1",
+        nat: true,
+        tradesStream: false,
+        wsClients: 0,
+        apiRequestsPerMonth: 5,
+        exchangeLatencyMs: 80,
+      },
       json: true,
     });
+    expect(parseCostArgs(["--traders", "1", "--trades-stream", "on"])).toEqual({ input: { traders: 1, tradesStream: true }, json: false });
     expect(parseCostArgs(["--traders", "500"])).toEqual({ input: { traders: 500 }, json: false });
   });
 
@@ -152,6 +192,7 @@ describe("parseCostArgs", () => {
     [["--traders", "0"], /--traders must be at least 1/],
     [["--traders", "10", "--interval-seconds", "90"], /whole number of minutes/],
     [["--traders", "10", "--change-rate", "1.5"], /--change-rate must be a decimal from 0 to 1/],
+    [["--traders", "10", "--trades-stream", "yes"], /--trades-stream must be on or off/],
     [["--traders", "10", "--bogus"], /bogus/],
   ])("explains bad input %j", (argv, message) => {
     expect(() => parseCostArgs(argv)).toThrow(UsageError);
