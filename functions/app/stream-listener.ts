@@ -92,6 +92,7 @@ const CLOCK_MARGIN_MS = 30_000;
 
 export type ListenerResult =
   | { listened: false; holder: string }
+  | { listened: false; error: string }
   | { listened: true; listenerId: string; ms: number; trades: number; polls: number; events: number; handedOff: number; discovered: number; reconnects: number };
 
 export const createStreamListener = (deps: StreamListenerDeps) => async (_event: unknown, context: Context): Promise<ListenerResult> => {
@@ -214,10 +215,14 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     await refreshTracked();
     coins = await listedCoins();
   } catch (error) {
-    // Give the lease back at once: the next minute's run tries again, rather than after 45 s of silence.
+    // The exchange or the table is down: give the lease back at once and let the next minute's
+    // run try again. Not a failed invocation: the no-trades alarm, which knows when the exchange
+    // is failing, is the one to say the stream is down.
     status.state = "stopped";
     await deps.status.heartbeat(status).catch(() => false);
-    throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    deps.logger.warn("The listener could not start; the next run tries again", { listenerId, error: message });
+    return { listened: false, error: message };
   }
   status.coins = coins.length;
   const stream = deps.openStream(coins, {

@@ -79,6 +79,20 @@ export const shouldTakeOver = (current: StreamStatus | null, now: number, t: Lea
   now - current.heartbeatAt > t.staleMs ||
   current.leaseUntil - now < t.handoverMs;
 
+/** A stream that delivered trades this recently is still delivering, even while it reconnects. */
+export const DELIVERING_WITHIN_MS = 60_000;
+
+/**
+ * Is the stream delivering changes? What the dispatcher asks before it only reconciles. A
+ * listener that is up but not connected (the WebSocket blocked while REST works) is not: polling
+ * must then cover everyone. A reconnect of a few seconds does not count against it.
+ */
+export const streamDelivers = (s: StreamStatus | null, now: number, t: LeaseTiming = DEFAULT_LEASE_TIMING): boolean => {
+  const state = publicStreamState(s, now, t);
+  if (state === "connected" || state === "lagging") return true;
+  return state !== "down" && s!.lastMessageAt !== null && now - s!.lastMessageAt < DELIVERING_WITHIN_MS;
+};
+
 /** What the API and dashboard show. */
 export type PublicStreamState = "connected" | "connecting" | "reconnecting" | "lagging" | "down";
 

@@ -3,7 +3,7 @@ import { exchange, isBudgetTimeout, isPermanentExchangeError } from "#commons/cl
 import { sqs } from "#commons/clients/sqs.js";
 import { loadConfig, requireTrackingQueueUrl } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
-import { streamMetricsPublisher, withExchangeMetrics } from "#commons/metrics.js";
+import { exchangeMetricsPublisher, streamMetricsPublisher, takeExchangeDelta, withExchangeMetrics } from "#commons/metrics.js";
 import { createStreamListener } from "#app/stream-listener.js";
 import { openListenerStream } from "#app/listener-stream.js";
 import { trackTraders } from "#domain/tracking.js";
@@ -27,6 +27,9 @@ const trackingDeps = {
   isBudgetTimeout,
 };
 
+const publishStream = streamMetricsPublisher();
+const publishExchange = exchangeMetricsPublisher();
+
 const listen = createStreamListener({
   exchange,
   traders,
@@ -37,7 +40,13 @@ const listen = createStreamListener({
   logger,
   now: Date.now,
   maxTrackedTraders: config.MAX_TRACKED_TRADERS,
-  publish: streamMetricsPublisher(),
+  // Each heartbeat, not once a 15-minute run: the alarms judge the exchange by the minute, and a
+  // run that crashes would never publish at all. withExchangeMetrics publishes the rest at the end.
+  publish: (counts) => {
+    publishStream(counts);
+    const exchangeCounts = takeExchangeDelta(exchange);
+    if (Object.values(exchangeCounts).some((n) => n > 0)) publishExchange(exchangeCounts);
+  },
 });
 
 export const handler = withExchangeMetrics(listen, exchange);

@@ -9,7 +9,7 @@ import { createSqsQueue } from "#store/sqs-queue.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
-import { publicStreamState } from "#domain/stream-status.js";
+import { streamDelivers } from "#domain/stream-status.js";
 
 /** Lambda entry: scheduled tracking dispatch (fans active traders out over SQS). */
 
@@ -31,7 +31,7 @@ export const handler = createDispatchHandler({
     reconcile: {
       periodMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
       share: RECONCILE_SHARE,
-      streamUp: async () => publicStreamState(await streamStatus.read(), Date.now()) !== "down",
+      streamUp: async () => streamDelivers(await streamStatus.read(), Date.now()),
     },
   }),
 });

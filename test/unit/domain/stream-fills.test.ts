@@ -3,7 +3,7 @@ import type { Address } from "#domain/address.js";
 import type { RecentTrade } from "#domain/exchange.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
 import { fillsExplain, fillsFromTrades, type StreamFill } from "#domain/stream-fills.js";
-import { DEFAULT_LEASE_TIMING, newStreamStatus, publicStreamState, shouldTakeOver, type StreamStatus } from "#domain/stream-status.js";
+import { DEFAULT_LEASE_TIMING, newStreamStatus, publicStreamState, streamDelivers, shouldTakeOver, type StreamStatus } from "#domain/stream-status.js";
 import { RecentIds } from "#app/recent-ids.js";
 
 const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
@@ -106,6 +106,17 @@ describe("listener lease", () => {
     expect(publicStreamState(status({ state: "reconnecting" }), now)).toBe("reconnecting");
     expect(publicStreamState(status({}), now)).toBe("connected");
     expect(publicStreamState(status({ backlogMs: 6_000 }), now)).toBe("lagging");
+  });
+
+  it("counts as delivering when connected or lagging, or reconnecting shortly after its last trade; else polling covers everyone", () => {
+    const now = 110_000;
+    expect(streamDelivers(status({}), now)).toBe(true);
+    expect(streamDelivers(status({ backlogMs: 6_000 }), now)).toBe(true);
+    expect(streamDelivers(status({ state: "reconnecting", lastMessageAt: now - 5_000 }), now)).toBe(true);
+    // Up, but the WebSocket has not delivered for long (blocked while REST works).
+    expect(streamDelivers(status({ state: "reconnecting", lastMessageAt: now - 61_000 }), now)).toBe(false);
+    expect(streamDelivers(status({ state: "connecting" }), now)).toBe(false);
+    expect(streamDelivers(null, now)).toBe(false);
   });
 });
 
