@@ -101,18 +101,24 @@ export interface DeliveryCheck {
   /** Receipts of an id the client already had. */
   duplicates: number;
   tids: { expected: number; behindOne: number; inNone: number; inMany: number; foreign: number };
-  /** Trade time → first receipt, per delivered order (ms). */
-  latenciesMs: number[];
-  /**
-   * Trade time → the event's `timestamp` (the moment its poll began, before waiting for weight),
-   * and that moment → receipt (weight, the request, commit, table stream, fan-out).
-   */
-  detectionMs: number[];
-  deliveryMs: number[];
   /** Delivered orders by where their fills came from (`stream` or `exchange`). */
   bySource: Record<string, number>;
   /** The slowest delivered orders (at most 5), to see what held them up. */
   slowest: OrderTrace[];
+  /** Per delivered order, ms (a stage is left out where the exchange logged no answer to the poll). */
+  samples: Stages;
+}
+
+/**
+ * Where a change's time went: trade → the start of the poll that found it (the event's
+ * `timestamp`: the stream, coalescing, a free poll slot) → the exchange's answer to that poll
+ * (weight, the request) → the client (commit, the table's stream, broadcaster, gateway).
+ */
+export interface Stages {
+  latencyMs: number[];
+  toPollMs: number[];
+  pollMs: number[];
+  toClientMs: number[];
 }
 
 export interface OrderTrace {
@@ -121,8 +127,10 @@ export interface OrderTrace {
   time: number;
   fills: number;
   latencyMs: number;
-  detectionMs: number;
-  deliveryMs: number;
+  toPollMs: number;
+  /** null: no answer to that trader logged after the poll began. */
+  pollMs: number | null;
+  toClientMs: number | null;
   source: string;
   /** Of the order's tids, how many its first event names. */
   tidsInEvent: number;
@@ -132,22 +140,27 @@ const key = (trader: string, coin: string) => `${trader.toLowerCase()}|${coin}`;
 
 /**
  * Every order against what the client received. Each taker trades once a run, so an order is
- * found by taker and coin; each of its trades' tids must be behind exactly one event.
+ * found by taker and coin; each of its trades' tids must be behind exactly one event. `polls`
+ * (the exchange's answered clearinghouseState polls) split each latency at the poll's answer.
  */
-export const checkDeliveries = (orders: readonly PlacedOrder[], events: readonly ReceivedEvent[]): DeliveryCheck => {
+export const checkDeliveries = (
+  orders: readonly PlacedOrder[],
+  events: readonly ReceivedEvent[],
+  polls: readonly { user: string; at: number }[] = [],
+): DeliveryCheck => {
   const byKey = new Map<string, ReceivedEvent[]>();
   for (const e of events) {
     const k = key(e.trader, e.coin);
     byKey.set(k, [...(byKey.get(k) ?? []), e]);
   }
+  const answers = new Map<string, number[]>();
+  for (const p of polls) answers.set(p.user.toLowerCase(), [...(answers.get(p.user.toLowerCase()) ?? []), p.at]);
   const tidCount = new Map<number, number>();
   for (const e of events) for (const tid of e.tids) tidCount.set(tid, (tidCount.get(tid) ?? 0) + 1);
   const ordered = new Set(orders.map((o) => key(o.user, o.coin)));
   const orderTids = new Set(orders.flatMap((o) => o.tids));
 
-  const latenciesMs: number[] = [];
-  const detectionMs: number[] = [];
-  const deliveryMs: number[] = [];
+  const samples: Stages = { latencyMs: [], toPollMs: [], pollMs: [], toClientMs: [] };
   const bySource: Record<string, number> = {};
   const traces: OrderTrace[] = [];
   let delivered = 0;
@@ -158,22 +171,26 @@ export const checkDeliveries = (orders: readonly PlacedOrder[], events: readonly
     if (first === undefined) continue;
     delivered++;
     unexpected += found.length - 1;
-    latenciesMs.push(first.receivedAt - o.time);
-    detectionMs.push(first.eventAt - o.time);
-    deliveryMs.push(first.receivedAt - first.eventAt);
-    const source = first.fillsSource ?? "none";
-    bySource[source] = (bySource[source] ?? 0) + 1;
-    traces.push({
+    // The poll's answer: the first the exchange gave this trader once the poll had begun.
+    const answered = (answers.get(o.user.toLowerCase()) ?? []).filter((t) => t >= first.eventAt && t <= first.receivedAt).sort((a, b) => a - b)[0];
+    const trace: OrderTrace = {
       user: o.user,
       coin: o.coin,
       time: o.time,
       fills: o.tids.length,
       latencyMs: first.receivedAt - o.time,
-      detectionMs: first.eventAt - o.time,
-      deliveryMs: first.receivedAt - first.eventAt,
-      source,
+      toPollMs: first.eventAt - o.time,
+      pollMs: answered === undefined ? null : answered - first.eventAt,
+      toClientMs: answered === undefined ? null : first.receivedAt - answered,
+      source: first.fillsSource ?? "none",
       tidsInEvent: o.tids.filter((t) => first.tids.includes(t)).length,
-    });
+    };
+    traces.push(trace);
+    samples.latencyMs.push(trace.latencyMs);
+    samples.toPollMs.push(trace.toPollMs);
+    if (trace.pollMs !== null) samples.pollMs.push(trace.pollMs);
+    if (trace.toClientMs !== null) samples.toClientMs.push(trace.toClientMs);
+    bySource[trace.source] = (bySource[trace.source] ?? 0) + 1;
   }
   for (const [k, list] of byKey) if (!ordered.has(k)) unexpected += list.length;
   const tids = { expected: orderTids.size, behindOne: 0, inNone: 0, inMany: 0, foreign: 0 };
@@ -191,10 +208,8 @@ export const checkDeliveries = (orders: readonly PlacedOrder[], events: readonly
     unexpected,
     duplicates: events.reduce((n, e) => n + e.deliveries - 1, 0),
     tids,
-    latenciesMs,
-    detectionMs,
-    deliveryMs,
     bySource,
-    slowest: traces.sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 5),
+    slowest: [...traces].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 5),
+    samples,
   };
 };

@@ -55,10 +55,27 @@ describe("deliveries of bench:stream", () => {
     );
     expect(c).toMatchObject({ expected: 2, delivered: 2, missing: 0, unexpected: 0, duplicates: 0 });
     expect(c.tids).toEqual({ expected: 5, behindOne: 5, inNone: 0, inMany: 0, foreign: 0 });
-    expect(c.latenciesMs).toEqual([600, 900]);
-    expect(c.detectionMs).toEqual([500, 800]);
-    expect(c.deliveryMs).toEqual([100, 100]);
+    expect(c.samples.latencyMs).toEqual([600, 900]);
+    expect(c.samples.toPollMs).toEqual([500, 800]);
+    // No poll logged: the stages after the poll's start are left out.
+    expect(c.samples.pollMs).toEqual([]);
     expect(c.bySource).toEqual({ stream: 1, exchange: 1 });
+  });
+
+  it("splits a latency at the exchange's first answer to the trader once the poll began", () => {
+    const c = checkDeliveries(
+      [order("0xa", "BTC", 1_000, [1])],
+      [event("a-1-BTC", "0xa", "BTC", [1], 2_000)],
+      [
+        { user: "0xA", at: 900 },
+        { user: "0xa", at: 1_950 },
+        { user: "0xa", at: 1_960 },
+        { user: "0xb", at: 1_920 },
+      ],
+    );
+    // Poll began at 1,900 (the event's timestamp), answered at 1,950, at the client at 2,000.
+    expect(c.samples).toEqual({ latencyMs: [1_000], toPollMs: [900], pollMs: [50], toClientMs: [50] });
+    expect(c.slowest[0]).toMatchObject({ latencyMs: 1_000, toPollMs: 900, pollMs: 50, toClientMs: 50 });
   });
 
   it("counts what is missing, duplicated, extra, or behind the wrong number of events", () => {
@@ -74,6 +91,6 @@ describe("deliveries of bench:stream", () => {
     expect(c).toMatchObject({ expected: 3, delivered: 2, missing: 1, unexpected: 2, duplicates: 2 });
     expect(c.tids).toEqual({ expected: 4, behindOne: 1, inNone: 2, inMany: 1, foreign: 1 });
     // The first receipt of an order's events counts.
-    expect(c.latenciesMs).toEqual([500, 200]);
+    expect(c.samples.latencyMs).toEqual([500, 200]);
   });
 });
