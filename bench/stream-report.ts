@@ -67,7 +67,7 @@ export const renderDrop = (r: DropResult): string =>
         (d.tick ? ` (the tick whose slice polled him began ${s(d.tick.waitedMs)} after the trade; that tick → the client ${s(d.tick.tickToClientMs)})` : ""),
     ),
     checkLine(r.check),
-    `- listener (state table): ${r.listener ? `${r.listener.state}, reconnects ${r.listener.reconnects}, gaps ${r.listener.gaps}` : "no status"}`,
+    `- listener (state table): ${r.listener ? `${r.listener.state}, connections lost ${r.listener.reconnects} (each refused try in a gap counts), gaps ${r.listener.gaps}` : "no status"}`,
     `- exchange: most weight in any 60 s ${fmt(r.exchange.maxWeight60s)}; 429s ${r.exchange.refused}`,
   ].join("\n");
 

@@ -29,7 +29,6 @@ export const TRACKING_INTERVAL_SECONDS = 60;
 export const RECONCILE_INTERVAL_SECONDS = 1_800;
 export const EXCHANGE_WEIGHT_PER_MINUTE = 1_200;
 export const WEIGHT_HEADROOM = 0.1;
-const LISTENER_CATCH_UP_MS = 3_000;
 /** Untracked counterparties: their side of a trade is no tracked trader's change. */
 const MAKERS = 16;
 
@@ -142,9 +141,6 @@ export const startStack = async (spec: { id: string; traders: number; simSeed: n
     const statusStore = createDynamoStreamStatusStore(doc, names.state);
     await waitFor("the listener to hold the stream", 60_000, async () => ((await statusStore.read())?.state === "connected" ? true : undefined));
     const listener = performance.now() - t;
-    // On connecting, the listener polls the traders behind the recent trades the exchange sends
-    // (the seeding's own trades): a one-off, let it pass so the sweep's figures are the sweep's.
-    await sleep(LISTENER_CATCH_UP_MS);
     const dispatcherStartedAt = Date.now();
     await system.call("startDispatcher");
 
