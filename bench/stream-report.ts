@@ -51,7 +51,7 @@ export const renderFlow = (r: FlowResult): string =>
     checkLine(r.check),
     ...slowestLines(r.check, r.exchange.dispatcherStartedAt),
     ...exchangeLines(r.exchange, r.spec.traders),
-    `- listener (state table): ${r.listener ? `${r.listener.state}, ${fmt(r.listener.trades)} trades, ${fmt(r.listener.polls)} polls, ${fmt(r.listener.events)} events, handed off ${r.listener.handedOff}, reconnects ${r.listener.reconnects}, backlog ${r.listener.backlogMs} ms` : "no status"}`,
+    `- listener (state table): ${r.listener ? `${r.listener.state}, ${fmt(r.listener.trades)} trades, ${fmt(r.listener.polls)} polls, ${fmt(r.listener.events)} events, handed off ${r.listener.handedOff}, connections lost ${r.listener.reconnects}, backlog ${r.listener.backlogMs} ms` : "no status"}`,
     `- system process: CPU ${r.systemCpuPercent}% of one core over the scenario; main event-loop delay p99 ${r.systemLoopDelay.p99Ms} ms, max ${r.systemLoopDelay.maxMs} ms; ` +
       `DynamoDB Local meanwhile (a GetItem every 0.5 s): ${summary(r.dynamoProbe)}`,
   ].join("\n");
