@@ -1,3 +1,4 @@
+import { DEFAULT_BACKOFF } from "#hyperliquid/trades-stream.js";
 import { createPrng } from "#simulator/prng.js";
 import { exchangeFigures, settle, type ExchangeFigures } from "./stream-flow.js";
 import { checkDeliveries, planOrder, shuffled, type DeliveryCheck, type PlacedOrder } from "./stream-figures.js";
@@ -56,8 +57,7 @@ export interface DropResult {
   setupMs: Stack["setupMs"];
 }
 
-/** The trades-stream client's default stableAfterMs. */
-const STABLE_AFTER_MS = 30_000;
+const STABLE_AFTER_MS = DEFAULT_BACKOFF.stableAfterMs;
 const FIRST_SLICE_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,5 @@
 import "./quiet-sdk.js";
+import { RECONCILE_SHARE } from "#domain/dispatch.js";
 import os from "node:os";
 import { trackingPollsPerInterval } from "#hyperliquid/from-config.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "#local/dynamodb-local.js";
@@ -34,8 +35,6 @@ import { runMain } from "./util.js";
 
 const SCALE_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? "180");
 const SCALE_TRADERS = Number(process.env.BENCH_STREAM_TRADERS ?? "10000");
-/** Of the polls the budget allows per interval, reconciliation takes this share (functions/handlers/track-dispatch.ts). */
-const RECONCILE_SHARE = 2 / 3;
 
 const LATENCY: FlowSpec = {
   id: "latency",

@@ -35,14 +35,17 @@ interface Connection {
 const textOf = (data: RawData): string =>
   Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
 
+/** Reconnect delays: 250 ms doubling to 10 s with full jitter, from scratch after a connection that held 30 s. */
+export const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 10_000, stableAfterMs: 30_000 } as const;
+
 export const openTradesStream = (o: TradesStreamOptions): TradesStream => {
   const log = o.logger ?? defaultLogger;
   const now = o.now ?? Date.now;
   const random = o.random ?? Math.random;
   const pingAfterMs = o.pingAfterMs ?? 30_000;
   const staleAfterMs = o.staleAfterMs ?? 60_000;
-  const backoff = { initialMs: o.backoff?.initialMs ?? 250, maxMs: o.backoff?.maxMs ?? 10_000 };
-  const stableAfterMs = o.backoff?.stableAfterMs ?? 30_000;
+  const backoff = { initialMs: o.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs, maxMs: o.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs };
+  const stableAfterMs = o.backoff?.stableAfterMs ?? DEFAULT_BACKOFF.stableAfterMs;
   const limits: StreamLimits = { ...VENUE_STREAM_LIMITS, ...o.limits };
   const url = streamUrlSchema.parse(o.url);
   // Only the host: a provider's URL may carry a key in its path or query.
