@@ -52,7 +52,7 @@ export class Crowd {
         const margin = (deposit / count) * (0.05 + 0.45 * this.prng.next());
         const size = this.lots(coin, dec(margin * leverage.value).div(this.market.markOf(coin)));
         this.trade(address, coin, this.prng.chance(0.5) ? size : size.neg(), leverage);
-        this.market.advance(this.prng.between(1, 200));
+        this.spread(1, 200);
       }
     }
     return created;
@@ -87,9 +87,19 @@ export class Crowd {
         else size = abs.plus(part).times(-sign); // flip
       }
       results.push(this.trade(user, coin, size));
-      this.market.advance(this.prng.between(50, 3_000));
+      this.spread(50, 3_000);
     }
     return results;
+  }
+
+  /**
+   * Spaces the crowd's trades out on a simulated clock. On wall time it must not: each call would
+   * put the market further ahead of the real clock (30 minutes for 10,000 traders), and trades
+   * would carry times in the future of every poll that should see them.
+   */
+  private spread(minMs: number, maxMs: number): void {
+    const ms = this.prng.between(minMs, maxMs);
+    if (!this.market.followsWallTime) this.market.advance(ms);
   }
 
   private trade(user: string, coin: string, size: Decimal, leverage?: Leverage): ExecuteResult {

@@ -95,6 +95,11 @@ export class Market implements MarketView {
     return this.clock;
   }
 
+  /** The clock follows wall time (the demo, real-time tests). */
+  get followsWallTime(): boolean {
+    return this.realTime;
+  }
+
   advance(ms: number): number {
     if (!Number.isFinite(ms) || ms < 0) throw new ValidationError(`advance needs ms >= 0, got ${ms}`);
     this.clock = this.now() + Math.floor(ms);

@@ -169,4 +169,12 @@ describe("the clock", () => {
     expect(ahead).toBeGreaterThanOrEqual(before + 60_000);
     expect(s.now()).toBeGreaterThanOrEqual(ahead);
   });
+
+  it("keeps the crowd's trades at wall time with realTime: populating and trading do not run the clock ahead", () => {
+    const s = createSimulator({ realTime: true, seed: 3 });
+    s.populate(500);
+    s.randomActivity(50);
+    // Without realTime the same calls move the clock by minutes (1–200 ms a position, 50–3,000 ms a trade).
+    expect(s.now() - Date.now()).toBeLessThan(1_000);
+  });
 });
