@@ -1,3 +1,4 @@
+import { DEFAULT_BACKOFF } from "#hyperliquid/trades-stream.js";
 import { DEFAULT_STREAM_POLL_MS } from "#local/stream-source.js";
 import type { DropResult } from "./stream-drop.js";
 import type { FlowResult } from "./stream-flow.js";
@@ -120,7 +121,7 @@ export const targets = (flows: FlowResult[], drop: DropResult | undefined, recon
     const pushed = drop.drops.find((d) => d.pushedOut);
     const bound = Math.round((reconcileBound.tracked / reconcileBound.perMinute) * 10) / 10;
     lines.push(
-      `- drop: every coin resubscribed ${drop.drops.map((d) => s(d.resubscribedAfterGapMs)).join(", ")} after the gap ended (the client's backoff: 250 ms doubling to 10 s, full jitter); ` +
+      `- drop: every coin resubscribed ${drop.drops.map((d) => s(d.resubscribedAfterGapMs)).join(", ")} after the gap ended (the client's backoff: ${DEFAULT_BACKOFF.initialMs} ms doubling to ${DEFAULT_BACKOFF.maxMs / 1_000} s, full jitter); ` +
         `changes in a gap caught up from the resubscription: ${caught.filter((d) => d.fillsSource === "stream").length} of ${caught.length} ` +
         `(at the client ${caught.map((d) => s(d.recordedMs)).join(", ")} after the trade); a change pushed out of the snapshot recorded by reconciliation ` +
         `${pushed ? `${s(pushed.recordedMs)} after the trade (${fmt(drop.spec.traders)} tracked: each tick polls them all)` : "—"}; ` +

@@ -31,7 +31,7 @@ export interface TradesStreamOptions {
   onState?: (s: StreamState) => void;
   onGap?: (gap: StreamGap) => void;
   logger?: AppLogger;
-  /** Defaults 250 ms .. 10 s; the attempt count starts over after a connection that held `stableAfterMs` (30 s). */
+  /** Defaults 250 ms .. 5 s; the attempt count starts over after a connection that held `stableAfterMs` (30 s). */
   backoff?: { initialMs?: number; maxMs?: number; stableAfterMs?: number };
   /** Ping after this long without sending anything (default 30 s, half the venue's 60 s). */
   pingAfterMs?: number;

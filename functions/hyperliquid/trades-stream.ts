@@ -35,8 +35,12 @@ interface Connection {
 const textOf = (data: RawData): string =>
   Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
 
-/** Reconnect delays: 250 ms doubling to 10 s with full jitter, from scratch after a connection that held 30 s. */
-export const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 10_000, stableAfterMs: 30_000 } as const;
+/**
+ * Reconnect delays: 250 ms doubling to 5 s with full jitter, from scratch after a connection that
+ * held 30 s. The cap keeps the stream back within 5 s of the exchange being reachable again, and
+ * stays within its 30 new connections a minute per IP (12 at most).
+ */
+export const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000, stableAfterMs: 30_000 } as const;
 
 export const openTradesStream = (o: TradesStreamOptions): TradesStream => {
   const log = o.logger ?? defaultLogger;
