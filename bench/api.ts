@@ -28,7 +28,7 @@ import { forkChild, type Child } from "./ipc.js";
 import { pacedPlan, pacedVerdict, type PacedPlan } from "./paced.js";
 import { ms, percentile } from "./percentile.js";
 import type { WsClientMethods } from "./ws-clients.js";
-import { runMain } from "./util.js";
+import { loadAverage, machine, runMain } from "./util.js";
 
 /**
  * `npm run bench:api`: the HTTP API's leaderboard under load and the live feed's fan-out, against
@@ -82,16 +82,6 @@ type Server = Child<
   ApiServerReady
 >;
 
-const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
-
-const machine = () => ({
-  node: process.version,
-  cores: os.cpus().length,
-  cpu: os.cpus()[0]?.model ?? "unknown",
-  memoryGb: Math.round(os.totalmem() / 2 ** 30),
-  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  loadAverageAtStart: loadAverage(),
-});
 
 const startServer = (names: TableNames, dynamoEndpoint: string, adminKey: string, cacheMs: number, feed: boolean): Promise<Server> => {
   const env: NodeJS.ProcessEnv = { ...process.env };

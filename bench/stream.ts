@@ -1,6 +1,5 @@
 import "./quiet-sdk.js";
 import { RECONCILE_SHARE } from "#domain/dispatch.js";
-import os from "node:os";
 import { trackingPollsPerInterval } from "#hyperliquid/from-config.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "#local/dynamodb-local.js";
 import { DEFAULT_STREAM_POLL_MS } from "#local/stream-source.js";
@@ -11,7 +10,7 @@ import { runFlow, type FlowResult, type FlowSpec } from "./stream-flow.js";
 import { poissonOffsets } from "./stream-figures.js";
 import { renderDrop, renderFlow, summaryTable, targets, TARGET_P50_MS, TARGET_P99_MS } from "./stream-report.js";
 import { EXCHANGE_WEIGHT_PER_MINUTE, RECONCILE_INTERVAL_SECONDS, TRACKING_INTERVAL_SECONDS, WEIGHT_HEADROOM } from "./stream-stack.js";
-import { runMain } from "./util.js";
+import { loadAverage, machine, runMain } from "./util.js";
 
 /**
  * `npm run bench:stream`: live tracking from the exchange's trades stream, end to end. The
@@ -75,16 +74,6 @@ const selected = (argv: readonly string[]): ScenarioId[] => {
   return asked.length === 0 ? [...IDS] : IDS.filter((id) => asked.includes(id));
 };
 
-const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
-
-const machine = () => ({
-  node: process.version,
-  cores: os.cpus().length,
-  cpu: os.cpus()[0]?.model ?? "unknown",
-  memoryGb: Math.round(os.totalmem() / 2 ** 30),
-  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  loadAverageAtStart: loadAverage(),
-});
 
 const main = async (): Promise<void> => {
   const ids = selected(process.argv.slice(2));

@@ -1,3 +1,5 @@
+import os from "node:os";
+
 /** Small helpers shared by the benchmark's processes. */
 
 export const requireEnv = (name: string): string => {
@@ -39,3 +41,16 @@ export const runMain = (main: () => Promise<void>): void => {
     },
   );
 };
+
+/** The load average, rounded: benches print it at start and end (these machines are noisy). */
+export const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+/** What a bench prints about the machine it ran on. */
+export const machine = () => ({
+  node: process.version,
+  cores: os.cpus().length,
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  loadAverageAtStart: loadAverage(),
+});

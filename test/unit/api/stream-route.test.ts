@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApiApp, type ApiDeps } from "#api/index.js";
 import { streamStatusSchema } from "#api/schemas.js";
 import type { StreamStatus } from "#domain/stream-status.js";
-import { recordingLogger } from "../../support/logger.js";
+import { stubApiDeps } from "../../support/api-deps.js";
 
 /**
  * GET /stream over a fake status reader (test/integration/api.test.ts reads a real item from
@@ -31,21 +31,7 @@ const status = (over: Partial<StreamStatus> = {}): StreamStatus => ({
   ...over,
 });
 
-const app = (extra: Partial<ApiDeps>) =>
-  createApiApp({
-    traders: {} as never,
-    directory: {} as never,
-    events: {} as never,
-    runState: { latestCycle: async () => null },
-    leaderboard: { header: async () => null, rows: async () => [] },
-    stats: {} as never,
-    checks: [],
-    adminApiKey: undefined,
-    logger: recordingLogger().logger,
-    limits: { rateLimit: false },
-    now: () => NOW,
-    ...extra,
-  });
+const app = (extra: Partial<ApiDeps>) => createApiApp(stubApiDeps({ now: () => NOW, ...extra }));
 
 const getStream = async (current: StreamStatus | null) => {
   const res = await app({ streamStatus: { read: async () => current } }).request("/stream");

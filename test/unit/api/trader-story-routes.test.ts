@@ -4,6 +4,7 @@ import { parseAddress } from "#domain/address.js";
 import type { MarkSource } from "#domain/marks.js";
 import type { TraderView } from "#domain/read-models.js";
 import { recordingLogger } from "../../support/logger.js";
+import { stubApiDeps } from "../../support/api-deps.js";
 
 /**
  * The trader page's routes as the OpenAPI document and a client see them, over in-memory ports
@@ -28,19 +29,11 @@ const trader: TraderView = {
 
 const app = (extra: Partial<ApiDeps> = {}) => {
   const log = recordingLogger();
-  const deps: ApiDeps = {
-    traders: {} as never,
+  const deps = stubApiDeps({
     directory: { get: async (a) => (a === A ? trader : null), list: async () => ({ items: [], nextCursor: null }), stopTracking: async () => false },
-    events: {} as never,
-    runState: { latestCycle: async () => null },
-    leaderboard: { header: async () => null, rows: async () => [] },
-    stats: {} as never,
-    checks: [],
-    adminApiKey: undefined,
     logger: log.logger,
-    limits: { rateLimit: false },
     ...extra,
-  };
+  });
   return { app: createApiApp(deps), log };
 };
 
