@@ -101,7 +101,7 @@ export const positionSchema = z.object({
   szi: decimal.meta({ description: "Signed size (< 0 short)" }),
   entry_price: decimal.nullable(),
   leverage: z.number().nullable(),
-  leverage_type: z.enum(["cross", "isolated"]).nullable(),
+  leverage_type: z.string().nullable().meta({ description: "The margin mode: cross or isolated (another mode the exchange adds is passed on as it names it)" }),
   mark_price: decimal.nullable().meta({
     description: "The exchange's mid price of the coin (allMids, at most 15 s old); null when the exchange could not be asked or has no price for the coin",
   }),
@@ -129,7 +129,7 @@ export const eventSchema = z.object({
     previous_szi: decimal,
     entry_price: decimal.nullable(),
     leverage: z.number().nullable(),
-    leverage_type: z.enum(["cross", "isolated"]).nullable(),
+    leverage_type: z.string().nullable().meta({ description: "The margin mode: cross or isolated (another mode the exchange adds is passed on as it names it)" }),
     poll_time: iso,
     fill_count: z.number().int(),
     execution_price: decimal.nullable(),

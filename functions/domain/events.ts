@@ -1,6 +1,6 @@
 import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "./address.js";
-import type { Fill } from "./exchange.js";
+import type { Fill, LeverageType } from "./exchange.js";
 import { summarizeFills, type FillSummary } from "./fills.js";
 import type { PositionChange, PositionEventType, Side } from "./positions.js";
 import type { StreamFill } from "./stream-fills.js";
@@ -23,7 +23,7 @@ export interface EventDetails extends FillSummary {
   previous_szi: string;
   entry_price: string | null;
   leverage: number | null;
-  leverage_type: "cross" | "isolated" | null;
+  leverage_type: LeverageType | null;
   poll_time: string;
   /** The trader's own fills (a poll fetched them) or the public trades stream's (./stream-fills.ts). */
   fills_source: FillsSource;

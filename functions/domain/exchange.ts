@@ -19,8 +19,11 @@ export interface CallOptions {
   urgent?: boolean;
 }
 
+/** The exchange's margin modes; another name it may add is kept as it is sent. */
+export type LeverageType = "cross" | "isolated" | (string & {});
+
 export interface Leverage {
-  type: "cross" | "isolated";
+  type: LeverageType;
   value: number;
 }
 

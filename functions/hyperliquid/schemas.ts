@@ -24,7 +24,9 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: "expected 0x ad
 // clearinghouseState -----------------------------------------------------------------------------
 
 export const leverageSchema = z.looseObject({
-  type: z.enum(["cross", "isolated"]),
+  // "cross" and "isolated" today; a margin mode the exchange adds tomorrow must not make every
+  // trader using it fail each poll for good, so any name is read and passed on as it is.
+  type: z.string().min(1),
   value: z.number().positive(),
   rawUsd: decimalString.optional(),
 });

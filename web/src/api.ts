@@ -33,7 +33,7 @@ export interface Position {
   szi: string;
   entry_price: string | null;
   leverage: number | null;
-  leverage_type: "cross" | "isolated" | null;
+  leverage_type: "cross" | "isolated" | (string & {}) | null;
   // Added with the marks (may be absent from an older API).
   mark_price?: string | null;
   unrealized_pnl_usd?: string | null;

@@ -108,6 +108,16 @@ describe("hyperliquid client", () => {
     expect(c.stats()).toMatchObject({ requests: 2, retries: 1, http429: 1, weightByLane: { tracking: 4, discovery: 0, history: 0 } });
   });
 
+  it("reads a margin mode it does not know yet and passes it on, rather than failing the trader for good", async () => {
+    const answer = structuredClone(state2023) as { assetPositions: { position: { leverage: { type: string } } }[] };
+    answer.assetPositions[0]!.position.leverage.type = "strictIsolated";
+    const ex = await exchange({ json: answer });
+    const { c } = client(ex.url, recordingBudget().budget);
+    const state = await c.clearinghouseState(USER, tracking);
+    expect(state.positions[0]?.leverage.type).toBe("strictIsolated");
+    expect(state.positions[0]?.szi).toBe("-0.00785");
+  });
+
   it("retries 5xx with growing, capped backoff", async () => {
     const ex = await exchange({ status: 502, raw: "bad gateway" }, { status: 503, raw: "" }, { status: 500, raw: "" }, { json: state2023 });
     const { c, delays } = client(ex.url, recordingBudget().budget, { random: () => 1 });
