@@ -16,7 +16,10 @@ export const createHistorySource = (
       trader.baselineAt !== null && trader.fillsCursor !== null ? { from: trader.baselineAt, to: trader.fillsCursor } : null;
     const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, trackedFills, signal });
     const fetched = result.fills !== null || result.ledger !== null || result.portfolioRefreshed;
-    return fetched || result.stopped !== null ? { budgetStopped: result.stopped === "budget" } : null;
+    const failedSources = Object.keys(result.failed);
+    return fetched || result.stopped !== null
+      ? { budgetStopped: result.stopped === "budget", ...(failedSources.length > 0 && { failedSources }) }
+      : null;
   },
   async load(trader) {
     const stored = await store.loadTraderHistory(trader.address);

@@ -47,6 +47,8 @@ export interface HistorySyncOptions extends FreshnessOptions {
   signal?: AbortSignal;
 }
 
+export type HistorySource = "ledger" | "portfolio" | "fills";
+
 export interface StreamProgress {
   pages: number;
   /** Items written that were not stored before (fills: perpetual fills only). */
@@ -64,6 +66,11 @@ export interface HistorySyncResult {
   portfolioRefreshed: boolean;
   /** Why the sync ended early; the next call resumes from the saved cursors. */
   stopped: "budget" | "aborted" | null;
+  /**
+   * Sources whose request failed (bad answer, exchange down), with why. Each source is synced on
+   * its own: one that fails leaves the others to go on, and is tried again on the next call.
+   */
+  failed: Partial<Record<HistorySource, string>>;
   /** The state as saved. */
   state: HistorySyncState;
 }
@@ -106,6 +113,7 @@ export const syncTraderHistory = async (
     ledger: plan.ledger ? newProgress() : null,
     portfolioRefreshed: false,
     stopped: null,
+    failed: {},
   };
   const save = async (next: HistorySyncState): Promise<void> => {
     await deps.store.saveSyncState(address, next);
@@ -162,24 +170,45 @@ export const syncTraderHistory = async (
     set: (s, c) => ({ ...s, ledger: c }),
   };
 
-  try {
-    // Cheap parts first: one request each gives the equity metrics everything they need, while a
-    // fills backfill may take several runs.
-    if (result.ledger) await syncStream(ledger, result.ledger);
-    if (plan.portfolio) {
+  /**
+   * Runs one source. A budget refusal or the run's deadline stops the whole sync (the others
+   * would meet the same); any other failure is this source's alone: recorded, and the next
+   * source goes on, so one unreadable answer cannot keep a trader's other history stale.
+   */
+  const run = async (source: HistorySource, work: () => Promise<void>): Promise<boolean> => {
+    try {
       signal?.throwIfAborted();
+      await work();
+      return true;
+    } catch (error) {
+      const stopped = signal?.aborted ? "aborted" : (deps.isBudgetRefusal ?? isBudgetTimeout)(error) ? "budget" : null;
+      if (stopped !== null) {
+        result.stopped = stopped;
+        deps.logger?.debug("History sync stopped early; the next run resumes", { address, stopped });
+        return false;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      result.failed[source] = message;
+      deps.logger?.warn("A history source failed; the trader's other sources still sync", { address, source, error: message });
+      return true;
+    }
+  };
+
+  // Cheap parts first: one request each gives the equity metrics everything they need, while a
+  // fills backfill may take several runs. A portfolio is not refreshed over a ledger that failed:
+  // the flows must cover the equity curve they are taken out of, or a deposit would read as a
+  // return. The fills go on regardless.
+  let goOn = true;
+  if (result.ledger) goOn = await run("ledger", () => syncStream(ledger, result.ledger!));
+  if (goOn && plan.portfolio && result.failed.ledger === undefined) {
+    goOn = await run("portfolio", async () => {
       const fetchedAt = deps.now();
       const answer = await deps.exchange.portfolio(address, call);
       await deps.store.putPortfolio(address, toPortfolioHistory(answer, fetchedAt));
       await save({ ...state, portfolioFetchedAt: fetchedAt });
       result.portfolioRefreshed = true;
-    }
-    if (result.fills) await syncStream(fills, result.fills);
-  } catch (error) {
-    const stopped = signal?.aborted ? "aborted" : (deps.isBudgetRefusal ?? isBudgetTimeout)(error) ? "budget" : null;
-    if (stopped === null) throw error;
-    result.stopped = stopped;
-    deps.logger?.debug("History sync stopped early; the next run resumes", { address, stopped });
+    });
   }
+  if (goOn && result.fills) await run("fills", () => syncStream(fills, result.fills!));
   return { ...result, state };
 };

@@ -17,8 +17,11 @@ import type { TraderDirectory, TraderView } from "../read-models.js";
 
 /** What the job needs from the history side (functions/domain/history). */
 export interface HistorySource {
-  /** Fetches what is missing or stale; null when nothing was needed. Never throws for a budget stop. */
-  sync(trader: TraderView, signal: AbortSignal): Promise<{ budgetStopped: boolean } | null>;
+  /**
+   * Fetches what is missing or stale; null when nothing was needed. Never throws for a budget
+   * stop; `failedSources` names the sources (ledger, portfolio, fills) whose request failed.
+   */
+  sync(trader: TraderView, signal: AbortSignal): Promise<{ budgetStopped: boolean; failedSources?: string[] } | null>;
   load(trader: TraderView): Promise<TraderHistory>;
 }
 
@@ -45,6 +48,8 @@ export interface LeaderboardJobSummary {
   synced: number;
   syncSkippedForTime: number;
   budgetStops: number;
+  /** Traders with at least one history source that failed this run (the others were still synced). */
+  sourceFailures: number;
   computed: number;
   failed: number;
   rows: Record<LeaderboardWindow, number>;
@@ -80,6 +85,7 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
     synced: 0,
     syncSkippedForTime: 0,
     budgetStops: 0,
+    sourceFailures: 0,
     computed: 0,
     failed: 0,
     rows: Object.fromEntries(METRIC_WINDOWS.map((w) => [w, 0])) as Record<LeaderboardWindow, number>,
@@ -99,6 +105,7 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
         });
         if (synced !== null) summary.synced += 1;
         if (synced?.budgetStopped) summary.budgetStops += 1;
+        if ((synced?.failedSources?.length ?? 0) > 0) summary.sourceFailures += 1;
       }
       const history = await deps.history.load(trader);
       for (const row of deps.rowsFor(history, started, updatedAt)) byWindow.get(row.window)?.push(row);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExchangeUnavailableError, BudgetTimeoutError } from "#hyperliquid/errors.js";
+import { ExchangeSchemaError, ExchangeUnavailableError, BudgetTimeoutError } from "#hyperliquid/errors.js";
 import { syncTraderHistory, type HistorySyncDeps } from "#domain/history/sync.js";
 import { recordingLogger } from "../../support/logger.js";
 import { A, FakeExchange, MemoryHistoryStore, deposit, fill, fills } from "./fakes.js";
@@ -126,15 +126,36 @@ describe("syncTraderHistory: stopping and resuming", () => {
     expect(exchange.calls).toEqual([]);
   });
 
-  it("an exchange failure is the caller's to handle, and the pages before it stay saved", async () => {
+  it("records an exchange failure of the fills, and the pages before it stay saved", async () => {
     const { exchange, store, deps } = setup();
     exchange.addFills(fills(4_500, T0));
     let fillCalls = 0;
     exchange.failWith = (c) =>
       c.type === "userFillsByTime" && ++fillCalls === 2 ? new ExchangeUnavailableError("userFillsByTime", 5, "HTTP 502") : undefined;
-    await expect(syncTraderHistory(deps, A)).rejects.toBeInstanceOf(ExchangeUnavailableError);
+    const r = await syncTraderHistory(deps, A);
+    expect(r.failed).toEqual({ fills: "userFillsByTime: gave up after 5 attempt(s); last: HTTP 502" });
+    expect(r.stopped).toBeNull();
     expect((await store.getSyncState(A))?.fills.cursor).toBe(exchange.fills[1_999]?.time);
     expect(store.storedFills.size).toBe(2_000);
+  });
+
+  it("goes on with the fills when the ledger's answer cannot be read, and keeps the portfolio until the ledger covers it", async () => {
+    const { exchange, store, deps, log } = setup();
+    exchange.addFills(fills(30, T0));
+    exchange.failWith = (c) => (c.type === "userNonFundingLedgerUpdates" ? new ExchangeSchemaError("userNonFundingLedgerUpdates", A, "expected decimal string", "3.delta.fee") : undefined);
+    const r = await syncTraderHistory(deps, A);
+    expect(Object.keys(r.failed)).toEqual(["ledger"]);
+    expect(r.fills).toMatchObject({ caughtUp: true, stored: 30 });
+    expect(store.storedFills.size).toBe(30);
+    // A portfolio newer than the flows would count a deposit as a return: not fetched.
+    expect(r.portfolioRefreshed).toBe(false);
+    expect(exchange.calls.some((c) => c.type === "portfolio")).toBe(false);
+    expect(log.entries.some((e) => e.level === "warn" && e.message.startsWith("A history source failed"))).toBe(true);
+    // Once the ledger reads again, everything is brought up to date.
+    exchange.failWith = undefined;
+    const again = await syncTraderHistory(deps, A);
+    expect(again.failed).toEqual({});
+    expect(again.portfolioRefreshed).toBe(true);
   });
 
   it("every call goes through the history lane", async () => {
