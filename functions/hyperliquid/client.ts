@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Pool } from "undici";
 import type { z } from "zod";
+import { backoffDelay } from "#commons/backoff.js";
 import { type Config, normalizeApiBase } from "#commons/config.js";
 import { AppError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
@@ -204,7 +205,7 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
       if (result.ok) return result.raw;
       if (attempt > maxRetries) throw new ExchangeUnavailableError(body.type, attempt, result.problem, result.cause);
       stats.retries++;
-      const delayMs = Math.floor(random() * Math.min(retryMax, retryBase * 2 ** (attempt - 1)));
+      const delayMs = backoffDelay(attempt - 1, { initialMs: retryBase, maxMs: retryMax }, random);
       logger?.warn("Hyperliquid request failed, retrying", { type: body.type, subject: o.subject, problem: result.problem, attempt, delayMs });
       await sleep(delayMs, o.signal);
       o.signal?.throwIfAborted();

@@ -1,7 +1,7 @@
 /**
  * What keeps the trades stream inside the venue's WebSocket limits (per IP: 10 connections,
  * 1,000 subscriptions, 2,000 messages sent a minute) and off the venue's back when it drops us:
- * a sliding count of what was sent, and the reconnect delay.
+ * a sliding count of what was sent (the reconnect delay is #commons/backoff.js).
  */
 
 export interface StreamLimits {
@@ -59,17 +59,3 @@ export class SendWindow {
     if (drop > 0) this.sent.splice(0, drop);
   }
 }
-
-export interface Backoff {
-  initialMs: number;
-  maxMs: number;
-}
-
-/**
- * Exponential backoff with full jitter: a uniform draw below min(max, initial·2^attempt). The
- * jitter spreads the listeners' reconnects when the venue drops them all at once.
- */
-export const backoffDelay = (attempt: number, b: Backoff, random: () => number): number => {
-  const cap = Math.min(b.maxMs, b.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * cap);
-};

@@ -1,3 +1,5 @@
+import { backoffDelay } from "#commons/backoff.js";
+
 /**
  * DynamoDB batch calls may hand back part of the work as "unprocessed" under throttling; it must
  * be retried, never dropped. Backs off exponentially and gives up loudly after `attempts`.
@@ -12,7 +14,7 @@ export const untilProcessed = async <T>(
   let pending: T | undefined = initial;
   for (let attempt = 0; pending !== undefined && !isEmpty(pending); attempt++) {
     if (attempt >= attempts) throw new Error(`${what}: items still unprocessed after ${attempts} attempts`);
-    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * Math.random()));
+    if (attempt > 0) await new Promise((r) => setTimeout(r, backoffDelay(attempt, { initialMs: 50, maxMs: 2_000 })));
     pending = await send(pending);
   }
 };
