@@ -3,6 +3,7 @@ import { isAddress, type Address } from "./address.js";
 import type { WeightBudget } from "./budget.js";
 import type { ExchangePort } from "./exchange.js";
 import type { RunStateStore, TraderStore } from "./ports.js";
+import { listActiveAddresses } from "./traders.js";
 
 /**
  * Discovery: every public trade names its buyer and seller, so reading each coin's recent trades
@@ -38,21 +39,9 @@ export interface DiscoverySummary {
   capReached: boolean;
 }
 
-/** Active traders, counted by paging the active index (keys only: cheap, once a run). */
-const countActive = async (traders: TraderStore): Promise<number> => {
-  let n = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await traders.pageActive(1_000, cursor);
-    n += page.addresses.length;
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return n;
-};
-
 export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummary> => {
   const started = deps.now();
-  let room = deps.maxTracked === undefined ? Infinity : deps.maxTracked - (await countActive(deps.traders));
+  let room = deps.maxTracked === undefined ? Infinity : deps.maxTracked - (await listActiveAddresses(deps.traders)).length;
   const weightAtStart = deps.budget?.snapshot().totalByLane.discovery;
   const deadline = AbortSignal.timeout(deps.maxRunMs);
   const coins = deps.coins !== undefined ? [...deps.coins] : await listedCoins(deps, deadline);

@@ -22,6 +22,18 @@ export const trackTrader = async (
   return { address, ...result };
 };
 
+/** Every active trader's address, walking the active index a page at a time (keys only: cheap). */
+export const listActiveAddresses = async (traders: Pick<TraderStore, "pageActive">): Promise<Address[]> => {
+  const all: Address[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await traders.pageActive(1_000, cursor);
+    all.push(...page.addresses);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return all;
+};
+
 // Bulk tracking (`POST /traders/track`) -----------------------------------------------------------
 
 /** "tracked": this request started tracking it (new, or stopped before); "already_tracked": nothing changed. */
