@@ -1,5 +1,5 @@
 import { documentClient } from "#commons/clients/dynamodb.js";
-import { exchange, isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { exchange } from "#commons/clients/hyperliquid.js";
 import { sqs } from "#commons/clients/sqs.js";
 import { loadConfig, requireTrackingQueueUrl } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
@@ -7,32 +7,21 @@ import { exchangeMetricsPublisher, streamMetricsPublisher, takeExchangeDelta, wi
 import { createStreamListener } from "#app/stream-listener.js";
 import { openListenerStream } from "#app/listener-stream.js";
 import { trackTraders } from "#domain/tracking.js";
-import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
-import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { createSqsQueue } from "#store/sqs-queue.js";
+import { trackingDepsFrom } from "./tracking-deps.js";
 
 /** Lambda entry: the trades-stream listener (started every minute; one run at a time listens). */
 const config = loadConfig();
 const queueUrl = requireTrackingQueueUrl(config, "stream listener");
-const traders = createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE });
-const trackingDeps = {
-  exchange,
-  traders,
-  fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
-  logger,
-  now: Date.now,
-  concurrency: config.TRACK_CONCURRENCY,
-  isPermanent: isPermanentExchangeError,
-  isBudgetTimeout,
-};
+const trackingDeps = trackingDepsFrom(config);
 
 const publishStream = streamMetricsPublisher();
 const publishExchange = exchangeMetricsPublisher();
 
 const listen = createStreamListener({
   exchange,
-  traders,
+  traders: trackingDeps.traders,
   status: createDynamoStreamStatusStore(documentClient, config.STATE_TABLE),
   openStream: openListenerStream(config, logger),
   track: (addresses, live) => trackTraders(addresses, trackingDeps, { live }),
