@@ -24,9 +24,6 @@ export const openListenerStream =
       setCoins: (next) => stream.setCoins(next),
       ready: () => stream.ready(),
       close: () => stream.close(),
-      stats: () => {
-        const s = stream.stats();
-        return { reconnects: s.reconnects, lastMessageAt: s.lastMessageAt ?? null, lastTradeAt: s.lastTradeAt ?? null };
-      },
+      stats: () => ({ reconnects: stream.stats().reconnects }),
     };
   };

@@ -1,5 +1,6 @@
 import type { Context } from "aws-lambda";
 import type { AppLogger } from "#commons/logger.js";
+import { STREAM_METRICS, type StreamCounts } from "#commons/metrics.js";
 import type { Address } from "#domain/address.js";
 import { chunk } from "#domain/concurrency.js";
 import type { ExchangePort, RecentTrade } from "#domain/exchange.js";
@@ -9,6 +10,7 @@ import type { QueuePort, TraderStore } from "#domain/ports.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
 import { fillsFromTrades } from "#domain/stream-fills.js";
 import { newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
+import { listActiveAddresses } from "#domain/traders.js";
 import type { LiveFills, TrackOutcome } from "#domain/tracking.js";
 import { RecentIds } from "./recent-ids.js";
 
@@ -31,7 +33,7 @@ export interface TradesStreamHandle {
   setCoins(coins: readonly string[]): void;
   ready(): Promise<void>;
   close(): Promise<void>;
-  stats(): { reconnects: number; lastMessageAt: number | null; lastTradeAt: number | null };
+  stats(): { reconnects: number };
 }
 
 export interface TradesStreamHandlers {
@@ -62,7 +64,7 @@ export interface StreamListenerDeps {
   /** Coalescing and retry delays of the live tracker (defaults in #domain/live-tracker.js). */
   coalesceMs?: number;
   /** Told each heartbeat what happened since the last (CloudWatch in Lambda: the stream's alarms read it). */
-  publish?: (counts: { StreamTrades: number; StreamReconnects: number; StreamGaps: number; StreamEvents: number }) => void;
+  publish?: (counts: StreamCounts) => void;
 }
 
 export interface ListenerIntervals {
@@ -146,13 +148,7 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
   });
 
   const refreshTracked = async (): Promise<void> => {
-    const all: Address[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await deps.traders.pageActive(1_000, cursor);
-      all.push(...page.addresses);
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+    const all = await listActiveAddresses(deps.traders);
     tracked.clear();
     for (const a of all) tracked.add(a);
     status.tracked = tracked.size;
@@ -190,7 +186,14 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     status.tracked = tracked.size;
   };
 
-  let published = { StreamTrades: 0, StreamReconnects: 0, StreamGaps: 0, StreamEvents: 0 };
+  /** The status's counters under their metric names; each heartbeat publishes their increase. */
+  const totals = (): StreamCounts => ({
+    StreamTrades: status.trades,
+    StreamReconnects: status.reconnects,
+    StreamGaps: status.gaps,
+    StreamEvents: status.events,
+  });
+  let published = totals();
   const heartbeat = async (): Promise<void> => {
     const t = now();
     const s = tracker.stats();
@@ -199,15 +202,17 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     status.handedOff = s.handedOff;
     status.backlogMs = s.oldestPendingAt === null ? 0 : t - s.oldestPendingAt;
     status.reconnects = stream.stats().reconnects;
-    const totals = { StreamTrades: status.trades, StreamReconnects: status.reconnects, StreamGaps: status.gaps, StreamEvents: status.events };
-    deps.publish?.({
-      StreamTrades: totals.StreamTrades - published.StreamTrades,
-      StreamReconnects: totals.StreamReconnects - published.StreamReconnects,
-      StreamGaps: totals.StreamGaps - published.StreamGaps,
-      StreamEvents: totals.StreamEvents - published.StreamEvents,
-    });
-    published = totals;
+    const current = totals();
+    deps.publish?.(Object.fromEntries(STREAM_METRICS.map((m) => [m, current[m] - published[m]])) as StreamCounts);
+    published = current;
     if (!(await deps.status.heartbeat(status))) superseded = true;
+  };
+
+  /** Marks the lease stopped; written only while still the holder, so a successor's status stands. */
+  const release = async (): Promise<void> => {
+    status.state = "stopped";
+    status.heartbeatAt = now();
+    await deps.status.heartbeat(status).catch(() => false);
   };
 
   let coins: string[];
@@ -218,8 +223,7 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     // The exchange or the table is down: give the lease back at once and let the next minute's
     // run try again. Not a failed invocation: the no-trades alarm, which knows when the exchange
     // is failing, is the one to say the stream is down.
-    status.state = "stopped";
-    await deps.status.heartbeat(status).catch(() => false);
+    await release();
     const message = error instanceof Error ? error.message : String(error);
     deps.logger.warn("The listener could not start; the next run tries again", { listenerId, error: message });
     return { listened: false, error: message };
@@ -282,10 +286,7 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     for (const t of timers) clearInterval(t);
     await stream.close();
     const handedOff = await tracker.stop();
-    status.state = "stopped";
-    status.heartbeatAt = now();
-    // Written only while still the holder: a successor's status stands.
-    await deps.status.heartbeat(status).catch(() => false);
+    await release();
     if (handedOff > 0) deps.logger.info("Listener handed its pending traders to the tracking queue", { handedOff });
   }
   const s = tracker.stats();

@@ -125,10 +125,11 @@ const trackOne = async (
     // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
     // weight each for an active trader). The cursor then stays put: the fills between it and the
     // snapshot are not stored, and the history sync fetches them (#domain/history/plan.js).
-    const from = state.fillsCursor === undefined || asOf === undefined || state.fillsCursor >= asOf ? (state.fillsCursor ?? until) : asOf;
+    const behindSnapshot = state.fillsCursor !== undefined && asOf !== undefined && state.fillsCursor < asOf;
+    const from = behindSnapshot ? asOf : (state.fillsCursor ?? until);
     const fetched = await fetchFillsSince(address, from, until, call, deps);
     if (fetched.fills.length > 0) await deps.fills.putFills(address, fetched.fills);
-    const cursor = from === (state.fillsCursor ?? until) ? fetched.cursor : state.fillsCursor!;
+    const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
     return await commitChanges(address, stored, current, changes, { fills: behind, source: "exchange", cursor }, time, deps);
   } catch (error) {
