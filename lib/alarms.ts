@@ -42,6 +42,15 @@ export const ALARM_THRESHOLDS = {
   exchange429Percent: 5,
   exchangeMinRequests: 20,
   exchangePeriods: 2,
+  /**
+   * Traders whose history is stale (a source failing for three runs, or not refreshed in twice
+   * HISTORY_MAX_AGE_HOURS: README, "Data freshness"), as a share of those ranked, in two leaderboard
+   * runs in a row. A few odd accounts are normal; a tenth of the board means the history lane is
+   * starved (weight, LEADERBOARD_SYNC_SECONDS) or the exchange changed an answer we read, and the
+   * board is quietly serving old figures.
+   */
+  staleTraderPercent: 10,
+  staleTraderRuns: 2,
 } as const;
 
 export interface AlarmsProps {
@@ -55,6 +64,8 @@ export interface AlarmsProps {
   serviceName: string;
   /** The trades-stream listener is deployed (TRADES_STREAM=on): its alarms too (./stream-alarms.ts). */
   tradesStream: boolean;
+  /** LEADERBOARD_INTERVAL_SECONDS: the stale-history alarm looks at one run per period. */
+  leaderboardIntervalSeconds: number;
   /** Subscribed to the topic when set (AWS emails a confirmation link first). */
   alarmEmail?: string;
 }
@@ -77,6 +88,7 @@ export class Alarms extends Construct {
   readonly errorAlarms = new Map<string, Alarm>();
   readonly iteratorAgeAlarms = new Map<string, Alarm>();
   readonly exchangeThrottleAlarm: Alarm;
+  readonly staleHistoryAlarm: Alarm;
   /** By alarm name (stream-no-trades, stream-reconnects, stream-gaps); empty with TRADES_STREAM=off. */
   readonly streamAlarms = new Map<string, Alarm>();
 
@@ -188,6 +200,22 @@ export class Alarms extends Construct {
         `tracked traders, or use a fixed egress IP of our own. ${RUNBOOK}`,
     });
 
+    // One run per period: the leaderboard interval in whole hours (at least one), as a run publishes once.
+    const runPeriod = Duration.hours(Math.max(1, Math.ceil(props.leaderboardIntervalSeconds / 3_600)));
+    this.staleHistoryAlarm = this.alarm("StaleHistory", {
+      name: "stale-history",
+      metric: appMetric(props.serviceName, "StaleTraderPercent", runPeriod, "Maximum"),
+      threshold: ALARM_THRESHOLDS.staleTraderPercent,
+      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: ALARM_THRESHOLDS.staleTraderRuns,
+      description:
+        `At least ${ALARM_THRESHOLDS.staleTraderPercent}% of ranked traders had stale history in ${ALARM_THRESHOLDS.staleTraderRuns} ` +
+        `leaderboard runs in a row: their figures are old. The leaderboard job's log says which sources failed and why ` +
+        `("A history source failed"), and its summary how many runs stopped for budget or time (budgetStops, ` +
+        `syncSkippedForTime); raise LEADERBOARD_SYNC_SECONDS or the history share of the weight budget, or fix what the ` +
+        `exchange now answers. ${RUNBOOK}`,
+    });
+
     if (props.tradesStream) {
       const specs = streamAlarmSpecs({
         serviceName: props.serviceName,
@@ -205,6 +233,7 @@ export class Alarms extends Construct {
       ...this.errorAlarms.values(),
       ...this.iteratorAgeAlarms.values(),
       this.exchangeThrottleAlarm,
+      this.staleHistoryAlarm,
       ...this.streamAlarms.values(),
     ];
   }

@@ -131,6 +131,7 @@ export class CopyTraderStack extends Stack {
       serviceName: SERVICE_NAME,
       // Tied to the function rather than the setting: no stream alarms without a listener to alarm on.
       tradesStream: this.ingestion.functions.has(STREAM_LISTENER_FUNCTION.name),
+      leaderboardIntervalSeconds: settings.app.LEADERBOARD_INTERVAL_SECONDS,
       ...(settings.stack.ALARM_EMAIL !== undefined && { alarmEmail: settings.stack.ALARM_EMAIL }),
     });
     new CfnOutput(this, "AlarmTopicArn", {

@@ -5,6 +5,7 @@ import { loadConfig } from "#commons/config.js";
 import { ConfigError } from "#commons/errors.js";
 import { logger } from "#commons/logger.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
+import { freshnessRules } from "#domain/history/freshness.js";
 import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import { DIST_DIR, ensureDashboard } from "../web/build.js";
 import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
@@ -168,6 +169,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     const api = createApiApp({
       ...createDynamoApiStores(dynamoClient, createDocumentClient(dynamoClient), tableNames),
       marks: createHyperliquidMarks(exchange, { logger }),
+      freshness: freshnessRules(config),
       checks,
       adminApiKey: config.ADMIN_API_KEY ?? announceGeneratedAdminKey(),
       logger,

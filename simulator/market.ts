@@ -6,7 +6,7 @@ import { accountValueOf, type MarketView } from "./margin.js";
 import { applyFill } from "./positions.js";
 import { deriveAddress, deriveHash } from "./prng.js";
 import { normalizeAddress, positiveDecimal, sizeDecimal } from "./validate.js";
-import { roundUsd, usd, wireDec, type WireFill, type WireTrade } from "./wire.js";
+import { roundUsd, usd, wireDec, type WireFill, type WireLedgerUpdate, type WireTrade } from "./wire.js";
 
 /**
  * The simulated exchange state: a clock, marks, accounts and each coin's public tape. Every
@@ -174,6 +174,19 @@ export class Market implements MarketView {
       delta: { type: "deposit", usdc: usd(amount) },
     });
     this.record(account, time);
+  }
+
+  /**
+   * Appends a ledger entry as given, moving no balance: for the entries the exchange may send that
+   * the app must cope with (a type it does not know, a field in an unexpected form).
+   */
+  recordLedgerUpdate(user: string, delta: WireLedgerUpdate["delta"]): void {
+    const account = this.accountFor(user);
+    account.ledger.push({
+      time: this.now(),
+      hash: deriveHash(this.seed, `ledger:${account.address}:${account.ledger.length}`),
+      delta: structuredClone(delta),
+    });
   }
 
   setLeverage(user: string, coin: string, leverage: Leverage): void {

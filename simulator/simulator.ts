@@ -167,6 +167,11 @@ export class Simulator {
     this.market.deposit(user, usdc);
   }
 
+  /** Appends a raw ledger entry (any delta, moving no balance): odd entries the app must step over. */
+  recordLedgerUpdate(user: string, delta: { type: string } & Record<string, unknown>): void {
+    this.market.recordLedgerUpdate(user, delta);
+  }
+
   /** Pays one funding interval at `rate` on open positions; returns the number of payments. */
   payFunding(rate = "0.0000125", coins?: string[]): number {
     return this.market.payFunding(rate, coins);

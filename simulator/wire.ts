@@ -68,7 +68,8 @@ export interface WireMarginSummary {
 export interface WireLedgerUpdate {
   time: number;
   hash: string;
-  delta: { type: "deposit"; usdc: string };
+  /** Each type has its own fields (`deposit`: `usdc`); `recordLedgerUpdate` may add any. */
+  delta: { type: string } & Record<string, unknown>;
 }
 
 export interface WireFunding {

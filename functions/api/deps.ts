@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppLogger } from "#commons/logger.js";
+import type { FreshnessRules } from "#domain/history/freshness.js";
 import type { HistoryReader } from "#domain/history/ports.js";
 import type { LeaderboardStore } from "#domain/leaderboard.js";
 import type { MarkSource } from "#domain/marks.js";
@@ -29,6 +30,8 @@ export interface ApiDeps {
   stats: StatsReader;
   /** Stored fills and portfolio, for the trader page's charts and round trips. Unset: those routes answer 503. */
   history?: HistoryReader;
+  /** When a trader's history counts as stale (HISTORY_MAX_AGE_HOURS, LEADERBOARD_INTERVAL_SECONDS); unset: the settings' defaults. */
+  freshness?: FreshnessRules;
   /** The trades-stream listener's status item, for GET /stream. Unset: that route answers 503. */
   streamStatus?: Pick<StreamStatusStore, "read">;
   /** Prices to value open positions at. Unset: mark_price, unrealized_pnl_usd and position_value_usd are null. */

@@ -154,6 +154,8 @@ export const pageOf = <T extends z.ZodType>(key: string, item: T) =>
 const ratio = (description: string) => z.number().nullable().meta({ description });
 const money = (description: string) => decimal.nullable().meta({ description });
 
+const freshnessStatus = z.enum(["fresh", "pending", "stale"]);
+
 /** Every field of `LeaderboardRow` (functions/domain/leaderboard.ts), nullable where the row type is. */
 export const leaderboardRowSchema = z.object({
   trader_id: z.string(),
@@ -177,8 +179,28 @@ export const leaderboardRowSchema = z.object({
   profit_factor_infinite: z.boolean().meta({ description: "True when there were wins and no losses" }),
   score: ratio("Composite 0–1 across the traders of the same window; null when not rankable"),
   is_bot: z.boolean().meta({ description: "Looks like a market maker or bot; exclude_bots=true leaves these out" }),
+  data_status: freshnessStatus.optional().meta({
+    description:
+      "How current the history behind the row was when it was computed: fresh, pending (first sync not complete) or stale (a source failing or not refreshed for too long; README, Data freshness). Absent in snapshots computed before it was kept",
+  }),
   updated_at: iso,
 });
+const historySource = z.enum(["fills", "ledger", "portfolio"]);
+
+const dataFreshnessSchema = z
+  .object({
+    status: freshnessStatus,
+    fills_synced_at: iso.nullable().meta({ description: "Last time the fills sync caught up with the exchange; null before the first" }),
+    ledger_synced_at: iso.nullable().meta({ description: "Last time the ledger (deposits, withdrawals, transfers) sync caught up; null before the first" }),
+    portfolio_fetched_at: iso.nullable().meta({ description: "When the equity history (portfolio) was last fetched; null before the first" }),
+    stale_sources: z.array(historySource).meta({ description: "The sources that make the data stale; empty unless status is stale" }),
+    failing_since: z
+      .partialRecord(historySource, iso)
+      .meta({ description: "Sources whose requests are failing, and since when; a source leaves it at its next success" }),
+  })
+  .nullable()
+  .meta({ description: "How current the history behind the metrics is; null when the API has no history store" });
+
 export const traderDetailSchema = traderSummarySchema.extend({
   positions: z.array(positionSchema),
   marks_at: iso.nullable().meta({
@@ -191,6 +213,7 @@ export const traderDetailSchema = traderSummarySchema.extend({
       description:
         "The trader's leaderboard row per window from the latest snapshots; null before the leaderboard job's first run; a window is absent when the trader is not in its snapshot.",
     }),
+  data_freshness: dataFreshnessSchema,
 });
 
 

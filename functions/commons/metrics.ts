@@ -121,13 +121,29 @@ export const STREAM_METRICS = ["StreamTrades", "StreamReconnects", "StreamGaps",
 export type StreamMetricName = (typeof STREAM_METRICS)[number];
 export type StreamCounts = Record<StreamMetricName, number>;
 
+/** One EMF line with each of `names`, only inside Lambda (as exchangeMetricsPublisher). */
+const lambdaPublisher =
+  <N extends string>(names: readonly N[], unitOf: (name: N) => MetricUnit, env: NodeJS.ProcessEnv) =>
+  (counts: Record<N, number>): void => {
+    if (env.AWS_LAMBDA_FUNCTION_NAME === undefined) return;
+    try {
+      for (const name of names) metrics.addMetric(name, unitOf(name), counts[name]);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+
 export const streamMetricsPublisher = (env: NodeJS.ProcessEnv = process.env): ((counts: StreamCounts) => void) =>
-  env.AWS_LAMBDA_FUNCTION_NAME === undefined
-    ? () => {}
-    : (counts) => {
-        try {
-          for (const name of STREAM_METRICS) metrics.addMetric(name, MetricUnit.Count, counts[name]);
-        } finally {
-          metrics.publishStoredMetrics();
-        }
-      };
+  lambdaPublisher(STREAM_METRICS, () => MetricUnit.Count, env);
+
+/**
+ * What each leaderboard run says about the history behind the figures, published once a run:
+ * the share of traders whose history is stale (#domain/history/freshness.js), in percent, and the
+ * history entries the exchange sent that could not be read and were set aside.
+ */
+export const LEADERBOARD_METRICS = ["StaleTraderPercent", "HistoryEntriesSetAside"] as const;
+export type LeaderboardMetricName = (typeof LEADERBOARD_METRICS)[number];
+export type LeaderboardCounts = Record<LeaderboardMetricName, number>;
+
+export const leaderboardMetricsPublisher = (env: NodeJS.ProcessEnv = process.env): ((counts: LeaderboardCounts) => void) =>
+  lambdaPublisher(LEADERBOARD_METRICS, (name) => (name === "StaleTraderPercent" ? MetricUnit.Percent : MetricUnit.Count), env);

@@ -1,4 +1,5 @@
 import { dec } from "#commons/decimal.js";
+import type { FreshnessStatus } from "./history/freshness.js";
 import { METRIC_WINDOWS, type MetricWindow } from "./metrics/types.js";
 
 /**
@@ -68,6 +69,11 @@ export interface LeaderboardRow {
   score: number | null;
   /** Looks like a market maker or bot (README); `exclude_bots=true` leaves these out. */
   is_bot: boolean;
+  /**
+   * How current the history behind the row was when the job computed it (#domain/history/freshness.js):
+   * `stale` when a source has kept failing or has not been refreshed for too long. Set by the job.
+   */
+  data_status?: FreshnessStatus;
   updated_at: string;
 }
 

@@ -7,6 +7,7 @@ import { resolveSecretSetting, secretsManagerFetcher } from "#commons/secrets.js
 import { createHyperliquidClientFromConfig } from "#hyperliquid/client.js";
 import { createDynamoBudgetLedgerFromConfig, createWeightBudgetFromConfig } from "#hyperliquid/from-config.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
+import { freshnessRules } from "#domain/history/freshness.js";
 import { baseWeight } from "#hyperliquid/weights.js";
 import { createApiApp, createDynamoApiStores, dynamoTableCheck } from "#api/index.js";
 
@@ -35,6 +36,7 @@ export const handler = handle(
       connections: config.CONNECTIONS_TABLE,
     }),
     marks,
+    freshness: freshnessRules(config),
     checks: [dynamoTableCheck(dynamodb, config.TRADERS_TABLE)],
     adminApiKey,
     logger,

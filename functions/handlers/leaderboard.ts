@@ -2,8 +2,9 @@ import { documentClient } from "#commons/clients/dynamodb.js";
 import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
-import { withExchangeMetrics } from "#commons/metrics.js";
+import { leaderboardMetricsPublisher, withExchangeMetrics } from "#commons/metrics.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
+import { freshnessRules } from "#domain/history/freshness.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import { scoreRows } from "#domain/metrics/score.js";
 import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
@@ -23,6 +24,7 @@ const rank = createLeaderboardHandler({
     { exchange, store: historyStore, fills: createDynamoFillStore(documentClient, config.FILLS_TABLE), now: Date.now, logger },
     historyStore,
     { maxPages: config.HISTORY_MAX_PAGES, portfolioMaxAgeMs: maxAgeMs },
+    freshnessRules(config),
   ),
   rowsFor: rowsForTrader,
   score: scoreRows,
@@ -34,5 +36,11 @@ const rank = createLeaderboardHandler({
   budget: weightBudget,
 });
 
-/** Each run's exchange traffic (history fetches, 429s, retries) goes to CloudWatch for the alarms. */
-export const handler = withExchangeMetrics(rank, exchange);
+const publishRun = leaderboardMetricsPublisher();
+
+/** Each run's history health and exchange traffic (history fetches, 429s, retries) go to CloudWatch for the alarms. */
+export const handler = withExchangeMetrics(async (event: unknown) => {
+  const summary = await rank(event);
+  publishRun({ StaleTraderPercent: 100 * summary.staleShare, HistoryEntriesSetAside: summary.entriesSetAside });
+  return summary;
+}, exchange);

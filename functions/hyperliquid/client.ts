@@ -8,15 +8,16 @@ import type { AppLogger } from "#commons/logger.js";
 import type { WeightBudget } from "#domain/budget.js";
 import type { AccountState, CallOptions, ExchangePort, Fill, Lane, PerpAsset, RecentTrade } from "#domain/exchange.js";
 import { ExchangeRequestError, ExchangeSchemaError, ExchangeUnavailableError } from "./errors.js";
+import type { LedgerPage } from "#domain/history/ports.js";
+import { readLedgerPage } from "./ledger.js";
 import { toAccountState, toFills, toPerpAssets, toRecentTrades } from "./mappers.js";
 import {
   type AllMids,
-  type LedgerUpdate,
   type PortfolioResponse,
   allMidsSchema,
   clearinghouseStateSchema,
   fillsSchema,
-  ledgerUpdatesSchema,
+  ledgerPageSchema,
   metaSchema,
   parseInfoResponse,
   portfolioSchema,
@@ -72,7 +73,8 @@ export interface HyperliquidClient extends ExchangePort {
   info<S extends z.ZodType>(body: InfoRequest, schema: S, opts: InfoCallOptions): Promise<z.output<S>>;
   /** Account value and PnL history per period ("day", "week", …, "perpAllTime"). */
   portfolio(user: string, opts?: CallOptions): Promise<PortfolioResponse>;
-  userNonFundingLedgerUpdates(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<LedgerUpdate[]>;
+  /** Each entry read on its own: an unreadable one is set aside, not a failed page (./ledger.ts). */
+  userNonFundingLedgerUpdates(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<LedgerPage>;
   /** The user's most recent fills (the API's last 2,000), oldest first. */
   userFills(user: string, opts?: CallOptions): Promise<Fill[]>;
   allMids(opts?: CallOptions): Promise<AllMids>;
@@ -265,12 +267,18 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
 
     portfolio: (user, o = HISTORY) => info({ type: "portfolio", user }, portfolioSchema, { ...o, subject: user }),
 
-    userNonFundingLedgerUpdates: (user, startTime, endTime, o = HISTORY) =>
-      info(
-        { type: "userNonFundingLedgerUpdates", user, startTime, ...(endTime !== undefined && { endTime }) },
-        ledgerUpdatesSchema,
-        { ...o, subject: user },
-      ),
+    async userNonFundingLedgerUpdates(user, startTime, endTime, o = HISTORY) {
+      const type = "userNonFundingLedgerUpdates";
+      const raw = await info({ type, user, startTime, ...(endTime !== undefined && { endTime }) }, ledgerPageSchema, { ...o, subject: user });
+      const page = readLedgerPage(raw);
+      // Not one entry readable is not an odd entry but an answer we no longer understand: the
+      // request failed, as any answer of the wrong shape does (the source is then retried and,
+      // if it keeps failing, the trader's data shows as stale).
+      if (page.entries.length === 0 && page.setAside.length > 0) {
+        throw schemaError(new ExchangeSchemaError(type, user, `no entry could be read (first: ${page.setAside[0]!.reason})`, "0"));
+      }
+      return page;
+    },
 
     allMids: (o = HISTORY) => info({ type: "allMids" }, allMidsSchema, o),
 

@@ -128,20 +128,59 @@ export const portfolioSchema = z.array(
   ]),
 );
 
-export const ledgerUpdatesSchema = z.array(
-  z.looseObject({
-    time,
-    hash: z.string(),
-    // Each delta type has its own fields; we check the amounts we may read and keep the rest.
-    delta: z.looseObject({
-      type: z.string().min(1),
-      usdc: decimalString.optional(),
-      amount: decimalString.optional(),
-      usdcValue: decimalString.optional(),
-      fee: decimalString.optional(),
-    }),
+/**
+ * One `userNonFundingLedgerUpdates` entry: what identifies it (time, hash, delta type) and, per
+ * delta type, the fields the flow readers (#domain/metrics/flows.js) read, each checked to be what
+ * they expect. Fields nobody reads are not checked: an odd value there must not cost the entry.
+ * Types nobody reads pass with their type alone.
+ */
+const ledgerEntryBase = z.looseObject({
+  time,
+  hash: z.string(),
+  delta: z.looseObject({ type: z.string().min(1) }),
+});
+
+const optionalFee = { fee: decimalString.optional() };
+const party = { user: z.string(), destination: z.string() };
+const LEDGER_READS: Record<string, z.ZodType> = {
+  deposit: z.looseObject({ usdc: decimalString }),
+  withdraw: z.looseObject({ usdc: decimalString, ...optionalFee }),
+  accountClassTransfer: z.looseObject({ usdc: decimalString, toPerp: z.boolean() }),
+  internalTransfer: z.looseObject({ usdc: decimalString, ...party, ...optionalFee }),
+  subAccountTransfer: z.looseObject({ usdc: decimalString, ...party }),
+  send: z.looseObject({
+    token: z.string(),
+    amount: decimalString,
+    ...party,
+    sourceDex: z.string(),
+    destinationDex: z.string(),
+    feeToken: z.string().optional(),
+    ...optionalFee,
   }),
-);
+  vaultDeposit: z.looseObject({ vault: z.string(), usdc: decimalString }),
+  vaultWithdraw: z.looseObject({ vault: z.string(), netWithdrawnUsd: decimalString }),
+  vaultDistribution: z.looseObject({ usdc: decimalString }),
+  vaultCreate: z.looseObject({ usdc: decimalString, ...optionalFee }),
+  vaultLeaderCommission: z.looseObject({ usdc: decimalString }),
+};
+
+export const ledgerEntrySchema = ledgerEntryBase.superRefine((entry, ctx) => {
+  const reads = Object.hasOwn(LEDGER_READS, entry.delta.type) ? LEDGER_READS[entry.delta.type] : undefined;
+  const checked = reads?.safeParse(entry.delta);
+  for (const issue of checked?.success === false ? checked.error.issues : []) {
+    ctx.addIssue({ code: "custom", message: issue.message, path: ["delta", ...issue.path] });
+  }
+});
+
+/** Every entry as the API should send it (the contract tests hold the recordings to this). */
+export const ledgerUpdatesSchema = z.array(ledgerEntrySchema);
+
+/**
+ * A page as the client reads it: an array of anything. Each entry is then read on its own
+ * (#hyperliquid/ledger.js), so one unreadable entry is set aside instead of failing the page and,
+ * with it, every later page of the trader's ledger.
+ */
+export const ledgerPageSchema = z.array(z.unknown());
 
 export const userFundingSchema = z.array(
   z.looseObject({
@@ -236,14 +275,14 @@ export type MetaResponse = z.infer<typeof metaSchema>;
 export type HlFill = z.infer<typeof fillSchema>;
 export type RecentTradesResponse = z.infer<typeof recentTradesSchema>;
 export type PortfolioResponse = z.infer<typeof portfolioSchema>;
-export type LedgerUpdate = z.infer<typeof ledgerUpdatesSchema>[number];
+export type LedgerUpdate = z.infer<typeof ledgerEntrySchema>;
 export type AllMids = z.infer<typeof allMidsSchema>;
 
 export const isInfoType = (type: unknown): type is InfoType =>
   typeof type === "string" && Object.hasOwn(infoResponseSchemas, type);
 
 /** Dotted path of a zod issue: ["assetPositions", 0, "position", "szi"] → "assetPositions.0.position.szi". */
-const issuePath = (path: readonly PropertyKey[]): string => path.map(String).join(".");
+export const issuePath = (path: readonly PropertyKey[]): string => path.map(String).join(".");
 
 /**
  * Parses `raw` or throws an ExchangeSchemaError naming the request type, the user or coin asked

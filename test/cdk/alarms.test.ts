@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXCHANGE_METRICS, METRICS_NAMESPACE } from "#commons/metrics.js";
+import { EXCHANGE_METRICS, LEADERBOARD_METRICS, METRICS_NAMESPACE } from "#commons/metrics.js";
 import { ALARM_THRESHOLDS } from "../../lib/alarms.js";
 import { SERVICE_NAME } from "../../lib/copytrader-stack.js";
 import { logicalId, referencedIds, synthStack, type CfnResource, type Synthesized } from "./synth.js";
@@ -128,6 +128,24 @@ describe("alarms", () => {
       Threshold: ALARM_THRESHOLDS.exchange429Percent,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
       EvaluationPeriods: 2,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("the stale-history alarm reads the share the leaderboard job publishes, one run per period", () => {
+    const [alarm, ...others] = alarms().filter((a) => a.AlarmName === "HlCopytrader-stale-history");
+    expect(others).toEqual([]);
+    expect(LEADERBOARD_METRICS).toContain("StaleTraderPercent"); // the name #commons/metrics.js emits
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: "StaleTraderPercent",
+      Dimensions: [{ Name: "service", Value: SERVICE_NAME }],
+      Statistic: "Maximum",
+      // cdk.json's LEADERBOARD_INTERVAL_SECONDS is the default hour.
+      Period: 3_600,
+      Threshold: ALARM_THRESHOLDS.staleTraderPercent,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: ALARM_THRESHOLDS.staleTraderRuns,
       TreatMissingData: "notBreaching",
     });
   });

@@ -308,13 +308,21 @@ describe("trader page", () => {
     expect(await eth.locator(".tag.side").textContent()).toBe("Long");
     expect(await eth.locator('[data-col="size"]').textContent()).toBe(decimal(stack.position(address, "ETH")));
     // Valued at the exchange's mid price, as the API reports it.
-    const { body: detail } = await api<{ positions: { coin: string; mark_price: string | null; unrealized_pnl_usd: string | null }[] }>(`/traders/${address}`);
+    const { body: detail } = await api<{
+      positions: { coin: string; mark_price: string | null; unrealized_pnl_usd: string | null }[];
+      data_freshness: { status: string; stale_sources: string[] } | null;
+    }>(`/traders/${address}`);
     const ethDetail = detail.positions.find((p) => p.coin === "ETH");
     expect(Number(ethDetail?.mark_price)).toBe(Number(stack.mark("ETH")));
     expect(await eth.locator('[data-col="mark"]').textContent()).toBe(decimal(ethDetail?.mark_price));
     expect(await eth.locator('[data-col="unrealized"]').textContent()).toBe(signedUsd(ethDetail?.unrealized_pnl_usd));
     // The events load by a request of their own, which may answer after the positions.
     await expect.poll(() => page.locator("ol.events li").count()).toBeGreaterThanOrEqual(3);
+    // How current the history behind the figures is: the job synced every source in this run.
+    expect(detail.data_freshness).toMatchObject({ status: "fresh", stale_sources: [] });
+    const freshness = page.locator("[data-freshness]");
+    expect(await freshness.getAttribute("data-freshness")).toBe("fresh");
+    expect(await freshness.textContent()).toMatch(/^history synced \d+ (s|min) ago$/);
 
     // The cumulative realized PnL chart is drawn by lightweight-charts: its canvases carry the series' colours.
     await page.locator('[data-chart="pnl"] canvas').first().waitFor();

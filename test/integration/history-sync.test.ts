@@ -1,7 +1,7 @@
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
-import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions, type HistorySyncResult } from "#domain/history/index.js";
+import { freshnessRules, syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions, type HistorySyncResult } from "#domain/history/index.js";
 import { trackTrader } from "#domain/traders.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
@@ -9,6 +9,7 @@ import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
+import { recordingLogger } from "../support/logger.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 
 /**
@@ -220,7 +221,7 @@ describe("activity whose fills tracking already stored", () => {
     // Both the worker and this sync on our clock, as in AWS; the exchange's clock a little ahead.
     const deps: HistorySyncDeps = { ...historyDeps().deps, now: Date.now };
     const directory = createDynamoTraderDirectory(p.tables.doc, p.tables.names.traders);
-    const source = createHistorySource(deps, deps.store, { maxPages: 6 });
+    const source = createHistorySource(deps, deps.store, { maxPages: 6 }, freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }));
     const view = async () => (await directory.get(D))!;
     const signal = new AbortController().signal;
 
@@ -264,5 +265,69 @@ describe("activity whose fills tracking already stored", () => {
     expect(await source.sync({ ...tracked, lastChangedAt: tracked.fillsCursor! + 1 }, signal)).not.toBeNull();
     expect(p.sim.stats().requests).toEqual({ userFillsByTime: 1 });
     expect((await deps.store.loadTraderHistory(D)).fills.map((f) => f.tid)).toContain(added);
+  });
+});
+
+describe("a ledger entry the exchange sends in an unexpected form", () => {
+  it("is set aside with a counted warning, and the rest of the trader's history syncs as usual", async () => {
+    const E = "0x00000000000000000000000000000000000000e7" as Address;
+    const { deps } = historyDeps();
+    const { logger, entries } = recordingLogger();
+    p.sim.deposit(E, "1000");
+    p.sim.advance(1);
+    // An amount sent as a number: read as money it could already have lost digits.
+    p.sim.recordLedgerUpdate(E, { type: "deposit", usdc: 250.5 });
+    p.sim.advance(1);
+    p.sim.recordLedgerUpdate(E, { type: "someFutureType", amount: 3 });
+    p.sim.advance(1);
+    p.sim.deposit(E, "500");
+    trade(E, 3);
+
+    const r = await syncTraderHistory({ ...deps, logger }, E);
+    expect(r.failed).toEqual({});
+    expect(r.ledger).toMatchObject({ caughtUp: true, stored: 3, setAside: 1 });
+    expect(r.portfolioRefreshed).toBe(true);
+    expect(r.fills).toMatchObject({ caughtUp: true, stored: 3 });
+    const history = await deps.store.loadTraderHistory(E);
+    expect(history.ledger.map((e) => e.delta.type)).toEqual(["deposit", "someFutureType", "deposit"]);
+    const warning = entries.find((e) => e.message.startsWith("A history entry could not be read"));
+    expect(warning?.extra[0]).toMatchObject({ address: E, stream: "ledger", reason: "delta.usdc: expected decimal string, got number" });
+
+    // The next sync steps past it: nothing set aside again, nothing failed.
+    p.sim.advance(5 * 3_600_000);
+    const again = await syncTraderHistory({ ...deps, logger }, E);
+    expect(again.failed).toEqual({});
+    expect(again.ledger).toMatchObject({ stored: 0, setAside: 0 });
+  });
+});
+
+describe("data freshness as the leaderboard job reads it", () => {
+  it("a trader whose answers cannot be read turns stale after three runs of failures, and fresh once they read again", async () => {
+    const F = "0x00000000000000000000000000000000000000f7" as Address;
+    const { deps } = historyDeps();
+    const directory = createDynamoTraderDirectory(p.tables.doc, p.tables.names.traders);
+    await trackTrader(p.traders, F, { source: "manual", at: p.sim.now() });
+    p.sim.deposit(F, "1000");
+    trade(F, 2);
+    const source = createHistorySource(deps, deps.store, { maxPages: 6 }, freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }));
+    const view = async () => (await directory.get(F))!;
+    const signal = new AbortController().signal;
+    const hourlyRun = async () => {
+      const synced = await source.sync(await view(), signal);
+      return { synced, freshness: await source.freshness(await view(), p.sim.now()) };
+    };
+
+    p.sim.setFaults({ malformedUsers: [F] });
+    const first = await hourlyRun();
+    expect(first.synced?.failedSources).toEqual(["ledger", "fills"]);
+    expect(first.freshness).toMatchObject({ status: "pending", failingSince: { ledger: p.sim.now(), fills: p.sim.now() } });
+    p.sim.advance(3 * 3_600_000);
+    const fourth = await hourlyRun();
+    expect(fourth.freshness).toMatchObject({ status: "stale", staleSources: ["fills", "ledger"] });
+
+    p.sim.setFaults({});
+    const recovered = await hourlyRun();
+    expect(recovered.synced?.failedSources).toBeUndefined();
+    expect(recovered.freshness).toMatchObject({ status: "fresh", staleSources: [], failingSince: {} });
   });
 });

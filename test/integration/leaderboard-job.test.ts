@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp, createDynamoApiStores } from "#api/index.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
+import { freshnessRules } from "#domain/history/freshness.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
@@ -91,6 +92,7 @@ describe("leaderboard job, end to end", () => {
         { exchange, store: historyStore, fills: createDynamoFillStore(tables.doc, tables.names.fills), now },
         historyStore,
         { maxPages: 6 },
+        freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }),
       ),
       rowsFor: rowsForTrader,
       score: scoreRows,
@@ -125,6 +127,8 @@ describe("leaderboard job, end to end", () => {
 
   it("syncs, computes and stores every active trader", () => {
     expect(summary).toMatchObject({ traders: 3, synced: 3, computed: 3, failed: 0, rows: { "1d": 3, "7d": 3, "30d": 3, all: 3 } });
+    // Every source synced in this run: no trader's history is stale, and each row says so.
+    expect(summary).toMatchObject({ staleTraders: 0, staleShare: 0, entriesSetAside: 0, sourceFailures: 0 });
   });
 
   it("ranks by win rate, then by realized PnL, in both orders", async () => {
@@ -162,6 +166,7 @@ describe("leaderboard job, end to end", () => {
     expect(res.status).toBe(200);
     const { metrics } = (await res.json()) as { metrics: Record<string, Record<string, unknown>> };
     expect(Object.keys(metrics).sort()).toEqual(["1d", "30d", "7d", "all"]);
+    for (const row of Object.values(metrics)) expect(row.data_status).toBe("fresh");
     expect(metrics.all).toMatchObject({ window: "all", realized_pnl_usd: "24.71875", round_trips: 3 });
   });
 

@@ -398,6 +398,41 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
     });
   });
 
+  describe("GET /traders/{address} data_freshness", () => {
+    it("says when each history source last synced, which are failing since when, and whether that makes the data stale", async () => {
+      const history = createDynamoHistoryStore(tables.doc, { fills: tables.names.fills, state: tables.names.state });
+      const cursor = (at: number) => ({ cursor: at, seen: [], caughtUp: true, syncedAt: at });
+      // The ledger has failed for 4 hours (three hourly runs): stale; fills and portfolio are current.
+      await history.saveSyncState(A, {
+        fills: cursor(NOW - HOUR),
+        ledger: cursor(NOW - 5 * HOUR),
+        portfolioFetchedAt: PORTFOLIO_FETCHED_AT,
+        failingSince: { ledger: NOW - 4 * HOUR },
+      });
+      const a = await get(`/traders/${A}`);
+      expect(a.json.data_freshness).toEqual({
+        status: "stale",
+        fills_synced_at: iso(NOW - HOUR),
+        ledger_synced_at: iso(NOW - 5 * HOUR),
+        portfolio_fetched_at: iso(PORTFOLIO_FETCHED_AT),
+        stale_sources: ["ledger"],
+        failing_since: { ledger: iso(NOW - 4 * HOUR) },
+      });
+      // Once the ledger syncs again, fresh.
+      await history.saveSyncState(A, { fills: cursor(NOW - HOUR), ledger: cursor(NOW - 10 * 60_000), portfolioFetchedAt: PORTFOLIO_FETCHED_AT, failingSince: {} });
+      expect((await get(`/traders/${A}`)).json.data_freshness).toMatchObject({ status: "fresh", stale_sources: [], failing_since: {} });
+      // Tracked 30 days ago and never synced: every source is overdue.
+      expect((await get(`/traders/${B}`)).json.data_freshness).toEqual({
+        status: "stale",
+        fills_synced_at: null,
+        ledger_synced_at: null,
+        portfolio_fetched_at: null,
+        stale_sources: ["fills", "ledger", "portfolio"],
+        failing_since: {},
+      });
+    });
+  });
+
   it("the OpenAPI document lists the new routes", async () => {
     const doc = (await get("/openapi.json")).json;
     expect(doc.paths["/traders/{address}/equity"].get.operationId).toBe("getTraderEquity");

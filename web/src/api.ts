@@ -50,6 +50,20 @@ export interface TraderDetail {
   positions: Position[];
   metrics: Partial<Record<Window, LeaderboardRow>> | null;
   marks_at?: string | null;
+  // Added with data freshness (may be absent from an older API).
+  data_freshness?: DataFreshness | null;
+}
+
+export type HistorySource = "fills" | "ledger" | "portfolio";
+
+/** How current the history behind a trader's metrics is (README, Data freshness). */
+export interface DataFreshness {
+  status: "fresh" | "pending" | "stale";
+  fills_synced_at: string | null;
+  ledger_synced_at: string | null;
+  portfolio_fetched_at: string | null;
+  stale_sources: HistorySource[];
+  failing_since: Partial<Record<HistorySource, string>>;
 }
 
 export interface TradeEvent {

@@ -2,6 +2,7 @@ import type { LeaderboardCache } from "../leaderboard-cache.js";
 import { NotFoundError } from "#commons/errors.js";
 import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
+import { dataFreshness, DEFAULT_FRESHNESS_RULES, type DataFreshness } from "#domain/history/freshness.js";
 import { lastTrackedAt, type CycleFacts } from "#domain/last-tracked.js";
 import { valuePosition, type MidPrices } from "#domain/marks.js";
 import { sideOf } from "#domain/positions.js";
@@ -56,6 +57,17 @@ const openPositions = (t: TraderView, marks: MidPrices | null) =>
       ...valuePosition(p.szi, p.entryPx, marks !== null && Object.hasOwn(marks.mids, coin) ? marks.mids[coin] : null),
     }));
 
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const freshnessBody = (f: DataFreshness) => ({
+  status: f.status,
+  fills_synced_at: isoOrNull(f.fillsSyncedAt),
+  ledger_synced_at: isoOrNull(f.ledgerSyncedAt),
+  portfolio_fetched_at: isoOrNull(f.portfolioFetchedAt),
+  stale_sources: f.staleSources,
+  failing_since: Object.fromEntries(Object.entries(f.failingSince).map(([source, at]) => [source, new Date(at).toISOString()])),
+});
+
 /** The 404 of every route under /traders/{address}. */
 export const traderNotFound = (address: Address) => new NotFoundError(`Trader ${address} is not tracked`);
 
@@ -98,7 +110,8 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
       description:
         "metrics holds the trader's leaderboard row of each window (1d, 7d, 30d, all) from the leaderboard job's latest snapshots; null before the job's first run, and a window is absent when the trader is not in its snapshot (tracked after the run). " +
         "Open positions are valued at the exchange's mid prices (allMids, fetched at most every 15 s and shared by all requests): mark_price, unrealized_pnl_usd and position_value_usd, with marks_at saying when the prices were fetched. " +
-        "When the exchange cannot be asked, those fields and marks_at are null; the request still succeeds.",
+        "When the exchange cannot be asked, those fields and marks_at are null; the request still succeeds. " +
+        "data_freshness says how current the history behind the metrics is (README, Data freshness).",
       tag: "traders",
       params: addressParams,
       responses: {
@@ -107,18 +120,24 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
       },
     },
     async (c, { params }) => {
-      const [trader, latest, metrics] = await Promise.all([
+      const [trader, latest, metrics, syncState] = await Promise.all([
         deps.directory.get(params.address),
         cycle(),
         leaderboard.traderRows(params.address),
+        deps.history?.syncState(params.address),
       ]);
       if (trader === null) throw traderNotFound(params.address);
       const marks = await marksFor(trader);
+      const freshness =
+        syncState === undefined
+          ? null
+          : dataFreshness(syncState, Date.parse(trader.first_seen_at), now(), deps.freshness ?? DEFAULT_FRESHNESS_RULES);
       return c.json({
         ...summary(trader, latest),
         positions: openPositions(trader, marks),
         marks_at: marks === null ? null : new Date(marks.at).toISOString(),
         metrics,
+        data_freshness: freshness === null ? null : freshnessBody(freshness),
       });
     },
   );

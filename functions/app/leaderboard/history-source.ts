@@ -1,4 +1,5 @@
 import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions } from "#domain/history/index.js";
+import { dataFreshness, type FreshnessRules } from "#domain/history/freshness.js";
 import type { HistoryStore } from "#domain/history/ports.js";
 import type { HistorySource } from "#domain/leaderboard-job/job.js";
 
@@ -8,8 +9,9 @@ import type { HistorySource } from "#domain/leaderboard-job/job.js";
  */
 export const createHistorySource = (
   deps: HistorySyncDeps,
-  store: Pick<HistoryStore, "loadTraderHistory">,
+  store: Pick<HistoryStore, "loadTraderHistory" | "getSyncState">,
   options: Pick<HistorySyncOptions, "maxPages" | "portfolioMaxAgeMs" | "ledgerMaxAgeMs">,
+  rules: FreshnessRules,
 ): HistorySource => ({
   async sync(trader, signal) {
     const trackedFills =
@@ -17,13 +19,25 @@ export const createHistorySource = (
     const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, trackedFills, signal });
     const fetched = result.fills !== null || result.ledger !== null || result.portfolioRefreshed;
     const failedSources = Object.keys(result.failed);
+    const setAside = result.ledger?.setAside ?? 0;
     return fetched || result.stopped !== null
-      ? { budgetStopped: result.stopped === "budget", ...(failedSources.length > 0 && { failedSources }) }
+      ? {
+          budgetStopped: result.stopped === "budget",
+          ...(failedSources.length > 0 && { failedSources }),
+          ...(setAside > 0 && { setAside }),
+        }
       : null;
   },
   async load(trader) {
     const stored = await store.loadTraderHistory(trader.address);
-    const firstSeen = Date.parse(trader.first_seen_at);
-    return { address: trader.address, ...stored, firstSeenAt: Number.isNaN(firstSeen) ? Date.now() : firstSeen };
+    return { address: trader.address, ...stored, firstSeenAt: firstSeenAt(trader) };
+  },
+  async freshness(trader, now) {
+    return dataFreshness(await store.getSyncState(trader.address), firstSeenAt(trader), now, rules);
   },
 });
+
+const firstSeenAt = (trader: { first_seen_at: string }): number => {
+  const at = Date.parse(trader.first_seen_at);
+  return Number.isNaN(at) ? Date.now() : at;
+};

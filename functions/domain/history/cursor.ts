@@ -22,12 +22,17 @@ export interface PageStep<T> {
   skippedMillisecond?: number;
 }
 
-/** Moves `state` past one page. `key` identifies an item within its millisecond (tid, hash). */
+/**
+ * Moves `state` past one page. `key` identifies an item within its millisecond (tid, hash).
+ * `received` is how many items the exchange sent, when some of them are not in `page` (entries set
+ * aside without a time): whether the page was full depends on what was sent.
+ */
 export const advanceCursor = <T extends { time: number }>(
   state: StreamCursor,
   page: readonly T[],
   pageSize: number,
   key: (item: T) => string,
+  received: number = page.length,
 ): PageStep<T> => {
   const seen = new Set(state.seen);
   // Anything older than the cursor was stored by an earlier page; the API should not send it anyway.
@@ -41,7 +46,7 @@ export const advanceCursor = <T extends { time: number }>(
     first = Math.min(first, i.time);
     last = Math.max(last, i.time);
   }
-  const full = page.length >= pageSize;
+  const full = received >= pageSize;
   // The API never answers with only older items; if it did, no request from here could progress.
   if (last < state.cursor) return { next: { ...state, caughtUp: true }, fresh, caughtUp: true };
   if (full && first === last) {

@@ -1,5 +1,6 @@
 /** A trader's account history: fills backfill and top-up, ledger and portfolio (see ./sync.ts). */
 export { advanceCursor, initialCursor, type PageStep } from "./cursor.js";
+export { dataFreshness, freshnessRules, type DataFreshness, type FreshnessRules, type FreshnessStatus } from "./freshness.js";
 export { toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 export { DEFAULT_PORTFOLIO_MAX_AGE_MS, needsSync, planSync, type FreshnessOptions, type SyncPlan } from "./plan.js";
 export type {

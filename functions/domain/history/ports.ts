@@ -13,6 +13,23 @@ export interface PortfolioPeriod {
   pnlHistory: readonly EquityPoint[];
 }
 
+/**
+ * A ledger entry the exchange sent that could not be read. It is not stored; it is counted and
+ * logged, and the sync steps past it (by its time and hash when those could be read).
+ */
+export interface SetAsideEntry {
+  time: number | null;
+  hash: string | null;
+  /** Which field was wrong and how, e.g. `delta.usdc: expected decimal string, got number`. */
+  reason: string;
+}
+
+/** One ledger page: the entries that could be read, and those that could not. */
+export interface LedgerPage {
+  entries: readonly LedgerEntry[];
+  setAside: readonly SetAsideEntry[];
+}
+
 /** The three history requests; every call is made with lane "history". */
 export interface HistoryExchange extends Pick<ExchangePort, "userFillsByTime"> {
   /** Oldest first from `startTime`, at most one page (500 on the real API). */
@@ -21,7 +38,7 @@ export interface HistoryExchange extends Pick<ExchangePort, "userFillsByTime"> {
     startTime: number,
     endTime: number | undefined,
     opts: CallOptions,
-  ): Promise<readonly LedgerEntry[]>;
+  ): Promise<LedgerPage>;
   portfolio(user: string, opts: CallOptions): Promise<ReadonlyArray<readonly [string, PortfolioPeriod]>>;
 }
 
@@ -40,10 +57,18 @@ export interface StreamCursor {
   syncedAt: number | null;
 }
 
+/** The trader's history requests, each synced on its own. */
+export type HistorySource = "ledger" | "portfolio" | "fills";
+
 export interface HistorySyncState {
   fills: StreamCursor;
   ledger: StreamCursor;
   portfolioFetchedAt: number | null;
+  /**
+   * Per source, since when its requests have failed (ms, our clock): set by the first failure,
+   * cleared by the next success. What the trader's data freshness (./freshness.ts) is read from.
+   */
+  failingSince: Partial<Record<HistorySource, number>>;
 }
 
 /** What the metrics of one trader read back. */
@@ -69,4 +94,6 @@ export interface HistoryReader {
   portfolio(address: Address): Promise<PortfolioHistory | null>;
   /** Stored fills with `time > after` (every fill without `after`), deduplicated, oldest first, ties by tid. */
   fills(address: Address, after?: number): Promise<Fill[]>;
+  /** Where the trader's history sync stands (what data freshness is read from); null before the first sync. */
+  syncState(address: Address): Promise<HistorySyncState | null>;
 }

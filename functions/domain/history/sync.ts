@@ -8,7 +8,7 @@ import type { FillStore } from "../ports.js";
 import { advanceCursor, initialCursor } from "./cursor.js";
 import { ledgerKey, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 import { type FreshnessOptions, planSync } from "./plan.js";
-import type { HistoryExchange, HistoryStore, HistorySyncState, StreamCursor } from "./ports.js";
+import type { HistoryExchange, HistorySource, HistoryStore, HistorySyncState, SetAsideEntry, StreamCursor } from "./ports.js";
 
 /**
  * Brings one trader's stored history up to date: ledger, portfolio, then fills, each only when
@@ -47,7 +47,7 @@ export interface HistorySyncOptions extends FreshnessOptions {
   signal?: AbortSignal;
 }
 
-export type HistorySource = "ledger" | "portfolio" | "fills";
+export type { HistorySource } from "./ports.js";
 
 export interface StreamProgress {
   pages: number;
@@ -56,6 +56,8 @@ export interface StreamProgress {
   caughtUp: boolean;
   /** Milliseconds whose items did not fit one page (see advanceCursor); normally empty. */
   skippedMilliseconds: number[];
+  /** Entries the exchange sent that could not be read: not stored, stepped over (ledger only). */
+  setAside: number;
 }
 
 export interface HistorySyncResult {
@@ -83,19 +85,29 @@ export const initialSyncState = (): HistorySyncState => ({
   fills: initialCursor(),
   ledger: initialCursor(),
   portfolioFetchedAt: null,
+  failingSince: {},
 });
+
+/** One page as a stream reads it: the items, and those the exchange sent that could not be read. */
+interface Fetched<T> {
+  items: readonly T[];
+  setAside: readonly SetAsideEntry[];
+}
+
+/** A place in the page: a readable item, or one set aside (which still moves the cursor). */
+type Slot<T> = { time: number; key: string; item: T } | { time: number; key: string; aside: SetAsideEntry };
 
 interface Stream<T extends { time: number }> {
   name: "fills" | "ledger";
   pageSize: number;
-  fetch: (startTime: number) => Promise<readonly T[]>;
+  fetch: (startTime: number) => Promise<Fetched<T>>;
   key: (item: T) => string;
   store: (items: T[]) => Promise<number>;
   get: (s: HistorySyncState) => StreamCursor;
   set: (s: HistorySyncState, c: StreamCursor) => HistorySyncState;
 }
 
-const newProgress = (): StreamProgress => ({ pages: 0, stored: 0, caughtUp: false, skippedMilliseconds: [] });
+const newProgress = (): StreamProgress => ({ pages: 0, stored: 0, caughtUp: false, skippedMilliseconds: [], setAside: 0 });
 
 export const syncTraderHistory = async (
   deps: HistorySyncDeps,
@@ -126,10 +138,29 @@ export const syncTraderHistory = async (
       const before = stream.get(state);
       // Taken before asking: activity after this instant may be missing from the answer.
       const askedAt = deps.now();
-      const items = await stream.fetch(before.cursor);
+      const page = await stream.fetch(before.cursor);
       progress.pages++;
-      const step = advanceCursor(before, items, stream.pageSize, stream.key);
-      if (step.fresh.length > 0) progress.stored += await stream.store(step.fresh);
+      // An entry set aside keeps its place by time and hash, so the cursor steps past it like any
+      // other and reading its millisecond again does not count it twice; the page is full or not
+      // by what the exchange sent.
+      const slots: Slot<T>[] = page.items.map((item) => ({ time: item.time, key: stream.key(item), item }));
+      for (const aside of page.setAside) {
+        if (aside.time !== null && aside.hash !== null) slots.push({ time: aside.time, key: aside.hash, aside });
+      }
+      const step = advanceCursor(before, slots, stream.pageSize, (s) => s.key, page.items.length + page.setAside.length);
+      const fresh = step.fresh.flatMap((s) => ("item" in s ? [s.item] : []));
+      const unplaced = page.setAside.filter((a) => a.time === null || a.hash === null);
+      for (const aside of [...step.fresh.flatMap((s) => ("aside" in s ? [s.aside] : [])), ...unplaced]) {
+        progress.setAside++;
+        deps.logger?.warn("A history entry could not be read; it is set aside and the sync goes on", {
+          address,
+          stream: stream.name,
+          time: aside.time,
+          hash: aside.hash,
+          reason: aside.reason,
+        });
+      }
+      if (fresh.length > 0) progress.stored += await stream.store(fresh);
       if (step.skippedMillisecond !== undefined) {
         progress.skippedMilliseconds.push(step.skippedMillisecond);
         deps.logger?.warn("A full history page shares one millisecond; the rest of it cannot be read", {
@@ -148,7 +179,7 @@ export const syncTraderHistory = async (
   const fills: Stream<Fill> = {
     name: "fills",
     pageSize: FILLS_PAGE_SIZE,
-    fetch: (start) => deps.exchange.userFillsByTime(address, start, undefined, call),
+    fetch: async (start) => ({ items: await deps.exchange.userFillsByTime(address, start, undefined, call), setAside: [] }),
     // The store keys fills by time + tid, so within one millisecond the tid is the identity.
     key: (f) => String(f.tid),
     // Like tracking, only perpetual fills are kept; the cursor still moves over spot ones.
@@ -163,7 +194,10 @@ export const syncTraderHistory = async (
   const ledger: Stream<LedgerEntry> = {
     name: "ledger",
     pageSize: LEDGER_PAGE_SIZE,
-    fetch: (start) => deps.exchange.userNonFundingLedgerUpdates(address, start, undefined, call),
+    fetch: async (start) => {
+      const page = await deps.exchange.userNonFundingLedgerUpdates(address, start, undefined, call);
+      return { items: page.entries, setAside: page.setAside };
+    },
     key: ledgerKey,
     store: (items) => deps.store.putLedger(address, items.map(toLedgerEntry)),
     get: (s) => s.ledger,
@@ -179,6 +213,10 @@ export const syncTraderHistory = async (
     try {
       signal?.throwIfAborted();
       await work();
+      if (state.failingSince[source] !== undefined) {
+        const { [source]: _recovered, ...still } = state.failingSince;
+        await save({ ...state, failingSince: still });
+      }
       return true;
     } catch (error) {
       const stopped = signal?.aborted ? "aborted" : (deps.isBudgetRefusal ?? isBudgetTimeout)(error) ? "budget" : null;
@@ -189,6 +227,10 @@ export const syncTraderHistory = async (
       }
       const message = error instanceof Error ? error.message : String(error);
       result.failed[source] = message;
+      // Remembered across runs: a source that keeps failing makes the trader's data stale.
+      if (state.failingSince[source] === undefined) {
+        await save({ ...state, failingSince: { ...state.failingSince, [source]: deps.now() } }).catch(() => undefined);
+      }
       deps.logger?.warn("A history source failed; the trader's other sources still sync", { address, source, error: message });
       return true;
     }

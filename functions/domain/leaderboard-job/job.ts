@@ -2,6 +2,7 @@ import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "../address.js";
 import type { WeightBudget } from "../budget.js";
 import { mapWithConcurrency } from "../concurrency.js";
+import type { DataFreshness } from "../history/freshness.js";
 import type { LeaderboardRow, LeaderboardWindow } from "../leaderboard.js";
 import { METRIC_WINDOWS, type TraderHistory } from "../metrics/types.js";
 import type { TraderDirectory, TraderView } from "../read-models.js";
@@ -19,10 +20,16 @@ import type { TraderDirectory, TraderView } from "../read-models.js";
 export interface HistorySource {
   /**
    * Fetches what is missing or stale; null when nothing was needed. Never throws for a budget
-   * stop; `failedSources` names the sources (ledger, portfolio, fills) whose request failed.
+   * stop; `failedSources` names the sources (ledger, portfolio, fills) whose request failed;
+   * `setAside` counts the entries the exchange sent that could not be read (stepped over).
    */
-  sync(trader: TraderView, signal: AbortSignal): Promise<{ budgetStopped: boolean; failedSources?: string[] } | null>;
+  sync(
+    trader: TraderView,
+    signal: AbortSignal,
+  ): Promise<{ budgetStopped: boolean; failedSources?: string[]; setAside?: number } | null>;
   load(trader: TraderView): Promise<TraderHistory>;
+  /** How current the trader's stored history is at `now` (read after the sync). */
+  freshness(trader: TraderView, now: number): Promise<DataFreshness>;
 }
 
 export interface LeaderboardJobDeps {
@@ -50,6 +57,12 @@ export interface LeaderboardJobSummary {
   budgetStops: number;
   /** Traders with at least one history source that failed this run (the others were still synced). */
   sourceFailures: number;
+  /** History entries the exchange sent this run that could not be read: set aside, each logged. */
+  entriesSetAside: number;
+  /** Traders whose history is stale (a source failing or not refreshed for too long); their rows say so. */
+  staleTraders: number;
+  /** staleTraders ÷ computed traders, 0–1 (0 without traders): what the stale-history alarm watches. */
+  staleShare: number;
   computed: number;
   failed: number;
   rows: Record<LeaderboardWindow, number>;
@@ -86,6 +99,9 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
     syncSkippedForTime: 0,
     budgetStops: 0,
     sourceFailures: 0,
+    entriesSetAside: 0,
+    staleTraders: 0,
+    staleShare: 0,
     computed: 0,
     failed: 0,
     rows: Object.fromEntries(METRIC_WINDOWS.map((w) => [w, 0])) as Record<LeaderboardWindow, number>,
@@ -106,9 +122,13 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
         if (synced !== null) summary.synced += 1;
         if (synced?.budgetStopped) summary.budgetStops += 1;
         if ((synced?.failedSources?.length ?? 0) > 0) summary.sourceFailures += 1;
+        summary.entriesSetAside += synced?.setAside ?? 0;
       }
-      const history = await deps.history.load(trader);
-      for (const row of deps.rowsFor(history, started, updatedAt)) byWindow.get(row.window)?.push(row);
+      const [history, freshness] = await Promise.all([deps.history.load(trader), deps.history.freshness(trader, started)]);
+      for (const row of deps.rowsFor(history, started, updatedAt)) {
+        byWindow.get(row.window)?.push({ ...row, data_status: freshness.status });
+      }
+      if (freshness.status === "stale") summary.staleTraders += 1;
       summary.computed += 1;
     } catch (error) {
       summary.failed += 1;
@@ -126,6 +146,7 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
     await deps.snapshots.writeSnapshot(window, rows, updatedAt);
     summary.rows[window] = rows.length;
   }
+  summary.staleShare = summary.computed === 0 ? 0 : summary.staleTraders / summary.computed;
   summary.durationMs = deps.now() - started;
   deps.logger.info("Leaderboard job finished", {
     ...summary,

@@ -43,7 +43,14 @@ const cursorItem = z.object({
   caught_up: z.boolean(),
   synced_at: z.number().nullable(),
 });
-const syncItem = z.object({ fills: cursorItem, ledger: cursorItem, portfolio_fetched_at: z.number().nullable() });
+const failingSince = z.object({ ledger: z.number(), portfolio: z.number(), fills: z.number() }).partial();
+const syncItem = z.object({
+  fills: cursorItem,
+  ledger: cursorItem,
+  portfolio_fetched_at: z.number().nullable(),
+  // Absent from items stored before it was kept: nothing known to be failing.
+  failing_since: failingSince.optional(),
+});
 
 const point = z.tuple([z.number(), z.string()]).readonly();
 const periodsSchema = z.record(z.string(), z.object({ accountValueHistory: z.array(point), pnlHistory: z.array(point) }));
@@ -60,6 +67,10 @@ const fromCursorItem = (c: z.output<typeof cursorItem>): StreamCursor => ({
   caughtUp: c.caught_up,
   syncedAt: c.synced_at,
 });
+
+/** zod's partial() types absent keys as `undefined`; the domain's record has no such keys. */
+const withoutUndefined = (r: z.output<typeof failingSince>): HistorySyncState["failingSince"] =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
 
 /** Every other sample of a series, keeping the first and the last (the span matters more than density). */
 const thin = (list: EquityPoint[]): EquityPoint[] =>
@@ -127,21 +138,28 @@ export const createDynamoHistoryReader = (doc: DynamoDBDocumentClient, tables: H
     });
     return dedupeFills(items.map(toFill));
   },
+
+  async syncState(address) {
+    const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyStateKey(address) }));
+    if (out.Item === undefined) return null;
+    const parsed = syncItem.safeParse(out.Item);
+    // Our own item in a shape we cannot read is a bug to see, not a reason to refetch silently.
+    if (!parsed.success) throw new Error(`History sync state of ${address} is malformed: ${parsed.error.message}`);
+    const s = parsed.data;
+    return {
+      fills: fromCursorItem(s.fills),
+      ledger: fromCursorItem(s.ledger),
+      portfolioFetchedAt: s.portfolio_fetched_at,
+      failingSince: withoutUndefined(s.failing_since ?? {}),
+    };
+  },
 });
 
 export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryStore => {
   const reader = createDynamoHistoryReader(doc, tables);
 
   return {
-    async getSyncState(address) {
-      const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyStateKey(address) }));
-      if (out.Item === undefined) return null;
-      const parsed = syncItem.safeParse(out.Item);
-      // Our own item in a shape we cannot read is a bug to see, not a reason to refetch silently.
-      if (!parsed.success) throw new Error(`History sync state of ${address} is malformed: ${parsed.error.message}`);
-      const s = parsed.data;
-      return { fills: fromCursorItem(s.fills), ledger: fromCursorItem(s.ledger), portfolioFetchedAt: s.portfolio_fetched_at };
-    },
+    getSyncState: (address) => reader.syncState(address),
 
     async saveSyncState(address, state: HistorySyncState) {
       await doc.send(
@@ -152,6 +170,7 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
             fills: toCursorItem(state.fills),
             ledger: toCursorItem(state.ledger),
             portfolio_fetched_at: state.portfolioFetchedAt,
+            failing_since: state.failingSince,
           },
         }),
       );

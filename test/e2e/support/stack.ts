@@ -2,6 +2,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
 import { createHistorySource } from "#app/leaderboard/history-source.js";
+import { freshnessRules } from "#domain/history/freshness.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
@@ -65,6 +66,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
       { exchange, store: historyStore, fills: createDynamoFillStore(tables.doc, tables.names.fills), now: Date.now, logger },
       historyStore,
       { maxPages: 6 },
+      freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }),
     ),
     rowsFor: rowsForTrader,
     score: scoreRows,

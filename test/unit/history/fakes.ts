@@ -1,7 +1,7 @@
 import type { Address } from "#domain/address.js";
 import type { CallOptions, Fill } from "#domain/exchange.js";
 import { dedupeFills } from "#domain/fills.js";
-import type { HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod } from "#domain/history/ports.js";
+import type { HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod, SetAsideEntry } from "#domain/history/ports.js";
 import type { LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
 import type { FillStore } from "#domain/ports.js";
 
@@ -55,6 +55,8 @@ export interface Call {
 export class FakeExchange implements HistoryExchange {
   fills: Fill[] = [];
   ledger: LedgerEntry[] = [];
+  /** Entries that cannot be read, served in time order with the ledger and counted against its page of 500. */
+  unreadable: SetAsideEntry[] = [];
   portfolioAnswer: [string, PortfolioPeriod & { vlm: string }][] = [];
   readonly calls: Call[] = [];
   /** Throw this from the next call for which it returns an error. */
@@ -78,7 +80,15 @@ export class FakeExchange implements HistoryExchange {
   async userNonFundingLedgerUpdates(_user: string, startTime: number, _end: number | undefined, o: CallOptions) {
     this.record({ type: "userNonFundingLedgerUpdates", startTime, lane: o.lane });
     // Extra fields the exchange may add must not be stored.
-    return this.ledger.filter((e) => e.time >= startTime).slice(0, 500).map((e) => ({ ...e, extra: "x" }));
+    const all = [
+      ...this.ledger.map((e) => ({ time: e.time, entry: { ...e, extra: "x" } as LedgerEntry })),
+      ...this.unreadable.map((aside) => ({ time: aside.time ?? startTime, aside })),
+    ].sort((a, b) => a.time - b.time);
+    const page = all.filter((e) => e.time >= startTime).slice(0, 500);
+    return {
+      entries: page.flatMap((e) => ("entry" in e ? [e.entry] : [])),
+      setAside: page.flatMap((e) => ("aside" in e ? [e.aside] : [])),
+    };
   }
 
   async portfolio(_user: string, o: CallOptions) {

@@ -7,7 +7,7 @@ const NOW = 1_750_000_000_000;
 
 const done = (syncedAt: number): StreamCursor => ({ cursor: 5, seen: [], caughtUp: true, syncedAt });
 /** A trader synced completely one hour ago. */
-const fresh = (): HistorySyncState => ({ fills: done(NOW - HOUR), ledger: done(NOW - HOUR), portfolioFetchedAt: NOW - HOUR });
+const fresh = (): HistorySyncState => ({ fills: done(NOW - HOUR), ledger: done(NOW - HOUR), portfolioFetchedAt: NOW - HOUR, failingSince: {} });
 
 describe("needsSync", () => {
   it("a trader never synced needs everything", () => {

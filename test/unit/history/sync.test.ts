@@ -140,7 +140,7 @@ describe("syncTraderHistory: stopping and resuming", () => {
   });
 
   it("goes on with the fills when the ledger's answer cannot be read, and keeps the portfolio until the ledger covers it", async () => {
-    const { exchange, store, deps, log } = setup();
+    const { exchange, store, deps, log, clock } = setup();
     exchange.addFills(fills(30, T0));
     exchange.failWith = (c) => (c.type === "userNonFundingLedgerUpdates" ? new ExchangeSchemaError("userNonFundingLedgerUpdates", A, "expected decimal string", "3.delta.fee") : undefined);
     const r = await syncTraderHistory(deps, A);
@@ -151,11 +151,18 @@ describe("syncTraderHistory: stopping and resuming", () => {
     expect(r.portfolioRefreshed).toBe(false);
     expect(exchange.calls.some((c) => c.type === "portfolio")).toBe(false);
     expect(log.entries.some((e) => e.level === "warn" && e.message.startsWith("A history source failed"))).toBe(true);
+    // Remembered from its first failure on, for the trader's data freshness.
+    const failedAt = clock.t;
+    expect((await store.getSyncState(A))?.failingSince).toEqual({ ledger: failedAt });
+    clock.t += HOUR;
+    await syncTraderHistory(deps, A);
+    expect((await store.getSyncState(A))?.failingSince).toEqual({ ledger: failedAt });
     // Once the ledger reads again, everything is brought up to date.
     exchange.failWith = undefined;
     const again = await syncTraderHistory(deps, A);
     expect(again.failed).toEqual({});
     expect(again.portfolioRefreshed).toBe(true);
+    expect((await store.getSyncState(A))?.failingSince).toEqual({});
   });
 
   it("every call goes through the history lane", async () => {
@@ -175,6 +182,31 @@ describe("syncTraderHistory: ledger and portfolio", () => {
     expect(r.ledger).toMatchObject({ pages: 3, stored: 1_100, caughtUp: true });
     const { ledger } = await store.loadTraderHistory();
     expect(ledger).toEqual(exchange.ledger);
+  });
+
+  it("sets aside entries it cannot read, counts and logs each once, and pages on past them", async () => {
+    const { exchange, store, deps, log, clock } = setup();
+    // 700 readable entries, two a millisecond, and two the exchange sent in a form we cannot read:
+    // one inside the first page, one at its very end (the first page is full only by counting it).
+    exchange.ledger = Array.from({ length: 700 }, (_, i) => deposit(T0 + Math.floor(i / 2), String(i + 1), `0x${i}`));
+    exchange.unreadable = [
+      { time: T0 + 100, hash: "0xbad1", reason: "delta.usdc: expected decimal string, got number" },
+      { time: T0 + 249, hash: "0xbad2", reason: "delta.fee: expected decimal string, got null" },
+    ];
+    const r = await syncTraderHistory(deps, A);
+    expect(r.ledger).toMatchObject({ pages: 2, stored: 700, caughtUp: true, setAside: 2 });
+    expect(r.failed).toEqual({});
+    // The ledger did not fail, so the portfolio was refreshed with it.
+    expect(r.portfolioRefreshed).toBe(true);
+    expect((await store.loadTraderHistory()).ledger).toEqual(exchange.ledger);
+    const warnings = log.entries.filter((e) => e.message.startsWith("A history entry could not be read"));
+    expect(warnings.map((w) => (w.extra[0] as { hash: string }).hash)).toEqual(["0xbad1", "0xbad2"]);
+
+    // Read again from the cursor's millisecond, the entries set aside there are not counted twice.
+    exchange.ledger.push(deposit(T0 + 400, "1", "0xnew"));
+    clock.t += 1;
+    const again = await syncTraderHistory(deps, A, { ledgerMaxAgeMs: 0 });
+    expect(again.ledger).toMatchObject({ stored: 1, setAside: 0 });
   });
 
   it("stores every portfolio period without `vlm`, and refetches portfolio and ledger only once stale", async () => {

@@ -193,6 +193,8 @@ export const leaderboardView: View = (main, route, { api }) => {
                   { scope: "row", class: "trader" },
                   h("a", { href: traderHref(row.trader_address), title: row.trader_address, class: "mono" }, shortAddress(row.trader_address)),
                   row.is_bot && h("span", { class: "badge", title: "Looks like a bot or market maker" }, "bot"),
+                  row.data_status === "stale" &&
+                    h("span", { class: "badge stale", title: "Its history has not synced for a while: these figures may be old" }, "stale data"),
                 ),
                 COLUMNS.map((c) => h("td", { class: "num", "data-col": c.sort ?? "round_trips" }, c.cell(row))),
               ),

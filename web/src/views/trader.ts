@@ -4,6 +4,7 @@ import { ago, toNumber, usd, when } from "../format";
 import type { Point } from "../charts";
 import { replaceQuery, type View } from "../router";
 import { eventRow } from "./event-row";
+import { freshnessBadge } from "./freshness";
 import { metricCards, positionsTable, roundTripRows, roundTripsTable } from "./trader-parts";
 import { windowPicker, WINDOW_LABELS } from "./window-picker";
 
@@ -162,6 +163,7 @@ export const traderView: View = (main, route, { api, feed }) => {
       t.last_tracked_at ? ` · last checked ${ago(t.last_tracked_at)}` : " · not checked yet",
       t.discovery_source === "manual" ? " · added by hand" : t.discovery_coin ? ` · found trading ${t.discovery_coin}` : "",
       bot && h("span", { class: "badge" }, "likely bot"),
+      freshnessBadge(t.data_freshness ?? null),
     );
     replace(cards, metricCards(t.metrics?.[win] ?? undefined, win));
     replace(positions, positionsTable(t.positions));
