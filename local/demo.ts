@@ -42,9 +42,12 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   });
   const baseUrl = await simulator.start();
   simulator.populate(o.traders ?? 200);
+  let ticks = 0;
   const timer = setInterval(() => {
     try {
       simulator.randomActivity(o.tradesPerTick ?? 10);
+      // Every tenth tick a liquidation or a leverage change, so the demo shows those events too.
+      if (++ticks % 10 === 0) simulator.randomIncident();
     } catch (error) {
       log.warn("Simulated activity failed", { error });
     }

@@ -216,6 +216,11 @@ export class Simulator {
     return this.crowd.randomActivity(k);
   }
 
+  /** A liquidation or a leverage change of a random crowd position (see Crowd.incident). */
+  randomIncident(): ReturnType<Crowd["incident"]> {
+    return this.crowd.incident();
+  }
+
   traders(): string[] {
     return [...this.crowd.traders];
   }
