@@ -45,9 +45,12 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   // The exchange can send a ledger entry in a form nobody expects (here an amount as a number):
   // the history sync sets it aside with a counted warning and goes on (README, "Data freshness").
   if (traders[0] !== undefined) simulator.recordLedgerUpdate(traders[0], { type: "deposit", usdc: 250.5 });
+  let ticks = 0;
   const timer = setInterval(() => {
     try {
       simulator.randomActivity(o.tradesPerTick ?? 10);
+      // Every tenth tick a liquidation or a leverage change, so the demo shows those events too.
+      if (++ticks % 10 === 0) simulator.randomIncident();
     } catch (error) {
       log.warn("Simulated activity failed", { error });
     }

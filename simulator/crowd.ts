@@ -93,6 +93,28 @@ export class Crowd {
   }
 
   /**
+   * One thing that happens to a position without its trader trading: the exchange liquidates it
+   * (at the mark, the liquidated fill and the `liquidation` object as the exchange writes them),
+   * or its trader changes its leverage or margin mode. Null when nobody holds a position.
+   */
+  incident(): { kind: "liquidation"; result: ExecuteResult } | { kind: "leverage"; user: string; coin: string; leverage: Leverage } | null {
+    const holders = this.traders.filter((t) => (this.market.account(t)?.positions.size ?? 0) > 0);
+    if (holders.length === 0) return null;
+    const user = this.prng.pick(holders);
+    const position = this.prng.pick([...this.market.account(user)!.positions.values()]);
+    const coin = position.coin;
+    if (this.prng.chance(0.5)) {
+      const size = position.szi.neg().toFixed();
+      const px = this.market.markOf(coin).toFixed();
+      return { kind: "liquidation", result: this.market.execute({ user, coin, size, px, liquidation: { method: "market" } }) };
+    }
+    const { maxLeverage } = this.market.assetOf(coin);
+    const leverage: Leverage = { type: this.prng.chance(0.3) ? "isolated" : "cross", value: this.prng.between(1, Math.min(maxLeverage, 20)) };
+    this.market.setLeverage(user, coin, leverage);
+    return { kind: "leverage", user, coin, leverage };
+  }
+
+  /**
    * Spaces the crowd's trades out on a simulated clock. On wall time it must not: each call would
    * put the market further ahead of the real clock (30 minutes for 10,000 traders), and trades
    * would carry times in the future of every poll that should see them.

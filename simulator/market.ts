@@ -6,7 +6,7 @@ import { accountValueOf, type MarketView } from "./margin.js";
 import { applyFill } from "./positions.js";
 import { deriveAddress, deriveHash } from "./prng.js";
 import { normalizeAddress, positiveDecimal, sizeDecimal } from "./validate.js";
-import { roundUsd, usd, wireDec, type WireFill, type WireLedgerUpdate, type WireTrade } from "./wire.js";
+import { roundUsd, usd, wireDec, type Dir, type WireFill, type WireLedgerUpdate, type WireLiquidation, type WireTrade } from "./wire.js";
 
 /**
  * The simulated exchange state: a clock, marks, accounts and each coin's public tape. Every
@@ -30,6 +30,11 @@ export interface ExecuteInput {
   oid?: number;
   /** Leverage to apply to the user's position in this coin from now on. */
   leverage?: Leverage;
+  /**
+   * The exchange liquidates `user`: the fill must reduce his position; his fill says
+   * `Liquidated Cross Long` (etc.) and both fills carry the `liquidation` object.
+   */
+  liquidation?: { method: "market" | "backstop" };
 }
 
 export interface ExecuteResult {
@@ -213,19 +218,21 @@ export class Market implements MarketView {
     if (input.time !== undefined && input.time > this.now()) this.clock = input.time;
     const time = input.time ?? this.now();
     const crossed = input.crossed ?? true;
+    const liquidation = input.liquidation && this.liquidationOf(user, spec.name, size, input.liquidation.method);
 
     const tid = this.nextTid++;
     const userOid = input.oid ?? this.nextOid++;
     const counterOid = this.nextOid++;
     // Both fills and the public trade carry the hash of the taker's order transaction.
     const hash = deriveHash(this.seed, `order:${crossed ? userOid : counterOid}`);
-    const fill = this.fillFor(user, spec.name, size, px, { time, tid, oid: userOid, hash, crossed });
+    const fill = this.fillFor(user, spec.name, size, px, { time, tid, oid: userOid, hash, crossed, ...liquidation });
     const counterpartyFill = this.fillFor(counterparty, spec.name, size.neg(), px, {
       time,
       tid,
       oid: counterOid,
       hash,
       crossed: !crossed,
+      ...(liquidation && { liquidation: liquidation.liquidation }),
     });
     const buyer = size.gt(0) ? user : counterparty;
     const seller = size.gt(0) ? counterparty : user;
@@ -285,12 +292,23 @@ export class Market implements MarketView {
     return payments;
   }
 
+  /** A liquidation closes (part of) the position; it never opens or flips one. */
+  private liquidationOf(user: string, coin: string, size: Decimal, method: WireLiquidation["method"]) {
+    const p = this.account(user)?.positions.get(coin);
+    if (!p || p.szi.gt(0) === size.gt(0) || size.abs().gt(p.szi.abs())) {
+      throw new ValidationError(`A liquidation must reduce ${user}'s ${coin} position`);
+    }
+    const margin = p.leverage.type === "isolated" ? "Isolated" : "Cross";
+    const dir: Dir = `Liquidated ${margin} ${p.szi.gt(0) ? "Long" : "Short"}`;
+    return { dir, liquidation: { liquidatedUser: user, markPx: wireDec(this.markOf(coin)), method } };
+  }
+
   private fillFor(
     address: string,
     coin: string,
     size: Decimal,
     px: Decimal,
-    meta: { time: number; tid: number; oid: number; hash: string; crossed: boolean },
+    meta: { time: number; tid: number; oid: number; hash: string; crossed: boolean; dir?: Dir; liquidation?: WireLiquidation },
   ): WireFill {
     const account = this.accountFor(address);
     const outcome = applyFill(account.positions.get(coin) ?? null, size, px, meta.crossed);
@@ -305,7 +323,7 @@ export class Market implements MarketView {
       side: outcome.side,
       time: meta.time,
       startPosition: wireDec(outcome.startPosition),
-      dir: outcome.dir,
+      dir: meta.dir ?? outcome.dir,
       closedPnl: usd(outcome.closedPnl),
       hash: meta.hash,
       oid: meta.oid,
@@ -313,6 +331,7 @@ export class Market implements MarketView {
       fee: usd(outcome.fee),
       tid: meta.tid,
       feeToken: "USDC",
+      ...(meta.liquidation && { liquidation: meta.liquidation }),
     };
     account.addFill(fill);
     return fill;

@@ -1,4 +1,6 @@
 import type { Server } from "node:http";
+import { dec } from "#commons/decimal.js";
+import { ValidationError } from "#commons/errors.js";
 import { buildUniverse } from "./coins.js";
 import { Crowd, type PopulateOptions } from "./crowd.js";
 import { Faults, type FaultConfig } from "./faults.js";
@@ -155,8 +157,30 @@ export class Simulator {
     return wireDec(this.market.markOf(coin));
   }
 
+  /** Changes the leverage or margin mode of `user` in `coin`, open position included (the exchange's updateLeverage). */
   setLeverage(user: string, coin: string, leverage: Leverage): void {
     this.market.setLeverage(user, coin, leverage);
+  }
+
+  /**
+   * The exchange liquidates `user`'s whole `coin` position at `px` (default: the mark), by
+   * `method` (default "market": sold on the book to the market maker or `counterparty`).
+   */
+  liquidate(
+    user: string,
+    coin: string,
+    opts: { px?: string; method?: "market" | "backstop"; counterparty?: string } = {},
+  ): ExecuteResult {
+    const position = this.market.positionOf(user, coin);
+    if (position === null) throw new ValidationError(`${user} holds no ${coin} position to liquidate`);
+    return this.market.execute({
+      user,
+      coin,
+      size: wireDec(dec(position.szi).neg()),
+      px: opts.px ?? wireDec(this.market.markOf(coin)),
+      liquidation: { method: opts.method ?? "market" },
+      ...(opts.counterparty !== undefined && { counterparty: opts.counterparty }),
+    });
   }
 
   positionOf(user: string, coin: string): PositionSnapshot | null {
@@ -195,6 +219,11 @@ export class Simulator {
 
   randomActivity(k: number): ExecuteResult[] {
     return this.crowd.randomActivity(k);
+  }
+
+  /** A liquidation or a leverage change of a random crowd position (see Crowd.incident). */
+  randomIncident(): ReturnType<Crowd["incident"]> {
+    return this.crowd.incident();
   }
 
   traders(): string[] {

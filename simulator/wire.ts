@@ -14,7 +14,16 @@ export type Dir =
   | "Open Short"
   | "Close Short"
   | "Long > Short"
-  | "Short > Long";
+  | "Short > Long"
+  // The liquidated trader's own fills; his counterparties' keep their ordinary dir.
+  | `Liquidated ${"Cross" | "Isolated"} ${"Long" | "Short"}`;
+
+/** On every fill of a liquidation (both sides): whose position, the mark that triggered it, how. */
+export interface WireLiquidation {
+  liquidatedUser: string;
+  markPx: string;
+  method: "market" | "backstop";
+}
 
 /** One element of `userFills` / `userFillsByTime`, in the API's key order. */
 export interface WireFill {
@@ -32,6 +41,7 @@ export interface WireFill {
   fee: string;
   tid: number;
   feeToken: string;
+  liquidation?: WireLiquidation;
 }
 
 /** One element of `recentTrades`; `users` is [buyer, seller], `side` is the aggressor's. */

@@ -118,6 +118,10 @@ export const eventSchema = z.object({
   timestamp: iso,
   event_type: eventTypeSchema,
   version: z.number().int(),
+  step: z.number().int().optional().meta({
+    description:
+      "1, 2, …: the order of one coin's events within one version (a close and a reopen between two polls are steps 1 and 2); absent on older events",
+  }),
   details: z.looseObject({
     coin: z.string(),
     side: z.enum(["LONG", "SHORT"]),
@@ -145,6 +149,10 @@ export const eventSchema = z.object({
     first_fill_time: z.number().nullable(),
     last_fill_time: z.number().nullable(),
     tids: z.array(z.number()),
+    liquidation: z.boolean().nullable().optional().meta({
+      description:
+        "True when the trader's own liquidation closed (part of) the position (a fill whose dir is `Liquidated …` or whose `liquidation` names the trader); false otherwise; null for a reducing event told by the trades stream, which does not mark liquidations; absent on older events",
+    }),
   }),
 });
 

@@ -1,6 +1,7 @@
 import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "./address.js";
 import type { Fill, LeverageType } from "./exchange.js";
+import { liquidationOf } from "./fill-sequence.js";
 import { summarizeFills, type FillSummary } from "./fills.js";
 import type { PositionChange, PositionEventType, Side } from "./positions.js";
 import type { StreamFill } from "./stream-fills.js";
@@ -29,6 +30,11 @@ export interface EventDetails extends FillSummary {
   fills_source: FillsSource;
   /** Last fill behind the event (exchange time) → the event's timestamp; null without fills. */
   detection_delay_ms: number | null;
+  /**
+   * The trader's own liquidation closed (part of) the position; null when the fills cannot tell
+   * (the trades stream does not mark liquidations). See ./fill-sequence.ts.
+   */
+  liquidation: boolean | null;
 }
 
 export type FillsSource = "exchange" | "stream";
@@ -42,14 +48,18 @@ export interface PositionEvent {
   details: EventDetails;
   /** The trader's state version this event moved to: orders a trader's events and makes ids deterministic. */
   version: number;
+  /** 1, 2, ...: the order of one coin's events within one version (a close then a reopen). */
+  step: number;
 }
 
 /**
- * Deterministic id: the same transition (trader, state version, coin) always gets the same id, so a
- * redelivered message or an overlapping worker can never store it twice, and clients can drop duplicates.
+ * Deterministic id: the same transition (trader, state version, coin, step) always gets the same
+ * id, so a redelivered message or an overlapping worker can never store it twice, and clients can
+ * drop duplicates. A coin's first (usually only) event keeps the id it always had; a later one in
+ * the same version, such as the OPEN after a CLOSE, adds its step.
  */
-export const eventId = (address: Address, version: number, coin: string): string =>
-  `${address}-${version}-${coin}`;
+export const eventId = (address: Address, version: number, coin: string, step = 1): string =>
+  step === 1 ? `${address}-${version}-${coin}` : `${address}-${version}-${coin}-${step}`;
 
 const abs = (szi: string): string => decStr(dec(szi).abs());
 
@@ -60,16 +70,19 @@ export const buildEvent = (
   fills: readonly (Fill | StreamFill)[],
   pollTime: number,
   fillsSource: FillsSource = "exchange",
+  step = 1,
 ): PositionEvent => {
   const iso = new Date(pollTime).toISOString();
-  const summary = summarizeFills(fills.filter((f) => f.coin === change.coin));
+  const own = fills.filter((f) => f.coin === change.coin);
+  const summary = summarizeFills(own);
   return {
-    id: eventId(address, version, change.coin),
+    id: eventId(address, version, change.coin, step),
     trader_id: address,
     trader_address: address,
     timestamp: iso,
     event_type: change.type,
     version,
+    step,
     details: {
       coin: change.coin,
       side: change.side,
@@ -85,6 +98,7 @@ export const buildEvent = (
       poll_time: iso,
       fills_source: fillsSource,
       detection_delay_ms: summary.last_fill_time === null ? null : Math.max(0, pollTime - summary.last_fill_time),
+      liquidation: liquidationOf(change.type, own, address),
       ...summary,
     },
   };

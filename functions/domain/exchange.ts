@@ -65,6 +65,17 @@ export interface Fill {
   fee: string;
   feeToken: string | null;
   crossed: boolean;
+  /** Present on the fills of a liquidation, the liquidated trader's and his counterparties'. */
+  liquidation?: FillLiquidation;
+}
+
+/** The `liquidation` object of a fill; each field null when the exchange left it out. */
+export interface FillLiquidation {
+  /** Whose position was liquidated (lowercase): on a counterparty's fill, someone else. */
+  liquidatedUser: string | null;
+  markPx: string | null;
+  /** "market" (sold on the book) or "backstop" (taken over by the liquidator vault), as sent. */
+  method: string | null;
 }
 
 /** One public trade from `recentTrades`. `users` is [buyer, seller]. */

@@ -55,7 +55,8 @@ export const toPositionMap = (positions: readonly ExchangePosition[]): PositionM
   return map;
 };
 
-const classify = (prev: string, next: string): PositionEventType | null => {
+/** What a move of the signed size from `prev` to `next` is, or null when the size did not change. */
+export const classify = (prev: string, next: string): PositionEventType | null => {
   // Fast path for the common case (nothing traded): identical strings need no decimal parsing.
   if (prev === next) return null;
   const ps = sign(prev);
@@ -99,4 +100,41 @@ export const diffPositions = (previous: PositionMap, current: PositionMap): Posi
     });
   }
   return changes;
+};
+
+const sameDecimal = (a: string | null, b: string | null): boolean => (a === null || b === null ? a === b : a === b || dec(a).eq(b));
+
+/**
+ * Coins held at the same size but at another entry price: fills happened in between that the size
+ * does not show (closed and reopened at the same size, or added and reduced by the same amount).
+ * Only the fills behind them can say what happened.
+ */
+export const tradedInPlace = (previous: PositionMap, current: PositionMap): string[] =>
+  Object.keys(current)
+    .filter((coin) => {
+      const before = previous[coin];
+      const after = current[coin]!;
+      return before !== undefined && sameDecimal(before.szi, after.szi) && !sameDecimal(before.entryPx, after.entryPx);
+    })
+    .sort();
+
+/**
+ * Is `current` what we stored, field for field (size, entry, leverage and margin mode)? A leverage
+ * or margin-mode change moves no size and makes no event, but is stored so that later events (a
+ * CLOSE reads the stored position) report the leverage in force.
+ */
+export const samePositions = (previous: PositionMap, current: PositionMap): boolean => {
+  const coins = Object.keys(current);
+  if (coins.length !== Object.keys(previous).length) return false;
+  return coins.every((coin) => {
+    const a = previous[coin];
+    const b = current[coin]!;
+    return (
+      a !== undefined &&
+      sameDecimal(a.szi, b.szi) &&
+      sameDecimal(a.entryPx, b.entryPx) &&
+      a.leverage.type === b.leverage.type &&
+      a.leverage.value === b.leverage.value
+    );
+  });
 };

@@ -1,3 +1,4 @@
+import { sign } from "#commons/decimal.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
@@ -5,7 +6,8 @@ import { buildEvent, type FillsSource, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
 import { dedupeFills, isPerpFill } from "./fills.js";
 import type { FillStore, TraderStore, TrackingState } from "./ports.js";
-import { diffPositions, toPositionMap, type PositionChange, type PositionMap } from "./positions.js";
+import { lifecycleSteps, type LifecycleStep } from "./fill-sequence.js";
+import { diffPositions, samePositions, toPositionMap, tradedInPlace, type PositionMap } from "./positions.js";
 import { fillsExplain, type StreamFill } from "./stream-fills.js";
 
 /**
@@ -113,14 +115,23 @@ const trackOne = async (
     const asOf = state.asOf ?? state.fillsCursor;
     const streamed = live?.fills.get(address)?.filter((f) => asOf === undefined || f.time > asOf);
     if (streamed !== undefined) {
-      if (fillsExplain(state.positions, current, streamed)) {
-        if (changes.length === 0) return { address, status: "unchanged", events: [] };
-        const attributed: Attributed = { fills: streamed, source: "stream", cursor: state.fillsCursor ?? until };
-        return await commitChanges(address, stored, current, changes, attributed, time, deps);
+      // A snapshot older than a fill cannot show it, even when the sizes happen to agree (a close
+      // and a reopen at the same size leave them equal).
+      const shown = account.time === null || streamed.every((f) => f.time <= account.time!);
+      if (shown && fillsExplain(state.positions, current, streamed)) {
+        const steps = lifecycleSteps(state.positions, current, streamed);
+        const attributed: Attributed = { source: "stream", cursor: state.fillsCursor ?? until };
+        return await commitChanges(address, stored, current, steps, attributed, time, deps);
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
-    if (changes.length === 0) return { address, status: "unchanged", events: [] };
+    if (changes.length === 0 && tradedInPlace(state.positions, current).length === 0) {
+      // No size moved and no entry price either: no fills to fetch. A new leverage or margin
+      // mode is still stored (no event), so that the next events report it.
+      if (samePositions(state.positions, current)) return { address, status: "unchanged", events: [] };
+      const attributed: Attributed = { source: "exchange", cursor: state.fillsCursor ?? until };
+      return await commitChanges(address, stored, current, [], attributed, time, deps);
+    }
     // After changes stored from the stream, only the fills since the stored snapshot are behind
     // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
     // weight each for an active trader). The cursor then stays put: the fills between it and the
@@ -131,7 +142,8 @@ const trackOne = async (
     if (fetched.fills.length > 0) await deps.fills.putFills(address, fetched.fills);
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
-    return await commitChanges(address, stored, current, changes, { fills: behind, source: "exchange", cursor }, time, deps);
+    const steps = lifecycleSteps(state.positions, current, behind);
+    return await commitChanges(address, stored, current, steps, { source: "exchange", cursor }, time, deps);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // No weight in time: nothing was stored, and nothing is wrong with the trader.
@@ -143,36 +155,42 @@ const trackOne = async (
   }
 };
 
-/** The fills behind a change, where they came from, and the fills cursor to store with it. */
+/** Where the fills behind a change came from, and the fills cursor to store with it. */
 interface Attributed {
-  fills: readonly (Fill | StreamFill)[];
   source: FillsSource;
   /** Stream fills are not stored, so the cursor stays where the stored fills end. */
   cursor: number;
 }
 
+/**
+ * Stores `current` with an event per step, in versioned transactions. No step and nothing new:
+ * no write. No step but another leverage or margin mode: the state alone, no event.
+ */
 const commitChanges = async (
   address: Address,
   state: TrackingState & { version: number },
   current: PositionMap,
-  changes: PositionChange[],
-  { fills, source, cursor }: Attributed,
+  steps: readonly LifecycleStep[],
+  { source, cursor }: Attributed,
   time: { until: number; polledAt: number },
   deps: TrackingDeps,
 ): Promise<TrackOutcome> => {
-  // More changes than one transaction holds: apply them in steps, each one atomic and versioned.
-  const groups = chunk(changes, MAX_EVENTS_PER_TRANSACTION);
+  if (steps.length === 0 && samePositions(state.positions, current)) return { address, status: "unchanged", events: [] };
+  // More steps than one transaction holds: apply them in steps, each one atomic and versioned.
+  const groups = steps.length === 0 ? [[]] : chunk(steps, MAX_EVENTS_PER_TRANSACTION);
   const events: PositionEvent[] = [];
   let positions = { ...state.positions };
   let expected = state.version;
-  for (const group of groups) {
+  for (const [g, group] of groups.entries()) {
     const next = expected + 1;
-    for (const c of group) {
-      const p = current[c.coin];
-      if (p === undefined) delete positions[c.coin];
-      else positions = { ...positions, [c.coin]: p };
-    }
-    const groupEvents = group.map((c) => buildEvent(address, next, c, fills, time.polledAt, source));
+    // The last transaction stores the snapshot; an earlier one where its last steps left off.
+    positions = g === groups.length - 1 ? { ...current } : applySteps(positions, group);
+    const taken = new Map<string, number>();
+    const groupEvents = group.map((c) => {
+      const step = (taken.get(c.coin) ?? 0) + 1;
+      taken.set(c.coin, step);
+      return buildEvent(address, next, c, c.fills, time.polledAt, source, step);
+    });
     const result = await deps.traders.commitTransition({
       address,
       expectedVersion: expected,
@@ -189,6 +207,16 @@ const commitChanges = async (
     expected = next;
   }
   return { address, status: "changed", events };
+};
+
+/** Where `steps` leave the positions. A position no snapshot showed and whose leverage is unknown stays as it was. */
+const applySteps = (positions: PositionMap, steps: readonly LifecycleStep[]): PositionMap => {
+  const out = { ...positions };
+  for (const s of steps) {
+    if (sign(s.szi) === 0) delete out[s.coin];
+    else if (s.leverage !== null) out[s.coin] = { szi: s.szi, entryPx: s.entryPx, leverage: s.leverage };
+  }
+  return out;
 };
 
 /**

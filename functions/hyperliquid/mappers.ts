@@ -60,6 +60,13 @@ export const toFills = (fills: readonly HlFill[], requestType: string, user: str
       fee: f.fee,
       feeToken: f.feeToken ?? null,
       crossed: f.crossed,
+      ...(f.liquidation && {
+        liquidation: {
+          liquidatedUser: f.liquidation.liquidatedUser?.toLowerCase() ?? null,
+          markPx: f.liquidation.markPx ?? null,
+          method: f.liquidation.method ?? null,
+        },
+      }),
     };
   });
 

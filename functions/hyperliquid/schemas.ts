@@ -113,6 +113,12 @@ export const fillSchema = z.looseObject({
   fee: decimalString,
   feeToken: z.string().nullable().optional(),
   builderFee: decimalString.optional(),
+  // Only on the fills of a liquidation. What we read is checked; a shape we do not know is dropped
+  // (the `dir` still names the trader's own liquidation) rather than failing the trader's fills.
+  liquidation: z
+    .looseObject({ liquidatedUser: z.string().optional(), markPx: decimalString.optional(), method: z.string().optional() })
+    .nullish()
+    .catch(undefined),
 });
 
 export const fillsSchema = z.array(fillSchema);

@@ -197,6 +197,22 @@ describe("live feed", () => {
     await expect.poll(() => page.locator("ol.events li").count(), { timeout: 2_000 }).toBe(before + 1);
     expect(await page.locator("ol.events li").first().getAttribute("data-coin")).toBe("SOL");
   });
+
+  it("marks a liquidation on the event row; an ordinary close is not marked", async () => {
+    stack.trade(TRADERS.SWINGER, "BTC", "0.01", stack.mark("BTC"));
+    await stack.cycle();
+    const rows = page.locator(`ol.events li[data-coin="BTC"]:has(a[href="#/traders/${TRADERS.SWINGER}"])`);
+    await expect.poll(() => rows.count(), { timeout: 2_000 }).toBe(1);
+    expect(await rows.first().locator(".tag.liquidated").count()).toBe(0);
+
+    stack.liquidate(TRADERS.SWINGER, "BTC");
+    await stack.cycle();
+    await expect.poll(() => rows.count(), { timeout: 2_000 }).toBe(2);
+    const liquidated = rows.first();
+    expect(await liquidated.locator(".tag.action").textContent()).toBe("Close");
+    expect(await liquidated.getAttribute("data-liquidation")).toBe("true");
+    expect(await liquidated.locator(".tag.liquidated").textContent()).toBe("Liquidated");
+  });
 });
 
 describe("live feed that requires a token", () => {

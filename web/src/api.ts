@@ -90,6 +90,8 @@ export interface TradeEvent {
     fills_source?: FillsSource;
     /** Last fill's exchange time → the event's timestamp; null without fills. */
     detection_delay_ms?: number | null;
+    /** The trader's own liquidation closed (part of) the position; null: the trades stream cannot tell. */
+    liquidation?: boolean | null;
   };
 }
 

@@ -6,8 +6,12 @@ export const ACTIVE_SHARD = "active";
 
 const pad = (n: number, width: number): string => String(n).padStart(width, "0");
 
-/** events.sk: the trader's state version, then the coin: one key per transition and coin. */
-export const eventSortKey = (version: number, coin: string): string => `${pad(version, 12)}#${coin}`;
+/**
+ * events.sk: the trader's state version, then the coin: one key per transition and coin. A coin's
+ * later events in one version (the OPEN after a CLOSE) add their step, which sorts after the first.
+ */
+export const eventSortKey = (version: number, coin: string, step = 1): string =>
+  step === 1 ? `${pad(version, 12)}#${coin}` : `${pad(version, 12)}#${coin}#${pad(step, 4)}`;
 
 /** fills.sk: time then tid, so a trader's fills read back oldest first in a stable order. */
 export const fillSortKey = (time: number, tid: number): string => `${pad(time, 13)}#${pad(tid, 20)}`;

@@ -212,7 +212,7 @@ export const createDynamoTraderStore = (
 /** The stored form of an event: the public fields plus the keys of the table and its day index. */
 export const eventItem = (e: PositionEvent): Record<string, unknown> => ({
   ...e,
-  sk: eventSortKey(e.version, e.details.coin),
+  sk: eventSortKey(e.version, e.details.coin, e.step),
   day: e.timestamp.slice(0, 10),
   ts_id: `${e.timestamp}#${e.id}`,
 });

@@ -37,6 +37,8 @@ export interface E2eStack {
   url: string;
   /** Executes a trade at the current wall-clock time. */
   trade(user: Address, coin: string, size: string, px: string): void;
+  /** The exchange liquidates the user's whole position in `coin`, at its mark, now. */
+  liquidate(user: Address, coin: string): void;
   /** The simulator's signed size of a position ("0" when flat). */
   position(user: Address, coin: string): string;
   /** The simulator's mark (last trade price) of a coin. */
@@ -106,6 +108,10 @@ export const startE2eStack = async (): Promise<E2eStack> => {
     trade: (user, coin, size, px) => {
       sim.advance(Math.max(0, Date.now() - sim.now()));
       sim.execute({ user, coin, size, px });
+    },
+    liquidate: (user, coin) => {
+      sim.advance(Math.max(0, Date.now() - sim.now()));
+      sim.liquidate(user, coin);
     },
     position: (user, coin) => sim.positionOf(user, coin)?.szi ?? "0",
     mark: (coin) => sim.markOf(coin),

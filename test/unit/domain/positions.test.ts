@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffPositions, toPositionMap, type PositionMap } from "#domain/positions.js";
+import { diffPositions, samePositions, toPositionMap, tradedInPlace, type PositionMap } from "#domain/positions.js";
 import type { ExchangePosition } from "#domain/exchange.js";
 
 const cross = { type: "cross" as const, value: 20 };
@@ -107,5 +107,21 @@ describe("toPositionMap", () => {
       { coin: "ETH", szi: "0.0", entryPx: null, leverage: cross, positionValue: null, unrealizedPnl: null, liquidationPx: null, marginUsed: null },
     ];
     expect(toPositionMap(positions)).toEqual({ BTC: { szi: "-0.00785", entryPx: "26951.0", leverage: cross } });
+  });
+});
+
+describe("what a poll must look at beyond sizes", () => {
+  it("a same-size position at another entry price traded in between (a close and reopen): its fills are needed", () => {
+    const before: PositionMap = { BTC: pos("1.5", "100"), ETH: pos("2", "3000") };
+    expect(tradedInPlace(before, { BTC: pos("1.50", "100.0"), ETH: pos("2", "3100") })).toEqual(["ETH"]);
+    expect(tradedInPlace(before, { BTC: pos("2", "101") })).toEqual([]); // a size change says so already
+  });
+
+  it("a new leverage or margin mode is a change to store; the same figures written differently are not", () => {
+    const before: PositionMap = { BTC: pos("1.5", "100") };
+    expect(samePositions(before, { BTC: pos("1.50", "100.0") })).toBe(true);
+    expect(samePositions(before, { BTC: { ...pos("1.5", "100"), leverage: { type: "cross", value: 5 } } })).toBe(false);
+    expect(samePositions(before, { BTC: { ...pos("1.5", "100"), leverage: { type: "isolated", value: 20 } } })).toBe(false);
+    expect(samePositions(before, {})).toBe(false);
   });
 });

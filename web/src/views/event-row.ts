@@ -16,8 +16,8 @@ const ACTIONS: Record<EventType, { label: string; kind: "open" | "close" | "flip
 export const eventAction = (type: EventType) => ACTIONS[type] ?? { label: type, kind: "open" as const };
 
 /**
- * One position event: when, what, which side, coin, size, price, PnL when some was realized, and
- * how it was found (stream or poll) and how long after the trade.
+ * One position event: when, what (marked when a liquidation did it), which side, coin, size, price,
+ * PnL when some was realized, and how it was found (stream or poll) and how long after the trade.
  */
 export const eventRow = (e: TradeEvent, o: { showTrader: boolean; fresh?: boolean }): HTMLLIElement => {
   const action = eventAction(e.event_type);
@@ -29,9 +29,19 @@ export const eventRow = (e: TradeEvent, o: { showTrader: boolean; fresh?: boolea
   const delta = d.size_delta ? ` (${d.size_delta.startsWith("-") ? "" : "+"}${decimal(d.size_delta)})` : "";
   return h(
     "li",
-    { class: `event${o.fresh ? " fresh" : ""}`, "data-id": e.id, "data-kind": action.kind, "data-side": side, "data-coin": d.coin },
+    {
+      class: `event${o.fresh ? " fresh" : ""}`,
+      "data-id": e.id,
+      "data-kind": action.kind,
+      "data-side": side,
+      "data-coin": d.coin,
+      ...(d.liquidation === true && { "data-liquidation": "true" }),
+    },
     h("time", { datetime: e.timestamp, title: when(e.timestamp), class: "muted mono" }, clock(e.timestamp)),
     h("span", { class: `tag action ${action.kind}` }, action.label),
+    // A forced close is a different story from a chosen one: say so next to the action.
+    d.liquidation === true &&
+      h("span", { class: "tag liquidated", title: "The exchange liquidated this position: the trader's margin no longer covered it" }, "Liquidated"),
     h("span", { class: `tag side ${side}` }, side === "long" ? "Long" : "Short"),
     h("strong", { class: "coin" }, d.coin),
     o.showTrader && h("a", { href: traderHref(e.trader_address), class: "mono", title: e.trader_address }, shortAddress(e.trader_address)),
