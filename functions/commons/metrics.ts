@@ -121,9 +121,11 @@ export const STREAM_METRICS = ["StreamTrades", "StreamReconnects", "StreamGaps",
 export type StreamMetricName = (typeof STREAM_METRICS)[number];
 export type StreamCounts = Record<StreamMetricName, number>;
 
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
 /** One EMF line with each of `names`, only inside Lambda (as exchangeMetricsPublisher). */
 const lambdaPublisher =
-  <N extends string>(names: readonly N[], unitOf: (name: N) => MetricUnit, env: NodeJS.ProcessEnv) =>
+  <N extends string>(names: readonly N[], unitOf: (name: N) => Unit, env: NodeJS.ProcessEnv) =>
   (counts: Record<N, number>): void => {
     if (env.AWS_LAMBDA_FUNCTION_NAME === undefined) return;
     try {
