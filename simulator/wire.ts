@@ -68,7 +68,12 @@ export interface WireMarginSummary {
 export interface WireLedgerUpdate {
   time: number;
   hash: string;
-  delta: { type: "deposit"; usdc: string };
+  delta: { type: "deposit"; usdc: string } | { type: "vaultDeposit"; vault: string; usdc: string };
+}
+
+/** `userRole`: what the address is to the exchange (`agent` and `subAccount`, which carry `data`, are not simulated). */
+export interface WireRole {
+  role: "user" | "vault" | "missing";
 }
 
 export interface WireFunding {

@@ -12,6 +12,8 @@ import { toAccountState, toFills, toPerpAssets, toRecentTrades } from "./mappers
 import {
   type AllMids,
   type LedgerUpdate,
+  type UserFundingUpdate,
+  type UserRole,
   type PortfolioResponse,
   allMidsSchema,
   clearinghouseStateSchema,
@@ -20,6 +22,8 @@ import {
   metaSchema,
   parseInfoResponse,
   portfolioSchema,
+  userFundingSchema,
+  userRoleSchema,
   recentTradesSchema,
 } from "./schemas.js";
 import { baseWeight, surcharge } from "./weights.js";
@@ -73,6 +77,10 @@ export interface HyperliquidClient extends ExchangePort {
   /** Account value and PnL history per period ("day", "week", …, "perpAllTime"). */
   portfolio(user: string, opts?: CallOptions): Promise<PortfolioResponse>;
   userNonFundingLedgerUpdates(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<LedgerUpdate[]>;
+  /** Funding payments from `startTime`, oldest first, at most 500; `delta.usdc` is signed for the user. */
+  userFunding(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<UserFundingUpdate[]>;
+  /** `user`, `vault`, `subAccount`, `agent` or `missing` (60 weight). */
+  userRole(user: string, opts?: CallOptions): Promise<UserRole>;
   /** The user's most recent fills (the API's last 2,000), oldest first. */
   userFills(user: string, opts?: CallOptions): Promise<Fill[]>;
   allMids(opts?: CallOptions): Promise<AllMids>;
@@ -271,6 +279,11 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
         ledgerUpdatesSchema,
         { ...o, subject: user },
       ),
+
+    userFunding: (user, startTime, endTime, o = HISTORY) =>
+      info({ type: "userFunding", user, startTime, ...(endTime !== undefined && { endTime }) }, userFundingSchema, { ...o, subject: user }),
+
+    userRole: (user, o = HISTORY) => info({ type: "userRole", user }, userRoleSchema, { ...o, subject: user }),
 
     allMids: (o = HISTORY) => info({ type: "allMids" }, allMidsSchema, o),
 

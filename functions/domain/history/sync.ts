@@ -6,12 +6,12 @@ import { dedupeFills, isPerpFill } from "../fills.js";
 import type { LedgerEntry } from "../metrics/types.js";
 import type { FillStore } from "../ports.js";
 import { advanceCursor, initialCursor } from "./cursor.js";
-import { ledgerKey, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
+import { fundingKey, ledgerKey, toFundingPayment, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 import { type FreshnessOptions, planSync } from "./plan.js";
-import type { HistoryExchange, HistoryStore, HistorySyncState, StreamCursor } from "./ports.js";
+import type { FundingUpdate, HistoryExchange, HistoryStore, HistorySyncState, StreamCursor } from "./ports.js";
 
 /**
- * Brings one trader's stored history up to date: ledger, portfolio, then fills, each only when
+ * Brings one trader's stored history up to date: ledger, portfolio, role, funding, then fills, each only when
  * due (./plan.ts). Fills and ledger are paged by time from their own cursor; the cursor is saved
  * after every page, so a timeout, a crash or a budget stop loses nothing, and a backfill larger
  * than `maxPages` simply continues on the next call. Storing is idempotent by key, so reading a
@@ -21,6 +21,8 @@ import type { HistoryExchange, HistoryStore, HistorySyncState, StreamCursor } fr
 /** The API's page sizes: userFillsByTime returns at most 2,000, time-range ledger requests 500. */
 export const FILLS_PAGE_SIZE = 2_000;
 export const LEDGER_PAGE_SIZE = 500;
+/** userFunding is a time-range request like the ledger: 500 per answer. */
+export const FUNDING_PAGE_SIZE = 500;
 /**
  * The API only serves a user's 10,000 most recent fills. Each page after the first starts with the
  * previous page's last millisecond again, so the whole reachable history takes six pages.
@@ -47,7 +49,7 @@ export interface HistorySyncOptions extends FreshnessOptions {
   signal?: AbortSignal;
 }
 
-export type HistorySource = "ledger" | "portfolio" | "fills";
+export type HistorySource = "ledger" | "portfolio" | "fills" | "funding" | "role";
 
 export interface StreamProgress {
   pages: number;
@@ -63,7 +65,9 @@ export interface HistorySyncResult {
   /** null: not due, no request made. */
   fills: StreamProgress | null;
   ledger: StreamProgress | null;
+  funding: StreamProgress | null;
   portfolioRefreshed: boolean;
+  roleRefreshed: boolean;
   /** Why the sync ended early; the next call resumes from the saved cursors. */
   stopped: "budget" | "aborted" | null;
   /**
@@ -82,11 +86,13 @@ export const isBudgetTimeout = (error: unknown): boolean => error instanceof App
 export const initialSyncState = (): HistorySyncState => ({
   fills: initialCursor(),
   ledger: initialCursor(),
+  funding: initialCursor(),
   portfolioFetchedAt: null,
+  role: null,
 });
 
 interface Stream<T extends { time: number }> {
-  name: "fills" | "ledger";
+  name: "fills" | "ledger" | "funding";
   pageSize: number;
   fetch: (startTime: number) => Promise<readonly T[]>;
   key: (item: T) => string;
@@ -111,7 +117,9 @@ export const syncTraderHistory = async (
     address,
     fills: plan.fills ? newProgress() : null,
     ledger: plan.ledger ? newProgress() : null,
+    funding: plan.funding ? newProgress() : null,
     portfolioRefreshed: false,
+    roleRefreshed: false,
     stopped: null,
     failed: {},
   };
@@ -170,6 +178,16 @@ export const syncTraderHistory = async (
     set: (s, c) => ({ ...s, ledger: c }),
   };
 
+  const funding: Stream<FundingUpdate> = {
+    name: "funding",
+    pageSize: FUNDING_PAGE_SIZE,
+    fetch: (start) => deps.exchange.userFunding(address, start, undefined, call),
+    key: fundingKey,
+    store: (items) => deps.store.putFunding(address, items.map(toFundingPayment)),
+    get: (s) => s.funding,
+    set: (s, c) => ({ ...s, funding: c }),
+  };
+
   /**
    * Runs one source. A budget refusal or the run's deadline stops the whole sync (the others
    * would meet the same); any other failure is this source's alone: recorded, and the next
@@ -209,6 +227,15 @@ export const syncTraderHistory = async (
       result.portfolioRefreshed = true;
     });
   }
+  if (goOn && plan.role) {
+    goOn = await run("role", async () => {
+      const fetchedAt = deps.now();
+      const { role } = await deps.exchange.userRole(address, call);
+      await save({ ...state, role: { role, fetchedAt } });
+      result.roleRefreshed = true;
+    });
+  }
+  if (goOn && result.funding) goOn = await run("funding", () => syncStream(funding, result.funding!));
   if (goOn && result.fills) await run("fills", () => syncStream(fills, result.fills!));
   return { ...result, state };
 };
