@@ -166,7 +166,9 @@ export const leaderboardRowSchema = z.object({
   max_drawdown: ratio("Largest peak-to-trough fall of flow-adjusted equity, 0–1; null without equity history"),
   max_profit_usd: money("Best round trip's realized PnL; null without a winning round trip"),
   max_loss_usd: money("Worst round trip's realized PnL as a positive amount; null without a losing round trip"),
-  realized_pnl_usd: decimal,
+  realized_pnl_usd: decimal.meta({ description: "Trading PnL plus funding in the window: trading_pnl_usd + funding_usd" }),
+  trading_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of the perp fills in the window" }),
+  funding_usd: decimal.meta({ description: "Σ funding payments in the window (userFunding), signed for the trader: + received, − paid" }),
   fees_usd: decimal,
   trades_count: z.number().int().meta({ description: "Perp fills in the window" }),
   round_trips: z.number().int().meta({ description: "Closed round trips counted in win rate and the round-trip figures" }),
@@ -177,6 +179,9 @@ export const leaderboardRowSchema = z.object({
   profit_factor_infinite: z.boolean().meta({ description: "True when there were wins and no losses" }),
   score: ratio("Composite 0–1 across the traders of the same window; null when not rankable"),
   is_bot: z.boolean().meta({ description: "Looks like a market maker or bot; exclude_bots=true leaves these out" }),
+  is_vault: z.boolean().meta({
+    description: "The exchange says this address is a vault (userRole): its figures are the vault's, and its returns leave its depositors' money out",
+  }),
   updated_at: iso,
 });
 export const traderDetailSchema = traderSummarySchema.extend({
@@ -320,7 +325,8 @@ export const roundTripSchema = z.object({
   hold_hours: z.number().meta({ description: "closed_at − opened_at in hours" }),
   max_size: decimal.meta({ description: "Largest absolute position size reached" }),
   volume_usd: decimal.meta({ description: "Σ price × size of its fills (its share of a flip fill)" }),
-  realized_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of its fills" }),
+  realized_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of its fills, plus funding_usd" }),
+  funding_usd: decimal.meta({ description: "Funding of its coin paid while it was open, time in (opened_at, closed_at]: + received, − paid" }),
   fees_usd: decimal.meta({ description: "Σ fee; negative when rebates exceed fees" }),
   fills: z.number().int().meta({ description: "Fills that touched it; a flip fill counts in both round trips it belongs to" }),
 });

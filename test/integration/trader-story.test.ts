@@ -71,6 +71,13 @@ const FILLS: Fill[] = [
   ]),
 ];
 
+/** Stored funding of A: one payment inside the BTC round trip, one inside the ETH one, one BTC payment after both. */
+const FUNDING = [
+  { time: NOW - 7 * HOUR, coin: "BTC", usdc: "-0.275" },
+  { time: NOW - 3 * DAY - HOUR, coin: "ETH", usdc: "1.5" },
+  { time: NOW - HOUR, coin: "BTC", usdc: "-3" },
+];
+
 const BTC_TRIP = {
   coin: "BTC",
   side: "SHORT",
@@ -79,7 +86,9 @@ const BTC_TRIP = {
   hold_hours: 5,
   max_size: "0.75",
   volume_usd: "89500",
-  realized_pnl_usd: "959.725",
+  // 1,000 closed PnL − 40.275 fees − 0.275 funding paid while it was open (FUNDING below).
+  realized_pnl_usd: "959.45",
+  funding_usd: "-0.275",
   fees_usd: "40.275",
   fills: 3,
 };
@@ -91,7 +100,9 @@ const ETH_TRIP = {
   hold_hours: 2,
   max_size: "2",
   volume_usd: "12200",
-  realized_pnl_usd: "194.51",
+  // 200 − 5.49 fees + 1.5 funding received.
+  realized_pnl_usd: "196.01",
+  funding_usd: "1.5",
   fees_usd: "5.49",
   fills: 2,
 };
@@ -104,6 +115,7 @@ const ARB_TRIP = (k: number) => ({
   max_size: "100",
   volume_usd: "210",
   realized_pnl_usd: "9.9",
+  funding_usd: "0",
   fees_usd: "0.1",
   fills: 2,
 });
@@ -175,6 +187,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
     const answer = portfolioSchema.parse(loadFixture("portfolio.recorded.json").response) as [string, PortfolioPeriod][];
     await history.putPortfolio(A, toPortfolioHistory(answer, PORTFOLIO_FETCHED_AT));
     await history.putLedger(A, [{ time: NOW - DAY, hash: "0x1", delta: { type: "deposit", usdc: "1000" } }]);
+    await history.putFunding(A, FUNDING);
 
     deps = {
       ...createDynamoApiStores(tables.client, tables.doc, tables.names),

@@ -132,6 +132,7 @@ export interface RoundTrip {
   max_size: string;
   volume_usd: string;
   realized_pnl_usd: string;
+  funding_usd: string;
   fees_usd: string;
   fills: number;
 }

@@ -55,6 +55,7 @@ const roundTripView = (rt: ListedRoundTrip) => ({
   max_size: rt.max_size,
   volume_usd: rt.volume_usd,
   realized_pnl_usd: rt.realized_pnl,
+  funding_usd: rt.funding,
   fees_usd: rt.fees,
   fills: rt.fills,
 });
@@ -114,7 +115,8 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       description:
         "A round trip is a position's life in one coin, from the fill that opens it to the fill that closes it (README \"Round trips\"), built from the stored " +
         "fills by the leaderboard's own code. Listed: the round trips closed in the window that the leaderboard counts, i.e. not those already open at the " +
-        "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. Ordered by closing time, newest first (ties by the " +
+        "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. realized_pnl_usd includes the funding of its coin " +
+        "paid while it was open (funding_usd), as the leaderboard's figures do. Ordered by closing time, newest first (ties by the " +
         "exchange's execution order); a next_cursor pages on from the last round trip sent and stays valid as new round trips close. A cursor is only valid " +
         "with the trader and window it was issued for (400 otherwise).",
       tag: "traders",
@@ -128,9 +130,14 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
     async (c, { params, query }) => {
       const position = query.cursor === undefined ? undefined : readCursor(query.cursor, params.address, query.window);
       const at = now();
-      const [trader, fills] = await Promise.all([deps.directory.get(params.address), history().fills(params.address)]);
+      const reader = history();
+      const [trader, fills, funding] = await Promise.all([
+        deps.directory.get(params.address),
+        reader.fills(params.address),
+        reader.funding(params.address),
+      ]);
       if (trader === null) throw traderNotFound(params.address);
-      const page = pageRoundTrips(listRoundTrips(fills, query.window, at), query.limit, position);
+      const page = pageRoundTrips(listRoundTrips(fills, query.window, at, funding), query.limit, position);
       return c.json({
         address: params.address,
         window: query.window,
