@@ -312,7 +312,7 @@ export const equitySchema = z.object({
   account_value: series("Account value (perp + spot) as the exchange sampled it: portfolio period day, week, month or allTime"),
   pnl: series("The exchange's cumulative PnL curve of that same period"),
   realized_pnl: series(
-    "Σ closedPnl − Σ fee of the perp fills in the window, cumulative: \"0\" at the window start, then one point per millisecond with a fill that changed it",
+    "Σ closedPnl − Σ fee of the perp fills plus Σ funding in the window, cumulative: \"0\" at the window start, then one point per millisecond with a fill or funding payment that changed it",
   ),
   updated_at: iso.nullable().meta({ description: "When the portfolio was fetched from the exchange; null before the first sync" }),
 });

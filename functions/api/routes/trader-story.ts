@@ -74,9 +74,9 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       summary: "The trader's account value, PnL and realized PnL over a window, for charts",
       description:
         "account_value and pnl are the exchange's own samples (the stored `portfolio` answer, refreshed by the leaderboard job) of the period matching the window: " +
-        "1d → day, 7d → week, 30d → month, all → allTime. realized_pnl is computed from the stored perp fills exactly as the leaderboard's realized_pnl_usd " +
-        "(Σ closedPnl − Σ fee): \"0\" at the window's start (for all: 1 ms before the first fill that moved it), then the running total after each millisecond " +
-        "holding a fill with closedPnl or fee ≠ 0. Every series is ascending by t (epoch ms), values are exact decimal strings, and a series longer than " +
+        "1d → day, 7d → week, 30d → month, all → allTime. realized_pnl is computed from the stored perp fills and funding payments exactly as the leaderboard's " +
+        "realized_pnl_usd (Σ closedPnl − Σ fee + Σ funding): \"0\" at the window's start (for all: 1 ms before the first change), then the running total after " +
+        "each millisecond holding a fill with closedPnl or fee ≠ 0 or a funding payment. Every series is ascending by t (epoch ms), values are exact decimal strings, and a series longer than " +
         `${MAX_SERIES_POINTS.toLocaleString("en-US")} points is thinned to that many (first and last kept, the rest evenly spaced). ` +
         "A tracked trader whose history has not been synced yet gets empty series and updated_at null.",
       tag: "traders",
@@ -91,16 +91,17 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       const at = now();
       const reader = history();
       const after = windowStartsAfter(query.window, at);
-      const [trader, portfolio, fills] = await Promise.all([
+      const [trader, portfolio, fills, funding] = await Promise.all([
         deps.directory.get(params.address),
         reader.portfolio(params.address),
         reader.fills(params.address, after ?? undefined),
+        reader.funding(params.address, after ?? undefined),
       ]);
       if (trader === null) throw traderNotFound(params.address);
       return c.json({
         address: params.address,
         window: query.window,
-        ...equitySeries({ portfolio, fills, window: query.window, now: at }),
+        ...equitySeries({ portfolio, fills, funding, window: query.window, now: at }),
         updated_at: portfolio === null ? null : iso(portfolio.fetchedAt),
       });
     },
