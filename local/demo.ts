@@ -16,12 +16,17 @@ export const DEMO_ENV_DEFAULTS: Record<string, string> = {
   LEADERBOARD_INTERVAL_SECONDS: "60",
 };
 
+/** Outside addresses that deposit into the demo's vault. */
+const DEPOSITORS = ["0x00000000000000000000000000000000000de901", "0x00000000000000000000000000000000000de902"];
+
 export interface DemoOptions {
   seed?: number;
   traders?: number;
   /** Trades generated per tick, and the tick. */
   tradesPerTick?: number;
   tickMs?: number;
+  /** How often the exchange pays funding on open positions (hourly on the real one; faster here so it shows). */
+  fundingEveryMs?: number;
   /** The exchange's weight rule per client a minute: the HL_WEIGHT_PER_MINUTE we plan with. */
   weightPerMinute?: number;
   logger?: AppLogger;
@@ -41,18 +46,34 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
     ...(o.weightPerMinute !== undefined && { weightPerMinute: o.weightPerMinute }),
   });
   const baseUrl = await simulator.start();
-  simulator.populate(o.traders ?? 200);
+  const traders = simulator.populate(o.traders ?? 200);
+  // One of the crowd runs a vault: it trades like the others, and depositors keep paying in, which
+  // raises its account value but not its PnL (the leaderboard shows it with a vault badge).
+  const vault = traders[0];
+  if (vault !== undefined) simulator.createVault(vault);
+  for (const depositor of DEPOSITORS) simulator.deposit(depositor, "1000000");
+  let ticks = 0;
   const timer = setInterval(() => {
     try {
       simulator.randomActivity(o.tradesPerTick ?? 10);
+      if (vault !== undefined && ++ticks % 5 === 0) simulator.vaultDeposit(vault, DEPOSITORS[ticks % DEPOSITORS.length]!, "2500");
     } catch (error) {
       log.warn("Simulated activity failed", { error });
     }
   }, o.tickMs ?? 3_000);
+  // Funding as the exchange pays it: on every open position, longs paying shorts at a positive rate.
+  const funding = setInterval(() => {
+    try {
+      simulator.payFunding(ticks % 3 === 0 ? "-0.00002" : "0.0000125");
+    } catch (error) {
+      log.warn("Simulated funding failed", { error });
+    }
+  }, o.fundingEveryMs ?? 60_000);
   return {
     baseUrl,
     stop: async () => {
       clearInterval(timer);
+      clearInterval(funding);
       await simulator.stop();
     },
   };

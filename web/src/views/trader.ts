@@ -155,6 +155,7 @@ export const traderView: View = (main, route, { api, feed }) => {
 
   const renderTrader = (t: TraderDetail) => {
     const bot = Object.values(t.metrics ?? {}).some((r) => r?.is_bot);
+    const vault = Object.values(t.metrics ?? {}).some((r) => r?.is_vault);
     replace(
       meta,
       t.is_active ? "Tracked" : "Not tracked any more",
@@ -162,6 +163,7 @@ export const traderView: View = (main, route, { api, feed }) => {
       t.last_tracked_at ? ` · last checked ${ago(t.last_tracked_at)}` : " · not checked yet",
       t.discovery_source === "manual" ? " · added by hand" : t.discovery_coin ? ` · found trading ${t.discovery_coin}` : "",
       bot && h("span", { class: "badge" }, "likely bot"),
+      vault && h("span", { class: "badge vault", title: "The exchange says this address is a vault: returns leave its depositors' money out" }, "vault"),
     );
     replace(cards, metricCards(t.metrics?.[win] ?? undefined, win));
     replace(positions, positionsTable(t.positions));
