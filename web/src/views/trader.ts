@@ -92,7 +92,7 @@ export const traderView: View = (main, route, { api, feed }) => {
     clearCharts();
     const series = (s: Equity["account_value"]) => s.flatMap((p) => (toNumber(p.v) === null ? [] : [{ t: p.t, v: toNumber(p.v) ?? 0 }]));
     await draw(valueChart, valueNote, series(equity.account_value), "value", "Account value", equity.updated_at ? `Exchange history as of ${when(equity.updated_at)}.` : "");
-    await draw(pnlChart, pnlNote, series(equity.realized_pnl), "pnl", "Cumulative realized PnL", "Closed PnL minus fees, from the trader's fills.");
+    await draw(pnlChart, pnlNote, series(equity.realized_pnl), "pnl", "Cumulative realized PnL", "Closed PnL minus fees plus funding, from the trader's fills and funding payments.");
   };
 
   /** An API without the route (older than this page) or a failure: the charts say so instead. */
