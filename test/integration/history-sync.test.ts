@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dec, sumDec } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
@@ -307,5 +307,22 @@ describe("a vault with depositors and funding", () => {
     expect(dec(all.realized_pnl_usd).eq(dec(all.trading_pnl_usd).plus(all.funding_usd))).toBe(true);
     // The vault lost money: its return is negative although depositors quintupled its value.
     expect(all.roi).toBeLessThan(0);
+  });
+});
+
+describe("a sync state saved before funding and the role were synced", () => {
+  it("reads with funding from the start and the role not asked yet, so both are fetched next", async () => {
+    const { deps } = historyDeps();
+    const old = "0x00000000000000000000000000000000000000e9" as Address;
+    const cursor = { cursor: 5, seen: [], caught_up: true, synced_at: 5 };
+    await p.tables.doc.send(
+      new PutCommand({
+        TableName: p.tables.names.state,
+        Item: { pk: `history#${old}`, sk: "sync", fills: cursor, ledger: cursor, portfolio_fetched_at: 5 },
+      }),
+    );
+    const state = await deps.store.getSyncState(old);
+    expect(state).toMatchObject({ funding: { cursor: 0, caughtUp: false, syncedAt: null }, role: null, portfolioFetchedAt: 5 });
+    expect(state?.fills).toEqual({ cursor: 5, seen: [], caughtUp: true, syncedAt: 5 });
   });
 });
