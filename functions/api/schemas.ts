@@ -173,7 +173,9 @@ export const leaderboardRowSchema = z.object({
   trades_count: z.number().int().meta({ description: "Perp fills in the window" }),
   round_trips: z.number().int().meta({ description: "Closed round trips counted in win rate and the round-trip figures" }),
   avg_hold_hours: ratio("Average time a round trip was held; null without a closed round trip"),
-  roi: ratio("Time-weighted return with deposits and withdrawals taken out; null without equity history"),
+  roi: ratio(
+    "Time-weighted return: the exchange's PnL (pnlHistory) over the account value, so deposits, withdrawals and a vault's depositors are left out; null without equity history",
+  ),
   sharpe: ratio("Mean ÷ standard deviation of daily returns × √365; null with too few daily returns"),
   profit_factor: ratio("Gross wins ÷ gross |losses|; null without losses (see profit_factor_infinite)"),
   profit_factor_infinite: z.boolean().meta({ description: "True when there were wins and no losses" }),

@@ -11,7 +11,7 @@ import type { CashFlow, EquityPoint, MetricWindow, PortfolioHistory } from "./ty
  * including those our ledger cannot see or read: a vault's depositors coming and going
  * (vault-side `vaultDeposit`/`vaultWithdraw`, see ./flows.ts) never show in the vault's own
  * flows, so a vault that lost money while depositors poured in looked like a winner (the recorded
- * vault: −$0.78M in its month by `pnlHistory`, +38.6 % ROI from its account value). So whatever
+ * vault: −$0.78M in its month by `pnlHistory`, +38.3 % ROI from its account value). So whatever
  * moved the account value in a sub-period without being PnL is money moved in or out:
  *
  *   F_i = (V_i − V_{i−1}) − (P_i − P_{i−1}),   stamped at t_i
