@@ -56,6 +56,8 @@ export const leaderboardRows = (n: number, updatedAt: string, window: Leaderboar
       max_profit_usd: wins === 0 ? null : microToDecimal((grossWin * BigInt(Math.ceil(rand() * 100))) / 100n),
       max_loss_usd: losses === 0 ? null : microToDecimal((grossLoss * BigInt(Math.ceil(rand() * 100))) / 100n),
       realized_pnl_usd: microToDecimal(grossWin - grossLoss),
+      trading_pnl_usd: microToDecimal(grossWin - grossLoss),
+      funding_usd: "0",
       fees_usd: microToDecimal((volume * 35n) / 100_000n),
       trades_count: trades,
       round_trips: trips,
@@ -66,6 +68,7 @@ export const leaderboardRows = (n: number, updatedAt: string, window: Leaderboar
       profit_factor_infinite: losses === 0 && wins > 0,
       score: trips === 0 ? null : rand(),
       is_bot: rand() < 0.05,
+      is_vault: false,
       updated_at: updatedAt,
     };
   });

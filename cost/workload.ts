@@ -26,6 +26,9 @@ export const POLL_WEIGHT = baseWeight("clearinghouseState");
 export const FILLS_WEIGHT = baseWeight("userFillsByTime");
 const PORTFOLIO_WEIGHT = baseWeight("portfolio");
 const LEDGER_WEIGHT = baseWeight("userNonFundingLedgerUpdates");
+const FUNDING_WEIGHT = baseWeight("userFunding");
+/** Asked once a trader, then weekly (DEFAULT_ROLE_MAX_AGE_MS). */
+const ROLE_WEIGHT = baseWeight("userRole");
 
 const min = (a: Decimal, b: Decimal): Decimal => (a.lt(b) ? a : b);
 const max = (a: Decimal, b: Decimal): Decimal => (a.gt(b) ? a : b);
@@ -132,10 +135,12 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
   // Fills: in the steady state tracking has already stored the fills behind every position change
   // (the history plan's coveredByTracking), so a run fetches fills only for a backfill, a change
   // whose fills tracking could not fetch whole, or a trader whose history has not joined tracking's
-  // yet: rare enough to leave out. What remains is the portfolio and ledger refresh.
+  // yet: rare enough to leave out. What remains is the portfolio, ledger and funding refresh, and
+  // the role once a week.
   const dailyShare = dec(runInterval).div(APP_DEFAULTS.HISTORY_MAX_AGE_HOURS * 3_600);
-  const historyCallsPerTrader = dailyShare.times(2);
-  const historyWeightPerRun = N.times(dailyShare.times(PORTFOLIO_WEIGHT + LEDGER_WEIGHT));
+  const weeklyShare = dec(runInterval).div(7 * 86_400);
+  const historyCallsPerTrader = dailyShare.times(3).plus(weeklyShare);
+  const historyWeightPerRun = N.times(dailyShare.times(PORTFOLIO_WEIGHT + LEDGER_WEIGHT + FUNDING_WEIGHT).plus(weeklyShare.times(ROLE_WEIGHT)));
   // History may spend its share of one IP (HL_HISTORY_SHARE). That is the best case: tracking
   // comes first, and an IP that tracking fills leaves history less.
   const historyPerMinute = dec(Math.floor(usableWeightPerIp * APP_DEFAULTS.HL_HISTORY_SHARE));

@@ -16,12 +16,17 @@ export const DEMO_ENV_DEFAULTS: Record<string, string> = {
   LEADERBOARD_INTERVAL_SECONDS: "60",
 };
 
+/** Outside addresses that deposit into the demo's vault. */
+const DEPOSITORS = ["0x00000000000000000000000000000000000de901", "0x00000000000000000000000000000000000de902"];
+
 export interface DemoOptions {
   seed?: number;
   traders?: number;
   /** Trades generated per tick, and the tick. */
   tradesPerTick?: number;
   tickMs?: number;
+  /** How often the exchange pays funding on open positions (hourly on the real one; faster here so it shows). */
+  fundingEveryMs?: number;
   /** The exchange's weight rule per client a minute: the HL_WEIGHT_PER_MINUTE we plan with. */
   weightPerMinute?: number;
   logger?: AppLogger;
@@ -42,23 +47,39 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   });
   const baseUrl = await simulator.start();
   const traders = simulator.populate(o.traders ?? 200);
+  // One of the crowd runs a vault: it trades like the others, and depositors keep paying in, which
+  // raises its account value but not its PnL (the leaderboard shows it with a vault badge).
+  const vault = traders[0];
+  if (vault !== undefined) simulator.createVault(vault);
+  for (const depositor of DEPOSITORS) simulator.deposit(depositor, "1000000");
   // The exchange can send a ledger entry in a form nobody expects (here an amount as a number):
   // the history sync sets it aside with a counted warning and goes on (README, "Data freshness").
-  if (traders[0] !== undefined) simulator.recordLedgerUpdate(traders[0], { type: "deposit", usdc: 250.5 });
+  if (traders[1] !== undefined) simulator.recordLedgerUpdate(traders[1], { type: "deposit", usdc: 250.5 });
   let ticks = 0;
   const timer = setInterval(() => {
     try {
       simulator.randomActivity(o.tradesPerTick ?? 10);
+      ticks++;
       // Every tenth tick a liquidation or a leverage change, so the demo shows those events too.
-      if (++ticks % 10 === 0) simulator.randomIncident();
+      if (ticks % 10 === 0) simulator.randomIncident();
+      if (vault !== undefined && ticks % 5 === 0) simulator.vaultDeposit(vault, DEPOSITORS[ticks % DEPOSITORS.length]!, "2500");
     } catch (error) {
       log.warn("Simulated activity failed", { error });
     }
   }, o.tickMs ?? 3_000);
+  // Funding as the exchange pays it: on every open position, longs paying shorts at a positive rate.
+  const funding = setInterval(() => {
+    try {
+      simulator.payFunding(ticks % 3 === 0 ? "-0.00002" : "0.0000125");
+    } catch (error) {
+      log.warn("Simulated funding failed", { error });
+    }
+  }, o.fundingEveryMs ?? 60_000);
   return {
     baseUrl,
     stop: async () => {
       clearInterval(timer);
+      clearInterval(funding);
       await simulator.stop();
     },
   };

@@ -45,6 +45,8 @@ export class Account {
   readonly ledger: WireLedgerUpdate[] = [];
   readonly funding: WireFunding[] = [];
   history: HistoryPoint[] = [];
+  /** A vault: other users' deposits raise its value (and its net deposits), not its PnL. */
+  isVault = false;
   /** Bumped on every change to this account, so views computed from it can be cached. */
   version = 0;
 

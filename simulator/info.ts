@@ -85,6 +85,7 @@ const HANDLERS: Record<string, Handler> = {
       timeOf(req, "startTime", true) as number,
       timeOf(req, "endTime", false),
     ),
+  userRole: (req, { market }) => ({ role: market.roleOf(userOf(req)) }),
   portfolio: (req, { market }) => {
     const account = market.account(userOf(req));
     const accountValue = account ? accountValueOf(account, (coin) => market.markOf(coin)) : undefined;

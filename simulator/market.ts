@@ -194,6 +194,41 @@ export class Market implements MarketView {
     });
   }
 
+  /** Makes `address` a vault (userRole answers "vault"); it trades like any account. */
+  createVault(address: string): void {
+    this.accountFor(address).isVault = true;
+  }
+
+  /**
+   * `depositor` puts `usdc` into `vault`: the vault's value and net deposits rise (its PnL does
+   * not), and both ledgers show a `vaultDeposit` naming the vault. The depositor's side leaves its
+   * perp account; the depositor need not be known to the simulator otherwise.
+   */
+  vaultDeposit(vault: string, depositor: string, usdc: string): void {
+    const target = this.account(vault);
+    if (!target?.isVault) throw new ValidationError(`${vault} is not a vault`);
+    const amount = positiveDecimal(usdc, "usdc");
+    const time = this.now();
+    const delta = { type: "vaultDeposit" as const, vault: target.address, usdc: usd(amount) };
+    for (const [account, sign] of [
+      [target, 1],
+      [this.accountFor(depositor), -1],
+    ] as const) {
+      account.version++;
+      const moved = sign > 0 ? amount : amount.neg();
+      account.balance = account.balance.plus(moved);
+      account.netDeposits = account.netDeposits.plus(moved);
+      account.ledger.push({ time, hash: deriveHash(this.seed, `vaultDeposit:${account.address}:${account.ledger.length}`), delta });
+      this.record(account, time);
+    }
+  }
+
+  /** `userRole`: a vault, a known user, or an address the exchange never saw. */
+  roleOf(address: string): "user" | "vault" | "missing" {
+    const account = this.account(address);
+    return account === undefined ? "missing" : account.isVault ? "vault" : "user";
+  }
+
   setLeverage(user: string, coin: string, leverage: Leverage): void {
     const spec = this.assetOf(coin);
     if (!Number.isInteger(leverage.value) || leverage.value < 1 || leverage.value > spec.maxLeverage) {

@@ -196,6 +196,16 @@ export class Simulator {
     this.market.recordLedgerUpdate(user, delta);
   }
 
+  /** Makes `address` a vault: userRole answers "vault", and `vaultDeposit` can pay into it. */
+  createVault(address: string): void {
+    this.market.createVault(address);
+  }
+
+  /** Another user's deposit into a vault: raises its account value, not its PnL. */
+  vaultDeposit(vault: string, depositor: string, usdc: string): void {
+    this.market.vaultDeposit(vault, depositor, usdc);
+  }
+
   /** Pays one funding interval at `rate` on open positions; returns the number of payments. */
   payFunding(rate = "0.0000125", coins?: string[]): number {
     return this.market.payFunding(rate, coins);

@@ -82,6 +82,11 @@ export interface WireLedgerUpdate {
   delta: { type: string } & Record<string, unknown>;
 }
 
+/** `userRole`: what the address is to the exchange (`agent` and `subAccount`, which carry `data`, are not simulated). */
+export interface WireRole {
+  role: "user" | "vault" | "missing";
+}
+
 export interface WireFunding {
   time: number;
   hash: string;

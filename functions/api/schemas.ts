@@ -176,12 +176,16 @@ export const leaderboardRowSchema = z.object({
   max_drawdown: ratio("Largest peak-to-trough fall of flow-adjusted equity, 0–1; null without equity history"),
   max_profit_usd: money("Best round trip's realized PnL; null without a winning round trip"),
   max_loss_usd: money("Worst round trip's realized PnL as a positive amount; null without a losing round trip"),
-  realized_pnl_usd: decimal,
+  realized_pnl_usd: decimal.meta({ description: "Trading PnL plus funding in the window: trading_pnl_usd + funding_usd" }),
+  trading_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of the perp fills in the window" }),
+  funding_usd: decimal.meta({ description: "Σ funding payments in the window (userFunding), signed for the trader: + received, − paid" }),
   fees_usd: decimal,
   trades_count: z.number().int().meta({ description: "Perp fills in the window" }),
   round_trips: z.number().int().meta({ description: "Closed round trips counted in win rate and the round-trip figures" }),
   avg_hold_hours: ratio("Average time a round trip was held; null without a closed round trip"),
-  roi: ratio("Time-weighted return with deposits and withdrawals taken out; null without equity history"),
+  roi: ratio(
+    "Time-weighted return: the exchange's PnL (pnlHistory) over the account value, so deposits, withdrawals and a vault's depositors are left out; null without equity history",
+  ),
   sharpe: ratio("Mean ÷ standard deviation of daily returns × √365; null with too few daily returns"),
   profit_factor: ratio("Gross wins ÷ gross |losses|; null without losses (see profit_factor_infinite)"),
   profit_factor_infinite: z.boolean().meta({ description: "True when there were wins and no losses" }),
@@ -191,15 +195,20 @@ export const leaderboardRowSchema = z.object({
     description:
       "How current the history behind the row was when it was computed: fresh, pending (first sync not complete) or stale (a source failing or not refreshed for too long; README, Data freshness). Absent in snapshots computed before it was kept",
   }),
+  is_vault: z.boolean().meta({
+    description: "The exchange says this address is a vault (userRole): its figures are the vault's, and its returns leave its depositors' money out",
+  }),
   updated_at: iso,
 });
-const historySource = z.enum(["fills", "ledger", "portfolio"]);
+
+const historySource = z.enum(["fills", "ledger", "portfolio", "funding", "role"]);
 
 const dataFreshnessSchema = z
   .object({
     status: freshnessStatus,
     fills_synced_at: iso.nullable().meta({ description: "Last time the fills sync caught up with the exchange; null before the first" }),
     ledger_synced_at: iso.nullable().meta({ description: "Last time the ledger (deposits, withdrawals, transfers) sync caught up; null before the first" }),
+    funding_synced_at: iso.nullable().meta({ description: "Last time the funding payments sync caught up; null before the first" }),
     portfolio_fetched_at: iso.nullable().meta({ description: "When the equity history (portfolio) was last fetched; null before the first" }),
     stale_sources: z.array(historySource).meta({ description: "The sources that make the data stale; empty unless status is stale" }),
     failing_since: z
@@ -338,7 +347,7 @@ export const equitySchema = z.object({
   account_value: series("Account value (perp + spot) as the exchange sampled it: portfolio period day, week, month or allTime"),
   pnl: series("The exchange's cumulative PnL curve of that same period"),
   realized_pnl: series(
-    "Σ closedPnl − Σ fee of the perp fills in the window, cumulative: \"0\" at the window start, then one point per millisecond with a fill that changed it",
+    "Σ closedPnl − Σ fee of the perp fills plus Σ funding in the window, cumulative: \"0\" at the window start, then one point per millisecond with a fill or funding payment that changed it",
   ),
   updated_at: iso.nullable().meta({ description: "When the portfolio was fetched from the exchange; null before the first sync" }),
 });
@@ -351,7 +360,8 @@ export const roundTripSchema = z.object({
   hold_hours: z.number().meta({ description: "closed_at − opened_at in hours" }),
   max_size: decimal.meta({ description: "Largest absolute position size reached" }),
   volume_usd: decimal.meta({ description: "Σ price × size of its fills (its share of a flip fill)" }),
-  realized_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of its fills" }),
+  realized_pnl_usd: decimal.meta({ description: "Σ closedPnl − Σ fee of its fills, plus funding_usd" }),
+  funding_usd: decimal.meta({ description: "Funding of its coin paid while it was open, time in (opened_at, closed_at]: + received, − paid" }),
   fees_usd: decimal.meta({ description: "Σ fee; negative when rebates exceed fees" }),
   fills: z.number().int().meta({ description: "Fills that touched it; a flip fill counts in both round trips it belongs to" }),
 });

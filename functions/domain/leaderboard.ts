@@ -53,7 +53,12 @@ export interface LeaderboardRow {
   max_profit_usd: string | null;
   /** Worst round trip's realized PnL as a positive amount; null without a losing round trip. */
   max_loss_usd: string | null;
+  /** Trading PnL (Σ closedPnl − Σ fee) plus funding, in the window. */
   realized_pnl_usd: string;
+  /** Σ closedPnl − Σ fee of the perp fills in the window. */
+  trading_pnl_usd: string;
+  /** Σ funding payments in the window, signed for the trader (+ received). */
+  funding_usd: string;
   fees_usd: string;
   /** Perp fills in the window. */
   trades_count: number;
@@ -74,6 +79,8 @@ export interface LeaderboardRow {
    * `stale` when a source has kept failing or has not been refreshed for too long. Set by the job.
    */
   data_status?: FreshnessStatus;
+  /** The exchange says the address is a vault (`userRole`); its returns are the vault's, depositors' money taken out. */
+  is_vault: boolean;
   updated_at: string;
 }
 

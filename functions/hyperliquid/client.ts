@@ -13,6 +13,8 @@ import { readLedgerPage } from "./ledger.js";
 import { toAccountState, toFills, toPerpAssets, toRecentTrades } from "./mappers.js";
 import {
   type AllMids,
+  type UserFundingUpdate,
+  type UserRole,
   type PortfolioResponse,
   allMidsSchema,
   clearinghouseStateSchema,
@@ -21,6 +23,8 @@ import {
   metaSchema,
   parseInfoResponse,
   portfolioSchema,
+  userFundingSchema,
+  userRoleSchema,
   recentTradesSchema,
 } from "./schemas.js";
 import { baseWeight, surcharge } from "./weights.js";
@@ -75,6 +79,10 @@ export interface HyperliquidClient extends ExchangePort {
   portfolio(user: string, opts?: CallOptions): Promise<PortfolioResponse>;
   /** Each entry read on its own: an unreadable one is set aside, not a failed page (./ledger.ts). */
   userNonFundingLedgerUpdates(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<LedgerPage>;
+  /** Funding payments from `startTime`, oldest first, at most 500; `delta.usdc` is signed for the user. */
+  userFunding(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<UserFundingUpdate[]>;
+  /** `user`, `vault`, `subAccount`, `agent` or `missing` (60 weight). */
+  userRole(user: string, opts?: CallOptions): Promise<UserRole>;
   /** The user's most recent fills (the API's last 2,000), oldest first. */
   userFills(user: string, opts?: CallOptions): Promise<Fill[]>;
   allMids(opts?: CallOptions): Promise<AllMids>;
@@ -279,6 +287,11 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
       }
       return page;
     },
+
+    userFunding: (user, startTime, endTime, o = HISTORY) =>
+      info({ type: "userFunding", user, startTime, ...(endTime !== undefined && { endTime }) }, userFundingSchema, { ...o, subject: user }),
+
+    userRole: (user, o = HISTORY) => info({ type: "userRole", user }, userRoleSchema, { ...o, subject: user }),
 
     allMids: (o = HISTORY) => info({ type: "allMids" }, allMidsSchema, o),
 

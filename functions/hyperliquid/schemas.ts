@@ -281,7 +281,9 @@ export type MetaResponse = z.infer<typeof metaSchema>;
 export type HlFill = z.infer<typeof fillSchema>;
 export type RecentTradesResponse = z.infer<typeof recentTradesSchema>;
 export type PortfolioResponse = z.infer<typeof portfolioSchema>;
-export type LedgerUpdate = z.infer<typeof ledgerEntrySchema>;
+export type LedgerUpdate = z.infer<typeof ledgerUpdatesSchema>[number];
+export type UserFundingUpdate = z.infer<typeof userFundingSchema>[number];
+export type UserRole = z.infer<typeof userRoleSchema>;
 export type AllMids = z.infer<typeof allMidsSchema>;
 
 export const isInfoType = (type: unknown): type is InfoType =>

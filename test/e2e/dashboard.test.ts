@@ -5,7 +5,7 @@ import { createConnectHandler, createDisconnectHandler } from "#app/feed/connect
 import type { ConnectionStore } from "#domain/feed/ports.js";
 import { createHttpApp, dashboardMount, startHttpServer } from "#local/http.js";
 import { createWebSocketGateway } from "#local/ws-gateway.js";
-import { decimal, signedUsd, usd } from "../../web/src/format.js";
+import { decimal, pct, signedUsd, usd } from "../../web/src/format.js";
 import { recordingLogger } from "../support/logger.js";
 import { chartInk, DESKTOP, launchChromium, PHONE, screenshot, seriousViolations, watchedPage, type WatchedPage } from "./support/browser.js";
 import { ADMIN_KEY, startE2eStack, type E2eStack } from "./support/stack.js";
@@ -56,7 +56,7 @@ beforeAll(async () => {
   stack.trade(TRADERS.HOLDER, "ETH", "-2", "3120");
   await stack.cycle();
   const summary = await stack.rank();
-  expect(summary).toMatchObject({ computed: 6, failed: 0 });
+  expect(summary).toMatchObject({ computed: 7, failed: 0 });
   browser = await launchChromium();
   context = await browser.newContext(DESKTOP);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
@@ -79,7 +79,7 @@ describe("leaderboard", () => {
     await open("#/");
     await page.locator("table.leaderboard tbody tr").first().waitFor();
     expect(await rowOrder(page)).toEqual(await apiOrder("window=all&sort_by=score&order=desc"));
-    expect(await rowOrder(page)).toHaveLength(6);
+    expect(await rowOrder(page)).toHaveLength(7);
     const veteran = page.locator(`tr[data-address="${TRADERS.VETERAN}"]`);
     // 10 ETH bought at 3,000 and sold at 3,600: $66K of volume.
     expect(await veteran.locator('td[data-col="total_volume_usd"]').textContent()).toBe("$66K");
@@ -131,10 +131,10 @@ describe("leaderboard", () => {
     await page.locator("table.leaderboard tbody tr").first().waitFor();
     await page.getByLabel("Min. trades").fill("5");
     const expected = await apiOrder("window=all&sort_by=score&min_trades=5");
-    expect(expected.length).toBeLessThan(6);
+    expect(expected.length).toBeLessThan(7);
     await expect.poll(() => rowOrder(page)).toEqual(expected);
     await page.getByLabel("Min. trades").fill("");
-    await expect.poll(async () => (await rowOrder(page)).length).toBe(6);
+    await expect.poll(async () => (await rowOrder(page)).length).toBe(7);
   });
 });
 
@@ -352,6 +352,41 @@ describe("trader page", () => {
     await expect.poll(() => page.locator(".copy-status").textContent()).toBe("Copied");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(address);
     await screenshot(page, "trader-desktop");
+  });
+
+  it("reads right for a vault: badge, ROI that follows its PnL (not its depositors' money), trading PnL and funding apart", async () => {
+    const address = TRADERS.VAULT;
+    interface Row { roi: number | null; is_vault: boolean; realized_pnl_usd: string; trading_pnl_usd: string; funding_usd: string }
+    const { body: detail } = await api<{ metrics: Record<string, Row> }>(`/traders/${address}`);
+    const month = detail.metrics["30d"]!;
+    const { body: equity } = await api<{ account_value: { v: string }[]; pnl: { v: string }[] }>(`/traders/${address}/equity?window=30d`);
+    // Depositors quintupled the vault's value while the exchange's PnL fell: its return is a loss.
+    expect(Number(equity.account_value.at(-1)!.v)).toBeGreaterThan(4 * Number(equity.account_value[0]!.v));
+    expect(Number(equity.pnl.at(-1)!.v)).toBeLessThan(0);
+    expect(month).toMatchObject({ is_vault: true });
+    expect(month.roi).toBeLessThan(0);
+    // Lost on price and paid funding; realized PnL is both.
+    expect(Number(month.trading_pnl_usd)).toBeLessThan(0);
+    expect(Number(month.funding_usd)).toBeLessThan(0);
+    expect(Number(month.realized_pnl_usd)).toBeCloseTo(Number(month.trading_pnl_usd) + Number(month.funding_usd), 6);
+
+    await open(`#/traders/${address}`);
+    await page.locator(".badge.vault").waitFor();
+    const card = (label: string) => page.locator(".cards .card").filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) }).locator("dd");
+    await expect.poll(() => card("ROI").textContent()).toBe(pct(month.roi, true));
+    expect(await card("Realized PnL").textContent()).toBe(signedUsd(month.realized_pnl_usd));
+    expect(await card("Trading PnL").textContent()).toBe(signedUsd(month.trading_pnl_usd));
+    expect(await card("Funding").textContent()).toBe(signedUsd(month.funding_usd));
+    // The round trip carries the funding paid while it was open.
+    const trips = await api<{ round_trips: { funding_usd: string }[] }>(`/traders/${address}/round-trips?window=30d`);
+    expect(trips.body.round_trips).toHaveLength(1);
+    expect(Number(trips.body.round_trips[0]!.funding_usd)).toBeLessThan(0);
+    await expect.poll(() => page.locator('[aria-label="Round trips"] tbody td[data-col="funding"]').first().textContent()).toBe(signedUsd(trips.body.round_trips[0]!.funding_usd));
+    await screenshot(page, "trader-vault");
+
+    // And the leaderboard marks it.
+    await open("#/?window=30d");
+    await page.locator(`tr[data-address="${address}"] .badge.vault`).waitFor();
   });
 
   it("offers to track an address that is not tracked", async () => {

@@ -1,6 +1,8 @@
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dec, sumDec } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
+import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { freshnessRules, syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions, type HistorySyncResult } from "#domain/history/index.js";
 import { trackTrader } from "#domain/traders.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
@@ -191,8 +193,8 @@ describe("the 10,000-fill horizon", () => {
 
 describe("a budget stop mid-backfill", () => {
   it("stops cleanly when the history lane has no weight left, and the next run resumes where it stopped", async () => {
-    // History may use 250 a minute: ledger (20) + portfolio (20) + one full fills page (20 + 100)
-    // + the next page's 20 fit; the third page's request does not, and waits at most 100 ms.
+    // History may use 250 a minute: ledger (20) + portfolio (20) + role (60) + funding (20) + one
+    // full fills page (20 + 100) fit; the second page's request does not, and waits at most 100 ms.
     const { deps, clock, exchange } = historyDeps({ limitPerMinute: 1_000, maxWaitMs: 100 });
     p.sim.deposit(C, "5000");
     const tids = trade(C, 4_500);
@@ -200,14 +202,14 @@ describe("a budget stop mid-backfill", () => {
     const first = await syncTraderHistory(deps, C);
     expect(first.stopped).toBe("budget");
     expect(first.portfolioRefreshed).toBe(true);
-    expect(first.fills).toMatchObject({ pages: 2, caughtUp: false });
+    expect(first.fills).toMatchObject({ pages: 1, caughtUp: false });
     expect((await deps.store.getSyncState(C))?.fills.cursor).toBe(first.state.fills.cursor);
 
     clock.offset += 61_000; // a minute later the window has room again
     const second = await syncTraderHistory(deps, C, { lastActivityAt: null });
     expect(second.stopped).toBeNull();
-    // Resumed from the saved cursor: one more page, not the whole backfill again.
-    expect(second.fills).toMatchObject({ pages: 1, caughtUp: true });
+    // Resumed from the saved cursor: the two pages left, not the whole backfill again.
+    expect(second.fills).toMatchObject({ pages: 2, caughtUp: true });
     expect(second.ledger).toBeNull();
     expect(exchange.stats().weightByLane.history).toBeGreaterThan(0);
 
@@ -270,7 +272,7 @@ describe("activity whose fills tracking already stored", () => {
 
 describe("a ledger entry the exchange sends in an unexpected form", () => {
   it("is set aside with a counted warning, and the rest of the trader's history syncs as usual", async () => {
-    const E = "0x00000000000000000000000000000000000000e7" as Address;
+    const E = "0x00000000000000000000000000000000000000e5" as Address;
     const { deps } = historyDeps();
     const { logger, entries } = recordingLogger();
     p.sim.deposit(E, "1000");
@@ -319,15 +321,73 @@ describe("data freshness as the leaderboard job reads it", () => {
 
     p.sim.setFaults({ malformedUsers: [F] });
     const first = await hourlyRun();
-    expect(first.synced?.failedSources).toEqual(["ledger", "fills"]);
-    expect(first.freshness).toMatchObject({ status: "pending", failingSince: { ledger: p.sim.now(), fills: p.sim.now() } });
+    expect(first.synced?.failedSources).toEqual(["ledger", "role", "funding", "fills"]);
+    expect(first.freshness).toMatchObject({ status: "pending", failingSince: { ledger: p.sim.now(), role: p.sim.now(), funding: p.sim.now(), fills: p.sim.now() } });
     p.sim.advance(3 * 3_600_000);
     const fourth = await hourlyRun();
-    expect(fourth.freshness).toMatchObject({ status: "stale", staleSources: ["fills", "ledger"] });
+    expect(fourth.freshness).toMatchObject({ status: "stale", staleSources: ["fills", "ledger", "funding", "role"] });
 
     p.sim.setFaults({});
     const recovered = await hourlyRun();
     expect(recovered.synced?.failedSources).toBeUndefined();
     expect(recovered.freshness).toMatchObject({ status: "fresh", staleSources: [], failingSince: {} });
+  });
+});
+
+describe("a vault with depositors and funding", () => {
+  const V = "0x00000000000000000000000000000000000000e7" as Address;
+  const depositor = "0x00000000000000000000000000000000000000e8";
+
+  it("stores its role and funding, and its rows count funding and leave its depositors' money out of ROI", async () => {
+    const { deps } = historyDeps();
+    p.sim.createVault(V);
+    p.sim.deposit(V, "10000");
+    p.sim.advance(60_000);
+    p.sim.execute({ user: V, coin: "ETH", size: "2", px: "3000" });
+    // Four funding hours on the open long, then depositors pour in while the price falls.
+    for (let h = 0; h < 4; h++) {
+      p.sim.advance(3_600_000);
+      p.sim.payFunding("0.0001", ["ETH"]);
+    }
+    p.sim.deposit(depositor, "50000");
+    p.sim.vaultDeposit(V, depositor, "40000");
+    p.sim.advance(60_000);
+    p.sim.execute({ user: V, coin: "ETH", size: "-2", px: "2900" });
+    p.sim.advance(60_000);
+
+    const result = await syncTraderHistory(deps, V);
+    expect(result.failed).toEqual({});
+    const stored = await deps.store.loadTraderHistory(V);
+    expect(stored.role).toBe("vault");
+    const paid = (await simAnswer({ type: "userFunding", user: V, startTime: 0 })) as { delta: { usdc: string } }[];
+    expect(stored.funding.map((f) => f.usdc)).toEqual(paid.map((f) => f.delta.usdc));
+    expect(paid).toHaveLength(4);
+
+    const rows = rowsForTrader({ address: V, firstSeenAt: 0, ...stored }, p.sim.now(), "x");
+    const all = rows.find((r) => r.window === "all")!;
+    // Long 2 ETH 3000 → 2900 lost 200 before fees; the longs paid funding on top.
+    expect(all.is_vault).toBe(true);
+    expect(dec(all.funding_usd).eq(sumDec(paid.map((f) => f.delta.usdc)))).toBe(true);
+    expect(dec(all.funding_usd).lt(0)).toBe(true);
+    expect(dec(all.realized_pnl_usd).eq(dec(all.trading_pnl_usd).plus(all.funding_usd))).toBe(true);
+    // The vault lost money: its return is negative although depositors quintupled its value.
+    expect(all.roi).toBeLessThan(0);
+  });
+});
+
+describe("a sync state saved before funding and the role were synced", () => {
+  it("reads with funding from the start and the role not asked yet, so both are fetched next", async () => {
+    const { deps } = historyDeps();
+    const old = "0x00000000000000000000000000000000000000e9" as Address;
+    const cursor = { cursor: 5, seen: [], caught_up: true, synced_at: 5 };
+    await p.tables.doc.send(
+      new PutCommand({
+        TableName: p.tables.names.state,
+        Item: { pk: `history#${old}`, sk: "sync", fills: cursor, ledger: cursor, portfolio_fetched_at: 5 },
+      }),
+    );
+    const state = await deps.store.getSyncState(old);
+    expect(state).toMatchObject({ funding: { cursor: 0, caughtUp: false, syncedAt: null }, role: null, portfolioFetchedAt: 5 });
+    expect(state?.fills).toEqual({ cursor: 5, seen: [], caughtUp: true, syncedAt: 5 });
   });
 });

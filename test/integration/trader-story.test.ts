@@ -71,6 +71,13 @@ const FILLS: Fill[] = [
   ]),
 ];
 
+/** Stored funding of A: one payment inside the BTC round trip, one inside the ETH one, one BTC payment after both. */
+const FUNDING = [
+  { time: NOW - 7 * HOUR, coin: "BTC", usdc: "-0.275" },
+  { time: NOW - 3 * DAY - HOUR, coin: "ETH", usdc: "1.5" },
+  { time: NOW - HOUR, coin: "BTC", usdc: "-3" },
+];
+
 const BTC_TRIP = {
   coin: "BTC",
   side: "SHORT",
@@ -79,7 +86,9 @@ const BTC_TRIP = {
   hold_hours: 5,
   max_size: "0.75",
   volume_usd: "89500",
-  realized_pnl_usd: "959.725",
+  // 1,000 closed PnL − 40.275 fees − 0.275 funding paid while it was open (FUNDING below).
+  realized_pnl_usd: "959.45",
+  funding_usd: "-0.275",
   fees_usd: "40.275",
   fills: 3,
 };
@@ -91,7 +100,9 @@ const ETH_TRIP = {
   hold_hours: 2,
   max_size: "2",
   volume_usd: "12200",
-  realized_pnl_usd: "194.51",
+  // 200 − 5.49 fees + 1.5 funding received.
+  realized_pnl_usd: "196.01",
+  funding_usd: "1.5",
   fees_usd: "5.49",
   fills: 2,
 };
@@ -104,6 +115,7 @@ const ARB_TRIP = (k: number) => ({
   max_size: "100",
   volume_usd: "210",
   realized_pnl_usd: "9.9",
+  funding_usd: "0",
   fees_usd: "0.1",
   fills: 2,
 });
@@ -175,6 +187,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
     const answer = portfolioSchema.parse(loadFixture("portfolio.recorded.json").response) as [string, PortfolioPeriod][];
     await history.putPortfolio(A, toPortfolioHistory(answer, PORTFOLIO_FETCHED_AT));
     await history.putLedger(A, [{ time: NOW - DAY, hash: "0x1", delta: { type: "deposit", usdc: "1000" } }]);
+    await history.putFunding(A, FUNDING);
 
     deps = {
       ...createDynamoApiStores(tables.client, tables.doc, tables.names),
@@ -207,41 +220,45 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
       expect(r.json.account_value[0]).toEqual({ t: 1755772320063, v: "160794563.9261809886" });
       expect(r.json.account_value.at(-1)).toEqual({ t: 1755863121304, v: "160664370.477425009" });
       expect(r.json.pnl.at(-1)).toEqual({ t: 1755863121304, v: "-130193.448756" });
-      // −13.5; −6.8625 → −20.3625; +1000 −19.9125 → 959.725; SOL +50 −0.675 → 1009.05; −13.5 → 995.55; −2.7 → 992.85.
+      // −13.5; −6.8625 → −20.3625; funding −0.275 → −20.6375; +1000 −19.9125 → 959.45; SOL +50 −0.675 → 1008.775;
+      // −13.5 and funding −3 in the same millisecond → 992.275; −2.7 → 989.575.
       expect(r.json.realized_pnl).toEqual([
         { t: NOW - DAY, v: "0" },
         { t: NOW - 10 * HOUR, v: "-13.5" },
         { t: NOW - 8 * HOUR, v: "-20.3625" },
-        { t: NOW - 5 * HOUR, v: "959.725" },
-        { t: NOW - 2 * HOUR, v: "1009.05" },
-        { t: NOW - HOUR, v: "995.55" },
-        { t: NOW - 30 * 60_000, v: "992.85" },
+        { t: NOW - 7 * HOUR, v: "-20.6375" },
+        { t: NOW - 5 * HOUR, v: "959.45" },
+        { t: NOW - 2 * HOUR, v: "1008.775" },
+        { t: NOW - HOUR, v: "992.275" },
+        { t: NOW - 30 * 60_000, v: "989.575" },
       ]);
     });
 
     it("7d adds the ETH round trip of 3 days ago; the default window is 30d; all starts 1 ms before the oldest fill", async () => {
       const week = await get(`/traders/${A}/equity?window=7d`);
       expect(week.json.account_value).toHaveLength(64);
-      // −2.7, +200 −2.79 → 194.51, then the day's moves: 181.01, 174.1475, 1154.235, 1203.56, 1190.06, 1187.36.
+      // −2.7, funding +1.5 → −1.2, +200 −2.79 → 196.01, then the day's moves (its funding included).
       expect(week.json.realized_pnl.map((p: { v: string }) => p.v)).toEqual([
         "0",
         "-2.7",
-        "194.51",
-        "181.01",
-        "174.1475",
-        "1154.235",
-        "1203.56",
-        "1190.06",
-        "1187.36",
+        "-1.2",
+        "196.01",
+        "182.51",
+        "175.6475",
+        "175.3725",
+        "1155.46",
+        "1204.785",
+        "1188.285",
+        "1185.585",
       ]);
       expect(week.json.realized_pnl[0].t).toBe(NOW - 7 * DAY);
 
       const month = await get(`/traders/${A}/equity`);
       expect(month.json.window).toBe("30d");
       expect(month.json.account_value).toHaveLength(45);
-      // The four ARB round trips (9.9 each, 39.6) come first: 39.6 + 1187.36 = 1226.96 at the end.
-      expect(month.json.realized_pnl.at(-1)).toEqual({ t: NOW - 30 * 60_000, v: "1226.96" });
-      expect(month.json.realized_pnl).toHaveLength(1 + 8 + 8);
+      // The four ARB round trips (9.9 each, 39.6) come first: 39.6 + 1185.585 = 1225.185 at the end.
+      expect(month.json.realized_pnl.at(-1)).toEqual({ t: NOW - 30 * 60_000, v: "1225.185" });
+      expect(month.json.realized_pnl).toHaveLength(1 + 8 + 10);
 
       const all = await get(`/traders/${A}/equity?window=all`);
       expect(all.json.account_value).toHaveLength(76);
@@ -406,28 +423,39 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
       await history.saveSyncState(A, {
         fills: cursor(NOW - HOUR),
         ledger: cursor(NOW - 5 * HOUR),
+        funding: cursor(NOW - HOUR),
         portfolioFetchedAt: PORTFOLIO_FETCHED_AT,
         failingSince: { ledger: NOW - 4 * HOUR },
+        role: { role: "user", fetchedAt: NOW - DAY },
       });
       const a = await get(`/traders/${A}`);
       expect(a.json.data_freshness).toEqual({
         status: "stale",
         fills_synced_at: iso(NOW - HOUR),
         ledger_synced_at: iso(NOW - 5 * HOUR),
+        funding_synced_at: iso(NOW - HOUR),
         portfolio_fetched_at: iso(PORTFOLIO_FETCHED_AT),
         stale_sources: ["ledger"],
         failing_since: { ledger: iso(NOW - 4 * HOUR) },
       });
       // Once the ledger syncs again, fresh.
-      await history.saveSyncState(A, { fills: cursor(NOW - HOUR), ledger: cursor(NOW - 10 * 60_000), portfolioFetchedAt: PORTFOLIO_FETCHED_AT, failingSince: {} });
+      await history.saveSyncState(A, {
+        fills: cursor(NOW - HOUR),
+        ledger: cursor(NOW - 10 * 60_000),
+        funding: cursor(NOW - HOUR),
+        portfolioFetchedAt: PORTFOLIO_FETCHED_AT,
+        failingSince: {},
+        role: { role: "user", fetchedAt: NOW - DAY },
+      });
       expect((await get(`/traders/${A}`)).json.data_freshness).toMatchObject({ status: "fresh", stale_sources: [], failing_since: {} });
       // Tracked 30 days ago and never synced: every source is overdue.
       expect((await get(`/traders/${B}`)).json.data_freshness).toEqual({
         status: "stale",
         fills_synced_at: null,
         ledger_synced_at: null,
+        funding_synced_at: null,
         portfolio_fetched_at: null,
-        stale_sources: ["fills", "ledger", "portfolio"],
+        stale_sources: ["fills", "ledger", "funding", "portfolio"],
         failing_since: {},
       });
     });

@@ -54,13 +54,14 @@ export interface TraderDetail {
   data_freshness?: DataFreshness | null;
 }
 
-export type HistorySource = "fills" | "ledger" | "portfolio";
+export type HistorySource = "fills" | "ledger" | "funding" | "portfolio" | "role";
 
 /** How current the history behind a trader's metrics is (README, Data freshness). */
 export interface DataFreshness {
   status: "fresh" | "pending" | "stale";
   fills_synced_at: string | null;
   ledger_synced_at: string | null;
+  funding_synced_at: string | null;
   portfolio_fetched_at: string | null;
   stale_sources: HistorySource[];
   failing_since: Partial<Record<HistorySource, string>>;
@@ -148,6 +149,7 @@ export interface RoundTrip {
   max_size: string;
   volume_usd: string;
   realized_pnl_usd: string;
+  funding_usd: string;
   fees_usd: string;
   fills: number;
 }

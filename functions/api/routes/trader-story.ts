@@ -55,6 +55,7 @@ const roundTripView = (rt: ListedRoundTrip) => ({
   max_size: rt.max_size,
   volume_usd: rt.volume_usd,
   realized_pnl_usd: rt.realized_pnl,
+  funding_usd: rt.funding,
   fees_usd: rt.fees,
   fills: rt.fills,
 });
@@ -73,9 +74,9 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       summary: "The trader's account value, PnL and realized PnL over a window, for charts",
       description:
         "account_value and pnl are the exchange's own samples (the stored `portfolio` answer, refreshed by the leaderboard job) of the period matching the window: " +
-        "1d → day, 7d → week, 30d → month, all → allTime. realized_pnl is computed from the stored perp fills exactly as the leaderboard's realized_pnl_usd " +
-        "(Σ closedPnl − Σ fee): \"0\" at the window's start (for all: 1 ms before the first fill that moved it), then the running total after each millisecond " +
-        "holding a fill with closedPnl or fee ≠ 0. Every series is ascending by t (epoch ms), values are exact decimal strings, and a series longer than " +
+        "1d → day, 7d → week, 30d → month, all → allTime. realized_pnl is computed from the stored perp fills and funding payments exactly as the leaderboard's " +
+        "realized_pnl_usd (Σ closedPnl − Σ fee + Σ funding): \"0\" at the window's start (for all: 1 ms before the first change), then the running total after " +
+        "each millisecond holding a fill with closedPnl or fee ≠ 0 or a funding payment. Every series is ascending by t (epoch ms), values are exact decimal strings, and a series longer than " +
         `${MAX_SERIES_POINTS.toLocaleString("en-US")} points is thinned to that many (first and last kept, the rest evenly spaced). ` +
         "A tracked trader whose history has not been synced yet gets empty series and updated_at null.",
       tag: "traders",
@@ -90,16 +91,17 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       const at = now();
       const reader = history();
       const after = windowStartsAfter(query.window, at);
-      const [trader, portfolio, fills] = await Promise.all([
+      const [trader, portfolio, fills, funding] = await Promise.all([
         deps.directory.get(params.address),
         reader.portfolio(params.address),
         reader.fills(params.address, after ?? undefined),
+        reader.funding(params.address, after ?? undefined),
       ]);
       if (trader === null) throw traderNotFound(params.address);
       return c.json({
         address: params.address,
         window: query.window,
-        ...equitySeries({ portfolio, fills, window: query.window, now: at }),
+        ...equitySeries({ portfolio, fills, funding, window: query.window, now: at }),
         updated_at: portfolio === null ? null : iso(portfolio.fetchedAt),
       });
     },
@@ -114,7 +116,8 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       description:
         "A round trip is a position's life in one coin, from the fill that opens it to the fill that closes it (README \"Round trips\"), built from the stored " +
         "fills by the leaderboard's own code. Listed: the round trips closed in the window that the leaderboard counts, i.e. not those already open at the " +
-        "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. Ordered by closing time, newest first (ties by the " +
+        "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. realized_pnl_usd includes the funding of its coin " +
+        "paid while it was open (funding_usd), as the leaderboard's figures do. Ordered by closing time, newest first (ties by the " +
         "exchange's execution order); a next_cursor pages on from the last round trip sent and stays valid as new round trips close. A cursor is only valid " +
         "with the trader and window it was issued for (400 otherwise).",
       tag: "traders",
@@ -128,9 +131,14 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
     async (c, { params, query }) => {
       const position = query.cursor === undefined ? undefined : readCursor(query.cursor, params.address, query.window);
       const at = now();
-      const [trader, fills] = await Promise.all([deps.directory.get(params.address), history().fills(params.address)]);
+      const reader = history();
+      const [trader, fills, funding] = await Promise.all([
+        deps.directory.get(params.address),
+        reader.fills(params.address),
+        reader.funding(params.address),
+      ]);
       if (trader === null) throw traderNotFound(params.address);
-      const page = pageRoundTrips(listRoundTrips(fills, query.window, at), query.limit, position);
+      const page = pageRoundTrips(listRoundTrips(fills, query.window, at, funding), query.limit, position);
       return c.json({
         address: params.address,
         window: query.window,

@@ -63,6 +63,7 @@ const freshnessBody = (f: DataFreshness) => ({
   status: f.status,
   fills_synced_at: isoOrNull(f.fillsSyncedAt),
   ledger_synced_at: isoOrNull(f.ledgerSyncedAt),
+  funding_synced_at: isoOrNull(f.fundingSyncedAt),
   portfolio_fetched_at: isoOrNull(f.portfolioFetchedAt),
   stale_sources: f.staleSources,
   failing_since: Object.fromEntries(Object.entries(f.failingSince).map(([source, at]) => [source, new Date(at).toISOString()])),

@@ -17,7 +17,7 @@ export const createHistorySource = (
     const trackedFills =
       trader.baselineAt !== null && trader.fillsCursor !== null ? { from: trader.baselineAt, to: trader.fillsCursor } : null;
     const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, trackedFills, signal });
-    const fetched = result.fills !== null || result.ledger !== null || result.portfolioRefreshed;
+    const fetched = result.fills !== null || result.ledger !== null || result.funding !== null || result.portfolioRefreshed || result.roleRefreshed;
     const failedSources = Object.keys(result.failed);
     const setAside = result.ledger?.setAside ?? 0;
     return fetched || result.stopped !== null

@@ -10,9 +10,11 @@ import type { HistorySource, HistorySyncState } from "./ports.js";
  * is three leaderboard runs (3 × LEADERBOARD_INTERVAL_SECONDS). A source is stale:
  * - when its requests have failed for at least `failingForMs` (failing once is noise: the next run
  *   retries; three runs in a row is not);
- * - portfolio and ledger, when their last sync is older than twice `maxAgeMs` (due after one
- *   `maxAgeMs`, and not refreshed in as long again: starved of weight or time, or failing);
- * - fills, while the backfill has not caught up twice `maxAgeMs` after the trader was first seen.
+ * - portfolio, ledger and funding, when their last sync is older than twice `maxAgeMs` (due after
+ *   one `maxAgeMs`, and not refreshed in as long again: starved of weight or time, or failing);
+ * - fills and funding, while their backfill has not caught up twice `maxAgeMs` after the trader
+ *   was first seen.
+ * The role (is it a vault?) counts only when failing: it is asked once and then weekly.
  * A trader never synced is `pending` until twice `maxAgeMs` after first seen, then stale.
  */
 
@@ -23,6 +25,7 @@ export interface DataFreshness {
   /** Last sync that caught up (ms); null before the first. */
   fillsSyncedAt: number | null;
   ledgerSyncedAt: number | null;
+  fundingSyncedAt: number | null;
   portfolioFetchedAt: number | null;
   /** Sources that are stale, with the rule above; empty unless `status` is stale. */
   staleSources: HistorySource[];
@@ -30,7 +33,9 @@ export interface DataFreshness {
   failingSince: Partial<Record<HistorySource, number>>;
 }
 
-const SOURCES: readonly HistorySource[] = ["fills", "ledger", "portfolio"];
+const SOURCES: readonly HistorySource[] = ["fills", "ledger", "funding", "portfolio", "role"];
+/** The time-paged sources and the portfolio: what a trader never synced is missing. */
+const SYNCED: readonly HistorySource[] = ["fills", "ledger", "funding", "portfolio"];
 
 export interface FreshnessRules {
   maxAgeMs: number;
@@ -58,8 +63,9 @@ export const dataFreshness = (
       status: starved ? "stale" : "pending",
       fillsSyncedAt: null,
       ledgerSyncedAt: null,
+      fundingSyncedAt: null,
       portfolioFetchedAt: null,
-      staleSources: starved ? [...SOURCES] : [],
+      staleSources: starved ? [...SYNCED] : [],
       failingSince: {},
     };
   }
@@ -71,12 +77,15 @@ export const dataFreshness = (
   }
   if (olderThanTwice(state.portfolioFetchedAt)) stale.add("portfolio");
   if (olderThanTwice(state.ledger.syncedAt)) stale.add("ledger");
+  if (olderThanTwice(state.funding.syncedAt)) stale.add("funding");
   if (!state.fills.caughtUp && starved) stale.add("fills");
-  const incomplete = !state.fills.caughtUp || !state.ledger.caughtUp || state.portfolioFetchedAt === null;
+  if (!state.funding.caughtUp && starved) stale.add("funding");
+  const incomplete = !state.fills.caughtUp || !state.ledger.caughtUp || !state.funding.caughtUp || state.portfolioFetchedAt === null;
   return {
     status: stale.size > 0 ? "stale" : incomplete ? "pending" : "fresh",
     fillsSyncedAt: state.fills.syncedAt,
     ledgerSyncedAt: state.ledger.syncedAt,
+    fundingSyncedAt: state.funding.syncedAt,
     portfolioFetchedAt: state.portfolioFetchedAt,
     staleSources: SOURCES.filter((s) => stale.has(s)),
     failingSince: { ...state.failingSince },

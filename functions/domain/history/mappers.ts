@@ -1,5 +1,5 @@
-import type { EquityPoint, LedgerEntry, PortfolioHistory } from "../metrics/types.js";
-import type { PortfolioPeriod } from "./ports.js";
+import type { EquityPoint, FundingPayment, LedgerEntry, PortfolioHistory } from "../metrics/types.js";
+import type { FundingUpdate, PortfolioPeriod } from "./ports.js";
 
 /**
  * From the exchange's answers (already validated by the client) to the stored shapes. Only what
@@ -11,6 +11,15 @@ export const toLedgerEntry = (u: LedgerEntry): LedgerEntry => ({ time: u.time, h
 
 /** Within one millisecond a ledger entry is told apart by its transaction hash (stored under time + hash). */
 export const ledgerKey = (e: LedgerEntry): string => e.hash;
+
+/** A funding payment keeps what the metrics read: when, which coin, how much (signed for the trader). */
+export const toFundingPayment = (u: FundingUpdate): FundingPayment => ({ time: u.time, coin: u.delta.coin, usdc: u.delta.usdc });
+
+/**
+ * Within one millisecond a payment is told apart by its coin: the exchange pays each position once
+ * per funding time. (Not by hash: the exchange does not promise a distinct hash per payment.)
+ */
+export const fundingKey = (u: FundingUpdate): string => u.delta.coin;
 
 const points = (list: readonly EquityPoint[]): EquityPoint[] => list.map(([time, value]) => [time, value] as const);
 

@@ -11,11 +11,20 @@ export interface FreshnessOptions {
   portfolioMaxAgeMs?: number;
   /** Refetch the ledger once its last sync is older than this. Default: `portfolioMaxAgeMs`. */
   ledgerMaxAgeMs?: number;
+  /** Refetch funding payments once their last sync is older than this. Default: `portfolioMaxAgeMs`. */
+  fundingMaxAgeMs?: number;
+  /** Ask the trader's role again once older than this. Default 7 days. */
+  roleMaxAgeMs?: number;
   /** Tracking's share of the fills; without it every activity means a fetch. */
   trackedFills?: TrackedFills | null;
 }
 
 export const DEFAULT_PORTFOLIO_MAX_AGE_MS = 4 * 3_600_000;
+/**
+ * `userRole` costs 60 weight (three ordinary requests) and an address does not stop being a vault,
+ * so it is asked once and then weekly (a `missing` address may have become a user since).
+ */
+export const DEFAULT_ROLE_MAX_AGE_MS = 7 * 86_400_000;
 
 /**
  * What tracking has stored of the trader's fills (functions/domain/tracking.ts): on every position
@@ -39,6 +48,8 @@ export interface SyncPlan {
   fills: boolean;
   ledger: boolean;
   portfolio: boolean;
+  funding: boolean;
+  role: boolean;
 }
 
 const olderThan = (at: number | null, now: number, maxAgeMs: number): boolean => at === null || now - at > maxAgeMs;
@@ -67,6 +78,9 @@ const coveredByTracking = (
  * - portfolio: when older than its max age.
  * - ledger: until caught up, when older than its max age, and whenever the portfolio is
  *   refreshed, so the flows always cover the equity curve they are taken out of.
+ * - funding: until caught up, and when older than its max age. An open position is paid funding
+ *   every hour without any fill, so activity cannot tell when it is due; its age can.
+ * - role: when never asked, or older than its max age.
  */
 export const planSync = (
   state: HistorySyncState | null,
@@ -76,8 +90,10 @@ export const planSync = (
 ): SyncPlan => {
   const portfolioMaxAge = options.portfolioMaxAgeMs ?? DEFAULT_PORTFOLIO_MAX_AGE_MS;
   const ledgerMaxAge = options.ledgerMaxAgeMs ?? portfolioMaxAge;
-  if (state === null) return { fills: true, ledger: true, portfolio: true };
-  const { fills, ledger } = state;
+  const fundingMaxAge = options.fundingMaxAgeMs ?? portfolioMaxAge;
+  const roleMaxAge = options.roleMaxAgeMs ?? DEFAULT_ROLE_MAX_AGE_MS;
+  if (state === null) return { fills: true, ledger: true, portfolio: true, funding: true, role: true };
+  const { fills, ledger, funding } = state;
   const activitySinceSync =
     lastActivityAt === undefined ||
     (lastActivityAt !== null && (fills.syncedAt === null || lastActivityAt > fills.syncedAt));
@@ -86,6 +102,8 @@ export const planSync = (
     fills: !fills.caughtUp || (activitySinceSync && !coveredByTracking(state, lastActivityAt, options.trackedFills)),
     ledger: !ledger.caughtUp || olderThan(ledger.syncedAt, now, ledgerMaxAge) || portfolio,
     portfolio,
+    funding: !funding.caughtUp || olderThan(funding.syncedAt, now, fundingMaxAge),
+    role: olderThan(state.role?.fetchedAt ?? null, now, roleMaxAge),
   };
 };
 
@@ -97,5 +115,5 @@ export const needsSync = (
   options: FreshnessOptions = {},
 ): boolean => {
   const plan = planSync(state, lastActivityAt, now, options);
-  return plan.fills || plan.ledger || plan.portfolio;
+  return plan.fills || plan.ledger || plan.portfolio || plan.funding || plan.role;
 };

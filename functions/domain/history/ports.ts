@@ -1,6 +1,6 @@
 import type { Address } from "../address.js";
 import type { CallOptions, ExchangePort, Fill } from "../exchange.js";
-import type { EquityPoint, LedgerEntry, PortfolioHistory, TraderHistory } from "../metrics/types.js";
+import type { EquityPoint, FundingPayment, LedgerEntry, PortfolioHistory, TraderHistory } from "../metrics/types.js";
 
 /**
  * What syncing a trader's account history needs from the outside world (ports). The Hyperliquid
@@ -30,7 +30,14 @@ export interface LedgerPage {
   setAside: readonly SetAsideEntry[];
 }
 
-/** The three history requests; every call is made with lane "history". */
+/** One `userFunding` entry as the client returns it (validated; extra fields are not stored). */
+export interface FundingUpdate {
+  time: number;
+  hash: string;
+  delta: { coin: string; usdc: string } & Record<string, unknown>;
+}
+
+/** The history requests; every call is made with lane "history". */
 export interface HistoryExchange extends Pick<ExchangePort, "userFillsByTime"> {
   /** Oldest first from `startTime`, at most one page (500 on the real API). */
   userNonFundingLedgerUpdates(
@@ -40,6 +47,10 @@ export interface HistoryExchange extends Pick<ExchangePort, "userFillsByTime"> {
     opts: CallOptions,
   ): Promise<LedgerPage>;
   portfolio(user: string, opts: CallOptions): Promise<ReadonlyArray<readonly [string, PortfolioPeriod]>>;
+  /** Funding payments, oldest first from `startTime`, at most one page (500 on the real API). */
+  userFunding(user: string, startTime: number, endTime: number | undefined, opts: CallOptions): Promise<readonly FundingUpdate[]>;
+  /** What the address is to the exchange: `user`, `vault`, `subAccount`, `agent` or `missing`. */
+  userRole(user: string, opts: CallOptions): Promise<{ role: string }>;
 }
 
 /**
@@ -58,30 +69,41 @@ export interface StreamCursor {
 }
 
 /** The trader's history requests, each synced on its own. */
-export type HistorySource = "ledger" | "portfolio" | "fills";
+export type HistorySource = "ledger" | "portfolio" | "fills" | "funding" | "role";
+
+/** The trader's `userRole`, asked rarely: an address does not stop being a vault. */
+export interface RoleState {
+  role: string;
+  fetchedAt: number;
+}
 
 export interface HistorySyncState {
   fills: StreamCursor;
   ledger: StreamCursor;
+  funding: StreamCursor;
   portfolioFetchedAt: number | null;
   /**
    * Per source, since when its requests have failed (ms, our clock): set by the first failure,
    * cleared by the next success. What the trader's data freshness (./freshness.ts) is read from.
    */
   failingSince: Partial<Record<HistorySource, number>>;
+  /** null: not asked yet. */
+  role: RoleState | null;
 }
 
-/** What the metrics of one trader read back. */
-export type StoredHistory = Pick<TraderHistory, "fills" | "ledger" | "portfolio">;
+/** What the metrics of one trader read back (`role` from the sync state). */
+export type StoredHistory = Pick<TraderHistory, "fills" | "ledger" | "portfolio"> & { funding: FundingPayment[]; role: string | null };
 
 export interface HistoryStore {
   getSyncState(address: Address): Promise<HistorySyncState | null>;
   saveSyncState(address: Address, state: HistorySyncState): Promise<void>;
   /** Idempotent: an entry is keyed by time + hash. Returns how many were written. */
   putLedger(address: Address, entries: readonly LedgerEntry[]): Promise<number>;
+  /** Idempotent: a payment is keyed by time + coin (one per coin and funding time). Returns how many were written. */
+  putFunding(address: Address, payments: readonly FundingPayment[]): Promise<number>;
   /** Replaces the stored portfolio. */
   putPortfolio(address: Address, portfolio: PortfolioHistory): Promise<void>;
-  /** Fills (deduplicated, oldest first, ties by tid), ledger (oldest first) and the latest portfolio. */
+  /** Fills (deduplicated, oldest first, ties by tid), ledger and funding (oldest first), the latest portfolio and the role. */
   loadTraderHistory(address: Address): Promise<StoredHistory>;
 }
 
@@ -96,4 +118,6 @@ export interface HistoryReader {
   fills(address: Address, after?: number): Promise<Fill[]>;
   /** Where the trader's history sync stands (what data freshness is read from); null before the first sync. */
   syncState(address: Address): Promise<HistorySyncState | null>;
+  /** Stored funding payments with `time > after` (all without `after`), oldest first. */
+  funding(address: Address, after?: number): Promise<FundingPayment[]>;
 }

@@ -6,12 +6,12 @@ import { dedupeFills, isPerpFill } from "../fills.js";
 import type { LedgerEntry } from "../metrics/types.js";
 import type { FillStore } from "../ports.js";
 import { advanceCursor, initialCursor } from "./cursor.js";
-import { ledgerKey, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
+import { fundingKey, ledgerKey, toFundingPayment, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 import { type FreshnessOptions, planSync } from "./plan.js";
-import type { HistoryExchange, HistorySource, HistoryStore, HistorySyncState, SetAsideEntry, StreamCursor } from "./ports.js";
+import type { FundingUpdate, HistoryExchange, HistorySource, HistoryStore, HistorySyncState, SetAsideEntry, StreamCursor } from "./ports.js";
 
 /**
- * Brings one trader's stored history up to date: ledger, portfolio, then fills, each only when
+ * Brings one trader's stored history up to date: ledger, portfolio, role, funding, then fills, each only when
  * due (./plan.ts). Fills and ledger are paged by time from their own cursor; the cursor is saved
  * after every page, so a timeout, a crash or a budget stop loses nothing, and a backfill larger
  * than `maxPages` simply continues on the next call. Storing is idempotent by key, so reading a
@@ -21,6 +21,8 @@ import type { HistoryExchange, HistorySource, HistoryStore, HistorySyncState, Se
 /** The API's page sizes: userFillsByTime returns at most 2,000, time-range ledger requests 500. */
 export const FILLS_PAGE_SIZE = 2_000;
 export const LEDGER_PAGE_SIZE = 500;
+/** userFunding is a time-range request like the ledger: 500 per answer. */
+export const FUNDING_PAGE_SIZE = 500;
 /**
  * The API only serves a user's 10,000 most recent fills. Each page after the first starts with the
  * previous page's last millisecond again, so the whole reachable history takes six pages.
@@ -65,7 +67,9 @@ export interface HistorySyncResult {
   /** null: not due, no request made. */
   fills: StreamProgress | null;
   ledger: StreamProgress | null;
+  funding: StreamProgress | null;
   portfolioRefreshed: boolean;
+  roleRefreshed: boolean;
   /** Why the sync ended early; the next call resumes from the saved cursors. */
   stopped: "budget" | "aborted" | null;
   /**
@@ -84,8 +88,10 @@ export const isBudgetTimeout = (error: unknown): boolean => error instanceof App
 export const initialSyncState = (): HistorySyncState => ({
   fills: initialCursor(),
   ledger: initialCursor(),
+  funding: initialCursor(),
   portfolioFetchedAt: null,
   failingSince: {},
+  role: null,
 });
 
 /** One page as a stream reads it: the items, and those the exchange sent that could not be read. */
@@ -98,7 +104,7 @@ interface Fetched<T> {
 type Slot<T> = { time: number; key: string; item: T } | { time: number; key: string; aside: SetAsideEntry };
 
 interface Stream<T extends { time: number }> {
-  name: "fills" | "ledger";
+  name: "fills" | "ledger" | "funding";
   pageSize: number;
   fetch: (startTime: number) => Promise<Fetched<T>>;
   key: (item: T) => string;
@@ -106,6 +112,9 @@ interface Stream<T extends { time: number }> {
   get: (s: HistorySyncState) => StreamCursor;
   set: (s: HistorySyncState, c: StreamCursor) => HistorySyncState;
 }
+
+/** A page whose answer is read whole (fills, funding): nothing is set aside. */
+const everyRead = <T>(items: readonly T[]): Fetched<T> => ({ items, setAside: [] });
 
 const newProgress = (): StreamProgress => ({ pages: 0, stored: 0, caughtUp: false, skippedMilliseconds: [], setAside: 0 });
 
@@ -123,7 +132,9 @@ export const syncTraderHistory = async (
     address,
     fills: plan.fills ? newProgress() : null,
     ledger: plan.ledger ? newProgress() : null,
+    funding: plan.funding ? newProgress() : null,
     portfolioRefreshed: false,
+    roleRefreshed: false,
     stopped: null,
     failed: {},
   };
@@ -179,7 +190,7 @@ export const syncTraderHistory = async (
   const fills: Stream<Fill> = {
     name: "fills",
     pageSize: FILLS_PAGE_SIZE,
-    fetch: async (start) => ({ items: await deps.exchange.userFillsByTime(address, start, undefined, call), setAside: [] }),
+    fetch: async (start) => everyRead(await deps.exchange.userFillsByTime(address, start, undefined, call)),
     // The store keys fills by time + tid, so within one millisecond the tid is the identity.
     key: (f) => String(f.tid),
     // Like tracking, only perpetual fills are kept; the cursor still moves over spot ones.
@@ -202,6 +213,16 @@ export const syncTraderHistory = async (
     store: (items) => deps.store.putLedger(address, items.map(toLedgerEntry)),
     get: (s) => s.ledger,
     set: (s, c) => ({ ...s, ledger: c }),
+  };
+
+  const funding: Stream<FundingUpdate> = {
+    name: "funding",
+    pageSize: FUNDING_PAGE_SIZE,
+    fetch: async (start) => everyRead(await deps.exchange.userFunding(address, start, undefined, call)),
+    key: fundingKey,
+    store: (items) => deps.store.putFunding(address, items.map(toFundingPayment)),
+    get: (s) => s.funding,
+    set: (s, c) => ({ ...s, funding: c }),
   };
 
   /**
@@ -251,6 +272,15 @@ export const syncTraderHistory = async (
       result.portfolioRefreshed = true;
     });
   }
+  if (goOn && plan.role) {
+    goOn = await run("role", async () => {
+      const fetchedAt = deps.now();
+      const { role } = await deps.exchange.userRole(address, call);
+      await save({ ...state, role: { role, fetchedAt } });
+      result.roleRefreshed = true;
+    });
+  }
+  if (goOn && result.funding) goOn = await run("funding", () => syncStream(funding, result.funding!));
   if (goOn && result.fills) await run("fills", () => syncStream(fills, result.fills!));
   return { ...result, state };
 };

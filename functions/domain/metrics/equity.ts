@@ -2,7 +2,8 @@ import { addUnits, DecimalColumn, subUnits, unitsToNumber, type Units } from "#c
 import type { CashFlow, EquityMetrics, EquityPoint, MetricWindow, PortfolioHistory } from "./types.js";
 
 /**
- * What the equity curve tells, with deposits and withdrawals taken out.
+ * What the equity curve tells, with deposits and withdrawals taken out. Which flows those are (the
+ * ones implied by the exchange's pnlHistory, else the ledger's) is ./pnl-flows.ts's choice.
  *
  * The curve is the `portfolio` account value, sampled every ~2 hours (day, week) to weekly (all
  * time). Between two samples (a sub-period) the account earned
@@ -41,6 +42,12 @@ const PERIODS: Record<MetricWindow, readonly [perp: string, fallback: string]> =
   all: ["perpAllTime", "allTime"],
 };
 
+/** The `portfolio` period a window reads: the perp one, else the combined one (see equityPointsFor). */
+export const periodFor = (portfolio: PortfolioHistory, window: MetricWindow): PortfolioHistory["periods"][string] | undefined => {
+  const [perp, fallback] = PERIODS[window];
+  return portfolio.periods[perp] ?? portfolio.periods[fallback];
+};
+
 /**
  * The account-value samples of the `portfolio` period matching a window. The perp period comes
  * first because the flows we remove are those of the perp account; the combined (perp + spot)
@@ -49,8 +56,7 @@ const PERIODS: Record<MetricWindow, readonly [perp: string, fallback: string]> =
  * time, the later sample wins, as it is the later write.
  */
 export const equityPointsFor = (portfolio: PortfolioHistory, window: MetricWindow): EquityPoint[] => {
-  const [perp, fallback] = PERIODS[window];
-  const period = portfolio.periods[perp] ?? portfolio.periods[fallback];
+  const period = periodFor(portfolio, window);
   if (!period) return [];
   const history = period.accountValueHistory;
   // The exchange sends them in order, without repeats: then there is nothing to sort or drop.

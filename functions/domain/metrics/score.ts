@@ -8,6 +8,8 @@ import type { LeaderboardRow } from "../leaderboard.js";
  *
  * Who is scored: rows that are not bots and have at least MIN_ROUND_TRIPS counted round trips in
  * the window (a win rate over 2 trades is luck). The others get `score: null`.
+ * Vaults (`is_vault`) are scored like everyone: their returns are the exchange's PnL over their
+ * value (./pnl-flows.ts), so their depositors' money cannot raise ROI, drawdown or Sharpe.
  *
  * Five components, each first mapped so that higher is better and one outlier cannot squash the
  * others into a corner of the [min, max] range:

@@ -1,12 +1,14 @@
 import type { LeaderboardRow } from "../leaderboard.js";
-import { computeEquityMetrics, equityPointsFor } from "./equity.js";
+import { computeEquityMetrics } from "./equity.js";
 import { cashFlowsFromLedger } from "./flows.js";
+import { returnInputsFor } from "./pnl-flows.js";
 import { computeTraderRows } from "./trader-metrics.js";
 import { METRIC_WINDOWS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
 
 /**
  * One trader's leaderboard rows, one per window, unscored: the fill and round-trip figures from
- * the fills, drawdown/ROI/Sharpe from the equity history with the ledger's cash flows taken out.
+ * the fills, drawdown/ROI/Sharpe from the equity history with the money moved in and out taken out
+ * (read off the exchange's own PnL, else the ledger: ./pnl-flows.ts).
  */
 export const rowsForTrader = (history: TraderHistory, now: number, updatedAt: string): LeaderboardRow[] => {
   const equity: Partial<Record<MetricWindow, EquityMetrics | null>> = {};
@@ -17,7 +19,8 @@ export const rowsForTrader = (history: TraderHistory, now: number, updatedAt: st
     // would drop the hours between the fetch and this run.
     const whole = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY };
     for (const window of METRIC_WINDOWS) {
-      equity[window] = computeEquityMetrics(equityPointsFor(history.portfolio, window), flows, whole);
+      const inputs = returnInputsFor(history.portfolio, window, flows);
+      equity[window] = computeEquityMetrics(inputs.points, inputs.flows, whole);
     }
   }
   return computeTraderRows({ history, equity, now, updatedAt });

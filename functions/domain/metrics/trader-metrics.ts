@@ -15,6 +15,7 @@ import { dedupeFills, isPerpFill } from "../fills.js";
 import type { LeaderboardRow } from "../leaderboard.js";
 import { botFlag } from "./bots.js";
 import { readFillAmounts, type FillAmounts } from "./fill-amounts.js";
+import { readFunding } from "./funding.js";
 import { realizedScale, realizedUnits, roundTripUnits, type RoundTripUnits } from "./round-trips.js";
 import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
 
@@ -145,7 +146,7 @@ const ratio = (a: Units, b: Units): number => {
 const accountAgeDays = (firstTime: number, now: number): number => Math.max(0, Math.floor((now - firstTime) / DAY));
 
 export interface TraderRowsInput {
-  history: Pick<TraderHistory, "address" | "fills" | "firstSeenAt">;
+  history: Pick<TraderHistory, "address" | "fills" | "firstSeenAt" | "funding" | "role">;
   /** Per window, from ./equity.ts; missing or null leaves max_drawdown, roi and sharpe null. */
   equity: Partial<Record<MetricWindow, EquityMetrics | null>>;
   now: number;
@@ -166,9 +167,13 @@ export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRow
   const { closed } = roundTripUnits(perp, amounts);
   const isBot = botFlag(perp, closed);
   const counted = closed.filter(isCounted);
-  let tripScale = scales.closedPnl;
+  // Funding is part of each round trip's PnL (./funding.ts): the payments of its coin while it was open.
+  const funding = readFunding(history.funding, now);
+  let tripScale = Math.max(scales.closedPnl, funding.scale);
   for (const rt of counted) tripScale = Math.max(tripScale, realizedScale(rt, scales));
-  const pnl = counted.map((rt) => realizedUnits(rt, scales, tripScale));
+  const pnl = counted.map((rt) =>
+    addUnits(realizedUnits(rt, scales, tripScale), rescaleUnits(funding.ofCoin(rt.coin, rt.opened_at, rt.closed_at), tripScale - funding.scale)),
+  );
 
   const starts = windowStarts(now);
   const fillSums = nestedSums<FillSums>(perp.length, (i) => perp[i]!.time, starts, { count: 0, volume: 0, fees: 0, closedPnl: 0 }, fillAdder(amounts));
@@ -179,13 +184,26 @@ export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRow
     { trips: 0, wins: 0, losses: 0, grossWins: 0, grossLosses: 0, best: 0, worst: 0, holdMs: 0 },
     tripAdder(counted, pnl),
   );
+  const fundingSums = nestedSums<{ funding: Units }>(
+    funding.payments.length,
+    (i) => funding.payments[i]!.time,
+    starts,
+    { funding: 0 },
+    (sums, i) => {
+      sums.funding = addUnits(sums.funding, funding.units[i]!);
+    },
+  );
 
-  const pnlScale = Math.max(scales.closedPnl, scales.fee);
+  const tradingScale = Math.max(scales.closedPnl, scales.fee);
+  const pnlScale = Math.max(tradingScale, funding.scale);
+  const isVault = history.role === "vault";
   return METRIC_WINDOWS.map((window): LeaderboardRow => {
     const f = fillSums.get(window)!;
     const t = tripSums.get(window)!;
     const eq = equity[window] ?? null;
-    const realized = subUnits(rescaleUnits(f.closedPnl, pnlScale - scales.closedPnl), rescaleUnits(f.fees, pnlScale - scales.fee));
+    const paid = fundingSums.get(window)!.funding;
+    const trading = subUnits(rescaleUnits(f.closedPnl, tradingScale - scales.closedPnl), rescaleUnits(f.fees, tradingScale - scales.fee));
+    const realized = addUnits(rescaleUnits(trading, pnlScale - tradingScale), rescaleUnits(paid, pnlScale - funding.scale));
     return {
       trader_id: address,
       trader_address: address,
@@ -200,6 +218,8 @@ export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRow
       max_profit_usd: t.wins === 0 ? null : formatUnits(t.best, tripScale),
       max_loss_usd: t.losses === 0 ? null : formatUnits(t.worst, tripScale),
       realized_pnl_usd: formatUnitsPlain(realized, pnlScale),
+      trading_pnl_usd: formatUnitsPlain(trading, tradingScale),
+      funding_usd: formatUnitsPlain(paid, funding.scale),
       fees_usd: formatUnitsPlain(f.fees, scales.fee),
       trades_count: f.count,
       round_trips: t.trips,
@@ -210,6 +230,7 @@ export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRow
       profit_factor_infinite: t.wins > 0 && t.losses === 0,
       score: null,
       is_bot: isBot,
+      is_vault: isVault,
       updated_at: updatedAt,
     };
   });

@@ -62,6 +62,16 @@ export interface LedgerEntry {
   delta: { type: string } & Record<string, unknown>;
 }
 
+/**
+ * One `userFunding` payment as stored: `usdc` is signed for the trader (+ received, − paid), exact.
+ * Funding is a trading result: it counts in realized PnL and in the round trip of its coin.
+ */
+export interface FundingPayment {
+  time: number;
+  coin: string;
+  usdc: string;
+}
+
 /** Everything the metrics of one trader are computed from. */
 export interface TraderHistory {
   address: string;
@@ -69,6 +79,10 @@ export interface TraderHistory {
   fills: Fill[];
   ledger: LedgerEntry[];
   portfolio: PortfolioHistory | null;
+  /** Funding payments as stored, any order; absent: none stored (counted as none). */
+  funding?: FundingPayment[];
+  /** The exchange's `userRole` (`user`, `vault`, `subAccount`, `agent`, `missing`); absent or null: not asked yet. */
+  role?: string | null;
   /** When we first saw the trader: account age falls back to it without any fill. */
   firstSeenAt: number;
 }

@@ -1,9 +1,10 @@
-import { formatUnitsPlain } from "#commons/exact.js";
+import { addUnits, formatUnits, formatUnitsPlain, rescaleUnits } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
 import { compareFills, dedupeFills, isPerpFill } from "../fills.js";
 import { readFillAmounts } from "../metrics/fill-amounts.js";
-import { printRoundTrip, roundTripUnits } from "../metrics/round-trips.js";
-import type { MetricWindow } from "../metrics/types.js";
+import { readFunding } from "../metrics/funding.js";
+import { printRoundTrip, realizedScale, realizedUnits, roundTripUnits } from "../metrics/round-trips.js";
+import type { FundingPayment, MetricWindow } from "../metrics/types.js";
 import { inWindow } from "./windows.js";
 
 /**
@@ -22,8 +23,10 @@ export interface ListedRoundTrip {
   /** The largest absolute size the position reached, exact decimal. */
   max_size: string;
   volume_usd: string;
-  /** Σ closedPnl − Σ fee of its fills. */
+  /** Σ closedPnl − Σ fee of its fills, plus `funding`. */
   realized_pnl: string;
+  /** Funding of its coin while it was open (../metrics/funding.ts), signed for the trader. */
+  funding: string;
   fees: string;
   fills: number;
   /** tid of the fill that closed it: with closed_at, its place in the list. */
@@ -39,16 +42,28 @@ export interface RoundTripPosition {
 /** Newest first: by closing time, then by the closing fill's tid (the exchange's execution order). */
 const newestFirst = (x: ListedRoundTrip, y: ListedRoundTrip): number => y.closed_at - x.closed_at || y.close_tid - x.close_tid;
 
-/** Counted round trips of `fills` (any order, spot ignored, fills after `now` left out) closed in the window, newest first. */
-export const listRoundTrips = (fills: readonly Fill[], window: MetricWindow, now: number): ListedRoundTrip[] => {
+/**
+ * Counted round trips of `fills` (any order, spot ignored, fills and funding after `now` left out)
+ * closed in the window, newest first, their PnL with funding as the leaderboard counts it.
+ */
+export const listRoundTrips = (
+  fills: readonly Fill[],
+  window: MetricWindow,
+  now: number,
+  fundingPayments: readonly FundingPayment[] = [],
+): ListedRoundTrip[] => {
   const sorted = dedupeFills(fills)
     .filter((f) => f.time <= now && isPerpFill(f))
     .sort(compareFills);
   const amounts = readFillAmounts(sorted);
+  const funding = readFunding(fundingPayments, now);
   const out: ListedRoundTrip[] = [];
   for (const units of roundTripUnits(sorted, amounts).closed) {
     if (units.partial_start || units.missing_fills || units.closed_at === null || !inWindow(units.closed_at, window, now)) continue;
     const trip = printRoundTrip(units, amounts.scales);
+    const paid = funding.ofCoin(units.coin, units.opened_at, units.closed_at);
+    const scale = Math.max(realizedScale(units, amounts.scales), funding.scale);
+    const realized = addUnits(realizedUnits(units, amounts.scales, scale), rescaleUnits(paid, scale - funding.scale));
     out.push({
       coin: trip.coin,
       side: trip.side === "long" ? "LONG" : "SHORT",
@@ -57,7 +72,8 @@ export const listRoundTrips = (fills: readonly Fill[], window: MetricWindow, now
       hold_ms: trip.hold_ms ?? units.closed_at - trip.opened_at,
       max_size: formatUnitsPlain(units.maxSize, amounts.scales.size),
       volume_usd: trip.volume_usd,
-      realized_pnl: trip.realized_pnl,
+      realized_pnl: formatUnits(realized, scale),
+      funding: formatUnits(paid, funding.scale),
       fees: trip.fees,
       fills: trip.fills,
       close_tid: units.lastTid,

@@ -2,7 +2,8 @@ import { addUnits, formatUnitsPlain, rescaleUnits, subUnits, type Units } from "
 import type { Fill } from "../exchange.js";
 import { dedupeFills, isPerpFill } from "../fills.js";
 import { readFillAmounts } from "../metrics/fill-amounts.js";
-import type { EquityPoint, MetricWindow, PortfolioHistory } from "../metrics/types.js";
+import { readFunding } from "../metrics/funding.js";
+import type { EquityPoint, FundingPayment, MetricWindow, PortfolioHistory } from "../metrics/types.js";
 import { inWindow, windowStartsAfter } from "./windows.js";
 
 /**
@@ -49,25 +50,41 @@ export const portfolioSeries = (
 };
 
 /**
- * Cumulative realized PnL (Σ closedPnl − Σ fee, as the leaderboard's `realized_pnl_usd`) over the
- * perp fills in the window, summed exactly. One point per millisecond holding a fill with
- * closedPnl ≠ 0 or fee ≠ 0, valued after every fill of that millisecond (a chart needs distinct
- * times), preceded by "0" at the window's start: for `all`, which has no start, 1 ms before the
- * first such fill. Empty when no fill in the window moved it.
+ * Cumulative realized PnL (Σ closedPnl − Σ fee + Σ funding, as the leaderboard's
+ * `realized_pnl_usd`) over the perp fills and funding payments in the window, summed exactly. One
+ * point per millisecond holding a fill with closedPnl ≠ 0 or fee ≠ 0 or a funding payment ≠ 0,
+ * valued after everything of that millisecond (a chart needs distinct times), preceded by "0" at
+ * the window's start: for `all`, which has no start, 1 ms before the first such change. Empty
+ * when nothing in the window moved it.
  */
-export const realizedPnlSeries = (fills: readonly Fill[], window: MetricWindow, now: number): SeriesPoint[] => {
+export const realizedPnlSeries = (
+  fills: readonly Fill[],
+  window: MetricWindow,
+  now: number,
+  funding: readonly FundingPayment[] = [],
+): SeriesPoint[] => {
   const counted = dedupeFills(fills).filter((f) => isPerpFill(f) && inWindow(f.time, window, now));
   const a = readFillAmounts(counted);
   const s = a.scales;
-  const scale = Math.max(s.closedPnl, s.fee);
-  const points: SeriesPoint[] = [];
-  let total: Units = 0;
+  const paid = readFunding(funding.filter((p) => inWindow(p.time, window, now)), now);
+  const scale = Math.max(s.closedPnl, s.fee, paid.scale);
+  // Each change once, at one scale: fills (closedPnl − fee) and funding payments, merged by time.
+  const changes: { t: number; units: Units }[] = [];
   for (let i = 0; i < counted.length; i++) {
     const closedPnl = a.closedPnl.get(i, s.closedPnl);
     const fee = a.fee.get(i, s.fee);
     if (closedPnl === 0 && fee === 0) continue;
-    total = addUnits(total, subUnits(rescaleUnits(closedPnl, scale - s.closedPnl), rescaleUnits(fee, scale - s.fee)));
-    const t = counted[i]!.time;
+    changes.push({ t: counted[i]!.time, units: subUnits(rescaleUnits(closedPnl, scale - s.closedPnl), rescaleUnits(fee, scale - s.fee)) });
+  }
+  for (let i = 0; i < paid.payments.length; i++) {
+    if (paid.units[i] !== 0) changes.push({ t: paid.payments[i]!.time, units: rescaleUnits(paid.units[i]!, scale - paid.scale) });
+  }
+  // Stable: fills keep their execution order within a millisecond; only the total after it is shown.
+  changes.sort((x, y) => x.t - y.t);
+  const points: SeriesPoint[] = [];
+  let total: Units = 0;
+  for (const { t, units } of changes) {
+    total = addUnits(total, units);
     const v = formatUnitsPlain(total, scale);
     if (points.at(-1)?.t === t) points[points.length - 1] = { t, v };
     else points.push({ t, v });
@@ -100,6 +117,8 @@ export interface EquitySeries {
 export const equitySeries = (input: {
   portfolio: PortfolioHistory | null;
   fills: readonly Fill[];
+  /** Funding payments of the trader; they count in realized PnL. */
+  funding?: readonly FundingPayment[];
   window: MetricWindow;
   now: number;
 }): EquitySeries => {
@@ -107,6 +126,6 @@ export const equitySeries = (input: {
   return {
     account_value: thinSeries(curves.account_value),
     pnl: thinSeries(curves.pnl),
-    realized_pnl: thinSeries(realizedPnlSeries(input.fills, input.window, input.now)),
+    realized_pnl: thinSeries(realizedPnlSeries(input.fills, input.window, input.now, input.funding)),
   };
 };

@@ -11,16 +11,27 @@ import { z } from "zod";
 import type { Address } from "#domain/address.js";
 import type { Fill } from "#domain/exchange.js";
 import { dedupeFills } from "#domain/fills.js";
+import { initialCursor } from "#domain/history/cursor.js";
 import type { HistoryReader, HistoryStore, HistorySyncState, StreamCursor } from "#domain/history/ports.js";
-import type { EquityPoint, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
+import type { EquityPoint, FundingPayment, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
 import { chunk } from "#domain/concurrency.js";
-import { FILL_SK_END, LEDGER_SK_PREFIX, fillSortKey, historyPortfolioKey, historyStateKey, ledgerSortKey } from "./keys.js";
+import {
+  FILL_SK_END,
+  FUNDING_SK_PREFIX,
+  LEDGER_SK_PREFIX,
+  fillSortKey,
+  fundingSortKey,
+  historyPortfolioKey,
+  historyStateKey,
+  ledgerSortKey,
+} from "./keys.js";
 import { untilProcessed } from "./retry.js";
 
 /**
  * A trader's account history in DynamoDB:
  * - fills table, partition = trader: fills under `fillSortKey` (written by the shared FillStore,
- *   tracking and backfill alike) and ledger entries under `ledger#<time>#<hash>`. One partition is
+ *   tracking and backfill alike), ledger entries under `ledger#<time>#<hash>` and funding payments
+ *   under `funding#<time>#<coin>`. One partition is
  *   everything the metrics read per trader, and each kind is read by its own key range.
  * - state table, pk `history#<address>`: `sync` holds the cursors (a few hundred bytes, plus the
  *   keys already stored at each cursor's millisecond), `portfolio` the latest `portfolio` answer,
@@ -43,11 +54,16 @@ const cursorItem = z.object({
   caught_up: z.boolean(),
   synced_at: z.number().nullable(),
 });
-const failingSince = z.object({ ledger: z.number(), portfolio: z.number(), fills: z.number() }).partial();
+const failingSince = z
+  .object({ ledger: z.number(), portfolio: z.number(), fills: z.number(), funding: z.number(), role: z.number() })
+  .partial();
 const syncItem = z.object({
   fills: cursorItem,
   ledger: cursorItem,
+  // Items written before funding and the role were synced lack them: start those afresh.
+  funding: cursorItem.optional(),
   portfolio_fetched_at: z.number().nullable(),
+  role: z.object({ role: z.string(), fetched_at: z.number() }).nullable().optional(),
   // Absent from items stored before it was kept: nothing known to be failing.
   failing_since: failingSince.optional(),
 });
@@ -104,6 +120,12 @@ const toLedgerEntry = (item: Record<string, unknown>): LedgerEntry => ({
   delta: JSON.parse(String(item.delta)) as LedgerEntry["delta"],
 });
 
+const toFundingPayment = (item: Record<string, unknown>): FundingPayment => ({
+  time: Number(item.time),
+  coin: String(item.coin),
+  usdc: String(item.usdc),
+});
+
 const queryAll = async (doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
@@ -113,6 +135,24 @@ const queryAll = async (doc: DynamoDBDocumentClient, input: QueryCommandInput): 
     start = out.LastEvaluatedKey;
   } while (start !== undefined);
   return items;
+};
+
+/** The trader's sync state item; null before the first sync. */
+const readSyncState = async (doc: DynamoDBDocumentClient, tables: HistoryTables, address: Address): Promise<HistorySyncState | null> => {
+  const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyStateKey(address) }));
+  if (out.Item === undefined) return null;
+  const parsed = syncItem.safeParse(out.Item);
+  // Our own item in a shape we cannot read is a bug to see, not a reason to refetch silently.
+  if (!parsed.success) throw new Error(`History sync state of ${address} is malformed: ${parsed.error.message}`);
+  const s = parsed.data;
+  return {
+    fills: fromCursorItem(s.fills),
+    ledger: fromCursorItem(s.ledger),
+    funding: s.funding === undefined ? initialCursor() : fromCursorItem(s.funding),
+    portfolioFetchedAt: s.portfolio_fetched_at,
+    failingSince: withoutUndefined(s.failing_since ?? {}),
+    role: s.role == null ? null : { role: s.role.role, fetchedAt: s.role.fetched_at },
+  };
 };
 
 /** The read side alone, for the HTTP API (which may only read these tables). */
@@ -139,24 +179,41 @@ export const createDynamoHistoryReader = (doc: DynamoDBDocumentClient, tables: H
     return dedupeFills(items.map(toFill));
   },
 
-  async syncState(address) {
-    const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyStateKey(address) }));
-    if (out.Item === undefined) return null;
-    const parsed = syncItem.safeParse(out.Item);
-    // Our own item in a shape we cannot read is a bug to see, not a reason to refetch silently.
-    if (!parsed.success) throw new Error(`History sync state of ${address} is malformed: ${parsed.error.message}`);
-    const s = parsed.data;
-    return {
-      fills: fromCursorItem(s.fills),
-      ledger: fromCursorItem(s.ledger),
-      portfolioFetchedAt: s.portfolio_fetched_at,
-      failingSince: withoutUndefined(s.failing_since ?? {}),
-    };
+  syncState: (address) => readSyncState(doc, tables, address),
+
+  async funding(address, after) {
+    const items = await queryAll(doc, {
+      TableName: tables.fills,
+      KeyConditionExpression: "trader_address = :a AND sk BETWEEN :from AND :end",
+      ExpressionAttributeValues: {
+        ":a": address,
+        ":from": fundingSortKey(after === undefined ? 0 : Math.max(0, Math.floor(after) + 1), ""),
+        // The character after "#": every key under the prefix sorts below it.
+        ":end": `${FUNDING_SK_PREFIX.slice(0, -1)}$`,
+      },
+    });
+    return items.map(toFundingPayment);
   },
 });
 
 export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryStore => {
   const reader = createDynamoHistoryReader(doc, tables);
+
+  /** Puts items into the fills table, 25 a batch, until DynamoDB has processed each. Keys must be distinct. */
+  const batchPut = async (items: Record<string, unknown>[], what: string): Promise<void> => {
+    type Req = { PutRequest: { Item: Record<string, unknown> } };
+    for (const part of chunk(items, 25)) {
+      await untilProcessed<Req[]>(
+        part.map((Item) => ({ PutRequest: { Item } })),
+        async (requests) => {
+          const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tables.fills]: requests } }));
+          return out.UnprocessedItems?.[tables.fills] as Req[] | undefined;
+        },
+        (requests) => requests.length === 0,
+        what,
+      );
+    }
+  };
 
   return {
     getSyncState: (address) => reader.syncState(address),
@@ -169,8 +226,10 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
             ...historyStateKey(address),
             fills: toCursorItem(state.fills),
             ledger: toCursorItem(state.ledger),
+            funding: toCursorItem(state.funding),
             portfolio_fetched_at: state.portfolioFetchedAt,
             failing_since: state.failingSince,
+            role: state.role === null ? null : { role: state.role.role, fetched_at: state.role.fetchedAt },
           },
         }),
       );
@@ -179,23 +238,20 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
     async putLedger(address, entries) {
       // One batch must not name a key twice; the last copy of an entry wins.
       const byKey = new Map(entries.map((e) => [ledgerSortKey(e.time, e.hash), e]));
-      type Req = { PutRequest: { Item: Record<string, unknown> } };
-      for (const part of chunk([...byKey], 25)) {
-        await untilProcessed<Req[]>(
-          part.map(([sk, e]) => ({
-            PutRequest: {
-              // The delta as JSON: its fields differ per type and must come back exactly as they came.
-              Item: { trader_address: address, sk, time: e.time, hash: e.hash, delta: JSON.stringify(e.delta) },
-            },
-          })),
-          async (requests) => {
-            const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tables.fills]: requests } }));
-            return out.UnprocessedItems?.[tables.fills] as Req[] | undefined;
-          },
-          (requests) => requests.length === 0,
-          "BatchWrite ledger",
-        );
-      }
+      await batchPut(
+        // The delta as JSON: its fields differ per type and must come back exactly as they came.
+        [...byKey].map(([sk, e]) => ({ trader_address: address, sk, time: e.time, hash: e.hash, delta: JSON.stringify(e.delta) })),
+        "BatchWrite ledger",
+      );
+      return byKey.size;
+    },
+
+    async putFunding(address, payments) {
+      const byKey = new Map(payments.map((p) => [fundingSortKey(p.time, p.coin), p]));
+      await batchPut(
+        [...byKey].map(([sk, p]) => ({ trader_address: address, sk, time: p.time, coin: p.coin, usdc: p.usdc })),
+        "BatchWrite funding",
+      );
       return byKey.size;
     },
 
@@ -209,7 +265,7 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
     },
 
     async loadTraderHistory(address) {
-      const [fills, ledgerItems, portfolio] = await Promise.all([
+      const [fills, ledgerItems, portfolio, funding, state] = await Promise.all([
         reader.fills(address),
         queryAll(doc, {
           TableName: tables.fills,
@@ -217,8 +273,10 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
           ExpressionAttributeValues: { ":a": address, ":p": LEDGER_SK_PREFIX },
         }),
         reader.portfolio(address),
+        reader.funding(address),
+        reader.syncState(address),
       ]);
-      return { fills, ledger: ledgerItems.map(toLedgerEntry), portfolio };
+      return { fills, ledger: ledgerItems.map(toLedgerEntry), portfolio, funding, role: state?.role?.role ?? null };
     },
   };
 };

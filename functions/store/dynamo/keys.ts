@@ -51,6 +51,13 @@ export const LEDGER_SK_PREFIX = "ledger#";
 /** fills.sk of a ledger entry: time then hash, so storing the same entry twice overwrites it. */
 export const ledgerSortKey = (time: number, hash: string): string => `${LEDGER_SK_PREFIX}${pad(time, 13)}#${hash}`;
 
+/**
+ * fills.sk of a funding payment: `funding#` + time + coin (the exchange pays a position once per
+ * funding time), in the same partition; `f` sorts after the fill keys' digits like `ledger#` does.
+ */
+export const FUNDING_SK_PREFIX = "funding#";
+export const fundingSortKey = (time: number, coin: string): string => `${FUNDING_SK_PREFIX}${pad(time, 13)}#${coin}`;
+
 /** state table: a trader's history sync cursors and their latest portfolio, two small items. */
 export const historyStateKey = (address: string): { pk: string; sk: string } => ({ pk: `history#${address}`, sk: "sync" });
 export const historyPortfolioKey = (address: string): { pk: string; sk: string } => ({ pk: `history#${address}`, sk: "portfolio" });

@@ -9,7 +9,9 @@ import type { Simulator } from "#simulator/index.js";
  * - VETERAN made one big win 25 days ago and nothing since (empty in 1d and 7d);
  * - LOSER lost 6 days ago and again 12 hours ago;
  * - SWINGER trades SOL both ways across the month;
- * - HOLDER closed one win 8 days ago and holds an ETH long opened 2 days ago (the live-feed trader).
+ * - HOLDER closed one win 8 days ago and holds an ETH long opened 2 days ago (the live-feed trader);
+ * - VAULT is a vault: it lost on an AVAX long held 3 days from 10 days ago and paid funding on it,
+ *   while depositors put 400,000 into it (its account value quintupled, its PnL fell).
  */
 export const TRADERS = {
   STEADY: "0x5eadd00000000000000000000000000000000001" as Address,
@@ -18,7 +20,11 @@ export const TRADERS = {
   LOSER: "0x1005e00000000000000000000000000000000004" as Address,
   SWINGER: "0x5a1a000000000000000000000000000000000005" as Address,
   HOLDER: "0x401d000000000000000000000000000000000006" as Address,
+  VAULT: "0xa5e7000000000000000000000000000000000007" as Address,
 } as const;
+
+/** Depositors of VAULT: not traders, not tracked. */
+const DEPOSITOR = "0xde90000000000000000000000000000000000008";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -31,6 +37,12 @@ interface Trade {
   px: string;
 }
 
+/** Something other than a trade, done on the simulator at `at`. */
+interface Action {
+  at: number;
+  run: (sim: Simulator) => void;
+}
+
 /** Opens at `px`, closes `holdHours` later at `exit`; negative size is a short. */
 const roundTrip = (user: Address, coin: string, size: string, px: string, exit: string, at: number, holdHours = 3): Trade[] => [
   { at, user, coin, size, px },
@@ -39,8 +51,15 @@ const roundTrip = (user: Address, coin: string, size: string, px: string, exit: 
 
 export const scriptHistory = (sim: Simulator, now: number): void => {
   const t = TRADERS;
+  sim.createVault(t.VAULT);
   for (const user of Object.values(t)) sim.deposit(user, "100000");
-  const trades: Trade[] = [
+  sim.deposit(DEPOSITOR, "1000000");
+  const vaultOpened = now - 10 * DAY;
+  const steps: (Trade | Action)[] = [
+    // Funding on the vault's AVAX long (no one else holds AVAX) at three funding hours, longs paying.
+    ...[1, 2, 3].map((h): Action => ({ at: vaultOpened + h * HOUR, run: (s) => s.payFunding("0.0001", ["AVAX"]) })),
+    { at: now - 8 * DAY, run: (s) => s.vaultDeposit(t.VAULT, DEPOSITOR, "400000") },
+    ...roundTrip(t.VAULT, "AVAX", "2000", "21.874", "21.5", vaultOpened, 72),
     ...roundTrip(t.STEADY, "BTC", "0.5", "60000", "61200", now - 35 * DAY),
     ...roundTrip(t.STEADY, "BTC", "0.5", "60500", "61400", now - 20 * DAY),
     ...roundTrip(t.STEADY, "BTC", "0.5", "61000", "61800", now - 6 * DAY),
@@ -58,7 +77,10 @@ export const scriptHistory = (sim: Simulator, now: number): void => {
     { at: now - 2 * DAY, user: t.HOLDER, coin: "ETH", size: "4", px: "3050" },
   ];
   // The simulator's clock only moves forward: replay in time order.
-  for (const trade of trades.sort((a, b) => a.at - b.at)) {
-    sim.execute({ user: trade.user, coin: trade.coin, size: trade.size, px: trade.px, time: trade.at });
+  for (const step of steps.sort((a, b) => a.at - b.at)) {
+    if ("run" in step) {
+      sim.advance(Math.max(0, step.at - sim.now()));
+      step.run(sim);
+    } else sim.execute({ user: step.user, coin: step.coin, size: step.size, px: step.px, time: step.at });
   }
 };

@@ -13,6 +13,8 @@ export const leaderboardRow = (address: string, overrides: Partial<LeaderboardRo
   max_profit_usd: "500",
   max_loss_usd: "250",
   realized_pnl_usd: "120.5",
+  trading_pnl_usd: "122",
+  funding_usd: "-1.5",
   fees_usd: "3.25",
   trades_count: 40,
   round_trips: 12,
@@ -23,6 +25,7 @@ export const leaderboardRow = (address: string, overrides: Partial<LeaderboardRo
   profit_factor_infinite: false,
   score: 0.6,
   is_bot: false,
+  is_vault: false,
   updated_at: "2026-01-01T00:00:00.000Z",
   ...overrides,
 });

@@ -72,6 +72,7 @@ describe("OpenAPI of the trader page's routes", () => {
       "max_size",
       "volume_usd",
       "realized_pnl_usd",
+      "funding_usd",
       "fees_usd",
       "fills",
     ]);

@@ -131,11 +131,12 @@ describe("estimateMonthlyCost", () => {
   });
 
   it("warns when the leaderboard's history sync cannot finish within its deadline", () => {
-    // Tracking stores the fills behind every change, so a run refreshes only portfolios and ledgers
-    // (40 weight per trader a day): 500 traders need 500 × 40 / 24 = 833 weight, ~185 s at history's
-    // 270 a minute; 5,000 need ~1,852 s, more than LEADERBOARD_SYNC_SECONDS (600).
+    // Tracking stores the fills behind every change, so a run refreshes only portfolios, ledgers and
+    // funding (60 weight per trader a day) and roles (60 a week): 500 traders need
+    // 500 × (60 / 24 + 60 / 168) = 1,429 weight, ~317 s at history's 270 a minute; 5,000 need
+    // ~3,175 s, more than LEADERBOARD_SYNC_SECONDS (600).
     const small = estimateMonthlyCost({ traders: 500 });
-    expect(small.capacity.historySyncSecondsNeeded.toFixed(0)).toBe("185");
+    expect(small.capacity.historySyncSecondsNeeded.toFixed(0)).toBe("317");
     expect(small.warnings.some((w) => w.startsWith("Leaderboard history"))).toBe(false);
     const e = estimateMonthlyCost({ traders: 5_000 });
     expect(e.capacity.historySyncSecondsNeeded.gt(600)).toBe(true);

@@ -1,8 +1,8 @@
 import type { Address } from "#domain/address.js";
 import type { CallOptions, Fill } from "#domain/exchange.js";
 import { dedupeFills } from "#domain/fills.js";
-import type { HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod, SetAsideEntry } from "#domain/history/ports.js";
-import type { LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
+import type { FundingUpdate, HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod, SetAsideEntry } from "#domain/history/ports.js";
+import type { FundingPayment, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
 import type { FillStore } from "#domain/ports.js";
 
 /**
@@ -46,8 +46,15 @@ export const deposit = (time: number, usdc: string, hash = `0xd${time}`): Ledger
   delta: { type: "deposit", usdc },
 });
 
+/** A funding payment as userFunding answers it (`usdc` signed for the user). */
+export const funding = (time: number, coin: string, usdc: string): FundingUpdate => ({
+  time,
+  hash: `0xf${time}${coin}`,
+  delta: { type: "funding", coin, usdc, szi: "1.0", fundingRate: "0.0000125", nSamples: null },
+});
+
 export interface Call {
-  type: "userFillsByTime" | "userNonFundingLedgerUpdates" | "portfolio";
+  type: "userFillsByTime" | "userNonFundingLedgerUpdates" | "portfolio" | "userFunding" | "userRole";
   startTime?: number;
   lane: string;
 }
@@ -58,6 +65,8 @@ export class FakeExchange implements HistoryExchange {
   /** Entries that cannot be read, served in time order with the ledger and counted against its page of 500. */
   unreadable: SetAsideEntry[] = [];
   portfolioAnswer: [string, PortfolioPeriod & { vlm: string }][] = [];
+  funding: FundingUpdate[] = [];
+  role = "user";
   readonly calls: Call[] = [];
   /** Throw this from the next call for which it returns an error. */
   failWith: ((call: Call, index: number) => Error | undefined) | undefined;
@@ -96,6 +105,16 @@ export class FakeExchange implements HistoryExchange {
     return this.portfolioAnswer;
   }
 
+  async userFunding(_user: string, startTime: number, _end: number | undefined, o: CallOptions) {
+    this.record({ type: "userFunding", startTime, lane: o.lane });
+    return this.funding.filter((e) => e.time >= startTime).slice(0, 500);
+  }
+
+  async userRole(_user: string, o: CallOptions) {
+    this.record({ type: "userRole", lane: o.lane });
+    return { role: this.role };
+  }
+
   count(type: Call["type"]): number {
     return this.calls.filter((c) => c.type === type).length;
   }
@@ -105,6 +124,7 @@ export class MemoryHistoryStore implements HistoryStore, FillStore {
   readonly states = new Map<string, HistorySyncState>();
   readonly storedFills = new Map<string, Fill>();
   readonly ledger = new Map<string, LedgerEntry>();
+  readonly funding = new Map<string, FundingPayment>();
   portfolio: PortfolioHistory | null = null;
   fillWrites = 0;
   stateWrites = 0;
@@ -126,11 +146,17 @@ export class MemoryHistoryStore implements HistoryStore, FillStore {
     for (const e of entries) this.ledger.set(`${e.time}#${e.hash}`, e);
     return entries.length;
   }
+  async putFunding(_address: Address, payments: readonly FundingPayment[]) {
+    for (const p of payments) this.funding.set(`${p.time}#${p.coin}`, p);
+    return payments.length;
+  }
   async putPortfolio(_address: Address, p: PortfolioHistory) {
     this.portfolio = structuredClone(p);
   }
-  async loadTraderHistory() {
+  async loadTraderHistory(address: Address) {
     return {
+      funding: [...this.funding.values()].sort((a, b) => a.time - b.time),
+      role: this.states.get(address)?.role?.role ?? null,
       fills: dedupeFills([...this.storedFills.values()]),
       ledger: [...this.ledger.values()].sort((a, b) => a.time - b.time),
       portfolio: this.portfolio,

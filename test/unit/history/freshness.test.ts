@@ -11,8 +11,10 @@ const synced = (at: number, caughtUp = true): StreamCursor => ({ cursor: at, see
 const state = (over: Partial<HistorySyncState> = {}): HistorySyncState => ({
   fills: synced(NOW - HOUR),
   ledger: synced(NOW - HOUR),
+  funding: synced(NOW - HOUR),
   portfolioFetchedAt: NOW - HOUR,
   failingSince: {},
+  role: { role: "user", fetchedAt: NOW - HOUR },
   ...over,
 });
 const firstSeen = NOW - 30 * 24 * HOUR;
@@ -23,6 +25,7 @@ describe("dataFreshness", () => {
       status: "fresh",
       fillsSyncedAt: NOW - HOUR,
       ledgerSyncedAt: NOW - HOUR,
+      fundingSyncedAt: NOW - HOUR,
       portfolioFetchedAt: NOW - HOUR,
       staleSources: [],
       failingSince: {},
@@ -47,7 +50,7 @@ describe("dataFreshness", () => {
     expect(dataFreshness(backfilling, NOW - HOUR, NOW, RULES)).toMatchObject({ status: "pending", staleSources: [] });
     expect(dataFreshness(backfilling, firstSeen, NOW, RULES)).toMatchObject({ status: "stale", staleSources: ["fills", "portfolio"] });
     expect(dataFreshness(null, NOW - HOUR, NOW, RULES).status).toBe("pending");
-    expect(dataFreshness(null, firstSeen, NOW, RULES)).toMatchObject({ status: "stale", staleSources: ["fills", "ledger", "portfolio"] });
+    expect(dataFreshness(null, firstSeen, NOW, RULES)).toMatchObject({ status: "stale", staleSources: ["fills", "ledger", "funding", "portfolio"] });
   });
 
   it("the default rules are those of the settings' defaults", () => {

@@ -7,11 +7,18 @@ const NOW = 1_750_000_000_000;
 
 const done = (syncedAt: number): StreamCursor => ({ cursor: 5, seen: [], caughtUp: true, syncedAt });
 /** A trader synced completely one hour ago. */
-const fresh = (): HistorySyncState => ({ fills: done(NOW - HOUR), ledger: done(NOW - HOUR), portfolioFetchedAt: NOW - HOUR, failingSince: {} });
+const fresh = (): HistorySyncState => ({
+  fills: done(NOW - HOUR),
+  ledger: done(NOW - HOUR),
+  funding: done(NOW - HOUR),
+  portfolioFetchedAt: NOW - HOUR,
+  failingSince: {},
+  role: { role: "user", fetchedAt: NOW - HOUR },
+});
 
 describe("needsSync", () => {
   it("a trader never synced needs everything", () => {
-    expect(planSync(null, null, NOW)).toEqual({ fills: true, ledger: true, portfolio: true });
+    expect(planSync(null, null, NOW)).toEqual({ fills: true, ledger: true, portfolio: true, funding: true, role: true });
   });
 
   it("a fresh trader without new activity costs nothing", () => {
@@ -20,7 +27,7 @@ describe("needsSync", () => {
   });
 
   it("activity after the last fills sync makes the fills due, and only them", () => {
-    expect(planSync(fresh(), NOW - 10 * 60_000, NOW)).toEqual({ fills: true, ledger: false, portfolio: false });
+    expect(planSync(fresh(), NOW - 10 * 60_000, NOW)).toEqual({ fills: true, ledger: false, portfolio: false, funding: false, role: false });
   });
 
   it("unknown activity is checked", () => {
@@ -33,18 +40,33 @@ describe("needsSync", () => {
     expect(needsSync(s, null, NOW)).toBe(true);
     s.fills.caughtUp = true;
     s.ledger = { ...s.ledger, caughtUp: false };
-    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: true, portfolio: false });
+    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: true, portfolio: false, funding: false, role: false });
   });
 
   it("a stale portfolio brings the ledger with it, so flows cover the equity curve", () => {
     const s = { ...fresh(), portfolioFetchedAt: NOW - 5 * HOUR };
-    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: true, portfolio: true });
+    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: true, portfolio: true, funding: false, role: false });
     expect(needsSync(s, null, NOW, { portfolioMaxAgeMs: 6 * HOUR })).toBe(false);
+  });
+
+  it("funding is due until caught up and once stale, whatever the activity: open positions are paid without fills", () => {
+    const s = fresh();
+    s.funding = { ...s.funding, caughtUp: false };
+    expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: false, portfolio: false, funding: true, role: false });
+    const stale = { ...fresh(), funding: done(NOW - 5 * HOUR) };
+    expect(planSync(stale, null, NOW).funding).toBe(true);
+    expect(planSync(stale, null, NOW, { fundingMaxAgeMs: 6 * HOUR }).funding).toBe(false);
+  });
+
+  it("the role is asked once, then only weekly (60 weight a request)", () => {
+    expect(planSync({ ...fresh(), role: null }, null, NOW)).toEqual({ fills: false, ledger: false, portfolio: false, funding: false, role: true });
+    expect(planSync({ ...fresh(), role: { role: "vault", fetchedAt: NOW - 6 * 24 * HOUR } }, null, NOW).role).toBe(false);
+    expect(planSync({ ...fresh(), role: { role: "vault", fetchedAt: NOW - 8 * 24 * HOUR } }, null, NOW).role).toBe(true);
   });
 
   it("a stale ledger alone is refreshed alone", () => {
     const s = { ...fresh(), ledger: done(NOW - 3 * HOUR) };
-    expect(planSync(s, null, NOW, { ledgerMaxAgeMs: 2 * HOUR })).toEqual({ fills: false, ledger: true, portfolio: false });
+    expect(planSync(s, null, NOW, { ledgerMaxAgeMs: 2 * HOUR })).toEqual({ fills: false, ledger: true, portfolio: false, funding: false, role: false });
   });
 });
 
@@ -54,7 +76,7 @@ describe("fills tracking already stored", () => {
   const activity = NOW - 10 * 60_000;
 
   it("are not fetched again: the latest change's fills were stored by the tracker", () => {
-    expect(planSync(fresh(), activity, NOW, { trackedFills: tracked(activity + 150) })).toEqual({ fills: false, ledger: false, portfolio: false });
+    expect(planSync(fresh(), activity, NOW, { trackedFills: tracked(activity + 150) })).toEqual({ fills: false, ledger: false, portfolio: false, funding: false, role: false });
     expect(planSync(fresh(), activity, NOW, { trackedFills: tracked(activity) }).fills).toBe(false);
   });
 
@@ -80,6 +102,6 @@ describe("fills tracking already stored", () => {
 
   it("leave the portfolio and ledger to their own freshness", () => {
     const s = { ...fresh(), portfolioFetchedAt: NOW - 5 * HOUR };
-    expect(planSync(s, activity, NOW, { trackedFills: tracked(activity) })).toEqual({ fills: false, ledger: true, portfolio: true });
+    expect(planSync(s, activity, NOW, { trackedFills: tracked(activity) })).toEqual({ fills: false, ledger: true, portfolio: true, funding: false, role: false });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExchangeSchemaError, ExchangeUnavailableError, BudgetTimeoutError } from "#hyperliquid/errors.js";
 import { syncTraderHistory, type HistorySyncDeps } from "#domain/history/sync.js";
 import { recordingLogger } from "../../support/logger.js";
-import { A, FakeExchange, MemoryHistoryStore, deposit, fill, fills } from "./fakes.js";
+import { A, FakeExchange, MemoryHistoryStore, deposit, fill, fills, funding } from "./fakes.js";
 
 const HOUR = 3_600_000;
 const T0 = 1_750_000_000_000;
@@ -169,7 +169,7 @@ describe("syncTraderHistory: stopping and resuming", () => {
     const { exchange, deps } = setup();
     exchange.addFills(fills(5, T0));
     await syncTraderHistory(deps, A);
-    expect(exchange.calls.length).toBe(3);
+    expect(exchange.calls.map((c) => c.type)).toEqual(["userNonFundingLedgerUpdates", "portfolio", "userRole", "userFunding", "userFillsByTime"]);
     expect(new Set(exchange.calls.map((c) => c.lane))).toEqual(new Set(["history"]));
   });
 });
@@ -180,7 +180,7 @@ describe("syncTraderHistory: ledger and portfolio", () => {
     exchange.ledger = Array.from({ length: 1_100 }, (_, i) => deposit(T0 + Math.floor(i / 2), String(i + 1), `0x${i}`));
     const r = await syncTraderHistory(deps, A);
     expect(r.ledger).toMatchObject({ pages: 3, stored: 1_100, caughtUp: true });
-    const { ledger } = await store.loadTraderHistory();
+    const { ledger } = await store.loadTraderHistory(A);
     expect(ledger).toEqual(exchange.ledger);
   });
 
@@ -198,7 +198,7 @@ describe("syncTraderHistory: ledger and portfolio", () => {
     expect(r.failed).toEqual({});
     // The ledger did not fail, so the portfolio was refreshed with it.
     expect(r.portfolioRefreshed).toBe(true);
-    expect((await store.loadTraderHistory()).ledger).toEqual(exchange.ledger);
+    expect((await store.loadTraderHistory(A)).ledger).toEqual(exchange.ledger);
     const warnings = log.entries.filter((e) => e.message.startsWith("A history entry could not be read"));
     expect(warnings.map((w) => (w.extra[0] as { hash: string }).hash)).toEqual(["0xbad1", "0xbad2"]);
 
@@ -231,6 +231,48 @@ describe("syncTraderHistory: ledger and portfolio", () => {
     expect(exchange.calls).toEqual([]);
     clock.t += 4 * HOUR;
     await syncTraderHistory(deps, A, { lastActivityAt: null });
-    expect(exchange.calls.map((c) => c.type)).toEqual(["userNonFundingLedgerUpdates", "portfolio"]);
+    expect(exchange.calls.map((c) => c.type)).toEqual(["userNonFundingLedgerUpdates", "portfolio", "userFunding"]);
+  });
+});
+
+describe("syncTraderHistory: funding and role", () => {
+  it("pages funding (500 per answer) from its own cursor and stores each payment by time and coin, signed as paid", async () => {
+    const { exchange, store, deps, clock } = setup();
+    // Two coins paid at each hour: 1,100 payments, so pages end inside an hour.
+    exchange.funding = Array.from({ length: 1_100 }, (_, i) => funding(T0 + Math.floor(i / 2) * HOUR, i % 2 === 0 ? "BTC" : "ETH", i % 3 === 0 ? "-0.25" : "1.5"));
+    const r = await syncTraderHistory(deps, A);
+    expect(r.funding).toMatchObject({ pages: 3, stored: 1_100, caughtUp: true });
+    const { funding: stored } = await store.loadTraderHistory(A);
+    expect(stored).toEqual(exchange.funding.map((f) => ({ time: f.time, coin: f.delta.coin, usdc: f.delta.usdc })));
+    expect((await store.getSyncState(A))?.funding).toMatchObject({ caughtUp: true, cursor: exchange.funding.at(-1)?.time });
+    // Nothing new: one request from the cursor, nothing written again.
+    exchange.calls.length = 0;
+    clock.t += 1;
+    const again = await syncTraderHistory(deps, A, { fundingMaxAgeMs: 0, lastActivityAt: null });
+    expect(again.funding).toMatchObject({ pages: 1, stored: 0 });
+    expect(exchange.calls.find((c) => c.type === "userFunding")?.startTime).toBe(exchange.funding.at(-1)?.time);
+  });
+
+  it("records a funding failure and goes on with the fills", async () => {
+    const { exchange, store, deps } = setup();
+    exchange.addFills(fills(10, T0));
+    exchange.failWith = (c) => (c.type === "userFunding" ? new ExchangeSchemaError("userFunding", A, "expected decimal string", "0.delta.usdc") : undefined);
+    const r = await syncTraderHistory(deps, A);
+    expect(Object.keys(r.failed)).toEqual(["funding"]);
+    expect(r.fills).toMatchObject({ stored: 10 });
+    expect(store.storedFills.size).toBe(10);
+  });
+
+  it("asks the role once, keeps it in the sync state, and the stored history carries it", async () => {
+    const { exchange, store, deps, clock } = setup();
+    exchange.role = "vault";
+    const r = await syncTraderHistory(deps, A);
+    expect(r.roleRefreshed).toBe(true);
+    expect((await store.getSyncState(A))?.role).toEqual({ role: "vault", fetchedAt: clock.t });
+    expect((await store.loadTraderHistory(A)).role).toBe("vault");
+    clock.t += 24 * HOUR;
+    exchange.calls.length = 0;
+    await syncTraderHistory(deps, A);
+    expect(exchange.count("userRole")).toBe(0);
   });
 });

@@ -246,7 +246,10 @@ export const referenceComputeTraderRows = ({ history, equity, now, updatedAt }: 
       max_drawdown: eq?.max_drawdown ?? null,
       max_profit_usd: t.best?.text ?? null,
       max_loss_usd: t.worst?.text ?? null,
+      // Without funding (the differential histories have none): realized is the trading PnL.
       realized_pnl_usd: exactStr(minus(f.closedPnl, f.fees)),
+      trading_pnl_usd: exactStr(minus(f.closedPnl, f.fees)),
+      funding_usd: "0",
       fees_usd: exactStr(f.fees),
       trades_count: f.count,
       round_trips: t.trips,
@@ -257,6 +260,7 @@ export const referenceComputeTraderRows = ({ history, equity, now, updatedAt }: 
       profit_factor_infinite: t.wins > 0 && t.losses === 0,
       score: null,
       is_bot: isBot,
+      is_vault: false,
       updated_at: updatedAt,
     };
   });

@@ -14,6 +14,8 @@ const row = (address: string, o: Partial<LeaderboardRow> = {}): LeaderboardRow =
   max_profit_usd: "10",
   max_loss_usd: "5",
   realized_pnl_usd: "5",
+  trading_pnl_usd: "5",
+  funding_usd: "0",
   fees_usd: "1",
   trades_count: 20,
   round_trips: 10,
@@ -24,6 +26,7 @@ const row = (address: string, o: Partial<LeaderboardRow> = {}): LeaderboardRow =
   profit_factor_infinite: false,
   score: null,
   is_bot: false,
+  is_vault: false,
   updated_at: "2025-01-01T00:00:00.000Z",
   ...o,
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Fill } from "#domain/exchange.js";
 import { cashFlowsFromLedger } from "#domain/metrics/flows.js";
-import { equityPointsFor } from "#domain/metrics/equity.js";
+import { returnInputsFor } from "#domain/metrics/pnl-flows.js";
 import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
 import { METRIC_WINDOWS, type EquityMetrics, type MetricWindow, type TraderHistory } from "#domain/metrics/types.js";
@@ -89,7 +89,11 @@ describe("computeTraderRows against the pre-optimisation implementation", () => 
       const flows = cashFlowsFromLedger(history.ledger, history.address);
       const all = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY };
       const equity: Partial<Record<MetricWindow, EquityMetrics>> = {};
-      for (const w of METRIC_WINDOWS) equity[w] = referenceComputeEquityMetrics(equityPointsFor(history.portfolio!, w), flows, all);
+      // The flows each window takes out are returnInputsFor's choice (tested in pnl-flows.test.ts).
+      for (const w of METRIC_WINDOWS) {
+        const inputs = returnInputsFor(history.portfolio!, w, flows);
+        equity[w] = referenceComputeEquityMetrics(inputs.points, inputs.flows, all);
+      }
       return referenceComputeTraderRows({ history, equity, now, updatedAt: UPDATED });
     };
     const rng = createPrng(5);

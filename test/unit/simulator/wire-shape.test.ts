@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dec } from "#commons/decimal.js";
 import { createSimulator, type Simulator } from "#simulator/index.js";
 import { fixtureFiles, loadFixture } from "../../support/fixtures.js";
 import { info } from "./http.js";
@@ -11,6 +12,8 @@ import { shapeDiff, type ShapeOptions } from "./shape.js";
 
 const ISOLATED_USER = "0x00000000000000000000000000000000000000e1";
 const OLD_SHAPE_USER = "0x00000000000000000000000000000000000000e2";
+const VAULT = "0x00000000000000000000000000000000000000e3";
+const DEPOSITOR = "0x00000000000000000000000000000000000000e4";
 
 let sim: Simulator;
 let url: string;
@@ -28,6 +31,13 @@ beforeAll(async () => {
   sim.execute({ user: OLD_SHAPE_USER, coin: "BTC", size: "-0.00785", px: "26951" });
   sim.execute({ user: OLD_SHAPE_USER, coin: "ETH", size: "0.1334", px: "1705.8" });
   sim.execute({ user: OLD_SHAPE_USER, coin: "SOL", size: "7.39", px: "19.678" });
+
+  // A vault whose leader trades and whose depositors pay in.
+  sim.createVault(VAULT);
+  sim.deposit(VAULT, "10000");
+  sim.execute({ user: VAULT, coin: "BTC", size: "0.01", px: "60000" });
+  sim.deposit(DEPOSITOR, "5000");
+  sim.vaultDeposit(VAULT, DEPOSITOR, "2500");
 
   const traders = sim.populate(20);
   sim.randomActivity(400);
@@ -67,6 +77,7 @@ const CASES: Case[] = [
     request: () => ({ type: "userNonFundingLedgerUpdates", user: crowdTrader, startTime: 0, endTime: null }),
   },
   { fixture: "userFunding.recorded.json", request: () => ({ type: "userFunding", user: crowdTrader, startTime: 0 }) },
+  { fixture: "userRole.recorded.json", request: () => ({ type: "userRole", user: VAULT }) },
 ];
 
 describe("simulator wire shapes match the recorded API responses", () => {
@@ -84,6 +95,30 @@ describe("simulator wire shapes match the recorded API responses", () => {
       expect(shapeDiff(answer, fixture.response, c.options)).toEqual([]);
     });
   }
+
+  it("userRole: vault for a vault, user for a known account, missing for an address never seen", async () => {
+    expect(await info(url, { type: "userRole", user: VAULT })).toEqual({ role: "vault" });
+    expect(await info(url, { type: "userRole", user: crowdTrader })).toEqual({ role: "user" });
+    expect(await info(url, { type: "userRole", user: "0x00000000000000000000000000000000000000ff" })).toEqual({ role: "missing" });
+  });
+
+  it("a vault's depositors raise its account value and not its pnlHistory", async () => {
+    const answer = await info<[string, { accountValueHistory: [number, string][]; pnlHistory: [number, string][] }][]>(url, { type: "portfolio", user: VAULT });
+    const allTime = new Map(answer).get("perpAllTime")!;
+    // Some step of the curve is the deposit: value exactly +2,500, PnL unchanged.
+    const values = allTime.accountValueHistory.map(([, v]) => dec(v));
+    const pnl = allTime.pnlHistory.map(([, v]) => dec(v));
+    const step = values.findIndex((v, i) => i > 0 && v.minus(values[i - 1]!).eq(2500));
+    expect(step).toBeGreaterThan(0);
+    expect(pnl[step]!.eq(pnl[step - 1]!)).toBe(true);
+    // And the vault's own PnL did move elsewhere (its trade), so this is not a flat series.
+    expect(pnl.some((p) => !p.eq(0))).toBe(true);
+    const ledger = await info<{ delta: Record<string, unknown> }[]>(url, { type: "userNonFundingLedgerUpdates", user: DEPOSITOR, startTime: 0 });
+    expect(ledger.map((e) => e.delta)).toEqual([
+      { type: "deposit", usdc: "5000.0" },
+      { type: "vaultDeposit", vault: VAULT, usdc: "2500.0" },
+    ]);
+  });
 
   it("portfolio: the same windows in the same order", async () => {
     const fixture = loadFixture("portfolio.recorded.json").response as [string, unknown][];

@@ -117,6 +117,28 @@ describe("realizedPnlSeries", () => {
     ]);
   });
 
+  it("adds funding payments as they are paid, merged with the fills by time, so the curve ends at the leaderboard's realized PnL", () => {
+    const funding = [
+      { time: NOW - 10 * HOUR, coin: "BTC", usdc: "-0.0005" }, // same millisecond as two fills: one point after all three
+      { time: NOW - 3 * HOUR, coin: "BTC", usdc: "1.25" },
+      { time: NOW - 2 * DAY, coin: "BTC", usdc: "-7" }, // outside 1d
+      { time: NOW + HOUR, coin: "BTC", usdc: "-100" }, // after now
+    ];
+    expect(realizedPnlSeries(fills, "1d", NOW, funding)).toEqual([
+      { t: NOW - DAY, v: "0" },
+      { t: NOW - 20 * HOUR, v: "-13.5" },
+      { t: NOW - 10 * HOUR, v: "229.8705" },
+      { t: NOW - 3 * HOUR, v: "231.1205" },
+      { t: NOW - HOUR, v: "230.9205" },
+    ]);
+    // Funding alone moves it too.
+    expect(realizedPnlSeries([], "1d", NOW, funding)).toEqual([
+      { t: NOW - DAY, v: "0" },
+      { t: NOW - 10 * HOUR, v: "-0.0005" },
+      { t: NOW - 3 * HOUR, v: "1.2495" },
+    ]);
+  });
+
   it("is empty when no fill in the window moved it", () => {
     expect(realizedPnlSeries([], "all", NOW)).toEqual([]);
     expect(realizedPnlSeries([inOrder[6]!, inOrder[7]!, inOrder[9]!], "1d", NOW)).toEqual([]);

@@ -7,11 +7,18 @@ import { ago, when } from "../format";
  * glance (synced N ago, still syncing, or stale), with each source's last sync in its title.
  */
 
-const LABELS: Record<HistorySource, string> = { fills: "fills", ledger: "deposits and withdrawals", portfolio: "equity history" };
+const LABELS: Record<HistorySource, string> = {
+  fills: "fills",
+  ledger: "deposits and withdrawals",
+  funding: "funding",
+  portfolio: "equity history",
+  role: "account kind",
+};
 
-const syncedAt = (f: DataFreshness): Record<HistorySource, string | null> => ({
+const syncedAt = (f: DataFreshness): Partial<Record<HistorySource, string | null>> => ({
   fills: f.fills_synced_at,
   ledger: f.ledger_synced_at,
+  funding: f.funding_synced_at,
   portfolio: f.portfolio_fetched_at,
 });
 

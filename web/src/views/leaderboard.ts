@@ -26,7 +26,7 @@ const money = (value: string | null, signed = false): Child =>
 const COLUMNS: Column[] = [
   { label: "Score", help: "0–1 across the traders of this window", sort: "score", cell: (r) => num2(r.score) },
   { label: "Win rate", help: "Winning ÷ closed round trips", sort: "win_rate", cell: (r) => pct(r.win_rate) },
-  { label: "Realized PnL", help: "Closed PnL minus fees", sort: "realized_pnl_usd", cell: (r) => money(r.realized_pnl_usd, true) },
+  { label: "Realized PnL", help: "Closed PnL minus fees, plus funding", sort: "realized_pnl_usd", cell: (r) => money(r.realized_pnl_usd, true) },
   { label: "ROI", help: "Time-weighted return, deposits and withdrawals taken out", sort: "roi", cell: (r) => h("span", { class: tone(r.roi) ?? "" }, pct(r.roi, true)) },
   { label: "Volume", help: "Traded notional", sort: "total_volume_usd", cell: (r) => usd(r.total_volume_usd) },
   { label: "Trades", help: "Perp fills", sort: "trades_count", cell: (r) => count(r.trades_count) },
@@ -193,6 +193,7 @@ export const leaderboardView: View = (main, route, { api }) => {
                   { scope: "row", class: "trader" },
                   h("a", { href: traderHref(row.trader_address), title: row.trader_address, class: "mono" }, shortAddress(row.trader_address)),
                   row.is_bot && h("span", { class: "badge", title: "Looks like a bot or market maker" }, "bot"),
+                  row.is_vault && h("span", { class: "badge vault", title: "A vault: its figures are the vault's, its depositors' money left out of returns" }, "vault"),
                   row.data_status === "stale" &&
                     h("span", { class: "badge stale", title: "Its history has not synced for a while: these figures may be old" }, "stale data"),
                 ),

@@ -54,13 +54,14 @@ export const roundTripRows = (trips: readonly RoundTrip[]): HTMLTableRowElement[
       h("td", { class: "num" }, decimal(r.max_size)),
       h("td", { class: "num" }, usd(r.volume_usd)),
       h("td", { class: "num" }, money(r.realized_pnl_usd)),
+      h("td", { class: "num", "data-col": "funding" }, money(r.funding_usd)),
       h("td", { class: "num" }, usd(r.fees_usd)),
       h("td", { class: "num" }, count(r.fills)),
     ),
   );
 
 export const roundTripsTable = (trips: readonly RoundTrip[]): HTMLElement =>
-  table("Round trips", ["Coin", "Side", "Opened", "Closed", "Held", "Max size", "Volume", "Realized PnL", "Fees", "Fills"], roundTripRows(trips));
+  table("Round trips", ["Coin", "Side", "Opened", "Closed", "Held", "Max size", "Volume", "Realized PnL", "Funding", "Fees", "Fills"], roundTripRows(trips));
 
 /** The trader's leaderboard row for the window, as a few headline figures. */
 export const metricCards = (row: LeaderboardRow | undefined, window: Window): HTMLElement => {
@@ -70,6 +71,8 @@ export const metricCards = (row: LeaderboardRow | undefined, window: Window): HT
     "dl",
     { class: "cards" },
     card("Realized PnL", money(row.realized_pnl_usd)),
+    card("Trading PnL", money(row.trading_pnl_usd)),
+    card("Funding", money(row.funding_usd)),
     card("Win rate", pct(row.win_rate)),
     card("ROI", h("span", { class: tone(row.roi) ?? "" }, pct(row.roi, true))),
     card("Volume", usd(row.total_volume_usd)),

@@ -93,7 +93,7 @@ export const traderView: View = (main, route, { api, feed }) => {
     clearCharts();
     const series = (s: Equity["account_value"]) => s.flatMap((p) => (toNumber(p.v) === null ? [] : [{ t: p.t, v: toNumber(p.v) ?? 0 }]));
     await draw(valueChart, valueNote, series(equity.account_value), "value", "Account value", equity.updated_at ? `Exchange history as of ${when(equity.updated_at)}.` : "");
-    await draw(pnlChart, pnlNote, series(equity.realized_pnl), "pnl", "Cumulative realized PnL", "Closed PnL minus fees, from the trader's fills.");
+    await draw(pnlChart, pnlNote, series(equity.realized_pnl), "pnl", "Cumulative realized PnL", "Closed PnL minus fees plus funding, from the trader's fills and funding payments.");
   };
 
   /** An API without the route (older than this page) or a failure: the charts say so instead. */
@@ -156,6 +156,7 @@ export const traderView: View = (main, route, { api, feed }) => {
 
   const renderTrader = (t: TraderDetail) => {
     const bot = Object.values(t.metrics ?? {}).some((r) => r?.is_bot);
+    const vault = Object.values(t.metrics ?? {}).some((r) => r?.is_vault);
     replace(
       meta,
       t.is_active ? "Tracked" : "Not tracked any more",
@@ -163,6 +164,7 @@ export const traderView: View = (main, route, { api, feed }) => {
       t.last_tracked_at ? ` · last checked ${ago(t.last_tracked_at)}` : " · not checked yet",
       t.discovery_source === "manual" ? " · added by hand" : t.discovery_coin ? ` · found trading ${t.discovery_coin}` : "",
       bot && h("span", { class: "badge" }, "likely bot"),
+      vault && h("span", { class: "badge vault", title: "The exchange says this address is a vault: returns leave its depositors' money out" }, "vault"),
       freshnessBadge(t.data_freshness ?? null),
     );
     replace(cards, metricCards(t.metrics?.[win] ?? undefined, win));
