@@ -14,7 +14,10 @@ export type Dir =
   | "Open Short"
   | "Close Short"
   | "Long > Short"
-  | "Short > Long";
+  | "Short > Long"
+  // Fills of other markets, which the fills endpoints return beside perp fills.
+  | "Settlement"
+  | "Buy";
 
 /** One element of `userFills` / `userFillsByTime`, in the API's key order. */
 export interface WireFill {

@@ -2,6 +2,7 @@ import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "./address.js";
 import type { Fill, LeverageType } from "./exchange.js";
 import { summarizeFills, type FillSummary } from "./fills.js";
+import { dexOfCoin } from "./perp-universe.js";
 import type { PositionChange, PositionEventType, Side } from "./positions.js";
 import type { StreamFill } from "./stream-fills.js";
 
@@ -11,6 +12,8 @@ import type { StreamFill } from "./stream-fills.js";
  */
 export interface EventDetails extends FillSummary {
   coin: string;
+  /** The perp dex of the coin: `""` for the main dex, a builder dex's name (`xyz` for `xyz:TSLA`). */
+  dex: string;
   side: Side;
   previous_side: Side | null;
   /** Absolute sizes, exact decimal strings. */
@@ -72,6 +75,7 @@ export const buildEvent = (
     version,
     details: {
       coin: change.coin,
+      dex: dexOfCoin(change.coin),
       side: change.side,
       previous_side: change.previousSide,
       size: abs(change.szi),

@@ -40,6 +40,12 @@ export interface TrackingState {
    * Undefined for states stored before it was kept (their fills cursor says the same).
    */
   asOf: number | undefined;
+  /**
+   * The builder-deployed (HIP-3) dexes he was seen active on (his fills, his positions, the
+   * stream's trades), each with when (ms): tracking polls their clearinghouses besides the main
+   * one's (#domain/dex-polling.js). Empty for a trader only ever seen on the main dex.
+   */
+  dexes: Readonly<Record<string, number>>;
 }
 
 export interface Transition {
@@ -69,6 +75,10 @@ export interface TraderStore {
   commitTransition(transition: Transition): Promise<"committed" | "conflict">;
   /** Failures are rare, so recording them is the one per-trader write an unchanged poll may cause. */
   recordFailure(address: Address, at: number, message: string): Promise<void>;
+  /** Records (or refreshes) builder dexes the trader was seen active on, each with when; others kept. */
+  noteDexes(address: Address, seen: Readonly<Record<string, number>>): Promise<void>;
+  /** Forgets builder dexes he has left (no position, not seen for a while): they are no longer polled. */
+  dropDexes(address: Address, dexes: readonly string[]): Promise<void>;
 }
 
 export interface FillStore {

@@ -1,9 +1,11 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
+import { dexesToPoll, pollDexes, unpolledDexes, updateDexes } from "./dex-polling.js";
 import { buildEvent, type FillsSource, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
-import { dedupeFills, isPerpFill } from "./fills.js";
+import { dedupeFills, isPerpFillIn } from "./fills.js";
+import type { PerpUniverseSource } from "./perp-universe.js";
 import type { FillStore, TraderStore, TrackingState } from "./ports.js";
 import { diffPositions, toPositionMap, type PositionChange, type PositionMap } from "./positions.js";
 import { fillsExplain, type StreamFill } from "./stream-fills.js";
@@ -25,6 +27,8 @@ import { fillsExplain, type StreamFill } from "./stream-fills.js";
 
 export interface TrackingDeps {
   exchange: ExchangePort;
+  /** What is a perp fill: only those are stored and attributed (#domain/fills.js). */
+  universe: PerpUniverseSource;
   traders: TraderStore;
   fills: FillStore;
   logger: AppLogger;
@@ -98,15 +102,19 @@ const trackOne = async (
   if (state === undefined || !state.isActive) return { address, status: "untracked", events: [] };
   try {
     const polledAt = deps.now();
-    const account = await deps.exchange.clearinghouseState(address, call);
+    // The main dex and the builder dexes he is active on (#domain/dex-polling.js).
+    const streamedCoins = (live?.fills.get(address) ?? []).map((f) => f.coin);
+    const dexes = dexesToPoll(state, streamedCoins);
+    const account = await pollDexes(deps.exchange, address, dexes, call);
     // The exchange's own snapshot time when it gives one: the fills up to it caused this state.
     const until = account.time ?? polledAt;
-    const current = toPositionMap(account.positions);
+    let current = toPositionMap(account.positions);
+    await updateDexes(deps.traders, state, [...Object.keys(current), ...streamedCoins], polledAt);
     if (state.version === undefined) {
       await deps.traders.saveBaseline(address, current, until, polledAt);
       return { address, status: "baseline", events: [] };
     }
-    const changes = diffPositions(state.positions, current);
+    let changes = diffPositions(state.positions, current);
     const stored = { ...state, version: state.version };
     const time = { until, polledAt };
     // Fills at or before the stored snapshot are already in it (another poll got there first).
@@ -129,6 +137,14 @@ const trackOne = async (
     const from = behindSnapshot ? asOf : (state.fillsCursor ?? until);
     const fetched = await fetchFillsSince(address, from, until, call, deps);
     if (fetched.fills.length > 0) await deps.fills.putFills(address, fetched.fills);
+    // His fills show a builder dex this poll did not ask: ask it now, so that change is not missed.
+    const revealed = unpolledDexes(fetched.fills.map((f) => f.coin), dexes);
+    if (revealed.length > 0) {
+      const more = await Promise.all(revealed.map((dex) => deps.exchange.clearinghouseState(address, call, dex)));
+      current = { ...current, ...toPositionMap(more.flatMap((s) => s.positions)) };
+      changes = diffPositions(state.positions, current);
+      await deps.traders.noteDexes(address, Object.fromEntries(revealed.map((dex) => [dex, polledAt])));
+    }
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
     return await commitChanges(address, stored, current, changes, { fills: behind, source: "exchange", cursor }, time, deps);
@@ -203,17 +219,18 @@ const fetchFillsSince = async (
   deps: TrackingDeps,
 ): Promise<{ fills: Fill[]; cursor: number }> => {
   const all: Fill[] = [];
+  const isPerp = isPerpFillIn(await deps.universe());
   let start = cursor + 1;
   for (let page = 0; page < MAX_FILL_PAGES && start <= until; page++) {
     const batch = await deps.exchange.userFillsByTime(address, start, until, call);
     all.push(...batch);
     const last = batch[batch.length - 1];
     if (batch.length < FILLS_PAGE || last === undefined) {
-      return { fills: dedupeFills(all).filter(isPerpFill), cursor: until };
+      return { fills: dedupeFills(all).filter(isPerp), cursor: until };
     }
     start = last.time > start ? last.time : start + 1;
   }
-  const fills = dedupeFills(all).filter(isPerpFill);
+  const fills = dedupeFills(all).filter(isPerp);
   // Page cap reached: resume from the last fill we saw, not from `until`, so nothing is skipped.
   const lastTime = all[all.length - 1]?.time ?? cursor;
   return { fills, cursor: Math.max(cursor, lastTime - 1) };

@@ -6,9 +6,19 @@ import { type Config, normalizeApiBase } from "#commons/config.js";
 import { AppError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { WeightBudget } from "#domain/budget.js";
-import type { AccountState, CallOptions, ExchangePort, Fill, Lane, PerpAsset, RecentTrade } from "#domain/exchange.js";
+import {
+  type AccountState,
+  type CallOptions,
+  type ExchangePort,
+  type Fill,
+  type Lane,
+  MAIN_DEX,
+  type PerpAsset,
+  type PerpDex,
+  type RecentTrade,
+} from "#domain/exchange.js";
 import { ExchangeRequestError, ExchangeSchemaError, ExchangeUnavailableError } from "./errors.js";
-import { toAccountState, toFills, toPerpAssets, toRecentTrades } from "./mappers.js";
+import { toAccountState, toFills, toPerpAssets, toPerpDexs, toRecentTrades } from "./mappers.js";
 import {
   type AllMids,
   type LedgerUpdate,
@@ -19,6 +29,7 @@ import {
   ledgerUpdatesSchema,
   metaSchema,
   parseInfoResponse,
+  perpDexsSchema,
   portfolioSchema,
   recentTradesSchema,
 } from "./schemas.js";
@@ -75,7 +86,8 @@ export interface HyperliquidClient extends ExchangePort {
   userNonFundingLedgerUpdates(user: string, startTime: number, endTime?: number, opts?: CallOptions): Promise<LedgerUpdate[]>;
   /** The user's most recent fills (the API's last 2,000), oldest first. */
   userFills(user: string, opts?: CallOptions): Promise<Fill[]>;
-  allMids(opts?: CallOptions): Promise<AllMids>;
+  /** Mids of one perp dex's coins (default the main dex's, which also lists spot pairs). */
+  allMids(opts?: CallOptions, dex?: string): Promise<AllMids>;
   stats(): ClientStats;
   close(): Promise<void>;
 }
@@ -108,6 +120,12 @@ const errorCode = (e: unknown): string | undefined => {
   // Node reports a failed multi-address connect as an AggregateError; undici may wrap in `cause`.
   return err?.errors?.length ? errorCode(err.errors[0]) : err?.cause ? errorCode(err.cause) : undefined;
 };
+
+/**
+ * The `dex` field of a request: sent only for a builder dex, so a main-dex request stays exactly
+ * the body it always was (`""` and no field mean the same to the exchange).
+ */
+const dexField = (dex: string | undefined): { dex?: string } => (dex === undefined || dex === MAIN_DEX ? {} : { dex });
 
 const byTimeThenTid = (a: Fill, b: Fill): number => a.time - b.time || a.tid - b.tid;
 
@@ -240,16 +258,21 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
   return {
     info,
 
-    async perpMeta(o): Promise<PerpAsset[]> {
-      return toPerpAssets(await info({ type: "meta" }, metaSchema, o));
+    async perpDexs(o): Promise<PerpDex[]> {
+      return toPerpDexs(await info({ type: "perpDexs" }, perpDexsSchema, o));
+    },
+
+    async perpMeta(o, dex): Promise<PerpAsset[]> {
+      return toPerpAssets(await info({ type: "meta", ...dexField(dex) }, metaSchema, { ...o, ...(dex && { subject: dex }) }));
     },
 
     async recentTrades(coin, o): Promise<RecentTrade[]> {
       return toRecentTrades(await info({ type: "recentTrades", coin }, recentTradesSchema, { ...o, subject: coin }));
     },
 
-    async clearinghouseState(user, o): Promise<AccountState> {
-      return toAccountState(await info({ type: "clearinghouseState", user }, clearinghouseStateSchema, { ...o, subject: user }));
+    async clearinghouseState(user, o, dex): Promise<AccountState> {
+      const body = { type: "clearinghouseState", user, ...dexField(dex) };
+      return toAccountState(await info(body, clearinghouseStateSchema, { ...o, subject: user }));
     },
 
     async userFillsByTime(user, startTime, endTime, o): Promise<Fill[]> {
@@ -272,7 +295,7 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
         { ...o, subject: user },
       ),
 
-    allMids: (o = HISTORY) => info({ type: "allMids" }, allMidsSchema, o),
+    allMids: (o = HISTORY, dex) => info({ type: "allMids", ...dexField(dex) }, allMidsSchema, o),
 
     stats: () => ({ ...stats, weightByLane: { ...stats.weightByLane } }),
 

@@ -114,7 +114,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses) {
-      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of");
+      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen");
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
         const address = i.address as Address;
@@ -125,6 +125,7 @@ export const createDynamoTraderStore = (
           positions: (i.positions as PositionMap | undefined) ?? {},
           fillsCursor: typeof i.fills_cursor === "number" ? i.fills_cursor : undefined,
           asOf: typeof i.as_of === "number" ? i.as_of : undefined,
+          dexes: (i.dex_seen as Record<string, number> | undefined) ?? {},
         });
       }
       return states;
@@ -200,6 +201,69 @@ export const createDynamoTraderStore = (
             UpdateExpression: "SET last_failed_at = :at, last_error = :m ADD failure_count :one",
             ConditionExpression: "attribute_exists(address)",
             ExpressionAttributeValues: { ":at": at, ":m": message.slice(0, 500), ":one": 1 },
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    },
+
+    async noteDexes(address, seen) {
+      const dexes = Object.entries(seen);
+      if (dexes.length === 0) return;
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const sets = dexes.map(([dex, at], i) => {
+        names[`#d${i}`] = dex;
+        values[`:t${i}`] = at;
+        return `dex_seen.#d${i} = :t${i}`;
+      });
+      const setEach = (): Promise<unknown> =>
+        doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            // A nested path can only be set inside an existing map.
+            ConditionExpression: "attribute_exists(dex_seen)",
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      try {
+        await setEach();
+        return;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+      try {
+        // First dex of this trader: create the map (unless a concurrent note just did), then set.
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            UpdateExpression: "SET dex_seen = if_not_exists(dex_seen, :empty)",
+            ConditionExpression: "attribute_exists(address)",
+            ExpressionAttributeValues: { ":empty": {} },
+          }),
+        );
+        await setEach();
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    },
+
+    async dropDexes(address, dexes) {
+      if (dexes.length === 0) return;
+      const names = Object.fromEntries(dexes.map((d, i) => [`#d${i}`, d]));
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            UpdateExpression: `REMOVE ${dexes.map((_, i) => `dex_seen.#d${i}`).join(", ")}`,
+            ConditionExpression: "attribute_exists(dex_seen)",
+            ExpressionAttributeNames: names,
           }),
         );
       } catch (e) {
