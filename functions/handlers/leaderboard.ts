@@ -1,5 +1,5 @@
 import { documentClient } from "#commons/clients/dynamodb.js";
-import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
+import { exchange, perpUniverse, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { withExchangeMetrics } from "#commons/metrics.js";
@@ -20,7 +20,14 @@ const maxAgeMs = config.HISTORY_MAX_AGE_HOURS * 3_600_000;
 const rank = createLeaderboardHandler({
   directory: createDynamoTraderDirectory(documentClient, config.TRADERS_TABLE),
   history: createHistorySource(
-    { exchange, store: historyStore, fills: createDynamoFillStore(documentClient, config.FILLS_TABLE), now: Date.now, logger },
+    {
+      exchange,
+      store: historyStore,
+      fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
+      universe: perpUniverse,
+      now: Date.now,
+      logger,
+    },
     historyStore,
     { maxPages: config.HISTORY_MAX_PAGES, portfolioMaxAgeMs: maxAgeMs },
   ),

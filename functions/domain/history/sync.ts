@@ -2,7 +2,8 @@ import { AppError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "../address.js";
 import type { CallOptions, Fill } from "../exchange.js";
-import { dedupeFills, isPerpFill } from "../fills.js";
+import { dedupeFills, isPerpFill, isPerpFillIn } from "../fills.js";
+import type { PerpUniverseSource } from "../perp-universe.js";
 import type { LedgerEntry } from "../metrics/types.js";
 import type { FillStore } from "../ports.js";
 import { advanceCursor, initialCursor } from "./cursor.js";
@@ -32,6 +33,8 @@ export interface HistorySyncDeps {
   store: HistoryStore;
   /** The same fill store tracking writes to: both key a fill by time + tid. */
   fills: FillStore;
+  /** Every perp dex's coins: only their fills are stored. Without it, the coin's form decides (isPerpFill). */
+  universe?: PerpUniverseSource;
   now: () => number;
   logger?: AppLogger;
   /** Did the weight budget refuse, rather than the exchange fail? Default: an AppError coded BUDGET_TIMEOUT. */
@@ -153,7 +156,8 @@ export const syncTraderHistory = async (
     key: (f) => String(f.tid),
     // Like tracking, only perpetual fills are kept; the cursor still moves over spot ones.
     store: async (items) => {
-      const perps = dedupeFills(items.filter(isPerpFill));
+      const isPerp = deps.universe ? isPerpFillIn(await deps.universe()) : isPerpFill;
+      const perps = dedupeFills(items.filter(isPerp));
       return perps.length > 0 ? deps.fills.putFills(address, perps) : 0;
     },
     get: (s) => s.fills,
