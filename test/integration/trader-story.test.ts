@@ -73,6 +73,7 @@ const FILLS: Fill[] = [
 
 const BTC_TRIP = {
   coin: "BTC",
+  dex: "",
   side: "SHORT",
   opened_at: iso(NOW - 10 * HOUR),
   closed_at: iso(NOW - 5 * HOUR),
@@ -85,6 +86,7 @@ const BTC_TRIP = {
 };
 const ETH_TRIP = {
   coin: "ETH",
+  dex: "",
   side: "LONG",
   opened_at: iso(NOW - 3 * DAY - 2 * HOUR),
   closed_at: iso(NOW - 3 * DAY),
@@ -97,6 +99,7 @@ const ETH_TRIP = {
 };
 const ARB_TRIP = (k: number) => ({
   coin: "ARB",
+  dex: "",
   side: "LONG",
   opened_at: iso(NOW - 20 * DAY + k * HOUR),
   closed_at: iso(NOW - 20 * DAY + k * HOUR + 60_000),
@@ -332,6 +335,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
       expect(r.json.positions).toEqual([
         {
           coin: "BTC",
+          dex: "",
           side: "LONG",
           size: "0.5",
           szi: "0.5",
@@ -344,6 +348,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
         },
         {
           coin: "ETH",
+          dex: "",
           side: "SHORT",
           size: "2",
           szi: "-2",

@@ -48,6 +48,7 @@ const readCursor = (cursor: string, address: Address, window: LeaderboardWindow)
 
 const roundTripView = (rt: ListedRoundTrip) => ({
   coin: rt.coin,
+  dex: rt.dex,
   side: rt.side,
   opened_at: iso(rt.opened_at),
   closed_at: iso(rt.closed_at),
@@ -116,7 +117,7 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
         "fills by the leaderboard's own code. Listed: the round trips closed in the window that the leaderboard counts, i.e. not those already open at the " +
         "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. Ordered by closing time, newest first (ties by the " +
         "exchange's execution order); a next_cursor pages on from the last round trip sent and stays valid as new round trips close. A cursor is only valid " +
-        "with the trader and window it was issued for (400 otherwise).",
+        "with the trader and window it was issued for (400 otherwise). dex= keeps one perp dex's round trips (empty: the main dex's).",
       tag: "traders",
       params: addressParams,
       query: roundTripsQuery,
@@ -130,7 +131,8 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       const at = now();
       const [trader, fills] = await Promise.all([deps.directory.get(params.address), history().fills(params.address)]);
       if (trader === null) throw traderNotFound(params.address);
-      const page = pageRoundTrips(listRoundTrips(fills, query.window, at), query.limit, position);
+      const listed = listRoundTrips(fills, query.window, at);
+      const page = pageRoundTrips(query.dex === undefined ? listed : listed.filter((rt) => rt.dex === query.dex), query.limit, position);
       return c.json({
         address: params.address,
         window: query.window,

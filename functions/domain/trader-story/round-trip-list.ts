@@ -2,6 +2,7 @@ import { formatUnitsPlain } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
 import { compareFills, dedupeFills, isPerpFill } from "../fills.js";
 import { readFillAmounts } from "../metrics/fill-amounts.js";
+import { dexOfCoin } from "../perp-universe.js";
 import { printRoundTrip, roundTripUnits } from "../metrics/round-trips.js";
 import type { MetricWindow } from "../metrics/types.js";
 import { inWindow } from "./windows.js";
@@ -15,6 +16,8 @@ import { inWindow } from "./windows.js";
 
 export interface ListedRoundTrip {
   coin: string;
+  /** The coin's perp dex: `""` the main dex, else a builder dex's name. */
+  dex: string;
   side: "LONG" | "SHORT";
   opened_at: number;
   closed_at: number;
@@ -51,6 +54,7 @@ export const listRoundTrips = (fills: readonly Fill[], window: MetricWindow, now
     const trip = printRoundTrip(units, amounts.scales);
     out.push({
       coin: trip.coin,
+      dex: dexOfCoin(trip.coin),
       side: trip.side === "long" ? "LONG" : "SHORT",
       opened_at: trip.opened_at,
       closed_at: units.closed_at,
