@@ -50,6 +50,20 @@ export const fetchPerpUniverse = async (
   return { dexes, coins, fetchedAt: now };
 };
 
+/**
+ * Every listed (not delisted) perp coin, for scanning markets (discovery, the trades stream): the
+ * main dex's first, then each builder dex's in `perpDexs` order, so a cap on how many can be
+ * watched cuts the newest builder dexes' coins, never the main dex's.
+ */
+export const listedPerpCoins = async (exchange: Pick<ExchangePort, "perpDexs" | "perpMeta">, call: CallOptions): Promise<string[]> => {
+  const dexes = (await exchange.perpDexs(call)).map((d) => d.name);
+  const coins: string[] = [];
+  for (const dex of [MAIN_DEX, ...dexes]) {
+    coins.push(...(await exchange.perpMeta(call, dex)).filter((a) => !a.isDelisted).map((a) => a.name).sort());
+  }
+  return coins;
+};
+
 export type PerpUniverseSource = () => Promise<PerpUniverse>;
 
 /**

@@ -2,6 +2,7 @@ import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import type { StreamFill } from "#domain/stream-fills.js";
+import type { DiscoverySummary } from "#domain/discovery.js";
 import { trackTrader } from "#domain/traders.js";
 import type { ExecuteResult } from "#simulator/index.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
@@ -16,6 +17,7 @@ import { startPipeline, type Pipeline } from "../support/pipeline.js";
 const A = "0x00000000000000000000000000000000000000d1" as Address;
 const B = "0x00000000000000000000000000000000000000d2" as Address;
 const C = "0x00000000000000000000000000000000000000d3" as Address;
+const D = "0x00000000000000000000000000000000000000d4" as Address;
 
 /** The trader's side of a trade, as the stream listener derives it from the public tape. */
 const streamFill = (r: ExecuteResult): StreamFill => ({
@@ -84,6 +86,13 @@ describe("builder-deployed perp dexes", () => {
       ["OPEN_POSITION", "xyz:NVDA", "xyz"],
     ]);
     expect(events[1]!.details).toMatchObject({ fill_count: 1, execution_price: "180" });
+  });
+
+  it("discovery scans the builder dexes' markets too: a trader seen only on xyz:NVDA is found", async () => {
+    p.sim.execute({ user: D, coin: "xyz:NVDA", size: "1", px: "181" });
+    const summary = (await p.discovery({})) as DiscoverySummary;
+    expect(summary.coinsTotal).toBe(p.sim.coins().length);
+    expect(await p.traders.unknown([D])).toEqual([]);
   });
 
   it("settlement and spot fills are not stored as perp fills; his builder-dex fills are", async () => {
