@@ -1,8 +1,9 @@
-import { decStr, sumDec } from "#commons/decimal.js";
+import { decStr, sign, sumDec } from "#commons/decimal.js";
 import type { Address } from "./address.js";
 import { type AccountState, type CallOptions, type ExchangePort, MAIN_DEX } from "./exchange.js";
-import { builderDexesOf } from "./perp-universe.js";
+import { builderDexesOf, dexOfCoin } from "./perp-universe.js";
 import type { TraderStore, TrackingState } from "./ports.js";
+import type { PositionMap } from "./positions.js";
 
 /**
  * Which perp dexes a trader's poll covers. `clearinghouseState` shows one dex's positions (the main
@@ -44,6 +45,38 @@ export const pollDexes = async (
     withdrawable: states[0]!.withdrawable,
     time: times.every((t) => t !== null) ? Math.min(...(times as number[])) : null,
   };
+};
+
+/** The polled builder dexes never polled for him before (not noted, none of his stored positions there). */
+export const freshDexes = (state: TrackingState, polled: readonly string[]): string[] => {
+  const held = builderDexesOf(Object.keys(state.positions));
+  return polled.filter((d) => state.dexes[d] === undefined && !held.has(d));
+};
+
+/**
+ * The positions a diff starts from when some dexes are polled for the first time: for those dexes
+ * this poll is a baseline, as a new trader's first poll is. A position there that none of `fills`
+ * touches was held before we looked: it is taken as it is, and makes no event. One the fills touch
+ * started at the size before the first of them (`startPosition`, with the trader's own fills;
+ * zero with the stream's, which do not tell it). Entry prices from before are unknown (null).
+ */
+export const withFreshDexes = (
+  stored: PositionMap,
+  current: PositionMap,
+  fresh: readonly string[],
+  fills: readonly { coin: string; startPosition?: string }[],
+): PositionMap => {
+  if (fresh.length === 0) return stored;
+  const first = new Map<string, { startPosition?: string }>();
+  for (const f of fills) if (!first.has(f.coin)) first.set(f.coin, f);
+  const base = { ...stored };
+  for (const [coin, p] of Object.entries(current)) {
+    if (!fresh.includes(dexOfCoin(coin)) || Object.hasOwn(stored, coin)) continue;
+    const f = first.get(coin);
+    if (f === undefined) base[coin] = p;
+    else if (f.startPosition !== undefined && sign(f.startPosition) !== 0) base[coin] = { szi: f.startPosition, entryPx: null, leverage: p.leverage };
+  }
+  return base;
 };
 
 /** The builder dexes among `coins` that `polled` did not cover: poll them too before diffing. */

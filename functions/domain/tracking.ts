@@ -1,7 +1,7 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
-import { dexesToPoll, pollDexes, unpolledDexes, updateDexes } from "./dex-polling.js";
+import { dexesToPoll, freshDexes, pollDexes, unpolledDexes, updateDexes, withFreshDexes } from "./dex-polling.js";
 import { buildEvent, type FillsSource, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
 import { dedupeFills, isPerpFillIn } from "./fills.js";
@@ -114,21 +114,23 @@ const trackOne = async (
       await deps.traders.saveBaseline(address, current, until, polledAt);
       return { address, status: "baseline", events: [] };
     }
-    let changes = diffPositions(state.positions, current);
-    const stored = { ...state, version: state.version };
+    // A builder dex polled for the first time is a baseline for that dex (#domain/dex-polling.js).
+    const fresh = freshDexes(state, dexes);
+    const stored = { ...state, version: state.version, positions: withFreshDexes(state.positions, current, fresh, live?.fills.get(address) ?? []) };
+    let changes = diffPositions(stored.positions, current);
     const time = { until, polledAt };
     // Fills at or before the stored snapshot are already in it (another poll got there first).
     const asOf = state.asOf ?? state.fillsCursor;
     const streamed = live?.fills.get(address)?.filter((f) => asOf === undefined || f.time > asOf);
     if (streamed !== undefined) {
-      if (fillsExplain(state.positions, current, streamed)) {
-        if (changes.length === 0) return { address, status: "unchanged", events: [] };
+      if (fillsExplain(stored.positions, current, streamed)) {
+        if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps);
         const attributed: Attributed = { fills: streamed, source: "stream", cursor: state.fillsCursor ?? until };
         return await commitChanges(address, stored, current, changes, attributed, time, deps);
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
-    if (changes.length === 0) return { address, status: "unchanged", events: [] };
+    if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps);
     // After changes stored from the stream, only the fills since the stored snapshot are behind
     // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
     // weight each for an active trader). The cursor then stays put: the fills between it and the
@@ -142,8 +144,13 @@ const trackOne = async (
     if (revealed.length > 0) {
       const more = await Promise.all(revealed.map((dex) => deps.exchange.clearinghouseState(address, call, dex)));
       current = { ...current, ...toPositionMap(more.flatMap((s) => s.positions)) };
-      changes = diffPositions(state.positions, current);
       await deps.traders.noteDexes(address, Object.fromEntries(revealed.map((dex) => [dex, polledAt])));
+    }
+    if (fresh.length + revealed.length > 0) {
+      // His own fills tell where each first-polled dex's positions started (startPosition).
+      stored.positions = withFreshDexes(state.positions, current, [...fresh, ...revealed], fetched.fills);
+      changes = diffPositions(stored.positions, current);
+      if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps);
     }
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
@@ -157,6 +164,32 @@ const trackOne = async (
     await deps.traders.recordFailure(address, deps.now(), message).catch(() => undefined);
     return { address, status: permanent ? "invalid" : "failed", events: [], error: message };
   }
+};
+
+/**
+ * Nothing changed, but a dex polled for the first time held positions from before we looked:
+ * they are stored (no event), so that their later changes are diffed against them. Otherwise
+ * nothing is written.
+ */
+const keepBaseline = async (
+  address: Address,
+  before: PositionMap,
+  stored: TrackingState & { version: number },
+  time: { until: number; polledAt: number },
+  deps: TrackingDeps,
+): Promise<TrackOutcome> => {
+  if (stored.positions === before) return { address, status: "unchanged", events: [] };
+  const result = await deps.traders.commitTransition({
+    address,
+    expectedVersion: stored.version,
+    newVersion: stored.version + 1,
+    positions: stored.positions,
+    events: [],
+    fillsCursor: stored.fillsCursor ?? time.until,
+    asOf: time.until,
+    at: time.polledAt,
+  });
+  return { address, status: result === "conflict" ? "conflict" : "unchanged", events: [] };
 };
 
 /** The fills behind a change, where they came from, and the fills cursor to store with it. */

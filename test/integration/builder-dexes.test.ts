@@ -18,6 +18,7 @@ const A = "0x00000000000000000000000000000000000000d1" as Address;
 const B = "0x00000000000000000000000000000000000000d2" as Address;
 const C = "0x00000000000000000000000000000000000000d3" as Address;
 const D = "0x00000000000000000000000000000000000000d4" as Address;
+const E = "0x00000000000000000000000000000000000000d5" as Address;
 
 /** The trader's side of a trade, as the stream listener derives it from the public tape. */
 const streamFill = (r: ExecuteResult): StreamFill => ({
@@ -86,6 +87,30 @@ describe("builder-deployed perp dexes", () => {
       ["OPEN_POSITION", "xyz:NVDA", "xyz"],
     ]);
     expect(events[1]!.details).toMatchObject({ fill_count: 1, execution_price: "180" });
+  });
+
+  it("a dex polled for the first time is a baseline for it: held positions make no event, an add is an INCREASE", async () => {
+    const { sim } = p;
+    // Held before we watch him.
+    sim.execute({ user: E, coin: "xyz:TSLA", size: "2", px: "425" });
+    sim.execute({ user: E, coin: "xyz:NVDA", size: "4", px: "180" });
+    await trackTrader(p.traders, E, { source: "manual", at: Date.now() });
+    await p.cycle(); // baseline of the main dex: he holds nothing there
+
+    sim.advance(1_000);
+    sim.execute({ user: E, coin: "BTC", size: "0.1", px: "100000" });
+    sim.execute({ user: E, coin: "xyz:TSLA", size: "1", px: "431" });
+    await p.cycle();
+    sim.advance(1_000);
+    sim.execute({ user: E, coin: "xyz:NVDA", size: "-4", px: "185" });
+    await p.cycle();
+
+    const events = await p.events(E);
+    expect(events.map((e) => [e.event_type, e.details.coin, e.details.previous_szi, e.details.szi])).toEqual([
+      ["OPEN_POSITION", "BTC", "0", "0.1"],
+      ["INCREASE_POSITION", "xyz:TSLA", "2", "3"],
+      ["CLOSE_POSITION", "xyz:NVDA", "4", "0"],
+    ]);
   });
 
   it("discovery scans the builder dexes' markets too: a trader seen only on xyz:NVDA is found", async () => {
