@@ -20,9 +20,16 @@ export const DEX_IDLE_MS = 7 * 24 * 3_600_000;
 /** A dex already noted is noted again (a write) at most this often while he stays active there. */
 const DEX_REFRESH_MS = 24 * 3_600_000;
 
-/** The builder dexes to poll: his noted ones, those of his stored positions and those just seen. */
+/** The builder dexes to poll: his noted and hinted ones, those of his stored positions and those just seen. */
 export const dexesToPoll = (state: TrackingState, seenCoins: Iterable<string>): string[] =>
-  [...new Set([...Object.keys(state.dexes), ...builderDexesOf(Object.keys(state.positions)), ...builderDexesOf(seenCoins)])].sort();
+  [
+    ...new Set([
+      ...Object.keys(state.dexes),
+      ...Object.keys(state.dexHints),
+      ...builderDexesOf(Object.keys(state.positions)),
+      ...builderDexesOf(seenCoins),
+    ]),
+  ].sort();
 
 /**
  * The main dex's clearinghouse and each of `dexes`', as one account. Coin names carry their dex
@@ -100,9 +107,39 @@ export const updateDexes = async (
     const seen = state.dexes[dex];
     if (seen === undefined || now - seen >= DEX_REFRESH_MS) note[dex] = now;
   }
+  // A hinted dex has had its first poll: it is noted (with his last fill there) or, idle, forgotten.
+  const hinted = Object.entries(state.dexHints);
+  for (const [dex, at] of hinted) if (note[dex] === undefined && state.dexes[dex] === undefined && now - at < DEX_IDLE_MS) note[dex] = at;
   const drop = Object.entries(state.dexes)
     .filter(([dex, seen]) => dex !== MAIN_DEX && !active.has(dex) && now - seen >= DEX_IDLE_MS)
     .map(([dex]) => dex);
   await traders.noteDexes(state.address, note);
   await traders.dropDexes(state.address, drop);
+  await traders.dropDexes(state.address, hinted.map(([dex]) => dex), "hint");
+};
+
+/**
+ * Nothing changed, but a dex polled for the first time held positions from before we looked:
+ * they are stored (no event), so that their later changes are diffed against them. Otherwise
+ * nothing is written.
+ */
+export const keepBaseline = async (
+  address: Address,
+  before: PositionMap,
+  stored: TrackingState & { version: number },
+  time: { until: number; polledAt: number },
+  traders: Pick<TraderStore, "commitTransition">,
+): Promise<{ address: Address; status: "unchanged" | "conflict"; events: [] }> => {
+  if (stored.positions === before) return { address, status: "unchanged", events: [] };
+  const result = await traders.commitTransition({
+    address,
+    expectedVersion: stored.version,
+    newVersion: stored.version + 1,
+    positions: stored.positions,
+    events: [],
+    fillsCursor: stored.fillsCursor ?? time.until,
+    asOf: time.until,
+    at: time.polledAt,
+  });
+  return { address, status: result === "conflict" ? "conflict" : "unchanged", events: [] };
 };

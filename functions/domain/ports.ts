@@ -46,6 +46,11 @@ export interface TrackingState {
    * one's (#domain/dex-polling.js). Empty for a trader only ever seen on the main dex.
    */
   dexes: Readonly<Record<string, number>>;
+  /**
+   * Builder dexes his fills showed the history sync (with his last fill there), not yet polled:
+   * the next poll asks them (a baseline for each) and notes them in `dexes` or forgets them.
+   */
+  dexHints: Readonly<Record<string, number>>;
 }
 
 export interface Transition {
@@ -75,10 +80,13 @@ export interface TraderStore {
   commitTransition(transition: Transition): Promise<"committed" | "conflict">;
   /** Failures are rare, so recording them is the one per-trader write an unchanged poll may cause. */
   recordFailure(address: Address, at: number, message: string): Promise<void>;
-  /** Records (or refreshes) builder dexes the trader was seen active on, each with when; others kept. */
-  noteDexes(address: Address, seen: Readonly<Record<string, number>>): Promise<void>;
-  /** Forgets builder dexes he has left (no position, not seen for a while): they are no longer polled. */
-  dropDexes(address: Address, dexes: readonly string[]): Promise<void>;
+  /**
+   * Records (or refreshes) builder dexes the trader was seen active on, each with when; others kept.
+   * `hint`: seen in his history's fills, to be polled (TrackingState.dexHints).
+   */
+  noteDexes(address: Address, seen: Readonly<Record<string, number>>, kind?: "seen" | "hint"): Promise<void>;
+  /** Forgets builder dexes (no longer polled): he has left them, or (`hint`) their first poll is done. */
+  dropDexes(address: Address, dexes: readonly string[], kind?: "seen" | "hint"): Promise<void>;
 }
 
 export interface FillStore {

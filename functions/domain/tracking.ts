@@ -1,7 +1,7 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
-import { dexesToPoll, freshDexes, pollDexes, unpolledDexes, updateDexes, withFreshDexes } from "./dex-polling.js";
+import { dexesToPoll, freshDexes, keepBaseline, pollDexes, unpolledDexes, updateDexes, withFreshDexes } from "./dex-polling.js";
 import { buildEvent, type FillsSource, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
 import { dedupeFills, isPerpFillIn } from "./fills.js";
@@ -124,13 +124,13 @@ const trackOne = async (
     const streamed = live?.fills.get(address)?.filter((f) => asOf === undefined || f.time > asOf);
     if (streamed !== undefined) {
       if (fillsExplain(stored.positions, current, streamed)) {
-        if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps);
+        if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps.traders);
         const attributed: Attributed = { fills: streamed, source: "stream", cursor: state.fillsCursor ?? until };
         return await commitChanges(address, stored, current, changes, attributed, time, deps);
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
-    if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps);
+    if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps.traders);
     // After changes stored from the stream, only the fills since the stored snapshot are behind
     // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
     // weight each for an active trader). The cursor then stays put: the fills between it and the
@@ -150,7 +150,7 @@ const trackOne = async (
       // His own fills tell where each first-polled dex's positions started (startPosition).
       stored.positions = withFreshDexes(state.positions, current, [...fresh, ...revealed], fetched.fills);
       changes = diffPositions(stored.positions, current);
-      if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps);
+      if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps.traders);
     }
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
@@ -164,32 +164,6 @@ const trackOne = async (
     await deps.traders.recordFailure(address, deps.now(), message).catch(() => undefined);
     return { address, status: permanent ? "invalid" : "failed", events: [], error: message };
   }
-};
-
-/**
- * Nothing changed, but a dex polled for the first time held positions from before we looked:
- * they are stored (no event), so that their later changes are diffed against them. Otherwise
- * nothing is written.
- */
-const keepBaseline = async (
-  address: Address,
-  before: PositionMap,
-  stored: TrackingState & { version: number },
-  time: { until: number; polledAt: number },
-  deps: TrackingDeps,
-): Promise<TrackOutcome> => {
-  if (stored.positions === before) return { address, status: "unchanged", events: [] };
-  const result = await deps.traders.commitTransition({
-    address,
-    expectedVersion: stored.version,
-    newVersion: stored.version + 1,
-    positions: stored.positions,
-    events: [],
-    fillsCursor: stored.fillsCursor ?? time.until,
-    asOf: time.until,
-    at: time.polledAt,
-  });
-  return { address, status: result === "conflict" ? "conflict" : "unchanged", events: [] };
 };
 
 /** The fills behind a change, where they came from, and the fills cursor to store with it. */

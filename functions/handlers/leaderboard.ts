@@ -11,6 +11,7 @@ import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 
 /** Lambda entry: the scheduled leaderboard job. Composition only; the logic is in #domain/leaderboard-job. */
 const config = loadConfig();
@@ -25,6 +26,7 @@ const rank = createLeaderboardHandler({
       store: historyStore,
       fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
       universe: perpUniverse,
+      traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
       now: Date.now,
       logger,
     },

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import type { StreamFill } from "#domain/stream-fills.js";
 import type { DiscoverySummary } from "#domain/discovery.js";
+import { syncTraderHistory } from "#domain/history/index.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { trackTrader } from "#domain/traders.js";
 import type { ExecuteResult } from "#simulator/index.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
@@ -19,6 +22,7 @@ const B = "0x00000000000000000000000000000000000000d2" as Address;
 const C = "0x00000000000000000000000000000000000000d3" as Address;
 const D = "0x00000000000000000000000000000000000000d4" as Address;
 const E = "0x00000000000000000000000000000000000000d5" as Address;
+const F = "0x00000000000000000000000000000000000000d6" as Address;
 
 /** The trader's side of a trade, as the stream listener derives it from the public tape. */
 const streamFill = (r: ExecuteResult): StreamFill => ({
@@ -110,6 +114,28 @@ describe("builder-deployed perp dexes", () => {
       ["OPEN_POSITION", "BTC", "0", "0.1"],
       ["INCREASE_POSITION", "xyz:TSLA", "2", "3"],
       ["CLOSE_POSITION", "xyz:NVDA", "4", "0"],
+    ]);
+  });
+
+  it("the history sync's fills point tracking at his builder dex: held there, no event; his next trade there is one", async () => {
+    const { sim } = p;
+    sim.execute({ user: F, coin: "xyz:NVDA", size: "-3", px: "182" });
+    await trackTrader(p.traders, F, { source: "manual", at: Date.now() });
+    await p.cycle(); // baseline: nothing on the main dex
+    const history = createDynamoHistoryStore(p.tables.doc, { fills: p.tables.names.fills, state: p.tables.names.state });
+    await syncTraderHistory(
+      { exchange: p.exchange, store: history, fills: createDynamoFillStore(p.tables.doc, p.tables.names.fills), traders: p.traders, now: () => sim.now() },
+      F,
+    );
+    await p.cycle(); // asks xyz for the first time: a baseline there
+    expect(await p.events(F)).toEqual([]);
+
+    sim.advance(1_000);
+    sim.execute({ user: F, coin: "xyz:NVDA", size: "1", px: "180" });
+    await p.cycle();
+    const events = await p.events(F);
+    expect(events.map((e) => [e.event_type, e.details.coin, e.details.dex, e.details.previous_szi, e.details.szi])).toEqual([
+      ["DECREASE_POSITION", "xyz:NVDA", "xyz", "-3", "-2"],
     ]);
   });
 

@@ -114,7 +114,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses) {
-      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen");
+      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints");
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
         const address = i.address as Address;
@@ -126,6 +126,7 @@ export const createDynamoTraderStore = (
           fillsCursor: typeof i.fills_cursor === "number" ? i.fills_cursor : undefined,
           asOf: typeof i.as_of === "number" ? i.as_of : undefined,
           dexes: (i.dex_seen as Record<string, number> | undefined) ?? {},
+          dexHints: (i.dex_hints as Record<string, number> | undefined) ?? {},
         });
       }
       return states;
@@ -208,15 +209,16 @@ export const createDynamoTraderStore = (
       }
     },
 
-    async noteDexes(address, seen) {
+    async noteDexes(address, seen, kind = "seen") {
       const dexes = Object.entries(seen);
       if (dexes.length === 0) return;
+      const attribute = DEX_ATTRIBUTES[kind];
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = {};
       const sets = dexes.map(([dex, at], i) => {
         names[`#d${i}`] = dex;
         values[`:t${i}`] = at;
-        return `dex_seen.#d${i} = :t${i}`;
+        return `${attribute}.#d${i} = :t${i}`;
       });
       const setEach = (): Promise<unknown> =>
         doc.send(
@@ -225,7 +227,7 @@ export const createDynamoTraderStore = (
             Key: { address },
             UpdateExpression: `SET ${sets.join(", ")}`,
             // A nested path can only be set inside an existing map.
-            ConditionExpression: "attribute_exists(dex_seen)",
+            ConditionExpression: `attribute_exists(${attribute})`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
@@ -242,7 +244,7 @@ export const createDynamoTraderStore = (
           new UpdateCommand({
             TableName: tables.traders,
             Key: { address },
-            UpdateExpression: "SET dex_seen = if_not_exists(dex_seen, :empty)",
+            UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :empty)`,
             ConditionExpression: "attribute_exists(address)",
             ExpressionAttributeValues: { ":empty": {} },
           }),
@@ -253,16 +255,17 @@ export const createDynamoTraderStore = (
       }
     },
 
-    async dropDexes(address, dexes) {
+    async dropDexes(address, dexes, kind = "seen") {
       if (dexes.length === 0) return;
+      const attribute = DEX_ATTRIBUTES[kind];
       const names = Object.fromEntries(dexes.map((d, i) => [`#d${i}`, d]));
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tables.traders,
             Key: { address },
-            UpdateExpression: `REMOVE ${dexes.map((_, i) => `dex_seen.#d${i}`).join(", ")}`,
-            ConditionExpression: "attribute_exists(dex_seen)",
+            UpdateExpression: `REMOVE ${dexes.map((_, i) => `${attribute}.#d${i}`).join(", ")}`,
+            ConditionExpression: `attribute_exists(${attribute})`,
             ExpressionAttributeNames: names,
           }),
         );
@@ -272,6 +275,9 @@ export const createDynamoTraderStore = (
     },
   };
 };
+
+/** Where each kind of builder-dex note is kept on the trader's item (a map: dex → ms). */
+const DEX_ATTRIBUTES = { seen: "dex_seen", hint: "dex_hints" } as const;
 
 /** The stored form of an event: the public fields plus the keys of the table and its day index. */
 export const eventItem = (e: PositionEvent): Record<string, unknown> => ({
