@@ -38,10 +38,22 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   const simulator = createSimulator({
     seed: o.seed ?? 1,
     realTime: true,
+    // A builder-deployed (HIP-3) dex, xyz (xyz:TSLA, xyz:NVDA), which the crowd trades too.
+    builderDexes: true,
     ...(o.weightPerMinute !== undefined && { weightPerMinute: o.weightPerMinute }),
   });
   const baseUrl = await simulator.start();
-  simulator.populate(o.traders ?? 200);
+  const crowd = simulator.populate(o.traders ?? 200);
+  // A trader on the builder dex from the start, and fills that are no perp trades (an outcome
+  // market's settlement, a spot buy) for a crowd trader: they must count in none of his figures.
+  const hip3 = "0x0000000000000000000000000000000000003a3a";
+  simulator.deposit(hip3, "50000");
+  simulator.execute({ user: hip3, coin: "xyz:TSLA", size: "10", px: "431.25" });
+  const dusty = crowd[0];
+  if (dusty !== undefined) {
+    simulator.nonPerpFill({ user: dusty, kind: "settlement", coin: "#118440", px: "1.0", sz: "500", closedPnl: "250" });
+    simulator.nonPerpFill({ user: dusty, kind: "spot", coin: "@107", px: "35.5", sz: "4" });
+  }
   const timer = setInterval(() => {
     try {
       simulator.randomActivity(o.tradesPerTick ?? 10);
