@@ -2,14 +2,16 @@ import type { Address } from "#domain/address.js";
 import type { Simulator } from "#simulator/index.js";
 
 /**
- * Six scripted traders whose histories differ by window, so the leaderboard's rows and order
+ * Seven scripted traders whose histories differ by window, so the leaderboard's rows and order
  * change with 1d / 7d / 30d / all:
  * - STEADY wins small and often over the whole period, and lost once yesterday;
  * - HOT only traded in the last few hours (the same rows in every window);
  * - VETERAN made one big win 25 days ago and nothing since (empty in 1d and 7d);
  * - LOSER lost 6 days ago and again 12 hours ago;
  * - SWINGER trades SOL both ways across the month;
- * - HOLDER closed one win 8 days ago and holds an ETH long opened 2 days ago (the live-feed trader).
+ * - HOLDER closed one win 8 days ago and holds an ETH long opened 2 days ago (the live-feed trader);
+ * - HIP3 trades only on the builder-deployed dex xyz: a closed xyz:TSLA round trip 5 days ago, an
+ *   xyz:TSLA long opened 2 days ago, and an outcome market's settlement, which counts nowhere.
  */
 export const TRADERS = {
   STEADY: "0x5eadd00000000000000000000000000000000001" as Address,
@@ -18,6 +20,7 @@ export const TRADERS = {
   LOSER: "0x1005e00000000000000000000000000000000004" as Address,
   SWINGER: "0x5a1a000000000000000000000000000000000005" as Address,
   HOLDER: "0x401d000000000000000000000000000000000006" as Address,
+  HIP3: "0x4193000000000000000000000000000000000007" as Address,
 } as const;
 
 const HOUR = 3_600_000;
@@ -56,9 +59,12 @@ export const scriptHistory = (sim: Simulator, now: number): void => {
     ...roundTrip(t.SWINGER, "SOL", "60", "148", "152", now - 20 * HOUR),
     ...roundTrip(t.HOLDER, "ETH", "4", "2900", "3100", now - 8 * DAY),
     { at: now - 2 * DAY, user: t.HOLDER, coin: "ETH", size: "4", px: "3050" },
+    ...roundTrip(t.HIP3, "xyz:TSLA", "2", "420", "445", now - 5 * DAY),
+    { at: now - 2 * DAY, user: t.HIP3, coin: "xyz:TSLA", size: "3", px: "430" },
   ];
   // The simulator's clock only moves forward: replay in time order.
   for (const trade of trades.sort((a, b) => a.at - b.at)) {
     sim.execute({ user: trade.user, coin: trade.coin, size: trade.size, px: trade.px, time: trade.at });
   }
+  sim.nonPerpFill({ user: t.HIP3, kind: "settlement", coin: "#118440", px: "1.0", sz: "800", closedPnl: "300" });
 };
