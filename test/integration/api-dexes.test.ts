@@ -14,6 +14,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
 import { serveApp, type Served } from "../support/serve.js";
+import { fill } from "../unit/metrics/fills.js";
 
 /**
  * A HIP-3 trader over the HTTP API (DynamoDB Local, marks from the simulator over HTTP): his
@@ -25,19 +26,6 @@ const H = parseAddress(`0x${"e1".padStart(40, "0")}`) as Address;
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 0, 15, 12);
 const lev = { type: "cross" as const, value: 5 };
-
-let tid = 1;
-const fill = (f: Partial<Fill> & Pick<Fill, "coin" | "side" | "sz" | "px" | "time" | "startPosition">): Fill => ({
-  dir: "Open Long",
-  closedPnl: "0",
-  fee: "0",
-  hash: `0x${tid.toString(16).padStart(64, "0")}`,
-  oid: tid,
-  tid: tid++,
-  feeToken: "USDC",
-  crossed: true,
-  ...f,
-});
 
 const FILLS: Fill[] = [
   fill({ coin: "xyz:TSLA", side: "B", sz: "2", px: "430", time: NOW - 5 * HOUR, startPosition: "0" }),

@@ -25,6 +25,17 @@ export const createDynamoTraderStore = (
 ): TraderStore => {
   const isConditionFailure = (e: unknown): boolean => e instanceof ConditionalCheckFailedException;
 
+  /** Sends a conditional update; false when its condition failed (the caller decides what that means). */
+  const unlessConditionFails = async (command: UpdateCommand): Promise<boolean> => {
+    try {
+      await doc.send(command);
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  };
+
   const batchGet = async (addresses: readonly Address[], projection: string): Promise<Record<string, unknown>[]> => {
     const items: Record<string, unknown>[] = [];
     for (const part of chunk([...new Set(addresses)], 100)) {
@@ -220,8 +231,8 @@ export const createDynamoTraderStore = (
         values[`:t${i}`] = at;
         return `${attribute}.#d${i} = :t${i}`;
       });
-      const setEach = (): Promise<unknown> =>
-        doc.send(
+      const setEach = (): Promise<boolean> =>
+        unlessConditionFails(
           new UpdateCommand({
             TableName: tables.traders,
             Key: { address },
@@ -232,46 +243,33 @@ export const createDynamoTraderStore = (
             ExpressionAttributeValues: values,
           }),
         );
-      try {
-        await setEach();
-        return;
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
-      try {
-        // First dex of this trader: create the map (unless a concurrent note just did), then set.
-        await doc.send(
-          new UpdateCommand({
-            TableName: tables.traders,
-            Key: { address },
-            UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :empty)`,
-            ConditionExpression: "attribute_exists(address)",
-            ExpressionAttributeValues: { ":empty": {} },
-          }),
-        );
-        await setEach();
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      if (await setEach()) return;
+      // First dex of this trader: create the map (unless a concurrent note just did), then set.
+      const created = await unlessConditionFails(
+        new UpdateCommand({
+          TableName: tables.traders,
+          Key: { address },
+          UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :empty)`,
+          ConditionExpression: "attribute_exists(address)",
+          ExpressionAttributeValues: { ":empty": {} },
+        }),
+      );
+      if (created) await setEach();
     },
 
     async dropDexes(address, dexes, kind = "seen") {
       if (dexes.length === 0) return;
       const attribute = DEX_ATTRIBUTES[kind];
       const names = Object.fromEntries(dexes.map((d, i) => [`#d${i}`, d]));
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tables.traders,
-            Key: { address },
-            UpdateExpression: `REMOVE ${dexes.map((_, i) => `${attribute}.#d${i}`).join(", ")}`,
-            ConditionExpression: `attribute_exists(${attribute})`,
-            ExpressionAttributeNames: names,
-          }),
-        );
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      await unlessConditionFails(
+        new UpdateCommand({
+          TableName: tables.traders,
+          Key: { address },
+          UpdateExpression: `REMOVE ${dexes.map((_, i) => `${attribute}.#d${i}`).join(", ")}`,
+          ConditionExpression: `attribute_exists(${attribute})`,
+          ExpressionAttributeNames: names,
+        }),
+      );
     },
   };
 };
