@@ -81,7 +81,9 @@ export const withFreshDexes = (
     if (!fresh.includes(dexOfCoin(coin)) || Object.hasOwn(stored, coin)) continue;
     const f = first.get(coin);
     if (f === undefined) base[coin] = p;
-    else if (f.startPosition !== undefined && sign(f.startPosition) !== 0) base[coin] = { szi: f.startPosition, entryPx: null, leverage: p.leverage };
+    else if (f.startPosition !== undefined && sign(f.startPosition) !== 0) {
+      base[coin] = { szi: f.startPosition, entryPx: null, leverage: p.leverage };
+    }
   }
   return base;
 };

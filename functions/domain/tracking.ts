@@ -116,7 +116,8 @@ const trackOne = async (
     }
     // A builder dex polled for the first time is a baseline for that dex (#domain/dex-polling.js).
     const fresh = freshDexes(state, dexes);
-    const stored = { ...state, version: state.version, positions: withFreshDexes(state.positions, current, fresh, live?.fills.get(address) ?? []) };
+    const base = withFreshDexes(state.positions, current, fresh, live?.fills.get(address) ?? []);
+    const stored = { ...state, version: state.version, positions: base };
     let changes = diffPositions(stored.positions, current);
     const time = { until, polledAt };
     // Fills at or before the stored snapshot are already in it (another poll got there first).
