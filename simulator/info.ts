@@ -82,10 +82,10 @@ const perpDexs = (market: Market): unknown[] => [
       oracleUpdater: null,
       feeRecipient: deriveAddress(market.seed, `dex-fees:${name}`),
       assetToStreamingOiCap: coins.map((coin) => [coin, "100000000.0"]),
-      subDeployers: [],
+      subDeployers: [["setOracle", [deriveAddress(market.seed, `dex-oracle:${name}`)]]],
       deployerFeeScale: "1.0",
       lastDeployerFeeScaleChangeTime: "1970-01-01T00:00:00",
-      assetToFundingMultiplier: [],
+      assetToFundingMultiplier: coins.map((coin) => [coin, "1.0"]),
       assetToFundingInterestRate: [],
     };
   }),
