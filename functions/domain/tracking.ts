@@ -151,9 +151,10 @@ const trackOne = async (
       // His own fills tell where each first-polled dex's positions started (startPosition).
       stored.positions = withFreshDexes(state.positions, current, [...fresh, ...revealed], fetched.fills);
       changes = diffPositions(stored.positions, current);
-      if (changes.length === 0) return await keepBaseline(address, state.positions, stored, time, deps.traders);
     }
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
+    // The fills just fetched and stored are behind the kept baseline too: the cursor moves past them.
+    if (changes.length === 0) return await keepBaseline(address, state.positions, { ...stored, fillsCursor: cursor }, time, deps.traders);
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
     return await commitChanges(address, stored, current, changes, { fills: behind, source: "exchange", cursor }, time, deps);
   } catch (error) {
