@@ -43,6 +43,8 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   const simulator = createSimulator({
     seed: o.seed ?? 1,
     realTime: true,
+    // A builder-deployed (HIP-3) dex, xyz (xyz:TSLA, xyz:NVDA), which the crowd trades too.
+    builderDexes: true,
     ...(o.weightPerMinute !== undefined && { weightPerMinute: o.weightPerMinute }),
   });
   const baseUrl = await simulator.start();
@@ -55,6 +57,16 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   // The exchange can send a ledger entry in a form nobody expects (here an amount as a number):
   // the history sync sets it aside with a counted warning and goes on (README, "Data freshness").
   if (traders[1] !== undefined) simulator.recordLedgerUpdate(traders[1], { type: "deposit", usdc: 250.5 });
+  // A trader on the builder dex from the start, and fills that are no perp trades (an outcome
+  // market's settlement, a spot buy) for a crowd trader: they must count in none of his figures.
+  const hip3 = "0x0000000000000000000000000000000000003a3a";
+  simulator.deposit(hip3, "50000");
+  simulator.execute({ user: hip3, coin: "xyz:TSLA", size: "10", px: "431.25" });
+  const dusty = traders[2];
+  if (dusty !== undefined) {
+    simulator.nonPerpFill({ user: dusty, kind: "settlement", coin: "#118440", px: "1.0", sz: "500", closedPnl: "250" });
+    simulator.nonPerpFill({ user: dusty, kind: "spot", coin: "@107", px: "35.5", sz: "4" });
+  }
   let ticks = 0;
   const timer = setInterval(() => {
     try {

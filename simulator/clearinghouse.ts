@@ -1,4 +1,5 @@
 import type { Account } from "./account.js";
+import { dexOf } from "./coins.js";
 import { valueAccount, type AccountValuation, type MarketView, type PositionValuation } from "./margin.js";
 import { dec8, usd, wireDec, type WireLeverage, type WireMarginSummary } from "./wire.js";
 import { ZERO, type Decimal } from "#commons/decimal.js";
@@ -60,12 +61,33 @@ const cached = (
   return body;
 };
 
+/**
+ * One perp dex's clearinghouse shows only that dex's positions. The simulator keeps one cash
+ * balance per user, on the main dex; a builder dex's answer values its positions alone (on the
+ * exchange each dex holds its own collateral, which the simulator does not move between dexes).
+ */
+type AccountView = Pick<Account, "positions" | "balance" | "fundingAllTime">;
+
+const dexView = (account: Account, dex: string): AccountView => ({
+  positions: new Map([...account.positions].filter(([coin]) => dexOf(coin) === dex)),
+  balance: dex === "" ? account.balance : ZERO,
+  fundingAllTime: account.fundingAllTime,
+});
+
+const holdsOutside = (account: Account, dex: string): boolean => [...account.positions.keys()].some((coin) => dexOf(coin) !== dex);
+
 export const clearinghouseState = (
   account: Account | undefined,
   market: VersionedMarket,
   time: number,
   oldShape: boolean,
+  dex = "",
 ): Record<string, unknown> => {
+  // Cached answers are the whole account's, on the main dex: any other view is built anew.
+  if (account !== undefined && (dex !== "" || holdsOutside(account, dex))) {
+    const view = dexView(account, dex);
+    return oldShape ? oldShapeState(view, market) : { ...withoutTime(view, market), time };
+  }
   if (oldShape) {
     return account
       ? cached(oldShapeCache, account, market, () => oldShapeState(account, market))
@@ -77,7 +99,7 @@ export const clearinghouseState = (
   return { ...body, time };
 };
 
-const withoutTime = (account: Account | undefined, market: MarketView): Record<string, unknown> => {
+const withoutTime = (account: AccountView | undefined, market: MarketView): Record<string, unknown> => {
   const v = account ? valueAccount(account, market) : EMPTY_ACCOUNT_VALUE;
   return {
     marginSummary: summary(v.accountValue, v.totalNtlPos, v.totalRawUsd, v.totalMarginUsed),
@@ -108,7 +130,7 @@ const withoutTime = (account: Account | undefined, market: MarketView): Record<s
 };
 
 const oldShapeState = (
-  account: Account | undefined,
+  account: AccountView | undefined,
   market: MarketView,
 ): Record<string, unknown> => {
   const v = account ? valueAccount(account, market) : EMPTY_ACCOUNT_VALUE;

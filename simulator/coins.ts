@@ -42,6 +42,22 @@ const DEFAULT_ROWS: Row[] = [
   ["XRP", 0, 20, "2.3011"],
 ];
 
+/**
+ * A builder-deployed (HIP-3) dex, as `perpDexs` lists it, with two equity perps. Its coins carry
+ * the dex's name (`xyz:TSLA`) in every answer, as on the exchange. Not in the default universe
+ * (tests and the benchmark keep theirs); `builderDexes: true` or a `coins` list naming them adds it.
+ */
+export const BUILDER_ROWS: Row[] = [
+  ["xyz:TSLA", 3, 10, "431.25"],
+  ["xyz:NVDA", 3, 10, "181.07"],
+];
+
+/** The main dex is `""`; a builder dex's coins are `<dex>:<COIN>`. */
+export const dexOf = (coin: string): string => {
+  const colon = coin.indexOf(":");
+  return colon > 0 ? coin.slice(0, colon) : "";
+};
+
 /** Decimals and leverage for a coin name we have no row for (a test's own coin list). */
 const FALLBACK = { szDecimals: 2, maxLeverage: 10, px: "10.0" };
 
@@ -57,10 +73,10 @@ const specOf = ([name, szDecimals, maxLeverage, px, delisted]: Row): CoinSpec =>
  * The universe for a simulator. With `coins`, exactly those are tradable (unknown names get
  * fallback decimals); the delisted rows are always appended so `meta` keeps showing some.
  */
-export const buildUniverse = (coins?: readonly string[]): CoinSpec[] => {
+export const buildUniverse = (coins?: readonly string[], builderDexes = false): CoinSpec[] => {
   const rows = DEFAULT_ROWS.map(specOf);
-  if (!coins) return rows;
-  const byName = new Map(rows.map((r) => [r.name, r]));
+  if (!coins) return builderDexes ? [...rows, ...BUILDER_ROWS.map(specOf)] : rows;
+  const byName = new Map([...rows, ...BUILDER_ROWS.map(specOf)].map((r) => [r.name, r]));
   const listed = coins.map((name) => {
     const known = byName.get(name);
     return known && !known.delisted ? known : { name, ...FALLBACK, delisted: false };

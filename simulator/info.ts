@@ -1,9 +1,10 @@
 import { ZERO } from "#commons/decimal.js";
 import { clearinghouseState } from "./clearinghouse.js";
-import { wireAsset } from "./coins.js";
+import { dexOf, wireAsset } from "./coins.js";
 import { byTimeRange, portfolio, userFills, userFillsByTime } from "./history.js";
 import { accountValueOf } from "./margin.js";
 import type { Market } from "./market.js";
+import { deriveAddress } from "./prng.js";
 import { DESERIALIZE_ERROR } from "./wire.js";
 
 /**
@@ -54,16 +55,57 @@ const flagOf = (req: Body, key: string): boolean => {
   return value;
 };
 
+/** `dex`: absent, null or `""` is the main dex; otherwise one `perpDexs` lists, or null when unknown. */
+const dexOfReq = (req: Body, market: Market): string | null => {
+  const value = req.dex;
+  if (value === undefined || value === null || value === "") return "";
+  if (typeof value !== "string") throw new BadRequest("dex");
+  return market.builderDexes().includes(value) ? value : null;
+};
+
+/** A known dex, or a 422 (a clearinghouse or mids of a dex that does not exist cannot be read). */
+const knownDexOf = (req: Body, market: Market): string => {
+  const dex = dexOfReq(req, market);
+  if (dex === null) throw new BadRequest("dex");
+  return dex;
+};
+
+/** `perpDexs`: `null` for the main dex, then each builder dex with its deployer's settings. */
+const perpDexs = (market: Market): unknown[] => [
+  null,
+  ...market.builderDexes().map((name) => {
+    const coins = market.universe.filter((c) => dexOf(c.name) === name && !c.delisted).map((c) => c.name);
+    return {
+      name,
+      fullName: `${name.toUpperCase()} Markets`,
+      deployer: deriveAddress(market.seed, `dex-deployer:${name}`),
+      oracleUpdater: null,
+      feeRecipient: deriveAddress(market.seed, `dex-fees:${name}`),
+      assetToStreamingOiCap: coins.map((coin) => [coin, "100000000.0"]),
+      subDeployers: [["setOracle", [deriveAddress(market.seed, `dex-oracle:${name}`)]]],
+      deployerFeeScale: "1.0",
+      lastDeployerFeeScaleChangeTime: "1970-01-01T00:00:00",
+      assetToFundingMultiplier: coins.map((coin) => [coin, "1.0"]),
+      assetToFundingInterestRate: [],
+    };
+  }),
+];
+
 const HANDLERS: Record<string, Handler> = {
-  meta: (_req, { market }) => ({ universe: market.universe.map(wireAsset) }),
-  allMids: (_req, { market }) => market.mids(),
+  perpDexs: (_req, { market }) => perpDexs(market),
+  // The exchange answers `null` for a dex it does not know.
+  meta: (req, { market }) => {
+    const dex = dexOfReq(req, market);
+    return dex === null ? null : { universe: market.universe.filter((c) => dexOf(c.name) === dex).map(wireAsset) };
+  },
+  allMids: (req, { market }) => market.mids(knownDexOf(req, market)),
   recentTrades: (req, { market, recentTradesLimit }) => {
     if (typeof req.coin !== "string") throw new BadRequest("coin");
     return recentTrades(market, req.coin, recentTradesLimit);
   },
   clearinghouseState: (req, { market, oldShapeUsers }) => {
     const user = userOf(req);
-    return clearinghouseState(market.account(user), market, market.now(), oldShapeUsers.has(user));
+    return clearinghouseState(market.account(user), market, market.now(), oldShapeUsers.has(user), knownDexOf(req, market));
   },
   userFills: (req, { market }) => userFills(market.account(userOf(req)), flagOf(req, "aggregateByTime")),
   userFillsByTime: (req, { market }) =>

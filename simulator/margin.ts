@@ -59,7 +59,7 @@ export interface MarketView {
   assetOf(coin: string): { index: number; maxLeverage: number };
 }
 
-export const valueAccount = (account: Account, market: MarketView): AccountValuation => {
+export const valueAccount = (account: Pick<Account, "positions" | "balance">, market: MarketView): AccountValuation => {
   const positions: PositionValuation[] = [];
   let upnlAll = ZERO;
   let isolatedMargin = ZERO;

@@ -1,7 +1,7 @@
 import { dec, type Decimal } from "#commons/decimal.js";
 import { ValidationError } from "#commons/errors.js";
 import { Account, insertByTime, type Leverage, type Position } from "./account.js";
-import type { CoinSpec } from "./coins.js";
+import { type CoinSpec, dexOf } from "./coins.js";
 import { accountValueOf, type MarketView } from "./margin.js";
 import { applyFill } from "./positions.js";
 import { deriveAddress, deriveHash } from "./prng.js";
@@ -127,10 +127,52 @@ export class Market implements MarketView {
     return spec;
   }
 
-  mids(): Record<string, string> {
+  /** Mids of one perp dex's listed coins (`""`: the main dex), as `allMids` with that `dex`. */
+  mids(dex = ""): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [coin, px] of this.marks) out[coin] = wireDec(px);
+    for (const [coin, px] of this.marks) if (dexOf(coin) === dex) out[coin] = wireDec(px);
     return out;
+  }
+
+  /** The builder-deployed dexes of the universe, in listing order (the main dex, `""`, is not one). */
+  builderDexes(): string[] {
+    return [...new Set(this.universe.map((c) => dexOf(c.name)).filter((d) => d !== ""))];
+  }
+
+  /**
+   * A fill that is no perp trade, as the fills endpoints return it beside perp fills: an outcome
+   * market's settlement (coin `#N`, direction `Settlement`, its payout as closed PnL, booked to
+   * cash) or a spot buy (coin `@N`, direction `Buy`, spot's own balance, not the perp account's).
+   */
+  nonPerpFill(input: { user: string; kind: "settlement" | "spot"; coin: string; px: string; sz: string; closedPnl?: string }): WireFill {
+    const account = this.accountFor(input.user);
+    const settlement = input.kind === "settlement";
+    const closedPnl = dec(input.closedPnl ?? "0");
+    const time = this.now();
+    const oid = this.nextOid++;
+    const fill: WireFill = {
+      coin: input.coin,
+      px: wireDec(positiveDecimal(input.px, "px")),
+      sz: wireDec(positiveDecimal(input.sz, "sz")),
+      side: settlement ? "A" : "B",
+      time,
+      startPosition: settlement ? wireDec(dec(input.sz)) : "0.0",
+      dir: settlement ? "Settlement" : "Buy",
+      closedPnl: usd(closedPnl),
+      hash: deriveHash(this.seed, `order:${oid}`),
+      oid,
+      crossed: true,
+      fee: "0.0",
+      tid: this.nextTid++,
+      feeToken: "USDC",
+    };
+    if (settlement) {
+      account.version++;
+      account.balance = account.balance.plus(closedPnl);
+    }
+    account.addFill(fill);
+    this.record(account, time);
+    return fill;
   }
 
   setMark(coin: string, px: string): void {

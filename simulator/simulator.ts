@@ -13,7 +13,7 @@ import { StatsRecorder, type SimulatorStats } from "./stats.js";
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, EXCHANGE_STREAM_LIMITS, TradeStream, type StreamLimits } from "./stream.js";
 import type { StreamStats } from "./stream-stats.js";
 import { EXCHANGE_WEIGHT_PER_MINUTE, WeightLimit } from "./weight-limit.js";
-import { wireDec } from "./wire.js";
+import { wireDec, type WireFill } from "./wire.js";
 
 export interface SimulatorOptions {
   /** Seeds every random choice (traders, trades, faults). Default 1. */
@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   port?: number;
   /** Tradable perpetuals; default: the built-in universe. Delisted assets are always listed too. */
   coins?: string[];
+  /** Add the builder-deployed dex `xyz` (`xyz:TSLA`, `xyz:NVDA`) to the default universe. */
+  builderDexes?: boolean;
   /** Users whose clearinghouseState comes back in the 2023 shape (maxTradeSzs, no time/cumFunding). */
   oldShapeUsers?: string[];
   /** Simulated time at creation. Default 1_750_000_000_000 (or now, with `realTime`). */
@@ -72,7 +74,7 @@ export class Simulator {
   constructor(private readonly opts: SimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
     const startTime = opts.startTime ?? (opts.realTime ? Date.now() : DEFAULT_EPOCH_MS);
-    this.market = new Market(seed, buildUniverse(opts.coins), startTime, opts.realTime ?? false);
+    this.market = new Market(seed, buildUniverse(opts.coins, opts.builderDexes ?? false), startTime, opts.realTime ?? false);
     this.crowd = new Crowd(this.market, createPrng(seed, 1));
     this.faults = new Faults(seed, opts.latencyMs ?? 0);
     this.limit = new WeightLimit(opts.weightPerMinute ?? EXCHANGE_WEIGHT_PER_MINUTE);
@@ -209,6 +211,11 @@ export class Simulator {
   /** Pays one funding interval at `rate` on open positions; returns the number of payments. */
   payFunding(rate = "0.0000125", coins?: string[]): number {
     return this.market.payFunding(rate, coins);
+  }
+
+  /** Books a settlement (`#N`, `Settlement`) or spot (`@N`, `Buy`) fill: no perp position changes. */
+  nonPerpFill(input: Parameters<Market["nonPerpFill"]>[0]): WireFill {
+    return this.market.nonPerpFill(input);
   }
 
   /** The fixed address that takes the other side when `execute` names no counterparty. */

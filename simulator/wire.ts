@@ -16,7 +16,10 @@ export type Dir =
   | "Long > Short"
   | "Short > Long"
   // The liquidated trader's own fills; his counterparties' keep their ordinary dir.
-  | `Liquidated ${"Cross" | "Isolated"} ${"Long" | "Short"}`;
+  | `Liquidated ${"Cross" | "Isolated"} ${"Long" | "Short"}`
+  // Fills of other markets, which the fills endpoints return beside perp fills.
+  | "Settlement"
+  | "Buy";
 
 /** On every fill of a liquidation (both sides): whose position, the mark that triggered it, how. */
 export interface WireLiquidation {

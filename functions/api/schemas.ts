@@ -41,9 +41,19 @@ export const eventTypeSchema = z.enum([
   "FLIP_POSITION",
 ]);
 
+/** A perp dex, as every route names it: `""` (an empty `dex=`) the main dex, else a builder dex's name. */
+const DEX_DESCRIPTION = 'The perp dex: "" for the main dex, else a builder-deployed (HIP-3) dex\'s name, the prefix of its coins (xyz for xyz:TSLA)';
+export const dexField = z.string().meta({ description: DEX_DESCRIPTION });
+const dexFilter = z
+  .string()
+  .regex(/^[A-Za-z0-9]{0,16}$/, 'dex must be a perp dex\'s name (letters and digits), or empty for the main dex')
+  .optional()
+  .meta({ description: `Only this perp dex's; dex= (empty) is the main dex. ${DEX_DESCRIPTION}` });
+
 export const eventsQuery = pageQuery.extend({
   event_type: eventTypeSchema.optional(),
-  coin: z.string().min(1).max(32).optional().meta({ description: "e.g. BTC" }),
+  coin: z.string().min(1).max(32).optional().meta({ description: "e.g. BTC, or xyz:TSLA on a builder dex" }),
+  dex: dexFilter,
 });
 
 const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T, def: T[number]) =>
@@ -96,6 +106,7 @@ export const traderSummarySchema = z.object({
 
 export const positionSchema = z.object({
   coin: z.string(),
+  dex: dexField,
   side: z.enum(["LONG", "SHORT"]),
   size: decimal.meta({ description: "Absolute size" }),
   szi: decimal.meta({ description: "Signed size (< 0 short)" }),
@@ -124,6 +135,7 @@ export const eventSchema = z.object({
   }),
   details: z.looseObject({
     coin: z.string(),
+    dex: dexField,
     side: z.enum(["LONG", "SHORT"]),
     previous_side: z.enum(["LONG", "SHORT"]).nullable(),
     size: decimal,
@@ -333,7 +345,7 @@ const storyWindow = (def: LeaderboardWindow) =>
 
 export const equityQuery = z.object({ window: storyWindow("30d") });
 
-export const roundTripsQuery = pageQuery.extend({ window: storyWindow("all") });
+export const roundTripsQuery = pageQuery.extend({ window: storyWindow("all"), dex: dexFilter });
 
 const seriesPoint = z.object({
   t: z.number().int().meta({ description: "Epoch milliseconds" }),
@@ -354,6 +366,7 @@ export const equitySchema = z.object({
 
 export const roundTripSchema = z.object({
   coin: z.string(),
+  dex: dexField,
   side: z.enum(["LONG", "SHORT"]),
   opened_at: iso,
   closed_at: iso,

@@ -8,6 +8,7 @@ import { createLiveTracker, type LiveTracker } from "#domain/live-tracker.js";
 import { encodeTrackBatch } from "#domain/messages.js";
 import type { QueuePort, TraderStore } from "#domain/ports.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
+import { listedPerpCoins } from "#domain/perp-universe.js";
 import { fillsFromTrades } from "#domain/stream-fills.js";
 import { newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
 import { listActiveAddresses } from "#domain/traders.js";
@@ -45,7 +46,12 @@ export interface TradesStreamHandlers {
 export type OpenTradesStream = (coins: readonly string[], handlers: TradesStreamHandlers) => TradesStreamHandle;
 
 export interface StreamListenerDeps {
-  exchange: Pick<ExchangePort, "perpMeta">;
+  exchange: Pick<ExchangePort, "perpDexs" | "perpMeta">;
+  /**
+   * The most coins one connection may subscribe to (the exchange's cap per IP); beyond it, the
+   * last-listed builder dexes' coins are left out (logged). Default: no cap.
+   */
+  maxCoins?: number;
   traders: Pick<TraderStore, "pageActive" | "unknown" | "addTrader">;
   status: StreamStatusStore;
   openStream: OpenTradesStream;
@@ -154,8 +160,13 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     status.tracked = tracked.size;
   };
 
-  const listedCoins = async (): Promise<string[]> =>
-    (await deps.exchange.perpMeta({ lane: "discovery" })).filter((a) => !a.isDelisted).map((a) => a.name).sort();
+  /** Every perp dex's coins, the main dex's first, within the subscription cap. */
+  const listedCoins = async (): Promise<string[]> => {
+    const all = await listedPerpCoins(deps.exchange, { lane: "discovery" });
+    const max = deps.maxCoins ?? Infinity;
+    if (all.length > max) deps.logger.warn("More perp coins than one connection may watch: the last builder dexes' are left out", { coins: all.length, max });
+    return all.slice(0, max);
+  };
 
   const onTrades = (trades: RecentTrade[]): void => {
     // A tid is unique only with its coin and time (the exchange derives it from the two orders).

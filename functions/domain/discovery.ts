@@ -2,6 +2,7 @@ import type { AppLogger } from "#commons/logger.js";
 import { isAddress, type Address } from "./address.js";
 import type { WeightBudget } from "./budget.js";
 import type { ExchangePort } from "./exchange.js";
+import { listedPerpCoins } from "./perp-universe.js";
 import type { RunStateStore, TraderStore } from "./ports.js";
 import { listActiveAddresses } from "./traders.js";
 
@@ -111,7 +112,6 @@ export const runDiscovery = async (deps: DiscoveryDeps): Promise<DiscoverySummar
   return summary;
 };
 
-const listedCoins = async (deps: DiscoveryDeps, signal: AbortSignal): Promise<string[]> => {
-  const assets = await deps.exchange.perpMeta({ lane: "discovery", signal });
-  return assets.filter((a) => !a.isDelisted).map((a) => a.name);
-};
+/** Every perp dex's markets, builder-deployed (HIP-3) ones too: their traders trade there. */
+const listedCoins = (deps: DiscoveryDeps, signal: AbortSignal): Promise<string[]> =>
+  listedPerpCoins(deps.exchange, { lane: "discovery", signal });

@@ -3,6 +3,7 @@ import type { Address } from "./address.js";
 import type { Fill, LeverageType } from "./exchange.js";
 import { liquidationOf } from "./fill-sequence.js";
 import { summarizeFills, type FillSummary } from "./fills.js";
+import { dexOfCoin } from "./perp-universe.js";
 import type { PositionChange, PositionEventType, Side } from "./positions.js";
 import type { StreamFill } from "./stream-fills.js";
 
@@ -12,6 +13,8 @@ import type { StreamFill } from "./stream-fills.js";
  */
 export interface EventDetails extends FillSummary {
   coin: string;
+  /** The perp dex of the coin: `""` for the main dex, a builder dex's name (`xyz` for `xyz:TSLA`). */
+  dex: string;
   side: Side;
   previous_side: Side | null;
   /** Absolute sizes, exact decimal strings. */
@@ -85,6 +88,7 @@ export const buildEvent = (
     step,
     details: {
       coin: change.coin,
+      dex: dexOfCoin(change.coin),
       side: change.side,
       previous_side: change.previousSide,
       size: abs(change.szi),

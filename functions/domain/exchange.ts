@@ -97,11 +97,26 @@ export interface PerpAsset {
   isDelisted: boolean;
 }
 
+/** A builder-deployed (HIP-3) perp dex as `perpDexs` lists it; its coins are named `<name>:<COIN>`. */
+export interface PerpDex {
+  name: string;
+  fullName: string;
+}
+
+/**
+ * Every perp dex is named by a string: a builder dex by its `name`, the main (first) dex by `""`,
+ * as the exchange's own `dex` request field does.
+ */
+export const MAIN_DEX = "";
+
 export interface ExchangePort {
-  /** `meta`: every perpetual, delisted ones flagged. */
-  perpMeta(opts: CallOptions): Promise<PerpAsset[]>;
+  /** `perpDexs`: the builder-deployed perp dexes (the main dex, `null` on the wire, left out). */
+  perpDexs(opts: CallOptions): Promise<PerpDex[]>;
+  /** `meta` of one perp dex (default the main one): every perpetual, delisted ones flagged. */
+  perpMeta(opts: CallOptions, dex?: string): Promise<PerpAsset[]>;
   recentTrades(coin: string, opts: CallOptions): Promise<RecentTrade[]>;
-  clearinghouseState(user: string, opts: CallOptions): Promise<AccountState>;
+  /** One dex's clearinghouse (default the main one): it shows only that dex's positions. */
+  clearinghouseState(user: string, opts: CallOptions, dex?: string): Promise<AccountState>;
   /** Fills with `startTime <= time <= endTime`, oldest first, at most 2,000 per call (the API's page). */
   userFillsByTime(
     user: string,

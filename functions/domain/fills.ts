@@ -1,13 +1,34 @@
 import { dec, decStr, sumDec, ZERO } from "#commons/decimal.js";
 import type { Fill } from "./exchange.js";
+import type { PerpUniverse } from "./perp-universe.js";
 import type { StreamFill } from "./stream-fills.js";
 
 /**
  * Fill helpers shared by tracking (attributing fills to events) and, later, the leaderboard.
  */
 
-/** Spot fills say "Buy"/"Sell" and use "@N" coin names; the tracker and metrics only want perps. */
-export const isPerpFill = (f: Fill): boolean => !f.coin.startsWith("@") && f.dir !== "Buy" && f.dir !== "Sell";
+/**
+ * A perp fill is one whose coin is listed on a perp dex (#domain/perp-universe.js): that is how
+ * fills enter the store, from tracking and from the history sync. The fills endpoints also return
+ * spot fills (`@107`, `PURR/USDC`; direction `Buy`/`Sell`) and outcome-market settlements (`#118440`,
+ * direction `Settlement`), which are none of a perp trader's volume, PnL or round trips.
+ */
+export const isPerpFillIn =
+  (universe: PerpUniverse) =>
+  (f: Pick<Fill, "coin">): boolean =>
+    universe.coins.has(f.coin);
+
+/** Directions of fills that are never perp trades, whatever the coin. */
+const NON_PERP_DIRS = new Set(["Buy", "Sell", "Settlement"]);
+
+/**
+ * The same question where no universe is at hand (metrics and the trader story read stored fills):
+ * the coin's form says it. Spot coins are `@N` or `BASE/QUOTE`, outcome markets `#N`; perp coins
+ * (`BTC`, `kPEPE`, `xyz:TSLA`) have none of these marks. Fills are stored only after the universe
+ * check, so this only ever meets what was stored before it existed.
+ */
+export const isPerpFill = (f: Pick<Fill, "coin" | "dir">): boolean =>
+  !f.coin.startsWith("@") && !f.coin.startsWith("#") && !f.coin.includes("/") && !NON_PERP_DIRS.has(f.dir);
 
 /**
  * Oldest first; fills that share a millisecond are ordered by `tid` so every reader processes them

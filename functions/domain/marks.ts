@@ -14,8 +14,11 @@ export interface MidPrices {
 }
 
 export interface MarkSource {
-  /** The latest prices, or null when they cannot be had right now. Never rejects. */
-  current(): Promise<MidPrices | null>;
+  /**
+   * The latest prices of the main dex's coins and of each builder dex in `dexes` (a builder dex's
+   * mids are its own request), or null when none can be had right now. Never rejects.
+   */
+  current(dexes?: readonly string[]): Promise<MidPrices | null>;
 }
 
 export interface PositionValue {

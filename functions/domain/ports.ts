@@ -40,6 +40,17 @@ export interface TrackingState {
    * Undefined for states stored before it was kept (their fills cursor says the same).
    */
   asOf: number | undefined;
+  /**
+   * The builder-deployed (HIP-3) dexes he was seen active on (his fills, his positions, the
+   * stream's trades), each with when (ms): tracking polls their clearinghouses besides the main
+   * one's (#domain/dex-polling.js). Empty for a trader only ever seen on the main dex.
+   */
+  dexes: Readonly<Record<string, number>>;
+  /**
+   * Builder dexes his fills showed the history sync (with his last fill there), not yet polled:
+   * the next poll asks them (a baseline for each) and notes them in `dexes` or forgets them.
+   */
+  dexHints: Readonly<Record<string, number>>;
 }
 
 export interface Transition {
@@ -69,6 +80,13 @@ export interface TraderStore {
   commitTransition(transition: Transition): Promise<"committed" | "conflict">;
   /** Failures are rare, so recording them is the one per-trader write an unchanged poll may cause. */
   recordFailure(address: Address, at: number, message: string): Promise<void>;
+  /**
+   * Records (or refreshes) builder dexes the trader was seen active on, each with when; others kept.
+   * `hint`: seen in his history's fills, to be polled (TrackingState.dexHints).
+   */
+  noteDexes(address: Address, seen: Readonly<Record<string, number>>, kind?: "seen" | "hint"): Promise<void>;
+  /** Forgets builder dexes (no longer polled): he has left them, or (`hint`) their first poll is done. */
+  dropDexes(address: Address, dexes: readonly string[], kind?: "seen" | "hint"): Promise<void>;
 }
 
 export interface FillStore {

@@ -33,6 +33,8 @@ export interface TraderView {
 export interface EventFilter {
   eventType?: PositionEvent["event_type"];
   coin?: string;
+  /** One perp dex's events: `""` the main dex, else a builder dex's name (its coins are `<dex>:…`). */
+  dex?: string;
 }
 
 export interface TraderDirectory {

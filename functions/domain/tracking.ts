@@ -2,9 +2,11 @@ import { sign } from "#commons/decimal.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk, mapWithConcurrency } from "./concurrency.js";
+import { dexesToPoll, freshDexes, pollDexes, unpolledDexes, updateDexes, withFreshDexes } from "./dex-polling.js";
 import { buildEvent, type FillsSource, type PositionEvent } from "./events.js";
 import type { CallOptions, ExchangePort, Fill } from "./exchange.js";
-import { dedupeFills, isPerpFill } from "./fills.js";
+import { dedupeFills, isPerpFillIn } from "./fills.js";
+import type { PerpUniverseSource } from "./perp-universe.js";
 import type { FillStore, TraderStore, TrackingState } from "./ports.js";
 import { lifecycleSteps, type LifecycleStep } from "./fill-sequence.js";
 import { diffPositions, samePositions, toPositionMap, tradedInPlace, type PositionMap } from "./positions.js";
@@ -27,6 +29,8 @@ import { fillsExplain, type StreamFill } from "./stream-fills.js";
 
 export interface TrackingDeps {
   exchange: ExchangePort;
+  /** What is a perp fill: only those are stored and attributed (#domain/fills.js). */
+  universe: PerpUniverseSource;
   traders: TraderStore;
   fills: FillStore;
   logger: AppLogger;
@@ -100,16 +104,23 @@ const trackOne = async (
   if (state === undefined || !state.isActive) return { address, status: "untracked", events: [] };
   try {
     const polledAt = deps.now();
-    const account = await deps.exchange.clearinghouseState(address, call);
+    // The main dex and the builder dexes he is active on (#domain/dex-polling.js).
+    const streamedCoins = (live?.fills.get(address) ?? []).map((f) => f.coin);
+    const dexes = dexesToPoll(state, streamedCoins);
+    const account = await pollDexes(deps.exchange, address, dexes, call);
     // The exchange's own snapshot time when it gives one: the fills up to it caused this state.
     const until = account.time ?? polledAt;
-    const current = toPositionMap(account.positions);
+    let current = toPositionMap(account.positions);
+    await updateDexes(deps.traders, state, [...Object.keys(current), ...streamedCoins], polledAt);
     if (state.version === undefined) {
       await deps.traders.saveBaseline(address, current, until, polledAt);
       return { address, status: "baseline", events: [] };
     }
-    const changes = diffPositions(state.positions, current);
-    const stored = { ...state, version: state.version };
+    // A builder dex polled for the first time is a baseline for that dex (#domain/dex-polling.js).
+    const fresh = freshDexes(state, dexes);
+    const base = withFreshDexes(state.positions, current, fresh, live?.fills.get(address) ?? []);
+    const stored = { ...state, version: state.version, positions: base };
+    let changes = diffPositions(stored.positions, current);
     const time = { until, polledAt };
     // Fills at or before the stored snapshot are already in it (another poll got there first).
     const asOf = state.asOf ?? state.fillsCursor;
@@ -118,19 +129,19 @@ const trackOne = async (
       // A snapshot older than a fill cannot show it, even when the sizes happen to agree (a close
       // and a reopen at the same size leave them equal).
       const shown = account.time === null || streamed.every((f) => f.time <= account.time!);
-      if (shown && fillsExplain(state.positions, current, streamed)) {
-        const steps = lifecycleSteps(state.positions, current, streamed);
+      if (shown && fillsExplain(stored.positions, current, streamed)) {
+        const steps = lifecycleSteps(stored.positions, current, streamed);
         const attributed: Attributed = { source: "stream", cursor: state.fillsCursor ?? until };
-        return await commitChanges(address, stored, current, steps, attributed, time, deps);
+        return await commitChanges(address, stored, current, steps, attributed, time, deps, state.positions);
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
-    if (changes.length === 0 && tradedInPlace(state.positions, current).length === 0) {
+    if (changes.length === 0 && tradedInPlace(stored.positions, current).length === 0) {
       // No size moved and no entry price either: no fills to fetch. A new leverage or margin
-      // mode is still stored (no event), so that the next events report it.
-      if (samePositions(state.positions, current)) return { address, status: "unchanged", events: [] };
+      // mode, or a builder dex's first positions, are still stored (no event), so that the next
+      // events start from them.
       const attributed: Attributed = { source: "exchange", cursor: state.fillsCursor ?? until };
-      return await commitChanges(address, stored, current, [], attributed, time, deps);
+      return await commitChanges(address, stored, current, [], attributed, time, deps, state.positions);
     }
     // After changes stored from the stream, only the fills since the stored snapshot are behind
     // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
@@ -140,10 +151,24 @@ const trackOne = async (
     const from = behindSnapshot ? asOf : (state.fillsCursor ?? until);
     const fetched = await fetchFillsSince(address, from, until, call, deps);
     if (fetched.fills.length > 0) await deps.fills.putFills(address, fetched.fills);
+    // His fills show a builder dex this poll did not ask: ask it now, so that change is not missed.
+    const revealed = unpolledDexes(fetched.fills.map((f) => f.coin), dexes);
+    if (revealed.length > 0) {
+      const more = await Promise.all(revealed.map((dex) => deps.exchange.clearinghouseState(address, call, dex)));
+      current = { ...current, ...toPositionMap(more.flatMap((s) => s.positions)) };
+      await deps.traders.noteDexes(address, Object.fromEntries(revealed.map((dex) => [dex, polledAt])));
+    }
+    if (fresh.length + revealed.length > 0) {
+      // His own fills tell where each first-polled dex's positions started (startPosition).
+      stored.positions = withFreshDexes(state.positions, current, [...fresh, ...revealed], fetched.fills);
+      changes = diffPositions(stored.positions, current);
+    }
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
     const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
-    const steps = lifecycleSteps(state.positions, current, behind);
-    return await commitChanges(address, stored, current, steps, { source: "exchange", cursor }, time, deps);
+    // No step (say only a first-polled dex's positions): the state alone is stored, its fills cursor
+    // past the fills just stored.
+    const steps = lifecycleSteps(stored.positions, current, behind);
+    return await commitChanges(address, stored, current, steps, { source: "exchange", cursor }, time, deps, state.positions);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // No weight in time: nothing was stored, and nothing is wrong with the trader.
@@ -174,8 +199,10 @@ const commitChanges = async (
   { source, cursor }: Attributed,
   time: { until: number; polledAt: number },
   deps: TrackingDeps,
+  /** What is stored now; `state.positions` may add a first-polled dex's baseline to it. */
+  before: PositionMap,
 ): Promise<TrackOutcome> => {
-  if (steps.length === 0 && samePositions(state.positions, current)) return { address, status: "unchanged", events: [] };
+  if (steps.length === 0 && samePositions(before, current)) return { address, status: "unchanged", events: [] };
   // More steps than one transaction holds: apply them in steps, each one atomic and versioned.
   const groups = steps.length === 0 ? [[]] : chunk(steps, MAX_EVENTS_PER_TRANSACTION);
   const events: PositionEvent[] = [];
@@ -231,17 +258,18 @@ const fetchFillsSince = async (
   deps: TrackingDeps,
 ): Promise<{ fills: Fill[]; cursor: number }> => {
   const all: Fill[] = [];
+  const isPerp = isPerpFillIn(await deps.universe());
   let start = cursor + 1;
   for (let page = 0; page < MAX_FILL_PAGES && start <= until; page++) {
     const batch = await deps.exchange.userFillsByTime(address, start, until, call);
     all.push(...batch);
     const last = batch[batch.length - 1];
     if (batch.length < FILLS_PAGE || last === undefined) {
-      return { fills: dedupeFills(all).filter(isPerpFill), cursor: until };
+      return { fills: dedupeFills(all).filter(isPerp), cursor: until };
     }
     start = last.time > start ? last.time : start + 1;
   }
-  const fills = dedupeFills(all).filter(isPerpFill);
+  const fills = dedupeFills(all).filter(isPerp);
   // Page cap reached: resume from the last fill we saw, not from `until`, so nothing is skipped.
   const lastTime = all[all.length - 1]?.time ?? cursor;
   return { fills, cursor: Math.max(cursor, lastTime - 1) };

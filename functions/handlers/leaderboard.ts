@@ -1,5 +1,5 @@
 import { documentClient } from "#commons/clients/dynamodb.js";
-import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
+import { exchange, perpUniverse, weightBudget } from "#commons/clients/hyperliquid.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { leaderboardMetricsPublisher, withExchangeMetrics } from "#commons/metrics.js";
@@ -12,6 +12,7 @@ import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 
 /** Lambda entry: the scheduled leaderboard job. Composition only; the logic is in #domain/leaderboard-job. */
 const config = loadConfig();
@@ -21,7 +22,15 @@ const maxAgeMs = config.HISTORY_MAX_AGE_HOURS * 3_600_000;
 const rank = createLeaderboardHandler({
   directory: createDynamoTraderDirectory(documentClient, config.TRADERS_TABLE),
   history: createHistorySource(
-    { exchange, store: historyStore, fills: createDynamoFillStore(documentClient, config.FILLS_TABLE), now: Date.now, logger },
+    {
+      exchange,
+      store: historyStore,
+      fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
+      universe: perpUniverse,
+      traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
+      now: Date.now,
+      logger,
+    },
     historyStore,
     { maxPages: config.HISTORY_MAX_PAGES, portfolioMaxAgeMs: maxAgeMs },
     freshnessRules(config),

@@ -7,6 +7,7 @@ import { exchangeMetricsPublisher, streamMetricsPublisher, takeExchangeDelta, wi
 import { createStreamListener } from "#app/stream-listener.js";
 import { openListenerStream } from "#app/listener-stream.js";
 import { trackTraders } from "#domain/tracking.js";
+import { VENUE_STREAM_LIMITS } from "#hyperliquid/stream-pacing.js";
 import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
 import { createSqsQueue } from "#store/sqs-queue.js";
 import { trackingDepsFrom } from "./tracking-deps.js";
@@ -29,6 +30,7 @@ const listen = createStreamListener({
   logger,
   now: Date.now,
   maxTrackedTraders: config.MAX_TRACKED_TRADERS,
+  maxCoins: VENUE_STREAM_LIMITS.subscriptions,
   // Each heartbeat, not once a 15-minute run: the alarms judge the exchange by the minute, and a
   // run that crashes would never publish at all. withExchangeMetrics publishes the rest at the end.
   publish: (counts) => {

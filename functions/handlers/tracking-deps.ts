@@ -1,5 +1,5 @@
 import { documentClient } from "#commons/clients/dynamodb.js";
-import { exchange, isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { exchange, isBudgetTimeout, isPermanentExchangeError, perpUniverse } from "#commons/clients/hyperliquid.js";
 import type { Config } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import type { TrackingDeps } from "#domain/tracking.js";
@@ -13,6 +13,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
  */
 export const trackingDepsFrom = (config: Config): TrackingDeps => ({
   exchange,
+  universe: perpUniverse,
   traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }),
   fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
   logger,

@@ -6,11 +6,21 @@ import { type Config, normalizeApiBase } from "#commons/config.js";
 import { AppError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { WeightBudget } from "#domain/budget.js";
-import type { AccountState, CallOptions, ExchangePort, Fill, Lane, PerpAsset, RecentTrade } from "#domain/exchange.js";
+import {
+  type AccountState,
+  type CallOptions,
+  type ExchangePort,
+  type Fill,
+  type Lane,
+  MAIN_DEX,
+  type PerpAsset,
+  type PerpDex,
+  type RecentTrade,
+} from "#domain/exchange.js";
 import { ExchangeRequestError, ExchangeSchemaError, ExchangeUnavailableError } from "./errors.js";
 import type { LedgerPage } from "#domain/history/ports.js";
 import { readLedgerPage } from "./ledger.js";
-import { toAccountState, toFills, toPerpAssets, toRecentTrades } from "./mappers.js";
+import { toAccountState, toFills, toPerpAssets, toPerpDexs, toRecentTrades } from "./mappers.js";
 import {
   type AllMids,
   type UserFundingUpdate,
@@ -22,6 +32,7 @@ import {
   ledgerPageSchema,
   metaSchema,
   parseInfoResponse,
+  perpDexsSchema,
   portfolioSchema,
   userFundingSchema,
   userRoleSchema,
@@ -85,7 +96,8 @@ export interface HyperliquidClient extends ExchangePort {
   userRole(user: string, opts?: CallOptions): Promise<UserRole>;
   /** The user's most recent fills (the API's last 2,000), oldest first. */
   userFills(user: string, opts?: CallOptions): Promise<Fill[]>;
-  allMids(opts?: CallOptions): Promise<AllMids>;
+  /** Mids of one perp dex's coins (default the main dex's, which also lists spot pairs). */
+  allMids(opts?: CallOptions, dex?: string): Promise<AllMids>;
   stats(): ClientStats;
   close(): Promise<void>;
 }
@@ -118,6 +130,12 @@ const errorCode = (e: unknown): string | undefined => {
   // Node reports a failed multi-address connect as an AggregateError; undici may wrap in `cause`.
   return err?.errors?.length ? errorCode(err.errors[0]) : err?.cause ? errorCode(err.cause) : undefined;
 };
+
+/**
+ * The `dex` field of a request: sent only for a builder dex, so a main-dex request stays exactly
+ * the body it always was (`""` and no field mean the same to the exchange).
+ */
+const dexField = (dex: string | undefined): { dex?: string } => (dex === undefined || dex === MAIN_DEX ? {} : { dex });
 
 const byTimeThenTid = (a: Fill, b: Fill): number => a.time - b.time || a.tid - b.tid;
 
@@ -250,16 +268,21 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
   return {
     info,
 
-    async perpMeta(o): Promise<PerpAsset[]> {
-      return toPerpAssets(await info({ type: "meta" }, metaSchema, o));
+    async perpDexs(o): Promise<PerpDex[]> {
+      return toPerpDexs(await info({ type: "perpDexs" }, perpDexsSchema, o));
+    },
+
+    async perpMeta(o, dex): Promise<PerpAsset[]> {
+      return toPerpAssets(await info({ type: "meta", ...dexField(dex) }, metaSchema, { ...o, ...(dex && { subject: dex }) }));
     },
 
     async recentTrades(coin, o): Promise<RecentTrade[]> {
       return toRecentTrades(await info({ type: "recentTrades", coin }, recentTradesSchema, { ...o, subject: coin }));
     },
 
-    async clearinghouseState(user, o): Promise<AccountState> {
-      return toAccountState(await info({ type: "clearinghouseState", user }, clearinghouseStateSchema, { ...o, subject: user }));
+    async clearinghouseState(user, o, dex): Promise<AccountState> {
+      const body = { type: "clearinghouseState", user, ...dexField(dex) };
+      return toAccountState(await info(body, clearinghouseStateSchema, { ...o, subject: user }));
     },
 
     async userFillsByTime(user, startTime, endTime, o): Promise<Fill[]> {
@@ -293,7 +316,7 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
 
     userRole: (user, o = HISTORY) => info({ type: "userRole", user }, userRoleSchema, { ...o, subject: user }),
 
-    allMids: (o = HISTORY) => info({ type: "allMids" }, allMidsSchema, o),
+    allMids: (o = HISTORY, dex) => info({ type: "allMids", ...dexField(dex) }, allMidsSchema, o),
 
     stats: () => ({ ...stats, weightByLane: { ...stats.weightByLane } }),
 

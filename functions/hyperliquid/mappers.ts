@@ -1,6 +1,6 @@
-import type { AccountState, ExchangePosition, Fill, PerpAsset, RecentTrade } from "#domain/exchange.js";
+import type { AccountState, ExchangePosition, Fill, PerpAsset, PerpDex, RecentTrade } from "#domain/exchange.js";
 import { ExchangeSchemaError } from "./errors.js";
-import type { ClearinghouseStateResponse, HlFill, MetaResponse, RecentTradesResponse } from "./schemas.js";
+import type { ClearinghouseStateResponse, HlFill, MetaResponse, PerpDexsResponse, RecentTradesResponse } from "./schemas.js";
 
 /**
  * From validated wire shapes to the domain's types. Strings are passed through untouched: the
@@ -35,6 +35,10 @@ export const toPerpAssets = (m: MetaResponse): PerpAsset[] =>
     maxLeverage: u.maxLeverage,
     isDelisted: u.isDelisted === true,
   }));
+
+/** The builder dexes; the `null` entries (the main dex at index 0) are not one. */
+export const toPerpDexs = (dexes: PerpDexsResponse): PerpDex[] =>
+  dexes.flatMap((d) => (d === null ? [] : [{ name: d.name, fullName: d.fullName }]));
 
 /**
  * The domain stores fills keyed by `tid` (deduplication), so a fill without one cannot be used.

@@ -1,11 +1,13 @@
 import type { AppLogger } from "#commons/logger.js";
-import type { Lane } from "#domain/exchange.js";
+import { type Lane, MAIN_DEX } from "#domain/exchange.js";
 import type { MarkSource, MidPrices } from "#domain/marks.js";
 import type { HyperliquidClient } from "./client.js";
 
 /**
  * The MarkSource port over the exchange's `allMids` (weight 2, paid in the weight budget like
- * every other call). One answer serves every position of every trader for `ttlMs`, and callers
+ * every other call), one request per perp dex: the main dex's answer serves every main-dex
+ * position of every trader for `ttlMs`, a builder dex's (`dex`) only its coins, and is asked only
+ * for a trader holding one of them. Per dex, callers
  * that arrive while a request is out wait for that one request instead of sending their own.
  * A failure (exchange down, 429s past the deadline, an answer of the wrong shape) is logged and
  * answered with null, remembered for `failureTtlMs` so that a dead exchange does not cost every
@@ -40,30 +42,41 @@ export const createHyperliquidMarks = (
   const timeoutMs = opts.timeoutMs ?? 2_000;
   const lane = opts.lane ?? "tracking";
   const now = opts.now ?? Date.now;
-  let cached: { value: MidPrices | null; until: number } | undefined;
-  let inFlight: Promise<MidPrices | null> | undefined;
+  const cached = new Map<string, { value: MidPrices | null; until: number }>();
+  const inFlight = new Map<string, Promise<MidPrices | null>>();
 
-  const fetchMids = async (): Promise<MidPrices | null> => {
+  const fetchMids = async (dex: string): Promise<MidPrices | null> => {
     try {
-      const mids = await client.allMids({ lane, signal: AbortSignal.timeout(timeoutMs) });
+      const mids = await client.allMids({ lane, signal: AbortSignal.timeout(timeoutMs) }, dex);
       const value = { at: now(), mids };
-      cached = { value, until: value.at + ttlMs };
+      cached.set(dex, { value, until: value.at + ttlMs });
       return value;
     } catch (error) {
-      opts.logger?.warn("Mid prices unavailable: open positions are shown without mark, value or unrealized PnL", { error });
-      cached = { value: null, until: now() + failureTtlMs };
+      opts.logger?.warn("Mid prices unavailable: open positions are shown without mark, value or unrealized PnL", { error, dex });
+      cached.set(dex, { value: null, until: now() + failureTtlMs });
       return null;
     }
   };
 
-  return {
-    current() {
-      if (cached !== undefined && now() < cached.until) return Promise.resolve(cached.value);
+  const midsOf = (dex: string): Promise<MidPrices | null> => {
+    const hit = cached.get(dex);
+    if (hit !== undefined && now() < hit.until) return Promise.resolve(hit.value);
+    let pending = inFlight.get(dex);
+    if (pending === undefined) {
       // `.finally` runs after the assignment even when the request fails at once.
-      inFlight ??= fetchMids().finally(() => {
-        inFlight = undefined;
-      });
-      return inFlight;
+      pending = fetchMids(dex).finally(() => inFlight.delete(dex));
+      inFlight.set(dex, pending);
+    }
+    return pending;
+  };
+
+  return {
+    async current(dexes = []) {
+      const answers = (await Promise.all([MAIN_DEX, ...dexes].map(midsOf))).filter((a) => a !== null);
+      if (answers.length === 0) return null;
+      if (answers.length === 1) return answers[0]!;
+      // Coin names carry their dex, so the answers merge without clashing; the oldest says when.
+      return { at: Math.min(...answers.map((a) => a.at)), mids: Object.assign({}, ...answers.map((a) => a.mids)) };
     },
   };
 };

@@ -80,6 +80,23 @@ export const metaSchema = z.looseObject({
   ),
 });
 
+// perpDexs ---------------------------------------------------------------------------------------
+
+/**
+ * Index 0 is `null` (the main dex); then one object per builder-deployed dex. We read only the
+ * name (the `dex` of every other request, and the prefix of its coins) and the display name; the
+ * deployer's settings (fee recipient, oracle updater, OI caps, ...) pass through unread.
+ */
+export const perpDexsSchema = z.array(
+  z
+    .looseObject({
+      name: z.string().regex(/^[A-Za-z0-9]+$/, { error: "expected a dex name (letters and digits)" }),
+      fullName: z.string(),
+      deployer: address.optional(),
+    })
+    .nullable(),
+);
+
 // trades and fills -------------------------------------------------------------------------------
 
 /** One public trade, as `recentTrades` answers and the `trades` WebSocket channel pushes it. */
@@ -260,6 +277,7 @@ export const userRoleSchema = z.looseObject({ role: z.string().min(1) });
 export const infoResponseSchemas = {
   clearinghouseState: clearinghouseStateSchema,
   meta: metaSchema,
+  perpDexs: perpDexsSchema,
   recentTrades: recentTradesSchema,
   userFills: fillsSchema,
   userFillsByTime: fillsSchema,
@@ -278,6 +296,7 @@ export const infoResponseSchemas = {
 export type InfoType = keyof typeof infoResponseSchemas;
 export type ClearinghouseStateResponse = z.infer<typeof clearinghouseStateSchema>;
 export type MetaResponse = z.infer<typeof metaSchema>;
+export type PerpDexsResponse = z.infer<typeof perpDexsSchema>;
 export type HlFill = z.infer<typeof fillSchema>;
 export type RecentTradesResponse = z.infer<typeof recentTradesSchema>;
 export type PortfolioResponse = z.infer<typeof portfolioSchema>;

@@ -205,6 +205,7 @@ describe("HTTP API", () => {
       expect(r.json.positions).toEqual([
         {
           coin: "BTC",
+          dex: "",
           side: "SHORT",
           size: "1",
           szi: "-1",

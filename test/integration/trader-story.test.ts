@@ -80,6 +80,7 @@ const FUNDING = [
 
 const BTC_TRIP = {
   coin: "BTC",
+  dex: "",
   side: "SHORT",
   opened_at: iso(NOW - 10 * HOUR),
   closed_at: iso(NOW - 5 * HOUR),
@@ -94,6 +95,7 @@ const BTC_TRIP = {
 };
 const ETH_TRIP = {
   coin: "ETH",
+  dex: "",
   side: "LONG",
   opened_at: iso(NOW - 3 * DAY - 2 * HOUR),
   closed_at: iso(NOW - 3 * DAY),
@@ -108,6 +110,7 @@ const ETH_TRIP = {
 };
 const ARB_TRIP = (k: number) => ({
   coin: "ARB",
+  dex: "",
   side: "LONG",
   opened_at: iso(NOW - 20 * DAY + k * HOUR),
   closed_at: iso(NOW - 20 * DAY + k * HOUR + 60_000),
@@ -349,6 +352,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
       expect(r.json.positions).toEqual([
         {
           coin: "BTC",
+          dex: "",
           side: "LONG",
           size: "0.5",
           szi: "0.5",
@@ -361,6 +365,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
         },
         {
           coin: "ETH",
+          dex: "",
           side: "SHORT",
           size: "2",
           szi: "-2",

@@ -14,6 +14,7 @@ import type { PositionEvent } from "#domain/events.js";
 import type { QueuePort, RunStateStore } from "#domain/ports.js";
 import { trackTraders, type LiveFills, type TrackOutcome } from "#domain/tracking.js";
 import { isBudgetTimeout, isPermanentExchangeError } from "#commons/clients/hyperliquid.js";
+import { cachedPerpUniverse } from "#domain/perp-universe.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient, type HyperliquidClient } from "#hyperliquid/client.js";
 import { trackingPollsPerInterval } from "#hyperliquid/from-config.js";
@@ -65,6 +66,8 @@ export interface PipelineOptions {
   simStartTime?: number;
   batchSize?: number;
   coins?: string[];
+  /** The simulator lists the builder dex `xyz` too (`xyz:TSLA`, `xyz:NVDA`). */
+  builderDexes?: boolean;
   maxRetries?: number;
   discoveryMaxRunMs?: number;
   limitPerMinute?: number;
@@ -106,6 +109,7 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     weightPerMinute: o.exchangeWeightPerMinute ?? Infinity,
     ...(o.simStartTime !== undefined && { startTime: o.simStartTime }),
     ...(o.simRealTime && { realTime: true }),
+    ...(o.builderDexes && { builderDexes: true }),
   });
   const url = await sim.start();
   const tables = await testTables("pipe");
@@ -137,6 +141,7 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
   });
   const trackingDeps = {
     exchange,
+    universe: cachedPerpUniverse(exchange, { call: { lane: "tracking" }, maxAgeMs: 60_000, now: Date.now }),
     traders,
     fills: createDynamoFillStore(tables.doc, tables.names.fills),
     logger,

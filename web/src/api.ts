@@ -26,8 +26,12 @@ export interface LeaderboardPage {
   next_cursor: string | null;
 }
 
+/** A perp dex: "" the main dex, else a builder-deployed (HIP-3) dex's name (absent from an older API). */
+export type Dex = string;
+
 export interface Position {
   coin: string;
+  dex?: Dex;
   side: Side;
   size: string;
   szi: string;
@@ -74,6 +78,7 @@ export interface TradeEvent {
   event_type: EventType;
   details: {
     coin: string;
+    dex?: Dex;
     side: Side;
     previous_side?: Side | null;
     size: string;
@@ -142,6 +147,7 @@ export interface Equity {
 
 export interface RoundTrip {
   coin: string;
+  dex?: Dex;
   side: Side;
   opened_at: string;
   closed_at: string;

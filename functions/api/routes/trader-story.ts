@@ -48,6 +48,7 @@ const readCursor = (cursor: string, address: Address, window: LeaderboardWindow)
 
 const roundTripView = (rt: ListedRoundTrip) => ({
   coin: rt.coin,
+  dex: rt.dex,
   side: rt.side,
   opened_at: iso(rt.opened_at),
   closed_at: iso(rt.closed_at),
@@ -119,7 +120,7 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
         "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. realized_pnl_usd includes the funding of its coin " +
         "paid while it was open (funding_usd), as the leaderboard's figures do. Ordered by closing time, newest first (ties by the " +
         "exchange's execution order); a next_cursor pages on from the last round trip sent and stays valid as new round trips close. A cursor is only valid " +
-        "with the trader and window it was issued for (400 otherwise).",
+        "with the trader and window it was issued for (400 otherwise). dex= keeps one perp dex's round trips (empty: the main dex's).",
       tag: "traders",
       params: addressParams,
       query: roundTripsQuery,
@@ -138,7 +139,8 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
         reader.funding(params.address),
       ]);
       if (trader === null) throw traderNotFound(params.address);
-      const page = pageRoundTrips(listRoundTrips(fills, query.window, at, funding), query.limit, position);
+      const listed = listRoundTrips(fills, query.window, at, funding);
+      const page = pageRoundTrips(query.dex === undefined ? listed : listed.filter((rt) => rt.dex === query.dex), query.limit, position);
       return c.json({
         address: params.address,
         window: query.window,

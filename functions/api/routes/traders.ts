@@ -5,6 +5,7 @@ import type { Address } from "#domain/address.js";
 import { dataFreshness, DEFAULT_FRESHNESS_RULES, type DataFreshness } from "#domain/history/freshness.js";
 import { lastTrackedAt, type CycleFacts } from "#domain/last-tracked.js";
 import { valuePosition, type MidPrices } from "#domain/marks.js";
+import { builderDexesOf, dexOfCoin } from "#domain/perp-universe.js";
 import { sideOf } from "#domain/positions.js";
 import type { TraderView } from "#domain/read-models.js";
 import { trackTrader, trackTraders } from "#domain/traders.js";
@@ -47,6 +48,7 @@ const openPositions = (t: TraderView, marks: MidPrices | null) =>
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([coin, p]) => ({
       coin,
+      dex: dexOfCoin(coin),
       side: sideOf(p.szi) ?? "LONG",
       size: decStr(dec(p.szi).abs()),
       szi: p.szi,
@@ -79,7 +81,7 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
   const marksFor = async (trader: TraderView): Promise<MidPrices | null> => {
     if (deps.marks === undefined || Object.keys(trader.positions).length === 0) return null;
     try {
-      return await deps.marks.current();
+      return await deps.marks.current([...builderDexesOf(Object.keys(trader.positions))]);
     } catch (error) {
       log.warn("Mark source failed: positions are shown without mark, value or unrealized PnL", { error });
       return null;
@@ -162,6 +164,7 @@ export const registerTraderRoutes = ({ router, deps, now, log }: RouteContext, l
       const filter = {
         ...(query.event_type !== undefined ? { eventType: query.event_type } : {}),
         ...(query.coin !== undefined ? { coin: query.coin } : {}),
+        ...(query.dex !== undefined ? { dex: query.dex } : {}),
       };
       const [trader, page] = await Promise.all([
         deps.directory.get(params.address),

@@ -1,5 +1,6 @@
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { cachedPerpUniverse } from "#domain/perp-universe.js";
 import { createHyperliquidClientFromConfig } from "#hyperliquid/client.js";
 import { BudgetTimeoutError, ExchangeRequestError, ExchangeSchemaError } from "#hyperliquid/errors.js";
 import { createDynamoBudgetLedgerFromConfig, createWeightBudgetFromConfig } from "#hyperliquid/from-config.js";
@@ -23,6 +24,19 @@ export const weightBudget = createWeightBudgetFromConfig(
 );
 
 export const exchange = createHyperliquidClientFromConfig(config, weightBudget, logger);
+
+/** How long a process keeps the perp universe before asking again (20 × (2 + builder dexes) weight). */
+export const PERP_UNIVERSE_MAX_AGE_MS = 3_600_000;
+
+/**
+ * Every perp coin of every perp dex, for deciding what is a perp fill: fetched by whichever job of
+ * the process needs it first, then kept an hour. Tracking's lane pays: tracking is what waits on it.
+ */
+export const perpUniverse = cachedPerpUniverse(exchange, {
+  call: { lane: "tracking" },
+  maxAgeMs: PERP_UNIVERSE_MAX_AGE_MS,
+  now: Date.now,
+});
 
 /**
  * A bad answer about one trader (wrong shape, refused request) will not get better by retrying the

@@ -2,9 +2,10 @@ import { AppError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "../address.js";
 import type { CallOptions, Fill } from "../exchange.js";
-import { dedupeFills, isPerpFill } from "../fills.js";
+import { dedupeFills, isPerpFill, isPerpFillIn } from "../fills.js";
+import { dexOfCoin, type PerpUniverseSource } from "../perp-universe.js";
 import type { LedgerEntry } from "../metrics/types.js";
-import type { FillStore } from "../ports.js";
+import type { FillStore, TraderStore } from "../ports.js";
 import { advanceCursor, initialCursor } from "./cursor.js";
 import { fundingKey, ledgerKey, toFundingPayment, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 import { type FreshnessOptions, planSync } from "./plan.js";
@@ -34,6 +35,10 @@ export interface HistorySyncDeps {
   store: HistoryStore;
   /** The same fill store tracking writes to: both key a fill by time + tid. */
   fills: FillStore;
+  /** Every perp dex's coins: only their fills are stored. Without it, the coin's form decides (isPerpFill). */
+  universe?: PerpUniverseSource;
+  /** Told the builder dexes his fills show, so tracking polls them (TrackingState.dexHints). */
+  traders?: Pick<TraderStore, "noteDexes">;
   now: () => number;
   logger?: AppLogger;
   /** Did the weight budget refuse, rather than the exchange fail? Default: an AppError coded BUDGET_TIMEOUT. */
@@ -195,7 +200,9 @@ export const syncTraderHistory = async (
     key: (f) => String(f.tid),
     // Like tracking, only perpetual fills are kept; the cursor still moves over spot ones.
     store: async (items) => {
-      const perps = dedupeFills(items.filter(isPerpFill));
+      const isPerp = deps.universe ? isPerpFillIn(await deps.universe()) : isPerpFill;
+      const perps = dedupeFills(items.filter(isPerp));
+      if (deps.traders !== undefined) await hintDexes(deps.traders, address, perps);
       return perps.length > 0 ? deps.fills.putFills(address, perps) : 0;
     },
     get: (s) => s.fills,
@@ -283,4 +290,14 @@ export const syncTraderHistory = async (
   if (goOn && result.funding) goOn = await run("funding", () => syncStream(funding, result.funding!));
   if (goOn && result.fills) await run("fills", () => syncStream(fills, result.fills!));
   return { ...result, state };
+};
+
+/** His last fill on each builder dex these fills show: tracking then polls that dex's positions. */
+const hintDexes = async (traders: Pick<TraderStore, "noteDexes">, address: Address, fills: readonly Fill[]): Promise<void> => {
+  const last: Record<string, number> = {};
+  for (const f of fills) {
+    const dex = dexOfCoin(f.coin);
+    if (dex !== "" && (last[dex] ?? -1) < f.time) last[dex] = f.time;
+  }
+  if (Object.keys(last).length > 0) await traders.noteDexes(address, last, "hint");
 };

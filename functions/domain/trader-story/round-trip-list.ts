@@ -5,6 +5,7 @@ import { readFillAmounts } from "../metrics/fill-amounts.js";
 import { readFunding } from "../metrics/funding.js";
 import { printRoundTrip, realizedScale, realizedUnits, roundTripUnits } from "../metrics/round-trips.js";
 import type { FundingPayment, MetricWindow } from "../metrics/types.js";
+import { dexOfCoin } from "../perp-universe.js";
 import { inWindow } from "./windows.js";
 
 /**
@@ -16,6 +17,8 @@ import { inWindow } from "./windows.js";
 
 export interface ListedRoundTrip {
   coin: string;
+  /** The coin's perp dex: `""` the main dex, else a builder dex's name. */
+  dex: string;
   side: "LONG" | "SHORT";
   opened_at: number;
   closed_at: number;
@@ -66,6 +69,7 @@ export const listRoundTrips = (
     const realized = addUnits(realizedUnits(units, amounts.scales, scale), rescaleUnits(paid, scale - funding.scale));
     out.push({
       coin: trip.coin,
+      dex: dexOfCoin(trip.coin),
       side: trip.side === "long" ? "LONG" : "SHORT",
       opened_at: trip.opened_at,
       closed_at: units.closed_at,

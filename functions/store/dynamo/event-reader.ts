@@ -2,6 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb
 import { z } from "zod";
 import { ValidationError } from "#commons/errors.js";
 import type { PositionEvent } from "#domain/events.js";
+import { dexOfCoin } from "#domain/perp-universe.js";
 import type { EventReader } from "#domain/read-models.js";
 import { decodeCursor, encodeCursor } from "#commons/cursor.js";
 
@@ -9,10 +10,14 @@ const eventKey = z
   .object({ trader_address: z.string().regex(/^0x[0-9a-f]{40}$/), sk: z.string().regex(/^\d{12}#[^#]{1,64}$/) })
   .strict();
 
-/** Strips the table's own keys (sk, day, ts_id) so clients see exactly the published event. */
+/**
+ * Strips the table's own keys (sk, day, ts_id) so clients see exactly the published event. Events
+ * stored before they carried `dex` get it from their coin, as a new event would.
+ */
 const toEvent = (item: Record<string, unknown>): PositionEvent => {
   const { sk: _sk, day: _day, ts_id: _ts, ...event } = item;
-  return event as unknown as PositionEvent;
+  const e = event as unknown as PositionEvent;
+  return e.details.dex === undefined ? { ...e, details: { ...e.details, dex: dexOfCoin(e.details.coin) } } : e;
 };
 
 export const createDynamoEventReader = (doc: DynamoDBDocumentClient, tableName: string): EventReader => ({
@@ -33,6 +38,17 @@ export const createDynamoEventReader = (doc: DynamoDBDocumentClient, tableName: 
       filters.push("#d.coin = :c");
       names["#d"] = "details";
       values[":c"] = filter.coin;
+    }
+    if (filter.dex !== undefined) {
+      // By the coin's name, which every event has (older ones have no details.dex).
+      names["#d"] = "details";
+      if (filter.dex === "") {
+        filters.push("NOT contains(#d.coin, :colon)");
+        values[":colon"] = ":";
+      } else {
+        filters.push("begins_with(#d.coin, :dexp)");
+        values[":dexp"] = `${filter.dex}:`;
+      }
     }
     const out = await doc.send(
       new QueryCommand({

@@ -25,6 +25,17 @@ export const createDynamoTraderStore = (
 ): TraderStore => {
   const isConditionFailure = (e: unknown): boolean => e instanceof ConditionalCheckFailedException;
 
+  /** Sends a conditional update; false when its condition failed (the caller decides what that means). */
+  const unlessConditionFails = async (command: UpdateCommand): Promise<boolean> => {
+    try {
+      await doc.send(command);
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  };
+
   const batchGet = async (addresses: readonly Address[], projection: string): Promise<Record<string, unknown>[]> => {
     const items: Record<string, unknown>[] = [];
     for (const part of chunk([...new Set(addresses)], 100)) {
@@ -114,7 +125,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses) {
-      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of");
+      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints");
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
         const address = i.address as Address;
@@ -125,6 +136,8 @@ export const createDynamoTraderStore = (
           positions: (i.positions as PositionMap | undefined) ?? {},
           fillsCursor: typeof i.fills_cursor === "number" ? i.fills_cursor : undefined,
           asOf: typeof i.as_of === "number" ? i.as_of : undefined,
+          dexes: (i.dex_seen as Record<string, number> | undefined) ?? {},
+          dexHints: (i.dex_hints as Record<string, number> | undefined) ?? {},
         });
       }
       return states;
@@ -206,8 +219,63 @@ export const createDynamoTraderStore = (
         if (!isConditionFailure(e)) throw e;
       }
     },
+
+    async noteDexes(address, seen, kind = "seen") {
+      const dexes = Object.entries(seen);
+      if (dexes.length === 0) return;
+      const attribute = DEX_ATTRIBUTES[kind];
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const sets = dexes.map(([dex, at], i) => {
+        names[`#d${i}`] = dex;
+        values[`:t${i}`] = at;
+        return `${attribute}.#d${i} = :t${i}`;
+      });
+      const setEach = (): Promise<boolean> =>
+        unlessConditionFails(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            // A nested path can only be set inside an existing map.
+            ConditionExpression: `attribute_exists(${attribute})`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      if (await setEach()) return;
+      // First dex of this trader: create the map (unless a concurrent note just did), then set.
+      const created = await unlessConditionFails(
+        new UpdateCommand({
+          TableName: tables.traders,
+          Key: { address },
+          UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :empty)`,
+          ConditionExpression: "attribute_exists(address)",
+          ExpressionAttributeValues: { ":empty": {} },
+        }),
+      );
+      if (created) await setEach();
+    },
+
+    async dropDexes(address, dexes, kind = "seen") {
+      if (dexes.length === 0) return;
+      const attribute = DEX_ATTRIBUTES[kind];
+      const names = Object.fromEntries(dexes.map((d, i) => [`#d${i}`, d]));
+      await unlessConditionFails(
+        new UpdateCommand({
+          TableName: tables.traders,
+          Key: { address },
+          UpdateExpression: `REMOVE ${dexes.map((_, i) => `${attribute}.#d${i}`).join(", ")}`,
+          ConditionExpression: `attribute_exists(${attribute})`,
+          ExpressionAttributeNames: names,
+        }),
+      );
+    },
   };
 };
+
+/** Where each kind of builder-dex note is kept on the trader's item (a map: dex → ms). */
+const DEX_ATTRIBUTES = { seen: "dex_seen", hint: "dex_hints" } as const;
 
 /** The stored form of an event: the public fields plus the keys of the table and its day index. */
 export const eventItem = (e: PositionEvent): Record<string, unknown> => ({

@@ -7,6 +7,7 @@ import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
+import { cachedPerpUniverse } from "#domain/perp-universe.js";
 import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import type { RunningFunctions } from "#local/functions.js";
@@ -56,7 +57,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
   const { logger } = recordingLogger();
   const now0 = Date.now();
   // Tables, queue, dispatcher and worker as the integration tests wire them (test/support/pipeline.ts).
-  const p = await startPipeline({ seed: 17, simStartTime: now0 - 40 * 86_400_000 });
+  const p = await startPipeline({ seed: 17, simStartTime: now0 - 40 * 86_400_000, builderDexes: true });
   const { sim, tables, exchange, traders } = p;
   scriptHistory(sim, now0);
   sim.advance(Math.max(0, Date.now() - sim.now()));
@@ -65,7 +66,15 @@ export const startE2eStack = async (): Promise<E2eStack> => {
   const rank = createLeaderboardHandler({
     directory: createDynamoTraderDirectory(tables.doc, tables.names.traders),
     history: createHistorySource(
-      { exchange, store: historyStore, fills: createDynamoFillStore(tables.doc, tables.names.fills), now: Date.now, logger },
+      {
+        exchange,
+        store: historyStore,
+        fills: createDynamoFillStore(tables.doc, tables.names.fills),
+        universe: cachedPerpUniverse(exchange, { call: { lane: "history" }, maxAgeMs: 60_000, now: Date.now }),
+        traders,
+        now: Date.now,
+        logger,
+      },
       historyStore,
       { maxPages: 6 },
       freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }),

@@ -2,7 +2,7 @@ import type { Address } from "#domain/address.js";
 import type { Simulator } from "#simulator/index.js";
 
 /**
- * Six scripted traders whose histories differ by window, so the leaderboard's rows and order
+ * Seven scripted traders whose histories differ by window, so the leaderboard's rows and order
  * change with 1d / 7d / 30d / all:
  * - STEADY wins small and often over the whole period, and lost once yesterday;
  * - HOT only traded in the last few hours (the same rows in every window);
@@ -12,6 +12,8 @@ import type { Simulator } from "#simulator/index.js";
  * - HOLDER closed one win 8 days ago and holds an ETH long opened 2 days ago (the live-feed trader);
  * - VAULT is a vault: it lost on an AVAX long held 3 days from 10 days ago and paid funding on it,
  *   while depositors put 400,000 into it (its account value quintupled, its PnL fell).
+ * - HIP3 trades only on the builder-deployed dex xyz: a closed xyz:TSLA round trip 5 days ago, an
+ *   xyz:TSLA long opened 2 days ago, and an outcome market's settlement, which counts nowhere.
  */
 export const TRADERS = {
   STEADY: "0x5eadd00000000000000000000000000000000001" as Address,
@@ -21,6 +23,7 @@ export const TRADERS = {
   SWINGER: "0x5a1a000000000000000000000000000000000005" as Address,
   HOLDER: "0x401d000000000000000000000000000000000006" as Address,
   VAULT: "0xa5e7000000000000000000000000000000000007" as Address,
+  HIP3: "0x4193000000000000000000000000000000000007" as Address,
 } as const;
 
 /** Depositors of VAULT: not traders, not tracked. */
@@ -75,6 +78,8 @@ export const scriptHistory = (sim: Simulator, now: number): void => {
     ...roundTrip(t.SWINGER, "SOL", "60", "148", "152", now - 20 * HOUR),
     ...roundTrip(t.HOLDER, "ETH", "4", "2900", "3100", now - 8 * DAY),
     { at: now - 2 * DAY, user: t.HOLDER, coin: "ETH", size: "4", px: "3050" },
+    ...roundTrip(t.HIP3, "xyz:TSLA", "2", "420", "445", now - 5 * DAY),
+    { at: now - 2 * DAY, user: t.HIP3, coin: "xyz:TSLA", size: "3", px: "430" },
   ];
   // The simulator's clock only moves forward: replay in time order.
   for (const step of steps.sort((a, b) => a.at - b.at)) {
@@ -83,4 +88,5 @@ export const scriptHistory = (sim: Simulator, now: number): void => {
       step.run(sim);
     } else sim.execute({ user: step.user, coin: step.coin, size: step.size, px: step.px, time: step.at });
   }
+  sim.nonPerpFill({ user: t.HIP3, kind: "settlement", coin: "#118440", px: "1.0", sz: "800", closedPnl: "300" });
 };

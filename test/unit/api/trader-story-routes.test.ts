@@ -53,7 +53,7 @@ describe("OpenAPI of the trader page's routes", () => {
     const params = (op: any) => Object.fromEntries(op.parameters.map((p: any) => [p.name, p]));
     expect(params(equity).address).toMatchObject({ in: "path", required: true });
     expect(params(equity).window).toMatchObject({ in: "query", required: false, schema: { enum: ["1d", "7d", "30d", "all"], default: "30d" } });
-    expect(Object.keys(params(trips)).sort()).toEqual(["address", "cursor", "limit", "window"]);
+    expect(Object.keys(params(trips)).sort()).toEqual(["address", "cursor", "dex", "limit", "window"]);
     expect(params(trips).window.schema).toMatchObject({ enum: ["1d", "7d", "30d", "all"], default: "all" });
     expect(params(trips).limit.schema).toMatchObject({ minimum: 1, maximum: 500, default: 100 });
 
@@ -65,6 +65,7 @@ describe("OpenAPI of the trader page's routes", () => {
     expect(Object.keys(tripsBody.properties)).toEqual(["address", "window", "round_trips", "next_cursor"]);
     expect(Object.keys(tripsBody.properties.round_trips.items.properties)).toEqual([
       "coin",
+      "dex",
       "side",
       "opened_at",
       "closed_at",

@@ -108,6 +108,30 @@ describe("hyperliquid client", () => {
     expect(c.stats()).toMatchObject({ requests: 2, retries: 1, http429: 1, weightByLane: { tracking: 4, discovery: 0, history: 0 } });
   });
 
+  it("asks perpDexs (20 weight) and a builder dex's state with `dex`; the main dex's requests stay as they were", async () => {
+    const perpDexs = loadFixture("perpDexs.docs-example.json").response;
+    const ex = await exchange({ json: perpDexs }, { json: state2023 }, { json: state2023 }, { json: { "xyz:NVDA": "181.5" } });
+    const b = recordingBudget();
+    const { c } = client(ex.url, b.budget);
+    expect(await c.perpDexs({ lane: "discovery" })).toEqual([{ name: "xyz", fullName: "XYZ" }]);
+    await c.clearinghouseState(USER, tracking, "xyz");
+    await c.clearinghouseState(USER, tracking, "");
+    expect(await c.allMids({ lane: "tracking" }, "xyz")).toEqual({ "xyz:NVDA": "181.5" });
+    expect(ex.seen.map((s) => s.body)).toEqual([
+      { type: "perpDexs" },
+      { type: "clearinghouseState", user: USER, dex: "xyz" },
+      { type: "clearinghouseState", user: USER },
+      { type: "allMids", dex: "xyz" },
+    ]);
+    expect(b.paid.map((p) => p.weight)).toEqual([20, 2, 2, 2]);
+  });
+
+  it("refuses a perpDexs answer whose dex has no usable name", async () => {
+    const ex = await exchange({ json: [null, { name: "x y", fullName: "X" }] });
+    const { c } = client(ex.url, recordingBudget().budget);
+    await expect(c.perpDexs({ lane: "discovery" })).rejects.toBeInstanceOf(ExchangeSchemaError);
+  });
+
   it("reads a margin mode it does not know yet and passes it on, rather than failing the trader for good", async () => {
     const answer = structuredClone(state2023) as { assetPositions: { position: { leverage: { type: string } } }[] };
     answer.assetPositions[0]!.position.leverage.type = "strictIsolated";

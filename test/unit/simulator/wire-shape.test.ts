@@ -20,7 +20,7 @@ let url: string;
 let crowdTrader: string;
 
 beforeAll(async () => {
-  sim = createSimulator({ seed: 7, oldShapeUsers: [OLD_SHAPE_USER] });
+  sim = createSimulator({ seed: 7, oldShapeUsers: [OLD_SHAPE_USER], builderDexes: true });
   url = await sim.start();
 
   // The docs example: one isolated 20x ETH long, marked slightly below entry.
@@ -65,6 +65,7 @@ const CASES: Case[] = [
   // The current `meta` flags delisted assets with `isDelisted: true` (absent otherwise).
   { fixture: "meta.recorded.json", request: () => ({ type: "meta" }), options: { allowExtraKeys: ["isDelisted"] } },
   { fixture: "allMids.recorded.json", request: () => ({ type: "allMids" }), options: { mapPaths: ["$"] } },
+  { fixture: "perpDexs.docs-example.json", request: () => ({ type: "perpDexs" }) },
   // Recorded in 2023, before fills carried `tid` and `feeToken`; the docs list both today.
   {
     fixture: "userFills.recorded.json",

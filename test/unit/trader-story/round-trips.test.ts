@@ -51,6 +51,7 @@ describe("listRoundTrips", () => {
     // 6 − 3 − (0.1 + 0.05 + 0.08 + 0.07) = 2.7; volume 200 + 103 + 157.5 + 148.5 = 609.
     expect(all[3]).toEqual({
       coin: "ETH",
+      dex: "",
       side: "LONG",
       opened_at: t(50),
       closed_at: t(48),
@@ -159,6 +160,7 @@ describe("the listed round trips", () => {
 describe("pageRoundTrips", () => {
   const trip = (closedAt: number, tid: number): ListedRoundTrip => ({
     coin: "BTC",
+    dex: "",
     side: "LONG",
     opened_at: closedAt - 1_000,
     closed_at: closedAt,

@@ -3,6 +3,7 @@ import { eventDetection } from "../detection";
 import { h } from "../dom";
 import { clock, decimal, shortAddress, signedUsd, toNumber, tone, when } from "../format";
 import { traderHref } from "../router";
+import { dexTag } from "./dex-tag";
 
 /** Opening moves (open, add) and closing moves (reduce, close) look different; a flip is both. */
 const ACTIONS: Record<EventType, { label: string; kind: "open" | "close" | "flip" }> = {
@@ -44,6 +45,7 @@ export const eventRow = (e: TradeEvent, o: { showTrader: boolean; fresh?: boolea
       h("span", { class: "tag liquidated", title: "The exchange liquidated this position: the trader's margin no longer covered it" }, "Liquidated"),
     h("span", { class: `tag side ${side}` }, side === "long" ? "Long" : "Short"),
     h("strong", { class: "coin" }, d.coin),
+    dexTag(d.dex),
     o.showTrader && h("a", { href: traderHref(e.trader_address), class: "mono", title: e.trader_address }, shortAddress(e.trader_address)),
     h(
       "span",

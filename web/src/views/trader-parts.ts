@@ -1,6 +1,7 @@
 import type { LeaderboardRow, Position, RoundTrip, Window } from "../api";
 import { h, type Child } from "../dom";
 import { count, days, decimal, hours, num2, pct, signedUsd, tone, usd, when } from "../format";
+import { dexTag } from "./dex-tag";
 
 const money = (value: string | null | undefined, signed = true): Child =>
   h("span", { class: tone(value) ?? "" }, signed ? signedUsd(value) : usd(value));
@@ -28,8 +29,8 @@ export const positionsTable = (positions: readonly Position[]): HTMLElement =>
         positions.map((p) =>
           h(
             "tr",
-            { "data-coin": p.coin },
-            h("th", { scope: "row" }, p.coin),
+            { "data-coin": p.coin, "data-dex": p.dex },
+            h("th", { scope: "row" }, p.coin, " ", dexTag(p.dex)),
             h("td", null, sideTag(p.side)),
             h("td", { class: "num", "data-col": "size" }, decimal(p.size)),
             h("td", { class: "num", "data-col": "entry" }, decimal(p.entry_price)),
@@ -45,8 +46,8 @@ export const roundTripRows = (trips: readonly RoundTrip[]): HTMLTableRowElement[
   trips.map((r) =>
     h(
       "tr",
-      null,
-      h("th", { scope: "row" }, r.coin),
+      { "data-dex": r.dex },
+      h("th", { scope: "row" }, r.coin, " ", dexTag(r.dex)),
       h("td", null, sideTag(r.side)),
       h("td", { class: "num" }, h("time", { datetime: r.opened_at }, when(r.opened_at))),
       h("td", { class: "num" }, h("time", { datetime: r.closed_at }, when(r.closed_at))),
