@@ -26,6 +26,7 @@ export const leaderboardRow = (address: string, overrides: Partial<LeaderboardRo
   score: 0.6,
   is_bot: false,
   is_vault: false,
+  data_status: "fresh",
   updated_at: "2026-01-01T00:00:00.000Z",
   ...overrides,
 });
