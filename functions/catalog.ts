@@ -139,7 +139,8 @@ export const LEADERBOARD_FUNCTION: FunctionDef = {
   timeoutSeconds: 900,
   // One full vCPU: the metrics are CPU-bound.
   memoryMb: 1769,
-  tables: [TRADERS_TABLE, FILLS_TABLE, STATE_TABLE],
+  // Events: the history sync marks stream-told events its fills show were liquidations.
+  tables: [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE],
   sendsTo: [],
   callsExchange: true,
 };

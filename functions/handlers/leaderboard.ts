@@ -11,6 +11,7 @@ import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { createDynamoLiquidationMarker } from "#store/dynamo/liquidations.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 
@@ -28,6 +29,7 @@ const rank = createLeaderboardHandler({
       fills: createDynamoFillStore(documentClient, config.FILLS_TABLE),
       universe: perpUniverse,
       traders: createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE }),
+      events: createDynamoLiquidationMarker(documentClient, config.EVENTS_TABLE),
       now: Date.now,
       logger,
     },

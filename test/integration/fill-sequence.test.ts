@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dec } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import type { PositionEvent } from "#domain/events.js";
+import { syncTraderHistory } from "#domain/history/sync.js";
 import { trackTrader } from "#domain/traders.js";
+import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoHistoryStore } from "#store/dynamo/history.js";
+import { createDynamoLiquidationMarker } from "#store/dynamo/liquidations.js";
 import { startListener, type RunningListener } from "../support/listener.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { eventually } from "../support/wait.js";
@@ -173,5 +177,35 @@ describe("a close and a reopen seen on the trades stream", () => {
     expect(events.map((e) => e.details.liquidation)).toEqual([null, false]);
     expect(polls).toBe(1);
     expect(p.delivered()).toBe(delivered);
+  });
+
+  it("a liquidation told by the stream says null, and is marked once the history sync has his own fills", async () => {
+    const liquidator = addr(0x11d);
+    p.sim.execute({ user: A, coin: "SOL", size: "5", px: "150" });
+    const opened = await eventually(async () => ((await p.events(A)).some((e) => e.details.coin === "SOL") ? true : undefined), {
+      what: "the SOL open",
+      timeoutMs: 15_000,
+    });
+    expect(opened).toBe(true);
+    const { fill } = p.sim.liquidate(A, "SOL", { px: "120", counterparty: liquidator });
+    const closeOf = async () => (await p.events(A)).find((e) => e.details.coin === "SOL" && e.event_type === "CLOSE_POSITION");
+    const told = await eventually(closeOf, { what: "the SOL close", timeoutMs: 15_000 });
+    expect(told.details).toMatchObject({ fills_source: "stream", liquidation: null, tids: [fill.tid] });
+
+    // The leaderboard job's history sync fetches his fills, with the exchange's dir: the event is marked.
+    const store = createDynamoHistoryStore(p.tables.doc, { fills: p.tables.names.fills, state: p.tables.names.state });
+    const deps = {
+      exchange: p.exchange,
+      store,
+      fills: createDynamoFillStore(p.tables.doc, p.tables.names.fills),
+      events: createDynamoLiquidationMarker(p.tables.doc, p.tables.names.events),
+      now: Date.now,
+    };
+    await syncTraderHistory(deps, A);
+    expect((await closeOf())?.details.liquidation).toBe(true);
+    // Every other event is left as it was, and a second sync marks nothing again.
+    expect((await p.events(A)).filter((e) => e.details.liquidation === true)).toHaveLength(1);
+    await syncTraderHistory(deps, A);
+    expect((await p.events(A)).filter((e) => e.details.liquidation === true)).toHaveLength(1);
   });
 });

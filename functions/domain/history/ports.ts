@@ -37,6 +37,15 @@ export interface FundingUpdate {
   delta: { coin: string; usdc: string } & Record<string, unknown>;
 }
 
+/**
+ * Marks the stored events that the trades stream told, once the trader's own fills show which of
+ * them were his liquidation (the stream does not say; those events carry `liquidation: null`).
+ */
+export interface LiquidationMarker {
+  /** Returns how many events were marked `liquidation: true`. */
+  markLiquidations(address: Address, fills: readonly Pick<Fill, "tid" | "time">[]): Promise<number>;
+}
+
 /** The history requests; every call is made with lane "history". */
 export interface HistoryExchange extends Pick<ExchangePort, "userFillsByTime"> {
   /** Oldest first from `startTime`, at most one page (500 on the real API). */

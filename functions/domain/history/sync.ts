@@ -3,13 +3,14 @@ import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "../address.js";
 import type { CallOptions, Fill } from "../exchange.js";
 import { dedupeFills, isPerpFill, isPerpFillIn } from "../fills.js";
+import { isOwnLiquidation } from "../fill-sequence.js";
 import { dexOfCoin, type PerpUniverseSource } from "../perp-universe.js";
 import type { LedgerEntry } from "../metrics/types.js";
 import type { FillStore, TraderStore } from "../ports.js";
 import { advanceCursor, initialCursor } from "./cursor.js";
 import { fundingKey, ledgerKey, toFundingPayment, toLedgerEntry, toPortfolioHistory } from "./mappers.js";
 import { type FreshnessOptions, planSync } from "./plan.js";
-import type { FundingUpdate, HistoryExchange, HistorySource, HistoryStore, HistorySyncState, SetAsideEntry, StreamCursor } from "./ports.js";
+import type { FundingUpdate, HistoryExchange, HistorySource, HistoryStore, HistorySyncState, LiquidationMarker, SetAsideEntry, StreamCursor } from "./ports.js";
 
 /**
  * Brings one trader's stored history up to date: ledger, portfolio, role, funding, then fills, each only when
@@ -39,6 +40,8 @@ export interface HistorySyncDeps {
   universe?: PerpUniverseSource;
   /** Told the builder dexes his fills show, so tracking polls them (TrackingState.dexHints). */
   traders?: Pick<TraderStore, "noteDexes">;
+  /** Told his liquidation fills, to mark the events the trades stream could not (ports.ts). */
+  events?: LiquidationMarker;
   now: () => number;
   logger?: AppLogger;
   /** Did the weight budget refuse, rather than the exchange fail? Default: an AppError coded BUDGET_TIMEOUT. */
@@ -203,7 +206,14 @@ export const syncTraderHistory = async (
       const isPerp = deps.universe ? isPerpFillIn(await deps.universe()) : isPerpFill;
       const perps = dedupeFills(items.filter(isPerp));
       if (deps.traders !== undefined) await hintDexes(deps.traders, address, perps);
-      return perps.length > 0 ? deps.fills.putFills(address, perps) : 0;
+      const stored = perps.length > 0 ? await deps.fills.putFills(address, perps) : 0;
+      // Stored first: an event is marked from fills that are kept.
+      const liquidations = perps.filter((f) => isOwnLiquidation(f, address));
+      if (liquidations.length > 0 && deps.events !== undefined) {
+        const marked = await deps.events.markLiquidations(address, liquidations);
+        if (marked > 0) deps.logger?.info("Events told by the trades stream marked as liquidations", { address, marked });
+      }
+      return stored;
     },
     get: (s) => s.fills,
     set: (s, c) => ({ ...s, fills: c }),
