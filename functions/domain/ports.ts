@@ -51,6 +51,11 @@ export interface TrackingState {
    * the next poll asks them (a baseline for each) and notes them in `dexes` or forgets them.
    */
   dexHints: Readonly<Record<string, number>>;
+  /**
+   * Tracked again after being stopped: the stored state is from before, and what changed in
+   * between is history, not news. The next poll takes a new baseline (no events) instead of a diff.
+   */
+  needsBaseline: boolean;
 }
 
 export interface Transition {
@@ -76,6 +81,13 @@ export interface TraderStore {
   trackingStates(addresses: readonly Address[]): Promise<Map<Address, TrackingState>>;
   /** Stores the first poll without events; false if a baseline already exists. */
   saveBaseline(address: Address, positions: PositionMap, fillsCursor: number, at: number): Promise<boolean>;
+  /**
+   * A trader tracked again (`needsBaseline`): stores the poll as a new baseline, no events, the
+   * state moved to `expectedVersion + 1` (event ids stay unique) and its fills cursor to now, so
+   * the fills of the untracked time are never taken for news (the history sync fetches them).
+   * False if the version moved or the baseline was already taken.
+   */
+  rebaseline(address: Address, expectedVersion: number, positions: PositionMap, fillsCursor: number, at: number): Promise<boolean>;
   /** Atomically moves the state to `newVersion` and stores its events; "conflict" if the version moved. */
   commitTransition(transition: Transition): Promise<"committed" | "conflict">;
   /** Failures are rare, so recording them is the one per-trader write an unchanged poll may cause. */

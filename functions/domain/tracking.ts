@@ -116,6 +116,12 @@ const trackOne = async (
       await deps.traders.saveBaseline(address, current, until, polledAt);
       return { address, status: "baseline", events: [] };
     }
+    if (state.needsBaseline) {
+      // Tracked again: what changed while he was not tracked is not news, and its fills are the
+      // history sync's to fetch. A lost race means another worker took the baseline.
+      const taken = await deps.traders.rebaseline(address, state.version, current, until, polledAt);
+      return { address, status: taken ? "baseline" : "conflict", events: [] };
+    }
     // A builder dex polled for the first time is a baseline for that dex (#domain/dex-polling.js).
     const fresh = freshDexes(state, dexes);
     const base = withFreshDexes(state.positions, current, fresh, live?.fills.get(address) ?? []);

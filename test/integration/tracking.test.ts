@@ -2,6 +2,7 @@ import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import { trackTrader } from "#domain/traders.js";
+import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 
 /**
@@ -84,6 +85,60 @@ describe("tracking a scripted trader", () => {
     // Five fills after the baseline (the BTC fill before it is history, left to the backfill).
     expect(tids.length).toBe(5);
     expect(new Set(tids).size).toBe(tids.length);
+  });
+});
+
+describe("tracking a trader again after stopping", () => {
+  let p: Pipeline;
+  const R = "0x00000000000000000000000000000000000000a2" as Address;
+  beforeAll(async () => {
+    p = await startPipeline({ seed: 12 });
+  });
+  afterAll(async () => p.close());
+
+  it("takes a new baseline: nothing that changed while he was not tracked goes out as news, and no old fills are fetched", async () => {
+    const { sim } = p;
+    const directory = createDynamoTraderDirectory(p.tables.doc, p.tables.names.traders);
+    sim.execute({ user: R, coin: "BTC", size: "1", px: "60000" });
+    await trackTrader(p.traders, R, { source: "manual", at: Date.now() });
+    await p.cycle(); // baseline
+    sim.advance(1_000);
+    sim.execute({ user: R, coin: "BTC", size: "1", px: "61000" });
+    await p.cycle();
+    const before = await p.events(R);
+    expect(before.map((e) => e.event_type)).toEqual(["INCREASE_POSITION"]);
+
+    expect(await directory.stopTracking(R)).toBe(true);
+    // While nobody watches: weeks pass, he closes the BTC and opens ETH.
+    sim.advance(25 * 86_400_000);
+    sim.execute({ user: R, coin: "BTC", size: "-2", px: "64000" });
+    sim.advance(1_000);
+    sim.execute({ user: R, coin: "ETH", size: "3", px: "3100" });
+    await p.cycle(); // not tracked: not polled
+
+    const again = await trackTrader(p.traders, R, { source: "manual", at: Date.now() });
+    expect(again.reactivated).toBe(true);
+    p.sim.resetStats();
+    await p.cycle();
+    // A new baseline: no CLOSE of a 25-day-old position, no OPEN of one he has held for weeks.
+    expect(await p.events(R)).toEqual(before);
+    expect(p.sim.stats().requests.userFillsByTime ?? 0).toBe(0);
+    const stored = await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: R } }));
+    expect(stored.Item?.positions).toMatchObject({ ETH: { szi: "3.0" } });
+    expect(stored.Item?.positions).not.toHaveProperty("BTC");
+    expect(stored.Item?.needs_baseline).toBeUndefined();
+
+    // From there on, changes are news again, with only their own fills and ids of their own.
+    sim.advance(1_000);
+    const add = sim.execute({ user: R, coin: "ETH", size: "1", px: "3120" });
+    await p.cycle();
+    const after = await p.events(R);
+    expect(after.map((e) => [e.event_type, e.details.coin, e.details.previous_szi, e.details.szi])).toEqual([
+      ["INCREASE_POSITION", "BTC", "1", "2"],
+      ["INCREASE_POSITION", "ETH", "3", "4"],
+    ]);
+    expect(after[1]!.details.tids).toEqual([add.fill.tid]);
+    expect(new Set(after.map((e) => e.id)).size).toBe(2);
   });
 });
 

@@ -14,6 +14,7 @@ import type { NewTrader, TraderStore, TrackingState, Transition } from "#domain/
 import type { PositionMap } from "#domain/positions.js";
 import { ACTIVE_SHARD, eventSortKey } from "./keys.js";
 import { untilProcessed } from "./retry.js";
+import { conditionally } from "./conditional.js";
 
 /**
  * The DynamoDB adapter for traders and their tracking state (and the events written with it).
@@ -90,7 +91,8 @@ export const createDynamoTraderStore = (
           new UpdateCommand({
             TableName: tables.traders,
             Key: { address: t.address },
-            UpdateExpression: "SET is_active = :t, active_shard = :s",
+            // A trader tracked again takes a new baseline on his next poll (TrackingState.needsBaseline).
+            UpdateExpression: "SET is_active = :t, active_shard = :s, needs_baseline = :t",
             ConditionExpression: "is_active = :f",
             ExpressionAttributeValues: { ":t": true, ":f": false, ":s": ACTIVE_SHARD },
           }),
@@ -125,7 +127,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses) {
-      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints");
+      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline");
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
         const address = i.address as Address;
@@ -138,6 +140,7 @@ export const createDynamoTraderStore = (
           asOf: typeof i.as_of === "number" ? i.as_of : undefined,
           dexes: (i.dex_seen as Record<string, number> | undefined) ?? {},
           dexHints: (i.dex_hints as Record<string, number> | undefined) ?? {},
+          needsBaseline: i.needs_baseline === true,
         });
       }
       return states;
@@ -150,7 +153,7 @@ export const createDynamoTraderStore = (
             TableName: tables.traders,
             Key: { address },
             UpdateExpression:
-              "SET positions = :p, state_version = :v, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at",
+              "SET positions = :p, state_version = :v, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at REMOVE needs_baseline",
             ConditionExpression: "attribute_exists(address) AND attribute_not_exists(state_version)",
             ExpressionAttributeValues: { ":p": positions, ":v": 0, ":c": fillsCursor, ":at": at },
           }),
@@ -160,6 +163,23 @@ export const createDynamoTraderStore = (
         if (isConditionFailure(e)) return false;
         throw e;
       }
+    },
+
+    async rebaseline(address, expectedVersion, positions, fillsCursor, at) {
+      return conditionally(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: tables.traders,
+            Key: { address },
+            // baseline_at moves too: tracking's fills cover only from here (the history plan joins
+            // the two there), and last_changed_at makes the history sync fetch the gap's fills.
+            UpdateExpression:
+              "SET positions = :p, state_version = :next, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at REMOVE needs_baseline",
+            ConditionExpression: "state_version = :v AND needs_baseline = :t",
+            ExpressionAttributeValues: { ":p": positions, ":v": expectedVersion, ":next": expectedVersion + 1, ":c": fillsCursor, ":at": at, ":t": true },
+          }),
+        ),
+      );
     },
 
     async commitTransition(t: Transition) {
