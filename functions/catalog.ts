@@ -43,6 +43,26 @@ export type Trigger =
 
 export type WebSocketRoute = "$connect" | "$disconnect" | "$default";
 
+/** A DynamoDB data-plane action, as IAM names it (one SDK command each; DescribeTable for counts and health). */
+export type DynamoAction =
+  | "GetItem"
+  | "BatchGetItem"
+  | "Query"
+  | "Scan"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "BatchWriteItem"
+  | "DescribeTable";
+
+/** What a function does with one table, exactly. */
+export interface TableAccess {
+  /** Granted on the table itself (its items, and DescribeTable). */
+  actions: readonly DynamoAction[];
+  /** The table's own indexes it queries, by name: Query on exactly those index ARNs. */
+  queriesIndexes?: readonly string[];
+}
+
 export interface FunctionDef {
   /** Logical name, also used in log lines and CDK ids. */
   name: string;
@@ -70,6 +90,12 @@ export interface FunctionDef {
    * read/write grant already covers it.
    */
   leasesBudgetIn?: TableDef;
+  /**
+   * The exact actions per table, for a function that lists them: granted instead of the broad
+   * read/write (`tables`) and read (`readsOnly`) grants, which still say which tables it writes
+   * and get env vars. Names exactly those tables; a read-only one gets no write action.
+   */
+  access?: Readonly<Partial<Record<TableDef["id"], TableAccess>>>;
 }
 
 export const DISCOVERY_FUNCTION: FunctionDef = {
@@ -222,6 +248,26 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   // shared budget on the state table, the only items there this function may write.
   callsExchange: true,
   leasesBudgetIn: STATE_TABLE,
+  // Every call the API makes (functions/api/dynamo.ts's stores, the health check, the ledger);
+  // test/integration/api-access.test.ts records them on every route and holds them to this list.
+  access: {
+    traders: {
+      // GET /traders pages by Scan (every trader, stopped ones too); GET /traders/{a} by GetItem;
+      // track is a conditional PutItem, then UpdateItem to reactivate; untrack an UpdateItem;
+      // /health and /stats DescribeTable; the active count queries active-index.
+      actions: ["GetItem", "Scan", "PutItem", "UpdateItem", "DescribeTable"],
+      queriesIndexes: ["active-index"],
+    },
+    // A trader's events (GET /traders/{a}/events); the /stats count.
+    events: { actions: ["Query", "DescribeTable"] },
+    // Fills and funding for the equity series and round trips.
+    fills: { actions: ["Query"] },
+    // Snapshot headers, tracking cycle, history sync state, portfolio, stream status, the
+    // ledger's previous window (GetItem); a snapshot's row pages (BatchGetItem).
+    state: { actions: ["GetItem", "BatchGetItem"] },
+    // The /stats count of open WebSocket connections.
+    connections: { actions: ["DescribeTable"] },
+  },
 };
 
 /** Every deployed function; the CDK stack builds each with the construct its trigger calls for. */

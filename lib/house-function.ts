@@ -10,9 +10,12 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { QueueDef } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
-import type { FunctionDef } from "../functions/catalog.js";
+import type { DynamoAction, FunctionDef } from "../functions/catalog.js";
 import { BUDGET_LEDGER_PK } from "#hyperliquid/dynamo-ledger.js";
 import type { FixedEgress } from "./egress.js";
+
+/** Actions that change items: never granted on a table the catalog lists as read-only. */
+const WRITE_ACTIONS: ReadonlySet<DynamoAction> = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
 
 /** The repository root: catalog entries are paths from here, and esbuild resolves `#` aliases from its package.json. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -141,12 +144,18 @@ export class HouseFunction extends Construct {
     });
   }
 
-  /** Grants exactly the catalog's tables (read/write or read) and queues (send) and sets their env vars. */
+  /**
+   * Grants exactly the catalog's tables (read/write or read, or the listed actions where the
+   * catalog has them) and queues (send) and sets their env vars.
+   */
   private connect(resources: ResourceLookup): void {
+    this.checkAccessNamesItsTables();
     for (const tableDef of this.def.tables) {
       const table = resources.table(tableDef);
-      table.grantReadWriteData(this.fn);
-      this.acknowledgeIndexes(tableDef, table);
+      if (!this.grantListedActions(tableDef, table, { readOnly: false })) {
+        table.grantReadWriteData(this.fn);
+        this.acknowledgeIndexes(tableDef, table);
+      }
       this.fn.addEnvironment(tableDef.envVar, table.tableName);
     }
     for (const tableDef of this.def.readsOnly ?? []) {
@@ -154,8 +163,10 @@ export class HouseFunction extends Construct {
         throw new Error(`${this.def.name}: table "${tableDef.id}" is in both tables and readsOnly`);
       }
       const table = resources.table(tableDef);
-      table.grantReadData(this.fn);
-      this.acknowledgeIndexes(tableDef, table);
+      if (!this.grantListedActions(tableDef, table, { readOnly: true })) {
+        table.grantReadData(this.fn);
+        this.acknowledgeIndexes(tableDef, table);
+      }
       this.fn.addEnvironment(tableDef.envVar, table.tableName);
     }
     if (this.def.leasesBudgetIn && !this.def.tables.includes(this.def.leasesBudgetIn)) {
@@ -166,6 +177,42 @@ export class HouseFunction extends Construct {
       queue.grantSendMessages(this.fn);
       this.fn.addEnvironment(queueDef.envVar, queue.queueUrl);
     }
+  }
+
+  /** An `access` list must cover every table the function reaches, and only those. */
+  private checkAccessNamesItsTables(): void {
+    if (this.def.access === undefined) return;
+    const reached = [...this.def.tables, ...(this.def.readsOnly ?? [])].map((t) => t.id).sort();
+    const listed = Object.keys(this.def.access).sort();
+    if (JSON.stringify(reached) !== JSON.stringify(listed)) {
+      throw new Error(`${this.def.name}: access lists ${listed.join(", ")}; tables and readsOnly are ${reached.join(", ")}`);
+    }
+  }
+
+  /**
+   * The catalog's exact actions on one table, if it lists them (false: it does not, use the broad
+   * grant). Indexes get Query on their own ARNs, so no wildcard needs acknowledging.
+   */
+  private grantListedActions(def: TableDef, table: ITableV2, opts: { readOnly: boolean }): boolean {
+    const access = this.def.access?.[def.id];
+    if (access === undefined) return false;
+    const writes = access.actions.filter((a) => WRITE_ACTIONS.has(a));
+    if (opts.readOnly && writes.length > 0) {
+      throw new Error(`${this.def.name}: "${def.id}" is in readsOnly, yet access lists ${writes.join(", ")}`);
+    }
+    const indexes = access.queriesIndexes ?? [];
+    for (const name of indexes) {
+      if (!def.globalIndexes.some((i) => i.indexName === name)) throw new Error(`${this.def.name}: "${def.id}" has no index "${name}"`);
+    }
+    if (access.actions.length > 0) {
+      this.fn.addToRolePolicy(new PolicyStatement({ actions: access.actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
+    }
+    if (indexes.length > 0) {
+      this.fn.addToRolePolicy(
+        new PolicyStatement({ actions: ["dynamodb:Query"], resources: indexes.map((name) => `${table.tableArn}/index/${name}`) }),
+      );
+    }
+    return true;
   }
 
   /**

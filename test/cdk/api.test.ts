@@ -274,10 +274,11 @@ describe("the HTTP API function", () => {
     const dynamo = statementsOfRole(s.template, roleOf(s.template, apiFunctionId())).filter((st) =>
       actionsOf(st).some((a) => a.startsWith("dynamodb:")),
     );
+    const writes = (st: Record<string, any>) => actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
     const reached = (write: boolean) =>
-      new Set(dynamo.filter((st) => actionsOf(st).includes("dynamodb:PutItem") === write).flatMap((st) => [...referencedIds(st.Resource)]));
+      new Set(dynamo.filter((st) => writes(st) === write && st.Condition === undefined).flatMap((st) => [...referencedIds(st.Resource)]));
     expect(reached(true)).toEqual(new Set([tableId("traders")]));
-    expect(reached(false)).toEqual(new Set(["events", "fills", "state", "connections"].map(tableId)));
+    expect(reached(false)).toEqual(new Set(["traders", "events", "fills", "state", "connections"].map(tableId)));
     // The one write outside the traders table: leasing allMids weight on the state table's ledger partition.
     const leases = dynamo.filter((st) => actionsOf(st).includes("dynamodb:UpdateItem") && !actionsOf(st).includes("dynamodb:PutItem"));
     expect(leases.map((st) => [actionsOf(st), [...referencedIds(st.Resource)], st.Condition])).toEqual([
@@ -290,6 +291,39 @@ describe("the HTTP API function", () => {
       const reachable = [...HTTP_API_FUNCTION.tables, ...(HTTP_API_FUNCTION.readsOnly ?? [])].includes(t);
       expect(variables[t.envVar] !== undefined, t.envVar).toBe(reachable);
     }
+  });
+
+  it("may call exactly the DynamoDB actions its code sends, per table and index, nothing more", () => {
+    const tableOf = new Map(ALL_TABLES.map((t) => [logicalId(s.stack.data.table(t)), t.id]));
+    /** A resource as text: `traders`, `traders/index/active-index` (`traders/index/*` for a wildcard). */
+    const render = (v: unknown): string => {
+      if (typeof v === "string") return v;
+      const o = v as Record<string, any>;
+      if (Array.isArray(o["Fn::GetAtt"]) && o["Fn::GetAtt"][1] === "Arn") return tableOf.get(o["Fn::GetAtt"][0]) ?? o["Fn::GetAtt"][0];
+      if (Array.isArray(o["Fn::Join"])) return (o["Fn::Join"][1] as unknown[]).map(render).join(o["Fn::Join"][0] as string);
+      return JSON.stringify(v);
+    };
+    const granted = new Map<string, Set<string>>();
+    for (const st of statementsOfRole(s.template, roleOf(s.template, apiFunctionId()))) {
+      if (st.Effect !== "Allow" || !actionsOf(st).some((a) => a.startsWith("dynamodb:"))) continue;
+      for (const r of ([] as unknown[]).concat(st.Resource)) {
+        const key = render(r) + (st.Condition === undefined ? "" : ` if ${JSON.stringify(st.Condition)}`);
+        const actions = granted.get(key) ?? new Set<string>();
+        for (const a of actionsOf(st)) actions.add(a.replace(/^dynamodb:/, ""));
+        granted.set(key, actions);
+      }
+    }
+    // Derived from the code (catalog.ts's HTTP_API_FUNCTION.access says which call needs which);
+    // test/integration/api-access.test.ts checks every route sends nothing else.
+    expect(Object.fromEntries([...granted].map(([r, a]) => [r, [...a].sort()]))).toEqual({
+      traders: ["DescribeTable", "GetItem", "PutItem", "Scan", "UpdateItem"],
+      "traders/index/active-index": ["Query"],
+      events: ["DescribeTable", "Query"],
+      fills: ["Query"],
+      state: ["BatchGetItem", "GetItem"],
+      [`state if ${JSON.stringify({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["budget"] } })}`]: ["UpdateItem"],
+      connections: ["DescribeTable"],
+    });
   });
 
   it("stack outputs: both URLs and where the admin key is", () => {
