@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXCHANGE_METRICS, LEADERBOARD_METRICS, METRICS_NAMESPACE } from "#commons/metrics.js";
+import { EXCHANGE_METRICS, FEED_METRICS, LEADERBOARD_METRICS, METRICS_NAMESPACE } from "#commons/metrics.js";
 import { ALARM_THRESHOLDS } from "../../lib/alarms.js";
 import { SERVICE_NAME } from "../../lib/copytrader-stack.js";
 import { logicalId, referencedIds, synthStack, type CfnResource, type Synthesized } from "./synth.js";
@@ -146,6 +146,23 @@ describe("alarms", () => {
       Threshold: ALARM_THRESHOLDS.staleTraderPercent,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
       EvaluationPeriods: ALARM_THRESHOLDS.staleTraderRuns,
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("the feed alarm fires on one event API Gateway refused as too large, the count the broadcaster publishes", () => {
+    const [alarm, ...others] = alarms().filter((a) => a.AlarmName === "HlCopytrader-feed-message-too-large");
+    expect(others).toEqual([]);
+    expect(FEED_METRICS).toContain("FeedMessagesTooLarge"); // the name #commons/metrics.js emits
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: "FeedMessagesTooLarge",
+      Dimensions: [{ Name: "service", Value: SERVICE_NAME }],
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 1,
       TreatMissingData: "notBreaching",
     });
   });
