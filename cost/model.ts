@@ -1,5 +1,5 @@
 import { dec, type Decimal } from "#commons/decimal.js";
-import { EXCHANGE_METRICS, LEADERBOARD_METRICS, STREAM_METRICS } from "#commons/metrics.js";
+import { EXCHANGE_METRICS, FEED_METRICS, LEADERBOARD_METRICS, STREAM_METRICS } from "#commons/metrics.js";
 import {
   ALL_FUNCTIONS,
   BROADCASTER_FUNCTION,
@@ -71,14 +71,14 @@ const MEMORY_MB = {
  * Alarm metrics the stack creates (lib/alarms.ts): an Errors alarm per deployed function, an
  * IteratorAge alarm per stream consumer, a DLQ alarm per queue consumer, per stream consumer (its
  * on-failure queue) and for the schedules, the exchange 429 rate (metric math over 2 metrics), the
- * stale-history share and, with the trades stream, lib/stream-alarms.ts: no trades (metric math
+ * stale-history share, the feed's too-large events and, with the trades stream, lib/stream-alarms.ts: no trades (metric math
  * over 4), reconnects, gaps.
  */
 const alarmMetrics = (tradesStream: boolean): number => {
   const deployed = ALL_FUNCTIONS.filter((f) => tradesStream || f !== STREAM_LISTENER_FUNCTION);
   const streams = deployed.filter((f) => f.trigger.kind === "dynamodb-stream").length;
   const queueConsumers = deployed.filter((f) => f.trigger.kind === "sqs").length;
-  return deployed.length + 2 * streams + queueConsumers + 1 + 2 + 1 + (tradesStream ? 4 + 1 + 1 : 0);
+  return deployed.length + 2 * streams + queueConsumers + 1 + 2 + 1 + 1 + (tradesStream ? 4 + 1 + 1 : 0);
 };
 
 const lambdaLines = (w: Workload): CostLine[] => {
@@ -155,6 +155,7 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("CloudWatch", "alarm metrics", dec(alarmMetrics(stream)), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (exchange counters)", dec(Object.keys(EXCHANGE_METRICS).length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (leaderboard history health)", dec(LEADERBOARD_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
+    line("CloudWatch", "custom metrics (feed events too large)", dec(FEED_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
     ...(stream
       ? [line("CloudWatch", "custom metrics (trades-stream counters)", dec(STREAM_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed")]
       : []),

@@ -51,6 +51,12 @@ export const ALARM_THRESHOLDS = {
    */
   staleTraderPercent: 10,
   staleTraderRuns: 2,
+  /**
+   * Events API Gateway refused to post as over its 128 KB message limit, in 5 minutes: one is
+   * already an event no client got. Events are bounded (#domain/fills.js MAX_LISTED_TIDS), so one
+   * means a field grew that the bound did not foresee.
+   */
+  feedMessagesTooLarge: 1,
 } as const;
 
 export interface AlarmsProps {
@@ -74,8 +80,8 @@ const RUNBOOK = "Runbook: README.md, Operations (alarms).";
 
 /**
  * Alarms on what needs a human, all sent to one SNS topic: messages in any dead-letter queue,
- * function errors, a lagging live feed, the exchange rate-limiting us, and a trades stream that
- * is silent or keeps dropping.
+ * function errors, a lagging live feed or an event too large for it, the exchange rate-limiting
+ * us, and a trades stream that is silent or keeps dropping.
  *
  * The topic is encrypted with a key of its own: CloudWatch cannot use the AWS managed `aws/sns` key
  * (its policy cannot be changed to let CloudWatch encrypt), so alarms on such a topic fail silently.
@@ -89,6 +95,7 @@ export class Alarms extends Construct {
   readonly iteratorAgeAlarms = new Map<string, Alarm>();
   readonly exchangeThrottleAlarm: Alarm;
   readonly staleHistoryAlarm: Alarm;
+  readonly feedTooLargeAlarm: Alarm;
   /** By alarm name (stream-no-trades, stream-reconnects, stream-gaps); empty with TRADES_STREAM=off. */
   readonly streamAlarms = new Map<string, Alarm>();
 
@@ -216,6 +223,17 @@ export class Alarms extends Construct {
         `exchange now answers. ${RUNBOOK}`,
     });
 
+    this.feedTooLargeAlarm = this.alarm("FeedMessagesTooLarge", {
+      name: "feed-message-too-large",
+      metric: appMetric(props.serviceName, "FeedMessagesTooLarge", Duration.minutes(5)),
+      threshold: ALARM_THRESHOLDS.feedMessagesTooLarge,
+      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description:
+        `API Gateway refused to post a live-feed event as over its 128 KB message limit (413): no client got it. ` +
+        `The broadcaster's log names it ("over the feed's message limit", with its id and size); the event is still in ` +
+        `the events API. Find which field made it large and bound it as the tids are. ${RUNBOOK}`,
+    });
+
     if (props.tradesStream) {
       const specs = streamAlarmSpecs({
         serviceName: props.serviceName,
@@ -234,6 +252,7 @@ export class Alarms extends Construct {
       ...this.iteratorAgeAlarms.values(),
       this.exchangeThrottleAlarm,
       this.staleHistoryAlarm,
+      this.feedTooLargeAlarm,
       ...this.streamAlarms.values(),
     ];
   }

@@ -1,6 +1,6 @@
 import type { Duration } from "aws-cdk-lib";
 import { Metric } from "aws-cdk-lib/aws-cloudwatch";
-import { METRICS_NAMESPACE, type ExchangeMetricName, type LeaderboardMetricName, type StreamMetricName } from "#commons/metrics.js";
+import { METRICS_NAMESPACE, type ExchangeMetricName, type FeedMetricName, type LeaderboardMetricName, type StreamMetricName } from "#commons/metrics.js";
 
 /**
  * One of the app's own counters as the functions publish it (#commons/metrics.js): our namespace,
@@ -9,7 +9,7 @@ import { METRICS_NAMESPACE, type ExchangeMetricName, type LeaderboardMetricName,
  */
 export const appMetric = (
   serviceName: string,
-  name: ExchangeMetricName | StreamMetricName | LeaderboardMetricName,
+  name: ExchangeMetricName | StreamMetricName | LeaderboardMetricName | FeedMetricName,
   period: Duration,
   statistic = "Sum",
 ): Metric =>

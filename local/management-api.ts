@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebSocket } from "ws";
+import { MAX_FEED_MESSAGE_BYTES } from "#domain/feed/messages.js";
 
 /**
  * The local gateway's management API, as API Gateway serves it to `ApiGatewayManagementApiClient`:
- * `POST /@connections/{id}` sends the body to that client as a text message, `GET` describes the
- * connection, `DELETE` closes it; an unknown or closed connection is `410 GoneException`.
+ * `POST /@connections/{id}` sends the body to that client as a text message (a body over 128 KB is
+ * `413 PayloadTooLargeException`), `GET` describes the connection, `DELETE` closes it; an unknown
+ * or closed connection is `410 GoneException`.
  *
  * Served on Node's request and response directly, ahead of the HTTP app: a fan-out posts once per
  * client per event, and the fetch Request and Response the app would build for each post cost
@@ -22,12 +24,20 @@ export interface ManagedConnection {
 const PREFIX = "/@connections/";
 const METHODS = new Set(["POST", "GET", "DELETE"]);
 
-/** The whole body of a Node request, as one Buffer (no copy when it came in one chunk). */
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
+/**
+ * The whole body of a Node request, as one Buffer (no copy when it came in one chunk), or
+ * undefined when it is over `max` bytes: the rest is read and dropped, never held.
+ */
+const readBody = (req: IncomingMessage, max: number): Promise<Buffer | undefined> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.once("end", () => resolve(size > max ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.once("error", reject);
   });
 
@@ -37,6 +47,10 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 const gone = (res: ServerResponse): void => json(res, 410, { message: "Gone" }, { "x-amzn-errortype": "GoneException" });
+
+/** What API Gateway answers a post over its message limit; the SDK throws PayloadTooLargeException. */
+const tooLarge = (res: ServerResponse): void =>
+  json(res, 413, { message: `Message larger than ${MAX_FEED_MESSAGE_BYTES} bytes` }, { "x-amzn-errortype": "PayloadTooLargeException" });
 
 /** The connection id of `/@connections/{id}` (percent-decoded), or undefined for another path. */
 export const connectionIdOf = (url: string | undefined): string | undefined => {
@@ -62,8 +76,12 @@ export const createManagementApi =
     const conn = id === undefined ? undefined : live(id);
     if (req.method === "POST" && conn !== undefined) {
       // Answered once the message is handed to the client's socket, as API Gateway answers.
-      readBody(req).then(
-        (data) => conn.ws.send(data, { binary: false }, (e) => (e ? gone(res) : res.writeHead(200, { "content-length": "0" }).end())),
+      // Over API Gateway's message limit: refused as there, so tests see what the cloud would do.
+      readBody(req, MAX_FEED_MESSAGE_BYTES).then(
+        (data) =>
+          data === undefined
+            ? tooLarge(res)
+            : conn.ws.send(data, { binary: false }, (e) => (e ? gone(res) : res.writeHead(200, { "content-length": "0" }).end())),
         () => res.destroy(),
       );
       return true;

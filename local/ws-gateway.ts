@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import type { Context } from "aws-lambda";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
+import { MAX_FEED_MESSAGE_BYTES } from "#domain/feed/messages.js";
 import type { WebSocketRoute } from "../functions/catalog.js";
 import { createLambdaContext, invokeWithTimeout, type InvocationResult } from "./lambda-context.js";
 import { createManagementApi, type ManagedConnection } from "./management-api.js";
@@ -12,14 +13,12 @@ import { createManagementApi, type ManagedConnection } from "./management-api.js
  * The local stand-in for an API Gateway WebSocket API. It accepts WebSocket upgrades on the HTTP
  * server's port, gives each connection an id, invokes the very `$connect` / `$disconnect` /
  * `$default` handler modules with API Gateway-shaped events, and serves the management API
- * (`POST|GET|DELETE /@connections/{id}`, 410 GoneException for unknown ids) so that
+ * (`POST|GET|DELETE /@connections/{id}`, 410 GoneException for unknown ids, 413 for a post over
+ * API Gateway's 128 KB message limit, which also bounds what a client may send) so that
  * `ApiGatewayManagementApiClient` code posts to local clients exactly as it does in AWS.
  */
 
 export const WS_PATHS = ["/ws/v1/trades", "/ws/v1/updates"] as const;
-
-/** API Gateway's limit for one WebSocket message. */
-const MAX_MESSAGE_BYTES = 128 * 1024;
 
 export type RouteHandler = (event: unknown, context: Context) => unknown;
 
@@ -85,7 +84,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
   const routes = new Map<WebSocketRoute, { handler: RouteHandler; options: RouteOptions }>();
   const connections = new Map<string, LocalConnection>();
   const inFlight = new Set<Promise<unknown>>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FEED_MESSAGE_BYTES });
   let closed = false;
   let domainName = "localhost";
 

@@ -160,7 +160,13 @@ export const eventSchema = z.object({
     }),
     first_fill_time: z.number().nullable(),
     last_fill_time: z.number().nullable(),
-    tids: z.array(z.number()),
+    tids: z.array(z.number()).meta({
+      description:
+        "The fills' tids in order; behind more than 100 fills only the first 50 and the last 50 (tids_truncated). Every fill is in the exchange's public record: its info API's userFillsByTime for the trader from first_fill_time to last_fill_time",
+    }),
+    tids_truncated: z.boolean().optional().meta({
+      description: "True when tids lists only the first and last 50 of fill_count fills, which keeps an event a few KB; absent on older events",
+    }),
     liquidation: z.boolean().nullable().optional().meta({
       description:
         "True when the trader's own liquidation closed (part of) the position (a fill whose dir is `Liquidated …` or whose `liquidation` names the trader); false otherwise; null for a reducing event told by the trades stream, which does not mark liquidations; absent on older events",

@@ -149,3 +149,15 @@ export type LeaderboardCounts = Record<LeaderboardMetricName, number>;
 
 export const leaderboardMetricsPublisher = (env: NodeJS.ProcessEnv = process.env): ((counts: LeaderboardCounts) => void) =>
   lambdaPublisher(LEADERBOARD_METRICS, (name) => (name === "StaleTraderPercent" ? MetricUnit.Percent : MetricUnit.Count), env);
+
+/**
+ * The live feed's broadcaster: events that API Gateway refused to post as over its 128 KB message
+ * limit (413), so that no client got them. Published only when one was (the alarm treats missing
+ * data as none): an event is bounded (#domain/fills.js MAX_LISTED_TIDS), so any is a bug to fix.
+ */
+export const FEED_METRICS = ["FeedMessagesTooLarge"] as const;
+export type FeedMetricName = (typeof FEED_METRICS)[number];
+export type FeedCounts = Record<FeedMetricName, number>;
+
+export const feedMetricsPublisher = (env: NodeJS.ProcessEnv = process.env): ((counts: FeedCounts) => void) =>
+  lambdaPublisher(FEED_METRICS, () => MetricUnit.Count, env);

@@ -74,8 +74,29 @@ export interface FillSummary {
   realized_pnl: string | null;
   first_fill_time: number | null;
   last_fill_time: number | null;
+  /**
+   * The fills' tids, in order; above MAX_LISTED_TIDS only the first and last halves of that many
+   * (`tids_truncated`, `fill_count` says how many there were). Uncapped, an event behind 10,000
+   * fills is ~160 KB, over API Gateway's 128 KB WebSocket frame: no client would receive it.
+   */
   tids: number[];
+  tids_truncated: boolean;
 }
+
+/**
+ * The most tids an event lists: the first and last 50. At most 17 bytes each in JSON, ~1.7 KB,
+ * which keeps the worst-case event a few KB (test/unit/domain/event-size.test.ts). The rest stay
+ * in the fills table, between first_fill_time and last_fill_time.
+ */
+export const MAX_LISTED_TIDS = 100;
+
+/** All tids up to MAX_LISTED_TIDS, else the first and last half of that many. */
+const listedTids = (fills: readonly (Fill | StreamFill)[]): number[] => {
+  const tids = fills.map((f) => f.tid);
+  if (tids.length <= MAX_LISTED_TIDS) return tids;
+  const half = MAX_LISTED_TIDS / 2;
+  return [...tids.slice(0, half), ...tids.slice(-half)];
+};
 
 const isExchangeFill = (f: Fill | StreamFill): f is Fill => "fee" in f && "closedPnl" in f;
 
@@ -90,6 +111,7 @@ export const summarizeFills = (fills: readonly (Fill | StreamFill)[]): FillSumma
       first_fill_time: null,
       last_fill_time: null,
       tids: [],
+      tids_truncated: false,
     };
   }
   const size = sumDec(fills.map((f) => f.sz));
@@ -105,6 +127,7 @@ export const summarizeFills = (fills: readonly (Fill | StreamFill)[]): FillSumma
     realized_pnl: full === null ? null : decStr(sumDec(full.map((f) => f.closedPnl))),
     first_fill_time: fills[0]?.time ?? null,
     last_fill_time: fills[fills.length - 1]?.time ?? null,
-    tids: fills.map((f) => f.tid),
+    tids: listedTids(fills),
+    tids_truncated: fills.length > MAX_LISTED_TIDS,
   };
 };

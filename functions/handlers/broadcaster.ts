@@ -2,6 +2,7 @@ import { managementApi } from "#commons/clients/apigateway.js";
 import { documentClient } from "#commons/clients/dynamodb.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { feedMetricsPublisher } from "#commons/metrics.js";
 import { createBroadcaster } from "#app/feed/broadcaster.js";
 import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
 import { createApiGatewaySender } from "#store/ws-sender.js";
@@ -15,4 +16,5 @@ export const handler = createBroadcaster({
   logger,
   now: Date.now,
   concurrency: config.FEED_FANOUT_CONCURRENCY,
+  publishMetrics: feedMetricsPublisher(),
 });

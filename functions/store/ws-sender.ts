@@ -1,6 +1,6 @@
-import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { GoneException, PayloadTooLargeException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { encodeServerMessage, isEncodedServerMessage } from "#domain/feed/messages.js";
-import { ConnectionGoneError, type FeedSender } from "#domain/feed/ports.js";
+import { ConnectionGoneError, MessageTooLargeError, type FeedSender } from "#domain/feed/ports.js";
 
 /**
  * Posts to WebSocket clients through API Gateway's management API (`POST @connections/{id}`).
@@ -13,9 +13,9 @@ export const createApiGatewaySender = (client: ApiGatewayManagementApiClient): F
       try {
         await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: bytes }));
       } catch (e) {
-        if (e instanceof GoneException || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
-          throw new ConnectionGoneError(connectionId);
-        }
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (e instanceof GoneException || status === 410) throw new ConnectionGoneError(connectionId);
+        if (e instanceof PayloadTooLargeException || status === 413) throw new MessageTooLargeError(connectionId, bytes.byteLength);
         throw e;
       }
     },

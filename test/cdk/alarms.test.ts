@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXCHANGE_METRICS, LEADERBOARD_METRICS, METRICS_NAMESPACE } from "#commons/metrics.js";
+import { EXCHANGE_METRICS, FEED_METRICS, LEADERBOARD_METRICS, METRICS_NAMESPACE } from "#commons/metrics.js";
 import { ALARM_THRESHOLDS } from "../../lib/alarms.js";
 import { SERVICE_NAME } from "../../lib/copytrader-stack.js";
 import { logicalId, referencedIds, synthStack, type CfnResource, type Synthesized } from "./synth.js";
@@ -132,22 +132,34 @@ describe("alarms", () => {
     });
   });
 
-  it("the stale-history alarm reads the share the leaderboard job publishes, one run per period", () => {
-    const [alarm, ...others] = alarms().filter((a) => a.AlarmName === "HlCopytrader-stale-history");
+  /** The one alarm of that name, on that app metric as #commons/metrics.js publishes it, firing at or above its threshold. */
+  const expectAppMetricAlarm = (name: string, o: { MetricName: string; Statistic: string; Period: number; Threshold: number; EvaluationPeriods: number }) => {
+    const [alarm, ...others] = alarms().filter((a) => a.AlarmName === `HlCopytrader-${name}`);
     expect(others).toEqual([]);
-    expect(LEADERBOARD_METRICS).toContain("StaleTraderPercent"); // the name #commons/metrics.js emits
     expect(alarm).toMatchObject({
       Namespace: METRICS_NAMESPACE,
-      MetricName: "StaleTraderPercent",
       Dimensions: [{ Name: "service", Value: SERVICE_NAME }],
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      ...o,
+    });
+  };
+
+  it("the stale-history alarm reads the share the leaderboard job publishes, one run per period", () => {
+    expect(LEADERBOARD_METRICS).toContain("StaleTraderPercent"); // the name #commons/metrics.js emits
+    expectAppMetricAlarm("stale-history", {
+      MetricName: "StaleTraderPercent",
       Statistic: "Maximum",
       // cdk.json's LEADERBOARD_INTERVAL_SECONDS is the default hour.
       Period: 3_600,
       Threshold: ALARM_THRESHOLDS.staleTraderPercent,
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
       EvaluationPeriods: ALARM_THRESHOLDS.staleTraderRuns,
-      TreatMissingData: "notBreaching",
     });
+  });
+
+  it("the feed alarm fires on one event API Gateway refused as too large, the count the broadcaster publishes", () => {
+    expect(FEED_METRICS).toContain("FeedMessagesTooLarge"); // the name #commons/metrics.js emits
+    expectAppMetricAlarm("feed-message-too-large", { MetricName: "FeedMessagesTooLarge", Statistic: "Sum", Period: 300, Threshold: 1, EvaluationPeriods: 1 });
   });
 
   it("the functions publish the exchange metrics as the same service the alarm reads", () => {

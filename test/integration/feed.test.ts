@@ -2,7 +2,13 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import type { DynamoDBRecord } from "aws-lambda";
+import { createBroadcaster } from "#app/feed/broadcaster.js";
 import { createConnectHandler } from "#app/feed/connections.js";
+import type { FeedCounts } from "#commons/metrics.js";
+import { MAX_FEED_MESSAGE_BYTES } from "#domain/feed/messages.js";
+import { MessageTooLargeError } from "#domain/feed/ports.js";
 import type { Address } from "#domain/address.js";
 import { trackTrader } from "#domain/traders.js";
 import { LOCAL_CREDENTIALS, localStreamsClient } from "#local/aws.js";
@@ -198,6 +204,72 @@ describe("live feed", () => {
     const expected = tradeEvents(many[0]!).map((m) => m.data.id).sort();
     expect(expected).toHaveLength(2);
     for (const c of many) expect(tradeEvents(c).map((m) => m.data.id).sort()).toEqual(expected);
+  });
+
+  it("delivers an event behind 9,000 fills, its tids capped to the first and last 50", async () => {
+    const c = await connect();
+    c.send({ action: "subscribe", traders: [B], coins: ["ETH"] });
+    await c.next((m) => m.type === "subscribed");
+    // One order filling 9,000 times, a millisecond apart (fills are paged by time): one ETH open.
+    // Uncapped, ~150 KB. (A poll reads at most 5 pages of 2,000, one fill of each page's last
+    // millisecond read twice: 9,996 at most; the rest come with the next change.)
+    const tids: number[] = [];
+    for (let i = 0; i < 9_000; i++) {
+      p.sim.advance(1);
+      tids.push(p.sim.execute({ user: B, coin: "ETH", size: "0.001", px: "3000" }).fill.tid);
+    }
+    await p.cycle();
+    const msg = (await c.next((m) => m.type === "trade_event", 15_000)) as Message & { data: { details: Record<string, unknown> } };
+    expect(msg.data.details).toMatchObject({ coin: "ETH", size: "9", fill_count: 9_000, tids_truncated: true });
+    expect(msg.data.details.tids).toEqual([...tids.slice(0, 50), ...tids.slice(-50)]);
+  }, 60_000);
+
+  it("refuses a post over API Gateway's 128 KB message with PayloadTooLargeException, and delivers one of exactly 128 KB", async () => {
+    const c = await connect();
+    const id = gateway.connectionIds().at(-1)!;
+    const sender = createApiGatewaySender(
+      new ApiGatewayManagementApiClient({ endpoint: `http://127.0.0.1:${http.port}`, region: TEST_REGION, credentials: LOCAL_CREDENTIALS }),
+    );
+    // A pong padded to the given size in bytes.
+    const pong = (size: number) => {
+      const head = '{"type":"pong","pad":"';
+      const bytes = new TextEncoder().encode(`${head}${"x".repeat(size - head.length - 2)}"}`);
+      return { type: "pong" as const, bytes };
+    };
+    await expect(sender.send(id, pong(MAX_FEED_MESSAGE_BYTES + 1))).rejects.toBeInstanceOf(MessageTooLargeError);
+    await sender.send(id, pong(MAX_FEED_MESSAGE_BYTES));
+    const got = await c.next((m) => m.type === "pong");
+    expect(JSON.stringify(got)).toHaveLength(MAX_FEED_MESSAGE_BYTES);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it("counts an event over the limit (FeedMessagesTooLarge) rather than failing the record, and still sends the next", async () => {
+    const c = await connect();
+    const published: FeedCounts[] = [];
+    const broadcast = createBroadcaster({
+      connections: createDynamoConnectionStore(p.tables.doc, p.tables.names.connections),
+      sender: createApiGatewaySender(
+        new ApiGatewayManagementApiClient({ endpoint: `http://127.0.0.1:${http.port}`, region: TEST_REGION, credentials: LOCAL_CREDENTIALS }),
+      ),
+      logger: recordingLogger().logger,
+      now: Date.now,
+      publishMetrics: (counts) => published.push(counts),
+    });
+    // As an event stored before tids were capped: one tid per fill, ~170 KB.
+    const record = (id: string, tids: number[]): DynamoDBRecord => ({
+      eventID: id,
+      eventName: "INSERT",
+      dynamodb: {
+        SequenceNumber: String(Date.now()),
+        NewImage: marshall({ id, trader_id: A, trader_address: A, timestamp: new Date().toISOString(), event_type: "OPEN_POSITION", details: { coin: "BTC", tids } }) as never,
+      },
+    });
+    const huge = Array.from({ length: 10_000 }, (_, i) => Number.MAX_SAFE_INTEGER - i);
+    const result = await broadcast({ Records: [record("too-large", huge), record("small", [1])] });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(published).toEqual([{ FeedMessagesTooLarge: 1 }]);
+    await c.next((m) => m.type === "trade_event" && (m.data as { id: string }).id === "small");
+    expect(tradeEvents(c).map((m) => m.data.id)).not.toContain("too-large");
   });
 });
 

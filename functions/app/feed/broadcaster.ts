@@ -4,10 +4,11 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { z } from "zod";
 import { ValidationError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
+import type { FeedCounts } from "#commons/metrics.js";
 import { fanOut } from "#domain/feed/fan-out.js";
 import { EVENT_TYPES, matchesFilters } from "#domain/feed/filters.js";
 import { serverMessages, type FeedEvent } from "#domain/feed/messages.js";
-import { ConnectionGoneError, type ConnectionStore, type FeedConnection, type FeedSender } from "#domain/feed/ports.js";
+import { ConnectionGoneError, MessageTooLargeError, type ConnectionStore, type FeedConnection, type FeedSender } from "#domain/feed/ports.js";
 import { newImageOf } from "./stream-records.js";
 import { claimOf, createWelcomeFirst } from "./welcome-first.js";
 
@@ -24,6 +25,8 @@ export interface BroadcasterDeps {
   logger: AppLogger;
   now: () => number;
   concurrency?: number;
+  /** Publishes the invocation's FeedMessagesTooLarge when > 0 (#commons/metrics.js feedMetricsPublisher). */
+  publishMetrics?: (counts: FeedCounts) => void;
 }
 
 /** The stored event (see #store/dynamo/traders.js `eventItem`) reduced to its public fields. */
@@ -47,6 +50,13 @@ export const storedEventSchema = z
 
 export const createBroadcaster = (deps: BroadcasterDeps) => {
   const welcomeFirst = createWelcomeFirst(deps);
+  const publish = (counts: FeedCounts): void => {
+    try {
+      deps.publishMetrics?.(counts);
+    } catch (error) {
+      deps.logger.warn("Could not publish feed metrics", { error });
+    }
+  };
 
   return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
     // Clients that connected a moment ago may not have their welcome yet; it goes out before the
@@ -82,16 +92,29 @@ export const createBroadcaster = (deps: BroadcasterDeps) => {
         onGone: (id) => deps.connections.remove(id),
         ...(deps.concurrency !== undefined && { concurrency: deps.concurrency }),
       });
+      const tooLarge = result.failed.find((f) => f.error instanceof MessageTooLargeError);
+      if (tooLarge !== undefined) {
+        // Not retried: it would be as large again. Counted and alarmed instead of lost in the logs.
+        oversize++;
+        const { bytes } = tooLarge.error as MessageTooLargeError;
+        deps.logger.error("An event is over the feed's message limit: no client got it", { eventId: feedEvent.id, bytes, clients: targets.length });
+      }
       for (const { connectionId, error } of result.failed) {
+        if (error instanceof MessageTooLargeError) continue;
         deps.logger.warn("Could not send an event to a client", { connectionId, eventId: feedEvent.id, error });
       }
       deps.logger.debug("Event broadcast", { eventId: feedEvent.id, sent: result.sent, gone: result.gone.length, failed: result.failed.length });
     };
 
-    // In order: a trader's events must reach clients in the order they happened.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
-      ...(context !== undefined && { context }),
-      processInParallel: false,
-    });
+    let oversize = 0;
+    try {
+      // In order: a trader's events must reach clients in the order they happened.
+      return await processPartialResponse(event, processRecord, new BatchProcessor(EventType.DynamoDBStreams), {
+        ...(context !== undefined && { context }),
+        processInParallel: false,
+      });
+    } finally {
+      if (oversize > 0) publish({ FeedMessagesTooLarge: oversize });
+    }
   };
 };

@@ -15,7 +15,14 @@ export const clientMessageSchema = z.discriminatedUnion("action", [
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
-/** API Gateway limits a WebSocket frame to 128 KB; commands are tiny, so anything big is a mistake. */
+/**
+ * API Gateway's limit on one WebSocket message, either way: a larger PostToConnection fails with
+ * 413 PayloadTooLargeException, and the client never gets it. Events stay far below it
+ * (MAX_LISTED_TIDS); the local gateway refuses the same posts (local/management-api.ts).
+ */
+export const MAX_FEED_MESSAGE_BYTES = 128 * 1024;
+
+/** Commands are tiny, so anything near the 128 KB message limit is a mistake. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; error: string };

@@ -56,6 +56,20 @@ export class ConnectionGoneError extends Error {
   }
 }
 
+/**
+ * The message is over API Gateway's limit (413 PayloadTooLargeException, MAX_FEED_MESSAGE_BYTES):
+ * no client can get it, and a retry cannot help. The broadcaster counts it (FeedMessagesTooLarge).
+ */
+export class MessageTooLargeError extends Error {
+  constructor(
+    readonly connectionId: string,
+    readonly bytes: number,
+  ) {
+    super(`A ${bytes}-byte message to ${connectionId} is over the feed's message limit`);
+    this.name = "MessageTooLargeError";
+  }
+}
+
 /** Pushes a message to one client (API Gateway's management API in both places). */
 export interface FeedSender {
   /**

@@ -43,7 +43,7 @@ export interface FundingUpdate {
  */
 export interface LiquidationMarker {
   /** Returns how many events were marked `liquidation: true`. */
-  markLiquidations(address: Address, fills: readonly Pick<Fill, "tid" | "time">[]): Promise<number>;
+  markLiquidations(address: Address, fills: readonly Pick<Fill, "tid" | "time" | "coin">[]): Promise<number>;
 }
 
 /** The history requests; every call is made with lane "history". */

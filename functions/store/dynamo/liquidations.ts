@@ -1,4 +1,5 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Fill } from "#domain/exchange.js";
 import type { LiquidationMarker } from "#domain/history/ports.js";
 import { conditionally } from "./conditional.js";
 
@@ -14,16 +15,33 @@ import { conditionally } from "./conditional.js";
  * second sync of the same fills writes nothing, and an event a poll already decided is left as it
  * is. The feed publishes inserted events only: the mark shows on the trader page and in the
  * events API, not as a second live event.
+ *
+ * An event behind more than MAX_LISTED_TIDS fills lists only the first and last of their tids
+ * (`tids_truncated`): a fill of its coin between its first and last fill time is behind it too.
  */
 
 const PAGE = 100;
 const MAX_PAGES = 5;
 
 interface StoredDetails {
+  coin?: unknown;
   tids?: unknown;
+  tids_truncated?: unknown;
+  first_fill_time?: unknown;
   liquidation?: unknown;
   last_fill_time?: unknown;
 }
+
+type MarkedFill = Pick<Fill, "tid" | "time" | "coin">;
+
+/** Whether one of `fills` is behind the stored event: its tid is listed, or it is within a truncated list's range. */
+const isBehind = (details: StoredDetails, fills: readonly MarkedFill[], tids: ReadonlySet<number>): boolean => {
+  if (Array.isArray(details.tids) && details.tids.some((t) => tids.has(t as number))) return true;
+  if (details.tids_truncated !== true) return false;
+  const { coin, first_fill_time: first, last_fill_time: last } = details;
+  if (typeof first !== "number" || typeof last !== "number") return false;
+  return fills.some((f) => f.coin === coin && f.time >= first && f.time <= last);
+};
 
 export const createDynamoLiquidationMarker = (doc: DynamoDBDocumentClient, eventsTable: string): LiquidationMarker => ({
   async markLiquidations(address, fills) {
@@ -38,7 +56,8 @@ export const createDynamoLiquidationMarker = (doc: DynamoDBDocumentClient, event
           TableName: eventsTable,
           KeyConditionExpression: "trader_address = :a",
           ExpressionAttributeValues: { ":a": address },
-          ProjectionExpression: "trader_address, sk, details.tids, details.liquidation, details.last_fill_time",
+          ProjectionExpression:
+            "trader_address, sk, details.coin, details.tids, details.tids_truncated, details.liquidation, details.first_fill_time, details.last_fill_time",
           ScanIndexForward: false,
           Limit: PAGE,
           ...(start && { ExclusiveStartKey: start }),
@@ -48,8 +67,7 @@ export const createDynamoLiquidationMarker = (doc: DynamoDBDocumentClient, event
       for (const item of out.Items ?? []) {
         const details = (item.details ?? {}) as StoredDetails;
         if (typeof details.last_fill_time === "number" && details.last_fill_time < earliest) older = true;
-        const behind = Array.isArray(details.tids) && details.tids.some((t) => tids.has(t as number));
-        if (!behind || details.liquidation !== null) continue;
+        if (!isBehind(details, fills, tids) || details.liquidation !== null) continue;
         const updated = await conditionally(() =>
           doc.send(
             new UpdateCommand({

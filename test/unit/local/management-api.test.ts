@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WebSocket } from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MAX_FEED_MESSAGE_BYTES } from "#domain/feed/messages.js";
 import { connectionIdOf, createManagementApi, type ManagedConnection } from "#local/management-api.js";
 
 /** A connection whose socket records what it was sent and whether it was closed. */
@@ -62,6 +63,15 @@ describe("local management API", () => {
     expect(await unknown.json()).toEqual({ message: "Gone" });
     failSend = true;
     expect((await fetch(`${base}/@connections/ab%3Dc`, { method: "POST", body: "x" })).status).toBe(410);
+  });
+
+  it("answers 413 PayloadTooLargeException for a body over API Gateway's 128 KB, and sends nothing", async () => {
+    const r = await fetch(`${base}/@connections/ab%3Dc`, { method: "POST", body: "x".repeat(MAX_FEED_MESSAGE_BYTES + 1) });
+    expect(r.status).toBe(413);
+    expect(r.headers.get("x-amzn-errortype")).toBe("PayloadTooLargeException");
+    expect(sent).toEqual([]);
+    expect((await fetch(`${base}/@connections/ab%3Dc`, { method: "POST", body: "x".repeat(MAX_FEED_MESSAGE_BYTES) })).status).toBe(200);
+    expect(sent.map((m) => m.length)).toEqual([MAX_FEED_MESSAGE_BYTES]);
   });
 
   it("describes a connection (GET) and closes it (DELETE)", async () => {
