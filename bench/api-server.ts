@@ -36,7 +36,12 @@ await serveParent(async () => {
   const tableNames = tableNamesFromConfig(config);
   const dynamo = localDynamoClient({ endpoint, region: config.AWS_REGION });
 
-  const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger });
+  // Every benchmark client is 127.0.0.1, and the fan-out scenario opens thousands: no connection caps.
+  const gateway = createWebSocketGateway({
+    region: config.AWS_REGION,
+    logger,
+    limits: { maxConnections: Number.POSITIVE_INFINITY, maxConnectionsPerIp: Number.POSITIVE_INFINITY },
+  });
   const api = createApiApp({
     ...createDynamoApiStores(dynamo, createDocumentClient(dynamo), tableNames),
     checks: [],

@@ -8,6 +8,7 @@ import { MAX_FEED_MESSAGE_BYTES } from "#domain/feed/messages.js";
 import type { WebSocketRoute } from "../functions/catalog.js";
 import { createLambdaContext, invokeWithTimeout, type InvocationResult } from "./lambda-context.js";
 import { createManagementApi, type ManagedConnection } from "./management-api.js";
+import { DEFAULT_WS_LIMITS, messageBucket, originAllowed, type WebSocketLimits } from "./ws-limits.js";
 
 /**
  * The local stand-in for an API Gateway WebSocket API. It accepts WebSocket upgrades on the HTTP
@@ -33,6 +34,8 @@ export interface WebSocketGatewayOptions {
   stage?: string;
   region?: string;
   logger?: AppLogger;
+  /** What one client may do (./ws-limits.ts); each unset one is the default. */
+  limits?: Partial<WebSocketLimits>;
 }
 
 export interface WebSocketGateway {
@@ -57,6 +60,8 @@ export interface WebSocketGateway {
 interface LocalConnection extends ManagedConnection {
   /** `$default` invocations of one connection run one after another, in the order sent. */
   queue: Promise<void>;
+  /** Of those, how many are waiting or running. */
+  queued: number;
 }
 
 const isOk = (outcome: InvocationResult): boolean => {
@@ -85,6 +90,10 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
   const connections = new Map<string, LocalConnection>();
   const inFlight = new Set<Promise<unknown>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FEED_MESSAGE_BYTES });
+  const limits: WebSocketLimits = { ...DEFAULT_WS_LIMITS, ...o.limits };
+  /** Upgrades accepted or being accepted, per source address (their $connect may still run). */
+  const perIp = new Map<string, number>();
+  let admitted = 0;
   let closed = false;
   let domainName = "localhost";
 
@@ -137,25 +146,42 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
     void invoke("$disconnect", connectionId, {}, connectedAt);
   };
 
-  const open = (ws: WebSocket, connectionId: string, req: IncomingMessage, connectedAt: number) => {
+  const open = (ws: WebSocket, connectionId: string, req: IncomingMessage, connectedAt: number, sourceIp: string) => {
     const conn: LocalConnection = {
       ws,
       connectedAt,
       lastActiveAt: Date.now(),
-      sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+      sourceIp,
       userAgent: req.headers["user-agent"] ?? "",
       queue: Promise.resolve(),
+      queued: 0,
     };
     connections.set(connectionId, conn);
+    const bucket = messageBucket(limits);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       conn.lastActiveAt = Date.now();
+      if (!bucket.take()) {
+        // API Gateway's answer to a throttled message; the message itself goes nowhere.
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ message: "Too Many Requests", connectionId, requestId: randomUUID() }));
+        return;
+      }
+      if (conn.queued >= limits.maxQueued) {
+        log.warn("WebSocket client closed: it sends faster than its messages are handled", { connectionId, queued: conn.queued });
+        ws.close(1008, "too many messages waiting");
+        return;
+      }
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
       const body = isBinary ? { body: buf.toString("base64"), isBase64Encoded: true } : { body: buf.toString("utf8") };
+      conn.queued++;
       conn.queue = conn.queue.then(async () => {
-        const outcome = await invoke("$default", connectionId, body, connectedAt);
-        if (!isOk(outcome) && ws.readyState === ws.OPEN) {
-          // What API Gateway tells the client when the integration fails.
-          ws.send(JSON.stringify({ message: "Internal server error", connectionId, requestId: randomUUID() }));
+        try {
+          const outcome = await invoke("$default", connectionId, body, connectedAt);
+          if (!isOk(outcome) && ws.readyState === ws.OPEN) {
+            // What API Gateway tells the client when the integration fails.
+            ws.send(JSON.stringify({ message: "Internal server error", connectionId, requestId: randomUUID() }));
+          }
+        } finally {
+          conn.queued--;
         }
       });
     });
@@ -163,9 +189,27 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
     ws.on("close", () => disconnect(connectionId, connectedAt));
   };
 
+  /** Counts an upgrade against the caps until its socket closes; false (nothing counted) when over one. */
+  const admit = (socket: Duplex, ip: string): boolean => {
+    const fromIp = perIp.get(ip) ?? 0;
+    if (admitted >= limits.maxConnections || fromIp >= limits.maxConnectionsPerIp) return false;
+    admitted++;
+    perIp.set(ip, fromIp + 1);
+    socket.once("close", () => {
+      admitted--;
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
+    return true;
+  };
+
   const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     socket.on("error", () => socket.destroy());
     if (state() !== "open") return refuse(socket, 503);
+    if (!originAllowed(req, limits)) return refuse(socket, 403);
+    const sourceIp = req.socket.remoteAddress ?? "127.0.0.1";
+    if (!admit(socket, sourceIp)) return refuse(socket, 429);
     const connectionId = randomBytes(12).toString("base64url");
     const connectedAt = Date.now();
     const headers = Object.fromEntries(
@@ -184,7 +228,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
       void invoke("$disconnect", connectionId, {}, connectedAt);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => open(ws, connectionId, req, connectedAt));
+    wss.handleUpgrade(req, socket, head, (ws) => open(ws, connectionId, req, connectedAt, sourceIp));
   };
 
   const managementApi = createManagementApi((id) => {
