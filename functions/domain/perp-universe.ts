@@ -14,6 +14,12 @@ export interface PerpUniverse {
   dexes: readonly string[];
   /** Every listed perp coin (delisted ones included: their old fills are still perp fills) → its dex. */
   coins: ReadonlyMap<string, string>;
+  /**
+   * The coins still trading, for scanning markets (discovery, the trades stream): the main dex's
+   * first, then each builder dex's in `perpDexs` order, each dex's sorted, so a cap on how many can
+   * be watched cuts the newest builder dexes' coins, never the main dex's.
+   */
+  listed: readonly string[];
   fetchedAt: number;
 }
 
@@ -44,25 +50,19 @@ export const fetchPerpUniverse = async (
 ): Promise<PerpUniverse> => {
   const dexes = (await exchange.perpDexs(call)).map((d) => d.name);
   const coins = new Map<string, string>();
+  const listed: string[] = [];
   for (const dex of [MAIN_DEX, ...dexes]) {
-    for (const asset of await exchange.perpMeta(call, dex)) coins.set(asset.name, dex);
+    const assets = await exchange.perpMeta(call, dex);
+    for (const asset of assets) coins.set(asset.name, dex);
+    listed.push(...assets.filter((a) => !a.isDelisted).map((a) => a.name).sort());
   }
-  return { dexes, coins, fetchedAt: now };
+  return { dexes, coins, listed, fetchedAt: now };
 };
 
-/**
- * Every listed (not delisted) perp coin, for scanning markets (discovery, the trades stream): the
- * main dex's first, then each builder dex's in `perpDexs` order, so a cap on how many can be
- * watched cuts the newest builder dexes' coins, never the main dex's.
- */
-export const listedPerpCoins = async (exchange: Pick<ExchangePort, "perpDexs" | "perpMeta">, call: CallOptions): Promise<string[]> => {
-  const dexes = (await exchange.perpDexs(call)).map((d) => d.name);
-  const coins: string[] = [];
-  for (const dex of [MAIN_DEX, ...dexes]) {
-    coins.push(...(await exchange.perpMeta(call, dex)).filter((a) => !a.isDelisted).map((a) => a.name).sort());
-  }
-  return coins;
-};
+/** Every listed (not delisted) perp coin of every dex, in `PerpUniverse.listed`'s order. */
+export const listedPerpCoins = async (exchange: Pick<ExchangePort, "perpDexs" | "perpMeta">, call: CallOptions): Promise<string[]> => [
+  ...(await fetchPerpUniverse(exchange, call, Date.now())).listed,
+];
 
 export type PerpUniverseSource = () => Promise<PerpUniverse>;
 
