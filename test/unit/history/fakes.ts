@@ -1,7 +1,7 @@
 import type { Address } from "#domain/address.js";
 import type { CallOptions, Fill } from "#domain/exchange.js";
 import { dedupeFills } from "#domain/fills.js";
-import type { FundingUpdate, HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod, SetAsideEntry } from "#domain/history/ports.js";
+import type { FundingUpdate, HistoryExchange, HistoryStore, HistorySyncState, PortfolioPeriod, SetAsideEntry, StreamCursor } from "#domain/history/ports.js";
 import type { FundingPayment, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
 import type { FillStore } from "#domain/ports.js";
 
@@ -39,6 +39,20 @@ export const fill = (time: number, f: Partial<Fill> = {}): Fill => {
 /** `n` fills, `perMs` of them in each millisecond from `start` (so pages split milliseconds). */
 export const fills = (n: number, start: number, perMs = 1): Fill[] =>
   Array.from({ length: n }, (_, i) => fill(start + Math.floor(i / perMs)));
+
+/** A stream cursor that caught up at `at` (its cursor on that millisecond). */
+export const caughtUpAt = (at: number): StreamCursor => ({ cursor: at, seen: [], caughtUp: true, syncedAt: at });
+
+/** A trader whose every source synced at `at`, nothing failing; `over` changes what a test needs. */
+export const syncedState = (at: number, over: Partial<HistorySyncState> = {}): HistorySyncState => ({
+  fills: caughtUpAt(at),
+  ledger: caughtUpAt(at),
+  funding: caughtUpAt(at),
+  portfolioFetchedAt: at,
+  failingSince: {},
+  role: { role: "user", fetchedAt: at },
+  ...over,
+});
 
 export const deposit = (time: number, usdc: string, hash = `0xd${time}`): LedgerEntry => ({
   time,

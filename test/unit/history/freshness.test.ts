@@ -2,21 +2,14 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "#commons/config.js";
 import { dataFreshness, DEFAULT_FRESHNESS_RULES, freshnessRules } from "#domain/history/freshness.js";
 import type { HistorySyncState, StreamCursor } from "#domain/history/ports.js";
+import { caughtUpAt, syncedState } from "./fakes.js";
 
 const HOUR = 3_600_000;
 const NOW = 1_750_000_000_000;
 const RULES = { maxAgeMs: 24 * HOUR, failingForMs: 3 * HOUR };
 
-const synced = (at: number, caughtUp = true): StreamCursor => ({ cursor: at, seen: [], caughtUp, syncedAt: caughtUp ? at : null });
-const state = (over: Partial<HistorySyncState> = {}): HistorySyncState => ({
-  fills: synced(NOW - HOUR),
-  ledger: synced(NOW - HOUR),
-  funding: synced(NOW - HOUR),
-  portfolioFetchedAt: NOW - HOUR,
-  failingSince: {},
-  role: { role: "user", fetchedAt: NOW - HOUR },
-  ...over,
-});
+const synced = (at: number, caughtUp = true): StreamCursor => (caughtUp ? caughtUpAt(at) : { cursor: at, seen: [], caughtUp, syncedAt: null });
+const state = (over: Partial<HistorySyncState> = {}): HistorySyncState => syncedState(NOW - HOUR, over);
 const firstSeen = NOW - 30 * 24 * HOUR;
 
 describe("dataFreshness", () => {

@@ -1,20 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { needsSync, planSync } from "#domain/history/plan.js";
-import type { HistorySyncState, StreamCursor } from "#domain/history/ports.js";
+import type { HistorySyncState } from "#domain/history/ports.js";
+import { caughtUpAt, syncedState } from "./fakes.js";
 
 const HOUR = 3_600_000;
 const NOW = 1_750_000_000_000;
 
-const done = (syncedAt: number): StreamCursor => ({ cursor: 5, seen: [], caughtUp: true, syncedAt });
 /** A trader synced completely one hour ago. */
-const fresh = (): HistorySyncState => ({
-  fills: done(NOW - HOUR),
-  ledger: done(NOW - HOUR),
-  funding: done(NOW - HOUR),
-  portfolioFetchedAt: NOW - HOUR,
-  failingSince: {},
-  role: { role: "user", fetchedAt: NOW - HOUR },
-});
+const fresh = (): HistorySyncState => syncedState(NOW - HOUR);
 
 describe("needsSync", () => {
   it("a trader never synced needs everything", () => {
@@ -53,7 +46,7 @@ describe("needsSync", () => {
     const s = fresh();
     s.funding = { ...s.funding, caughtUp: false };
     expect(planSync(s, null, NOW)).toEqual({ fills: false, ledger: false, portfolio: false, funding: true, role: false });
-    const stale = { ...fresh(), funding: done(NOW - 5 * HOUR) };
+    const stale = { ...fresh(), funding: caughtUpAt(NOW - 5 * HOUR) };
     expect(planSync(stale, null, NOW).funding).toBe(true);
     expect(planSync(stale, null, NOW, { fundingMaxAgeMs: 6 * HOUR }).funding).toBe(false);
   });
@@ -65,7 +58,7 @@ describe("needsSync", () => {
   });
 
   it("a stale ledger alone is refreshed alone", () => {
-    const s = { ...fresh(), ledger: done(NOW - 3 * HOUR) };
+    const s = { ...fresh(), ledger: caughtUpAt(NOW - 3 * HOUR) };
     expect(planSync(s, null, NOW, { ledgerMaxAgeMs: 2 * HOUR })).toEqual({ fills: false, ledger: true, portfolio: false, funding: false, role: false });
   });
 });
