@@ -28,6 +28,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { leaderboardQuery } from "#api/schemas.js";
+import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "#api/viewer.js";
 import { SECRET_SETTINGS, type SecretSetting } from "#commons/secrets.js";
 import { HTTP_API_FUNCTION } from "../functions/catalog.js";
 import type { Data } from "./data.js";
@@ -132,8 +133,12 @@ export interface ApiProps {
  * - admin paths: never cached; forward `x-api-key` and every query string, any method;
  * - the leaderboard: cached per (path, leaderboard query strings, Accept-Encoding) for as long as the
  *   origin's Cache-Control says (max-age=300); the origin gzips, CloudFront compresses what comes plain;
- * - everything else: keyed on every query string, cached only when the origin asks (it does not).
- * No headers reach the origin outside the admin paths, so API Gateway always sees its own Host.
+ * - everything else: keyed on every query string, cached only when the origin asks.
+ * The only viewer headers that reach the origin are `x-api-key` (admin paths) and
+ * `CloudFront-Viewer-Address` (who the client is, for the rate limit), so API Gateway always sees
+ * its own Host. CloudFront adds `x-origin-verify` (the origin secret) to every request it
+ * forwards; the app refuses requests without it (403), so the execute-api URL is no way around the
+ * cache and the limits.
  * The web dashboard (lib/dashboard.ts) adds `/app` and `/app/*` to the same distribution, from S3.
  *
  * The admin key is generated in Secrets Manager; the function gets its ARN and reads it at cold start.
@@ -147,8 +152,12 @@ export class Api extends Construct {
   readonly leaderboardCachePolicy: CachePolicy;
   readonly defaultCachePolicy: CachePolicy;
   readonly adminOriginRequestPolicy: OriginRequestPolicy;
+  /** Every other behaviour's: the viewer's address only, so the rate limit counts the client, not the edge. */
+  readonly viewerOriginRequestPolicy: OriginRequestPolicy;
   readonly adminKeySecret: Secret;
-  /** The execute-api URL (`https://{api}.execute-api.{region}.amazonaws.com/`): uncached, throttled. */
+  /** What CloudFront adds to each request it forwards (`x-origin-verify`); the API refuses requests without it. */
+  readonly originSecret: Secret;
+  /** The execute-api URL (`https://{api}.execute-api.{region}.amazonaws.com/`): refuses every request that skips CloudFront (403). */
   readonly url: string;
   /** What clients should use: `https://{distribution}.cloudfront.net`. */
   readonly cdnUrl: string;
@@ -168,6 +177,12 @@ export class Api extends Construct {
 
     this.adminKeySecret = generatedSecret(this, "AdminApiKey", "x-api-key for the HTTP API's admin routes (track, untrack, cache clear)");
     readSecretAtColdStart(this.function.fn, "ADMIN_API_KEY", this.adminKeySecret);
+    this.originSecret = generatedSecret(
+      this,
+      "OriginSecret",
+      "x-origin-verify: CloudFront adds it to every request it forwards to the HTTP API, which refuses requests without it",
+    );
+    readSecretAtColdStart(this.function.fn, "ORIGIN_SECRET", this.originSecret);
 
     this.httpApi = new HttpApi(this, "HttpApi", {
       description: "Hyperliquid copy-trader HTTP API (served through CloudFront)",
@@ -215,9 +230,20 @@ export class Api extends Construct {
       comment: "API: keyed on every query string; cached only when the origin's Cache-Control asks",
       queryStringBehavior: CacheQueryStringBehavior.all(),
     });
+    // Who the viewer is: set by CloudFront (a viewer's own copy is replaced), and believed by the
+    // API only on requests carrying the origin secret. Not in any cache key.
+    const viewerAddress = "CloudFront-Viewer-Address";
+    if (viewerAddress.toLowerCase() !== VIEWER_ADDRESS_HEADER) throw new Error("The API reads another viewer header than CloudFront sends");
+    this.viewerOriginRequestPolicy = new OriginRequestPolicy(this, "ViewerOriginRequestPolicy", {
+      comment: "API: the viewer's address; query strings as the cache policy keys them (never the Host)",
+      headerBehavior: OriginRequestHeaderBehavior.allowList(viewerAddress),
+      // Those in the cache key are forwarded anyway; none other may reach a cached route.
+      queryStringBehavior: OriginRequestQueryStringBehavior.none(),
+      cookieBehavior: OriginRequestCookieBehavior.none(),
+    });
     this.adminOriginRequestPolicy = new OriginRequestPolicy(this, "AdminOriginRequestPolicy", {
-      comment: "Admin routes: the x-api-key header and every query string (never the Host)",
-      headerBehavior: OriginRequestHeaderBehavior.allowList("x-api-key"),
+      comment: "Admin routes: the x-api-key header, the viewer's address and every query string (never the Host)",
+      headerBehavior: OriginRequestHeaderBehavior.allowList("x-api-key", viewerAddress),
       queryStringBehavior: OriginRequestQueryStringBehavior.all(),
       cookieBehavior: OriginRequestCookieBehavior.none(),
     });
@@ -225,6 +251,9 @@ export class Api extends Construct {
     const origin = new HttpOrigin(`${this.httpApi.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`, {
       protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+      // A dynamic reference ({{resolve:secretsmanager:...}}): the template holds no value; CloudFront's
+      // configuration does, so rotating it is a put-secret-value followed by a deploy.
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: this.originSecret.secretValue.unsafeUnwrap() },
     });
     const behavior = (cachePolicy: ICachePolicy, extra: Partial<BehaviorOptions> = {}): BehaviorOptions => ({
       origin,
@@ -237,11 +266,12 @@ export class Api extends Construct {
       ...extra,
     });
     const admin = behavior(CachePolicy.CACHING_DISABLED, { originRequestPolicy: this.adminOriginRequestPolicy });
-    const leaderboard = behavior(this.leaderboardCachePolicy);
+    const viewer = { originRequestPolicy: this.viewerOriginRequestPolicy };
+    const leaderboard = behavior(this.leaderboardCachePolicy, viewer);
 
     this.distribution = new Distribution(this, "Distribution", {
       comment: "Hyperliquid copy-trader HTTP API and dashboard",
-      defaultBehavior: behavior(this.defaultCachePolicy),
+      defaultBehavior: behavior(this.defaultCachePolicy, viewer),
       additionalBehaviors: {
         ...Object.fromEntries(ADMIN_PATH_PATTERNS.map((p) => [p, admin])),
         ...Object.fromEntries(LEADERBOARD_PATHS.map((p) => [p, leaderboard])),

@@ -96,7 +96,6 @@ export class CopyTraderStack extends Stack {
       new CfnOutput(this, `${pascal(name)}StreamDeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
     }
     new CfnOutput(this, "WebSocketUrl", { value: this.feed.url, description: "Live feed (wss://)" });
-    new CfnOutput(this, "HttpApiUrl", { value: this.api.url, description: "HTTP API, direct (uncached; use CloudFrontUrl)" });
     new CfnOutput(this, "CloudFrontUrl", { value: this.api.cdnUrl, description: "HTTP API through CloudFront (cached leaderboard)" });
     new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url, description: "Web dashboard (same CloudFront domain, /app/)" });
     // Descriptions are literal in CloudFormation: the command names the value as <this value>.

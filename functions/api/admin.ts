@@ -1,7 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { secretMatches } from "#commons/secret-compare.js";
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from "./errors.js";
-
-const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest();
 
 /**
  * Admin routes need `x-api-key` equal to ADMIN_API_KEY. Both sides are hashed first so the
@@ -14,7 +12,7 @@ export const checkAdminKey = (configured: string | undefined, presented: string 
   if (presented === undefined || presented === "") {
     throw new UnauthorizedError("This operation needs the admin key in the x-api-key header");
   }
-  if (!timingSafeEqual(digest(configured), digest(presented))) {
+  if (!secretMatches(presented, configured)) {
     throw new ForbiddenError("The x-api-key header does not match the admin key");
   }
 };

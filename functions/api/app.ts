@@ -7,6 +7,7 @@ import { errorResponse, notFoundResponse, RateLimitedError } from "./errors.js";
 import { createLeaderboardCache } from "./leaderboard-cache.js";
 import { createRateLimiter, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
 import { createRouter } from "./route.js";
+import { createViewerIdentity } from "./viewer.js";
 import { registerLeaderboardRoutes } from "./routes/leaderboard.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerStatsRoutes } from "./routes/stats.js";
@@ -48,16 +49,16 @@ export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
   app.onError((error, c) => errorResponse(c, error, log));
   app.notFound((c) => notFoundResponse(c));
 
+  // First of all: in AWS a request that did not come through CloudFront is refused here (403).
+  const viewer = createViewerIdentity({ originSecret: deps.originSecret, transportIp: deps.clientIp ?? transportClientIp });
   const rateLimit = deps.limits?.rateLimit ?? DEFAULT_RATE_LIMIT;
-  if (rateLimit !== false) {
-    const limiter = createRateLimiter(rateLimit);
-    const clientIp = deps.clientIp ?? transportClientIp;
-    app.use("*", async (c, next) => {
-      const wait = limiter.take(clientIp(c), now());
-      if (wait > 0) throw new RateLimitedError(wait);
-      await next();
-    });
-  }
+  const limiter = rateLimit === false ? undefined : createRateLimiter(rateLimit);
+  app.use("*", async (c, next) => {
+    const client = viewer(c);
+    const wait = limiter?.take(client, now()) ?? 0;
+    if (wait > 0) throw new RateLimitedError(wait);
+    await next();
+  });
 
   const router = createRouter(app, { adminKey: () => deps.adminApiKey, maxBodyBytes: maxBody });
   const ctx = { router, deps, log, now, startedAt: now() };

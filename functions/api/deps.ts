@@ -41,8 +41,13 @@ export interface ApiDeps {
   adminApiKey: string | undefined;
   now?: () => number;
   logger?: AppLogger;
-  /** Who a request counts against for rate limiting; by default the socket / API Gateway source IP. */
+  /** The TCP peer of a request; by default the socket / API Gateway source IP (#api/app.js transportClientIp). */
   clientIp?: (c: Context) => string;
+  /**
+   * ORIGIN_SECRET: when set (in AWS), a request must carry it in `x-origin-verify` (CloudFront adds
+   * it), else 403; the client is then the viewer CloudFront names (#api/viewer.js).
+   */
+  originSecret?: string | undefined;
   limits?: {
     /** The body limit of every route that sets none of its own (16 KiB by default). */
     maxBodyBytes?: number;

@@ -60,6 +60,13 @@ export const configSchema = z.object({
    */
   ADMIN_API_KEY_SECRET_ARN: secretArn.optional(),
   WS_TOKEN_SECRET_ARN: secretArn.optional(),
+  /**
+   * In AWS: the value CloudFront adds to every request it forwards to the HTTP API
+   * (`x-origin-verify`); a request without it did not come through CloudFront and is refused. Unset
+   * locally (no CloudFront). Read from ORIGIN_SECRET_SECRET_ARN, which the stack sets.
+   */
+  ORIGIN_SECRET: z.string().min(16, "ORIGIN_SECRET must be at least 16 characters").optional(),
+  ORIGIN_SECRET_SECRET_ARN: secretArn.optional(),
   /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
   WS_CALLBACK_URL: z.url().optional(),
   /** Posts the broadcaster keeps in flight while fanning one event out to the connected clients. */

@@ -10,6 +10,7 @@ import { ConfigError } from "./errors.js";
 export const SECRET_SETTINGS = {
   ADMIN_API_KEY: "ADMIN_API_KEY_SECRET_ARN",
   WS_TOKEN: "WS_TOKEN_SECRET_ARN",
+  ORIGIN_SECRET: "ORIGIN_SECRET_SECRET_ARN",
 } as const satisfies Partial<Record<keyof Config, keyof Config>>;
 
 export type SecretSetting = keyof typeof SECRET_SETTINGS;

@@ -16,6 +16,8 @@ const config = loadConfig();
 
 // Once per cold start; in AWS the key comes from Secrets Manager, never from the environment.
 const adminApiKey = await resolveSecretSetting(config, "ADMIN_API_KEY", secretsManagerFetcher(secretsManager));
+// What CloudFront adds to each request it forwards: without it a request is refused (#api/viewer.js).
+const originSecret = await resolveSecretSetting(config, "ORIGIN_SECRET", secretsManagerFetcher(secretsManager));
 
 // Mid prices for open positions: one allMids (weight 2) per 15 s per instance at most, paid from the
 // weight budget every Lambda shares through the state table. The ledger's usual lease (1/20 of a
@@ -39,6 +41,7 @@ export const handler = handle(
     freshness: freshnessRules(config),
     checks: [dynamoTableCheck(dynamodb, config.TRADERS_TABLE)],
     adminApiKey,
+    originSecret,
     logger,
   }),
 );

@@ -100,15 +100,21 @@ describe("CloudFront in front of the HTTP API", () => {
     expect(policy().MaxTTL).toBeGreaterThanOrEqual(300);
   });
 
-  it("the leaderboard paths use the leaderboard policy and forward nothing but its key (never the Host)", () => {
+  const viewerPolicyId = () => new Set([logicalId(s.stack.api.viewerOriginRequestPolicy)]);
+
+  it("the leaderboard paths use the leaderboard policy and forward nothing but its key and the viewer's address (never the Host)", () => {
     for (const p of LEADERBOARD_PATHS) {
       const b = behaviorFor(p);
       expect(referencedIds(b.CachePolicyId)).toEqual(new Set([logicalId(s.stack.api.leaderboardCachePolicy)]));
-      expect(b.OriginRequestPolicyId).toBeUndefined();
+      expect(referencedIds(b.OriginRequestPolicyId)).toEqual(viewerPolicyId());
     }
+    const policy = props(logicalId(s.stack.api.viewerOriginRequestPolicy)).OriginRequestPolicyConfig;
+    expect(policy.HeadersConfig).toEqual({ HeaderBehavior: "whitelist", Headers: ["CloudFront-Viewer-Address"] });
+    expect(policy.QueryStringsConfig).toEqual({ QueryStringBehavior: "none" });
+    expect(policy.CookiesConfig).toEqual({ CookieBehavior: "none" });
   });
 
-  it("every admin route is never cached and gets x-api-key and every query string forwarded", async () => {
+  it("every admin route is never cached and gets x-api-key, the viewer's address and every query string forwarded", async () => {
     const admin = (await routes()).filter((r) => r.admin);
     expect(admin.map((r) => `${r.method} ${r.path.replace(/0x(ab)+/, ":address")}`).sort()).toEqual([
       "DELETE /traders/:address/track",
@@ -118,7 +124,7 @@ describe("CloudFront in front of the HTTP API", () => {
       "POST /traders/track",
     ]);
     const policy = props(logicalId(s.stack.api.adminOriginRequestPolicy)).OriginRequestPolicyConfig;
-    expect(policy.HeadersConfig).toEqual({ HeaderBehavior: "whitelist", Headers: ["x-api-key"] });
+    expect(policy.HeadersConfig).toEqual({ HeaderBehavior: "whitelist", Headers: ["x-api-key", "CloudFront-Viewer-Address"] });
     expect(policy.QueryStringsConfig).toEqual({ QueryStringBehavior: "all" });
     expect(policy.CookiesConfig).toEqual({ CookieBehavior: "none" });
     for (const r of admin) {
@@ -135,7 +141,7 @@ describe("CloudFront in front of the HTTP API", () => {
     for (const r of others) {
       const b = behaviorFor(r.path);
       expect(referencedIds(b.CachePolicyId), r.path).toEqual(new Set([logicalId(s.stack.api.defaultCachePolicy)]));
-      expect(b.OriginRequestPolicyId).toBeUndefined();
+      expect(referencedIds(b.OriginRequestPolicyId), r.path).toEqual(viewerPolicyId());
     }
     expect(defaultPolicy().ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig).toEqual({ QueryStringBehavior: "all" });
   });
@@ -163,6 +169,15 @@ describe("CloudFront in front of the HTTP API", () => {
     const origin = apiOrigin();
     expect(referencedIds(origin.DomainName)).toEqual(new Set([logicalId(s.stack.api.httpApi), "AWS::Region", "AWS::URLSuffix"]));
     expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only", OriginSSLProtocols: ["TLSv1.2"] });
+  });
+
+  it("CloudFront adds the origin secret to every request it forwards, as a dynamic reference (no value in the template)", () => {
+    const headers = apiOrigin().OriginCustomHeaders as Array<{ HeaderName: string; HeaderValue: unknown }>;
+    expect(headers.map((h) => h.HeaderName)).toEqual(["x-origin-verify"]);
+    const value = JSON.stringify(headers[0]!.HeaderValue);
+    expect(value).toContain("{{resolve:secretsmanager:");
+    expect(referencedIds(headers[0]!.HeaderValue)).toEqual(new Set([logicalId(s.stack.api.originSecret)]));
+    expect(props(logicalId(s.stack.api.originSecret)).GenerateSecretString).toEqual({ ExcludePunctuation: true, PasswordLength: 40 });
   });
 
   it("cheapest price class; client errors are never served from the edge", () => {
@@ -221,6 +236,8 @@ describe("secrets", () => {
   it("the HTTP API function gets the secret's ARN, never a value", () => {
     const variables = env(s, apiFunctionId());
     expect(referencedIds(variables.ADMIN_API_KEY_SECRET_ARN)).toEqual(new Set([logicalId(s.stack.api.adminKeySecret)]));
+    expect(referencedIds(variables.ORIGIN_SECRET_SECRET_ARN)).toEqual(new Set([logicalId(s.stack.api.originSecret)]));
+    expect(variables.ORIGIN_SECRET).toBeUndefined();
     for (const house of [s.stack.api.function, ...s.stack.functions().values()]) {
       const v = env(s, logicalId(house.fn));
       expect(v.ADMIN_API_KEY, house.def.name).toBeUndefined();
@@ -228,12 +245,12 @@ describe("secrets", () => {
     }
   });
 
-  it("only the HTTP API function may read the admin key: GetSecretValue and DescribeSecret on that secret", () => {
+  it("only the HTTP API function may read the admin key and the origin secret: GetSecretValue and DescribeSecret on those", () => {
     expect(secretStatements(s.template, apiFunctionId())).toEqual([
       {
         Effect: "Allow",
         Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-        Resource: { Ref: logicalId(s.stack.api.adminKeySecret) },
+        Resource: [s.stack.api.adminKeySecret, s.stack.api.originSecret].map((secret) => ({ Ref: logicalId(secret) })),
       },
     ]);
     for (const house of s.stack.functions().values()) {
@@ -246,7 +263,9 @@ describe("secrets", () => {
     expect(s.stack.wsTokenSecret).toBeUndefined();
     const connect = s.stack.functions().get(WS_CONNECT_FUNCTION.name)!;
     expect(env(s, logicalId(connect.fn)).WS_TOKEN_SECRET_ARN).toBeUndefined();
-    expect(Object.keys(s.template.findResources("AWS::SecretsManager::Secret"))).toEqual([logicalId(s.stack.api.adminKeySecret)]);
+    expect(Object.keys(s.template.findResources("AWS::SecretsManager::Secret")).sort()).toEqual(
+      [logicalId(s.stack.api.adminKeySecret), logicalId(s.stack.api.originSecret)].sort(),
+    );
   });
 
   it("WS_TOKEN_REQUIRED: a generated token that only ws-connect can read, by ARN", () => {
@@ -326,9 +345,9 @@ describe("the HTTP API function", () => {
     });
   });
 
-  it("stack outputs: both URLs and where the admin key is", () => {
+  it("stack outputs: the CloudFront URL (the direct execute-api URL is no public door) and where the admin key is", () => {
     const outputs = s.template.toJSON().Outputs;
-    expect(referencedIds(outputs.HttpApiUrl.Value)).toContain(logicalId(s.stack.api.httpApi));
+    expect(outputs.HttpApiUrl).toBeUndefined();
     expect(outputs.CloudFrontUrl.Value["Fn::Join"][1][0]).toBe("https://");
     expect(referencedIds(outputs.CloudFrontUrl.Value)).toEqual(new Set([logicalId(s.stack.api.distribution)]));
     expect(referencedIds(outputs.AdminKeySecretName.Value)).toEqual(new Set([logicalId(s.stack.api.adminKeySecret)]));
