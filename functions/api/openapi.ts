@@ -65,9 +65,11 @@ const operation = (spec: RouteSpec): JsonSchema => {
   }
   if (spec.admin === true) {
     responses["401"] ??= errorResponse("No x-api-key header");
-    responses["403"] ??= errorResponse("Wrong x-api-key");
+    responses["403"] ??= errorResponse("Wrong x-api-key; or, in AWS, the request did not come through CloudFront");
     responses["503"] ??= errorResponse("Admin operations are disabled (no ADMIN_API_KEY configured)");
   }
+  // In AWS the API answers only through CloudFront (#api/viewer.js): the execute-api URL gets 403.
+  responses["403"] ??= errorResponse("In AWS: the request did not come through CloudFront (the execute-api URL is not served)");
   if (spec.method !== "get") responses["413"] ??= errorResponse("Request body too large");
   responses["429"] ??= errorResponse("Rate limited; see Retry-After");
   responses["500"] ??= errorResponse("Internal error (details are in the server log, never in the response)");
