@@ -38,9 +38,9 @@ const ipKey = (ip: string) => ({ pk: `feed-slots#ip#${ip}`, sk: "slots" });
 const shardKey = (shard: number) => ({ pk: `feed-slots#all#${shard}`, sk: "slots" });
 
 /** The caps of the total's shards: full ones of SLOTS_PER_SHARD, the last one the rest. */
-export const shardCaps = (maxConnections: number): number[] => {
-  const shards = Math.ceil(maxConnections / SLOTS_PER_SHARD);
-  return Array.from({ length: shards }, (_, i) => (i < shards - 1 ? SLOTS_PER_SHARD : maxConnections - SLOTS_PER_SHARD * (shards - 1)));
+export const shardCaps = (maxConnections: number, perShard = SLOTS_PER_SHARD): number[] => {
+  const shards = Math.ceil(maxConnections / perShard);
+  return Array.from({ length: shards }, (_, i) => (i < shards - 1 ? perShard : maxConnections - perShard * (shards - 1)));
 };
 
 const homeShard = (connectionId: string, shards: number): number =>
@@ -57,10 +57,11 @@ export const createDynamoConnectionSlots = (
   doc: DynamoDBDocumentClient,
   tables: { state: string; connections: string },
   limits: Pick<FeedLimits, "maxConnections" | "maxConnectionsPerIp">,
-  now: () => number = Date.now,
+  o: { now?: () => number; slotsPerShard?: number } = {},
 ): ConnectionSlots => {
+  const now = o.now ?? Date.now;
   const perIp = capOf(limits.maxConnectionsPerIp);
-  const caps = limits.maxConnections === 0 ? [] : shardCaps(limits.maxConnections);
+  const caps = limits.maxConnections === 0 ? [] : shardCaps(limits.maxConnections, o.slotsPerShard);
 
   /** Of these connections, those stored and not expired. */
   const stillOpen = async (ids: readonly string[], nowSec: number): Promise<Set<string>> => {

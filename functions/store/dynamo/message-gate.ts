@@ -16,8 +16,6 @@ import { welcomeStateOf } from "./connections.js";
  * message over the rate only adds to `rate_refused`, and changes nothing else.
  */
 
-/** Writes lost to the same connection's own other messages before this one counts as refused. */
-const RACES = 5;
 
 export const createDynamoMessageGate = (doc: DynamoDBDocumentClient, tableName: string, rate: MessageRate): MessageGate => {
   /** The write of an accepted message: the bucket moves from `from` (undefined: refilled at `at`) to `fullAt`. */
@@ -68,7 +66,9 @@ export const createDynamoMessageGate = (doc: DynamoDBDocumentClient, tableName: 
       // First as if the bucket had refilled; the refusal, if any, says where it stands.
       let from: number | undefined;
       let next = takeMessage(undefined, at, rate);
-      for (let attempt = 0; attempt < RACES && next.accepted; attempt++) {
+      // A write lost to another message of the same connection means that one was accepted: after
+      // `burst` of them the bucket is empty and the math refuses, so this loop ends.
+      for (let attempt = 0; attempt <= rate.burst + 1 && next.accepted; attempt++) {
         try {
           const { Attributes } = await doc.send(accept(connectionId, at, from, next.fullAt, change));
           return { status: "accepted", welcome: welcomeStateOf(Attributes ?? {}) };
