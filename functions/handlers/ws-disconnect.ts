@@ -16,6 +16,5 @@ export const handler = createDisconnectHandler({
     { state: config.STATE_TABLE, connections: config.CONNECTIONS_TABLE },
     feedLimitsFrom(config),
   ),
-  now: Date.now,
   logger,
 });

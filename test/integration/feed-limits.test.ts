@@ -66,7 +66,7 @@ const feed = (limits: Partial<FeedLimits>, o: { t?: TestTables; now?: () => numb
     sent,
     closed,
     connect: createConnectHandler({ connections, slots, now, logger }),
-    disconnect: createDisconnectHandler({ connections, slots, now, logger }),
+    disconnect: createDisconnectHandler({ connections, slots, logger }),
     message: createDefaultHandler({
       connections,
       gate: createDynamoMessageGate(t.doc, t.names.connections, all),

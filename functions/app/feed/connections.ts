@@ -87,13 +87,14 @@ export const createConnectHandler = (deps: ConnectDeps) => async (raw: unknown):
   return ok();
 };
 
-export const createDisconnectHandler = (deps: { connections: ConnectionStore; slots?: ConnectionSlots; now?: () => number; logger: AppLogger }) =>
+export const createDisconnectHandler = (deps: { connections: ConnectionStore; slots?: ConnectionSlots; logger: AppLogger }) =>
   async (raw: unknown): Promise<WebSocketResult> => {
     const event = parseEvent(raw);
-    const { connectionId } = event.requestContext;
+    const { connectionId, connectedAt } = event.requestContext;
     await deps.connections.remove(connectionId);
     // The event says the address and time it connected from, as $connect's did: the very slot.
-    await deps.slots?.release(slotHolder(event, deps.now ?? Date.now));
+    // (Without them the slot is freed by a full cap's look-up, or expires with the connection.)
+    if (connectedAt !== undefined) await deps.slots?.release(slotHolder(event, () => connectedAt));
     deps.logger.debug("WebSocket disconnected", { connectionId });
     return ok();
   };
