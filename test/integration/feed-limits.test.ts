@@ -208,10 +208,37 @@ describe("the message rate at $default", () => {
     expect(f.closed).toEqual([]);
     await f.message(event("$default", flooder, { action: "ping" }));
     expect(f.closed).toEqual([flooder.id]);
-    expect(f.entries.some((e) => e.level === "warn" && /far over its message rate/.test(e.message))).toBe(true);
+    expect(f.entries.some((e) => e.level === "warn" && /keeps sending over its message rate/.test(e.message))).toBe(true);
     await f.message(event("$default", calm, { action: "ping" }));
     expect(f.sent.get(calm.id)!.map((m) => m.type)).toEqual(["connection", "pong"]);
     expect(f.closed).toEqual([flooder.id]);
+  });
+
+  it("counts refusals until the bucket is full again: a client that calms down is never closed, one that hovers over the rate is", async () => {
+    const limits = { messagesPerSecond: 1, burst: 2, closeAfterRefused: 5 };
+    const pings = async (f: ReturnType<typeof feed>, c: { id: string; ip: string; at: number }, n: number) => {
+      for (let i = 0; i < n; i++) await f.message(event("$default", c, { action: "ping" }));
+    };
+    // Bursts of 5 (3 refused), each after waiting until the bucket is full again (2 s): 9 refused in all.
+    let calmClock = Date.now();
+    const calmFeed = feed(limits, { now: () => calmClock });
+    const calm = await connected(calmFeed, calmClock);
+    for (let round = 0; round < 3; round++) {
+      await pings(calmFeed, calm, 5);
+      calmClock += 2_000;
+    }
+    expect(calmFeed.closed).toEqual([]);
+    // 5 (3 refused), then a second later 3 more: one token is back, the other two are refused.
+    let clock = Date.now();
+    const hoveringFeed = feed(limits, { now: () => clock });
+    const hovering = await connected(hoveringFeed, clock);
+    await pings(hoveringFeed, hovering, 5);
+    clock += 1_000;
+    await pings(hoveringFeed, hovering, 2);
+    expect(hoveringFeed.closed).toEqual([]);
+    await pings(hoveringFeed, hovering, 1);
+    expect(hoveringFeed.closed).toEqual([hovering.id]);
+    expect(hoveringFeed.sent.get(hovering.id)!.filter((m) => m.type === "pong")).toHaveLength(3);
   });
 });
 
@@ -278,5 +305,15 @@ describe("through the local gateway, with real sockets", () => {
     expect(answers.filter((m) => m.type === "pong").length).toBeGreaterThanOrEqual(3);
     expect(answers.filter((m) => m.type === "pong").length).toBeLessThanOrEqual(4);
     expect(answers.filter((m) => m.type === "error").every((m) => m.message === "Too Many Requests")).toBe(true);
+  });
+
+  it("closes a client that keeps sending far over the rate, through the management API", async () => {
+    await expect.poll(() => open().then(() => "open", (e: Error) => e.message), { timeout: 5_000 }).toBe("open");
+    const ws = sockets.at(-1)!;
+    const closed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
+    // The burst, then more refusals than a client is allowed before it calms down (its bucket refills).
+    for (let i = 0; i < 3 + DEFAULT_FEED_LIMITS.closeAfterRefused + 5; i++) ws.send(JSON.stringify({ action: "ping" }));
+    await closed;
+    await expect.poll(() => gateway.connectionIds().length, { timeout: 5_000 }).toBeLessThanOrEqual(1);
   });
 });

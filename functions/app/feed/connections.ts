@@ -103,7 +103,7 @@ export interface DefaultRouteDeps {
   connections: ConnectionStore;
   /** Each connection's message rate (held with its filters). */
   gate: MessageGate;
-  /** Closes a connection that keeps sending far over its rate. */
+  /** Closes a connection that keeps sending over its rate. */
   closer: ConnectionCloser;
   limits?: Pick<FeedLimits, "closeAfterRefused">;
   sender: FeedSender;
@@ -153,8 +153,8 @@ export const createDefaultHandler = (deps: DefaultRouteDeps) => {
     let known: WelcomeState | undefined;
     let reply: (at: number) => ServerMessage;
     if (admission.status === "refused") {
-      if (admission.inARow >= (deps.limits ?? DEFAULT_FEED_LIMITS).closeAfterRefused) {
-        deps.logger.warn("WebSocket client closed: it keeps sending far over its message rate", { connectionId, refusedInARow: admission.inARow });
+      if (admission.refused >= (deps.limits ?? DEFAULT_FEED_LIMITS).closeAfterRefused) {
+        deps.logger.warn("WebSocket client closed: it keeps sending over its message rate", { connectionId, refused: admission.refused });
         await deps.closer.close(connectionId);
         return ok();
       }

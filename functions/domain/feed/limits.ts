@@ -15,8 +15,9 @@ export interface FeedLimits {
   /** Messages a connection may send at once before the rate applies. */
   burst: number;
   /**
-   * Messages refused in a row after which the connection is closed: a client that keeps sending
-   * at many times its rate is not served a refusal per message for two hours.
+   * Messages refused, counted until the connection's bucket is full again, after which it is
+   * closed: a client that keeps sending over its rate is not served a refusal per message for two
+   * hours, while one that bursts now and then and calms down is never closed.
    */
   closeAfterRefused: number;
 }

@@ -103,8 +103,8 @@ export interface ConnectionSlots {
 export type MessageAdmission =
   /** Within the rate: any filter change was written with it; `welcome` is where its welcome stands. */
   | { status: "accepted"; welcome: WelcomeState }
-  /** Over the rate: nothing was changed; `inARow` messages have now been refused since the last accepted one. */
-  | { status: "refused"; inARow: number };
+  /** Over the rate: nothing was changed; `refused` messages have now been refused since its bucket was last full. */
+  | { status: "refused"; refused: number };
 
 /** Holds each connection's message rate (on its connection item, so it holds across Lambda instances). */
 export interface MessageGate {

@@ -8,7 +8,7 @@ import { welcomeStateOf } from "./connections.js";
 
 /**
  * Each connection's message rate, on its own item in the connections table (`rate_full_at`: the
- * bucket's state, see takeMessage; `rate_refused`: messages refused since the last accepted one),
+ * bucket's state, see takeMessage; `rate_refused`: messages refused since the bucket was last full),
  * so that it holds whichever Lambda instance runs the message. A message is one conditional write
  * that also carries a subscribe's filters: a client within its rate, whose bucket has refilled
  * (the usual case, one message now and then), costs exactly that write. A message while the bucket
@@ -20,7 +20,9 @@ import { welcomeStateOf } from "./connections.js";
 export const createDynamoMessageGate = (doc: DynamoDBDocumentClient, tableName: string, rate: MessageRate): MessageGate => {
   /** The write of an accepted message: the bucket moves from `from` (undefined: refilled at `at`) to `fullAt`. */
   const accept = (connectionId: string, at: number, from: number | undefined, fullAt: number, change?: { filters: FeedFilters | undefined }) => {
-    const set = ["rate_full_at = :full", "rate_refused = :zero", ...(change?.filters !== undefined ? ["filters = :f"] : [])];
+    // A client whose bucket refilled has calmed down: its refusals start over. One that only ever
+    // gets a token back before its next refusals keeps counting them, however slowly they come.
+    const set = ["rate_full_at = :full", ...(from === undefined ? ["rate_refused = :zero"] : []), ...(change?.filters !== undefined ? ["filters = :f"] : [])];
     const remove = change !== undefined && change.filters === undefined ? " REMOVE filters" : "";
     return new UpdateCommand({
       TableName: tableName,
@@ -33,8 +35,7 @@ export const createDynamoMessageGate = (doc: DynamoDBDocumentClient, tableName: 
           : "attribute_exists(connection_id) AND rate_full_at = :from",
       ExpressionAttributeValues: {
         ":full": fullAt,
-        ":zero": 0,
-        ...(from === undefined ? { ":at": at } : { ":from": from }),
+        ...(from === undefined ? { ":at": at, ":zero": 0 } : { ":from": from }),
         ...(change?.filters !== undefined && { ":f": change.filters }),
       },
       ReturnValues: "ALL_NEW",
@@ -54,7 +55,7 @@ export const createDynamoMessageGate = (doc: DynamoDBDocumentClient, tableName: 
           ReturnValues: "UPDATED_NEW",
         }),
       );
-      return { status: "refused", inARow: Number(Attributes?.rate_refused ?? 1) };
+      return { status: "refused", refused: Number(Attributes?.rate_refused ?? 1) };
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return undefined;
       throw e;
