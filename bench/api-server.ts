@@ -7,7 +7,9 @@ import { localDynamoClient, localSqsClient, localStreamsClient } from "#local/aw
 import { startFunctions, type RunningFunctions } from "#local/functions.js";
 import { createHttpApp, startHttpServer } from "#local/http.js";
 import { tableNamesFromConfig } from "#local/tables.js";
+import { feedLimitsFrom } from "#domain/feed/limits.js";
 import { createWebSocketGateway } from "#local/ws-gateway.js";
+import { gatewayLimitsFrom } from "#local/ws-limits.js";
 import { FEED_FUNCTIONS } from "../functions/catalog.js";
 import { serveParent } from "./ipc.js";
 import { quietSdkNodeWarning, requireEnv } from "./util.js";
@@ -29,6 +31,10 @@ export interface ApiServerReady {
 quietSdkNodeWarning();
 
 await serveParent(async () => {
+  // Every benchmark client is 127.0.0.1, and the fan-out scenario opens thousands: no connection
+  // caps, in the gateway nor in the handlers (which read the same settings when imported).
+  process.env.WS_MAX_CONNECTIONS = "0";
+  process.env.WS_MAX_CONNECTIONS_PER_IP = "0";
   const config = loadConfig(process.env);
   const endpoint = requireEnv("AWS_ENDPOINT_URL_DYNAMODB");
   const cacheMs = Number(requireEnv("BENCH_LEADERBOARD_CACHE_MS"));
@@ -36,12 +42,7 @@ await serveParent(async () => {
   const tableNames = tableNamesFromConfig(config);
   const dynamo = localDynamoClient({ endpoint, region: config.AWS_REGION });
 
-  // Every benchmark client is 127.0.0.1, and the fan-out scenario opens thousands: no connection caps.
-  const gateway = createWebSocketGateway({
-    region: config.AWS_REGION,
-    logger,
-    limits: { maxConnections: Number.POSITIVE_INFINITY, maxConnectionsPerIp: Number.POSITIVE_INFINITY },
-  });
+  const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger, limits: gatewayLimitsFrom(feedLimitsFrom(config)) });
   const api = createApiApp({
     ...createDynamoApiStores(dynamo, createDocumentClient(dynamo), tableNames),
     checks: [],

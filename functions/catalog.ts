@@ -181,7 +181,12 @@ export const INGESTION_FUNCTIONS: readonly FunctionDef[] = [
 ];
 
 /** The live WebSocket feed: the API Gateway WebSocket API's routes and the stream consumers. */
-const wsRoute = (name: string, route: WebSocketRoute, tables: readonly TableDef[]): FunctionDef => ({
+const wsRoute = (
+  name: string,
+  route: WebSocketRoute,
+  tables: readonly TableDef[],
+  access?: FunctionDef["access"],
+): FunctionDef => ({
   name,
   entry: `functions/handlers/${name}.ts`,
   handler: "handler",
@@ -190,11 +195,23 @@ const wsRoute = (name: string, route: WebSocketRoute, tables: readonly TableDef[
   memoryMb: 256,
   tables,
   sendsTo: [],
+  ...(access !== undefined && { access }),
 });
 
-export const WS_CONNECT_FUNCTION = wsRoute("ws-connect", "$connect", [CONNECTIONS_TABLE]);
-export const WS_DISCONNECT_FUNCTION = wsRoute("ws-disconnect", "$disconnect", [CONNECTIONS_TABLE]);
-export const WS_DEFAULT_FUNCTION = wsRoute("ws-default", "$default", [CONNECTIONS_TABLE]);
+// The connection caps are slot items in the state table (#store/dynamo/connection-slots.js): taken
+// and cleared with UpdateItem; a full cap looks its connections up (BatchGetItem) for dead ones.
+export const WS_CONNECT_FUNCTION = wsRoute("ws-connect", "$connect", [CONNECTIONS_TABLE, STATE_TABLE], {
+  connections: { actions: ["PutItem", "BatchGetItem"] },
+  state: { actions: ["UpdateItem"] },
+});
+export const WS_DISCONNECT_FUNCTION = wsRoute("ws-disconnect", "$disconnect", [CONNECTIONS_TABLE, STATE_TABLE], {
+  connections: { actions: ["DeleteItem"] },
+  state: { actions: ["UpdateItem"] },
+});
+// The message rate and filters are one UpdateItem; the welcome is read (GetItem) and claimed.
+export const WS_DEFAULT_FUNCTION = wsRoute("ws-default", "$default", [CONNECTIONS_TABLE], {
+  connections: { actions: ["GetItem", "UpdateItem"] },
+});
 
 export const WS_WELCOME_FUNCTION: FunctionDef = {
   name: "ws-welcome",

@@ -25,7 +25,9 @@ export const FEED_STAGE_NAME = "v1";
 
 /**
  * Client messages (and connection attempts) per second across the stage. Every message invokes
- * ws-default and every connection ws-connect, so this caps what a misbehaving client can cost.
+ * ws-default and every connection ws-connect, so this caps what all clients together can cost; what
+ * one client may take of it (connections per address and in all, messages per connection) is
+ * capped by ws-connect and ws-default themselves (#domain/feed/limits.js).
  * Clients only subscribe, unsubscribe and ping, so normal traffic stays far below; the burst lets
  * a thousand clients reconnect after a deploy within a few seconds (a throttled one gets a 429 and
  * retries). Well under the account's WebSocket limits, so one stack cannot starve another.

@@ -5,6 +5,7 @@ import { loadConfig } from "#commons/config.js";
 import { ConfigError } from "#commons/errors.js";
 import { logger } from "#commons/logger.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
+import { feedLimitsFrom } from "#domain/feed/limits.js";
 import { freshnessRules } from "#domain/history/freshness.js";
 import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import { DIST_DIR, ensureDashboard } from "../web/build.js";
@@ -32,6 +33,7 @@ import { isPortFree } from "./ports.js";
 import { startLocalSqs, type LocalSqs } from "./sqs.js";
 import { createTables, tableNamesFromConfig } from "./tables.js";
 import { createWebSocketGateway, WS_PATHS } from "./ws-gateway.js";
+import { gatewayLimitsFrom } from "./ws-limits.js";
 
 /**
  * Starts the local stack in dependency order and stops it in reverse, on Ctrl-C or SIGTERM.
@@ -155,7 +157,8 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       dynamo: localDynamoClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
       sqs: localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION, maxAttempts: 1 }),
     };
-    const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger });
+    // The feed's limits as the handlers read them from the same settings, checked in process too.
+    const gateway = createWebSocketGateway({ region: config.AWS_REGION, logger, limits: gatewayLimitsFrom(feedLimitsFrom(config)) });
     // The feed answers "starting" until every function runs (startFunctions registers the
     // WebSocket routes last), so /health answers 200 only once a client can use everything.
     const checks = [

@@ -105,7 +105,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
     return p;
   };
 
-  const invoke = (key: WebSocketRoute, connectionId: string, extra: Record<string, unknown>, connectedAt: number) => {
+  const invoke = (key: WebSocketRoute, connectionId: string, extra: Record<string, unknown>, connectedAt: number, sourceIp: string) => {
     const route = routes.get(key);
     if (!route) return Promise.resolve<InvocationResult>({ status: "failed", error: new Error(`No function for route ${key}`) });
     const now = Date.now();
@@ -122,6 +122,8 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
         apiId: "local",
         domainName,
         stage,
+        // As API Gateway says who connected on every route; the connection caps count by it.
+        identity: { sourceIp },
       },
       isBase64Encoded: false,
       ...extra,
@@ -141,9 +143,9 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
     );
   };
 
-  const disconnect = (connectionId: string, connectedAt: number) => {
+  const disconnect = (connectionId: string, connectedAt: number, sourceIp: string) => {
     connections.delete(connectionId);
-    void invoke("$disconnect", connectionId, {}, connectedAt);
+    void invoke("$disconnect", connectionId, {}, connectedAt, sourceIp);
   };
 
   const open = (ws: WebSocket, connectionId: string, req: IncomingMessage, connectedAt: number, sourceIp: string) => {
@@ -175,7 +177,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
       conn.queued++;
       conn.queue = conn.queue.then(async () => {
         try {
-          const outcome = await invoke("$default", connectionId, body, connectedAt);
+          const outcome = await invoke("$default", connectionId, body, connectedAt, sourceIp);
           if (!isOk(outcome) && ws.readyState === ws.OPEN) {
             // What API Gateway tells the client when the integration fails.
             ws.send(JSON.stringify({ message: "Internal server error", connectionId, requestId: randomUUID() }));
@@ -186,7 +188,7 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
       });
     });
     ws.on("error", (error) => log.debug("WebSocket error", { connectionId, error }));
-    ws.on("close", () => disconnect(connectionId, connectedAt));
+    ws.on("close", () => disconnect(connectionId, connectedAt, sourceIp));
   };
 
   /** Counts an upgrade against the caps until its socket closes; false (nothing counted) when over one. */
@@ -221,11 +223,12 @@ export const createWebSocketGateway = (o: WebSocketGatewayOptions = {}): WebSock
       connectionId,
       { headers, queryStringParameters: Object.keys(query).length > 0 ? query : undefined },
       connectedAt,
+      sourceIp,
     );
     if (!isOk(outcome)) return refuse(socket, statusOf(outcome));
     if (socket.destroyed || closed) {
       // The client gave up while $connect ran: it never opened, but $connect stored it.
-      void invoke("$disconnect", connectionId, {}, connectedAt);
+      void invoke("$disconnect", connectionId, {}, connectedAt, sourceIp);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => open(ws, connectionId, req, connectedAt, sourceIp));

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { capOf, DEFAULT_FEED_LIMITS, type FeedLimits } from "#domain/feed/limits.js";
 
 /**
  * What the local WebSocket gateway allows one client, so that one local page or script cannot
@@ -7,9 +8,9 @@ import type { IncomingMessage } from "node:http";
  * per connection), caps connections, and never queues a connection's messages without end.
  */
 export interface WebSocketLimits {
-  /** Open connections in all. */
+  /** Open connections in all (Infinity: no cap). */
   maxConnections: number;
-  /** Open connections from one address. */
+  /** Open connections from one address (Infinity: no cap). */
   maxConnectionsPerIp: number;
   /** Messages a connection may send per second, steadily; more are answered "Too Many Requests" and dropped. */
   messagesPerSecond: number;
@@ -27,11 +28,20 @@ export interface WebSocketLimits {
   allowedOrigins: readonly string[];
 }
 
+/**
+ * The feed's limits (#domain/feed/limits.js, the settings' defaults), checked here in process as
+ * well: the handlers enforce them through DynamoDB, but only once invoked, and a flood must not
+ * reach the process's memory first.
+ */
+export const gatewayLimitsFrom = (feed: FeedLimits): Pick<WebSocketLimits, "maxConnections" | "maxConnectionsPerIp" | "messagesPerSecond" | "burst"> => ({
+  maxConnections: capOf(feed.maxConnections),
+  maxConnectionsPerIp: capOf(feed.maxConnectionsPerIp),
+  messagesPerSecond: feed.messagesPerSecond,
+  burst: feed.burst,
+});
+
 export const DEFAULT_WS_LIMITS: WebSocketLimits = {
-  maxConnections: 1_000,
-  maxConnectionsPerIp: 100,
-  messagesPerSecond: 10,
-  burst: 20,
+  ...gatewayLimitsFrom(DEFAULT_FEED_LIMITS),
   maxQueued: 50,
   allowedOrigins: [],
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_FEED_LIMITS } from "#domain/feed/limits.js";
 import { ConfigError } from "./errors.js";
 
 /**
@@ -69,6 +70,15 @@ export const configSchema = z.object({
   ORIGIN_SECRET_SECRET_ARN: secretArn.optional(),
   /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
   WS_CALLBACK_URL: z.url().optional(),
+  /**
+   * What one client may do to the live feed (#domain/feed/limits.js): open connections in all and
+   * per source address (0: no cap; a cap is held in the state table, so it bounds its item size),
+   * messages per second per connection and the burst before that rate applies.
+   */
+  WS_MAX_CONNECTIONS: int(DEFAULT_FEED_LIMITS.maxConnections, 0, 100_000),
+  WS_MAX_CONNECTIONS_PER_IP: int(DEFAULT_FEED_LIMITS.maxConnectionsPerIp, 0, 1_000),
+  WS_MESSAGES_PER_SECOND: int(DEFAULT_FEED_LIMITS.messagesPerSecond, 1, 1_000),
+  WS_MESSAGE_BURST: int(DEFAULT_FEED_LIMITS.burst, 1, 10_000),
   /** Posts the broadcaster keeps in flight while fanning one event out to the connected clients. */
   FEED_FANOUT_CONCURRENCY: int(100, 1, 200),
   TRACKING_QUEUE_URL: z.url().optional(),

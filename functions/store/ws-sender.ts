@@ -1,6 +1,12 @@
-import { GoneException, PayloadTooLargeException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import {
+  DeleteConnectionCommand,
+  GoneException,
+  PayloadTooLargeException,
+  PostToConnectionCommand,
+  type ApiGatewayManagementApiClient,
+} from "@aws-sdk/client-apigatewaymanagementapi";
 import { encodeServerMessage, isEncodedServerMessage } from "#domain/feed/messages.js";
-import { ConnectionGoneError, MessageTooLargeError, type FeedSender } from "#domain/feed/ports.js";
+import { ConnectionGoneError, MessageTooLargeError, type ConnectionCloser, type FeedSender } from "#domain/feed/ports.js";
 
 /**
  * Posts to WebSocket clients through API Gateway's management API (`POST @connections/{id}`).
@@ -21,3 +27,16 @@ export const createApiGatewaySender = (client: ApiGatewayManagementApiClient): F
     },
   };
 };
+
+/** Closes connections through the management API (`DELETE @connections/{id}`); one already gone is fine. */
+export const createApiGatewayCloser = (client: ApiGatewayManagementApiClient): ConnectionCloser => ({
+  async close(connectionId) {
+    try {
+      await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (e instanceof GoneException || status === 410) return;
+      throw e;
+    }
+  },
+});

@@ -1,10 +1,16 @@
 import path from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ALL_FUNCTIONS, type FunctionDef } from "../../functions/catalog.js";
+import {
+  ALL_FUNCTIONS,
+  WS_CONNECT_FUNCTION,
+  WS_DEFAULT_FUNCTION,
+  WS_DISCONNECT_FUNCTION,
+  type FunctionDef,
+} from "../../functions/catalog.js";
 import { FEED_STAGE_NAME, FEED_THROTTLE, POSTS_TO_CLIENTS, STREAM_MAX_RECORD_AGE } from "../../lib/feed.js";
 import { REPO_ROOT } from "../../lib/house-function.js";
-import { CONNECTIONS_TABLE } from "#store/tables.js";
+import { ALL_TABLES, CONNECTIONS_TABLE, STATE_TABLE } from "#store/tables.js";
 import { actionsOf, logicalId, referencedIds, resource, statementsOfRole, synthStack, type Synthesized } from "./synth.js";
 
 /** One synth for the whole file: building the stack is the slow part. */
@@ -91,6 +97,34 @@ describe("WebSocket API", () => {
     expect(text(outputs.WebSocketUrl!.Value)).toBe(
       `wss://\${${apiId()}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${FEED_STAGE_NAME}`,
     );
+  });
+});
+
+describe("the route functions' tables", () => {
+  it("may call exactly the DynamoDB actions their code sends: the connection caps on the state table, the rate on the connection item", () => {
+    const tableOf = new Map(ALL_TABLES.map((t) => [logicalId(s.stack.data.table(t)), t.id]));
+    const grantsOf = (def: FunctionDef) => {
+      const granted: Record<string, string[]> = {};
+      for (const st of statementsOfRole(s.template, roleOf(def))) {
+        if (st.Effect !== "Allow" || !actionsOf(st).some((a) => a.startsWith("dynamodb:"))) continue;
+        for (const id of referencedIds(st.Resource)) {
+          const table = tableOf.get(id) ?? id;
+          granted[table] = [...new Set([...(granted[table] ?? []), ...actionsOf(st).map((a) => a.replace(/^dynamodb:/, ""))])].sort();
+        }
+      }
+      return granted;
+    };
+    // #store/dynamo/connection-slots.js (UpdateItem; BatchGetItem of a full cap's connections),
+    // connections.js (PutItem, DeleteItem; the welcome's GetItem) and message-gate.js (UpdateItem).
+    expect(grantsOf(WS_CONNECT_FUNCTION)).toEqual({ connections: ["BatchGetItem", "PutItem"], state: ["UpdateItem"] });
+    expect(grantsOf(WS_DISCONNECT_FUNCTION)).toEqual({ connections: ["DeleteItem"], state: ["UpdateItem"] });
+    expect(grantsOf(WS_DEFAULT_FUNCTION)).toEqual({ connections: ["GetItem", "UpdateItem"] });
+  });
+
+  it("get the state table's name, which the connection caps live in", () => {
+    for (const def of [WS_CONNECT_FUNCTION, WS_DISCONNECT_FUNCTION]) {
+      expect(referencedIds(functionOf(def).props.Environment.Variables.STATE_TABLE)).toEqual(new Set([logicalId(s.stack.data.table(STATE_TABLE))]));
+    }
   });
 });
 

@@ -6,11 +6,13 @@ import { WebSocket } from "ws";
 import { createBroadcaster } from "#app/feed/broadcaster.js";
 import { createDefaultHandler } from "#app/feed/connections.js";
 import { createWelcomeHandler } from "#app/feed/welcome.js";
-import { ConnectionGoneError, type ConnectionStore, type FeedSender } from "#domain/feed/ports.js";
+import { DEFAULT_FEED_LIMITS } from "#domain/feed/limits.js";
+import { ConnectionGoneError, type ConnectionCloser, type ConnectionStore, type FeedSender, type MessageGate } from "#domain/feed/ports.js";
 import type { RunningFunctions } from "#local/functions.js";
 import { createHttpApp, startHttpServer, type RunningHttpServer } from "#local/http.js";
 import { createWebSocketGateway, type WebSocketGateway } from "#local/ws-gateway.js";
 import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
+import { createDynamoMessageGate } from "#store/dynamo/message-gate.js";
 import { CONNECTIONS_TABLE } from "#store/tables.js";
 import { testTables } from "../support/aws.js";
 import { startFeedFunctions } from "../support/feed-functions.js";
@@ -104,9 +106,13 @@ const tradeEvent = (id: string): DynamoDBStreamEvent => ({
 
 describe("the connection welcome", () => {
   let store: ConnectionStore;
+  let gate: MessageGate;
+  // No test here sends over the rate: nothing is closed.
+  const closer: ConnectionCloser = { close: () => Promise.reject(new Error("no connection should be closed")) };
   beforeAll(async () => {
     const tables = await testTables("welc", [CONNECTIONS_TABLE]);
     store = createDynamoConnectionStore(tables.doc, tables.names.connections);
+    gate = createDynamoMessageGate(tables.doc, tables.names.connections, DEFAULT_FEED_LIMITS);
   });
 
   /** A client as $connect leaves it: stored, then opened by API Gateway. */
@@ -118,7 +124,7 @@ describe("the connection welcome", () => {
   };
 
   const functions = (c: ReturnType<typeof clients>, o: { sleep?: (ms: number) => Promise<void> } = {}) => {
-    const deps = { connections: store, sender: c.sender, now: Date.now, logger: recordingLogger().logger };
+    const deps = { connections: store, gate, closer, sender: c.sender, now: Date.now, logger: recordingLogger().logger };
     return {
       welcome: createWelcomeHandler(deps),
       message: createDefaultHandler({ ...deps, ...(o.sleep !== undefined && { welcome: { sleep: o.sleep } }) }),

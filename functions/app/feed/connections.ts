@@ -3,7 +3,17 @@ import type { Context } from "aws-lambda";
 import { ValidationError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import { filtersOf, parseClientMessage, serverMessages, type ServerMessage } from "#domain/feed/messages.js";
-import { ConnectionGoneError, type ConnectionStore, type FeedSender, type WelcomeState } from "#domain/feed/ports.js";
+import { DEFAULT_FEED_LIMITS, type FeedLimits } from "#domain/feed/limits.js";
+import {
+  ConnectionGoneError,
+  type ConnectionCloser,
+  type ConnectionSlots,
+  type ConnectionStore,
+  type FeedSender,
+  type MessageGate,
+  type SlotHolder,
+  type WelcomeState,
+} from "#domain/feed/ports.js";
 import { claimOf, createWelcomeFirst, type WelcomeFirstDeps } from "./welcome-first.js";
 import { ok, webSocketEventSchema, type WebSocketEvent, type WebSocketResult } from "./ws-event.js";
 
@@ -12,6 +22,10 @@ import { ok, webSocketEventSchema, type WebSocketEvent, type WebSocketResult } f
  * after the handler returns, so nothing can be posted to it yet (the welcome is sent by ws-welcome,
  * triggered by the connections table's stream, or by whoever has something for the client first:
  * ./welcome-first.ts). `$default` handles the client's commands.
+ *
+ * What one client may do (#domain/feed/limits.js) is enforced here, so that it holds in AWS: the
+ * connection caps at `$connect` (ConnectionSlots), a message rate per connection at `$default`
+ * (MessageGate). API Gateway's stage throttle only bounds all clients together.
  */
 
 const parseEvent = (event: unknown): WebSocketEvent => {
@@ -27,8 +41,17 @@ export const tokenMatches = (given: string | undefined, expected: string): boole
   return timingSafeEqual(digest(given), digest(expected));
 };
 
+/** Where the caps count a connection; API Gateway always says its source address. */
+const slotHolder = (event: WebSocketEvent, now: () => number): SlotHolder => ({
+  connectionId: event.requestContext.connectionId,
+  ip: event.requestContext.identity?.sourceIp ?? "unknown",
+  connectedAt: event.requestContext.connectedAt ?? now(),
+});
+
 export interface ConnectDeps {
   connections: ConnectionStore;
+  /** The connection caps; none without. */
+  slots?: ConnectionSlots;
   /** WS_TOKEN: when set, `?token=` must equal it. */
   token?: string | undefined;
   now: () => number;
@@ -42,27 +65,56 @@ export const createConnectHandler = (deps: ConnectDeps) => async (raw: unknown):
     deps.logger.info("WebSocket connection refused: missing or wrong token", { connectionId });
     return { statusCode: 401, body: "Unauthorized" };
   }
-  await deps.connections.add({ connectionId, connectedAt: event.requestContext.connectedAt ?? deps.now() });
+  const holder = slotHolder(event, deps.now);
+  if (deps.slots !== undefined) {
+    const slot = await deps.slots.take(holder);
+    if (!slot.taken) {
+      // API Gateway's own answer to a throttled connect; the client may retry later.
+      deps.logger.warn(`WebSocket connection refused: the ${slot.cap === "ip" ? "per-address" : "total"} connection cap is reached`, {
+        connectionId,
+        sourceIp: holder.ip,
+      });
+      return { statusCode: 429, body: "Too Many Requests" };
+    }
+  }
+  try {
+    await deps.connections.add({ connectionId, connectedAt: holder.connectedAt });
+  } catch (error) {
+    await deps.slots?.release(holder).catch(() => undefined); // else it expires with the connection
+    throw error;
+  }
   deps.logger.debug("WebSocket connected", { connectionId });
   return ok();
 };
 
-export const createDisconnectHandler = (deps: { connections: ConnectionStore; logger: AppLogger }) =>
+export const createDisconnectHandler = (deps: { connections: ConnectionStore; slots?: ConnectionSlots; logger: AppLogger }) =>
   async (raw: unknown): Promise<WebSocketResult> => {
-    const { connectionId } = parseEvent(raw).requestContext;
+    const event = parseEvent(raw);
+    const { connectionId, connectedAt } = event.requestContext;
     await deps.connections.remove(connectionId);
+    // The event says the address and time it connected from, as $connect's did: the very slot.
+    // (Without them the slot is freed by a full cap's look-up, or expires with the connection.)
+    if (connectedAt !== undefined) await deps.slots?.release(slotHolder(event, () => connectedAt));
     deps.logger.debug("WebSocket disconnected", { connectionId });
     return ok();
   };
 
 export interface DefaultRouteDeps {
   connections: ConnectionStore;
+  /** Each connection's message rate (held with its filters). */
+  gate: MessageGate;
+  /** Closes a connection that keeps sending over its rate. */
+  closer: ConnectionCloser;
+  limits?: Pick<FeedLimits, "closeAfterRefused">;
   sender: FeedSender;
   now: () => number;
   logger: AppLogger;
   /** How it waits for a welcome another function is sending (./welcome-first.ts); for tests. */
   welcome?: Pick<WelcomeFirstDeps, "waitMs" | "sleep">;
 }
+
+/** The answer to a message over the rate, as API Gateway's throttling and the local gateway word it. */
+export const TOO_MANY_REQUESTS = "Too Many Requests";
 
 /** Connections an environment remembers as welcomed; a few hundred KB at most. */
 const REMEMBERED_WELCOMES = 10_000;
@@ -88,23 +140,31 @@ export const createDefaultHandler = (deps: DefaultRouteDeps) => {
     const body = event.isBase64Encoded === true && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
     const parsed = parseClientMessage(body);
 
-    // subscribe and unsubscribe learn where the welcome stands from their own write. The reply is
-    // timestamped when it is sent, after any wait for the welcome.
+    // Every message counts against the connection's rate, a malformed one too; subscribe and
+    // unsubscribe change the filters in that same write. Each learns where the welcome stands from
+    // it. The reply is timestamped when it is sent, after any wait for the welcome.
+    const filters = parsed.ok && parsed.message.action === "subscribe" ? filtersOf(parsed.message) : undefined;
+    const change =
+      !parsed.ok || parsed.message.action === "ping"
+        ? undefined
+        : { filters: filters !== undefined && Object.keys(filters).length > 0 ? filters : undefined };
+    const admission = await deps.gate.admit(connectionId, deps.now(), change);
+    if (admission === undefined) return ok(); // it closed meanwhile
     let known: WelcomeState | undefined;
     let reply: (at: number) => ServerMessage;
-    if (!parsed.ok) {
-      reply = (at) => serverMessages.error(parsed.error, at);
-    } else if (parsed.message.action === "ping") {
-      reply = (at) => serverMessages.pong(at);
-    } else if (parsed.message.action === "subscribe") {
-      const filters = filtersOf(parsed.message);
-      known = await deps.connections.setFilters(connectionId, Object.keys(filters).length > 0 ? filters : undefined);
-      if (known === undefined) return ok();
-      reply = (at) => serverMessages.subscribed(filters, at);
+    if (admission.status === "refused") {
+      if (admission.refused >= (deps.limits ?? DEFAULT_FEED_LIMITS).closeAfterRefused) {
+        deps.logger.warn("WebSocket client closed: it keeps sending over its message rate", { connectionId, refused: admission.refused });
+        await deps.closer.close(connectionId);
+        return ok();
+      }
+      reply = (at) => serverMessages.error(TOO_MANY_REQUESTS, at);
     } else {
-      known = await deps.connections.setFilters(connectionId, undefined);
-      if (known === undefined) return ok();
-      reply = (at) => serverMessages.unsubscribed(at);
+      known = admission.welcome;
+      if (!parsed.ok) reply = (at) => serverMessages.error(parsed.error, at);
+      else if (parsed.message.action === "ping") reply = (at) => serverMessages.pong(at);
+      else if (filters !== undefined) reply = (at) => serverMessages.subscribed(filters, at);
+      else reply = (at) => serverMessages.unsubscribed(at);
     }
     if (!welcomed.has(connectionId)) {
       const claim = claimOf(`ws-default:${event.requestContext.requestId ?? randomUUID()}`, deps.now(), context);

@@ -13,6 +13,8 @@ export const webSocketEventSchema = z.object({
     requestId: z.string().optional(),
     domainName: z.string().optional(),
     stage: z.string().optional(),
+    /** Who connected; API Gateway sets it on every route. The connection caps count by sourceIp. */
+    identity: z.looseObject({ sourceIp: z.string().min(1).optional() }).optional(),
   }),
   queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
   body: z.string().nullish(),

@@ -78,3 +78,44 @@ export interface FeedSender {
    */
   send(connectionId: string, message: ServerMessage | EncodedServerMessage): Promise<void>;
 }
+
+/** A connection asking for a slot under the feed's connection caps (#domain/feed/limits.js). */
+export interface SlotHolder {
+  connectionId: string;
+  /** Its source address (API Gateway's `identity.sourceIp`). */
+  ip: string;
+  /** When it connected (epoch ms): its slot expires with it, 2 h later, should no $disconnect come. */
+  connectedAt: number;
+}
+
+/**
+ * The connection caps, held where every `$connect` sees them (the state table in both places).
+ * `take` is atomic: of K parallel takes under a cap N < K, exactly N succeed.
+ */
+export interface ConnectionSlots {
+  /** Takes a slot under both caps, or says which one is full (and takes none). */
+  take(holder: SlotHolder): Promise<{ taken: true } | { taken: false; cap: "ip" | "total" }>;
+  /** Gives the slot back (a $disconnect); taking none back is fine. */
+  release(holder: SlotHolder): Promise<void>;
+}
+
+/** What became of one client message under its connection's rate. */
+export type MessageAdmission =
+  /** Within the rate: any filter change was written with it; `welcome` is where its welcome stands. */
+  | { status: "accepted"; welcome: WelcomeState }
+  /** Over the rate: nothing was changed; `refused` messages have now been refused since its bucket was last full. */
+  | { status: "refused"; refused: number };
+
+/** Holds each connection's message rate (on its connection item, so it holds across Lambda instances). */
+export interface MessageGate {
+  /**
+   * Counts one message at `at`. When it is within the rate, `change` (a subscribe's filters, or
+   * none for unsubscribe) is applied in the same write. Undefined when the connection is not stored.
+   */
+  admit(connectionId: string, at: number, change?: { filters: FeedFilters | undefined }): Promise<MessageAdmission | undefined>;
+}
+
+/** Closes a client's connection (the management API's DeleteConnection in both places). */
+export interface ConnectionCloser {
+  close(connectionId: string): Promise<void>;
+}

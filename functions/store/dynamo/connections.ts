@@ -14,13 +14,16 @@ import { conditionally } from "./conditional.js";
  */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
 
+/** When a connection's item expires (epoch seconds); its connection slot (./connection-slots.ts) expires with it. */
+export const connectionExpiresAt = (connectedAt: number): number => Math.floor(connectedAt / 1000) + CONNECTION_TTL_SECONDS;
+
 const welcomeAttributesSchema = z.object({
   welcome_by: z.string().optional(),
   welcome_claimed_until: z.number().optional(),
   welcomed_at: z.number().optional(),
 });
 
-const welcomeStateOf = (item: Record<string, unknown>): WelcomeState => {
+export const welcomeStateOf = (item: Record<string, unknown>): WelcomeState => {
   const w = welcomeAttributesSchema.parse(item);
   if (w.welcomed_at !== undefined) return { status: "sent" };
   if (w.welcome_by !== undefined) return { status: "claimed", by: w.welcome_by, until: w.welcome_claimed_until ?? 0 };
@@ -40,7 +43,7 @@ export const createDynamoConnectionStore = (
         Item: {
           connection_id: c.connectionId,
           connected_at: c.connectedAt,
-          expires_at: Math.floor(c.connectedAt / 1000) + CONNECTION_TTL_SECONDS,
+          expires_at: connectionExpiresAt(c.connectedAt),
           ...(c.filters !== undefined && { filters: c.filters }),
         },
       }),
