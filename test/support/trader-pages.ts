@@ -44,13 +44,15 @@ export const runJobOnStoredHistory = (
   });
 };
 
-/** One DynamoDB call: the SDK command, the table it went to, and how many items a batch write carried. */
+/** One DynamoDB call: the action (as IAM names it), the table it went to, and how many items a batch write carried. */
 export interface RecordedCall {
-  command: string;
+  action: string;
   table: string;
   puts: number;
   deletes: number;
 }
+
+const ITEM_ACTIONS = new Set(["Get", "Put", "Update", "Delete", "BatchGet", "BatchWrite"]);
 
 /** A client of its own on DynamoDB Local that records every command sent through it. */
 export const recordingDynamo = (): { client: DynamoDBClient; doc: DynamoDBDocumentClient; calls: RecordedCall[] } => {
@@ -59,11 +61,13 @@ export const recordingDynamo = (): { client: DynamoDBClient; doc: DynamoDBDocume
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { TableName?: string; RequestItems?: Record<string, Record<string, unknown>[]> };
-      const command = context.commandName ?? "?";
-      if (input.TableName !== undefined) calls.push({ command, table: input.TableName, puts: 0, deletes: 0 });
+      // The document client's commands reach the middleware under their own or the low-level names.
+      const name = (context.commandName ?? "?").replace(/Command$/, "");
+      const action = name.endsWith("Item") || !ITEM_ACTIONS.has(name) ? name : `${name}Item`;
+      if (input.TableName !== undefined) calls.push({ action, table: input.TableName, puts: 0, deletes: 0 });
       for (const [table, requests] of Object.entries(input.RequestItems ?? {})) {
         const count = (kind: string) => (Array.isArray(requests) ? requests.filter((r) => kind in r).length : 0);
-        calls.push({ command, table, puts: count("PutRequest"), deletes: count("DeleteRequest") });
+        calls.push({ action, table, puts: count("PutRequest"), deletes: count("DeleteRequest") });
       }
       return next(args);
     },
