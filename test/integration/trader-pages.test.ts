@@ -1,14 +1,17 @@
-import { BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiApp, createDynamoApiStores } from "#api/index.js";
 import { parseAddress, type Address } from "#domain/address.js";
 import type { Fill } from "#domain/exchange.js";
 import type { FundingPayment, MetricWindow } from "#domain/metrics/types.js";
-import { listRoundTrips, type ListedRoundTrip } from "#domain/trader-story/index.js";
+import { MAX_SERIES_POINTS, listRoundTrips, type ListedRoundTrip, type SeriesPoint, type StoredEquity } from "#domain/trader-story/index.js";
 import { trackTrader } from "#domain/traders.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
+import { equitySortKey } from "#store/dynamo/keys.js";
+import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
+import { PAGES_TABLE } from "#store/tables.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
 import { serveApp, type Served } from "../support/serve.js";
@@ -290,5 +293,27 @@ describe("the leaderboard job's page writes", () => {
     // The new ones are newer than the first page: the walk begun before them goes on where it was.
     expect(paged).toEqual(start);
     expect((await call(api.url, `/traders/${T}/round-trips?limit=2`)).json.round_trips.map((rt: any) => rt.coin)).toEqual(["xyz:TSLA", "ETH"]);
+  });
+});
+
+describe("a window's series item at its largest", () => {
+  it("holds three series of 2,000 points with long decimals within DynamoDB's 400 KB item limit, read back exactly", async () => {
+    const tables = await testTables("pagemax", [PAGES_TABLE]);
+    const pages = createDynamoTraderPagesStore(tables.doc, tables.names.pages);
+    // Deterministic digits that do not compress: 20 before the point and 20 after, signed.
+    let seed = 7;
+    const digits = (n: number) => Array.from({ length: n }, () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % 10)).join("");
+    const series = (): SeriesPoint[] =>
+      Array.from({ length: MAX_SERIES_POINTS }, (_, i) => ({ t: NOW - i * 3_333_337, v: `${i % 2 === 0 ? "-" : ""}9${digits(19)}.${digits(20)}` })).reverse();
+    const equity: StoredEquity = { account_value: series(), pnl: series(), realized_pnl: series(), portfolioFetchedAt: NOW };
+    const T = addr(0x3);
+    const marker = { basis: { fills: 0, lastFill: null, funding: 0, lastFunding: null }, newestTrip: null, seriesHash: {}, computedAt: NOW };
+    await pages.apply(T, { replaceAll: false, trips: [], series: [{ window: "all", equity }], marker });
+    const raw = await tables.doc.send(new GetCommand({ TableName: tables.names.pages, Key: { trader_address: T, sk: equitySortKey("all") } }));
+    const bytes = (raw.Item?.body as Uint8Array).byteLength;
+    // As plain JSON it would not fit (~410 KB); gzipped it is about a quarter of that.
+    expect(JSON.stringify(equity).length).toBeGreaterThan(400_000);
+    expect(bytes).toBeLessThan(400_000);
+    expect(await pages.equity(T, "all")).toEqual(equity);
   });
 });

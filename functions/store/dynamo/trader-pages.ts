@@ -116,7 +116,8 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
         ...[...puts.values()].map((Item): Req => ({ PutRequest: { Item } })),
       ]);
       for (const { window, equity } of plan.series) {
-        // Three series of at most 2,000 points each: gzipped, far below DynamoDB's 400 KB item limit.
+        // Three series of 2,000 points with long decimals are ~410 KB of JSON, over DynamoDB's 400 KB item
+        // limit; gzipped ~100 KB (test/integration/trader-pages.test.ts).
         await doc.send(
           new PutCommand({ TableName: table, Item: { trader_address: address, sk: equitySortKey(window), body: gzipSync(JSON.stringify(equity)) } }),
         );
