@@ -10,7 +10,7 @@ export {
   type EquitySeries,
   type SeriesPoint,
 } from "./series.js";
-export { listRoundTrips, pageRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";
+export { listRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";
 export {
   planTraderPages,
   updateTraderPages,
