@@ -92,6 +92,19 @@ const walk = async (base: string, path: string, limit: number, between?: (page: 
   throw new Error("too many pages");
 };
 
+/** The HTTP API over the test's tables, through `dynamo`'s clients, at the test's clock. */
+const serveApi = (tables: TestTables, dynamo: Pick<TestTables, "client" | "doc">, now: () => number): Promise<Served> =>
+  serveApp(
+    createApiApp({
+      ...createDynamoApiStores(dynamo.client, dynamo.doc, tables.names),
+      checks: [],
+      adminApiKey: undefined,
+      logger: recordingLogger().logger,
+      now,
+      limits: { rateLimit: false },
+    }),
+  );
+
 const store = async (tables: TestTables, address: Address, h: { fills: Fill[]; funding: FundingPayment[] }) => {
   await createDynamoFillStore(tables.doc, tables.names.fills).putFills(address, h.fills);
   await createDynamoHistoryStore(tables.doc, { fills: tables.names.fills, state: tables.names.state }).putFunding(address, h.funding);
@@ -117,16 +130,7 @@ describe("the trader page reads only what the leaderboard job precomputed", () =
     await store(tables, LARGE, large);
     await store(tables, GONE, small);
     expect(await runJobOnStoredHistory(tables, NOW)).toMatchObject({ computed: 3, failed: 0, pagesFailed: 0 });
-    api = await serveApp(
-      createApiApp({
-        ...createDynamoApiStores(recording.client, recording.doc, tables.names),
-        checks: [],
-        adminApiKey: undefined,
-        logger: recordingLogger().logger,
-        now: () => NOW,
-        limits: { rateLimit: false },
-      }),
-    );
+    api = await serveApi(tables, recording, () => NOW);
   }, 120_000);
 
   afterAll(async () => {
@@ -226,16 +230,7 @@ describe("the leaderboard job's page writes", () => {
     const traders = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
     await trackTrader(traders, T, { source: "manual", at: NOW - 60 * 24 * HOUR });
     await store(tables, T, h);
-    api = await serveApp(
-      createApiApp({
-        ...createDynamoApiStores(tables.client, tables.doc, tables.names),
-        checks: [],
-        adminApiKey: undefined,
-        logger: recordingLogger().logger,
-        now: () => now,
-        limits: { rateLimit: false },
-      }),
-    );
+    api = await serveApi(tables, tables, () => now);
   });
   afterAll(async () => {
     await api?.close();
