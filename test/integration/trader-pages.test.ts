@@ -242,8 +242,8 @@ describe("the leaderboard job's page writes", () => {
     expect(await run(NOW)).toEqual({ tripPuts: 2 * 60, tripDeletes: 0, itemPuts: 4 + 1 });
     expect((await walk(api.url, `/traders/${T}/round-trips`, 500)).map(shown)).toEqual(listed());
 
-    // Nothing new, same time: no round trip and no series written, only the marker.
-    expect(await run(NOW)).toEqual({ tripPuts: 0, tripDeletes: 0, itemPuts: 1 });
+    // Nothing new, same time: nothing written at all.
+    expect(await run(NOW)).toEqual({ tripPuts: 0, tripDeletes: 0, itemPuts: 0 });
 
     // One round trip closes: exactly its two items; the windows moved, so the series are rewritten.
     const fresh = roundTrip({ coin: "xyz:TSLA", side: "long", sz: "1", px: "450", time: NOW + 5 * MINUTE, holdMs: 10 * MINUTE, closedPnl: "7.5" });
@@ -303,7 +303,7 @@ describe("a window's series item at its largest", () => {
     const equity: StoredEquity = { account_value: series(), pnl: series(), realized_pnl: series(), portfolioFetchedAt: NOW };
     const T = addr(0x3);
     const marker = { basis: { fills: 0, lastFill: null, funding: 0, lastFunding: null }, newestTrip: null, seriesHash: {}, computedAt: NOW };
-    await pages.apply(T, { replaceAll: false, trips: [], series: [{ window: "all", equity }], marker });
+    await pages.apply(T, { replaceAll: false, trips: [], series: [{ window: "all", equity }], marker, writeMarker: true });
     const raw = await tables.doc.send(new GetCommand({ TableName: tables.names.pages, Key: { trader_address: T, sk: equitySortKey("all") } }));
     const bytes = (raw.Item?.body as Uint8Array).byteLength;
     // As plain JSON it would not fit (~410 KB); gzipped it is about a quarter of that.

@@ -50,6 +50,8 @@ export interface TraderPagesPlan {
   /** Only the windows whose series changed. */
   series: { window: MetricWindow; equity: StoredEquity }[];
   marker: PagesMarker;
+  /** false when nothing at all changed: an idle trader costs no write per run. */
+  writeMarker: boolean;
 }
 
 /** What the job writes through (the DynamoDB adapter is functions/store/dynamo/trader-pages.ts). */
@@ -130,10 +132,13 @@ export const planTraderPages = (
   }
 
   const newest = trips[0];
+  const toWrite = extended ? trips.filter((rt) => isAfter(rt, newestBefore)) : trips;
+  const sameBasis = stored !== null && stored.basis.fills === basis.fills && stored.basis.funding === basis.funding;
   return {
     replaceAll: stored !== null && !extended,
-    trips: extended ? trips.filter((rt) => isAfter(rt, newestBefore)) : trips,
+    trips: toWrite,
     series,
+    writeMarker: !(extended && sameBasis && toWrite.length === 0 && series.length === 0),
     marker: {
       basis,
       newestTrip: newest === undefined ? null : { closedAt: newest.closed_at, closeTid: newest.close_tid },

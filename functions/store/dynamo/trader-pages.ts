@@ -123,6 +123,7 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
         );
       }
       // Last: until it is written, the next run builds from the previous marker again (puts are idempotent).
+      if (!plan.writeMarker) return;
       await doc.send(new PutCommand({ TableName: table, Item: { trader_address: address, sk: PAGES_META_SK, ...plan.marker } }));
     },
 

@@ -38,9 +38,10 @@ describe("planTraderPages", () => {
     expect(first.marker).toMatchObject({ newestTrip: { closedAt: NOW - 4 * HOUR }, basis: { fills: 6, funding: 1 } });
   });
 
-  it("writes nothing but the marker when nothing changed", () => {
+  it("writes nothing when nothing changed", () => {
+    expect(first.writeMarker).toBe(true);
     const again = planTraderPages(history(FILLS), NOW, first.marker);
-    expect(again).toMatchObject({ replaceAll: false, trips: [], series: [] });
+    expect(again).toMatchObject({ replaceAll: false, trips: [], series: [], writeMarker: false });
   });
 
   it("writes only the round trip closed since, and the series it changed", () => {
@@ -54,6 +55,7 @@ describe("planTraderPages", () => {
     const later = planTraderPages(history([...FILLS, ...more]), NOW + HOUR, next.marker);
     expect(later.trips).toEqual([]);
     expect(later.series.map((s) => s.window)).toEqual(["1d", "7d", "30d"]);
+    expect(later.writeMarker).toBe(true);
   });
 
   it("rebuilds when an older fill arrives", () => {
@@ -68,7 +70,8 @@ describe("planTraderPages", () => {
     expect(late.replaceAll).toBe(true);
     expect(late.trips.find((rt) => rt.coin === "xyz:TSLA")?.funding).toBe("1.25");
     const after = planTraderPages(history(FILLS, [...FUNDING, { time: NOW - 2 * HOUR, coin: "BTC", usdc: "0.1" }]), NOW, first.marker);
-    expect(after).toMatchObject({ replaceAll: false, trips: [] });
+    // The new payment is read, so the marker moves on.
+    expect(after).toMatchObject({ replaceAll: false, trips: [], writeMarker: true });
   });
 
   it("leaves a fill dated after the run out of what it was built from, and lists its round trip once it is due", () => {
