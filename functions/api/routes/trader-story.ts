@@ -89,7 +89,7 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       params: addressParams,
       query: equityQuery,
       responses: {
-        200: { description: "The trader's series over the window", schema: equitySchema, headers: { "Cache-Control": "public, max-age=300" } },
+        200: { description: "The trader's series over the window", schema: equitySchema, headers: { "Cache-Control": CACHE_CONTROL } },
         404: { description: "Not a tracked trader" },
       },
     },
@@ -129,7 +129,7 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
       params: addressParams,
       query: roundTripsQuery,
       responses: {
-        200: { description: "A page of round trips", schema: roundTripsSchema, headers: { "Cache-Control": "public, max-age=300" } },
+        200: { description: "A page of round trips", schema: roundTripsSchema, headers: { "Cache-Control": CACHE_CONTROL } },
         404: { description: "Not a tracked trader" },
       },
     },
