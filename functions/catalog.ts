@@ -1,7 +1,7 @@
 import type { QueueDef } from "#commons/queues.js";
 import { TRACKING_QUEUE } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
-import { CONNECTIONS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
+import { CONNECTIONS_TABLE, EVENTS_TABLE, FILLS_TABLE, PAGES_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
 
 /**
  * Every Lambda function, its trigger and what it may touch: read by the CDK stack to build the
@@ -166,7 +166,8 @@ export const LEADERBOARD_FUNCTION: FunctionDef = {
   // One full vCPU: the metrics are CPU-bound.
   memoryMb: 1769,
   // Events: the history sync marks stream-told events its fills show were liquidations.
-  tables: [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE],
+  // Pages: the trader page's round trips and series, precomputed from the history it loads.
+  tables: [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, PAGES_TABLE],
   sendsTo: [],
   callsExchange: true,
 };
@@ -257,9 +258,9 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   // CPU grows with memory: JSON and gzip of a cached page stay in single milliseconds from 512 MB.
   memoryMb: 512,
   // Writes traders only (track / untrack); cache clear is in-process; counts use DescribeTable.
-  // Reads fills (round trips, realized PnL) and the state table (snapshots, portfolio).
+  // Reads the state table (snapshots, sync state) and the precomputed trader pages, never the fills.
   tables: [TRADERS_TABLE],
-  readsOnly: [EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, CONNECTIONS_TABLE],
+  readsOnly: [EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE, PAGES_TABLE],
   sendsTo: [],
   // allMids, to value open positions (GET /traders/{address}); its weight is leased from the
   // shared budget on the state table, the only items there this function may write.
@@ -277,9 +278,9 @@ export const HTTP_API_FUNCTION: FunctionDef = {
     },
     // A trader's events (GET /traders/{a}/events); the /stats count.
     events: { actions: ["Query", "DescribeTable"] },
-    // Fills and funding for the equity series and round trips.
-    fills: { actions: ["Query"] },
-    // Snapshot headers, tracking cycle, history sync state, portfolio, stream status, the
+    // The trader page: a page of round trips is one Query, a window's equity series one GetItem.
+    pages: { actions: ["Query", "GetItem"] },
+    // Snapshot headers, tracking cycle, history sync state, stream status, the
     // ledger's previous window (GetItem); a snapshot's row pages (BatchGetItem).
     state: { actions: ["GetItem", "BatchGetItem"] },
     // The /stats count of open WebSocket connections.

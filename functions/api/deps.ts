@@ -7,6 +7,7 @@ import type { MarkSource } from "#domain/marks.js";
 import type { RunStateStore, TraderStore } from "#domain/ports.js";
 import type { EventReader, StatsReader, TraderDirectory } from "#domain/read-models.js";
 import type { StreamStatusStore } from "#domain/stream-status.js";
+import type { TraderPagesReader } from "#domain/trader-story/pages.js";
 import type { RateLimitOptions } from "./rate-limit.js";
 
 /** A dependency `/health` reports on; the same shape as the local runtime's checks. */
@@ -28,8 +29,10 @@ export interface ApiDeps {
   runState: Pick<RunStateStore, "latestCycle">;
   leaderboard: LeaderboardStore;
   stats: StatsReader;
-  /** Stored fills and portfolio, for the trader page's charts and round trips. Unset: those routes answer 503. */
-  history?: HistoryReader;
+  /** The trader's history sync state, for GET /traders/{a}'s data_freshness. */
+  history?: Pick<HistoryReader, "syncState">;
+  /** The trader page's round trips and equity series, precomputed by the leaderboard job. Unset: those routes answer 503. */
+  pages?: TraderPagesReader;
   /** When a trader's history counts as stale (HISTORY_MAX_AGE_HOURS, LEADERBOARD_INTERVAL_SECONDS); unset: the settings' defaults. */
   freshness?: FreshnessRules;
   /** The trades-stream listener's status item, for GET /stream. Unset: that route answers 503. */

@@ -51,6 +51,7 @@ export const configSchema = z.object({
   FILLS_TABLE: z.string().min(3).default("hl-fills"),
   STATE_TABLE: z.string().min(3).default("hl-state"),
   CONNECTIONS_TABLE: z.string().min(3).default("hl-connections"),
+  PAGES_TABLE: z.string().min(3).default("hl-pages"),
   /** Admin operations (track/untrack, cache clear) need `x-api-key` equal to this. Locally one is generated when unset. */
   ADMIN_API_KEY: z.string().min(16, "ADMIN_API_KEY must be at least 16 characters").optional(),
   /** When set, a WebSocket client must connect with `?token=` equal to it. */

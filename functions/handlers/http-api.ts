@@ -33,9 +33,9 @@ export const handler = handle(
     ...createDynamoApiStores(dynamodb, documentClient, {
       traders: config.TRADERS_TABLE,
       events: config.EVENTS_TABLE,
-      fills: config.FILLS_TABLE,
       state: config.STATE_TABLE,
       connections: config.CONNECTIONS_TABLE,
+      pages: config.PAGES_TABLE,
     }),
     marks,
     freshness: freshnessRules(config),

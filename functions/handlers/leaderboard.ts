@@ -13,6 +13,7 @@ import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoLiquidationMarker } from "#store/dynamo/liquidations.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
+import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 
 /** Lambda entry: the scheduled leaderboard job. Composition only; the logic is in #domain/leaderboard-job. */
@@ -40,6 +41,7 @@ const rank = createLeaderboardHandler({
   rowsFor: rowsForTrader,
   score: scoreRows,
   snapshots: createDynamoLeaderboardStore(documentClient, config.STATE_TABLE),
+  pages: createDynamoTraderPagesStore(documentClient, config.PAGES_TABLE),
   logger,
   now: Date.now,
   concurrency: config.LEADERBOARD_CONCURRENCY,

@@ -20,7 +20,7 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Logical id, also the default physical name suffix. */
-  id: "traders" | "events" | "fills" | "state" | "connections";
+  id: "traders" | "events" | "fills" | "state" | "connections" | "pages";
   /** Environment variable that carries the physical table name to the functions. */
   envVar: string;
   partitionKey: KeyDef;
@@ -107,7 +107,20 @@ export const CONNECTIONS_TABLE: TableDef = {
   stream: "NEW_IMAGE",
 };
 
-export const ALL_TABLES: readonly TableDef[] = [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, CONNECTIONS_TABLE];
+/**
+ * pages: the dashboard's trader page, precomputed by the leaderboard job so the HTTP API reads it
+ * by key (round trips under `trip#` keys, equity series under `equity#<window>`, a `meta` marker;
+ * layouts in ./dynamo/keys.ts). Rebuilt from the fills whenever needed, so it never expires.
+ */
+export const PAGES_TABLE: TableDef = {
+  id: "pages",
+  envVar: "PAGES_TABLE",
+  partitionKey: { name: "trader_address", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  globalIndexes: [],
+};
+
+export const ALL_TABLES: readonly TableDef[] = [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, CONNECTIONS_TABLE, PAGES_TABLE];
 
 /** Physical names used when nothing else is configured (locally); CDK passes its own names. */
 export const defaultTableName = (def: TableDef, prefix = "hl"): string => `${prefix}-${def.id}`;

@@ -3,8 +3,8 @@ import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApiApp } from "#api/index.js";
 import { leaderboardQuery } from "#api/schemas.js";
-import { ALL_TABLES } from "#store/tables.js";
-import { HTTP_API_FUNCTION, WS_CONNECT_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
+import { ALL_TABLES, PAGES_TABLE } from "#store/tables.js";
+import { HTTP_API_FUNCTION, LEADERBOARD_FUNCTION, WS_CONNECT_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
 import { DEFAULT_HTTP_THROTTLE, LEADERBOARD_PATHS } from "../../lib/api.js";
 import { REPO_ROOT } from "../../lib/house-function.js";
 import { actionsOf, logicalId, referencedIds, resource, statementsOfRole, synthStack, type Synthesized } from "./synth.js";
@@ -288,7 +288,7 @@ describe("secrets", () => {
 });
 
 describe("the HTTP API function", () => {
-  it("writes only the traders table (and the budget ledger's items); reads events, fills, state and connections; never administers a table", () => {
+  it("writes only the traders table (and the budget ledger's items); reads events, state, connections and the trader pages (never the fills); never administers a table", () => {
     const tableId = (id: string) => logicalId(s.stack.data.table(ALL_TABLES.find((t) => t.id === id)!));
     const dynamo = statementsOfRole(s.template, roleOf(s.template, apiFunctionId())).filter((st) =>
       actionsOf(st).some((a) => a.startsWith("dynamodb:")),
@@ -297,7 +297,7 @@ describe("the HTTP API function", () => {
     const reached = (write: boolean) =>
       new Set(dynamo.filter((st) => writes(st) === write && st.Condition === undefined).flatMap((st) => [...referencedIds(st.Resource)]));
     expect(reached(true)).toEqual(new Set([tableId("traders")]));
-    expect(reached(false)).toEqual(new Set(["traders", "events", "fills", "state", "connections"].map(tableId)));
+    expect(reached(false)).toEqual(new Set(["traders", "events", "state", "connections", "pages"].map(tableId)));
     // The one write outside the traders table: leasing allMids weight on the state table's ledger partition.
     const leases = dynamo.filter((st) => actionsOf(st).includes("dynamodb:UpdateItem") && !actionsOf(st).includes("dynamodb:PutItem"));
     expect(leases.map((st) => [actionsOf(st), [...referencedIds(st.Resource)], st.Condition])).toEqual([
@@ -338,11 +338,24 @@ describe("the HTTP API function", () => {
       traders: ["DescribeTable", "GetItem", "PutItem", "Scan", "UpdateItem"],
       "traders/index/active-index": ["Query"],
       events: ["DescribeTable", "Query"],
-      fills: ["Query"],
+      // The trader page: precomputed by the leaderboard job; the fills are not the API's to read.
+      pages: ["GetItem", "Query"],
       state: ["BatchGetItem", "GetItem"],
       [`state if ${JSON.stringify({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["budget"] } })}`]: ["UpdateItem"],
       connections: ["DescribeTable"],
     });
+  });
+
+  it("the trader pages: written by the leaderboard job alone, read by the API with GetItem and Query only", () => {
+    const pages = logicalId(s.stack.data.table(PAGES_TABLE));
+    const writers = [s.stack.api.function, ...s.stack.functions().values()].filter((house) =>
+      statementsOfRole(s.template, roleOf(s.template, logicalId(house.fn))).some(
+        (st) => referencedIds(st.Resource).has(pages) && actionsOf(st).some((a) => /^dynamodb:(Put|BatchWrite|Delete)/.test(a)),
+      ),
+    );
+    expect(writers.map((house) => house.def.name)).toEqual([LEADERBOARD_FUNCTION.name]);
+    const leaderboard = s.stack.functions().get(LEADERBOARD_FUNCTION.name)!;
+    expect(env(s, logicalId(leaderboard.fn)).PAGES_TABLE).toBeDefined();
   });
 
   it("stack outputs: the CloudFront URL (the direct execute-api URL is no public door) and where the admin key is", () => {

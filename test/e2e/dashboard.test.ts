@@ -56,7 +56,7 @@ beforeAll(async () => {
   stack.trade(TRADERS.HOLDER, "ETH", "-2", "3120");
   await stack.cycle();
   const summary = await stack.rank();
-  expect(summary).toMatchObject({ computed: Object.keys(TRADERS).length, failed: 0 });
+  expect(summary).toMatchObject({ computed: Object.keys(TRADERS).length, failed: 0, pagesFailed: 0 });
   // The job's history sync saw HIP3's fills on the builder dex xyz: the next poll asks that dex (a
   // baseline there, no event), and his add to his xyz:TSLA long is an event.
   await stack.cycle();

@@ -14,6 +14,7 @@ import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
 import { recordingLogger } from "../support/logger.js";
 import { serveApp, type Served } from "../support/serve.js";
+import { runJobOnStoredHistory } from "../support/trader-pages.js";
 import { fill } from "../unit/metrics/fills.js";
 
 /**
@@ -76,6 +77,8 @@ describe("a HIP-3 trader over the API", () => {
       await traders.commitTransition({ address: H, expectedVersion: v - 1, newVersion: v, positions: states[v]!, events, fillsCursor: at, asOf: at, at });
     }
     await createDynamoFillStore(tables.doc, tables.names.fills).putFills(H, FILLS);
+    // The round trips are the leaderboard job's, precomputed from the stored fills.
+    await runJobOnStoredHistory(tables, NOW);
     const log = recordingLogger();
     api = await serveApp(
       createApiApp({
@@ -128,5 +131,8 @@ describe("a HIP-3 trader over the API", () => {
     ]);
     const xyz = await call(api.url, `/traders/${H}/round-trips?dex=xyz`);
     expect(xyz.json.round_trips.map((rt: any) => rt.coin)).toEqual(["xyz:TSLA"]);
+    const main = await call(api.url, `/traders/${H}/round-trips?dex=`);
+    expect(main.json.round_trips.map((rt: any) => rt.coin)).toEqual(["BTC"]);
+    expect((await call(api.url, `/traders/${H}/round-trips?dex=abc`)).json.round_trips).toEqual([]);
   });
 });

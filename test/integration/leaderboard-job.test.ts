@@ -13,6 +13,7 @@ import { createSimulator, type Simulator } from "#simulator/index.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { testTables, type TestTables } from "../support/aws.js";
@@ -97,6 +98,7 @@ describe("leaderboard job, end to end", () => {
       rowsFor: rowsForTrader,
       score: scoreRows,
       snapshots: createDynamoLeaderboardStore(tables.doc, tables.names.state),
+      pages: createDynamoTraderPagesStore(tables.doc, tables.names.pages),
       logger: recordingLogger().logger,
       now,
       concurrency: 2,
@@ -126,7 +128,7 @@ describe("leaderboard job, end to end", () => {
   };
 
   it("syncs, computes and stores every active trader", () => {
-    expect(summary).toMatchObject({ traders: 3, synced: 3, computed: 3, failed: 0, rows: { "1d": 3, "7d": 3, "30d": 3, all: 3 } });
+    expect(summary).toMatchObject({ traders: 3, synced: 3, computed: 3, failed: 0, pagesFailed: 0, rows: { "1d": 3, "7d": 3, "30d": 3, all: 3 } });
     // Every source synced in this run: no trader's history is stale, and each row says so.
     expect(summary).toMatchObject({ staleTraders: 0, staleShare: 0, entriesSetAside: 0, sourceFailures: 0 });
   });

@@ -17,10 +17,12 @@ import { testTables, type TestTables } from "../support/aws.js";
 import { loadFixture } from "../support/fixtures.js";
 import { recordingLogger } from "../support/logger.js";
 import { serveApp, type Served } from "../support/serve.js";
+import { runJobOnStoredHistory } from "../support/trader-pages.js";
 
 /**
  * The dashboard's trader page over real HTTP: a trader, their fills and their `portfolio` stored
- * through the real store adapters in DynamoDB Local, positions valued at the simulator's mid prices
+ * through the real store adapters in DynamoDB Local, the page precomputed by a leaderboard job run
+ * at NOW (test/integration/trader-pages.test.ts shows the API reads nothing else), positions valued at the simulator's mid prices
  * (allMids over HTTP, through the real client and weight budget). Every expectation is what the
  * browser page would get.
  */
@@ -126,7 +128,7 @@ const ARB_TRIP = (k: number) => ({
 const call = async (base: string, path: string) => {
   const res = await fetch(base + path);
   const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) as any, text };
+  return { status: res.status, json: JSON.parse(text) as any, text, cacheControl: res.headers.get("cache-control") };
 };
 
 const expectError = (r: { status: number; json: any; text: string }, status: number, code: string) => {
@@ -191,6 +193,7 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
     await history.putPortfolio(A, toPortfolioHistory(answer, PORTFOLIO_FETCHED_AT));
     await history.putLedger(A, [{ time: NOW - DAY, hash: "0x1", delta: { type: "deposit", usdc: "1000" } }]);
     await history.putFunding(A, FUNDING);
+    await runJobOnStoredHistory(tables, NOW);
 
     deps = {
       ...createDynamoApiStores(tables.client, tables.doc, tables.names),
@@ -282,11 +285,20 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
 
     it("400 for a bad window (naming the allowed values) or address, 404 for an unknown trader", async () => {
       const bad = await get(`/traders/${A}/equity?window=1w`);
+      expect(bad.cacheControl).toBeNull();
       expectError(bad, 400, "VALIDATION_ERROR");
       expect(bad.json.error.message).toContain("window must be one of: 1d, 7d, 30d, all");
       expectError(await get(`/traders/${A}/equity?window=`), 400, "VALIDATION_ERROR");
       expectError(await get("/traders/0x123/equity"), 400, "VALIDATION_ERROR");
-      expectError(await get(`/traders/${UNKNOWN}/equity`), 404, "NOT_FOUND");
+      const unknown = await get(`/traders/${UNKNOWN}/equity`);
+      expectError(unknown, 404, "NOT_FOUND");
+      expect(unknown.cacheControl).toBeNull();
+    });
+
+    it("may be cached as long as the leaderboard: the job recomputes it once a run", async () => {
+      for (const path of [`/traders/${A}/equity?window=all`, `/traders/${B}/equity`]) {
+        expect((await get(path)).cacheControl).toBe("public, max-age=300");
+      }
     });
   });
 
@@ -339,7 +351,16 @@ describe("the trader page's API (equity, round trips, valued positions)", () => 
       expectError(await get(`/traders/${B}/round-trips?cursor=${cursor}`), 400, "VALIDATION_ERROR");
       expect((await get(`/traders/${A}/round-trips?cursor=${cursor}`)).json.round_trips[0]).toEqual(ETH_TRIP);
       expectError(await get("/traders/nope/round-trips"), 400, "VALIDATION_ERROR");
-      expectError(await get(`/traders/${UNKNOWN}/round-trips`), 404, "NOT_FOUND");
+      const unknown = await get(`/traders/${UNKNOWN}/round-trips`);
+      expectError(unknown, 404, "NOT_FOUND");
+      expect(unknown.cacheControl).toBeNull();
+      expect((await get(`/traders/${A}/round-trips?cursor=${forged}`)).cacheControl).toBeNull();
+    });
+
+    it("may be cached as long as the leaderboard: the job recomputes it once a run", async () => {
+      for (const path of [`/traders/${A}/round-trips?limit=1`, `/traders/${A}/round-trips?window=1d&dex=`, `/traders/${B}/round-trips`]) {
+        expect((await get(path)).cacheControl).toBe("public, max-age=300");
+      }
     });
   });
 

@@ -2,16 +2,13 @@ import { z } from "zod";
 import { decodeCursor, encodeCursor } from "#commons/cursor.js";
 import { ValidationError } from "#commons/errors.js";
 import type { Address } from "#domain/address.js";
-import type { HistoryReader } from "#domain/history/ports.js";
 import { LEADERBOARD_WINDOWS, type LeaderboardWindow } from "#domain/leaderboard.js";
 import {
   MAX_SERIES_POINTS,
-  equitySeries,
-  listRoundTrips,
-  pageRoundTrips,
   windowStartsAfter,
   type ListedRoundTrip,
   type RoundTripPosition,
+  type TraderPagesReader,
 } from "#domain/trader-story/index.js";
 import { ServiceUnavailableError } from "../errors.js";
 import { addressParams, equityQuery, equitySchema, roundTripsQuery, roundTripsSchema } from "../schemas.js";
@@ -20,11 +17,17 @@ import { traderNotFound } from "./traders.js";
 
 /**
  * The dashboard's trader page: the equity and realized-PnL charts of a window and the list of
- * round trips, computed on request from the stored history (fills, `portfolio`) by the pure
- * functions of #domain/trader-story, with the leaderboard's own definitions.
+ * round trips, with the leaderboard's own definitions (#domain/trader-story). The leaderboard job
+ * precomputes them from the stored history each run; a request reads them by key (one GetItem
+ * per chart, one Query per page of round trips), never the fills, so its cost does not grow with
+ * the trader's history (issue 16, finding 1). Both change only when the job runs, so CloudFront
+ * and browsers may keep them as long as the leaderboard.
  */
 
 const HOUR_MS = 3_600_000;
+/** As the leaderboard's (./leaderboard.ts): the job rewrites these once a run. Errors are not cached. */
+const CACHE_CONTROL = "public, max-age=300";
+const NOT_COMPUTED = "A tracked trader whose page the leaderboard job has not computed yet gets ";
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** A round-trips cursor names the trader and window it was issued for and the last round trip sent. */
@@ -62,9 +65,9 @@ const roundTripView = (rt: ListedRoundTrip) => ({
 });
 
 export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): void => {
-  const history = (): HistoryReader => {
-    if (deps.history === undefined) throw new ServiceUnavailableError("Trader history is not configured on this server");
-    return deps.history;
+  const pages = (): TraderPagesReader => {
+    if (deps.pages === undefined) throw new ServiceUnavailableError("Trader pages are not configured on this server");
+    return deps.pages;
   };
 
   router.add(
@@ -79,31 +82,28 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
         "realized_pnl_usd (Σ closedPnl − Σ fee + Σ funding): \"0\" at the window's start (for all: 1 ms before the first change), then the running total after " +
         "each millisecond holding a fill with closedPnl or fee ≠ 0 or a funding payment. Every series is ascending by t (epoch ms), values are exact decimal strings, and a series longer than " +
         `${MAX_SERIES_POINTS.toLocaleString("en-US")} points is thinned to that many (first and last kept, the rest evenly spaced). ` +
-        "A tracked trader whose history has not been synced yet gets empty series and updated_at null.",
+        "The series are computed by the leaderboard job from the stored history each run (windows end at that run) and cached for 5 minutes (Cache-Control). " +
+        NOT_COMPUTED +
+        "empty series and updated_at null.",
       tag: "traders",
       params: addressParams,
       query: equityQuery,
       responses: {
-        200: { description: "The trader's series over the window", schema: equitySchema },
+        200: { description: "The trader's series over the window", schema: equitySchema, headers: { "Cache-Control": CACHE_CONTROL } },
         404: { description: "Not a tracked trader" },
       },
     },
     async (c, { params, query }) => {
-      const at = now();
-      const reader = history();
-      const after = windowStartsAfter(query.window, at);
-      const [trader, portfolio, fills, funding] = await Promise.all([
-        deps.directory.get(params.address),
-        reader.portfolio(params.address),
-        reader.fills(params.address, after ?? undefined),
-        reader.funding(params.address, after ?? undefined),
-      ]);
+      const [trader, stored] = await Promise.all([deps.directory.get(params.address), pages().equity(params.address, query.window)]);
       if (trader === null) throw traderNotFound(params.address);
+      c.header("Cache-Control", CACHE_CONTROL);
       return c.json({
         address: params.address,
         window: query.window,
-        ...equitySeries({ portfolio, fills, funding, window: query.window, now: at }),
-        updated_at: portfolio === null ? null : iso(portfolio.fetchedAt),
+        account_value: stored?.account_value ?? [],
+        pnl: stored?.pnl ?? [],
+        realized_pnl: stored?.realized_pnl ?? [],
+        updated_at: stored?.portfolioFetchedAt == null ? null : iso(stored.portfolioFetchedAt),
       });
     },
   );
@@ -120,35 +120,45 @@ export const registerTraderStoryRoutes = ({ router, deps, now }: RouteContext): 
         "oldest fill we hold or with fills missing, so the list agrees with the leaderboard's round_trips. realized_pnl_usd includes the funding of its coin " +
         "paid while it was open (funding_usd), as the leaderboard's figures do. Ordered by closing time, newest first (ties by the " +
         "exchange's execution order); a next_cursor pages on from the last round trip sent and stays valid as new round trips close. A cursor is only valid " +
-        "with the trader and window it was issued for (400 otherwise). dex= keeps one perp dex's round trips (empty: the main dex's).",
+        "with the trader and window it was issued for (400 otherwise). dex= keeps one perp dex's round trips (empty: the main dex's). " +
+        "The list is computed by the leaderboard job each run (a round trip appears after the first run that sees its closing fill) and pages are cached for " +
+        "5 minutes (Cache-Control). " +
+        NOT_COMPUTED +
+        "an empty list.",
       tag: "traders",
       params: addressParams,
       query: roundTripsQuery,
       responses: {
-        200: { description: "A page of round trips", schema: roundTripsSchema },
+        200: { description: "A page of round trips", schema: roundTripsSchema, headers: { "Cache-Control": CACHE_CONTROL } },
         404: { description: "Not a tracked trader" },
       },
     },
     async (c, { params, query }) => {
       const position = query.cursor === undefined ? undefined : readCursor(query.cursor, params.address, query.window);
       const at = now();
-      const reader = history();
-      const [trader, fills, funding] = await Promise.all([
+      // One more than asked says whether there is a next page.
+      const [trader, listed] = await Promise.all([
         deps.directory.get(params.address),
-        reader.fills(params.address),
-        reader.funding(params.address),
+        pages().roundTrips(params.address, {
+          ...(query.dex !== undefined && { dex: query.dex }),
+          closedAfter: windowStartsAfter(query.window, at),
+          closedUntil: at,
+          ...(position !== undefined && { before: position }),
+          limit: query.limit + 1,
+        }),
       ]);
       if (trader === null) throw traderNotFound(params.address);
-      const listed = listRoundTrips(fills, query.window, at, funding);
-      const page = pageRoundTrips(query.dex === undefined ? listed : listed.filter((rt) => rt.dex === query.dex), query.limit, position);
+      const items = listed.slice(0, query.limit);
+      const last = items.at(-1);
+      c.header("Cache-Control", CACHE_CONTROL);
       return c.json({
         address: params.address,
         window: query.window,
-        round_trips: page.items.map(roundTripView),
+        round_trips: items.map(roundTripView),
         next_cursor:
-          page.next === null
-            ? null
-            : encodeCursor(CURSOR_KIND, { a: params.address, w: query.window, t: page.next.closedAt, tid: page.next.closeTid }),
+          listed.length > query.limit && last !== undefined
+            ? encodeCursor(CURSOR_KIND, { a: params.address, w: query.window, t: last.closed_at, tid: last.close_tid })
+            : null,
       });
     },
   );

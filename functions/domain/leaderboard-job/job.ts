@@ -6,11 +6,14 @@ import type { DataFreshness } from "../history/freshness.js";
 import type { LeaderboardRow, LeaderboardWindow } from "../leaderboard.js";
 import { METRIC_WINDOWS, type TraderHistory } from "../metrics/types.js";
 import type { TraderDirectory, TraderView } from "../read-models.js";
+import { updateTraderPages, type TraderPagesWriter } from "../trader-story/pages.js";
 
 /**
  * The leaderboard job (scheduled, hourly by default): for every active trader, top up the stored
  * history from the exchange when it is stale, compute the metrics of every window from what is
  * stored, score each window across traders, and write one snapshot per window for the HTTP API.
+ * From the same loaded history it brings each trader's page (round trips, equity series) up to
+ * date, so the API never reads a whole history per request.
  *
  * Memory stays flat however many traders there are: a trader's history is loaded, turned into
  * four rows and dropped before the next one is loaded (bounded parallelism).
@@ -40,6 +43,8 @@ export interface LeaderboardJobDeps {
   /** Scores the rows of one window across traders. */
   score: (rows: readonly LeaderboardRow[]) => LeaderboardRow[];
   snapshots: { writeSnapshot(window: LeaderboardWindow, rows: readonly LeaderboardRow[], updatedAt: string): Promise<unknown> };
+  /** The trader pages' store (#domain/trader-story/pages.js). */
+  pages: TraderPagesWriter;
   logger: AppLogger;
   now: () => number;
   /** Traders worked on at once. */
@@ -65,6 +70,8 @@ export interface LeaderboardJobSummary {
   staleShare: number;
   computed: number;
   failed: number;
+  /** Traders whose page could not be written this run (their rows still count; the page keeps its last build). */
+  pagesFailed: number;
   rows: Record<LeaderboardWindow, number>;
   durationMs: number;
 }
@@ -104,6 +111,7 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
     staleShare: 0,
     computed: 0,
     failed: 0,
+    pagesFailed: 0,
     rows: Object.fromEntries(METRIC_WINDOWS.map((w) => [w, 0])) as Record<LeaderboardWindow, number>,
     durationMs: 0,
   };
@@ -130,6 +138,10 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
       }
       if (freshness.status === "stale") summary.staleTraders += 1;
       summary.computed += 1;
+      await updateTraderPages(deps.pages, history, started).catch((error: unknown) => {
+        summary.pagesFailed += 1;
+        deps.logger.warn("Trader page not updated; it keeps its last build", { address, error });
+      });
     } catch (error) {
       summary.failed += 1;
       deps.logger.warn("Leaderboard metrics failed for a trader; left out of this run", { address, error });

@@ -10,4 +10,14 @@ export {
   type EquitySeries,
   type SeriesPoint,
 } from "./series.js";
-export { listRoundTrips, pageRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";
+export { listRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";
+export {
+  planTraderPages,
+  updateTraderPages,
+  type PagesMarker,
+  type RoundTripQuery,
+  type StoredEquity,
+  type TraderPagesPlan,
+  type TraderPagesReader,
+  type TraderPagesWriter,
+} from "./pages.js";

@@ -85,26 +85,3 @@ export const listRoundTrips = (
   }
   return out.sort(newestFirst);
 };
-
-/**
- * One page of a newest-first list: the `limit` round trips after `after` (strictly older in the
- * list's order), and where the next page starts, or null at the end. A position that is no longer
- * in the list still pages correctly: the list is ordered by it, not by index.
- */
-export const pageRoundTrips = (
-  list: readonly ListedRoundTrip[],
-  limit: number,
-  after?: RoundTripPosition,
-): { items: ListedRoundTrip[]; next: RoundTripPosition | null } => {
-  const start =
-    after === undefined
-      ? 0
-      : list.findIndex((rt) => rt.closed_at < after.closedAt || (rt.closed_at === after.closedAt && rt.close_tid < after.closeTid));
-  if (start < 0) return { items: [], next: null };
-  const items = list.slice(start, start + limit);
-  const last = items.at(-1);
-  return {
-    items,
-    next: start + limit < list.length && last !== undefined ? { closedAt: last.closed_at, closeTid: last.close_tid } : null,
-  };
-};

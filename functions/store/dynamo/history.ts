@@ -138,7 +138,7 @@ const queryAll = async (doc: DynamoDBDocumentClient, input: QueryCommandInput): 
 };
 
 /** The trader's sync state item; null before the first sync. */
-const readSyncState = async (doc: DynamoDBDocumentClient, tables: HistoryTables, address: Address): Promise<HistorySyncState | null> => {
+const readSyncState = async (doc: DynamoDBDocumentClient, tables: Pick<HistoryTables, "state">, address: Address): Promise<HistorySyncState | null> => {
   const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyStateKey(address) }));
   if (out.Item === undefined) return null;
   const parsed = syncItem.safeParse(out.Item);
@@ -155,7 +155,12 @@ const readSyncState = async (doc: DynamoDBDocumentClient, tables: HistoryTables,
   };
 };
 
-/** The read side alone, for the HTTP API (which may only read these tables). */
+/** The sync state alone: what the HTTP API reads of the history (data freshness), from the state table. */
+export const createDynamoSyncStateReader = (doc: DynamoDBDocumentClient, stateTable: string): Pick<HistoryReader, "syncState"> => ({
+  syncState: (address) => readSyncState(doc, { state: stateTable }, address),
+});
+
+/** The read side alone (the stored fills by time range, the portfolio, the sync state). */
 export const createDynamoHistoryReader = (doc: DynamoDBDocumentClient, tables: HistoryTables): HistoryReader => ({
   async portfolio(address) {
     const out = await doc.send(new GetCommand({ TableName: tables.state, Key: historyPortfolioKey(address) }));

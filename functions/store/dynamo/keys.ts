@@ -61,3 +61,20 @@ export const fundingSortKey = (time: number, coin: string): string => `${FUNDING
 /** state table: a trader's history sync cursors and their latest portfolio, two small items. */
 export const historyStateKey = (address: string): { pk: string; sk: string } => ({ pk: `history#${address}`, sk: "sync" });
 export const historyPortfolioKey = (address: string): { pk: string; sk: string } => ({ pk: `history#${address}`, sk: "portfolio" });
+
+/**
+ * pages table (./trader-pages.ts), partition = trader: the precomputed trader page. Each round
+ * trip is stored twice, under every dex (`trip#*#`) and under its own (`trip#=<dex>#`, the main
+ * dex `trip#=#`), then closing time and closing tid: a page of either list, newest first from a
+ * cursor within a window, is one key range. `equity#<window>` holds a window's series, `meta` the
+ * marker of what they were built from.
+ */
+export const PAGES_META_SK = "meta";
+export const TRIP_SK_PREFIX = "trip#";
+export const equitySortKey = (window: string): string => `equity#${window}`;
+
+/** The list a round-trip key belongs to: every dex (undefined) or one. */
+export const tripScope = (dex?: string): string => `${TRIP_SK_PREFIX}${dex === undefined ? "*" : `=${dex}`}#`;
+export const tripSortKey = (scope: string, closedAt: number, closeTid: number): string => `${scope}${pad(closedAt, 13)}#${pad(closeTid, 20)}`;
+/** Above every tid of that millisecond ("~" sorts after the digits). */
+export const tripTimeEnd = (scope: string, closedAt: number): string => `${scope}${pad(closedAt, 13)}#~`;

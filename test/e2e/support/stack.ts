@@ -16,6 +16,7 @@ import { createWebSocketGateway } from "#local/ws-gateway.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
+import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
 import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { recordingLogger } from "../../support/logger.js";
 import { startFeedFunctions } from "../../support/feed-functions.js";
@@ -82,6 +83,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
     rowsFor: rowsForTrader,
     score: scoreRows,
     snapshots: createDynamoLeaderboardStore(tables.doc, tables.names.state),
+    pages: createDynamoTraderPagesStore(tables.doc, tables.names.pages),
     logger,
     now: Date.now,
     concurrency: 4,

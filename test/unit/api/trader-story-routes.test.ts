@@ -61,6 +61,8 @@ describe("OpenAPI of the trader page's routes", () => {
     expect(Object.keys(equityBody.properties)).toEqual(["address", "window", "account_value", "pnl", "realized_pnl", "updated_at"]);
     expect(Object.keys(equityBody.properties.realized_pnl.items.properties)).toEqual(["t", "v"]);
     expect(equity.description).toContain("2,000");
+    // Both change once a leaderboard run: cacheable, and said so.
+    for (const op of [equity, trips]) expect(Object.keys(op.responses["200"].headers)).toEqual(["Cache-Control"]);
     const tripsBody = trips.responses["200"].content["application/json"].schema;
     expect(Object.keys(tripsBody.properties)).toEqual(["address", "window", "round_trips", "next_cursor"]);
     expect(Object.keys(tripsBody.properties.round_trips.items.properties)).toEqual([
@@ -115,13 +117,15 @@ describe("GET /traders/{address} with a mark source", () => {
   });
 });
 
-describe("the trader page's routes without a history reader", () => {
-  it("answer 503 in the API's error format", async () => {
+describe("the trader page's routes without the precomputed pages", () => {
+  it("answer 503 in the API's error format, not cached", async () => {
     const { app: api } = app();
     for (const path of [`/traders/${A}/equity`, `/traders/${A}/round-trips`]) {
-      const r = await json(await api.request(path));
+      const res = await api.request(path);
+      expect(res.headers.get("cache-control")).toBeNull();
+      const r = await json(res);
       expect(r.status).toBe(503);
-      expect(r.body).toEqual({ error: { code: "SERVICE_UNAVAILABLE", message: expect.stringContaining("history") } });
+      expect(r.body).toEqual({ error: { code: "SERVICE_UNAVAILABLE", message: expect.stringContaining("pages") } });
     }
   });
 });

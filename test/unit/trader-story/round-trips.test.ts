@@ -4,7 +4,7 @@ import { dedupeFills, isPerpFill } from "#domain/fills.js";
 import { buildRoundTrips } from "#domain/metrics/round-trips.js";
 import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
 import { METRIC_WINDOWS } from "#domain/metrics/types.js";
-import { listRoundTrips, pageRoundTrips, type ListedRoundTrip } from "#domain/trader-story/index.js";
+import { listRoundTrips } from "#domain/trader-story/index.js";
 import { fillsSchema } from "#hyperliquid/schemas.js";
 import { generateHistory } from "../../../bench/leaderboard-fixtures.js";
 import { loadFixture } from "../../support/fixtures.js";
@@ -154,46 +154,5 @@ describe("the listed round trips", () => {
         expect(Number(rt.max_size) * 10).toBeCloseTo(expected.get(`${rt.coin}@${rt.opened_at}-${rt.closed_at}`)!, 9);
       }
     }
-  });
-});
-
-describe("pageRoundTrips", () => {
-  const trip = (closedAt: number, tid: number): ListedRoundTrip => ({
-    coin: "BTC",
-    dex: "",
-    side: "LONG",
-    opened_at: closedAt - 1_000,
-    closed_at: closedAt,
-    hold_ms: 1_000,
-    max_size: "1",
-    volume_usd: "1",
-    realized_pnl: "0",
-    funding: "0",
-    fees: "0",
-    fills: 2,
-    close_tid: tid,
-  });
-  // Newest first; two close in the same millisecond.
-  const list = [trip(500, 9), trip(400, 8), trip(400, 7), trip(300, 6), trip(100, 5)];
-
-  it("walks the list in pages of `limit`, every round trip once, next null at the end", () => {
-    const first = pageRoundTrips(list, 2);
-    expect(first.items).toEqual(list.slice(0, 2));
-    expect(first.next).toEqual({ closedAt: 400, closeTid: 8 });
-    const second = pageRoundTrips(list, 2, first.next!);
-    expect(second.items).toEqual(list.slice(2, 4));
-    const third = pageRoundTrips(list, 2, second.next!);
-    expect(third).toEqual({ items: [list[4]], next: null });
-    expect(pageRoundTrips(list, 5)).toEqual({ items: list, next: null });
-    expect(pageRoundTrips([], 10)).toEqual({ items: [], next: null });
-  });
-
-  it("pages by position, not index: round trips closed since the first page do not repeat or skip any", () => {
-    const first = pageRoundTrips(list, 2);
-    const later = [trip(900, 12), trip(800, 11), ...list];
-    expect(pageRoundTrips(later, 2, first.next!).items).toEqual(list.slice(2, 4));
-    // A position that is not in the list (that round trip is gone) still continues after it.
-    expect(pageRoundTrips(list, 10, { closedAt: 450, closeTid: 1 }).items).toEqual(list.slice(1));
-    expect(pageRoundTrips(list, 10, { closedAt: 100, closeTid: 5 })).toEqual({ items: [], next: null });
   });
 });
