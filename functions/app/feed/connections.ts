@@ -1,6 +1,7 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { ValidationError } from "#commons/errors.js";
+import { secretMatches } from "#commons/secret-compare.js";
 import type { AppLogger } from "#commons/logger.js";
 import { filtersOf, parseClientMessage, serverMessages, type ServerMessage } from "#domain/feed/messages.js";
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from "#domain/feed/limits.js";
@@ -34,12 +35,8 @@ const parseEvent = (event: unknown): WebSocketEvent => {
   return parsed.data;
 };
 
-/** Constant-time, whatever the lengths: compare digests, never the strings. */
-export const tokenMatches = (given: string | undefined, expected: string): boolean => {
-  if (given === undefined) return false;
-  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
-  return timingSafeEqual(digest(given), digest(expected));
-};
+/** The feed token's check: constant time, whatever the lengths (#commons/secret-compare.js). */
+export const tokenMatches = secretMatches;
 
 /** Where the caps count a connection; API Gateway always says its source address. */
 const slotHolder = (event: WebSocketEvent, now: () => number): SlotHolder => ({
