@@ -1,7 +1,8 @@
 import { addUnits, formatUnitsPlain, type Units } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
+import { isPerpFill } from "../fills.js";
 import type { LeaderboardRow } from "../leaderboard.js";
-import type { BotActivity } from "./bots.js";
+import { foldBot, type CheckpointBot } from "./checkpoint-bot.js";
 import type { AmountScales } from "./fill-amounts.js";
 import type { RoundTripSide } from "./round-trips.js";
 import { traderRows, type TraderRowsInput } from "./trader-metrics.js";
@@ -31,10 +32,11 @@ import { WINDOW_MS, type FundingPayment } from "./types.js";
  *   and gaps after H come out as they would have;
  * - amounts are exact decimal strings, read back at scales at least those they were summed at
  *   (`scales`), and every printed figure depends only on values, never on scales;
- * - the bot rule looks at the 7 days before the newest fill, which the checkpoint carries in
- *   detail (./bots.ts BotActivity: hours, orders and round-trip holds of that lookback), the one
- *   part that is not a sum. Its size is one week of activity, not the whole history.
- * The checkpoint's size is bounded by the number of coins plus that one week, whatever the number of fills.
+ * - the bot rule looks at the 7 days before the newest fill, the one part that is not a sum: the
+ *   checkpoint carries that week in detail while a later run may still reach back into it, and
+ *   drops it once none can (./checkpoint-bot.ts).
+ * Its size is bounded by the number of coins, plus one week of activity for a trader whose newest
+ * fill is within a week of H (or whose later fills the fold was not shown), whatever the number of fills.
  *
  * What invalidates a checkpoint: a fill or a funding payment with time ≤ H that it did not fold
  * (a backfill of older history, a late write): the caller must rebuild it from scratch. A change
@@ -42,8 +44,9 @@ import { WINDOW_MS, type FundingPayment } from "./types.js";
  *
  * How a job uses it: keep one per trader; load only the fills and payments with time > H; compute
  * the rows with rowsFromCheckpoint; once a day advance H to about now − 31 d rounded down to a
- * day, folding the fills and payments in (H, new H] with foldCheckpoint. Work per run is then the
- * last ~31 days of each trader, not his whole history.
+ * day with foldCheckpoint, giving it the fills and payments it loaded (those in (H, new H] are
+ * folded; the later fills only let it drop the bot week). Work per run is then the last ~31 days
+ * of each trader, not his whole history.
  */
 
 export const CHECKPOINT_VERSION = 1;
@@ -90,13 +93,14 @@ export interface MetricsCheckpoint {
   funding: string;
   /** Every perp coin traded, in order of first appearance. */
   coins: CheckpointCoin[];
-  bot: BotActivity;
+  /** The bot rule's last week of activity, while a later run may need it (./checkpoint-bot.ts). */
+  bot: CheckpointBot;
 }
 
 /**
  * `previous` (null: the beginning) advanced to `upTo`: the fills and payments in (previous.horizon,
- * upTo] are folded in; the others given are ignored (those at or before the horizon are the
- * checkpoint's already: see above for a backfill).
+ * upTo] are folded in; those at or before the horizon are the checkpoint's already (see above for
+ * a backfill); perp fills after `upTo` say whether the bot week can go (./checkpoint-bot.ts).
  */
 export const foldCheckpoint = (
   previous: MetricsCheckpoint | null,
@@ -106,6 +110,8 @@ export const foldCheckpoint = (
 ): MetricsCheckpoint => {
   if (previous !== null) checkVersion(previous);
   if (previous !== null && upTo < previous.horizon) throw new RangeError(`cannot fold back from ${previous.horizon} to ${upTo}`);
+  let later: number | null = null;
+  for (const f of fills) if (f.time > upTo && isPerpFill(f) && (later === null || f.time > later)) later = f.time;
   const r = replay(previous, fills.filter((f) => f.time <= upTo), funding, upTo);
   const s = r.amounts.scales;
   const fillSums = noFillSums();
@@ -150,7 +156,7 @@ export const foldCheckpoint = (
               funding: print(r.fundingOf(c.trip, null), fundingScale),
             },
     })),
-    bot: r.bot,
+    bot: foldBot(previous?.bot ?? null, r.bot, r.perp, upTo, later),
   };
 };
 

@@ -11,7 +11,7 @@ import {
   type Units,
 } from "#commons/exact.js";
 import type { LeaderboardRow } from "../leaderboard.js";
-import { isBot as botIsBot, signalsOf } from "./bots.js";
+import { botFlagAfter } from "./checkpoint-bot.js";
 import type { MetricsCheckpoint } from "./checkpoint.js";
 import { addFillSums, addTripSums, fillAdder, noFillSums, noTripSums, replay, tripAdder, type FillSums, type TripSums } from "./trader-replay.js";
 import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
@@ -110,7 +110,7 @@ export const traderRows = (base: MetricsCheckpoint | null, { history, equity, no
   const accountAge = accountAgeDays(r.firstFillAt ?? history.firstSeenAt, now);
   const { perp, amounts, counted, pnl, tripScale, funding } = r;
   const scales = amounts.scales;
-  const isBot = botIsBot(signalsOf(r.bot));
+  const isBot = botFlagAfter(base?.bot ?? null, r.bot, perp);
 
   const starts = windowStarts(now);
   const fillSums = nestedSums<FillSums>(perp.length, (i) => perp[i]!.time, starts, noFillSums(), fillAdder(amounts));

@@ -1,7 +1,8 @@
 import { addUnits, mulUnits, negUnits, parseUnits, rescaleUnits, type Units } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
 import { dedupeFills, isPerpFill } from "../fills.js";
-import { botActivity, type BotActivity } from "./bots.js";
+import type { BotActivity } from "./bots.js";
+import { carryBotActivity } from "./checkpoint-bot.js";
 import type { MetricsCheckpoint } from "./checkpoint.js";
 import { readFillAmounts, type FillAmounts } from "./fill-amounts.js";
 import { readFunding, type FundingAmounts } from "./funding.js";
@@ -114,8 +115,8 @@ export interface Replay {
   fundingOf(trip: RoundTripUnits, upTo: number | null): Units;
   /** The checkpoint's sums at the scales above; zero without one. */
   before: { fills: FillSums; trips: TripSums; funding: Units };
-  /** The bot rule's activity, the checkpoint's carried over these fills. */
-  bot: BotActivity;
+  /** The bot rule's activity, the checkpoint's carried over these fills; null when it dropped what these need (./checkpoint-bot.ts). */
+  bot: BotActivity | null;
 }
 
 /**
@@ -180,6 +181,6 @@ export const replay = (base: MetricsCheckpoint | null, fills: readonly Fill[], p
     before.trips = { ...t, grossWins: at(t.grossWins), grossLosses: at(t.grossLosses), best: at(t.best), worst: at(t.worst) };
     before.funding = parseUnits(base.funding, funding.scale);
   }
-  const bot = botActivity(perp, closed, base?.bot);
+  const bot = carryBotActivity(base?.bot ?? null, perp, closed);
   return { firstFillAt, perp, amounts, closed, coins, counted, pnl, tripScale, funding, fundingOf, before, bot };
 };

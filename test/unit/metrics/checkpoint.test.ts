@@ -157,7 +157,8 @@ describe("rows from a metrics checkpoint equal the rows of the whole history", (
     const last = Math.max(...fills.map((f) => f.time));
     const funding = fundingFor(fills, 5);
     // Horizons up to now − 30 d: all before the last fill, some between the day trades, some inside the market making.
-    for (const now of [last + MONTH, t0 + 2 * DAY + MONTH, t0 + 3 * HOUR + MONTH]) {
+    // And horizons a week past the last fill, where the checkpoint keeps only the flag.
+    for (const now of [last + MONTH, t0 + 2 * DAY + MONTH, t0 + 3 * HOUR + MONTH, last + MONTH + 10 * DAY]) {
       const h = { fills, funding, now };
       expect(wholeRows(h).map((r) => r.is_bot)).toEqual([true, true, true, true]);
       expectExact(h, now);
@@ -190,7 +191,8 @@ describe("metrics checkpoints", () => {
     // summed at, is the most any step needed (a flip's fee share has more with a coarser fee scale).
     const normal = (c: MetricsCheckpoint): Omit<MetricsCheckpoint, "scales"> => {
       const { scales: _, ...values } = c;
-      return { ...values, bot: { ...c.bot, holds: [...c.bot.holds].sort((a, b) => a[0] - b[0] || a[1] - b[1]) } };
+      const activity = c.bot.activity;
+      return { ...values, bot: { ...c.bot, activity: activity && { ...activity, holds: [...activity.holds].sort((a, b) => a[0] - b[0] || a[1] - b[1]) } } };
     };
     for (let seed = 0; seed < 40; seed++) {
       const fills = spread(adversarialHistory(seed, 200), 90);
@@ -199,10 +201,14 @@ describe("metrics checkpoints", () => {
       const history = { fills, funding: fundingFor(fills, seed, 12), now: at(1 - 1e-9) + MONTH };
       // Every step's checkpoint, each coin's round trip in progress included, is the one folded at once.
       const horizons = [0.1, 0.2, 0.3, 0.5, 0.5, 0.6, 0.7, 0.8, 0.9].map((q, i) => at(q) - (i % 2));
-      let checkpoint: MetricsCheckpoint | null = null;
-      for (const horizon of horizons) {
-        checkpoint = foldCheckpoint(checkpoint, fills, history.funding, horizon);
-        expect(normal(checkpoint)).toStrictEqual(normal(foldAt(history, [horizon])));
+      // Given the fills up to each horizon only, or all of them (the later ones let the bot week go).
+      for (const everything of [false, true]) {
+        let checkpoint: MetricsCheckpoint | null = null;
+        for (const horizon of horizons) {
+          const given = everything ? fills : fills.filter((f) => f.time <= horizon);
+          checkpoint = foldCheckpoint(checkpoint, given, history.funding, horizon);
+          expect(normal(checkpoint)).toStrictEqual(normal(foldAt(history, [horizon], everything)));
+        }
       }
     }
   }, SLOW);
@@ -219,6 +225,27 @@ describe("metrics checkpoints", () => {
     expect(large.coins).toBe(small.coins);
     // Bounded by the coins and one week of activity, not by the fills (6× as many here).
     expect(large.bytes).toBeLessThan(small.bytes * 1.5);
+  }, SLOW);
+
+  it("drop a market maker's week of activity once no later run can reach back into it", () => {
+    // Market making around the clock for 9 days up to now − 31 d, then a person's trades to now.
+    const start = now - 40 * DAY;
+    const fills = [...marketMaker(start, 9 * 24, 4), ...dayTrades(now - 30 * DAY, 29)];
+    const history = { fills, funding: fundingFor(fills, 4), now };
+    const horizon = now - 32 * DAY;
+    const bytes = (c: MetricsCheckpoint): number => JSON.stringify(c).length;
+    // Shown only the fills up to H, the fold must keep the week: the next fill could be tomorrow.
+    const kept = foldAt(history, [horizon]);
+    expect(kept.bot.activity?.orders.length).toBeGreaterThan(10_000);
+    // Shown the later fills too, it knows the lookback has moved on for good.
+    const dropped = foldAt(history, [horizon], true);
+    expect(dropped.bot).toEqual({ last: kept.bot.last, activity: null, flag: null });
+    expect(bytes(dropped)).toBeLessThan(bytes(kept) / 50);
+    const expected = wholeRows(history);
+    expect(rowsVia(history, [horizon])).toStrictEqual(expected);
+    expect(rowsVia(history, [horizon], true)).toStrictEqual(expected);
+    // Without a fill a week past the market making, the dropped week would be needed: refused.
+    expect(() => rowsFromCheckpoint(dropped, input(history, fills.filter((f) => f.time <= horizon + 6 * DAY), []))).toThrow(RangeError);
   }, SLOW);
 
   it("refuse a horizon after the start of the 30-day window, and folding back", () => {
