@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Fill } from "#domain/exchange.js";
 import type { LeaderboardRow } from "#domain/leaderboard.js";
 import { foldCheckpoint, rowsFromCheckpoint, type MetricsCheckpoint } from "#domain/metrics/checkpoint.js";
+import { metricsCheckpointSchema } from "#domain/metrics/checkpoint-schema.js";
 import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
 import type { EquityMetrics, FundingPayment, MetricWindow } from "#domain/metrics/types.js";
 import { userFundingSchema } from "#hyperliquid/schemas.js";
@@ -44,9 +45,9 @@ const input = (h: History, fills: Fill[], funding: FundingPayment[]) => ({
 
 const wholeRows = (h: History): LeaderboardRow[] => computeTraderRows(input(h, h.fills, h.funding));
 
-/** Through JSON, as a store would keep it; it must come back the same. */
+/** Through JSON and its schema, as a store would keep it; it must come back the same. */
 const stored = (checkpoint: MetricsCheckpoint): MetricsCheckpoint => {
-  const back = JSON.parse(JSON.stringify(checkpoint)) as MetricsCheckpoint;
+  const back = metricsCheckpointSchema.parse(JSON.parse(JSON.stringify(checkpoint)));
   expect(back).toStrictEqual(checkpoint);
   return back;
 };
@@ -247,6 +248,14 @@ describe("metrics checkpoints", () => {
     // Without a fill a week past the market making, the dropped week would be needed: refused.
     expect(() => rowsFromCheckpoint(dropped, input(history, fills.filter((f) => f.time <= horizon + 6 * DAY), []))).toThrow(RangeError);
   }, SLOW);
+
+  it("read back through their schema: plain decimal strings and their own version only", () => {
+    const checkpoint = foldAt(h, [now - 31 * DAY]);
+    expect(metricsCheckpointSchema.parse(JSON.parse(JSON.stringify(checkpoint)))).toStrictEqual(checkpoint);
+    expect(metricsCheckpointSchema.safeParse({ ...checkpoint, funding: 12.5 }).success).toBe(false);
+    expect(metricsCheckpointSchema.safeParse({ ...checkpoint, fills: { ...checkpoint.fills, volume: "1e+21" } }).success).toBe(false);
+    expect(metricsCheckpointSchema.safeParse({ ...checkpoint, version: 2 }).success).toBe(false);
+  });
 
   it("refuse a horizon after the start of the 30-day window, and folding back", () => {
     const checkpoint = foldAt(h, [now - 29 * DAY]);
