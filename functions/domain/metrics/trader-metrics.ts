@@ -27,7 +27,9 @@ import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type 
  *   (only the largest win and loss are ever shown);
  * - every window ends at `now`, so they are nested: one pass from the newest fill (and one from
  *   the newest round trip) backwards takes a snapshot of the running sums at each window's start;
- * - sums are exact scaled integers (#commons/exact.js): numbers while they fit, bigints beyond.
+ * - sums are exact scaled integers (#commons/exact.js): numbers while they fit, bigints beyond;
+ * - the pass itself (./trader-replay.ts) may start from a metrics checkpoint instead of the first
+ *   fill (./checkpoint.ts): the rows are the same, from the history after its horizon only.
  *
  * Window w covers the half-open interval (now − WINDOW_MS[w], now]: a fill at `now` counts, one at
  * exactly now − 24 h belongs to the previous day only. `all` is (−∞, now]. Fills after `now` are
