@@ -101,6 +101,8 @@ export interface MetricsCheckpoint {
  * `previous` (null: the beginning) advanced to `upTo`: the fills and payments in (previous.horizon,
  * upTo] are folded in; those at or before the horizon are the checkpoint's already (see above for
  * a backfill); perp fills after `upTo` say whether the bot week can go (./checkpoint-bot.ts).
+ * A checkpoint that let it go on the strength of a later fill must be shown one again when new
+ * perp fills are folded into it (a job gives every fold the fills it loaded); it throws otherwise.
  */
 export const foldCheckpoint = (
   previous: MetricsCheckpoint | null,

@@ -247,6 +247,9 @@ describe("metrics checkpoints", () => {
     expect(rowsVia(history, [horizon], true)).toStrictEqual(expected);
     // Without a fill a week past the market making, the dropped week would be needed: refused.
     expect(() => rowsFromCheckpoint(dropped, input(history, fills.filter((f) => f.time <= horizon + 6 * DAY), []))).toThrow(RangeError);
+    const nextDay = fills.filter((f) => f.time > horizon && f.time <= horizon + DAY);
+    expect(() => foldCheckpoint(dropped, nextDay, [], horizon + DAY)).toThrow(RangeError);
+    expect(foldCheckpoint(dropped, fills, history.funding, horizon + DAY)).toStrictEqual(foldAt(history, [horizon + DAY], true));
   }, SLOW);
 
   it("read back through their schema: plain decimal strings and their own version only", () => {
