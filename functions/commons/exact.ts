@@ -124,7 +124,7 @@ export const divideToPlaces = (a: Units, b: Units, places: number): Scaled => {
  * `s` (any decimal string big.js accepts) in units of 10^-scale, as a bigint is read. Throws
  * big.js's error on a string it refuses, and a RangeError if `s` has more than `scale` decimals.
  */
-const parseUnits = (s: string, scale: number): Units => {
+export const parseUnits = (s: string, scale: number): Units => {
   const places = decimalPlaces(s);
   if (places < 0) return parseUnits(dec(s).toFixed(), scale);
   if (places > scale) throw new RangeError(`${s} has more than ${scale} decimals`);

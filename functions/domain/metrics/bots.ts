@@ -52,33 +52,74 @@ const median = (values: number[]): number | null => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** What the rule looks at. Pass fills up to the moment the metrics are for (perp only are read). */
-export const botSignals = (fills: readonly Fill[], closed: readonly BotRoundTrip[]): BotSignals => {
-  let last = -Infinity;
+/**
+ * What the rule reads of a trader's activity, kept so it can be carried forward (a metrics
+ * checkpoint holds it: ./checkpoint.ts): the lookback ending at the newest perp fill, with the
+ * latest fill time of each clock hour and of each order, and the closed round trips that count.
+ * A newer fill moves the lookback forward, so what falls out of it is dropped. An hour (an order)
+ * counts when any of its fills is in the lookback, i.e. when its latest fill is. Its size is one
+ * lookback's activity (at most 169 hours; the orders and round trips of those 7 days), however
+ * long the history.
+ */
+export interface BotActivity {
+  /** Newest perp fill time; null without any. */
+  last: number | null;
+  /** [UTC hour number, latest fill time in it]. */
+  hours: [number, number][];
+  /** [oid, latest fill time]. */
+  orders: [number, number][];
+  /** [closed_at, hold_ms] of closed round trips that are not `partial_start`. */
+  holds: [number, number][];
+}
+
+export const NO_BOT_ACTIVITY: BotActivity = { last: null, hours: [], orders: [], holds: [] };
+
+const latestBy = (into: Map<number, number>, key: number, time: number): void => {
+  if (!(time <= (into.get(key) ?? -Infinity))) into.set(key, time);
+};
+
+/**
+ * `before` (the activity of earlier fills) carried over `fills` (perp fills after those, any
+ * order; others are ignored) and the round trips they closed; only the lookback is kept.
+ */
+export const botActivity = (fills: readonly Fill[], closed: readonly BotRoundTrip[], before: BotActivity = NO_BOT_ACTIVITY): BotActivity => {
+  let last = before.last ?? -Infinity;
   for (const f of fills) if (f.time > last && isPerpFill(f)) last = f.time;
-  if (last === -Infinity) return { active_hours: 0, round_trips_per_active_hour: 0, median_hold_ms: null, orders_per_active_hour: 0 };
+  if (last === -Infinity) return NO_BOT_ACTIVITY;
 
   const after = last - BOT_LOOKBACK_MS;
-  const hours = new Set<number>();
-  const orders = new Set<number>();
+  const hours = new Map<number, number>();
+  const orders = new Map<number, number>();
+  for (const [hour, time] of before.hours) if (time > after) latestBy(hours, hour, time);
+  for (const [oid, time] of before.orders) if (time > after) latestBy(orders, oid, time);
   for (const f of fills) {
     if (f.time <= after || f.time > last || !isPerpFill(f)) continue;
-    hours.add(Math.floor(f.time / HOUR));
-    orders.add(f.oid);
+    latestBy(hours, Math.floor(f.time / HOUR), f.time);
+    latestBy(orders, f.oid, f.time);
   }
-  const holds: number[] = [];
+  const holds = before.holds.filter(([closedAt]) => closedAt > after);
   for (const rt of closed) {
     if (rt.closed_at !== null && rt.closed_at > after && rt.closed_at <= last && !rt.partial_start && rt.hold_ms !== null) {
-      holds.push(rt.hold_ms);
+      holds.push([rt.closed_at, rt.hold_ms]);
     }
   }
+  return { last, hours: [...hours], orders: [...orders], holds };
+};
+
+/** The rule's inputs from an activity. */
+export const signalsOf = (activity: BotActivity): BotSignals => {
+  const active = activity.hours.length;
+  if (activity.last === null || active === 0) return { active_hours: 0, round_trips_per_active_hour: 0, median_hold_ms: null, orders_per_active_hour: 0 };
   return {
-    active_hours: hours.size,
-    round_trips_per_active_hour: holds.length / hours.size,
-    median_hold_ms: median(holds),
-    orders_per_active_hour: orders.size / hours.size,
+    active_hours: active,
+    round_trips_per_active_hour: activity.holds.length / active,
+    median_hold_ms: median(activity.holds.map(([, hold]) => hold)),
+    orders_per_active_hour: activity.orders.length / active,
   };
 };
+
+/** What the rule looks at. Pass fills up to the moment the metrics are for (perp only are read). */
+export const botSignals = (fills: readonly Fill[], closed: readonly BotRoundTrip[]): BotSignals => signalsOf(botActivity(fills, closed));
 
 export const isBot = (s: BotSignals): boolean =>
   (s.round_trips_per_active_hour >= BOT_MIN_ROUND_TRIPS_PER_HOUR &&

@@ -18,8 +18,11 @@ export interface AmountScales {
   volume: number;
 }
 
-/** Row i of each column is fills[i]. */
-export const readFillAmounts = (fills: readonly Fill[]): FillAmounts => {
+/**
+ * Row i of each column is fills[i]. `atLeast`: scales to take at the least (those of amounts read
+ * earlier that will be added to these, e.g. a metrics checkpoint's).
+ */
+export const readFillAmounts = (fills: readonly Fill[], atLeast?: AmountScales): FillAmounts => {
   const n = fills.length;
   const column = (): DecimalColumn => new DecimalColumn(n);
   const a = { sz: column(), startPosition: column(), px: column(), fee: column(), closedPnl: column() };
@@ -31,7 +34,16 @@ export const readFillAmounts = (fills: readonly Fill[]): FillAmounts => {
     a.fee.set(i, f.fee);
     a.closedPnl.set(i, f.closedPnl);
   }
-  const size = Math.max(a.sz.places, a.startPosition.places);
-  const scales = { size, px: a.px.places, fee: a.fee.places, closedPnl: a.closedPnl.places, volume: a.px.places + size };
+  const floor = atLeast ?? { size: 0, px: 0, fee: 0, closedPnl: 0, volume: 0 };
+  const size = Math.max(a.sz.places, a.startPosition.places, floor.size);
+  const px = Math.max(a.px.places, floor.px);
+  const scales = {
+    size,
+    px,
+    fee: Math.max(a.fee.places, floor.fee),
+    closedPnl: Math.max(a.closedPnl.places, floor.closedPnl),
+    // Volumes are px × size products, at px + size decimals (at least floor.volume's, as both are).
+    volume: px + size,
+  };
   return { ...a, scales };
 };

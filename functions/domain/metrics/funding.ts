@@ -42,11 +42,12 @@ const countUpTo = (times: readonly number[], t: number): number => {
   return lo;
 };
 
-export const readFunding = (funding: readonly FundingPayment[] | undefined, now: number): FundingAmounts => {
+/** `minScale`: the scale to take at the least (that of sums read earlier, e.g. a metrics checkpoint's). */
+export const readFunding = (funding: readonly FundingPayment[] | undefined, now: number, minScale = 0): FundingAmounts => {
   const payments = (funding ?? []).filter((p) => p.time <= now).sort((a, b) => a.time - b.time);
   const column = new DecimalColumn(payments.length);
   for (let i = 0; i < payments.length; i++) column.set(i, payments[i]!.usdc);
-  const scale = column.places;
+  const scale = Math.max(column.places, minScale);
   const units = payments.map((_, i) => column.get(i, scale));
   const byCoin = new Map<string, CoinSeries>();
   for (let i = 0; i < payments.length; i++) {

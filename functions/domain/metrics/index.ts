@@ -3,6 +3,8 @@ export { computeFillMetrics, countedRoundTrips, type FillMetrics, type TimeWindo
 export { computeEquityMetrics, equityPointsFor } from "./equity.js";
 export { cashFlowsFromLedger } from "./flows.js";
 export { computeTraderRows } from "./trader-metrics.js";
+export { foldCheckpoint, rowsFromCheckpoint, type MetricsCheckpoint } from "./checkpoint.js";
+export { metricsCheckpointSchema } from "./checkpoint-schema.js";
 export { botFlag } from "./bots.js";
 export { scoreRows } from "./score.js";
 export { rowsForTrader } from "./trader-leaderboard.js";

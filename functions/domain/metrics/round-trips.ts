@@ -96,7 +96,11 @@ export interface RoundTripUnits extends Omit<RoundTrip, "realized_pnl" | "fees" 
   volume: Units;
 }
 
-interface CoinState {
+/**
+ * Where one coin stands between two fills: its position and the round trip in progress. What a
+ * metrics checkpoint (./checkpoint.ts) keeps of a coin, so a later replay continues it exactly.
+ */
+export interface CoinState {
   /** At scales.size. */
   position: Units;
   trip: RoundTripUnits | null;
@@ -222,10 +226,16 @@ export const buildRoundTrips = (fills: readonly Fill[]): RoundTrips => {
 /**
  * buildRoundTrips, unprinted, for a caller that holds the perp fills already deduplicated, sorted
  * with `compareFills` and read (`a` from readFillAmounts(sorted)), and needs their amounts for more.
+ *
+ * `coins` is where each coin stood before the first of these fills (empty: nothing before them),
+ * its amounts at a.scales; it is advanced in place and returned, so a replay can go on from it.
  */
-export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<RoundTripUnits> => {
+export const roundTripUnits = (
+  sorted: readonly Fill[],
+  a: Amounts,
+  coins = new Map<string, CoinState>(),
+): RoundTrips<RoundTripUnits> & { coins: Map<string, CoinState> } => {
   const s = a.scales;
-  const coins = new Map<string, CoinState>();
   const closed: RoundTripUnits[] = [];
   // Steps: one fill, or a self-trade pair applied together at the place of its first half.
   const paired = new Uint8Array(sorted.length);
@@ -297,7 +307,7 @@ export const roundTripUnits = (sorted: readonly Fill[], a: Amounts): RoundTrips<
   const open = [...coins.values()].flatMap((c) => (c.trip === null ? [] : [c.trip]));
   // A gap closes a round trip at its last known fill, which can be earlier than closes already seen.
   closed.sort((x, y) => (x.closed_at ?? 0) - (y.closed_at ?? 0));
-  return { closed, open };
+  return { closed, open, coins };
 };
 
 /**

@@ -5,18 +5,15 @@ import {
   formatUnits,
   formatUnitsPlain,
   mulUnits,
-  negUnits,
   rescaleUnits,
   subUnits,
   unitsToNumber,
   type Units,
 } from "#commons/exact.js";
-import { dedupeFills, isPerpFill } from "../fills.js";
 import type { LeaderboardRow } from "../leaderboard.js";
-import { botFlag } from "./bots.js";
-import { readFillAmounts, type FillAmounts } from "./fill-amounts.js";
-import { readFunding } from "./funding.js";
-import { realizedScale, realizedUnits, roundTripUnits, type RoundTripUnits } from "./round-trips.js";
+import { botFlagAfter } from "./checkpoint-bot.js";
+import type { MetricsCheckpoint } from "./checkpoint.js";
+import { addFillSums, addTripSums, fillAdder, noFillSums, noTripSums, replay, tripAdder, type FillSums, type TripSums } from "./trader-replay.js";
 import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
 
 /**
@@ -30,7 +27,9 @@ import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type 
  *   (only the largest win and loss are ever shown);
  * - every window ends at `now`, so they are nested: one pass from the newest fill (and one from
  *   the newest round trip) backwards takes a snapshot of the running sums at each window's start;
- * - sums are exact scaled integers (#commons/exact.js): numbers while they fit, bigints beyond.
+ * - sums are exact scaled integers (#commons/exact.js): numbers while they fit, bigints beyond;
+ * - the pass itself (./trader-replay.ts) may start from a metrics checkpoint instead of the first
+ *   fill (./checkpoint.ts): the rows are the same, from the history after its horizon only.
  *
  * Window w covers the half-open interval (now − WINDOW_MS[w], now]: a fill at `now` counts, one at
  * exactly now − 24 h belongs to the previous day only. `all` is (−∞, now]. Fills after `now` are
@@ -80,67 +79,13 @@ const nestedSums = <S>(
   return out;
 };
 
-// ---- sums --------------------------------------------------------------------------------------
-
-/** Σ over fills; each amount at its column's scale (FillAmounts.scales: volume, fee, closedPnl). */
-interface FillSums {
-  count: number;
-  volume: Units;
-  fees: Units;
-  closedPnl: Units;
-}
-
-const fillAdder = (a: FillAmounts) => {
-  const s = a.scales;
-  return (sums: FillSums, i: number): void => {
-    sums.volume = addUnits(sums.volume, mulUnits(a.px.get(i, s.px), a.sz.get(i, s.size)));
-    sums.fees = addUnits(sums.fees, a.fee.get(i, s.fee));
-    sums.closedPnl = addUnits(sums.closedPnl, a.closedPnl.get(i, s.closedPnl));
-    sums.count += 1;
-  };
-};
-
-/** Over counted round trips; amounts at one scale, the finest of their realized PnLs. */
-interface TripSums {
-  trips: number;
-  wins: number;
-  losses: number;
-  grossWins: Units;
-  /** Positive. */
-  grossLosses: Units;
-  /** The largest win; 0 without any. */
-  best: Units;
-  /** The largest |loss|; 0 without any. */
-  worst: Units;
-  holdMs: number;
-}
-
-/** Same rule as fill-metrics' countedRoundTrips: PnL and hold time fully known. */
-const isCounted = (rt: RoundTripUnits): boolean => rt.closed_at !== null && !rt.partial_start && !rt.missing_fills;
-
-const tripAdder = (trips: readonly RoundTripUnits[], pnl: readonly Units[]) => (sums: TripSums, i: number): void => {
-  sums.trips += 1;
-  sums.holdMs += trips[i]!.hold_ms ?? 0;
-  const value = pnl[i]!;
-  if (value > 0) {
-    sums.wins += 1;
-    sums.grossWins = addUnits(sums.grossWins, value);
-    if (value > sums.best) sums.best = value;
-  } else if (value < 0) {
-    const loss = negUnits(value);
-    sums.losses += 1;
-    sums.grossLosses = addUnits(sums.grossLosses, loss);
-    if (loss > sums.worst) sums.worst = loss;
-  }
-};
+// ---- rows --------------------------------------------------------------------------------------
 
 /** a ÷ b of two amounts at one scale, as big.js divides (20 places, half up), then a number. */
 const ratio = (a: Units, b: Units): number => {
   const q = divideToPlaces(a, b, BIG_SETTINGS.divDecimals);
   return unitsToNumber(q.units, q.scale);
 };
-
-// ---- rows --------------------------------------------------------------------------------------
 
 /** Whole days, rounded down (a trader first seen 36 h ago is 1 day old), never negative. */
 const accountAgeDays = (firstTime: number, now: number): number => Math.max(0, Math.floor((now - firstTime) / DAY));
@@ -154,36 +99,24 @@ export interface TraderRowsInput {
 }
 
 /** One row per window, in METRIC_WINDOWS order, unscored (`score: null`: see ./score.ts). */
-export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRowsInput): LeaderboardRow[] => {
-  const address = history.address.toLowerCase();
-  const sorted = dedupeFills(history.fills);
-  const perp = sorted.filter((f) => f.time <= now && isPerpFill(f));
-  // Account age is about the account, not the window: its earliest fill of any kind we hold.
-  const first = sorted[0]?.time ?? history.firstSeenAt;
-  const accountAge = accountAgeDays(first, now);
+export const computeTraderRows = (input: TraderRowsInput): LeaderboardRow[] => traderRows(null, input);
 
-  const amounts = readFillAmounts(perp);
+/**
+ * The rows from a checkpoint (null: none) and the history after its horizon, which must be at or
+ * before every finite window's start (./checkpoint.ts checks): its sums then only add to `all`.
+ */
+export const traderRows = (base: MetricsCheckpoint | null, { history, equity, now, updatedAt }: TraderRowsInput): LeaderboardRow[] => {
+  const address = history.address.toLowerCase();
+  const r = replay(base, history.fills, history.funding, now);
+  // Account age is about the account, not the window: its earliest fill of any kind we hold.
+  const accountAge = accountAgeDays(r.firstFillAt ?? history.firstSeenAt, now);
+  const { perp, amounts, counted, pnl, tripScale, funding } = r;
   const scales = amounts.scales;
-  const { closed } = roundTripUnits(perp, amounts);
-  const isBot = botFlag(perp, closed);
-  const counted = closed.filter(isCounted);
-  // Funding is part of each round trip's PnL (./funding.ts): the payments of its coin while it was open.
-  const funding = readFunding(history.funding, now);
-  let tripScale = Math.max(scales.closedPnl, funding.scale);
-  for (const rt of counted) tripScale = Math.max(tripScale, realizedScale(rt, scales));
-  const pnl = counted.map((rt) =>
-    addUnits(realizedUnits(rt, scales, tripScale), rescaleUnits(funding.ofCoin(rt.coin, rt.opened_at, rt.closed_at), tripScale - funding.scale)),
-  );
+  const isBot = botFlagAfter(base?.bot ?? null, r.bot, perp);
 
   const starts = windowStarts(now);
-  const fillSums = nestedSums<FillSums>(perp.length, (i) => perp[i]!.time, starts, { count: 0, volume: 0, fees: 0, closedPnl: 0 }, fillAdder(amounts));
-  const tripSums = nestedSums<TripSums>(
-    counted.length,
-    (i) => counted[i]!.closed_at ?? 0,
-    starts,
-    { trips: 0, wins: 0, losses: 0, grossWins: 0, grossLosses: 0, best: 0, worst: 0, holdMs: 0 },
-    tripAdder(counted, pnl),
-  );
+  const fillSums = nestedSums<FillSums>(perp.length, (i) => perp[i]!.time, starts, noFillSums(), fillAdder(amounts));
+  const tripSums = nestedSums<TripSums>(counted.length, (i) => counted[i]!.closed_at ?? 0, starts, noTripSums(), tripAdder(counted, pnl));
   const fundingSums = nestedSums<{ funding: Units }>(
     funding.payments.length,
     (i) => funding.payments[i]!.time,
@@ -193,6 +126,10 @@ export const computeTraderRows = ({ history, equity, now, updatedAt }: TraderRow
       sums.funding = addUnits(sums.funding, funding.units[i]!);
     },
   );
+  // What came before the horizon belongs to the one window that reaches back past it.
+  fillSums.set("all", addFillSums(fillSums.get("all")!, r.before.fills));
+  tripSums.set("all", addTripSums(tripSums.get("all")!, r.before.trips));
+  fundingSums.set("all", { funding: addUnits(fundingSums.get("all")!.funding, r.before.funding) });
 
   const tradingScale = Math.max(scales.closedPnl, scales.fee);
   const pnlScale = Math.max(tradingScale, funding.scale);

@@ -1,4 +1,7 @@
 import type { Fill } from "#domain/exchange.js";
+import { toFills } from "#hyperliquid/mappers.js";
+import { fillsSchema } from "#hyperliquid/schemas.js";
+import { loadFixture } from "../../support/fixtures.js";
 
 let nextTid = 1;
 
@@ -104,3 +107,16 @@ export const randomHistory = (seed: number, n: number, from: number, to: number)
   }
   return all;
 };
+
+/**
+ * 500 real fills of one account (May 2023), newest first. They predate `tid`, so they are parsed
+ * with the raw schema and given `tid` = position in the file: fills sharing a millisecond appear in
+ * execution order in the file (each one's startPosition follows from the previous one's), and
+ * compareFills then keeps that order. Test-only: production code never invents a tid.
+ */
+export const recordedFills = (): Fill[] =>
+  toFills(
+    fillsSchema.parse(loadFixture("userFills.recorded.json").response).map((f, i) => ({ ...f, tid: i })),
+    "userFills",
+    "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2",
+  );

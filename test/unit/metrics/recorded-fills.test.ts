@@ -1,26 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { decStr, sumDec } from "#commons/decimal.js";
-import type { Fill } from "#domain/exchange.js";
 import { computeFillMetrics } from "#domain/metrics/fill-metrics.js";
 import { buildRoundTrips } from "#domain/metrics/round-trips.js";
 import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
 import { botSignals } from "#domain/metrics/bots.js";
-import { fillsSchema } from "#hyperliquid/schemas.js";
-import { loadFixture } from "../../support/fixtures.js";
-import { toFills } from "#hyperliquid/mappers.js";
-
-/**
- * 500 real fills of one account (May 2023), newest first. They predate `tid`, so they are parsed
- * with the raw schema and given `tid` = position in the file: fills sharing a millisecond appear in
- * execution order in the file (each one's startPosition follows from the previous one's), and
- * compareFills then keeps that order. Test-only: production code never invents a tid.
- */
-const recordedFills = (): Fill[] =>
-  toFills(
-    fillsSchema.parse(loadFixture("userFills.recorded.json").response).map((f, i) => ({ ...f, tid: i })),
-    "userFills",
-    "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2",
-  );
+import { recordedFills } from "./fills.js";
 
 /** Equal to `sig` significant digits. */
 const expectClose = (actual: number | null, expected: number, sig = 12): void => {
