@@ -1,28 +1,45 @@
+import { randomUUID } from "node:crypto";
+import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
 import { loadConfig } from "#commons/config.js";
 import type { AppLogger } from "#commons/logger.js";
+import { FANOUT_QUEUE } from "#commons/queues.js";
+import type { OrderedMessage } from "#domain/feed/ports.js";
 import { localStreamsClient } from "#local/aws.js";
+import { toSqsEvent } from "#local/event-source.js";
 import { startFunctions, type RunningFunctions } from "#local/functions.js";
 import type { WebSocketGateway } from "#local/ws-gateway.js";
 import { FEED_FUNCTIONS } from "../../functions/catalog.js";
+import { testQueue, type TestQueue } from "./aws.js";
 import { TEST_REGION } from "./env.js";
 import type { Pipeline } from "./pipeline.js";
 
+export interface RunningFeedFunctions extends RunningFunctions {
+  /** The fan-out FIFO queue the broadcaster sends to and the fan-out worker consumes. */
+  fanOutQueue: TestQueue;
+}
+
 /**
- * The live feed's functions (connect, welcome, default, disconnect, broadcaster) over a pipeline's
- * tables, posting through `gateway` on the HTTP server at `port`, as the local runtime runs them.
+ * The live feed's functions (connect, welcome, default, disconnect, broadcaster, fan-out worker)
+ * over a pipeline's tables and a fan-out queue of their own, posting through `gateway` on the
+ * HTTP server at `port`, as the local runtime runs them.
  */
-export const startFeedFunctions = (
+export const startFeedFunctions = async (
   p: Pipeline,
-  o: { gateway: WebSocketGateway; port: number; logger: AppLogger; pollIntervalMs?: number },
-): Promise<RunningFunctions> => {
+  o: { gateway: WebSocketGateway; port: number; logger: AppLogger; pollIntervalMs?: number; env?: Record<string, string> },
+): Promise<RunningFeedFunctions> => {
+  const fanOutQueue = await testQueue(FANOUT_QUEUE);
   // What the runtime does before the handler modules load: they read these when imported, as they read Lambda's environment.
-  Object.assign(process.env, p.tables.env, { WS_CALLBACK_URL: `http://127.0.0.1:${o.port}` });
-  return startFunctions({
+  Object.assign(process.env, p.tables.env, o.env, {
+    WS_CALLBACK_URL: `http://127.0.0.1:${o.port}`,
+    [FANOUT_QUEUE.envVar]: fanOutQueue.queueUrl,
+  });
+  const running = await startFunctions({
     config: loadConfig(process.env),
-    sqsClient: p.queue.client,
-    queue: () => {
-      throw new Error("the feed uses no queue");
+    sqsClient: fanOutQueue.client,
+    queue: (id) => {
+      if (id !== FANOUT_QUEUE.id) throw new Error(`the feed uses no ${id} queue`);
+      return fanOutQueue;
     },
     gateway: o.gateway,
     streams: {
@@ -35,4 +52,18 @@ export const startFeedFunctions = (
     functions: FEED_FUNCTIONS,
     logger: o.logger,
   });
+  return { ...running, fanOutQueue };
 };
+
+/** Fan-out messages as the SQS mapping hands them to the worker: one SQS event, in this order. */
+export const fanOutEvent = (messages: readonly OrderedMessage[]): SQSEvent =>
+  toSqsEvent(
+    messages.map((m) => ({
+      MessageId: randomUUID(),
+      ReceiptHandle: randomUUID(),
+      Body: m.body,
+      Attributes: { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId },
+    })),
+    "arn:aws:sqs:us-east-1:000000000000:test-fanout.fifo",
+    TEST_REGION,
+  );

@@ -4,6 +4,7 @@ import { ValidationError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import { filtersOf, parseClientMessage, serverMessages, type ServerMessage } from "#domain/feed/messages.js";
 import { ConnectionGoneError, type ConnectionStore, type FeedSender, type WelcomeState } from "#domain/feed/ports.js";
+import { DEFAULT_FEED_SHARDS, shardOf } from "#domain/feed/shards.js";
 import { claimOf, createWelcomeFirst, type WelcomeFirstDeps } from "./welcome-first.js";
 import { ok, webSocketEventSchema, type WebSocketEvent, type WebSocketResult } from "./ws-event.js";
 
@@ -33,6 +34,8 @@ export interface ConnectDeps {
   token?: string | undefined;
   now: () => number;
   logger: AppLogger;
+  /** FEED_SHARDS: the connection's fan-out shard is stored with it. */
+  shards?: number;
 }
 
 export const createConnectHandler = (deps: ConnectDeps) => async (raw: unknown): Promise<WebSocketResult> => {
@@ -42,7 +45,11 @@ export const createConnectHandler = (deps: ConnectDeps) => async (raw: unknown):
     deps.logger.info("WebSocket connection refused: missing or wrong token", { connectionId });
     return { statusCode: 401, body: "Unauthorized" };
   }
-  await deps.connections.add({ connectionId, connectedAt: event.requestContext.connectedAt ?? deps.now() });
+  await deps.connections.add({
+    connectionId,
+    connectedAt: event.requestContext.connectedAt ?? deps.now(),
+    shard: shardOf(connectionId, deps.shards ?? DEFAULT_FEED_SHARDS),
+  });
   deps.logger.debug("WebSocket connected", { connectionId });
   return ok();
 };
