@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SQSEvent } from "aws-lambda";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { inject } from "vitest";
 import { loadConfig } from "#commons/config.js";
 import type { AppLogger } from "#commons/logger.js";
@@ -9,7 +10,7 @@ import { localStreamsClient } from "#local/aws.js";
 import { toSqsEvent } from "#local/event-source.js";
 import { startFunctions, type RunningFunctions } from "#local/functions.js";
 import type { WebSocketGateway } from "#local/ws-gateway.js";
-import { FEED_FUNCTIONS } from "../../functions/catalog.js";
+import { FEED_FUNCTIONS, type FunctionDef } from "../../functions/catalog.js";
 import { testQueue, type TestQueue } from "./aws.js";
 import { TEST_REGION } from "./env.js";
 import type { Pipeline } from "./pipeline.js";
@@ -25,8 +26,16 @@ export interface RunningFeedFunctions extends RunningFunctions {
  * HTTP server at `port`, as the local runtime runs them.
  */
 export const startFeedFunctions = async (
-  p: Pipeline,
-  o: { gateway: WebSocketGateway; port: number; logger: AppLogger; pollIntervalMs?: number; env?: Record<string, string> },
+  p: Pick<Pipeline, "tables">,
+  o: {
+    gateway: WebSocketGateway;
+    port: number;
+    logger: AppLogger;
+    pollIntervalMs?: number;
+    env?: Record<string, string>;
+    /** Defaults to every feed function; a test that runs its own fan-out worker leaves the catalog's out. */
+    functions?: readonly FunctionDef[];
+  },
 ): Promise<RunningFeedFunctions> => {
   const fanOutQueue = await testQueue(FANOUT_QUEUE);
   // What the runtime does before the handler modules load: they read these when imported, as they read Lambda's environment.
@@ -49,7 +58,8 @@ export const startFeedFunctions = async (
       ...(o.pollIntervalMs !== undefined && { pollIntervalMs: o.pollIntervalMs }),
       workerEndpoint: inject("dynamoEndpoint"),
     },
-    functions: FEED_FUNCTIONS,
+    queueWorkerEndpoint: inject("sqsEndpoint"),
+    functions: o.functions ?? FEED_FUNCTIONS,
     logger: o.logger,
   });
   return { ...running, fanOutQueue };
@@ -67,3 +77,14 @@ export const fanOutEvent = (messages: readonly OrderedMessage[]): SQSEvent =>
     "arn:aws:sqs:us-east-1:000000000000:test-fanout.fifo",
     TEST_REGION,
   );
+
+/** Whether the fan-out queue holds no message, waiting or in flight: every event queued so far has been fanned out. */
+export const fanOutIdle = async (q: TestQueue): Promise<boolean> => {
+  const { Attributes } = await q.client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: q.queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+    }),
+  );
+  return Object.values(Attributes ?? {}).every((n) => n === "0");
+};
