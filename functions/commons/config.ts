@@ -61,9 +61,9 @@ export const configSchema = z.object({
    */
   ADMIN_API_KEY_SECRET_ARN: secretArn.optional(),
   WS_TOKEN_SECRET_ARN: secretArn.optional(),
-  /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
+  /** The API Gateway management endpoint the feed posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
   WS_CALLBACK_URL: z.url().optional(),
-  /** Posts the broadcaster keeps in flight while fanning one event out to the connected clients. */
+  /** Posts the fan-out worker keeps in flight while fanning one event out to one shard's clients. */
   FEED_FANOUT_CONCURRENCY: int(100, 1, 200),
   /**
    * Live-feed connections are spread over this many shards (#domain/feed/shards.js), each fanned

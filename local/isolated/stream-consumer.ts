@@ -8,7 +8,7 @@ import type { FromWorker, QueueWorkerData, StreamWorkerData, ToWorker, WorkerDat
 
 /**
  * Runs a stream-triggered function of the catalog on a worker thread of its own: its stream
- * source and its handler module, with their own SDK clients. A broadcaster posting to a thousand
+ * source and its handler module, with their own SDK clients. A function posting to a thousand
  * clients keeps a core busy for most of a second; on the main thread that would stall the HTTP
  * API and the WebSocket gateway it posts to, which in AWS run elsewhere. The worker gets a copy
  * of this process's environment as it is now, as a Lambda function gets its configuration.

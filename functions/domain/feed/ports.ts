@@ -60,7 +60,7 @@ export class ConnectionGoneError extends Error {
 
 /**
  * The message is over API Gateway's limit (413 PayloadTooLargeException, MAX_FEED_MESSAGE_BYTES):
- * no client can get it, and a retry cannot help. The broadcaster counts it (FeedMessagesTooLarge).
+ * no client can get it, and a retry cannot help. The fan-out worker counts it (FeedMessagesTooLarge).
  */
 export class MessageTooLargeError extends Error {
   constructor(
