@@ -41,12 +41,14 @@ const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 /**
  * A queue and its dead-letter queue, wired as the CDK stack wires them. Idempotent. A FIFO queue
  * (`def.fifo`: `name` gets `.fifo` if it lacks it) has a FIFO dead-letter queue, as SQS requires,
- * and explicit deduplication ids (no content-based deduplication).
+ * explicit deduplication ids (no content-based deduplication) and high throughput (per group).
  */
 export const createQueueWithDlq = async (client: SQSClient, def: QueueDef, name: string): Promise<CreatedQueue> => {
   const base = name.replace(/\.fifo$/, "");
   const suffix = def.fifo ? ".fifo" : "";
-  const fifo: Record<string, string> = def.fifo ? { FifoQueue: "true", ContentBasedDeduplication: "false" } : {};
+  const fifo: Record<string, string> = def.fifo
+    ? { FifoQueue: "true", ContentBasedDeduplication: "false", DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" }
+    : {};
   const dlqUrl = await createQueue(client, `${base}-dlq${suffix}`, { ...fifo, MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) });
   const dlqArn = await queueArn(client, dlqUrl);
   const queueUrl = await createQueue(client, `${base}${suffix}`, {

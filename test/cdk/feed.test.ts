@@ -242,6 +242,8 @@ describe("fan-out queue", () => {
   it("is FIFO with explicit deduplication ids, encrypted, TLS only, and dead-letters to a FIFO queue", () => {
     const queue = queueProps(s.stack.feed.fanOutQueue);
     expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, SqsManagedSseEnabled: true });
+    // High-throughput mode: the limits apply per shard, not to the whole queue.
+    expect(queue).toMatchObject({ DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" });
     expect(queue.VisibilityTimeout).toBe(FANOUT_QUEUE.visibilityTimeoutSeconds);
     expect(queue.VisibilityTimeout).toBeGreaterThan(FAN_OUT_WORKER_FUNCTION.timeoutSeconds);
     expect(referencedIds(queue.RedrivePolicy.deadLetterTargetArn)).toEqual(new Set([logicalId(s.stack.feed.fanOutDeadLetterQueue)]));
