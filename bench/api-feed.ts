@@ -3,19 +3,40 @@ import { eventItem } from "#store/dynamo/traders.js";
 import { benchEvent } from "./api-fixtures.js";
 import type { Child } from "./ipc.js";
 import { ms, percentile } from "./percentile.js";
-import type { WsClientMethods } from "./ws-clients.js";
+import type { Received, WsClientMethods } from "./ws-clients.js";
 
 /**
- * The WebSocket half of bench/api.ts: clients (already connected, in their own process) wait while
- * events are Put into the events table exactly as the tracking worker stores them (`eventItem`);
- * the broadcaster reaches them through the stream source and the gateway's management API.
- * Latency of a delivery = receipt time at the client − the time just before the Put was sent.
+ * The WebSocket half of bench/api.ts: clients (already connected, in processes of their own) wait
+ * while events are Put into the events table exactly as the tracking worker stores them
+ * (`eventItem`); the broadcaster queues each for every connection shard and the fan-out worker
+ * reaches them through the gateway's management API. Latency of a delivery = receipt time at the
+ * client − the time just before the Put was sent.
  */
+
+/** The clients of several processes, counted as one. */
+export interface ClientPool {
+  deliveries(ids: string[]): Promise<number>;
+  received(): Promise<Received>;
+}
+
+export const clientPool = (children: readonly Child<WsClientMethods, object>[]): ClientPool => ({
+  deliveries: async (ids) => (await Promise.all(children.map((c) => c.call("deliveries", ids)))).reduce((a, b) => a + b, 0),
+  received: async () => {
+    const all = await Promise.all(children.map((c) => c.call("received")));
+    const merged: Received = { byEvent: {}, duplicates: {}, closed: 0 };
+    for (const r of all) {
+      for (const [id, times] of Object.entries(r.byEvent)) (merged.byEvent[id] ??= []).push(...times);
+      for (const [id, n] of Object.entries(r.duplicates)) merged.duplicates[id] = (merged.duplicates[id] ?? 0) + n;
+      merged.closed += r.closed;
+    }
+    return merged;
+  },
+});
 
 export interface FanOutOptions {
   doc: DynamoDBDocumentClient;
   eventsTable: string;
-  clients: Child<WsClientMethods, object>;
+  clients: ClientPool;
   connected: number;
   events: number;
   /** Per event, how long to wait for all deliveries before moving on. */
@@ -48,13 +69,14 @@ export interface FanOutResult {
   expectedDeliveries: number;
   deliveries: number;
   missing: number;
+  /** Re-sends: deliveries to a client that already had the event. */
   duplicates: number;
   clientsClosed: number;
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Median over events of the first delivery: mostly the stream poll and the connection scan. */
+  /** Median over events of the first delivery: mostly the stream poll, the queue and one shard's listing. */
   firstDeliveryMedianMs: number;
   perEvent: PerEvent[];
   /** Deliveries of warm-up and measured events together. */
@@ -75,7 +97,7 @@ const insertEvents = async (o: FanOutOptions, count: number, runTag: string, fir
     await o.doc.send(new PutCommand({ TableName: o.eventsTable, Item: eventItem(event) }));
     inserted.push({ id: event.id, at, putMs: epochMs() - at });
     const deadline = Date.now() + o.perEventTimeoutMs;
-    while (Date.now() < deadline && (await o.clients.call("deliveries", [event.id])) < o.connected) await sleep(20);
+    while (Date.now() < deadline && (await o.clients.deliveries([event.id])) < o.connected) await sleep(20);
     await sleep(o.gapMs + Math.random() * o.jitterMs);
   }
   return inserted;
@@ -83,13 +105,13 @@ const insertEvents = async (o: FanOutOptions, count: number, runTag: string, fir
 
 export const measureFanOut = async (o: FanOutOptions): Promise<FanOutResult> => {
   const runTag = Date.now().toString(16);
-  // Not measured: the first events after start-up compile the broadcaster's hot path (JIT). Their
+  // Not measured: the first events after start-up compile the fan-out's hot path (JIT). Their
   // latency is reported on its own, so a cold start is not hidden either.
   const warmUp = await insertEvents(o, o.warmUpEvents, runTag, 0);
   const inserted = await insertEvents(o, o.events, runTag, o.warmUpEvents);
   // Late or duplicate deliveries of the last events still count.
   await sleep(1_000);
-  const received = await o.clients.call("received");
+  const received = await o.clients.received();
 
   const latenciesOf = (id: string, at: number) => (received.byEvent[id] ?? []).map((t) => t - at);
   const warmUpLast = warmUp.map(({ id, at }) => ms(percentile(latenciesOf(id, at), 100)));

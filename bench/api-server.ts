@@ -3,7 +3,9 @@ import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { FANOUT_QUEUE } from "#commons/queues.js";
 import { localDynamoClient, localSqsClient, localStreamsClient } from "#local/aws.js";
+import { startLocalSqs, type LocalSqs } from "#local/sqs.js";
 import { startFunctions, type RunningFunctions } from "#local/functions.js";
 import { createHttpApp, startHttpServer } from "#local/http.js";
 import { tableNamesFromConfig } from "#local/tables.js";
@@ -19,8 +21,9 @@ import { quietSdkNodeWarning, requireEnv } from "./util.js";
  * WebSocket clients never share its event loop. It is wired as local/runtime.ts wires `npm start`:
  * the real API app (createApiApp over createDynamoApiStores) and the local WebSocket gateway on one
  * @hono/node-server on 127.0.0.1, and, with BENCH_FEED=1, the feed's handler modules (FEED_FUNCTIONS)
- * behind the gateway's routes and the DynamoDB Local stream sources. Two deliberate differences:
- * no per-IP rate limit (every benchmark client is 127.0.0.1), and no SQS (the feed uses none).
+ * behind the gateway's routes, the DynamoDB Local stream sources and the fan-out queue on an
+ * in-process SQS server, each consumer on a worker thread as there. One deliberate difference: no
+ * per-IP rate limit (every benchmark client is 127.0.0.1).
  */
 
 export interface ApiServerReady {
@@ -57,16 +60,22 @@ await serveParent(async () => {
   gateway.attach(http.server);
 
   let functions: RunningFunctions | undefined;
+  let sqs: LocalSqs | undefined;
   if (withFeed) {
-    // The handler modules read it when imported, as they read Lambda's environment.
+    sqs = await startLocalSqs({ region: config.AWS_REGION, queues: [FANOUT_QUEUE], namePrefix: "bench" });
+    const fanOut = sqs.queues.get(FANOUT_QUEUE.id)!;
+    // The handler modules read these when imported, as they read Lambda's environment.
     process.env.WS_CALLBACK_URL = `http://127.0.0.1:${http.port}`;
+    process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+    process.env[FANOUT_QUEUE.envVar] = fanOut.queueUrl;
     functions = await startFunctions({
       config: loadConfig(process.env),
-      // Required by the options type; no feed function consumes or sends to a queue.
-      sqsClient: localSqsClient({ endpoint: "http://127.0.0.1:9", region: config.AWS_REGION }),
-      queue: () => {
-        throw new Error("the feed uses no queue");
+      sqsClient: localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION }),
+      queue: (id) => {
+        if (id !== FANOUT_QUEUE.id) throw new Error(`the feed uses no ${id} queue`);
+        return fanOut;
       },
+      queueWorkerEndpoint: sqs.endpoint,
       gateway,
       streams: {
         dynamo,
@@ -97,6 +106,7 @@ await serveParent(async () => {
     },
     stop: async () => {
       await functions?.stop();
+      await sqs?.stop();
       await gateway.close();
       await http.stop();
       dynamo.destroy();

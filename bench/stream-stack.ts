@@ -1,7 +1,7 @@
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
-import { TRACKING_QUEUE } from "#commons/queues.js";
+import { FANOUT_QUEUE, TRACKING_QUEUE } from "#commons/queues.js";
 import type { StreamStatus } from "#domain/stream-status.js";
 import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient } from "#local/aws.js";
 import { createQueueWithDlq } from "#local/sqs.js";
@@ -66,7 +66,13 @@ const waitFor = async <T>(what: string, timeoutMs: number, probe: () => Promise<
 };
 
 /** The system's environment: the handler modules read it once, when they load. */
-const systemEnv = (names: TableNames, services: Services, queue: object & { queueUrl: string }, simUrl: string): NodeJS.ProcessEnv => {
+const systemEnv = (
+  names: TableNames,
+  services: Services,
+  queue: object & { queueUrl: string },
+  fanOut: object & { queueUrl: string },
+  simUrl: string,
+): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   applyEnv(
     {
@@ -74,6 +80,8 @@ const systemEnv = (names: TableNames, services: Services, queue: object & { queu
       ...Object.fromEntries(ALL_TABLES.map((d) => [d.envVar, names[d.id]])),
       TRACKING_QUEUE_URL: queue.queueUrl,
       BENCH_QUEUE: JSON.stringify(queue),
+      FANOUT_QUEUE_URL: fanOut.queueUrl,
+      BENCH_FANOUT_QUEUE: JSON.stringify(fanOut),
       HYPERLIQUID_API_URL: simUrl,
       HYPERLIQUID_WS_URL: undefined,
       HL_WEIGHT_PER_MINUTE: String(EXCHANGE_WEIGHT_PER_MINUTE),
@@ -115,6 +123,7 @@ export const startStack = async (spec: { id: string; traders: number; simSeed: n
   try {
     await createTables(ddb, names);
     const queue = await createQueueWithDlq(sqs, TRACKING_QUEUE, `bench-stream-${spec.id}-tracking`);
+    const fanOut = await createQueueWithDlq(sqs, FANOUT_QUEUE, `bench-stream-${spec.id}-fanout`);
     const sim = await forkChild<StreamSimMethods, StreamSimReady>("./stream-sim-process.ts", {
       env: { ...process.env, BENCH_SIM_SEED: String(spec.simSeed), BENCH_SIM_WEIGHT_PER_MINUTE: String(EXCHANGE_WEIGHT_PER_MINUTE) },
     });
@@ -131,7 +140,7 @@ export const startStack = async (spec: { id: string; traders: number; simSeed: n
 
     t = performance.now();
     const system = await forkChild<StreamSystemMethods, StreamSystemReady>("./stream-system.ts", {
-      env: systemEnv(names, services, queue, sim.ready.url),
+      env: systemEnv(names, services, queue, fanOut, sim.ready.url),
     });
     children.push(system);
     feed = await connectFeed(system.ready.feedUrl);

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { DispatchResult } from "#domain/dispatch.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { FANOUT_QUEUE } from "#commons/queues.js";
 import { localDynamoClient, localSqsClient, localStreamsClient } from "#local/aws.js";
 import { loadHandler, startFunctions, type FunctionsOptions, type RunningFunctions } from "#local/functions.js";
 import { createHttpApp, startHttpServer } from "#local/http.js";
@@ -54,6 +55,7 @@ await serveParent(async () => {
   const region = initial.AWS_REGION;
   const dynamoEndpoint = requireEnv("AWS_ENDPOINT_URL_DYNAMODB");
   const queue = JSON.parse(requireEnv("BENCH_QUEUE")) as CreatedQueue;
+  const fanOut = JSON.parse(requireEnv("BENCH_FANOUT_QUEUE")) as CreatedQueue;
 
   const gateway = createWebSocketGateway({ region, logger });
   const http = await startHttpServer(createHttpApp({ checks: [], logger }), { port: 0, hostname: "127.0.0.1" });
@@ -68,7 +70,8 @@ await serveParent(async () => {
   const common: Omit<FunctionsOptions, "functions"> = {
     config,
     sqsClient,
-    queue: () => queue,
+    queue: (id) => (id === FANOUT_QUEUE.id ? fanOut : queue),
+    queueWorkerEndpoint: requireEnv("AWS_ENDPOINT_URL_SQS"),
     gateway,
     streams: {
       dynamo,

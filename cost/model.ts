@@ -2,7 +2,7 @@ import { dec, type Decimal } from "#commons/decimal.js";
 import { EXCHANGE_METRICS, FEED_METRICS, LEADERBOARD_METRICS, STREAM_METRICS } from "#commons/metrics.js";
 import {
   ALL_FUNCTIONS,
-  BROADCASTER_FUNCTION,
+  FAN_OUT_WORKER_FUNCTION,
   DISCOVERY_FUNCTION,
   HTTP_API_FUNCTION,
   LEADERBOARD_FUNCTION,
@@ -61,7 +61,8 @@ const MEMORY_MB = {
   dispatcher: TRACK_DISPATCH_FUNCTION.memoryMb,
   leaderboard: LEADERBOARD_FUNCTION.memoryMb,
   discovery: DISCOVERY_FUNCTION.memoryMb,
-  broadcaster: BROADCASTER_FUNCTION.memoryMb,
+  // The posts, nearly all of the feed's compute, run in the fan-out worker (the broadcaster only queues).
+  broadcaster: FAN_OUT_WORKER_FUNCTION.memoryMb,
   httpApi: HTTP_API_FUNCTION.memoryMb,
   listener: STREAM_LISTENER_FUNCTION.memoryMb,
   listenerChecks: STREAM_LISTENER_FUNCTION.memoryMb,
@@ -87,7 +88,7 @@ const lambdaLines = (w: Workload): CostLine[] => {
     ["dispatcher", `track-dispatch compute (${MEMORY_MB.dispatcher} MB)`, "mixed"],
     ["leaderboard", `leaderboard compute (${MEMORY_MB.leaderboard} MB)`, "traders"],
     ["discovery", `discovery compute (${MEMORY_MB.discovery} MB)`, "fixed"],
-    ["broadcaster", `broadcaster compute (${MEMORY_MB.broadcaster} MB)`, "traders"],
+    ["broadcaster", `broadcaster + fan-out worker compute (${MEMORY_MB.broadcaster} MB)`, "traders"],
     ["httpApi", `http-api compute (${MEMORY_MB.httpApi} MB)`, "usage"],
   ];
   if (w.lambda.listener.invocations.gt(0)) {
@@ -128,7 +129,7 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("DynamoDB", "reads: dispatcher active-index pages", reads.dispatcher, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: leaderboard history loads", reads.leaderboard, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: http-api snapshot loads", reads.api, PRICES.dynamoReadUnit, "traders"),
-    line("DynamoDB", "reads: broadcaster connection scans", reads.feed, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: fan-out connection listings", reads.feed, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: discovery lookups", reads.discovery, PRICES.dynamoReadUnit, "fixed"),
     ...(stream
       ? [
@@ -155,7 +156,7 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("CloudWatch", "alarm metrics", dec(alarmMetrics(stream)), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (exchange counters)", dec(Object.keys(EXCHANGE_METRICS).length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (leaderboard history health)", dec(LEADERBOARD_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
-    line("CloudWatch", "custom metrics (feed events too large)", dec(FEED_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
+    line("CloudWatch", "custom metrics (feed events too large, deliveries dropped)", dec(FEED_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
     ...(stream
       ? [line("CloudWatch", "custom metrics (trades-stream counters)", dec(STREAM_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed")]
       : []),

@@ -1,5 +1,5 @@
 import type { QueueDef } from "#commons/queues.js";
-import { TRACKING_QUEUE } from "#commons/queues.js";
+import { FANOUT_QUEUE, TRACKING_QUEUE } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
 import { CONNECTIONS_TABLE, EVENTS_TABLE, FILLS_TABLE, PAGES_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
 
@@ -226,17 +226,39 @@ export const WS_WELCOME_FUNCTION: FunctionDef = {
   sendsTo: [],
 };
 
+/**
+ * The events table's stream → one message per event and connection shard on the fan-out queue
+ * (#app/feed/broadcaster.js). It posts nothing: its work grows with shards, not with clients.
+ */
 export const BROADCASTER_FUNCTION: FunctionDef = {
   name: "broadcaster",
   entry: "functions/handlers/broadcaster.ts",
   handler: "handler",
   trigger: { kind: "dynamodb-stream", table: EVENTS_TABLE, filter: "INSERT", batchSize: 100, maxRetryAttempts: 3 },
   timeoutSeconds: 60,
+  memoryMb: 512,
+  tables: [],
+  sendsTo: [FANOUT_QUEUE],
+};
+
+/**
+ * The fan-out queue → each message's event to the matching clients of its shard, a few hundred
+ * at most (#app/feed/fan-out-worker.js); a failing client goes back on the queue alone.
+ */
+export const FAN_OUT_WORKER_FUNCTION: FunctionDef = {
+  name: "fan-out-worker",
+  entry: "functions/handlers/fan-out-worker.ts",
+  handler: "handler",
+  trigger: { kind: "sqs", queue: FANOUT_QUEUE },
+  timeoutSeconds: FANOUT_QUEUE.workerTimeoutSeconds,
   // Lambda's CPU grows with memory; 1,769 MB is one full vCPU. A post costs about half a
-  // millisecond of CPU in the SDK (npm run bench:api), so a thousand clients need most of one.
+  // millisecond of CPU in the SDK (npm run bench:api): a batch of 10 messages of a few hundred
+  // clients each is a second or two of it.
   memoryMb: 1769,
+  // Lists its shard, removes gone clients, claims and marks welcomes.
   tables: [CONNECTIONS_TABLE],
-  sendsTo: [],
+  // Retries of single clients go back on its own queue.
+  sendsTo: [FANOUT_QUEUE],
 };
 
 export const FEED_FUNCTIONS: readonly FunctionDef[] = [
@@ -245,6 +267,7 @@ export const FEED_FUNCTIONS: readonly FunctionDef[] = [
   WS_DEFAULT_FUNCTION,
   WS_WELCOME_FUNCTION,
   BROADCASTER_FUNCTION,
+  FAN_OUT_WORKER_FUNCTION,
 ];
 
 /** The HTTP API: one Hono app behind an API Gateway HTTP API (and CloudFront in front of it). */

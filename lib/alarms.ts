@@ -230,7 +230,7 @@ export class Alarms extends Construct {
       comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       description:
         `API Gateway refused to post a live-feed event as over its 128 KB message limit (413): no client got it. ` +
-        `The broadcaster's log names it ("over the feed's message limit", with its id and size); the event is still in ` +
+        `The fan-out worker's log (or the broadcaster's, for one over SQS's 256 KB) names it ("over the feed's message limit", with its id and size); the event is still in ` +
         `the events API. Find which field made it large and bound it as the tids are. ${RUNBOOK}`,
     });
 

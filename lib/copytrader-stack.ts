@@ -60,7 +60,7 @@ export class CopyTraderStack extends Stack {
       ...(this.egress && { egress: this.egress }),
     };
     this.ingestion = new Ingestion(this, "Ingestion", { data: this.data, app: settings.app, functionDefaults });
-    this.feed = new Feed(this, "Feed", { data: this.data, functionDefaults });
+    this.feed = new Feed(this, "Feed", { data: this.data, functionDefaults, shards: settings.app.FEED_SHARDS });
     this.api = new Api(this, "Api", {
       data: this.data,
       functionDefaults,
@@ -95,6 +95,8 @@ export class CopyTraderStack extends Stack {
     for (const [name, deadLetterQueue] of this.feed.deadLetterQueues) {
       new CfnOutput(this, `${pascal(name)}StreamDeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
     }
+    new CfnOutput(this, "FanOutQueueUrl", { value: this.feed.fanOutQueue.queueUrl });
+    new CfnOutput(this, "FanOutDeadLetterQueueUrl", { value: this.feed.fanOutDeadLetterQueue.queueUrl });
     new CfnOutput(this, "WebSocketUrl", { value: this.feed.url, description: "Live feed (wss://)" });
     new CfnOutput(this, "CloudFrontUrl", { value: this.api.cdnUrl, description: "HTTP API through CloudFront (cached leaderboard)" });
     new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url, description: "Web dashboard (same CloudFront domain, /app/)" });
@@ -125,6 +127,7 @@ export class CopyTraderStack extends Stack {
         ...this.ingestion.all().map(({ def, deadLetterQueue }) => ({ name: def.id, queue: deadLetterQueue })),
         { name: "schedules", queue: this.ingestion.scheduleDeadLetterQueue },
         ...[...this.feed.deadLetterQueues].map(([name, queue]) => ({ name: `${name}-stream`, queue })),
+        { name: "fanout", queue: this.feed.fanOutDeadLetterQueue },
       ],
       streamFunctions: [...this.feed.functions.values()].filter((f) => f.def.trigger.kind === "dynamodb-stream"),
       serviceName: SERVICE_NAME,

@@ -29,6 +29,7 @@ const STREAM_VIEW: Record<NonNullable<TableDef["stream"]>, StreamViewType> = {
 const PROJECTION: Record<TableDef["globalIndexes"][number]["projection"], ProjectionType> = {
   KEYS_ONLY: ProjectionType.KEYS_ONLY,
   ALL: ProjectionType.ALL,
+  INCLUDE: ProjectionType.INCLUDE,
 };
 
 /** The props of one table, all taken from its shared definition. */
@@ -38,6 +39,7 @@ const tableProps = (def: TableDef, props: DataProps) => {
     partitionKey: attribute(index.partitionKey),
     ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
     projectionType: PROJECTION[index.projection],
+    ...(index.nonKeyAttributes !== undefined && { nonKeyAttributes: [...index.nonKeyAttributes] }),
   }));
   return {
     partitionKey: attribute(def.partitionKey),

@@ -2,13 +2,16 @@ import { CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { WebSocketApi, WebSocketStage, type ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { FANOUT_QUEUE } from "#commons/queues.js";
+import { DEFAULT_FEED_SHARDS } from "#domain/feed/shards.js";
 import type { TableDef } from "#store/tables.js";
 import {
   ALL_FUNCTIONS,
-  BROADCASTER_FUNCTION,
+  FAN_OUT_WORKER_FUNCTION,
+  FEED_FUNCTIONS,
   WS_DEFAULT_FUNCTION,
   WS_WELCOME_FUNCTION,
   type FunctionDef,
@@ -42,8 +45,16 @@ export const FEED_THROTTLE: Required<ThrottleSettings> = { rateLimit: 100, burst
 export const POSTS_TO_CLIENTS: ReadonlySet<FunctionDef> = new Set([
   WS_DEFAULT_FUNCTION,
   WS_WELCOME_FUNCTION,
-  BROADCASTER_FUNCTION,
+  FAN_OUT_WORKER_FUNCTION,
 ]);
+
+/**
+ * Fan-out workers that may run at once. A FIFO queue hands out one batch per message group at a
+ * time, and each connection shard is one group: more workers than shards would only wait. So one
+ * per shard, within what Lambda's SQS mapping accepts (2 to 1,000); with the default 32 shards,
+ * 32 workers post to all 10,000 clients at once, each to ~300.
+ */
+export const fanOutMaxConcurrency = (shards: number): number => Math.min(1000, Math.max(2, shards));
 
 /**
  * How old a stream record may get (while Lambda is throttled or failing) before it is skipped to
@@ -57,15 +68,16 @@ export const STREAM_MAX_RECORD_AGE: Partial<Record<TableDef["id"], Duration>> = 
   connections: Duration.minutes(10),
 };
 
-/** The live feed's functions: WebSocket routes and stream consumers (everything else is not ours). */
-const isFeed = (def: FunctionDef): boolean =>
-  def.trigger.kind === "websocket" || def.trigger.kind === "dynamodb-stream";
+/** The live feed's functions: WebSocket routes, stream consumers and the fan-out worker (everything else is not ours). */
+const isFeed = (def: FunctionDef): boolean => FEED_FUNCTIONS.includes(def);
 
 export interface FeedProps {
   data: Data;
   functionDefaults: FunctionDefaults;
   /** Defaults to FEED_THROTTLE. */
   throttle?: ThrottleSettings;
+  /** FEED_SHARDS (the functions read it from their environment); sizes the fan-out's concurrency. */
+  shards?: number;
 }
 
 /**
@@ -89,13 +101,40 @@ export class Feed extends Construct {
   readonly callbackUrl: string;
   /** Each stream consumer's on-failure destination, by function name. */
   readonly deadLetterQueues = new Map<string, Queue>();
+  /** The broadcaster's events per connection shard, for the fan-out workers (FIFO). */
+  readonly fanOutQueue: Queue;
+  /** Fan-out messages that failed FANOUT_QUEUE.maxReceiveCount times (their shard could not be listed). */
+  readonly fanOutDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: FeedProps) {
     super(scope, id);
+    this.fanOutDeadLetterQueue = new Queue(this, "FanOutDeadLetterQueue", {
+      fifo: true, // a FIFO queue's dead-letter queue must be FIFO too
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
+    });
+    this.fanOutQueue = new Queue(this, "FanOutQueue", {
+      fifo: true,
+      // Explicit ids (shard + event), so a retried stream batch queues nothing twice.
+      contentBasedDeduplication: false,
+      // High-throughput FIFO: limits per message group (shard) instead of 3,000 messages a second
+      // for the queue, which FEED_SHARDS messages per event would reach at ~100 events a second.
+      // Deduplication ids name their shard, so deduplicating within a group loses nothing.
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(FANOUT_QUEUE.visibilityTimeoutSeconds),
+      // A live event is news for minutes, not days.
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: FANOUT_QUEUE.maxReceiveCount },
+    });
     const resources: ResourceLookup = {
       table: (def) => props.data.table(def),
       queue: (def) => {
-        throw new Error(`Feed functions send to no queue, yet one asks for "${def.id}": give Feed the queue lookup.`);
+        if (def.id !== FANOUT_QUEUE.id) throw new Error(`Feed functions send only to the fan-out queue, yet one asks for "${def.id}".`);
+        return this.fanOutQueue;
       },
     };
     for (const def of ALL_FUNCTIONS.filter(isFeed)) {
@@ -124,6 +163,8 @@ export class Feed extends Construct {
         });
       } else if (def.trigger.kind === "dynamodb-stream") {
         this.attachStream(house, def.trigger, props.data);
+      } else if (def.trigger.kind === "sqs") {
+        this.attachFanOutQueue(house, props.shards ?? DEFAULT_FEED_SHARDS);
       }
       if (POSTS_TO_CLIENTS.has(def)) {
         // Scoped to this stage's @connections: the function can reach this feed's clients only.
@@ -154,6 +195,10 @@ export class Feed extends Construct {
         "and region, so not this stack's to set); deploying with it unset fails. The route functions log each " +
         "connect, message and disconnect with its connection id, and the stage's metrics count them.",
     });
+    Validations.of(this.fanOutDeadLetterQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself a dead-letter queue: the fan-out messages whose shard could not be listed.",
+    });
     for (const queue of this.deadLetterQueues.values()) {
       Validations.of(queue).acknowledge({
         id: "AwsSolutions-SQS3",
@@ -166,6 +211,20 @@ export class Feed extends Construct {
   private connectionsArnPattern(): string {
     const apiId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
     return `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${FEED_STAGE_NAME}/*/@connections/*`;
+  }
+
+  private attachFanOutQueue(house: HouseFunction, shards: number): void {
+    const { def, fn } = house;
+    if (FANOUT_QUEUE.visibilityTimeoutSeconds <= def.timeoutSeconds) {
+      throw new Error(`${def.name}: the fan-out queue's visibility timeout must exceed the worker timeout ${def.timeoutSeconds}s`);
+    }
+    fn.addEventSource(
+      new SqsEventSource(this.fanOutQueue, {
+        batchSize: FANOUT_QUEUE.batchSize,
+        reportBatchItemFailures: true, // a message that fails holds back only its own shard
+        maxConcurrency: fanOutMaxConcurrency(shards),
+      }),
+    );
   }
 
   private attachStream(

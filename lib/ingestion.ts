@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { effectiveWeightPerMinute, type Config } from "#commons/config.js";
 import type { QueueDef } from "#commons/queues.js";
 import { baseWeight } from "#hyperliquid/weights.js";
-import { ALL_FUNCTIONS, type FunctionDef } from "../functions/catalog.js";
+import { ALL_FUNCTIONS, FEED_FUNCTIONS, type FunctionDef } from "../functions/catalog.js";
 import type { Data } from "./data.js";
 import { HouseFunction, type HouseFunctionProps, type ResourceLookup } from "./house-function.js";
 
@@ -53,6 +53,9 @@ export const trackWorkerMaxConcurrency = (app: Config, queue: QueueDef, workerTi
 /** Each queue's consumer concurrency is a decision; the record makes a new queue id fail to compile until it is made. */
 const MAX_CONCURRENCY: Record<QueueDef["id"], (app: Config, queue: QueueDef, timeoutSeconds: number) => number> = {
   tracking: trackWorkerMaxConcurrency,
+  fanout: () => {
+    throw new Error("The fan-out queue's worker is the live feed's (lib/feed.ts fanOutMaxConcurrency), not ingestion's");
+  },
 };
 
 export interface OwnedQueue {
@@ -61,9 +64,12 @@ export interface OwnedQueue {
   deadLetterQueue: Queue;
 }
 
-/** Scheduled, queue-driven and long-lived functions: the catalog's trigger decides which construct builds a function. */
+/**
+ * Scheduled, queue-driven and long-lived functions: the catalog's trigger decides which construct
+ * builds a function, except for the live feed's own queue worker (lib/feed.ts).
+ */
 const isIngestion = (def: FunctionDef): boolean =>
-  def.trigger.kind === "schedule" || def.trigger.kind === "sqs" || def.trigger.kind === "long-lived";
+  !FEED_FUNCTIONS.includes(def) && (def.trigger.kind === "schedule" || def.trigger.kind === "sqs" || def.trigger.kind === "long-lived");
 
 /**
  * Whether the settings deploy a function at all: the long-lived trades-stream listener only with

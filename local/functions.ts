@@ -5,7 +5,7 @@ import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import type { FunctionDef } from "../functions/catalog.js";
-import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
+import { FEED_FUNCTIONS, LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import type { Config } from "#commons/config.js";
 import type { QueueDef } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
@@ -14,7 +14,7 @@ import { LocalStartupError } from "./errors.js";
 import { startSqsEventSource, type EventSource, type SqsHandler } from "./event-source.js";
 import type { CreatedQueue } from "./sqs.js";
 import { startScheduler, type ScheduledJob, type Scheduler } from "./scheduler.js";
-import { startStreamConsumer } from "./isolated/stream-consumer.js";
+import { startQueueConsumer, startStreamConsumer } from "./isolated/stream-consumer.js";
 import { startStreamSource, type StreamHandler, type StreamSource } from "./stream-source.js";
 import type { WebSocketGateway } from "./ws-gateway.js";
 
@@ -57,6 +57,9 @@ export const streamMappingOptions = (def: FunctionDef, trigger: StreamTrigger) =
   memoryMb: def.memoryMb,
 });
 
+/** Batches of the fan-out queue in flight at once on its thread (each of other message groups). */
+export const FEED_QUEUE_POLLERS = 4;
+
 export interface FunctionsOptions {
   config: Config;
   sqsClient: SQSClient;
@@ -82,6 +85,12 @@ export interface FunctionsOptions {
   load?: (def: FunctionDef) => Promise<LambdaHandler>;
   /** Pollers per queue consumer. */
   concurrency?: number;
+  /**
+   * The SQS server's endpoint. When given, the live feed's queue consumer (the fan-out worker,
+   * which posts to every client) runs on a worker thread of its own, as the stream consumers do,
+   * with FEED_QUEUE_POLLERS pollers (a FIFO queue serves each message group to one at a time).
+   */
+  queueWorkerEndpoint?: string;
   runSchedulesOnStart?: boolean;
   logger?: AppLogger;
 }
@@ -96,7 +105,9 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
   const log = o.logger ?? defaultLogger;
   const defs = o.functions ?? LOCAL_FUNCTIONS;
   const load = o.load ?? ((def: FunctionDef) => loadHandler(def));
-  const inWorker = (def: FunctionDef) => def.trigger.kind === "dynamodb-stream" && o.streams?.workerEndpoint !== undefined;
+  const inWorker = (def: FunctionDef) =>
+    (def.trigger.kind === "dynamodb-stream" && o.streams?.workerEndpoint !== undefined) ||
+    (def.trigger.kind === "sqs" && o.queueWorkerEndpoint !== undefined && FEED_FUNCTIONS.includes(def));
   // Load everything before starting anything: a broken module stops start-up, not one trigger.
   // A worker loads its own module, and fails its start the same way.
   const handlers = await Promise.all(
@@ -176,6 +187,20 @@ export const startFunctions = async (o: FunctionsOptions): Promise<RunningFuncti
       } else if (trigger.kind === "http") {
         // The local server mounts the same Hono app directly (local/runtime.ts); nothing to start.
         continue;
+      } else if (handler === undefined) {
+        const queue = o.queue(trigger.queue.id);
+        sources.push(
+          await startQueueConsumer({
+            def,
+            sqsEndpoint: o.queueWorkerEndpoint!,
+            queueUrl: queue.queueUrl,
+            queueArn: queue.queueArn,
+            region: o.config.AWS_REGION,
+            concurrency: FEED_QUEUE_POLLERS,
+            logger: log,
+          }),
+        );
+        log.info(`Function ${def.name} consumes queue ${trigger.queue.id} on a worker thread`, { entry: def.entry, queueUrl: queue.queueUrl });
       } else {
         const queue = o.queue(trigger.queue.id);
         sources.push(

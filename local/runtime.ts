@@ -206,6 +206,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
         tableName: (def) => tableNames[def.id],
         workerEndpoint: dynamo.endpoint,
       },
+      queueWorkerEndpoint: sqs.endpoint,
       queue: (id) => {
         const queue = sqs.queues.get(id);
         if (!queue) throw new LocalStartupError(`Queue ${id} is used by a function but was not created.`);

@@ -38,11 +38,21 @@ export interface LocalSqs {
 /** Messages nobody could process are kept as long as SQS allows, to leave time to look at them. */
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 
-/** A queue and its dead-letter queue, wired as the CDK stack wires them. Idempotent. */
+/**
+ * A queue and its dead-letter queue, wired as the CDK stack wires them. Idempotent. A FIFO queue
+ * (`def.fifo`: `name` gets `.fifo` if it lacks it) has a FIFO dead-letter queue, as SQS requires,
+ * explicit deduplication ids (no content-based deduplication) and high throughput (per group).
+ */
 export const createQueueWithDlq = async (client: SQSClient, def: QueueDef, name: string): Promise<CreatedQueue> => {
-  const dlqUrl = await createQueue(client, `${name}-dlq`, { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) });
+  const base = name.replace(/\.fifo$/, "");
+  const suffix = def.fifo ? ".fifo" : "";
+  const fifo: Record<string, string> = def.fifo
+    ? { FifoQueue: "true", ContentBasedDeduplication: "false", DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" }
+    : {};
+  const dlqUrl = await createQueue(client, `${base}-dlq${suffix}`, { ...fifo, MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) });
   const dlqArn = await queueArn(client, dlqUrl);
-  const queueUrl = await createQueue(client, name, {
+  const queueUrl = await createQueue(client, `${base}${suffix}`, {
+    ...fifo,
     VisibilityTimeout: String(def.visibilityTimeoutSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: def.maxReceiveCount }),
   });

@@ -52,7 +52,10 @@ export const createTableInput = (def: TableDef, tableName: string): CreateTableC
     GlobalSecondaryIndexes: def.globalIndexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: keySchema(index.partitionKey, index.sortKey),
-      Projection: { ProjectionType: index.projection },
+      Projection: {
+        ProjectionType: index.projection,
+        ...(index.nonKeyAttributes !== undefined && { NonKeyAttributes: [...index.nonKeyAttributes] }),
+      },
     })),
   }),
   ...(def.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }),

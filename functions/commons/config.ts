@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_FEED_LIMITS } from "#domain/feed/limits.js";
+import { DEFAULT_FEED_SHARDS } from "#domain/feed/shards.js";
 import { ConfigError } from "./errors.js";
 
 /**
@@ -69,8 +70,6 @@ export const configSchema = z.object({
    */
   ORIGIN_SECRET: z.string().min(16, "ORIGIN_SECRET must be at least 16 characters").optional(),
   ORIGIN_SECRET_SECRET_ARN: secretArn.optional(),
-  /** The API Gateway management endpoint the broadcaster posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
-  WS_CALLBACK_URL: z.url().optional(),
   /**
    * What one client may do to the live feed (#domain/feed/limits.js): open connections in all and
    * per source address (0: no cap; a cap is held in the state table, so it bounds its item size),
@@ -80,8 +79,17 @@ export const configSchema = z.object({
   WS_MAX_CONNECTIONS_PER_IP: int(DEFAULT_FEED_LIMITS.maxConnectionsPerIp, 0, 1_000),
   WS_MESSAGES_PER_SECOND: int(DEFAULT_FEED_LIMITS.messagesPerSecond, 1, 1_000),
   WS_MESSAGE_BURST: int(DEFAULT_FEED_LIMITS.burst, 1, 10_000),
-  /** Posts the broadcaster keeps in flight while fanning one event out to the connected clients. */
+  /** The API Gateway management endpoint the feed posts to (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway's). */
+  WS_CALLBACK_URL: z.url().optional(),
+  /** Posts the fan-out worker keeps in flight while fanning one event out to one shard's clients. */
   FEED_FANOUT_CONCURRENCY: int(100, 1, 200),
+  /**
+   * Live-feed connections are spread over this many shards (#domain/feed/shards.js), each fanned
+   * out by a message of its own: at 10,000 connections the default makes a shard ~300 of them.
+   */
+  FEED_SHARDS: int(DEFAULT_FEED_SHARDS, 1, 1_000),
+  /** The FIFO queue the broadcaster hands each shard's events to (#commons/queues.js FANOUT_QUEUE). */
+  FANOUT_QUEUE_URL: z.url().optional(),
   TRACKING_QUEUE_URL: z.url().optional(),
   TRACK_BATCH_SIZE: int(25, 1, 100),
   /** Parallel polls inside one worker invocation. */
@@ -137,6 +145,11 @@ export const effectiveWeightPerMinute = (c: Pick<Config, "HL_WEIGHT_PER_MINUTE" 
   Math.max(1, Math.floor(c.HL_WEIGHT_PER_MINUTE * (1 - c.HL_WEIGHT_HEADROOM)));
 
 /** The tracking queue's URL, which the dispatcher sends to and the worker hands traders back to. */
+export const requireFanoutQueueUrl = (c: Pick<Config, "FANOUT_QUEUE_URL">, fn: string): string => {
+  if (c.FANOUT_QUEUE_URL === undefined) throw new ConfigError(`FANOUT_QUEUE_URL must be set for the ${fn}`);
+  return c.FANOUT_QUEUE_URL;
+};
+
 export const requireTrackingQueueUrl = (c: Pick<Config, "TRACKING_QUEUE_URL">, fn: string): string => {
   if (c.TRACKING_QUEUE_URL === undefined) throw new ConfigError(`TRACKING_QUEUE_URL must be set for the ${fn}`);
   return c.TRACKING_QUEUE_URL;

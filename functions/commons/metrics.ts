@@ -151,11 +151,13 @@ export const leaderboardMetricsPublisher = (env: NodeJS.ProcessEnv = process.env
   lambdaPublisher(LEADERBOARD_METRICS, (name) => (name === "StaleTraderPercent" ? MetricUnit.Percent : MetricUnit.Count), env);
 
 /**
- * The live feed's broadcaster: events that API Gateway refused to post as over its 128 KB message
- * limit (413), so that no client got them. Published only when one was (the alarm treats missing
- * data as none): an event is bounded (#domain/fills.js MAX_LISTED_TIDS), so any is a bug to fix.
+ * The live feed's fan-out: events that API Gateway refused to post as over its 128 KB message
+ * limit (413), so that no client got them; and deliveries to one client given up after
+ * FANOUT_MAX_RETRIES retries of a failing post (#app/feed/fan-out-worker.js). Published only when
+ * one was (the alarm treats missing data as none): an event is bounded (#domain/fills.js
+ * MAX_LISTED_TIDS), so any too large is a bug to fix.
  */
-export const FEED_METRICS = ["FeedMessagesTooLarge"] as const;
+export const FEED_METRICS = ["FeedMessagesTooLarge", "FeedDeliveriesDropped"] as const;
 export type FeedMetricName = (typeof FEED_METRICS)[number];
 export type FeedCounts = Record<FeedMetricName, number>;
 

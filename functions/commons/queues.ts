@@ -2,7 +2,7 @@
  * Queue definitions shared by the CDK stack and the local runtime (one source of truth).
  */
 export interface QueueDef {
-  id: "tracking";
+  id: "tracking" | "fanout";
   envVar: string;
   /** Seconds a received message stays hidden; must exceed the worker's timeout. */
   visibilityTimeoutSeconds: number;
@@ -12,6 +12,12 @@ export interface QueueDef {
   batchSize: number;
   /** Worker timeout the visibility timeout is sized against. */
   workerTimeoutSeconds: number;
+  /**
+   * A FIFO queue (with a FIFO dead-letter queue): messages of one group are delivered in order,
+   * one batch in flight at a time, and a message sent again with the same deduplication id
+   * within 5 minutes is accepted but not delivered again.
+   */
+  fifo?: true;
 }
 
 export const TRACKING_QUEUE: QueueDef = {
@@ -23,4 +29,22 @@ export const TRACKING_QUEUE: QueueDef = {
   batchSize: 5,
 };
 
-export const defaultQueueName = (def: QueueDef, prefix = "hl"): string => `${prefix}-${def.id}`;
+/**
+ * The live feed's fan-out (#app/feed/broadcaster.js → #app/feed/fan-out-worker.js): one message
+ * group per connection shard keeps each shard's events in commit order, and deduplication ids
+ * derived from shard and event make a retried stream batch a no-op for what was already queued.
+ * A batch is a few messages of one or more shards, each a few hundred posts: seconds, far below
+ * the timeout. Three deliveries: a message fails only when its shard cannot be listed.
+ */
+export const FANOUT_QUEUE: QueueDef = {
+  id: "fanout",
+  envVar: "FANOUT_QUEUE_URL",
+  workerTimeoutSeconds: 30,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 3,
+  batchSize: 10,
+  fifo: true,
+};
+
+/** FIFO queue names must end in `.fifo` (their dead-letter queue's too: see #local/sqs.js). */
+export const defaultQueueName = (def: QueueDef, prefix = "hl"): string => `${prefix}-${def.id}${def.fifo ? ".fifo" : ""}`;

@@ -1,20 +1,16 @@
-import { managementApi } from "#commons/clients/apigateway.js";
-import { documentClient } from "#commons/clients/dynamodb.js";
-import { loadConfig } from "#commons/config.js";
+import { sqs } from "#commons/clients/sqs.js";
+import { loadConfig, requireFanoutQueueUrl } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { feedMetricsPublisher } from "#commons/metrics.js";
 import { createBroadcaster } from "#app/feed/broadcaster.js";
-import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
-import { createApiGatewaySender } from "#store/ws-sender.js";
+import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 
-/** Lambda entry: the events table's stream (INSERT) → `trade_event` to every matching client. */
+/** Lambda entry: the events table's stream (INSERT) → one fan-out message per event and connection shard. */
 const config = loadConfig();
 
 export const handler = createBroadcaster({
-  connections: createDynamoConnectionStore(documentClient, config.CONNECTIONS_TABLE),
-  sender: createApiGatewaySender(managementApi),
+  queue: createSqsFifoQueue(sqs, requireFanoutQueueUrl(config, "broadcaster")),
+  shards: config.FEED_SHARDS,
   logger,
-  now: Date.now,
-  concurrency: config.FEED_FANOUT_CONCURRENCY,
   publishMetrics: feedMetricsPublisher(),
 });

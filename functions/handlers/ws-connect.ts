@@ -24,4 +24,5 @@ export const handler = createConnectHandler({
   token,
   now: Date.now,
   logger,
+  shards: config.FEED_SHARDS,
 });

@@ -14,8 +14,12 @@ export interface IndexDef {
   indexName: string;
   partitionKey: KeyDef;
   sortKey?: KeyDef;
-  /** KEYS_ONLY keeps sparse indexes cheap; ALL when the reader needs the whole item. */
-  projection: "KEYS_ONLY" | "ALL";
+  /**
+   * KEYS_ONLY keeps sparse indexes cheap; ALL when the reader needs the whole item; INCLUDE the
+   * keys and `nonKeyAttributes` (an update of any other attribute leaves the index alone).
+   */
+  projection: "KEYS_ONLY" | "ALL" | "INCLUDE";
+  nonKeyAttributes?: readonly string[];
 }
 
 export interface TableDef {
@@ -97,12 +101,24 @@ export const STATE_TABLE: TableDef = {
  * after 2 h, so items expire by TTL even when no $disconnect arrives. The stream's INSERTs are how
  * a new client gets its welcome message once API Gateway has really opened the connection (unless
  * a command or an event came first: #app/feed/welcome-first.js). The item keeps who sends it.
+ * `shard-index` lists one fan-out shard's connections (#app/feed/fan-out-worker.js).
  */
 export const CONNECTIONS_TABLE: TableDef = {
   id: "connections",
   envVar: "CONNECTIONS_TABLE",
   partitionKey: { name: "connection_id", type: "S" },
-  globalIndexes: [],
+  globalIndexes: [
+    {
+      // One fan-out shard's connections (`feed_shard`, set at $connect: #domain/feed/shards.js),
+      // with what the fan-out reads of each; the welcome's claim stays out, so claiming it does
+      // not write the index.
+      indexName: "shard-index",
+      partitionKey: { name: "feed_shard", type: "N" },
+      sortKey: { name: "connection_id", type: "S" },
+      projection: "INCLUDE",
+      nonKeyAttributes: ["connected_at", "expires_at", "filters", "welcomed_at"],
+    },
+  ],
   ttlAttribute: "expires_at",
   stream: "NEW_IMAGE",
 };

@@ -1,6 +1,7 @@
 /** Messages between the runtime and a stream consumer's worker thread. */
 
 export interface StreamWorkerData {
+  kind?: "stream";
   /** The worker module (local/isolated/stream-worker.ts) as a file URL; read by boot.mjs. */
   entry: string;
   /** The catalog function to run, by name. */
@@ -10,6 +11,21 @@ export interface StreamWorkerData {
   region: string;
   pollIntervalMs?: number;
 }
+
+/** A queue consumer's thread: its SQS event source and handler module (the fan-out worker). */
+export interface QueueWorkerData {
+  kind: "sqs";
+  entry: string;
+  functionName: string;
+  sqsEndpoint: string;
+  queueUrl: string;
+  queueArn: string;
+  region: string;
+  /** Pollers on the thread, each with one invocation in flight. */
+  concurrency: number;
+}
+
+export type WorkerData = StreamWorkerData | QueueWorkerData;
 
 export type FromWorker =
   | { type: "ready"; streamArn: string }

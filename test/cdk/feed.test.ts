@@ -1,14 +1,18 @@
 import path from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FANOUT_QUEUE } from "#commons/queues.js";
+import { DEFAULT_FEED_SHARDS } from "#domain/feed/shards.js";
 import {
   ALL_FUNCTIONS,
+  BROADCASTER_FUNCTION,
+  FAN_OUT_WORKER_FUNCTION,
   WS_CONNECT_FUNCTION,
   WS_DEFAULT_FUNCTION,
   WS_DISCONNECT_FUNCTION,
   type FunctionDef,
 } from "../../functions/catalog.js";
-import { FEED_STAGE_NAME, FEED_THROTTLE, POSTS_TO_CLIENTS, STREAM_MAX_RECORD_AGE } from "../../lib/feed.js";
+import { FEED_STAGE_NAME, FEED_THROTTLE, POSTS_TO_CLIENTS, STREAM_MAX_RECORD_AGE, fanOutMaxConcurrency } from "../../lib/feed.js";
 import { REPO_ROOT } from "../../lib/house-function.js";
 import { ALL_TABLES, CONNECTIONS_TABLE, STATE_TABLE } from "#store/tables.js";
 import { actionsOf, logicalId, referencedIds, resource, statementsOfRole, synthStack, type Synthesized } from "./synth.js";
@@ -257,5 +261,65 @@ describe("stream consumers", () => {
         expect(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]).toContain(action);
       }
     }
+  });
+});
+
+describe("fan-out queue", () => {
+  const queueProps = (q: Parameters<typeof logicalId>[0]) => resource(s.template, logicalId(q)).Properties;
+  const deniesPlainHttp = (q: Parameters<typeof logicalId>[0]) =>
+    ofType("AWS::SQS::QueuePolicy").some(
+      ([, p]) =>
+        referencedIds(p.Properties.Queues).has(logicalId(q)) &&
+        (p.Properties.PolicyDocument.Statement as Array<Record<string, any>>).some(
+          (st) => st.Effect === "Deny" && st.Condition?.Bool?.["aws:SecureTransport"] === "false",
+        ),
+    );
+
+  it("is FIFO with explicit deduplication ids, encrypted, TLS only, and dead-letters to a FIFO queue", () => {
+    const queue = queueProps(s.stack.feed.fanOutQueue);
+    expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, SqsManagedSseEnabled: true });
+    // High-throughput mode: the limits apply per shard, not to the whole queue.
+    expect(queue).toMatchObject({ DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" });
+    expect(queue.VisibilityTimeout).toBe(FANOUT_QUEUE.visibilityTimeoutSeconds);
+    expect(queue.VisibilityTimeout).toBeGreaterThan(FAN_OUT_WORKER_FUNCTION.timeoutSeconds);
+    expect(referencedIds(queue.RedrivePolicy.deadLetterTargetArn)).toEqual(new Set([logicalId(s.stack.feed.fanOutDeadLetterQueue)]));
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(FANOUT_QUEUE.maxReceiveCount);
+    const dlq = queueProps(s.stack.feed.fanOutDeadLetterQueue);
+    expect(dlq).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    expect(deniesPlainHttp(s.stack.feed.fanOutQueue)).toBe(true);
+    expect(deniesPlainHttp(s.stack.feed.fanOutDeadLetterQueue)).toBe(true);
+  });
+
+  it("feeds the fan-out worker in batches with partial failures, one worker per shard at most", () => {
+    const mappings = ofType("AWS::Lambda::EventSourceMapping").filter(([, m]) =>
+      referencedIds(m.Properties.FunctionName).has(functionOf(FAN_OUT_WORKER_FUNCTION).id),
+    );
+    expect(mappings).toHaveLength(1);
+    const m = mappings[0]![1].Properties;
+    expect(referencedIds(m.EventSourceArn)).toEqual(new Set([logicalId(s.stack.feed.fanOutQueue)]));
+    expect(m.BatchSize).toBe(FANOUT_QUEUE.batchSize);
+    expect(m.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(m.ScalingConfig).toEqual({ MaximumConcurrency: fanOutMaxConcurrency(DEFAULT_FEED_SHARDS) });
+  });
+
+  it("the broadcaster may send to it and touch no connection; the worker consumes it", () => {
+    const queue = logicalId(s.stack.feed.fanOutQueue);
+    const broadcaster = statementsOfRole(s.template, roleOf(BROADCASTER_FUNCTION));
+    expect(broadcaster.filter((st) => referencedIds(st.Resource).has(queue)).flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(["sqs:SendMessage"]),
+    );
+    // It reads its stream and posts nothing: no connection item, no client.
+    const streamReads = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
+    const actions = broadcaster.flatMap(actionsOf);
+    expect(actions.filter((a) => a.startsWith("execute-api:"))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith("dynamodb:") && !streamReads.includes(a))).toEqual([]);
+    const worker = statementsOfRole(s.template, roleOf(FAN_OUT_WORKER_FUNCTION)).filter((st) => referencedIds(st.Resource).has(queue));
+    expect(worker.flatMap(actionsOf)).toEqual(expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"]));
+  });
+
+  it("every connection shard's group can be served at once: the worker's concurrency follows FEED_SHARDS", () => {
+    expect(fanOutMaxConcurrency(32)).toBe(32);
+    expect(fanOutMaxConcurrency(1)).toBe(2); // Lambda's least
+    expect(fanOutMaxConcurrency(5_000)).toBe(1_000); // and most
   });
 });

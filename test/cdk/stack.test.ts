@@ -1,7 +1,7 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "#commons/config.js";
-import { TRACKING_QUEUE } from "#commons/queues.js";
+import { FANOUT_QUEUE, TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
 import { BUDGET_LEDGER_PK } from "#hyperliquid/dynamo-ledger.js";
 import { ALL_TABLES, type TableDef } from "#store/tables.js";
 import { ALL_FUNCTIONS, TRACK_WORKER_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
@@ -57,7 +57,7 @@ describe("tables follow the shared definitions", () => {
       def.globalIndexes.map((i) => ({
         IndexName: i.indexName,
         KeySchema: keySchema(i.partitionKey, i.sortKey),
-        Projection: { ProjectionType: i.projection },
+        Projection: { ProjectionType: i.projection, ...(i.nonKeyAttributes !== undefined && { NonKeyAttributes: [...i.nonKeyAttributes] }) },
       })),
     );
     expect(p.TimeToLiveSpecification).toEqual(
@@ -182,17 +182,14 @@ describe("every catalog function", () => {
     // Read/write on the items, never table administration.
     for (const action of dynamo.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Delete|Create|Update)Table/);
 
-    // The catalog's queues; a stream consumer also its on-failure destination.
+    // The catalog's queues (the fan-out queue is the feed's); a stream consumer also its on-failure destination.
+    const queueOf = (q: QueueDef) => (q === FANOUT_QUEUE ? s.stack.feed.fanOutQueue : s.stack.ingestion.queue(q));
     const sends = statements.filter((st) => actionsOf(st).includes("sqs:SendMessage"));
     const queuesReached = new Set(sends.flatMap((st) => [...referencedIds(st.Resource)]));
     const onFailure = s.stack.feed.deadLetterQueues.get(def.name);
-    expect(queuesReached).toEqual(
-      new Set([...def.sendsTo.map((q) => s.stack.ingestion.queue(q)), ...(onFailure ? [onFailure] : [])].map(logicalId)),
-    );
+    expect(queuesReached).toEqual(new Set([...def.sendsTo.map(queueOf), ...(onFailure ? [onFailure] : [])].map(logicalId)));
     for (const q of def.sendsTo) {
-      expect(referencedIds(props.Environment.Variables[q.envVar])).toEqual(
-        new Set([logicalId(s.stack.ingestion.queue(q))]),
-      );
+      expect(referencedIds(props.Environment.Variables[q.envVar])).toEqual(new Set([logicalId(queueOf(q))]));
     }
 
     // Nothing anywhere in the role is granted on every resource.

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createBroadcaster } from "#app/feed/broadcaster.js";
+import { eventMessage, storedEventSchema } from "#app/feed/fan-out-message.js";
+import { createFanOutWorker } from "#app/feed/fan-out-worker.js";
 import { createDefaultHandler } from "#app/feed/connections.js";
 import { createWelcomeHandler } from "#app/feed/welcome.js";
 import { DEFAULT_FEED_LIMITS } from "#domain/feed/limits.js";
@@ -15,14 +16,14 @@ import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
 import { createDynamoMessageGate } from "#store/dynamo/message-gate.js";
 import { CONNECTIONS_TABLE } from "#store/tables.js";
 import { testTables } from "../support/aws.js";
-import { startFeedFunctions } from "../support/feed-functions.js";
+import { fanOutEvent, startFeedFunctions } from "../support/feed-functions.js";
 import { recordingLogger } from "../support/logger.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { eventually } from "../support/wait.js";
 
 /**
  * The welcome is the first message a client receives, exactly once, whichever of ws-welcome (the
- * stream), ws-default (a command) and the broadcaster (an event) gets to the client first. The
+ * stream), ws-default (a command) and the fan-out worker (an event) gets to the client first. The
  * handlers run on a real connections table; the clients are a stand-in for API Gateway's
  * management API that records what each was sent, and can hold a post in flight to set up a race.
  * Last, the same through the local gateway and real sockets, with a stream that lags.
@@ -84,25 +85,21 @@ const inserted = (items: { connectionId: string; connectedAt: number }[]): Dynam
   ),
 });
 
-const tradeEvent = (id: string): DynamoDBStreamEvent => ({
-  Records: [
-    {
-      eventID: `event-${++seq}`,
-      eventName: "INSERT",
-      dynamodb: {
-        SequenceNumber: String(seq),
-        NewImage: marshall({
-          id,
-          trader_id: "0x00000000000000000000000000000000000000a1",
-          trader_address: "0x00000000000000000000000000000000000000a1",
-          timestamp: new Date().toISOString(),
-          event_type: "OPEN_POSITION",
-          details: { coin: "BTC" },
-        }) as never,
-      },
-    },
-  ],
-});
+/** One event for shard 0 (every test connection's), as the broadcaster queues it for the fan-out worker. */
+const tradeEvent = (id: string): SQSEvent =>
+  fanOutEvent([
+    eventMessage(
+      0,
+      storedEventSchema.parse({
+        id,
+        trader_id: "0x00000000000000000000000000000000000000a1",
+        trader_address: "0x00000000000000000000000000000000000000a1",
+        timestamp: new Date().toISOString(),
+        event_type: "OPEN_POSITION",
+        details: { coin: "BTC" },
+      }),
+    ),
+  ]);
 
 describe("the connection welcome", () => {
   let store: ConnectionStore;
@@ -117,7 +114,7 @@ describe("the connection welcome", () => {
 
   /** A client as $connect leaves it: stored, then opened by API Gateway. */
   const connect = async (c: ReturnType<typeof clients>) => {
-    const connection = { connectionId: `c-${randomUUID()}`, connectedAt: Date.now() };
+    const connection = { connectionId: `c-${randomUUID()}`, connectedAt: Date.now(), shard: 0 };
     await store.add(connection);
     c.open(connection.connectionId);
     return connection;
@@ -128,7 +125,7 @@ describe("the connection welcome", () => {
     return {
       welcome: createWelcomeHandler(deps),
       message: createDefaultHandler({ ...deps, ...(o.sleep !== undefined && { welcome: { sleep: o.sleep } }) }),
-      broadcast: createBroadcaster(deps),
+      broadcast: createFanOutWorker({ ...deps, retries: { sendInOrder: async () => ({ sent: 0 }) } }),
     };
   };
 

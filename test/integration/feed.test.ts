@@ -2,24 +2,24 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { marshall } from "@aws-sdk/util-dynamodb";
-import type { DynamoDBRecord } from "aws-lambda";
-import { createBroadcaster } from "#app/feed/broadcaster.js";
+import { eventMessage, storedEventSchema } from "#app/feed/fan-out-message.js";
+import { createFanOutWorker } from "#app/feed/fan-out-worker.js";
 import { createConnectHandler } from "#app/feed/connections.js";
 import type { FeedCounts } from "#commons/metrics.js";
 import { MAX_FEED_MESSAGE_BYTES } from "#domain/feed/messages.js";
 import { MessageTooLargeError } from "#domain/feed/ports.js";
+import { DEFAULT_FEED_SHARDS, shardOf } from "#domain/feed/shards.js";
 import type { Address } from "#domain/address.js";
 import { trackTrader } from "#domain/traders.js";
 import { LOCAL_CREDENTIALS, localStreamsClient } from "#local/aws.js";
-import type { RunningFunctions } from "#local/functions.js";
 import { createHttpApp, startHttpServer, type RunningHttpServer } from "#local/http.js";
 import { createWebSocketGateway, type WebSocketGateway } from "#local/ws-gateway.js";
 import { createDynamoConnectionStore } from "#store/dynamo/connections.js";
 import { createApiGatewaySender } from "#store/ws-sender.js";
 import { inject } from "vitest";
 import { WS_CONNECT_FUNCTION } from "../../functions/catalog.js";
-import { startFeedFunctions } from "../support/feed-functions.js";
+import { open, tradeEvents, type Client, type Message } from "../support/feed-client.js";
+import { fanOutEvent, fanOutIdle, startFeedFunctions, type RunningFeedFunctions } from "../support/feed-functions.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { TEST_REGION } from "../support/env.js";
 import { recordingLogger } from "../support/logger.js";
@@ -33,42 +33,13 @@ import { eventually } from "../support/wait.js";
 const A = "0x00000000000000000000000000000000000000a1" as Address;
 const B = "0x00000000000000000000000000000000000000b2" as Address;
 
-type Message = { type: string; [k: string]: unknown };
-interface Client {
-  ws: WebSocket;
-  messages: Message[];
-  openedAt: number;
-  /** Resolves with the first message (from `from` on) matching, or fails after `timeoutMs`. */
-  next: (pred: (m: Message) => boolean, timeoutMs?: number) => Promise<Message>;
-  send: (body: unknown) => void;
-}
-
-const open = (url: string): Promise<Client> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const messages: Message[] = [];
-    ws.on("message", (data) => messages.push(JSON.parse(String(data)) as Message));
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once("error", reject);
-    ws.once("open", () =>
-      resolve({
-        ws,
-        messages,
-        openedAt: Date.now(),
-        next: (pred, timeoutMs = 5_000) => eventually(() => messages.find(pred), { timeoutMs, intervalMs: 10, what: "a message" }),
-        send: (body) => ws.send(typeof body === "string" ? body : JSON.stringify(body)),
-      }),
-    );
-  });
-
-const tradeEvents = (c: Client) => c.messages.filter((m) => m.type === "trade_event") as (Message & { data: { id: string; trader_address: string; details: { coin: string } } })[];
 const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
 
 describe("live feed", () => {
   let p: Pipeline;
   let http: RunningHttpServer;
   let gateway: WebSocketGateway;
-  let functions: RunningFunctions;
+  let functions: RunningFeedFunctions;
   let url: string;
   const clients: Client[] = [];
   const connect = async (path = "/ws/v1/trades") => {
@@ -180,7 +151,11 @@ describe("live feed", () => {
     const vanishedId = gateway.connectionIds().at(-1)!;
     // A connection API Gateway no longer knows (its $disconnect was lost): posting to it answers 410.
     const staleId = "stale-connection";
-    await createDynamoConnectionStore(p.tables.doc, p.tables.names.connections).add({ connectionId: staleId, connectedAt: Date.now() - 60_000 });
+    await createDynamoConnectionStore(p.tables.doc, p.tables.names.connections).add({
+      connectionId: staleId,
+      connectedAt: Date.now() - 60_000,
+      shard: shardOf(staleId, DEFAULT_FEED_SHARDS),
+    });
     const watcher = await connect();
     (vanished.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
 
@@ -194,6 +169,8 @@ describe("live feed", () => {
   });
 
   it("delivers every event exactly once to each of 50 clients", async () => {
+    // The previous test's event may still be on its way to shards no client of it was in.
+    await eventually(() => fanOutIdle(functions.fanOutQueue), { what: "the fan-out queue to be empty" });
     const many = await Promise.all(Array.from({ length: 50 }, () => connect()));
     p.sim.advance(1_000);
     p.sim.execute({ user: A, coin: "BTC", size: "-1.5", px: "62000" });
@@ -243,31 +220,28 @@ describe("live feed", () => {
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
   });
 
-  it("counts an event over the limit (FeedMessagesTooLarge) rather than failing the record, and still sends the next", async () => {
+  it("counts an event over the limit (FeedMessagesTooLarge) rather than failing the message, and still sends the next", async () => {
     const c = await connect();
+    const id = gateway.connectionIds().at(-1)!;
+    const shard = shardOf(id, DEFAULT_FEED_SHARDS);
     const published: FeedCounts[] = [];
-    const broadcast = createBroadcaster({
+    const fanOut = createFanOutWorker({
       connections: createDynamoConnectionStore(p.tables.doc, p.tables.names.connections),
       sender: createApiGatewaySender(
         new ApiGatewayManagementApiClient({ endpoint: `http://127.0.0.1:${http.port}`, region: TEST_REGION, credentials: LOCAL_CREDENTIALS }),
       ),
+      retries: { sendInOrder: async () => ({ sent: 0, error: new Error("no retry expected") }) },
       logger: recordingLogger().logger,
       now: Date.now,
       publishMetrics: (counts) => published.push(counts),
     });
     // As an event stored before tids were capped: one tid per fill, ~170 KB.
-    const record = (id: string, tids: number[]): DynamoDBRecord => ({
-      eventID: id,
-      eventName: "INSERT",
-      dynamodb: {
-        SequenceNumber: String(Date.now()),
-        NewImage: marshall({ id, trader_id: A, trader_address: A, timestamp: new Date().toISOString(), event_type: "OPEN_POSITION", details: { coin: "BTC", tids } }) as never,
-      },
-    });
+    const event = (id: string, tids: number[]) =>
+      storedEventSchema.parse({ id, trader_id: A, trader_address: A, timestamp: new Date().toISOString(), event_type: "OPEN_POSITION", details: { coin: "BTC", tids } });
     const huge = Array.from({ length: 10_000 }, (_, i) => Number.MAX_SAFE_INTEGER - i);
-    const result = await broadcast({ Records: [record("too-large", huge), record("small", [1])] });
+    const result = await fanOut(fanOutEvent([eventMessage(shard, event("too-large", huge)), eventMessage(shard, event("small", [1]))]));
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(published).toEqual([{ FeedMessagesTooLarge: 1 }]);
+    expect(published).toEqual([{ FeedMessagesTooLarge: 1, FeedDeliveriesDropped: 0 }]);
     await c.next((m) => m.type === "trade_event" && (m.data as { id: string }).id === "small");
     expect(tradeEvents(c).map((m) => m.data.id)).not.toContain("too-large");
   });

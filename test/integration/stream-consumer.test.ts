@@ -19,14 +19,15 @@ describe("a stream consumer on a worker thread", () => {
     Object.assign(process.env, saved);
   });
   /** What the runtime sets before it starts the functions; the worker gets a copy. */
-  const configure = (env: Record<string, string>) => Object.assign(process.env, env, { WS_CALLBACK_URL: "http://127.0.0.1:9" });
+  const configure = (env: Record<string, string>) =>
+    Object.assign(process.env, env, { WS_CALLBACK_URL: "http://127.0.0.1:9", FANOUT_QUEUE_URL: "http://127.0.0.1:9/000000000000/hl-fanout.fifo" });
 
   it("stops start-up with the handler module's own message when its configuration is missing", async () => {
-    delete process.env.WS_CALLBACK_URL;
+    delete process.env.FANOUT_QUEUE_URL;
     const tables = await testTables("consumer");
     const error = await startStreamConsumer({ ...base, def: BROADCASTER_FUNCTION, tableName: tables.names.events }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LocalStartupError);
-    expect((error as Error).message).toMatch(/^Function broadcaster could not be loaded from functions\/handlers\/broadcaster\.ts: WS_CALLBACK_URL must be set/);
+    expect((error as Error).message).toMatch(/^Function broadcaster could not be loaded from functions\/handlers\/broadcaster\.ts: FANOUT_QUEUE_URL must be set/);
   });
 
   it("refuses a function the catalog does not have, as a start-up error the user can read", async () => {

@@ -15,6 +15,7 @@ import {
   type SlotHolder,
   type WelcomeState,
 } from "#domain/feed/ports.js";
+import { DEFAULT_FEED_SHARDS, shardOf } from "#domain/feed/shards.js";
 import { claimOf, createWelcomeFirst, type WelcomeFirstDeps } from "./welcome-first.js";
 import { ok, webSocketEventSchema, type WebSocketEvent, type WebSocketResult } from "./ws-event.js";
 
@@ -53,6 +54,8 @@ export interface ConnectDeps {
   token?: string | undefined;
   now: () => number;
   logger: AppLogger;
+  /** FEED_SHARDS: the connection's fan-out shard is stored with it. */
+  shards?: number;
 }
 
 export const createConnectHandler = (deps: ConnectDeps) => async (raw: unknown): Promise<WebSocketResult> => {
@@ -75,7 +78,11 @@ export const createConnectHandler = (deps: ConnectDeps) => async (raw: unknown):
     }
   }
   try {
-    await deps.connections.add({ connectionId, connectedAt: holder.connectedAt });
+    await deps.connections.add({
+      connectionId,
+      connectedAt: holder.connectedAt,
+      shard: shardOf(connectionId, deps.shards ?? DEFAULT_FEED_SHARDS),
+    });
   } catch (error) {
     await deps.slots?.release(holder).catch(() => undefined); // else it expires with the connection
     throw error;

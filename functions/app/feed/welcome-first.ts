@@ -9,7 +9,7 @@ import { ConnectionGoneError, type ConnectionStore, type FeedSender, type Welcom
  * ws-welcome sends it from the connections table's stream, which can lag behind a client that
  * sends a command the moment it is open: ws-default answers that directly, and API Gateway
  * delivers posts in the order they are made. So whichever function has something for a client
- * first (ws-welcome, ws-default, the broadcaster) makes sure the welcome has gone out before:
+ * first (ws-welcome, ws-default, the fan-out worker) makes sure the welcome has gone out before:
  * one conditional write on the connection item claims the sending (one claimant wins), the winner
  * posts the welcome and then marks it sent, and the others wait for that mark before they post.
  *

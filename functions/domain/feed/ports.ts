@@ -8,6 +8,8 @@ export interface FeedConnection {
   filters?: FeedFilters;
   /** Whether its `connection` welcome has gone out (as listed; a new connection has not). */
   welcomed?: boolean;
+  /** Its fan-out shard (./shards.js), stored at $connect. */
+  shard?: number;
 }
 
 /**
@@ -32,8 +34,8 @@ export interface ConnectionStore {
   /** Returns where the welcome stands, or undefined when the connection is no longer stored (it closed meanwhile). */
   setFilters(connectionId: string, filters: FeedFilters | undefined): Promise<WelcomeState | undefined>;
   remove(connectionId: string): Promise<void>;
-  /** Every stored connection; with thousands this is still one paginated scan per batch of events. */
-  list(): Promise<FeedConnection[]>;
+  /** The connections of one fan-out shard (./shards.js), by key: what one fan-out message reaches. */
+  listShard(shard: number): Promise<FeedConnection[]>;
   /** Where the welcome stands now (a strongly consistent read), or undefined when the connection is not stored. */
   welcomeState(connectionId: string): Promise<WelcomeState | undefined>;
   /**
@@ -58,7 +60,7 @@ export class ConnectionGoneError extends Error {
 
 /**
  * The message is over API Gateway's limit (413 PayloadTooLargeException, MAX_FEED_MESSAGE_BYTES):
- * no client can get it, and a retry cannot help. The broadcaster counts it (FeedMessagesTooLarge).
+ * no client can get it, and a retry cannot help. The fan-out worker counts it (FeedMessagesTooLarge).
  */
 export class MessageTooLargeError extends Error {
   constructor(
@@ -118,4 +120,21 @@ export interface MessageGate {
 /** Closes a client's connection (the management API's DeleteConnection in both places). */
 export interface ConnectionCloser {
   close(connectionId: string): Promise<void>;
+}
+
+/** One message for an ordered queue (SQS FIFO): its group is delivered in order, one batch at a time. */
+export interface OrderedMessage {
+  groupId: string;
+  /** The same id sent again within 5 minutes is accepted and dropped: a retried sender sends nothing twice. */
+  deduplicationId: string;
+  body: string;
+}
+
+/** Where the broadcaster hands each shard's events to the fan-out workers. */
+export interface OrderedQueue {
+  /**
+   * Sends one group's messages in this order. Returns how many were sent, from the first on: at
+   * the first one refused it stops, so that none of the group goes ahead of one before it.
+   */
+  sendInOrder(messages: readonly OrderedMessage[]): Promise<{ sent: number; error?: unknown }>;
 }

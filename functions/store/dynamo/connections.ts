@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { z } from "zod";
 import type { FeedFilters } from "#domain/feed/filters.js";
@@ -45,6 +45,7 @@ export const createDynamoConnectionStore = (
           connected_at: c.connectedAt,
           expires_at: connectionExpiresAt(c.connectedAt),
           ...(c.filters !== undefined && { filters: c.filters }),
+          ...(c.shard !== undefined && { feed_shard: c.shard }),
         },
       }),
     );
@@ -138,32 +139,36 @@ export const createDynamoConnectionStore = (
     await doc.send(new DeleteCommand({ TableName: tableName, Key: { connection_id: connectionId } }));
   },
 
-  async list() {
+  async listShard(shard) {
     const out: FeedConnection[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
+      // The index is eventually consistent (in AWS, typically well under a second behind): a
+      // subscribe acknowledged within that moment may see one more event under its old filters.
       const page = await doc.send(
-        new ScanCommand({
+        new QueryCommand({
           TableName: tableName,
-          // Consistent: a subscribe acknowledged a moment ago must already filter the next event.
-          ConsistentRead: true,
-          ProjectionExpression: "connection_id, connected_at, filters, welcomed_at",
-          // TTL deletes lazily (up to days later); an expired item is a closed connection.
+          IndexName: SHARD_INDEX,
+          KeyConditionExpression: "feed_shard = :shard",
           FilterExpression: "expires_at > :now",
-          ExpressionAttributeValues: { ":now": Math.floor(now() / 1000) },
+          ProjectionExpression: "connection_id, connected_at, filters, welcomed_at",
+          ExpressionAttributeValues: { ":shard": shard, ":now": Math.floor(now() / 1000) },
           ...(cursor !== undefined && { ExclusiveStartKey: cursor }),
         }),
       );
-      for (const item of page.Items ?? []) {
-        out.push({
-          connectionId: String(item.connection_id),
-          connectedAt: typeof item.connected_at === "number" ? item.connected_at : 0,
-          ...(item.filters !== undefined && item.filters !== null && { filters: item.filters as FeedFilters }),
-          welcomed: item.welcomed_at !== undefined,
-        });
-      }
+      for (const item of page.Items ?? []) out.push({ ...listedConnection(item), shard });
       cursor = page.LastEvaluatedKey;
     } while (cursor !== undefined);
     return out;
   },
+});
+
+/** #store/tables.js CONNECTIONS_TABLE's index of one fan-out shard's connections. */
+const SHARD_INDEX = "shard-index";
+
+const listedConnection = (item: Record<string, unknown>): FeedConnection => ({
+  connectionId: String(item.connection_id),
+  connectedAt: typeof item.connected_at === "number" ? item.connected_at : 0,
+  ...(item.filters !== undefined && item.filters !== null && { filters: item.filters as FeedFilters }),
+  welcomed: item.welcomed_at !== undefined,
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { storedEventSchema } from "#app/feed/broadcaster.js";
+import { storedEventSchema } from "#app/feed/fan-out-message.js";
 import type { Address } from "#domain/address.js";
 import { buildEvent } from "#domain/events.js";
 import type { Fill } from "#domain/exchange.js";
