@@ -22,8 +22,12 @@ export interface FeedLimits {
   closeAfterRefused: number;
 }
 
+/**
+ * 10,000 in all: what the sharded fan-out is built and benchmarked for (npm run bench:api); 100 per
+ * address, so that no one client takes more than a hundredth of it.
+ */
 export const DEFAULT_FEED_LIMITS: FeedLimits = {
-  maxConnections: 1_000,
+  maxConnections: 10_000,
   maxConnectionsPerIp: 100,
   messagesPerSecond: 10,
   burst: 20,

@@ -56,7 +56,7 @@ describe("the per-connection message rate (takeMessage)", () => {
 describe("one set of limits", () => {
   it("is the settings' default, for the handlers and the local gateway alike", () => {
     expect(feedLimitsFrom(loadConfig({}))).toEqual(DEFAULT_FEED_LIMITS);
-    expect(DEFAULT_WS_LIMITS).toMatchObject({ maxConnections: 1_000, maxConnectionsPerIp: 100, messagesPerSecond: 10, burst: 20 });
+    expect(DEFAULT_WS_LIMITS).toMatchObject({ maxConnections: 10_000, maxConnectionsPerIp: 100, messagesPerSecond: 10, burst: 20 });
   });
 
   it("is overridden by validated settings; a cap of 0 is none", () => {
