@@ -72,14 +72,14 @@ const MEMORY_MB = {
  * Alarm metrics the stack creates (lib/alarms.ts): an Errors alarm per deployed function, an
  * IteratorAge alarm per stream consumer, a DLQ alarm per queue consumer, per stream consumer (its
  * on-failure queue) and for the schedules, the exchange 429 rate (metric math over 2 metrics), the
- * stale-history share, the feed's too-large events and, with the trades stream, lib/stream-alarms.ts: no trades (metric math
+ * stale-history share, the feed's too-large events and dropped deliveries and, with the trades stream, lib/stream-alarms.ts: no trades (metric math
  * over 4), reconnects, gaps.
  */
 const alarmMetrics = (tradesStream: boolean): number => {
   const deployed = ALL_FUNCTIONS.filter((f) => tradesStream || f !== STREAM_LISTENER_FUNCTION);
   const streams = deployed.filter((f) => f.trigger.kind === "dynamodb-stream").length;
   const queueConsumers = deployed.filter((f) => f.trigger.kind === "sqs").length;
-  return deployed.length + 2 * streams + queueConsumers + 1 + 2 + 1 + 1 + (tradesStream ? 4 + 1 + 1 : 0);
+  return deployed.length + 2 * streams + queueConsumers + 1 + 2 + 1 + 1 + 1 + (tradesStream ? 4 + 1 + 1 : 0);
 };
 
 const lambdaLines = (w: Workload): CostLine[] => {

@@ -57,6 +57,11 @@ export const ALARM_THRESHOLDS = {
    * means a field grew that the bound did not foresee.
    */
   feedMessagesTooLarge: 1,
+  /**
+   * Deliveries the fan-out worker gave up after its retries, in 5 minutes: each is an event a
+   * connected client never got, so one is already worth a look.
+   */
+  feedDeliveriesDropped: 1,
 } as const;
 
 export interface AlarmsProps {
@@ -96,6 +101,7 @@ export class Alarms extends Construct {
   readonly exchangeThrottleAlarm: Alarm;
   readonly staleHistoryAlarm: Alarm;
   readonly feedTooLargeAlarm: Alarm;
+  readonly feedDroppedAlarm: Alarm;
   /** By alarm name (stream-no-trades, stream-reconnects, stream-gaps); empty with TRADES_STREAM=off. */
   readonly streamAlarms = new Map<string, Alarm>();
 
@@ -234,6 +240,17 @@ export class Alarms extends Construct {
         `the events API. Find which field made it large and bound it as the tids are. ${RUNBOOK}`,
     });
 
+    this.feedDroppedAlarm = this.alarm("FeedDeliveriesDropped", {
+      name: "feed-deliveries-dropped",
+      metric: appMetric(props.serviceName, "FeedDeliveriesDropped", Duration.minutes(5)),
+      threshold: ALARM_THRESHOLDS.feedDeliveriesDropped,
+      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description:
+        `The fan-out worker gave up posting a live-feed event to a client after its retries: that client missed it ` +
+        `(it is still in the events API). Its log says which clients and why ("Gave up delivering an event", or "Could not ` +
+        `queue a retry"); many at once usually mean API Gateway throttled the management API or the fan-out queue failed. ${RUNBOOK}`,
+    });
+
     if (props.tradesStream) {
       const specs = streamAlarmSpecs({
         serviceName: props.serviceName,
@@ -253,6 +270,7 @@ export class Alarms extends Construct {
       this.exchangeThrottleAlarm,
       this.staleHistoryAlarm,
       this.feedTooLargeAlarm,
+      this.feedDroppedAlarm,
       ...this.streamAlarms.values(),
     ];
   }

@@ -162,6 +162,11 @@ describe("alarms", () => {
     expectAppMetricAlarm("feed-message-too-large", { MetricName: "FeedMessagesTooLarge", Statistic: "Sum", Period: 300, Threshold: 1, EvaluationPeriods: 1 });
   });
 
+  it("the feed alarm fires on one delivery the fan-out worker gave up, the count it publishes", () => {
+    expect(FEED_METRICS).toContain("FeedDeliveriesDropped");
+    expectAppMetricAlarm("feed-deliveries-dropped", { MetricName: "FeedDeliveriesDropped", Statistic: "Sum", Period: 300, Threshold: 1, EvaluationPeriods: 1 });
+  });
+
   it("the functions publish the exchange metrics as the same service the alarm reads", () => {
     for (const [, fn] of appFunctions()) {
       expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_NAME);
