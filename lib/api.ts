@@ -23,6 +23,7 @@ import {
   type ICachePolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -109,10 +110,13 @@ export const generatedSecret = (scope: Construct, id: string, description: strin
 
 /**
  * Lets a function read a secret setting at cold start (#commons/secrets.js): the secret's ARN as
- * `<SETTING>_SECRET_ARN` and read access to that one secret; the value never enters the config.
+ * `<SETTING>_SECRET_ARN` and GetSecretValue on that one secret, the only call it makes (CDK's
+ * grantRead would add DescribeSecret too); the value never enters the config. The secrets are
+ * encrypted with Secrets Manager's own key, so no KMS grant is needed.
  */
 export const readSecretAtColdStart = (fn: LambdaFunction, setting: SecretSetting, secret: ISecret): void => {
-  secret.grantRead(fn);
+  if (secret.encryptionKey !== undefined) throw new Error(`${setting}: a secret with its own KMS key would also need kms:Decrypt`);
+  fn.addToRolePolicy(new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [secret.secretArn] }));
   fn.addEnvironment(SECRET_SETTINGS[setting], secret.secretArn);
 };
 

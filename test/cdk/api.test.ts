@@ -245,11 +245,11 @@ describe("secrets", () => {
     }
   });
 
-  it("only the HTTP API function may read the admin key and the origin secret: GetSecretValue and DescribeSecret on those", () => {
+  it("only the HTTP API function may read the admin key and the origin secret: GetSecretValue on those, nothing else", () => {
     expect(secretStatements(s.template, apiFunctionId())).toEqual([
       {
         Effect: "Allow",
-        Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        Action: "secretsmanager:GetSecretValue",
         Resource: [s.stack.api.adminKeySecret, s.stack.api.originSecret].map((secret) => ({ Ref: logicalId(secret) })),
       },
     ]);
@@ -277,7 +277,7 @@ describe("secrets", () => {
       const reads = secretStatements(t.template, id).filter((st) => referencedIds(st.Resource).has(secretId));
       if (house.def === WS_CONNECT_FUNCTION) {
         expect(referencedIds(env(t, id).WS_TOKEN_SECRET_ARN)).toEqual(new Set([secretId]));
-        expect(reads.flatMap(actionsOf).sort()).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]);
+        expect(reads.flatMap(actionsOf)).toEqual(["secretsmanager:GetSecretValue"]);
       } else {
         expect(env(t, id).WS_TOKEN_SECRET_ARN, house.def.name).toBeUndefined();
         expect(reads, house.def.name).toEqual([]);
