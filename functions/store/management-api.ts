@@ -1,6 +1,6 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { createPoolHttpHandler } from "./pool-http-handler.js";
+import { createPoolHttpHandler, escape } from "./pool-http-handler.js";
 
 /** SigV4 signing name of the API Gateway management API (`execute-api`). */
 const SIGNING_NAME = "execute-api";
@@ -23,25 +23,63 @@ const SIGNING_NAME = "execute-api";
 /** API Gateway answers a post in milliseconds; a post that waits this long is stuck, and retried. */
 const POST_TIMEOUT_MS = 10_000;
 
+/**
+ * A post to one connection as the fan-out sends it thousands of times: the very request the SDK's
+ * PostToConnectionCommand sends (path, body, headers, SigV4 signature with the same signer), built
+ * and signed directly and sent on the same pool, without the SDK's command pipeline. That pipeline
+ * (serialization schema, endpoint resolution, retry strategy, deserialization) copies the client's
+ * whole resolved config several times per command: most of a post's CPU in a profile of a
+ * 10,000-client fan-out. Answers with the status; the caller maps it (#store/ws-sender.js).
+ */
+export type PostToConnection = (connectionId: string, data: Uint8Array) => Promise<number>;
+
+const directPosts = new WeakMap<ApiGatewayManagementApiClient, PostToConnection>();
+
+/** The direct post of a client built by createManagementApiClient; undefined for any other client. */
+export const directPostOf = (client: ApiGatewayManagementApiClient): PostToConnection | undefined => directPosts.get(client);
+
+
 export const createManagementApiClient = (endpoint: string, o: { maxSockets: number; region?: string }): ApiGatewayManagementApiClient => {
   let signer: Promise<SignatureV4> | undefined;
+  // Built on first use, from the client's own credentials, region and hash.
+  const signerOnce = (): Promise<SignatureV4> =>
+    (signer ??= (async () =>
+      new SignatureV4({
+        credentials: client.config.credentials,
+        region: await client.config.region(),
+        service: SIGNING_NAME,
+        sha256: client.config.sha256,
+        uriEscapePath: client.config.signingEscapePath,
+      }))());
+  const handler = createPoolHttpHandler({ connections: o.maxSockets, timeoutMs: POST_TIMEOUT_MS });
   const client: ApiGatewayManagementApiClient = new ApiGatewayManagementApiClient({
     endpoint,
     ...(o.region !== undefined && { region: o.region }),
-    requestHandler: createPoolHttpHandler({ connections: o.maxSockets, timeoutMs: POST_TIMEOUT_MS }),
+    requestHandler: handler,
     cacheMiddleware: true,
-    signer: () =>
-      (signer ??= (async () =>
-        new SignatureV4({
-          credentials: client.config.credentials,
-          region: await client.config.region(),
-          service: SIGNING_NAME,
-          sha256: client.config.sha256,
-          uriEscapePath: client.config.signingEscapePath,
-        }))()),
+    signer: () => signerOnce(),
   });
   for (const name of ["getUserAgentMiddleware", "loggerMiddleware", "recursionDetectionMiddleware"]) {
     client.middlewareStack.remove(name);
   }
+
+  const url = new URL(endpoint);
+  const base = url.pathname.replace(/\/+$/, "");
+  const port = url.port === "" ? undefined : Number(url.port);
+  directPosts.set(client, async (connectionId, data) => {
+    const request = {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(port !== undefined && { port }),
+      path: `${base}/@connections/${escape(connectionId)}`,
+      query: {},
+      headers: { host: url.host, "content-type": "application/octet-stream", "content-length": String(data.byteLength) },
+      body: data,
+    };
+    const signed = await (await signerOnce()).sign(request);
+    const { response } = await handler.handle(signed as typeof request & { headers: Record<string, string> });
+    return response.statusCode;
+  });
   return client;
 };

@@ -39,8 +39,8 @@ export interface SdkHttpResponse {
   body: Uint8Array;
 }
 
-/** RFC 3986, as SigV4 encodes query strings: encodeURIComponent leaves !'()* as they are. */
-const escape = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** RFC 3986, as SigV4 encodes query strings and the SDK path labels: encodeURIComponent leaves !'()* as they are. */
+export const escape = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export const queryString = (query: SdkHttpRequest["query"]): string => {
   const parts: string[] = [];

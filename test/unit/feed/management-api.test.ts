@@ -1,8 +1,10 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { createManagementApiClient } from "#store/management-api.js";
-import { startRecordingServer, type RecordedRequest, type RecordingServer } from "../../support/recording-server.js";
+import { createManagementApiClient, directPostOf } from "#store/management-api.js";
+import { createApiGatewaySender } from "#store/ws-sender.js";
+import { ConnectionGoneError, MessageTooLargeError } from "#domain/feed/ports.js";
+import { answerOk, startRecordingServer, type RecordedRequest, type RecordingServer } from "../../support/recording-server.js";
 
 /** A stand-in for the management API that records each request's headers, path and body. */
 let server: RecordingServer;
@@ -71,5 +73,56 @@ describe("management API client for fan-out", () => {
     expect(t1?.headers["x-amz-user-agent"]).toBeUndefined();
     plain.destroy();
     tuned.destroy();
+  });
+
+  it("posts directly the very request the SDK's command sends, validly signed (session token included), under the endpoint's stage path", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", KEY.accessKeyId);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", KEY.secretAccessKey);
+    vi.stubEnv("AWS_SESSION_TOKEN", "session-token");
+    const plain = new ApiGatewayManagementApiClient({ endpoint: `${endpoint}/v1`, region: "eu-west-1" });
+    const tuned = createManagementApiClient(`${endpoint}/v1`, { maxSockets: 4, region: "eu-west-1" });
+    const direct = directPostOf(tuned)!;
+    expect(directPostOf(plain)).toBeUndefined();
+    const data = new TextEncoder().encode('{"to":"ab+c=/d!"}');
+    await plain.send(new PostToConnectionCommand({ ConnectionId: "ab+c=/d!", Data: data }));
+    expect(await direct("ab+c=/d!", data)).toBe(200);
+    const [p, d] = server.seen;
+    expect(d?.method).toBe("POST");
+    expect(d?.url).toBe(p?.url);
+    expect(d?.url).toBe("/v1/@connections/ab%2Bc%3D%2Fd%21");
+    expect(d?.body).toBe(p?.body);
+    for (const h of ["content-type", "content-length", "x-amz-content-sha256", "x-amz-security-token", "host"]) {
+      expect(d?.headers[h], h).toBe(p?.headers[h]);
+    }
+    expect(await expectedAuthorization(d!, plain.config.sha256)).toBe(d!.headers.authorization);
+    plain.destroy();
+    tuned.destroy();
+  });
+
+  it("maps a direct post's answer as the SDK's errors are mapped: 410 gone, 413 too large, a throttle retried", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", KEY.accessKeyId);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", KEY.secretAccessKey);
+    vi.stubEnv("AWS_SESSION_TOKEN", "");
+    const tuned = createManagementApiClient(endpoint, { maxSockets: 4, region: "eu-west-1" });
+    const sender = createApiGatewaySender(tuned);
+    const message = { type: "pong" as const, timestamp: "2026-12-06T00:00:00.000Z" };
+    const answerWith = (statuses: number[]) => {
+      server.answer = (_req, res) => res.writeHead(statuses.shift() ?? 200, { "content-length": "0" }).end();
+    };
+    try {
+      answerWith([410]);
+      await expect(sender.send("gone=", message)).rejects.toBeInstanceOf(ConnectionGoneError);
+      answerWith([413]);
+      await expect(sender.send("big=", message)).rejects.toBeInstanceOf(MessageTooLargeError);
+      server.seen.length = 0;
+      answerWith([429, 500, 200]);
+      await sender.send("busy=", message);
+      expect(server.seen.map((r) => r.url)).toEqual(Array(3).fill("/@connections/busy%3D"));
+      answerWith([500, 500, 500]);
+      await expect(sender.send("down=", message)).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    } finally {
+      server.answer = answerOk;
+      tuned.destroy();
+    }
   });
 });
