@@ -229,27 +229,31 @@ export class Alarms extends Construct {
         `exchange now answers. ${RUNBOOK}`,
     });
 
-    this.feedTooLargeAlarm = this.alarm("FeedMessagesTooLarge", {
-      name: "feed-message-too-large",
-      metric: appMetric(props.serviceName, "FeedMessagesTooLarge", Duration.minutes(5)),
-      threshold: ALARM_THRESHOLDS.feedMessagesTooLarge,
-      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description:
-        `API Gateway refused to post a live-feed event as over its 128 KB message limit (413): no client got it. ` +
+    // The feed's counts of events some client never got: one in 5 minutes is already worth a look.
+    const feedCount = (metricName: "FeedMessagesTooLarge" | "FeedDeliveriesDropped", name: string, threshold: number, description: string) =>
+      this.alarm(metricName, {
+        name,
+        metric: appMetric(props.serviceName, metricName, Duration.minutes(5)),
+        threshold,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        description: `${description} ${RUNBOOK}`,
+      });
+    this.feedTooLargeAlarm = feedCount(
+      "FeedMessagesTooLarge",
+      "feed-message-too-large",
+      ALARM_THRESHOLDS.feedMessagesTooLarge,
+      `API Gateway refused to post a live-feed event as over its 128 KB message limit (413): no client got it. ` +
         `The fan-out worker's log (or the broadcaster's, for one over SQS's 256 KB) names it ("over the feed's message limit", with its id and size); the event is still in ` +
-        `the events API. Find which field made it large and bound it as the tids are. ${RUNBOOK}`,
-    });
-
-    this.feedDroppedAlarm = this.alarm("FeedDeliveriesDropped", {
-      name: "feed-deliveries-dropped",
-      metric: appMetric(props.serviceName, "FeedDeliveriesDropped", Duration.minutes(5)),
-      threshold: ALARM_THRESHOLDS.feedDeliveriesDropped,
-      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description:
-        `The fan-out worker gave up posting a live-feed event to a client after its retries: that client missed it ` +
+        `the events API. Find which field made it large and bound it as the tids are.`,
+    );
+    this.feedDroppedAlarm = feedCount(
+      "FeedDeliveriesDropped",
+      "feed-deliveries-dropped",
+      ALARM_THRESHOLDS.feedDeliveriesDropped,
+      `The fan-out worker gave up posting a live-feed event to a client after its retries: that client missed it ` +
         `(it is still in the events API). Its log says which clients and why ("Gave up delivering an event", or "Could not ` +
-        `queue a retry"); many at once usually mean API Gateway throttled the management API or the fan-out queue failed. ${RUNBOOK}`,
-    });
+        `queue a retry"); many at once usually mean API Gateway throttled the management API or the fan-out queue failed.`,
+    );
 
     if (props.tradesStream) {
       const specs = streamAlarmSpecs({
