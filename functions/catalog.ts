@@ -238,7 +238,10 @@ export const BROADCASTER_FUNCTION: FunctionDef = {
   timeoutSeconds: 60,
   memoryMb: 512,
   tables: [],
+  readsOnly: [CONNECTIONS_TABLE],
   sendsTo: [FANOUT_QUEUE],
+  // Which shards hold a connection: one key-only Query of shard-index per shard and stream batch.
+  access: { connections: { actions: [], queriesIndexes: ["shard-index"] } },
 };
 
 /**

@@ -302,17 +302,22 @@ describe("fan-out queue", () => {
     expect(m.ScalingConfig).toEqual({ MaximumConcurrency: fanOutMaxConcurrency(DEFAULT_FEED_SHARDS) });
   });
 
-  it("the broadcaster may send to it and touch no connection; the worker consumes it", () => {
+  it("the broadcaster may send to it and only query the shard index (which shards hold a connection); the worker consumes it", () => {
     const queue = logicalId(s.stack.feed.fanOutQueue);
     const broadcaster = statementsOfRole(s.template, roleOf(BROADCASTER_FUNCTION));
     expect(broadcaster.filter((st) => referencedIds(st.Resource).has(queue)).flatMap(actionsOf)).toEqual(
       expect.arrayContaining(["sqs:SendMessage"]),
     );
-    // It reads its stream and posts nothing: no connection item, no client.
+    // It reads its stream, asks the shard index which shards hold a connection, and posts nothing:
+    // no connection item, no client.
     const streamReads = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
     const actions = broadcaster.flatMap(actionsOf);
     expect(actions.filter((a) => a.startsWith("execute-api:"))).toEqual([]);
-    expect(actions.filter((a) => a.startsWith("dynamodb:") && !streamReads.includes(a))).toEqual([]);
+    const tableReads = broadcaster.filter((st) => actionsOf(st).some((a) => a.startsWith("dynamodb:") && !streamReads.includes(a)));
+    expect(tableReads.flatMap(actionsOf)).toEqual(["dynamodb:Query"]);
+    const connections = logicalId(s.stack.data.table(CONNECTIONS_TABLE));
+    expect(JSON.stringify(tableReads[0]!.Resource)).toContain("/index/shard-index");
+    expect(referencedIds(tableReads[0]!.Resource)).toEqual(new Set([connections]));
     const worker = statementsOfRole(s.template, roleOf(FAN_OUT_WORKER_FUNCTION)).filter((st) => referencedIds(st.Resource).has(queue));
     expect(worker.flatMap(actionsOf)).toEqual(expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"]));
   });

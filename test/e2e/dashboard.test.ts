@@ -234,6 +234,7 @@ describe("live feed that requires a token", () => {
       setFilters: async (id) => (stored.has(id) ? { status: "sent" } : undefined),
       remove: async (id) => void stored.delete(id),
       listShard: async () => [],
+      occupiedShards: async () => new Set(),
       welcomeState: async (id) => (stored.has(id) ? { status: "sent" } : undefined),
       claimWelcome: async (id) => (stored.has(id) ? { status: "sent" } : undefined),
       markWelcomed: async () => undefined,

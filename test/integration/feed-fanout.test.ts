@@ -7,7 +7,8 @@ import { createBroadcaster } from "#app/feed/broadcaster.js";
 import { createFanOutWorker, FANOUT_MAX_RETRIES } from "#app/feed/fan-out-worker.js";
 import type { FeedCounts } from "#commons/metrics.js";
 import type { Address } from "#domain/address.js";
-import type { FeedSender, OrderedQueue } from "#domain/feed/ports.js";
+import type { FeedSender, OrderedMessage, OrderedQueue } from "#domain/feed/ports.js";
+import { shardOf } from "#domain/feed/shards.js";
 import { LOCAL_CREDENTIALS } from "#local/aws.js";
 import { startSqsEventSource, type EventSource } from "#local/event-source.js";
 import type { RunningFunctions } from "#local/functions.js";
@@ -141,6 +142,7 @@ describe("sharded fan-out", () => {
     createBroadcaster({
       queue: queue ?? createSqsFifoQueue(functions.fanOutQueue.client, functions.fanOutQueue.queueUrl),
       shards: SHARDS,
+      connections: createDynamoConnectionStore(tables.doc, tables.names.connections),
       logger: recordingLogger().logger,
     });
 
@@ -205,13 +207,14 @@ describe("sharded fan-out", () => {
     const many = await Promise.all(Array.from({ length: 8 }, () => connect()));
     const events = eventsOfTrader(1, 5, "BTC");
     const batch = streamBatch(events);
-    // SQS refuses the third event for shard 1 once: the records from there on fail, and the
-    // mapping retries from the first failed record.
+    // SQS refuses the third event for one shard (one that holds a client) once: the records from
+    // there on fail, and the mapping retries from the first failed record.
+    const group = `shard-${shardOf(gateway.connectionIds().at(-1)!, SHARDS)}`;
     const real = createSqsFifoQueue(functions.fanOutQueue.client, functions.fanOutQueue.queueUrl);
     let refused = false;
     const flakyQueue: OrderedQueue = {
       sendInOrder: async (messages) => {
-        const third = messages.findIndex((m) => m.groupId === "shard-1" && m.body.includes(events[2]!.id));
+        const third = messages.findIndex((m) => m.groupId === group && m.body.includes(events[2]!.id));
         if (third < 0 || refused) return real.sendInOrder(messages);
         refused = true;
         const before = await real.sendInOrder(messages.slice(0, third));
@@ -226,6 +229,40 @@ describe("sharded fan-out", () => {
     await eventually(() => many.every((c) => idsOf(c).length >= 5), { what: "all five events everywhere" });
     await new Promise((r) => setTimeout(r, 500));
     for (const c of many) expect(idsOf(c)).toEqual(events.map((e) => e.id));
+  });
+
+  it("queues an event only for the shards that hold a connection, and for none when nobody is connected", async () => {
+    const recordingQueue = () => {
+      const groups = new Set<string>();
+      const real = createSqsFifoQueue(functions.fanOutQueue.client, functions.fanOutQueue.queueUrl);
+      const queue: OrderedQueue = {
+        sendInOrder: async (messages: readonly OrderedMessage[]) => {
+          for (const m of messages) groups.add(m.groupId);
+          return real.sendInOrder(messages);
+        },
+      };
+      return { groups, queue };
+    };
+    // Nobody connected (the earlier tests' clients are closed and removed): nothing is queued.
+    await eventually(async () => (await createDynamoConnectionStore(tables.doc, tables.names.connections).occupiedShards(SHARDS)).size === 0, {
+      what: "no connection left from earlier tests",
+    });
+    const empty = recordingQueue();
+    expect(await broadcaster(empty.queue)(streamBatch(eventsOf(1)))).toEqual({ batchItemFailures: [] });
+    expect([...empty.groups]).toEqual([]);
+
+    const c = await connect();
+    const shard = shardOf(gateway.connectionIds().at(-1)!, SHARDS);
+    const one = recordingQueue();
+    const [event] = eventsOf(1);
+    await eventually(async () => {
+      one.groups.clear();
+      await broadcaster(one.queue)(streamBatch([event!]));
+      return one.groups.size > 0;
+    }, { what: "the new connection's shard to be seen" });
+    expect([...one.groups]).toEqual([`shard-${shard}`]);
+    await eventually(() => idsOf(c).length >= 1, { what: "the event" });
+    expect(idsOf(c)).toEqual([event!.id]);
   });
 
   it("keeps the order of events of several traders interleaved in one batch", async () => {

@@ -2,7 +2,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { AppLogger } from "#commons/logger.js";
 import type { FeedCounts } from "#commons/metrics.js";
 import type { FeedEvent } from "#domain/feed/messages.js";
-import type { OrderedQueue } from "#domain/feed/ports.js";
+import type { ConnectionStore, OrderedQueue } from "#domain/feed/ports.js";
 import { MAX_BATCH_BYTES } from "#store/sqs-fifo-queue.js";
 import { eventMessage, storedEventSchema } from "./fan-out-message.js";
 import { newImageOf } from "./stream-records.js";
@@ -13,12 +13,16 @@ import { newImageOf } from "./stream-records.js";
  * fan-out workers (./fan-out-worker.js) post it to that shard's clients. This function posts
  * nothing, so its retry re-sends nothing: a record fails only when it is malformed or could not be
  * queued for some shard, and the retry queues it again for every shard, where SQS drops what it
- * already had (same deduplication id within 5 minutes).
+ * already had (same deduplication id within 5 minutes). Only shards that hold a connection get
+ * the event: a shard nobody is in would cost a message, a receive and an invocation for nothing
+ * (with 10 clients, most of the 32 shards are empty).
  */
 export interface BroadcasterDeps {
   queue: OrderedQueue;
-  /** FEED_SHARDS: every shard gets every event (its worker filters by what each client wants). */
+  /** FEED_SHARDS: every occupied shard gets every event (its worker filters by what each client wants). */
   shards: number;
+  /** Which shards hold a connection, read once per stream batch. */
+  connections: Pick<ConnectionStore, "occupiedShards">;
   logger: AppLogger;
   /** Publishes the invocation's FeedMessagesTooLarge when > 0 (#commons/metrics.js feedMetricsPublisher). */
   publishMetrics?: (counts: FeedCounts) => void;
@@ -56,20 +60,28 @@ export const createBroadcaster = (deps: BroadcasterDeps) => {
       }
     }
 
+    // Which shards to queue for; if that cannot be read, every record is retried.
+    let occupied: number[];
+    try {
+      occupied = queued.length === 0 ? [] : [...(await deps.connections.occupiedShards(deps.shards))].sort((a, b) => a - b);
+    } catch (error) {
+      deps.logger.warn("Could not read which shards hold connections; the records are retried", { error });
+      failed.push(...queued.map((q) => q.record));
+      return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" })) };
+    }
     // Shards in parallel, each shard's events in order. Where a shard stopped, that event and
     // every later one fail (their retry must not overtake it in any shard).
-    const results = await Promise.all(
-      Array.from({ length: deps.shards }, (_, shard) => deps.queue.sendInOrder(queued.map((q) => eventMessage(shard, q.event)))),
-    );
+    const results = await Promise.all(occupied.map((shard) => deps.queue.sendInOrder(queued.map((q) => eventMessage(shard, q.event)))));
     let firstUnsent = queued.length;
-    for (const [shard, result] of results.entries()) {
+    for (const [i, result] of results.entries()) {
+      const shard = occupied[i];
       if (result.sent >= queued.length) continue;
       firstUnsent = Math.min(firstUnsent, result.sent);
       deps.logger.warn("Could not queue events for a shard; the records are retried", { shard, eventId: queued[result.sent]?.event.id, error: result.error });
     }
     failed.push(...queued.slice(firstUnsent).map((q) => q.record));
     if (oversize > 0) publish({ FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: 0 });
-    deps.logger.debug("Events queued for fan-out", { events: firstUnsent, shards: deps.shards, failed: failed.length });
+    deps.logger.debug("Events queued for fan-out", { events: firstUnsent, shards: occupied.length, failed: failed.length });
     return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" })) };
   };
 };

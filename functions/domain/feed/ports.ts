@@ -36,6 +36,11 @@ export interface ConnectionStore {
   remove(connectionId: string): Promise<void>;
   /** The connections of one fan-out shard (./shards.js), by key: what one fan-out message reaches. */
   listShard(shard: number): Promise<FeedConnection[]>;
+  /**
+   * Which of shards 0..shards−1 hold at least one stored connection (one key-only read each):
+   * the broadcaster queues an event only for those. Eventually consistent, as listShard is.
+   */
+  occupiedShards(shards: number): Promise<Set<number>>;
   /** Where the welcome stands now (a strongly consistent read), or undefined when the connection is not stored. */
   welcomeState(connectionId: string): Promise<WelcomeState | undefined>;
   /**

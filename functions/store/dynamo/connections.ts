@@ -161,6 +161,27 @@ export const createDynamoConnectionStore = (
     } while (cursor !== undefined);
     return out;
   },
+
+  async occupiedShards(shards) {
+    const occupied = new Set<number>();
+    await Promise.all(
+      Array.from({ length: shards }, async (_, shard) => {
+        // One key is enough to know; an expired item not yet removed counts (a wasted message at worst).
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: SHARD_INDEX,
+            KeyConditionExpression: "feed_shard = :shard",
+            ExpressionAttributeValues: { ":shard": shard },
+            ProjectionExpression: "connection_id",
+            Limit: 1,
+          }),
+        );
+        if ((page.Items?.length ?? 0) > 0) occupied.add(shard);
+      }),
+    );
+    return occupied;
+  },
 });
 
 /** #store/tables.js CONNECTIONS_TABLE's index of one fan-out shard's connections. */
