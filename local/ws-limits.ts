@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { capOf, DEFAULT_FEED_LIMITS, type FeedLimits } from "#domain/feed/limits.js";
+import { capOf, DEFAULT_FEED_LIMITS, takeMessage, type FeedLimits } from "#domain/feed/limits.js";
 
 /**
  * What the local WebSocket gateway allows one client, so that one local page or script cannot
@@ -62,18 +62,18 @@ export const originAllowed = (req: IncomingMessage, limits: Pick<WebSocketLimits
   }
 };
 
-/** A token bucket: `take()` is false once the connection has sent more than its rate allows. */
+/**
+ * A connection's message bucket in process: `take()` is false once the connection has sent more
+ * than its rate allows. The rule is the handlers' own (#domain/feed/limits.js takeMessage), kept
+ * here in memory instead of on the connection item.
+ */
 export const messageBucket = (limits: Pick<WebSocketLimits, "messagesPerSecond" | "burst">, now: () => number = Date.now) => {
-  let tokens = limits.burst;
-  let at = now();
+  let fullAt: number | undefined;
   return {
     take(): boolean {
-      const t = now();
-      tokens = Math.min(limits.burst, tokens + ((t - at) / 1_000) * limits.messagesPerSecond);
-      at = t;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
+      const taken = takeMessage(fullAt, now(), limits);
+      if (taken.accepted) fullAt = taken.fullAt;
+      return taken.accepted;
     },
   };
 };
