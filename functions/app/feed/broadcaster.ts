@@ -5,6 +5,7 @@ import type { FeedEvent } from "#domain/feed/messages.js";
 import type { ConnectionStore, OrderedQueue } from "#domain/feed/ports.js";
 import { MAX_BATCH_BYTES } from "#store/sqs-fifo-queue.js";
 import { eventMessage, storedEventSchema } from "./fan-out-message.js";
+import { publishFeedCounts } from "./feed-counts.js";
 import { newImageOf } from "./stream-records.js";
 
 /**
@@ -28,16 +29,9 @@ export interface BroadcasterDeps {
   publishMetrics?: (counts: FeedCounts) => void;
 }
 
-export const createBroadcaster = (deps: BroadcasterDeps) => {
-  const publish = (counts: FeedCounts): void => {
-    try {
-      deps.publishMetrics?.(counts);
-    } catch (error) {
-      deps.logger.warn("Could not publish feed metrics", { error });
-    }
-  };
-
-  return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const createBroadcaster =
+  (deps: BroadcasterDeps) =>
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const failed: DynamoDBRecord[] = [];
     const queued: { record: DynamoDBRecord; event: FeedEvent }[] = [];
     let oversize = 0;
@@ -80,8 +74,8 @@ export const createBroadcaster = (deps: BroadcasterDeps) => {
       deps.logger.warn("Could not queue events for a shard; the records are retried", { shard, eventId: queued[result.sent]?.event.id, error: result.error });
     }
     failed.push(...queued.slice(firstUnsent).map((q) => q.record));
-    if (oversize > 0) publish({ FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: 0 });
+    publishFeedCounts(deps.publishMetrics, deps.logger, { FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: 0 });
     deps.logger.debug("Events queued for fan-out", { events: firstUnsent, shards: occupied.length, failed: failed.length });
     return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" })) };
   };
-};
+

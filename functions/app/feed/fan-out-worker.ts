@@ -15,6 +15,7 @@ import {
   type OrderedQueue,
 } from "#domain/feed/ports.js";
 import { parseFanOutMessage, retryMessage } from "./fan-out-message.js";
+import { publishFeedCounts } from "./feed-counts.js";
 import { claimOf, createWelcomeFirst } from "./welcome-first.js";
 
 /**
@@ -126,13 +127,7 @@ export const createFanOutWorker = (deps: FanOutWorkerDeps) => {
         skipGroupOnError: true,
       });
     } finally {
-      if (oversize > 0 || dropped > 0) {
-        try {
-          deps.publishMetrics?.({ FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: dropped });
-        } catch (error) {
-          deps.logger.warn("Could not publish feed metrics", { error });
-        }
-      }
+      publishFeedCounts(deps.publishMetrics, deps.logger, { FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: dropped });
     }
   };
 };
