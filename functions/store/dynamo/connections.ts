@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { FeedFilters } from "#domain/feed/filters.js";
 import type { ConnectionStore, FeedConnection, WelcomeState } from "#domain/feed/ports.js";
 import { conditionally } from "./conditional.js";
+import { queryAll } from "./query-all.js";
 
 /**
  * The DynamoDB adapter for live-feed connections (CONNECTIONS_TABLE, key `connection_id`).
@@ -140,26 +141,17 @@ export const createDynamoConnectionStore = (
   },
 
   async listShard(shard) {
-    const out: FeedConnection[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      // The index is eventually consistent (in AWS, typically well under a second behind): a
-      // subscribe acknowledged within that moment may see one more event under its old filters.
-      const page = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: SHARD_INDEX,
-          KeyConditionExpression: "feed_shard = :shard",
-          FilterExpression: "expires_at > :now",
-          ProjectionExpression: "connection_id, connected_at, filters, welcomed_at",
-          ExpressionAttributeValues: { ":shard": shard, ":now": Math.floor(now() / 1000) },
-          ...(cursor !== undefined && { ExclusiveStartKey: cursor }),
-        }),
-      );
-      for (const item of page.Items ?? []) out.push({ ...listedConnection(item), shard });
-      cursor = page.LastEvaluatedKey;
-    } while (cursor !== undefined);
-    return out;
+    // The index is eventually consistent (in AWS, typically well under a second behind): a
+    // subscribe acknowledged within that moment may see one more event under its old filters.
+    const items = await queryAll(doc, {
+      TableName: tableName,
+      IndexName: SHARD_INDEX,
+      KeyConditionExpression: "feed_shard = :shard",
+      FilterExpression: "expires_at > :now",
+      ProjectionExpression: "connection_id, connected_at, filters, welcomed_at",
+      ExpressionAttributeValues: { ":shard": shard, ":now": Math.floor(now() / 1000) },
+    });
+    return items.map((item) => ({ ...listedConnection(item), shard }));
   },
 
   async occupiedShards(shards) {

@@ -1,12 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import type { Address } from "#domain/address.js";
 import type { Fill } from "#domain/exchange.js";
@@ -25,6 +18,7 @@ import {
   historyStateKey,
   ledgerSortKey,
 } from "./keys.js";
+import { queryAll } from "./query-all.js";
 import { untilProcessed } from "./retry.js";
 
 /**
@@ -125,17 +119,6 @@ const toFundingPayment = (item: Record<string, unknown>): FundingPayment => ({
   coin: String(item.coin),
   usdc: String(item.usdc),
 });
-
-const queryAll = async (doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) }));
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
-};
 
 /** The trader's sync state item; null before the first sync. */
 const readSyncState = async (doc: DynamoDBDocumentClient, tables: Pick<HistoryTables, "state">, address: Address): Promise<HistorySyncState | null> => {

@@ -6,6 +6,7 @@ import type { MetricWindow } from "#domain/metrics/types.js";
 import type { PagesMarker, StoredEquity, TraderPagesPlan, TraderPagesReader, TraderPagesWriter } from "#domain/trader-story/pages.js";
 import type { ListedRoundTrip } from "#domain/trader-story/round-trip-list.js";
 import { PAGES_META_SK, TRIP_SK_PREFIX, equitySortKey, tripScope, tripSortKey, tripTimeEnd } from "./keys.js";
+import { queryAll } from "./query-all.js";
 import { untilProcessed } from "./retry.js";
 
 /**
@@ -78,22 +79,13 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
 
   /** Every stored round-trip key of the trader, for a rebuild to delete those no longer listed. */
   const storedTripKeys = async (address: string): Promise<string[]> => {
-    const keys: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
-          ExpressionAttributeValues: { ":a": address, ":p": TRIP_SK_PREFIX },
-          ProjectionExpression: "sk",
-          ...(start && { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of out.Items ?? []) keys.push(String(item.sk));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return keys;
+    const items = await queryAll(doc, {
+      TableName: table,
+      KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
+      ExpressionAttributeValues: { ":a": address, ":p": TRIP_SK_PREFIX },
+      ProjectionExpression: "sk",
+    });
+    return items.map((item) => String(item.sk));
   };
 
   return {
