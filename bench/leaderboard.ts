@@ -4,6 +4,7 @@ import { scoreRows } from "#domain/metrics/score.js";
 import { METRIC_WINDOWS, type MetricWindow } from "#domain/metrics/types.js";
 import type { LeaderboardRow } from "#domain/leaderboard.js";
 import { generateHistory } from "./leaderboard-fixtures.js";
+import { runJobBenchmark } from "./leaderboard-job.js";
 import { ms, percentile } from "./percentile.js";
 import { runMain } from "./util.js";
 
@@ -13,7 +14,7 @@ import { runMain } from "./util.js";
  * process, as one Lambda invocation would do it: one trader's history at a time becomes its rows
  * for every window, then each window is scored across traders. Prints wall time, CPU time and peak
  * memory; asserts nothing. Generating the histories is timed apart: the job reads them from
- * DynamoDB instead.
+ * DynamoDB instead. With `--job`, the job itself over DynamoDB Local (./leaderboard-job.ts).
  */
 
 const TARGET_S = 60;
@@ -29,6 +30,8 @@ const flag = (name: string, fallback: number): number => {
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 const main = async (): Promise<void> => {
+  // The job itself over DynamoDB Local: what a run reads, from the first and from checkpoints.
+  if (process.argv.includes("--job")) return runJobBenchmark(flag("traders", 10), flag("fills", 20_000));
   const traders = flag("traders", 10_000);
   const fills = flag("fills", 2_000);
   const now = Date.UTC(2026, 10, 26);

@@ -7,7 +7,6 @@ import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { freshnessRules } from "#domain/history/freshness.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import { scoreRows } from "#domain/metrics/score.js";
-import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
@@ -38,7 +37,6 @@ const rank = createLeaderboardHandler({
     { maxPages: config.HISTORY_MAX_PAGES, portfolioMaxAgeMs: maxAgeMs },
     freshnessRules(config),
   ),
-  rowsFor: rowsForTrader,
   score: scoreRows,
   snapshots: createDynamoLeaderboardStore(documentClient, config.STATE_TABLE),
   pages: createDynamoTraderPagesStore(documentClient, config.PAGES_TABLE),

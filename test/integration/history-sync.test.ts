@@ -316,7 +316,7 @@ describe("data freshness as the leaderboard job reads it", () => {
     const signal = new AbortController().signal;
     const hourlyRun = async () => {
       const synced = await source.sync(await view(), signal);
-      return { synced, freshness: await source.freshness(await view(), p.sim.now()) };
+      return { synced, freshness: (await source.status(await view(), p.sim.now())).freshness };
     };
 
     p.sim.setFaults({ malformedUsers: [F] });

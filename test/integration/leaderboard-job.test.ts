@@ -6,7 +6,6 @@ import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
-import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { createWeightBudget } from "#hyperliquid/budget.js";
 import { createHyperliquidClient } from "#hyperliquid/client.js";
 import { createSimulator, type Simulator } from "#simulator/index.js";
@@ -95,7 +94,6 @@ describe("leaderboard job, end to end", () => {
         { maxPages: 6 },
         freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }),
       ),
-      rowsFor: rowsForTrader,
       score: scoreRows,
       snapshots: createDynamoLeaderboardStore(tables.doc, tables.names.state),
       pages: createDynamoTraderPagesStore(tables.doc, tables.names.pages),

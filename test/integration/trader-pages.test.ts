@@ -302,8 +302,8 @@ describe("a window's series item at its largest", () => {
       Array.from({ length: MAX_SERIES_POINTS }, (_, i) => ({ t: NOW - i * 3_333_337, v: `${i % 2 === 0 ? "-" : ""}9${digits(19)}.${digits(20)}` })).reverse();
     const equity: StoredEquity = { account_value: series(), pnl: series(), realized_pnl: series(), portfolioFetchedAt: NOW };
     const T = addr(0x3);
-    const marker = { basis: { fills: 0, lastFill: null, funding: 0, lastFunding: null }, newestTrip: null, seriesHash: {}, computedAt: NOW };
-    await pages.apply(T, { replaceAll: false, trips: [], series: [{ window: "all", equity }], marker, writeMarker: true });
+    const marker = { basis: { after: null, fills: 0, lastFill: null, funding: 0, lastFunding: null }, newestTrip: null, seriesHash: {}, computedAt: NOW, checkpoint: null };
+    await pages.apply(T, { replaceAll: false, replaceAfter: null, trips: [], series: [{ window: "all", equity }], prefix: null, dropPrefix: null, marker, writeMarker: true });
     const raw = await tables.doc.send(new GetCommand({ TableName: tables.names.pages, Key: { trader_address: T, sk: equitySortKey("all") } }));
     const bytes = (raw.Item?.body as Uint8Array).byteLength;
     // As plain JSON it would not fit (~410 KB); gzipped it is about a quarter of that.

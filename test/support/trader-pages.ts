@@ -2,9 +2,9 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { dataFreshness, freshnessRules } from "#domain/history/freshness.js";
+import { completeBefore } from "#domain/history/plan.js";
 import { runLeaderboardJob, type HistorySource, type LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
-import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { localDynamoClient } from "#local/aws.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
@@ -27,13 +27,15 @@ export const runJobOnStoredHistory = (
   const rules = freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 });
   const history: HistorySource = {
     sync: async () => null,
-    load: async (trader) => ({ address: trader.address, ...(await store.loadTraderHistory(trader.address)), firstSeenAt: 0 }),
-    freshness: async (trader, at) => dataFreshness(await store.getSyncState(trader.address), 0, at, rules),
+    load: async (trader, after) => ({ address: trader.address, ...(await store.loadTraderHistory(trader.address, after)), firstSeenAt: 0 }),
+    status: async (trader, at) => {
+      const state = await store.getSyncState(trader.address);
+      return { freshness: dataFreshness(state, 0, at, rules), completeBefore: completeBefore(state, null) };
+    },
   };
   return runLeaderboardJob({
     directory: createDynamoTraderDirectory(doc, tables.names.traders),
     history,
-    rowsFor: rowsForTrader,
     score: scoreRows,
     snapshots: createDynamoLeaderboardStore(doc, tables.names.state),
     pages: createDynamoTraderPagesStore(doc, tables.names.pages),

@@ -1,6 +1,8 @@
 import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions } from "#domain/history/index.js";
 import { dataFreshness, type FreshnessRules } from "#domain/history/freshness.js";
+import { completeBefore, type TrackedFills } from "#domain/history/plan.js";
 import type { HistoryStore } from "#domain/history/ports.js";
+import type { TraderView } from "#domain/read-models.js";
 import type { HistorySource } from "#domain/leaderboard-job/job.js";
 
 /**
@@ -14,9 +16,7 @@ export const createHistorySource = (
   rules: FreshnessRules,
 ): HistorySource => ({
   async sync(trader, signal) {
-    const trackedFills =
-      trader.baselineAt !== null && trader.fillsCursor !== null ? { from: trader.baselineAt, to: trader.fillsCursor } : null;
-    const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, trackedFills, signal });
+    const result = await syncTraderHistory(deps, trader.address, { ...options, lastActivityAt: trader.lastChangedAt, trackedFills: trackedFillsOf(trader), signal });
     const fetched = result.fills !== null || result.ledger !== null || result.funding !== null || result.portfolioRefreshed || result.roleRefreshed;
     const failedSources = Object.keys(result.failed);
     const setAside = result.ledger?.setAside ?? 0;
@@ -28,14 +28,19 @@ export const createHistorySource = (
         }
       : null;
   },
-  async load(trader) {
-    const stored = await store.loadTraderHistory(trader.address);
+  async load(trader, after) {
+    const stored = await store.loadTraderHistory(trader.address, after);
     return { address: trader.address, ...stored, firstSeenAt: firstSeenAt(trader) };
   },
-  async freshness(trader, now) {
-    return dataFreshness(await store.getSyncState(trader.address), firstSeenAt(trader), now, rules);
+  async status(trader, now) {
+    const state = await store.getSyncState(trader.address);
+    return { freshness: dataFreshness(state, firstSeenAt(trader), now, rules), completeBefore: completeBefore(state, trackedFillsOf(trader)) };
   },
 });
+
+/** What tracking stored of the trader's fills (#domain/history/plan.js TrackedFills); null before its baseline. */
+const trackedFillsOf = (trader: TraderView): TrackedFills | null =>
+  trader.baselineAt !== null && trader.fillsCursor !== null ? { from: trader.baselineAt, to: trader.fillsCursor } : null;
 
 const firstSeenAt = (trader: { first_seen_at: string }): number => {
   const at = Date.parse(trader.first_seen_at);

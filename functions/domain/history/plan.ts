@@ -65,11 +65,26 @@ const coveredByTracking = (
   tracked: TrackedFills | null | undefined,
 ): boolean =>
   tracked != null &&
-  state.fills.caughtUp &&
-  state.fills.syncedAt !== null &&
-  state.fills.syncedAt >= tracked.from + TRACKING_JOIN_MARGIN_MS &&
+  joinsTracking(state, tracked) &&
   lastActivityAt !== undefined &&
   (lastActivityAt === null || lastActivityAt <= tracked.to);
+
+/** The history caught up after tracking began: between them they hold every fill up to the tracker's cursor. */
+const joinsTracking = (state: HistorySyncState, tracked: TrackedFills): boolean =>
+  state.fills.caughtUp && state.fills.syncedAt !== null && state.fills.syncedAt >= tracked.from + TRACKING_JOIN_MARGIN_MS;
+
+/**
+ * A time before which every fill and funding payment of the trader is stored, as far as the
+ * exchange serves them (null: none known): what a metrics checkpoint may fold, since nothing
+ * older can arrive later. Each stream is paged forward from the oldest, so everything before its
+ * cursor is stored (more may come at the cursor's own millisecond); tracking holds the fills from
+ * its baseline to its cursor, which joins on when the history caught up after it began.
+ */
+export const completeBefore = (state: HistorySyncState | null, tracked: TrackedFills | null): number | null => {
+  if (state === null) return null;
+  const fills = tracked !== null && joinsTracking(state, tracked) ? Math.max(state.fills.cursor, tracked.to) : state.fills.cursor;
+  return Math.min(fills, state.funding.cursor);
+};
 
 /**
  * - fills: until the backfill has caught up, and whenever the trader had activity (a position

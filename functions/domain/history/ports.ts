@@ -112,8 +112,12 @@ export interface HistoryStore {
   putFunding(address: Address, payments: readonly FundingPayment[]): Promise<number>;
   /** Replaces the stored portfolio. */
   putPortfolio(address: Address, portfolio: PortfolioHistory): Promise<void>;
-  /** Fills (deduplicated, oldest first, ties by tid), ledger and funding (oldest first), the latest portfolio and the role. */
-  loadTraderHistory(address: Address): Promise<StoredHistory>;
+  /**
+   * Fills (deduplicated, oldest first, ties by tid), ledger and funding (oldest first), the latest
+   * portfolio and the role. With `after` (a metrics checkpoint's horizon), only the fills and
+   * funding payments with time > after: the ledger and portfolio are read whole.
+   */
+  loadTraderHistory(address: Address, after?: number): Promise<StoredHistory>;
 }
 
 /**

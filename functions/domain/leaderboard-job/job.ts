@@ -6,17 +6,20 @@ import type { DataFreshness } from "../history/freshness.js";
 import type { LeaderboardRow, LeaderboardWindow } from "../leaderboard.js";
 import { METRIC_WINDOWS, type TraderHistory } from "../metrics/types.js";
 import type { TraderDirectory, TraderView } from "../read-models.js";
-import { updateTraderPages, type TraderPagesWriter } from "../trader-story/pages.js";
+import type { TraderPagesWriter } from "../trader-story/pages.js";
+import { runTrader } from "./trader-run.js";
 
 /**
  * The leaderboard job (scheduled, hourly by default): for every active trader, top up the stored
  * history from the exchange when it is stale, compute the metrics of every window from what is
  * stored, score each window across traders, and write one snapshot per window for the HTTP API.
- * From the same loaded history it brings each trader's page (round trips, equity series) up to
- * date, so the API never reads a whole history per request.
+ * From the same replay it brings each trader's page (round trips, equity series) up to date, so
+ * the API never reads a whole history per request.
  *
- * Memory stays flat however many traders there are: a trader's history is loaded, turned into
- * four rows and dropped before the next one is loaded (bounded parallelism).
+ * Work stays bounded however long the histories grow: each trader's metrics checkpoint holds what
+ * came before a horizon about a month back, so a run reads only the month after it
+ * (./trader-run.ts). Memory stays flat however many traders there are: a trader's history is
+ * loaded, turned into four rows and dropped before the next one is loaded (bounded parallelism).
  */
 
 /** What the job needs from the history side (functions/domain/history). */
@@ -30,16 +33,18 @@ export interface HistorySource {
     trader: TraderView,
     signal: AbortSignal,
   ): Promise<{ budgetStopped: boolean; failedSources?: string[]; setAside?: number } | null>;
-  load(trader: TraderView): Promise<TraderHistory>;
-  /** How current the trader's stored history is at `now` (read after the sync). */
-  freshness(trader: TraderView, now: number): Promise<DataFreshness>;
+  /** What is stored; with `after`, only the fills and funding payments with time > after. */
+  load(trader: TraderView, after?: number): Promise<TraderHistory>;
+  /**
+   * Read after the sync: how current the trader's stored history is at `now`, and a time before
+   * which all of it is stored (#domain/history/plan.js completeBefore; null: none known).
+   */
+  status(trader: TraderView, now: number): Promise<{ freshness: DataFreshness; completeBefore: number | null }>;
 }
 
 export interface LeaderboardJobDeps {
   directory: Pick<TraderDirectory, "list">;
   history: HistorySource;
-  /** Rows of one trader for every window, unscored. */
-  rowsFor: (history: TraderHistory, now: number, updatedAt: string) => LeaderboardRow[];
   /** Scores the rows of one window across traders. */
   score: (rows: readonly LeaderboardRow[]) => LeaderboardRow[];
   snapshots: { writeSnapshot(window: LeaderboardWindow, rows: readonly LeaderboardRow[], updatedAt: string): Promise<unknown> };
@@ -72,6 +77,10 @@ export interface LeaderboardJobSummary {
   failed: number;
   /** Traders whose page could not be written this run (their rows still count; the page keeps its last build). */
   pagesFailed: number;
+  /** Stored fills read for the metrics: only those after each trader's checkpoint, where he has one. */
+  fillsLoaded: number;
+  /** Traders read from their first fill (no usable checkpoint: a first run, a rebuild). */
+  wholeHistories: number;
   rows: Record<LeaderboardWindow, number>;
   durationMs: number;
 }
@@ -112,6 +121,8 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
     computed: 0,
     failed: 0,
     pagesFailed: 0,
+    fillsLoaded: 0,
+    wholeHistories: 0,
     rows: Object.fromEntries(METRIC_WINDOWS.map((w) => [w, 0])) as Record<LeaderboardWindow, number>,
     durationMs: 0,
   };
@@ -132,16 +143,14 @@ export const runLeaderboardJob = async (deps: LeaderboardJobDeps): Promise<Leade
         if ((synced?.failedSources?.length ?? 0) > 0) summary.sourceFailures += 1;
         summary.entriesSetAside += synced?.setAside ?? 0;
       }
-      const [history, freshness] = await Promise.all([deps.history.load(trader), deps.history.freshness(trader, started)]);
-      for (const row of deps.rowsFor(history, started, updatedAt)) {
-        byWindow.get(row.window)?.push({ ...row, data_status: freshness.status });
-      }
+      const { freshness, completeBefore } = await deps.history.status(trader, started);
+      const run = await runTrader(deps, trader, completeBefore, started, updatedAt);
+      for (const row of run.rows) byWindow.get(row.window)?.push({ ...row, data_status: freshness.status });
       if (freshness.status === "stale") summary.staleTraders += 1;
       summary.computed += 1;
-      await updateTraderPages(deps.pages, history, started).catch((error: unknown) => {
-        summary.pagesFailed += 1;
-        deps.logger.warn("Trader page not updated; it keeps its last build", { address, error });
-      });
+      summary.fillsLoaded += run.loaded.fills;
+      if (run.loaded.after === null) summary.wholeHistories += 1;
+      if (run.pagesFailed) summary.pagesFailed += 1;
     } catch (error) {
       summary.failed += 1;
       deps.logger.warn("Leaderboard metrics failed for a trader; left out of this run", { address, error });

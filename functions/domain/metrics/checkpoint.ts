@@ -1,4 +1,4 @@
-import { addUnits, formatUnitsPlain, type Units } from "#commons/exact.js";
+import { addUnits, formatUnitsPlain, parseUnits, rescaleUnits, subUnits, type Units } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
 import { isPerpFill } from "../fills.js";
 import type { LeaderboardRow } from "../leaderboard.js";
@@ -180,4 +180,18 @@ export const rowsFromCheckpoint = (checkpoint: MetricsCheckpoint, input: TraderR
 
 const checkVersion = (checkpoint: MetricsCheckpoint): void => {
   if (checkpoint.version !== CHECKPOINT_VERSION) throw new RangeError(`metrics checkpoint version ${String(checkpoint.version)}, expected ${CHECKPOINT_VERSION}`);
+};
+
+/**
+ * The realized PnL of everything the checkpoint folded (Σ closedPnl − Σ fee of its perp fills +
+ * Σ funding), as `all`'s realized_pnl_usd had it at the horizon: where a chart counted on from H starts.
+ */
+export const checkpointRealized = (checkpoint: MetricsCheckpoint): { units: Units; scale: number } => {
+  const { closedPnl, fee, funding } = checkpoint.scales;
+  const scale = Math.max(closedPnl, fee, funding);
+  const at = (value: string, from: number): Units => rescaleUnits(parseUnits(value, from), scale - from);
+  return {
+    units: addUnits(subUnits(at(checkpoint.fills.closedPnl, closedPnl), at(checkpoint.fills.fees, fee)), at(checkpoint.funding, funding)),
+    scale,
+  };
 };

@@ -10,18 +10,21 @@ import { METRIC_WINDOWS, type EquityMetrics, type MetricWindow, type TraderHisto
  * the fills, drawdown/ROI/Sharpe from the equity history with the money moved in and out taken out
  * (read off the exchange's own PnL, else the ledger: ./pnl-flows.ts).
  */
-export const rowsForTrader = (history: TraderHistory, now: number, updatedAt: string): LeaderboardRow[] => {
+export const rowsForTrader = (history: TraderHistory, now: number, updatedAt: string): LeaderboardRow[] =>
+  computeTraderRows({ history, equity: equityMetricsFor(history), now, updatedAt });
+
+/** Drawdown, ROI and Sharpe of every window, from the portfolio and the ledger; none without a portfolio. */
+export const equityMetricsFor = (history: Pick<TraderHistory, "address" | "portfolio" | "ledger">): Partial<Record<MetricWindow, EquityMetrics | null>> => {
   const equity: Partial<Record<MetricWindow, EquityMetrics | null>> = {};
-  if (history.portfolio !== null) {
-    const flows = cashFlowsFromLedger(history.ledger, history.address);
-    // The exchange's own period for the window (perpDay for 1d, ...) is used whole: it ends when
-    // the portfolio was fetched (at most HISTORY_MAX_AGE_HOURS ago), and cutting it at now − 1 d
-    // would drop the hours between the fetch and this run.
-    const whole = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY };
-    for (const window of METRIC_WINDOWS) {
-      const inputs = returnInputsFor(history.portfolio, window, flows);
-      equity[window] = computeEquityMetrics(inputs.points, inputs.flows, whole);
-    }
+  if (history.portfolio === null) return equity;
+  const flows = cashFlowsFromLedger(history.ledger, history.address);
+  // The exchange's own period for the window (perpDay for 1d, ...) is used whole: it ends when
+  // the portfolio was fetched (at most HISTORY_MAX_AGE_HOURS ago), and cutting it at now − 1 d
+  // would drop the hours between the fetch and this run.
+  const whole = { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+  for (const window of METRIC_WINDOWS) {
+    const inputs = returnInputsFor(history.portfolio, window, flows);
+    equity[window] = computeEquityMetrics(inputs.points, inputs.flows, whole);
   }
-  return computeTraderRows({ history, equity, now, updatedAt });
+  return equity;
 };

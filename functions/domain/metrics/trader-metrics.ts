@@ -13,7 +13,7 @@ import {
 import type { LeaderboardRow } from "../leaderboard.js";
 import { botFlagAfter } from "./checkpoint-bot.js";
 import type { MetricsCheckpoint } from "./checkpoint.js";
-import { addFillSums, addTripSums, fillAdder, noFillSums, noTripSums, replay, tripAdder, type FillSums, type TripSums } from "./trader-replay.js";
+import { addFillSums, addTripSums, fillAdder, noFillSums, noTripSums, replay, tripAdder, type FillSums, type Replay, type TripSums } from "./trader-replay.js";
 import { METRIC_WINDOWS, WINDOW_MS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
 
 /**
@@ -105,9 +105,15 @@ export const computeTraderRows = (input: TraderRowsInput): LeaderboardRow[] => t
  * The rows from a checkpoint (null: none) and the history after its horizon, which must be at or
  * before every finite window's start (./checkpoint.ts checks): its sums then only add to `all`.
  */
-export const traderRows = (base: MetricsCheckpoint | null, { history, equity, now, updatedAt }: TraderRowsInput): LeaderboardRow[] => {
+export const traderRows = (base: MetricsCheckpoint | null, input: TraderRowsInput): LeaderboardRow[] =>
+  rowsOfReplay(base, replay(base, input.history.fills, input.history.funding, input.now), input);
+
+/**
+ * The rows from a replay of `input.history` over `base` to `input.now` (./trader-replay.ts): what
+ * the leaderboard job calls when the same replay also lists the trader's round trips.
+ */
+export const rowsOfReplay = (base: MetricsCheckpoint | null, r: Replay, { history, equity, now, updatedAt }: TraderRowsInput): LeaderboardRow[] => {
   const address = history.address.toLowerCase();
-  const r = replay(base, history.fills, history.funding, now);
   // Account age is about the account, not the window: its earliest fill of any kind we hold.
   const accountAge = accountAgeDays(r.firstFillAt ?? history.firstSeenAt, now);
   const { perp, amounts, counted, pnl, tripScale, funding } = r;

@@ -5,16 +5,19 @@ export {
   PORTFOLIO_PERIODS,
   equitySeries,
   portfolioSeries,
+  joinRealized,
   realizedPnlSeries,
+  realizedPnlSeriesAfter,
   thinSeries,
   type EquitySeries,
   type SeriesPoint,
 } from "./series.js";
-export { listRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";
+export { listReplayed, listRoundTrips, type ListedRoundTrip, type RoundTripPosition } from "./round-trip-list.js";
 export {
   planTraderPages,
-  updateTraderPages,
+  type PagesInput,
   type PagesMarker,
+  type RealizedPrefix,
   type RoundTripQuery,
   type StoredEquity,
   type TraderPagesPlan,

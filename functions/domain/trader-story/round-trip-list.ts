@@ -1,9 +1,7 @@
-import { addUnits, formatUnits, formatUnitsPlain, rescaleUnits } from "#commons/exact.js";
+import { formatUnits, formatUnitsPlain } from "#commons/exact.js";
 import type { Fill } from "../exchange.js";
-import { compareFills, dedupeFills, isPerpFill } from "../fills.js";
-import { readFillAmounts } from "../metrics/fill-amounts.js";
-import { readFunding } from "../metrics/funding.js";
-import { printRoundTrip, realizedScale, realizedUnits, roundTripUnits } from "../metrics/round-trips.js";
+import { printRoundTrip } from "../metrics/round-trips.js";
+import { replay, type Replay } from "../metrics/trader-replay.js";
 import type { FundingPayment, MetricWindow } from "../metrics/types.js";
 import { dexOfCoin } from "../perp-universe.js";
 import { inWindow } from "./windows.js";
@@ -54,34 +52,33 @@ export const listRoundTrips = (
   window: MetricWindow,
   now: number,
   fundingPayments: readonly FundingPayment[] = [],
-): ListedRoundTrip[] => {
-  const sorted = dedupeFills(fills)
-    .filter((f) => f.time <= now && isPerpFill(f))
-    .sort(compareFills);
-  const amounts = readFillAmounts(sorted);
-  const funding = readFunding(fundingPayments, now);
-  const out: ListedRoundTrip[] = [];
-  for (const units of roundTripUnits(sorted, amounts).closed) {
-    if (units.partial_start || units.missing_fills || units.closed_at === null || !inWindow(units.closed_at, window, now)) continue;
-    const trip = printRoundTrip(units, amounts.scales);
-    const paid = funding.ofCoin(units.coin, units.opened_at, units.closed_at);
-    const scale = Math.max(realizedScale(units, amounts.scales), funding.scale);
-    const realized = addUnits(realizedUnits(units, amounts.scales, scale), rescaleUnits(paid, scale - funding.scale));
-    out.push({
+): ListedRoundTrip[] => listReplayed(replay(null, fills, fundingPayments, now)).filter((rt) => inWindow(rt.closed_at, window, now));
+
+/**
+ * The counted round trips a replay closed (../metrics/trader-replay.ts: after its checkpoint's
+ * horizon, or all of them), newest first: the same replay gives the leaderboard rows, so the list
+ * and the rows cannot disagree. A round trip opened before the horizon is carried whole by the checkpoint.
+ */
+export const listReplayed = (r: Replay): ListedRoundTrip[] => {
+  const s = r.amounts.scales;
+  const out = r.counted.map((units, i): ListedRoundTrip => {
+    const closedAt = units.closed_at!;
+    const trip = printRoundTrip(units, s);
+    return {
       coin: trip.coin,
       dex: dexOfCoin(trip.coin),
       side: trip.side === "long" ? "LONG" : "SHORT",
       opened_at: trip.opened_at,
-      closed_at: units.closed_at,
-      hold_ms: trip.hold_ms ?? units.closed_at - trip.opened_at,
-      max_size: formatUnitsPlain(units.maxSize, amounts.scales.size),
+      closed_at: closedAt,
+      hold_ms: trip.hold_ms ?? closedAt - trip.opened_at,
+      max_size: formatUnitsPlain(units.maxSize, s.size),
       volume_usd: trip.volume_usd,
-      realized_pnl: formatUnits(realized, scale),
-      funding: formatUnits(paid, funding.scale),
+      realized_pnl: formatUnits(r.pnl[i]!, r.tripScale),
+      funding: formatUnits(r.fundingOf(units, closedAt), r.funding.scale),
       fees: trip.fees,
       fills: trip.fills,
       close_tid: units.lastTid,
-    });
-  }
+    };
+  });
   return out.sort(newestFirst);
 };

@@ -63,11 +63,53 @@ export const realizedPnlSeries = (
   now: number,
   funding: readonly FundingPayment[] = [],
 ): SeriesPoint[] => {
-  const counted = dedupeFills(fills).filter((f) => isPerpFill(f) && inWindow(f.time, window, now));
+  const points = realizedSteps(fills, funding, (t) => inWindow(t, window, now), now, { units: 0, scale: 0 });
+  if (points.length === 0) return [];
+  const start = windowStartsAfter(window, now) ?? points[0]!.t - 1;
+  return [{ t: start, v: "0" }, ...points];
+};
+
+/** An exact amount: units × 10^-scale. */
+export interface ScaledAmount {
+  units: Units;
+  scale: number;
+}
+
+/**
+ * The `all` window's cumulative realized PnL cut at `after` (a metrics checkpoint's horizon), for
+ * a job that no longer reads what came before: the steps of the perp fills and payments in
+ * (after, now], counted on from `total`, the realized PnL of everything up to `after`. No leading
+ * "0": joinRealized puts the two parts together.
+ */
+export const realizedPnlSeriesAfter = (
+  fills: readonly Fill[],
+  funding: readonly FundingPayment[],
+  after: number,
+  now: number,
+  total: ScaledAmount,
+): SeriesPoint[] => realizedSteps(fills, funding, (t) => t > after && t <= now, now, total);
+
+/**
+ * realizedPnlSeries(…, "all") from its part up to a horizon (`before`, as realizedPnlSeries gave
+ * it then, leading "0" included) and realizedPnlSeriesAfter's part past it: the same points,
+ * with the leading "0" before the first step when nothing moved before the horizon.
+ */
+export const joinRealized = (before: readonly SeriesPoint[], after: readonly SeriesPoint[]): SeriesPoint[] =>
+  before.length > 0 || after.length === 0 ? [...before, ...after] : [{ t: after[0]!.t - 1, v: "0" }, ...after];
+
+/** One point per millisecond that moved the realized PnL, valued after it, counted on from `start`. */
+const realizedSteps = (
+  fills: readonly Fill[],
+  funding: readonly FundingPayment[],
+  keep: (time: number) => boolean,
+  now: number,
+  start: ScaledAmount,
+): SeriesPoint[] => {
+  const counted = dedupeFills(fills).filter((f) => isPerpFill(f) && keep(f.time));
   const a = readFillAmounts(counted);
   const s = a.scales;
-  const paid = readFunding(funding.filter((p) => inWindow(p.time, window, now)), now);
-  const scale = Math.max(s.closedPnl, s.fee, paid.scale);
+  const paid = readFunding(funding.filter((p) => keep(p.time)), now);
+  const scale = Math.max(s.closedPnl, s.fee, paid.scale, start.scale);
   // Each change once, at one scale: fills (closedPnl − fee) and funding payments, merged by time.
   const changes: { t: number; units: Units }[] = [];
   for (let i = 0; i < counted.length; i++) {
@@ -82,16 +124,14 @@ export const realizedPnlSeries = (
   // Stable: fills keep their execution order within a millisecond; only the total after it is shown.
   changes.sort((x, y) => x.t - y.t);
   const points: SeriesPoint[] = [];
-  let total: Units = 0;
+  let total: Units = rescaleUnits(start.units, scale - start.scale);
   for (const { t, units } of changes) {
     total = addUnits(total, units);
     const v = formatUnitsPlain(total, scale);
     if (points.at(-1)?.t === t) points[points.length - 1] = { t, v };
     else points.push({ t, v });
   }
-  if (points.length === 0) return [];
-  const start = windowStartsAfter(window, now) ?? points[0]!.t - 1;
-  return [{ t: start, v: "0" }, ...points];
+  return points;
 };
 
 /**

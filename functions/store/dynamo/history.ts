@@ -252,16 +252,16 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
       );
     },
 
-    async loadTraderHistory(address) {
+    async loadTraderHistory(address, after) {
       const [fills, ledgerItems, portfolio, funding, state] = await Promise.all([
-        reader.fills(address),
+        reader.fills(address, after),
         queryAll(doc, {
           TableName: tables.fills,
           KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
           ExpressionAttributeValues: { ":a": address, ":p": LEDGER_SK_PREFIX },
         }),
         reader.portfolio(address),
-        reader.funding(address),
+        reader.funding(address, after),
         reader.syncState(address),
       ]);
       return { fills, ledger: ledgerItems.map(toLedgerEntry), portfolio, funding, role: state?.role?.role ?? null };

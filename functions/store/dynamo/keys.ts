@@ -67,11 +67,14 @@ export const historyPortfolioKey = (address: string): { pk: string; sk: string }
  * trip is stored twice, under every dex (`trip#*#`) and under its own (`trip#=<dex>#`, the main
  * dex `trip#=#`), then closing time and closing tid: a page of either list, newest first from a
  * cursor within a window, is one key range. `equity#<window>` holds a window's series, `meta` the
- * marker of what they were built from.
+ * marker of what they were built from (with the metrics checkpoint), `prefix#<horizon>` the
+ * realized PnL of `all` up to the checkpoint's horizon.
  */
 export const PAGES_META_SK = "meta";
 export const TRIP_SK_PREFIX = "trip#";
 export const equitySortKey = (window: string): string => `equity#${window}`;
+/** `all`'s realized PnL up to a checkpoint's horizon: one item per horizon, so a reader never meets a half-moved one. */
+export const realizedPrefixSortKey = (horizon: number): string => `prefix#${pad(horizon, 13)}`;
 
 /** The list a round-trip key belongs to: every dex (undefined) or one. */
 export const tripScope = (dex?: string): string => `${TRIP_SK_PREFIX}${dex === undefined ? "*" : `=${dex}`}#`;

@@ -5,7 +5,9 @@ import { chunk } from "#domain/concurrency.js";
 import type { MetricWindow } from "#domain/metrics/types.js";
 import type { PagesMarker, StoredEquity, TraderPagesPlan, TraderPagesReader, TraderPagesWriter } from "#domain/trader-story/pages.js";
 import type { ListedRoundTrip } from "#domain/trader-story/round-trip-list.js";
-import { PAGES_META_SK, TRIP_SK_PREFIX, equitySortKey, tripScope, tripSortKey, tripTimeEnd } from "./keys.js";
+import { metricsCheckpointSchema } from "#domain/metrics/checkpoint-schema.js";
+import { joinRealized, thinSeries, type SeriesPoint } from "#domain/trader-story/series.js";
+import { PAGES_META_SK, TRIP_SK_PREFIX, equitySortKey, realizedPrefixSortKey, tripScope, tripSortKey, tripTimeEnd } from "./keys.js";
 import { queryAll } from "./query-all.js";
 import { untilProcessed } from "./retry.js";
 
@@ -38,10 +40,13 @@ const equityBody = z.object({
   pnl: z.array(point),
   realized_pnl: z.array(point),
   portfolioFetchedAt: z.number().nullable(),
+  realizedAfter: z.number().nullable().optional(),
 });
 
 const markerItem = z.object({
   basis: z.object({
+    // Markers written before checkpoints counted every fill.
+    after: z.number().nullable().default(null),
     fills: z.number().int(),
     lastFill: z.object({ time: z.number(), tid: z.number() }).nullable(),
     funding: z.number().int(),
@@ -50,7 +55,14 @@ const markerItem = z.object({
   newestTrip: z.object({ closedAt: z.number(), closeTid: z.number() }).nullable(),
   seriesHash: z.record(z.string(), z.string()),
   computedAt: z.number(),
+  // Gzipped JSON: a checkpoint is ~1.5 KB, but one carrying a market maker's bot week is far more.
+  checkpoint: z.instanceof(Uint8Array).optional(),
 });
+
+/** Under DynamoDB's 400 KB item limit with room for the marker's other attributes. */
+const MAX_CHECKPOINT_BYTES = 300_000;
+
+const prefixItem = z.object({ points: z.array(point) });
 
 /** Our own items in a shape we cannot read are a bug to see, not data to skip. */
 const parseOwn = <T>(schema: z.ZodType<T>, item: unknown, what: string): T => {
@@ -60,6 +72,21 @@ const parseOwn = <T>(schema: z.ZodType<T>, item: unknown, what: string): T => {
 };
 
 const toTrip = (item: Record<string, unknown>): ListedRoundTrip => parseOwn(tripItem, item, "round trip");
+
+const gzipJson = (value: unknown): Uint8Array => gzipSync(JSON.stringify(value));
+const gunzipJson = (body: Uint8Array): unknown => JSON.parse(gunzipSync(body).toString("utf8"));
+
+const toMarker = (item: Record<string, unknown>): PagesMarker => {
+  const { checkpoint, ...marker } = parseOwn(markerItem, item, "trader page marker");
+  return { ...marker, checkpoint: checkpoint === undefined ? null : parseOwn(metricsCheckpointSchema, gunzipJson(checkpoint), "metrics checkpoint") };
+};
+
+/** The marker as an item; a checkpoint too large for one is left out (the next run then loads the whole history). */
+const markerAttributes = (marker: PagesMarker): Record<string, unknown> => {
+  const { checkpoint, ...rest } = marker;
+  const body = checkpoint === null ? null : gzipJson(checkpoint);
+  return body === null || body.byteLength > MAX_CHECKPOINT_BYTES ? rest : { ...rest, checkpoint: body };
+};
 
 export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table: string): TraderPagesReader & TraderPagesWriter => {
   type Req = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
@@ -88,11 +115,36 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
     return items.map((item) => String(item.sk));
   };
 
+  const readPrefix = async (address: string, horizon: number): Promise<SeriesPoint[] | null> => {
+    const out = await doc.send(new GetCommand({ TableName: table, Key: { trader_address: address, sk: realizedPrefixSortKey(horizon) } }));
+    return out.Item === undefined ? null : parseOwn(prefixItem, gunzipJson(out.Item.body as Uint8Array), "realized PnL prefix").points;
+  };
+
+  /**
+   * The stored round-trip keys, in both lists, of those closed after `after`: read from the
+   * all-dex list's key range (each item names its dex), so the cost is that of the trips after it.
+   */
+  const tripKeysAfter = async (address: string, after: number): Promise<string[]> => {
+    const all = tripScope();
+    const items = await queryAll(doc, {
+      TableName: table,
+      KeyConditionExpression: "trader_address = :a AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":a": address, ":from": tripSortKey(all, Math.floor(after) + 1, 0), ":to": `${all}~` },
+      ProjectionExpression: "dex, closed_at, close_tid",
+    });
+    return items.flatMap((item) => {
+      const { dex, closed_at, close_tid } = parseOwn(tripItem.pick({ dex: true, closed_at: true, close_tid: true }), item, "round trip");
+      return [tripSortKey(all, closed_at, close_tid), tripSortKey(tripScope(dex), closed_at, close_tid)];
+    });
+  };
+
   return {
     async readMarker(address) {
       const out = await doc.send(new GetCommand({ TableName: table, Key: { trader_address: address, sk: PAGES_META_SK } }));
-      return out.Item === undefined ? null : (parseOwn(markerItem, out.Item, "trader page marker") as PagesMarker);
+      return out.Item === undefined ? null : toMarker(out.Item);
     },
+
+    readPrefix: (address, horizon) => readPrefix(address, horizon),
 
     async apply(address, plan: TraderPagesPlan) {
       const puts = new Map<string, Record<string, unknown>>();
@@ -102,7 +154,17 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
           puts.set(sk, { trader_address: address, sk, ...rt });
         }
       }
-      const stale = plan.replaceAll ? (await storedTripKeys(address)).filter((sk) => !puts.has(sk)) : [];
+      // First: the series written below name it.
+      if (plan.prefix !== null) {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: { trader_address: address, sk: realizedPrefixSortKey(plan.prefix.horizon), body: gzipJson({ points: plan.prefix.points }) },
+          }),
+        );
+      }
+      const replaced = plan.replaceAll ? await storedTripKeys(address) : plan.replaceAfter !== null ? await tripKeysAfter(address, plan.replaceAfter) : [];
+      const stale = replaced.filter((sk) => !puts.has(sk));
       await batchWrite([
         ...stale.map((sk): Req => ({ DeleteRequest: { Key: { trader_address: address, sk } } })),
         ...[...puts.values()].map((Item): Req => ({ PutRequest: { Item } })),
@@ -111,12 +173,15 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
         // Three series of 2,000 points with long decimals are ~410 KB of JSON, over DynamoDB's 400 KB item
         // limit; gzipped ~100 KB (test/integration/trader-pages.test.ts).
         await doc.send(
-          new PutCommand({ TableName: table, Item: { trader_address: address, sk: equitySortKey(window), body: gzipSync(JSON.stringify(equity)) } }),
+          new PutCommand({ TableName: table, Item: { trader_address: address, sk: equitySortKey(window), body: gzipJson(equity) } }),
         );
       }
       // Last: until it is written, the next run builds from the previous marker again (puts are idempotent).
       if (!plan.writeMarker) return;
-      await doc.send(new PutCommand({ TableName: table, Item: { trader_address: address, sk: PAGES_META_SK, ...plan.marker } }));
+      await doc.send(new PutCommand({ TableName: table, Item: { trader_address: address, sk: PAGES_META_SK, ...markerAttributes(plan.marker) } }));
+      if (plan.dropPrefix !== null) {
+        await batchWrite([{ DeleteRequest: { Key: { trader_address: address, sk: realizedPrefixSortKey(plan.dropPrefix) } } }]);
+      }
     },
 
     async roundTrips(address, q) {
@@ -146,7 +211,12 @@ export const createDynamoTraderPagesStore = (doc: DynamoDBDocumentClient, table:
     async equity(address, window: MetricWindow): Promise<StoredEquity | null> {
       const out = await doc.send(new GetCommand({ TableName: table, Key: { trader_address: address, sk: equitySortKey(window) } }));
       if (out.Item === undefined) return null;
-      return parseOwn(equityBody, JSON.parse(gunzipSync(out.Item.body as Uint8Array).toString("utf8")), "equity series");
+      const { realizedAfter, ...equity } = parseOwn(equityBody, gunzipJson(out.Item.body as Uint8Array), "equity series");
+      if (realizedAfter == null) return equity;
+      // `all` past a checkpoint: its points up to the horizon are the prefix item. Missing only
+      // when the job replaced it between these two reads: the series then starts at the horizon.
+      const prefix = (await readPrefix(address, realizedAfter)) ?? [];
+      return { ...equity, realized_pnl: thinSeries(joinRealized(prefix, equity.realized_pnl)) };
     },
   };
 };

@@ -8,7 +8,6 @@ import type { Address } from "#domain/address.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
 import { cachedPerpUniverse } from "#domain/perp-universe.js";
-import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import type { RunningFunctions } from "#local/functions.js";
 import { createHttpApp, dashboardMount, startHttpServer, type RunningHttpServer } from "#local/http.js";
@@ -80,7 +79,6 @@ export const startE2eStack = async (): Promise<E2eStack> => {
       { maxPages: 6 },
       freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 }),
     ),
-    rowsFor: rowsForTrader,
     score: scoreRows,
     snapshots: createDynamoLeaderboardStore(tables.doc, tables.names.state),
     pages: createDynamoTraderPagesStore(tables.doc, tables.names.pages),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Fill } from "#domain/exchange.js";
 import type { FundingPayment, PortfolioHistory } from "#domain/metrics/types.js";
-import { listRoundTrips, planTraderPages } from "#domain/trader-story/index.js";
+import { replay } from "#domain/metrics/trader-replay.js";
+import { listRoundTrips, planTraderPages, type PagesMarker, type TraderPagesPlan } from "#domain/trader-story/index.js";
 import { fill, roundTrip } from "../metrics/fills.js";
 
 /**
@@ -26,8 +27,12 @@ const FILLS: Fill[] = [
 const FUNDING: FundingPayment[] = [{ time: NOW - 9.5 * HOUR, coin: "BTC", usdc: "-0.5" }];
 const history = (fills: Fill[], funding: FundingPayment[] = FUNDING) => ({ fills, funding, portfolio });
 
+/** A plan from the whole history, without a checkpoint (test/integration/leaderboard-checkpoint.test.ts has those). */
+const plan = (h: ReturnType<typeof history>, now: number, stored: PagesMarker | null): TraderPagesPlan =>
+  planTraderPages({ ...h, base: null, replay: replay(null, h.fills, h.funding, now), next: null, basePrefix: null }, now, stored)!;
+
 describe("planTraderPages", () => {
-  const first = planTraderPages(history(FILLS), NOW, null);
+  const first = plan(history(FILLS), NOW, null);
 
   it("writes every counted round trip and every window's series on the first build", () => {
     expect(first.replaceAll).toBe(false);
@@ -40,19 +45,19 @@ describe("planTraderPages", () => {
 
   it("writes nothing when nothing changed", () => {
     expect(first.writeMarker).toBe(true);
-    const again = planTraderPages(history(FILLS), NOW, first.marker);
+    const again = plan(history(FILLS), NOW, first.marker);
     expect(again).toMatchObject({ replaceAll: false, trips: [], series: [], writeMarker: false });
   });
 
   it("writes only the round trip closed since, and the series it changed", () => {
     const more = roundTrip({ coin: "BTC", side: "short", sz: "0.2", px: "61000", time: NOW - HOUR, holdMs: 30 * MINUTE, closedPnl: "7" });
-    const next = planTraderPages(history([...FILLS, ...more]), NOW, first.marker);
+    const next = plan(history([...FILLS, ...more]), NOW, first.marker);
     expect(next.replaceAll).toBe(false);
     expect(next.trips.map((rt) => [rt.coin, rt.closed_at])).toEqual([["BTC", NOW - 30 * MINUTE]]);
     // Every window holds the new realized PnL.
     expect(next.series.map((s) => s.window)).toEqual(["1d", "7d", "30d", "all"]);
     // A later run at a later time moves the windows that have a start, not `all`.
-    const later = planTraderPages(history([...FILLS, ...more]), NOW + HOUR, next.marker);
+    const later = plan(history([...FILLS, ...more]), NOW + HOUR, next.marker);
     expect(later.trips).toEqual([]);
     expect(later.series.map((s) => s.window)).toEqual(["1d", "7d", "30d"]);
     expect(later.writeMarker).toBe(true);
@@ -60,25 +65,25 @@ describe("planTraderPages", () => {
 
   it("rebuilds when an older fill arrives", () => {
     const older = fill({ coin: "ETH", side: "B", sz: "1", px: "2900", time: NOW - 20 * HOUR, startPosition: "0" });
-    const plan = planTraderPages(history([older, ...FILLS]), NOW, first.marker);
-    expect(plan.replaceAll).toBe(true);
-    expect(plan.trips).toEqual(listRoundTrips([older, ...FILLS], "all", NOW, FUNDING));
+    const rebuilt = plan(history([older, ...FILLS]), NOW, first.marker);
+    expect(rebuilt.replaceAll).toBe(true);
+    expect(rebuilt.trips).toEqual(listRoundTrips([older, ...FILLS], "all", NOW, FUNDING));
   });
 
   it("rebuilds when a funding payment arrives late for a stored round trip's time, not for one after them all", () => {
-    const late = planTraderPages(history(FILLS, [...FUNDING, { time: NOW - 7 * HOUR, coin: "xyz:TSLA", usdc: "1.25" }]), NOW, first.marker);
+    const late = plan(history(FILLS, [...FUNDING, { time: NOW - 7 * HOUR, coin: "xyz:TSLA", usdc: "1.25" }]), NOW, first.marker);
     expect(late.replaceAll).toBe(true);
     expect(late.trips.find((rt) => rt.coin === "xyz:TSLA")?.funding).toBe("1.25");
-    const after = planTraderPages(history(FILLS, [...FUNDING, { time: NOW - 2 * HOUR, coin: "BTC", usdc: "0.1" }]), NOW, first.marker);
+    const after = plan(history(FILLS, [...FUNDING, { time: NOW - 2 * HOUR, coin: "BTC", usdc: "0.1" }]), NOW, first.marker);
     // The new payment is read, so the marker moves on.
     expect(after).toMatchObject({ replaceAll: false, trips: [], writeMarker: true });
   });
 
   it("leaves a fill dated after the run out of what it was built from, and lists its round trip once it is due", () => {
     const ahead = roundTrip({ coin: "ETH", side: "short", sz: "1", px: "3100", time: NOW + MINUTE, holdMs: MINUTE, closedPnl: "1" });
-    const now = planTraderPages(history([...FILLS, ...ahead]), NOW, first.marker);
+    const now = plan(history([...FILLS, ...ahead]), NOW, first.marker);
     expect(now).toMatchObject({ replaceAll: false, trips: [], marker: { basis: { fills: 6 } } });
-    const due = planTraderPages(history([...FILLS, ...ahead]), NOW + HOUR, now.marker);
+    const due = plan(history([...FILLS, ...ahead]), NOW + HOUR, now.marker);
     expect(due.trips.map((rt) => rt.closed_at)).toEqual([NOW + 2 * MINUTE]);
   });
 });
