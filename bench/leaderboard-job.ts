@@ -19,7 +19,7 @@ import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { generateHistory } from "./leaderboard-fixtures.js";
-import { loadAverage } from "./util.js";
+import { loadAverage, quietSdkNodeWarning } from "./util.js";
 
 /**
  * `npm run bench:leaderboard -- --job [--traders=N --fills=M]`: the real leaderboard job over
@@ -55,6 +55,7 @@ interface Consumed {
 }
 
 export const runJobBenchmark = async (traders: number, fills: number): Promise<void> => {
+  quietSdkNodeWarning();
   const now = Date.UTC(2026, 10, 26, 12);
   console.log("# Leaderboard job benchmark (DynamoDB Local)");
   console.log(`load average at start ${loadAverage().join(" ")}`);

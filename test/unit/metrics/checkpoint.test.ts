@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Fill } from "#domain/exchange.js";
 import type { LeaderboardRow } from "#domain/leaderboard.js";
-import { foldCheckpoint, rowsFromCheckpoint, type MetricsCheckpoint } from "#domain/metrics/checkpoint.js";
+import { checkpointRealized, foldCheckpoint, rowsFromCheckpoint, type MetricsCheckpoint } from "#domain/metrics/checkpoint.js";
 import { metricsCheckpointSchema } from "#domain/metrics/checkpoint-schema.js";
 import { computeTraderRows } from "#domain/metrics/trader-metrics.js";
+import { replay } from "#domain/metrics/trader-replay.js";
+import { listReplayed, listRoundTrips } from "#domain/trader-story/round-trip-list.js";
+import { joinRealized, realizedPnlSeries, realizedPnlSeriesAfter } from "#domain/trader-story/series.js";
 import type { EquityMetrics, FundingPayment, MetricWindow } from "#domain/metrics/types.js";
 import { userFundingSchema } from "#hyperliquid/schemas.js";
 import { createPrng } from "#simulator/prng.js";
@@ -97,11 +100,34 @@ const horizonsFor = (h: History, seed: number): number[] => {
   return [...out].sort((a, b) => a - b);
 };
 
+/**
+ * The round trips the trader page lists from the same replay (the leaderboard job's): those closed
+ * after the horizon, printed as the list of the whole history prints them.
+ */
+const tripsVia = (h: History, horizon: number) => {
+  const checkpoint = foldAt(h, [horizon]);
+  return listReplayed(replay(checkpoint, h.fills.filter((f) => f.time > horizon), h.funding.filter((p) => p.time > horizon), h.now));
+};
+
+/**
+ * The trader page's realized PnL of `all` as the job stores it past a checkpoint: the series up to
+ * the horizon, and the steps after it counted on from the checkpoint's total.
+ */
+const realizedVia = (h: History, horizon: number) => {
+  const upTo = <T extends { time: number }>(list: T[]) => list.filter((x) => x.time <= horizon);
+  const before = realizedPnlSeries(upTo(h.fills), "all", horizon, upTo(h.funding));
+  return joinRealized(before, realizedPnlSeriesAfter(h.fills, h.funding, horizon, h.now, checkpointRealized(foldAt(h, [horizon]))));
+};
+
 /** Every horizon alone, and three of them folded one after the other, with the stored checkpoint between. */
 const expectExact = (h: History, seed: number): void => {
   const expected = wholeRows(h);
+  const listed = listRoundTrips(h.fills, "all", h.now, h.funding);
   const horizons = horizonsFor(h, seed);
   for (const horizon of horizons) expect(rowsVia(h, [horizon])).toStrictEqual(expected);
+  for (const horizon of horizons) expect(tripsVia(h, horizon)).toStrictEqual(listed.filter((rt) => rt.closed_at > horizon));
+  const realized = realizedPnlSeries(h.fills, "all", h.now, h.funding);
+  for (const horizon of horizons) expect(realizedVia(h, horizon)).toStrictEqual(realized);
   const rng = createPrng(seed, 13);
   const steps = [...new Set([0, 1, 2].map(() => horizons[rng.int(horizons.length)]!))].sort((a, b) => a - b);
   expect(rowsVia(h, steps)).toStrictEqual(expected);
