@@ -25,7 +25,8 @@ import {
  * the stored history only grew at its end, the round trips closed since are the only new ones
  * (a round trip is settled by the fills up to its close); a series item is written only when its
  * content hash changed. Only history that changed behind what was built (an older fill or a late
- * funding payment of a stored round trip's time) rebuilds the whole list.
+ * funding payment of a stored round trip's time) rewrites the list: the round trips after the
+ * checkpoint's horizon (nothing before it can change), or all of them without a checkpoint.
  *
  * Reads stay bounded too: the marker carries the trader's metrics checkpoint, so a run loads only
  * the fills and payments after its horizon (about a month). The round trips closed after it come
@@ -197,11 +198,10 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
   const newestBefore = stored?.newestTrip ?? null;
   const storedAfter = stored?.basis.after ?? null;
   const comparable = stored !== null && (from === null || (storedAfter !== null && storedAfter >= from));
-  const seen = comparable ? basisOf(fills, funding, storedAfter) : null;
   const storedFunding = comparable ? funding.filter((p) => storedAfter === null || p.time > storedAfter) : [];
   const extended =
     stored !== null &&
-    seen !== null &&
+    comparable &&
     grewAtEnd(fills.filter((f) => storedAfter === null || f.time > storedAfter), stored.basis.fills, stored.basis.lastFill, (a, b) => a.time === b.time && a.tid === b.tid) &&
     grewAtEnd(storedFunding, stored.basis.funding, stored.basis.lastFunding, (a, b) => a.time === b.time && a.coin === b.coin) &&
     // A payment that arrived late for a stored round trip's time changes that round trip's funding.
