@@ -24,9 +24,10 @@ import {
  * Writes stay bounded per run: a marker per trader remembers what its items were built from. When
  * the stored history only grew at its end, the round trips closed since are the only new ones
  * (a round trip is settled by the fills up to its close); a series item is written only when its
- * content hash changed. Only history that changed behind what was built (an older fill or a late
- * funding payment of a stored round trip's time) rewrites the list: the round trips after the
- * checkpoint's horizon (nothing before it can change), or all of them without a checkpoint.
+ * content hash changed; a funding payment synced after a round trip it belongs to rewrites that
+ * round trip. Only history that changed behind what was built (a fill or payment older than the
+ * newest stored) rewrites the list: the round trips after the checkpoint's horizon (nothing before
+ * it can change), or all of them without a checkpoint.
  *
  * Reads stay bounded too: the marker carries the trader's metrics checkpoint, so a run loads only
  * the fills and payments after its horizon (about a month). The round trips closed after it come
@@ -203,10 +204,13 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
     stored !== null &&
     comparable &&
     grewAtEnd(fills.filter((f) => storedAfter === null || f.time > storedAfter), stored.basis.fills, stored.basis.lastFill, (a, b) => a.time === b.time && a.tid === b.tid) &&
-    grewAtEnd(storedFunding, stored.basis.funding, stored.basis.lastFunding, (a, b) => a.time === b.time && a.coin === b.coin) &&
-    // A payment that arrived late for a stored round trip's time changes that round trip's funding.
-    storedFunding.slice(stored.basis.funding).every((p) => newestBefore === null || p.time > newestBefore.closedAt);
+    grewAtEnd(storedFunding, stored.basis.funding, stored.basis.lastFunding, (a, b) => a.time === b.time && a.coin === b.coin);
   if (from !== null && !comparable) return null;
+  // Funding is synced every few hours, tracking stores fills at once: the payments new since the
+  // last build are often older than round trips it stored. Each changes only the round trips of
+  // its coin open at its time, which keep their keys: those are written again, nothing else.
+  const latePayments = extended && newestBefore !== null ? storedFunding.slice(stored.basis.funding).filter((p) => p.time <= newestBefore.closedAt) : [];
+  const paidLate = (rt: ListedRoundTrip): boolean => latePayments.some((p) => p.coin === rt.coin && p.time > rt.opened_at && p.time <= rt.closed_at);
 
   let prefix: RealizedPrefix | null = null;
   if (to !== null && to !== from) {
@@ -240,7 +244,7 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
   }
 
   const newest = trips[0];
-  const toWrite = extended ? trips.filter((rt) => isAfter(rt, newestBefore)) : trips;
+  const toWrite = extended ? trips.filter((rt) => isAfter(rt, newestBefore) || paidLate(rt)) : trips;
   const basis = basisOf(fills, funding, to);
   const unchanged =
     extended &&

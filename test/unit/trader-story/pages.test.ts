@@ -70,10 +70,14 @@ describe("planTraderPages", () => {
     expect(rebuilt.trips).toEqual(listRoundTrips([older, ...FILLS], "all", NOW, FUNDING));
   });
 
-  it("rebuilds when a funding payment arrives late for a stored round trip's time, not for one after them all", () => {
+  it("rewrites only the round trip a payment synced after it belongs to, and rebuilds when one lands behind the stored payments", () => {
     const late = plan(history(FILLS, [...FUNDING, { time: NOW - 7 * HOUR, coin: "xyz:TSLA", usdc: "1.25" }]), NOW, first.marker);
-    expect(late.replaceAll).toBe(true);
-    expect(late.trips.find((rt) => rt.coin === "xyz:TSLA")?.funding).toBe("1.25");
+    expect(late.replaceAll).toBe(false);
+    expect(late.trips.map((rt) => [rt.coin, rt.funding])).toEqual([["xyz:TSLA", "1.25"]]);
+    // Before the last stored payment (BTC at −9.5 h): the stored list may be wrong anywhere after it.
+    const behind = plan(history(FILLS, [{ time: NOW - 9.75 * HOUR, coin: "BTC", usdc: "0.5" }, ...FUNDING]), NOW, first.marker);
+    expect(behind.replaceAll).toBe(true);
+    expect(behind.trips).toEqual(listRoundTrips(FILLS, "all", NOW, [{ time: NOW - 9.75 * HOUR, coin: "BTC", usdc: "0.5" }, ...FUNDING]));
     const after = plan(history(FILLS, [...FUNDING, { time: NOW - 2 * HOUR, coin: "BTC", usdc: "0.1" }]), NOW, first.marker);
     // The new payment is read, so the marker moves on.
     expect(after).toMatchObject({ replaceAll: false, trips: [], writeMarker: true });
