@@ -1,7 +1,7 @@
 import { dec, type Decimal } from "#commons/decimal.js";
 import { FANOUT_QUEUE } from "#commons/queues.js";
 import type { CostInput } from "./inputs.js";
-import { ceil, gbSeconds, HOURS_PER_MONTH, powRounded, readUnits } from "./units.js";
+import { ceil, gbSeconds, HOURS_PER_MONTH, powRounded, readUnits, type LambdaUse } from "./units.js";
 
 /**
  * The live feed's month: the broadcaster (events table stream → the FIFO fan-out queue, one
@@ -24,8 +24,8 @@ const WRITES_PER_CONNECTION = 8;
 export interface FeedWorkload {
   /** Shards expected to hold a connection (a connection's shard is a hash of its id). */
   occupiedShards: Decimal;
-  broadcaster: { invocations: Decimal; gbSeconds: Decimal };
-  fanOutWorker: { invocations: Decimal; gbSeconds: Decimal };
+  broadcaster: LambdaUse;
+  fanOutWorker: LambdaUse;
   /** FIFO requests: the broadcaster's and the retries' SendMessageBatch, the pollers' receive and delete. */
   fifoSends: Decimal;
   fifoReceivesAndDeletes: Decimal;

@@ -9,6 +9,12 @@ export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
 export const KB = 1_024;
 export const GB_IN_KB = 1_024 * 1_024;
 
+/** One function's month: its invocations and its billed compute. */
+export interface LambdaUse {
+  invocations: Decimal;
+  gbSeconds: Decimal;
+}
+
 export const ceil = (x: Decimal): Decimal => x.round(0, 3);
 /** Billed Lambda compute for `invocations` of `ms` each (Lambda bills whole milliseconds). */
 export const gbSeconds = (invocations: Decimal, ms: Decimal, memoryMb: number): Decimal =>

@@ -5,7 +5,7 @@ import { feedWorkload, type FeedWorkload } from "./feed.js";
 import { APP_DEFAULTS, type CostInput } from "./inputs.js";
 import { listenerWorkload } from "./listener.js";
 import { pagesWorkload } from "./pages.js";
-import { ceil, gbSeconds, GB_IN_KB, KB, MINUTES_PER_MONTH, readUnits, SECONDS_PER_MONTH } from "./units.js";
+import { ceil, gbSeconds, GB_IN_KB, KB, MINUTES_PER_MONTH, readUnits, SECONDS_PER_MONTH, type LambdaUse } from "./units.js";
 
 /**
  * What a month of running the system does, in the units AWS bills: invocations, durations,
@@ -48,10 +48,6 @@ export interface Capacity {
   historySyncSecondsAllowed: number;
 }
 
-export interface LambdaUse {
-  invocations: Decimal;
-  gbSeconds: Decimal;
-}
 
 export interface Workload {
   cycles: number;
