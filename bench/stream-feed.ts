@@ -3,7 +3,7 @@ import type { ReceivedEvent } from "./stream-figures.js";
 
 /**
  * One client of the live feed, as a user's would be: connected to `/ws/v1/trades` with no filter,
- * it notes every `trade_event` (id, trader, coin, the trades behind it, where its fills came from)
+ * it notes every `trade_event` (id, trader, coin, type, the trades behind it, where its fills came from)
  * with the wall time it arrived. Wall time (Date.now), because a trade's `time` is wall time too.
  * It runs in the orchestrator, which otherwise only sends orders over IPC and waits.
  */
@@ -38,7 +38,7 @@ export const connectFeed = (url: string, timeoutMs = 30_000): Promise<FeedClient
       const at = Date.now();
       const msg = JSON.parse(String(data)) as {
         type?: string;
-        data?: { id?: string; trader_address?: string; timestamp?: string; details?: { coin?: string; tids?: unknown; fills_source?: unknown } };
+        data?: { id?: string; trader_address?: string; timestamp?: string; event_type?: unknown; details?: { coin?: string; tids?: unknown; fills_source?: unknown } };
       };
       if (msg.type === "connection") {
         clearTimeout(timer);
@@ -59,6 +59,7 @@ export const connectFeed = (url: string, timeoutMs = 30_000): Promise<FeedClient
         id: e.id,
         trader,
         coin,
+        type: String(e.event_type ?? ""),
         tids: tidsOf(e.details?.tids),
         fillsSource: typeof e.details?.fills_source === "string" ? e.details.fills_source : null,
         eventAt: Date.parse(e.timestamp ?? ""),

@@ -1,5 +1,6 @@
 import type { Prng } from "#simulator/prng.js";
 import { ms, percentile } from "./percentile.js";
+import { expectedEvents, type ExpectedEvent } from "./stream-oracle.js";
 
 /**
  * The arithmetic of bench/stream.ts, kept free of processes and sockets so it can be unit-tested
@@ -24,6 +25,10 @@ export interface PlacedOrder {
   /** Exchange time of every fill (the simulator runs on wall time, so this is epoch ms). */
   time: number;
   tids: number[];
+  /** The signed size of each fill, in the order of `tids`. */
+  sizes: string[];
+  /** The taker's signed size in the coin just before the order ("0" when flat). */
+  startSzi: string;
   /** How far the market's clock was ahead of wall time when the order was placed (0 on wall time). */
   clockLeadMs: number;
 }
@@ -33,6 +38,8 @@ export interface ReceivedEvent {
   id: string;
   trader: string;
   coin: string;
+  /** `event_type`. */
+  type: string;
   tids: number[];
   fillsSource: string | null;
   /** The event's `timestamp` (when the poll that found the change began), epoch ms. */
@@ -91,12 +98,18 @@ export const shuffled = <T>(prng: Prng, items: readonly T[]): T[] => {
 };
 
 export interface DeliveryCheck {
-  /** Orders placed: each changes its taker's position once, so each should be one event. */
+  /** Orders placed. */
   expected: number;
-  /** Orders whose taker's event for that coin reached the client. */
+  /**
+   * Events the orders should make by the README's rule (./stream-oracle.ts): one, or two for an
+   * order that lands on zero partway (CLOSE, OPEN) or crosses it before its last fill (FLIP, INCREASE).
+   */
+  expectedEvents: number;
+  /** Expected events that reached the client: the taker's, in the coin, of that type, behind exactly those tids. */
   delivered: number;
+  /** Expected events that did not. */
   missing: number;
-  /** Events beyond one per order (a second event for the same order, or one for a trader who did not trade). */
+  /** Events no order explains: another split of an order's fills, another type, or a trader who did not trade. */
   unexpected: number;
   /** Receipts of an id the client already had. */
   duplicates: number;
@@ -105,7 +118,7 @@ export interface DeliveryCheck {
   bySource: Record<string, number>;
   /** The slowest delivered orders (at most 5), to see what held them up. */
   slowest: OrderTrace[];
-  /** Per delivered order, ms (a stage is left out where the exchange logged no answer to the poll). */
+  /** Per order with an event, ms (a stage is left out where the exchange logged no answer to the poll). */
   samples: Stages;
 }
 
@@ -138,9 +151,13 @@ export interface OrderTrace {
 
 const key = (trader: string, coin: string) => `${trader.toLowerCase()}|${coin}`;
 
+const sameEvent = (want: ExpectedEvent, got: ReceivedEvent): boolean =>
+  want.type === got.type && want.tids.length === got.tids.length && want.tids.every((t, n) => got.tids[n] === t);
+
 /**
- * Every order against what the client received. Each taker trades once a run, so an order is
- * found by taker and coin; each of its trades' tids must be behind exactly one event. `polls`
+ * Every order against what the client received. Each taker trades once a run, so an order's
+ * events are found by taker and coin, and must be exactly the ones ./stream-oracle.ts expects of
+ * it; each of its trades' tids must be behind exactly one event. Latency is timed to the first. `polls`
  * (the exchange's answered clearinghouseState polls) split each latency at the poll's answer.
  */
 export const checkDeliveries = (
@@ -163,14 +180,18 @@ export const checkDeliveries = (
   const samples: Stages = { latencyMs: [], toPollMs: [], pollMs: [], toClientMs: [] };
   const bySource: Record<string, number> = {};
   const traces: OrderTrace[] = [];
+  let expectedCount = 0;
   let delivered = 0;
   let unexpected = 0;
   for (const o of orders) {
     const found = [...(byKey.get(key(o.user, o.coin)) ?? [])].sort((a, b) => a.receivedAt - b.receivedAt);
+    const wanted = expectedEvents(o.startSzi, o.sizes.map((size, n) => ({ size, tid: o.tids[n]! })));
+    expectedCount += wanted.length;
+    const matched = wanted.filter((w) => found.some((e) => sameEvent(w, e))).length;
+    delivered += matched;
+    unexpected += found.filter((e) => !wanted.some((w) => sameEvent(w, e))).length;
     const first = found[0];
     if (first === undefined) continue;
-    delivered++;
-    unexpected += found.length - 1;
     // The poll's answer: the first the exchange gave this trader once the poll had begun.
     const answered = (answers.get(o.user.toLowerCase()) ?? []).filter((t) => t >= first.eventAt && t <= first.receivedAt).sort((a, b) => a - b)[0];
     const trace: OrderTrace = {
@@ -203,8 +224,9 @@ export const checkDeliveries = (
   for (const tid of tidCount.keys()) if (!orderTids.has(tid)) tids.foreign++;
   return {
     expected: orders.length,
+    expectedEvents: expectedCount,
     delivered,
-    missing: orders.length - delivered,
+    missing: expectedCount - delivered,
     unexpected,
     duplicates: events.reduce((n, e) => n + e.deliveries - 1, 0),
     tids,

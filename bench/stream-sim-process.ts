@@ -109,8 +109,10 @@ const streamSimMethods = (sim: Simulator) => {
       const time = sim.now();
       const oid = nextOid++;
       const px = sim.markOf(o.coin);
+      // What the order starts from: against a held position it may land on zero or cross it partway.
+      const startSzi = sim.positionOf(o.user, o.coin)?.szi ?? "0";
       const tids = o.sizes.map((size, i) => sim.execute({ user: o.user, coin: o.coin, size, px, counterparty: o.makers[i], time, oid }).trade.tid);
-      return { user: o.user.toLowerCase(), coin: o.coin, time, tids, clockLeadMs: time - Date.now() };
+      return { user: o.user.toLowerCase(), coin: o.coin, time, tids, sizes: [...o.sizes], startSzi, clockLeadMs: time - Date.now() };
     },
     /** Trades between untracked makers: enough of them push a trade out of the coin's resubscription snapshot. */
     makersTrade: (coin: string, makers: string[], n: number): void => {

@@ -16,6 +16,8 @@ const USAGE = `Usage: npm run cost -- --traders N [options]
   --nat                   include the fixed egress IP (VPC + NAT gateway + Elastic IP)
   --trades-stream on|off  the trades-stream listener, as TRADES_STREAM (default on)
   --ws-clients C          WebSocket clients connected all month (default 10)
+  --feed-shards S         the fan-out's connection shards, as FEED_SHARDS (default 32)
+  --round-trips-per-day T round trips each trader closes a day, written to the trader pages (default 7.5)
   --api-requests R        HTTP requests a month reaching CloudFront (default 100000)
   --latency-ms L          one Hyperliquid request's round trip (default 150)
   --json                  print JSON instead of markdown
@@ -46,6 +48,8 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
         nat: { type: "boolean" },
         "trades-stream": { type: "string" },
         "ws-clients": { type: "string" },
+        "feed-shards": { type: "string" },
+        "round-trips-per-day": { type: "string" },
         "api-requests": { type: "string" },
         "latency-ms": { type: "string" },
         json: { type: "boolean" },
@@ -71,6 +75,11 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
     throw new UsageError(`--trades-stream must be on or off (as TRADES_STREAM), got "${stream}"`);
   }
   const wsClients = wholeNumber("ws-clients", values["ws-clients"], { min: 0 });
+  const feedShards = wholeNumber("feed-shards", values["feed-shards"], { min: 1 });
+  const trips = values["round-trips-per-day"];
+  if (trips !== undefined && !/^\d+(\.\d+)?$/.test(trips)) {
+    throw new UsageError(`--round-trips-per-day must be a decimal of 0 or more (e.g. 7.5), got "${trips}"`);
+  }
   const apiRequests = wholeNumber("api-requests", values["api-requests"], { min: 0 });
   const latency = wholeNumber("latency-ms", values["latency-ms"], { min: 0 });
   return {
@@ -81,6 +90,8 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
       ...(values.nat === true && { nat: true }),
       ...(stream !== undefined && { tradesStream: stream === "on" }),
       ...(wsClients !== undefined && { wsClients }),
+      ...(feedShards !== undefined && { feedShards }),
+      ...(trips !== undefined && { roundTripsPerTraderPerDay: trips }),
       ...(apiRequests !== undefined && { apiRequestsPerMonth: apiRequests }),
       ...(latency !== undefined && { exchangeLatencyMs: latency }),
     },

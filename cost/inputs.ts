@@ -20,6 +20,8 @@ export interface CostInput {
   /** Fixed egress IP: the VPC, NAT gateway and Elastic IP of lib/egress.ts. */
   nat: boolean;
   wsClients: number;
+  /** FEED_SHARDS: the fan-out's connection shards, each a message group of the fan-out queue. */
+  feedShards: number;
   apiRequestsPerMonth: number;
   exchangeLatencyMs: number;
   tradersPerMessage: number;
@@ -41,12 +43,26 @@ export interface CostInput {
   discoveryRunSeconds: number;
   discoveryCandidatesPerRun: number;
   broadcasterBaseMs: number;
+  fanOutBaseMs: number;
   postCpuMs: string;
+  /** Share of deliveries whose post fails and is retried for that client alone, a decimal string. */
+  feedRetryShare: string;
+  /** How long a client stays connected before it reconnects (API Gateway closes each connection after 2 h). */
+  wsConnectionHours: number;
   eventMessageKb: string;
   apiCacheHitRatio: string;
   apiResponseKb: number;
   apiMsPerRequest: number;
   snapshotLoadMsPer1000Traders: number;
+  /** Round trips each trader closes a day: each is two items of the pages table. */
+  roundTripsPerTraderPerDay: string;
+  /** Round trips in a trader's stored history: what a rebuild of his page writes again. */
+  storedRoundTripsPerTrader: number;
+  pagesRebuildsPerTraderPerDay: string;
+  /** Share of the API requests reaching the origin that read the pages table (round trips, equity). */
+  pageRequestShare: string;
+  pagesCpuMsPerTrader: number;
+  pagesWriteMsPerTrader: number;
   logKbPerInvocation: number;
   logKbPerWorkerMessage: string;
   coldStartsPerMonth: number;
@@ -71,6 +87,7 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   changeRate: "0.05",
   nat: false,
   wsClients: 10,
+  feedShards: APP_DEFAULTS.FEED_SHARDS,
   apiRequestsPerMonth: 100_000,
   exchangeLatencyMs: 150,
   tradersPerMessage: APP_DEFAULTS.TRACK_BATCH_SIZE,
@@ -91,13 +108,22 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   leaderboardRowBytes: 650,
   discoveryRunSeconds: APP_DEFAULTS.DISCOVERY_MAX_RUN_SECONDS,
   discoveryCandidatesPerRun: 500,
-  broadcasterBaseMs: 20,
-  postCpuMs: "0.5",
+  broadcasterBaseMs: 30,
+  fanOutBaseMs: 30,
+  postCpuMs: "0.3",
+  feedRetryShare: "0.001",
+  wsConnectionHours: 2,
   eventMessageKb: "0.6",
   apiCacheHitRatio: "0.5",
   apiResponseKb: 15,
   apiMsPerRequest: 25,
   snapshotLoadMsPer1000Traders: 30,
+  roundTripsPerTraderPerDay: "7.5",
+  storedRoundTripsPerTrader: 670,
+  pagesRebuildsPerTraderPerDay: "1",
+  pageRequestShare: "0.25",
+  pagesCpuMsPerTrader: 15,
+  pagesWriteMsPerTrader: 40,
   logKbPerInvocation: 1,
   logKbPerWorkerMessage: "0.5",
   coldStartsPerMonth: 3_000,
@@ -123,6 +149,9 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   changeRate: "share of traders whose positions change between two polls",
   nat: "fixed egress IP (FIXED_EGRESS_IP): VPC + NAT gateway + Elastic IP",
   wsClients: "WebSocket clients connected all month, each receiving every event (no filters)",
+  feedShards:
+    "the fan-out's connection shards (FEED_SHARDS): each batch of events queries every shard for a connection and goes " +
+    "to each occupied one as its own FIFO message",
   apiRequestsPerMonth: "HTTP requests reaching CloudFront",
   exchangeLatencyMs: "one Hyperliquid request, round trip from us-east-1",
   tradersPerMessage: "traders per SQS message (TRACK_BATCH_SIZE)",
@@ -143,16 +172,37 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   leaderboardRowBytes: "one leaderboard row in a snapshot page (functions/store/dynamo/leaderboard.ts)",
   discoveryRunSeconds: "each discovery run lasts its whole DISCOVERY_MAX_RUN_SECONDS (upper bound)",
   discoveryCandidatesPerRun: "addresses discovery looks up per run (BatchGet); a guess",
-  broadcasterBaseMs: "per broadcaster invocation and its fan-out: parse the records, queue them, list each shard's connections",
-  postCpuMs: "SDK CPU per PostToConnection (bench:api), on the fan-out worker's full vCPU",
+  broadcasterBaseMs:
+    "per broadcaster invocation (a stream batch): parse the records, one key-only Query of every shard (in parallel), " +
+    "one SendMessageBatch per occupied shard (in parallel); ~3 round trips, a guess",
+  fanOutBaseMs: "per fan-out worker invocation: list its shard's connections (one Query), then one round of posts; a guess",
+  postCpuMs:
+    "CPU per delivery on the fan-out worker's full vCPU: bench:api measured 0.28-0.31 ms of server CPU per delivery at " +
+    "10,000 clients, the local gateway's share included (an upper bound)",
+  feedRetryShare:
+    "deliveries whose post fails (throttled, 5xx) and go back on the fan-out queue for that client alone; a guess " +
+    "(bench:api: none of 200,000 re-sent)",
+  wsConnectionHours: "a client reconnects this often: API Gateway closes every WebSocket after 2 hours",
   eventMessageKb: "one event as sent to a WebSocket client",
   apiCacheHitRatio: "share of HTTP requests CloudFront answers from its cache (max-age=300)",
   apiResponseKb: "gzipped leaderboard response",
   apiMsPerRequest: "http-api duration per request reaching the origin (bench:api p50 16-21 ms)",
   snapshotLoadMsPer1000Traders: "http-api reading a new snapshot of one window (bench:api: ~300 ms at 10,000)",
+  roundTripsPerTraderPerDay:
+    "round trips a trader closes a day, each written twice to the pages table (all dexes and its own); " +
+    "bench:leaderboard's histories close 657-691 in 90 days (npx tsx cost/measure-pages.ts)",
+  storedRoundTripsPerTrader: "round trips in a trader's stored history (the same histories: 657-691), all written again by a rebuild",
+  pagesRebuildsPerTraderPerDay:
+    "page rebuilds a trader a day: the daily funding sync stores payments older than the newest stored round trip of " +
+    "anyone who closed one since, and such a late payment rebuilds the whole list (measured: every one of the bench histories)",
+  pageRequestShare:
+    "share of origin requests that read the pages table: GET /traders/{a}/round-trips and /equity, 2 of the 4 the " +
+    "dashboard's trader view makes; a guess (half the requests trader views)",
+  pagesCpuMsPerTrader: "leaderboard: planning a trader's page and gzipping its changed series, per run, on 1 vCPU (12-20 ms measured on 2,000 fills)",
+  pagesWriteMsPerTrader: "leaderboard: the page's DynamoDB calls per trader (marker read, series puts, marker put, ~8 ms each), before LEADERBOARD_CONCURRENCY overlap",
   logKbPerInvocation: "CloudWatch Logs per invocation: START/END/REPORT, one app line, the EMF metrics line",
   logKbPerWorkerMessage: "the worker's 'Tracking batch done' line per message",
-  coldStartsPerMonth: "cold starts that read a secret (GetSecretValue); a guess",
+  coldStartsPerMonth: "http-api cold starts, each reading its 2 secrets (GetSecretValue: the admin key, the origin secret); a guess",
   secrets: "Secrets Manager secrets: the admin key and the origin secret (3 with WS_TOKEN_REQUIRED)",
   storageMonths: "DynamoDB storage is priced after this many months of growth (events and fills never expire)",
   natKbPerPoll: "NAT bytes per clearinghouseState poll, request + response",

@@ -2,6 +2,7 @@ import { dec, type Decimal } from "#commons/decimal.js";
 import { EXCHANGE_METRICS, FEED_METRICS, LEADERBOARD_METRICS, STREAM_METRICS } from "#commons/metrics.js";
 import {
   ALL_FUNCTIONS,
+  BROADCASTER_FUNCTION,
   FAN_OUT_WORKER_FUNCTION,
   DISCOVERY_FUNCTION,
   HTTP_API_FUNCTION,
@@ -61,8 +62,8 @@ const MEMORY_MB = {
   dispatcher: TRACK_DISPATCH_FUNCTION.memoryMb,
   leaderboard: LEADERBOARD_FUNCTION.memoryMb,
   discovery: DISCOVERY_FUNCTION.memoryMb,
-  // The posts, nearly all of the feed's compute, run in the fan-out worker (the broadcaster only queues).
-  broadcaster: FAN_OUT_WORKER_FUNCTION.memoryMb,
+  broadcaster: BROADCASTER_FUNCTION.memoryMb,
+  fanOutWorker: FAN_OUT_WORKER_FUNCTION.memoryMb,
   httpApi: HTTP_API_FUNCTION.memoryMb,
   listener: STREAM_LISTENER_FUNCTION.memoryMb,
   listenerChecks: STREAM_LISTENER_FUNCTION.memoryMb,
@@ -82,13 +83,17 @@ const alarmMetrics = (tradesStream: boolean): number => {
   return deployed.length + 2 * streams + queueConsumers + 1 + 2 + 1 + 1 + 1 + (tradesStream ? 4 + 1 + 1 : 0);
 };
 
+/** The secrets the http-api reads at each cold start: the admin key and the origin secret (functions/handlers/http-api.ts). */
+const HTTP_API_SECRETS = 2;
+
 const lambdaLines = (w: Workload): CostLine[] => {
   const compute: [keyof Workload["lambda"], string, LineScaling][] = [
     ["worker", `track-worker compute (${MEMORY_MB.worker} MB)`, "traders"],
     ["dispatcher", `track-dispatch compute (${MEMORY_MB.dispatcher} MB)`, "mixed"],
     ["leaderboard", `leaderboard compute (${MEMORY_MB.leaderboard} MB)`, "traders"],
     ["discovery", `discovery compute (${MEMORY_MB.discovery} MB)`, "fixed"],
-    ["broadcaster", `broadcaster + fan-out worker compute (${MEMORY_MB.broadcaster} MB)`, "traders"],
+    ["broadcaster", `broadcaster compute (${MEMORY_MB.broadcaster} MB): queues each batch of events per occupied shard`, "traders"],
+    ["fanOutWorker", `fan-out worker compute (${MEMORY_MB.fanOutWorker} MB): posts to its shard's clients`, "traders"],
     ["httpApi", `http-api compute (${MEMORY_MB.httpApi} MB)`, "usage"],
   ];
   if (w.lambda.listener.invocations.gt(0)) {
@@ -122,14 +127,22 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("SQS", "SendMessageBatch (10 messages each)", w.sqs.sendBatches, PRICES.sqsRequest, "traders"),
     line("SQS", "worker poller: receive + delete per invocation", w.sqs.pollerReceivesAndDeletes, PRICES.sqsRequest, "traders"),
     line("SQS", "worker poller: empty long polls (5 x 3/min)", w.sqs.idleReceives, PRICES.sqsRequest, "fixed"),
+    line("SQS", `fan-out queue (FIFO): SendMessageBatch per occupied shard (~${w.feed.occupiedShards.toFixed(1, 1)}) and batch of events, retries`, w.fifo.sends, PRICES.sqsFifoRequest, "traders"),
+    line("SQS", "fan-out queue (FIFO): receive + delete per fan-out worker invocation", w.fifo.receivesAndDeletes, PRICES.sqsFifoRequest, "traders"),
+    line("SQS", "fan-out queue (FIFO): empty long polls (5 x 3/min)", w.fifo.idleReceives, PRICES.sqsFifoRequest, "fixed"),
     line("DynamoDB", "writes: budget lease + heartbeat per message, cycle record", dynamoWrites.trackingBookkeeping, PRICES.dynamoWriteUnit, "mixed"),
     line("DynamoDB", "writes: changed traders (state, event + index, fill)", dynamoWrites.changedTraders, PRICES.dynamoWriteUnit, "traders"),
     line("DynamoDB", "writes: leaderboard snapshots + history sync", dynamoWrites.leaderboard, PRICES.dynamoWriteUnit, "traders"),
+    line("DynamoDB", "writes: trader pages (new round trips x2, changed equity series, marker; daily rebuilds)", dynamoWrites.pages, PRICES.dynamoWriteUnit, "traders"),
+    line("DynamoDB", `writes: feed connections (${fmt(w.feed.connections)} a month: item, welcome, 2 cap slots in and out)`, dynamoWrites.feedConnections, PRICES.dynamoWriteUnit, "usage"),
     line("DynamoDB", "reads: tracking states (BatchGet per poll)", reads.trackingStates, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: dispatcher active-index pages", reads.dispatcher, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: leaderboard history loads", reads.leaderboard, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: trader-page markers, rebuilds' round-trip listings", reads.pagesJob, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: http-api snapshot loads", reads.api, PRICES.dynamoReadUnit, "traders"),
-    line("DynamoDB", "reads: fan-out connection listings", reads.feed, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: http-api trader pages (round-trip Query, equity GetItem)", reads.pagesApi, PRICES.dynamoReadUnit, "usage"),
+    line("DynamoDB", `reads: broadcaster's occupied-shard Queries (${i.feedShards} per batch of events)`, reads.feedShards, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "reads: fan-out worker shard listings", reads.feedListings, PRICES.dynamoReadUnit, "traders"),
     line("DynamoDB", "reads: discovery lookups", reads.discovery, PRICES.dynamoReadUnit, "fixed"),
     ...(stream
       ? [
@@ -152,7 +165,7 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
       "fixed",
     ),
     line("Secrets Manager", "secrets", dec(i.secrets), PRICES.secretsManagerSecretMonth, "fixed"),
-    line("Secrets Manager", "GetSecretValue at cold starts", dec(i.coldStartsPerMonth), PRICES.secretsManagerApiCall, "fixed"),
+    line("Secrets Manager", `GetSecretValue at http-api cold starts (${HTTP_API_SECRETS} each)`, dec(i.coldStartsPerMonth * HTTP_API_SECRETS), PRICES.secretsManagerApiCall, "fixed"),
     line("CloudWatch", "alarm metrics", dec(alarmMetrics(stream)), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (exchange counters)", dec(Object.keys(EXCHANGE_METRICS).length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
     line("CloudWatch", "custom metrics (leaderboard history health)", dec(LEADERBOARD_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
@@ -207,6 +220,8 @@ export const estimateMonthlyCost = (input: Partial<CostInput> & Pick<CostInput, 
   }
   const p = dec(i.changeRate);
   if (p.lt(0) || p.gt(1)) throw new RangeError(`changeRate must be between 0 and 1, got ${i.changeRate}`);
+  if (!Number.isInteger(i.feedShards) || i.feedShards < 1) throw new RangeError(`feedShards must be a positive integer, got ${i.feedShards}`);
+  if (dec(i.roundTripsPerTraderPerDay).lt(0)) throw new RangeError(`roundTripsPerTraderPerDay must not be negative, got ${i.roundTripsPerTraderPerDay}`);
   const w = computeWorkload(i, MEMORY_MB);
   const lines = buildLines(i, w);
   return {

@@ -40,6 +40,11 @@ export const PRICES = {
   lambdaRequest: price("0.20", M, "request"),
   /** SQS standard queue; every 64 KB chunk of a request is billed as one request. */
   sqsRequest: price("0.40", M, "request"),
+  /**
+   * SQS FIFO queue (the feed's fan-out queue, high-throughput mode included), the same 64 KB rule:
+   * a flat rate for send, receive, delete and change-visibility.
+   */
+  sqsFifoRequest: price("0.50", M, "request"),
   /** DynamoDB on-demand (standard table class), after the 2024-11-01 price cut. */
   dynamoWriteUnit: price("0.625", M, "write request unit"),
   dynamoReadUnit: price("0.125", M, "read request unit"),

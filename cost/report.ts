@@ -54,10 +54,13 @@ export const toMarkdown = (e: CostEstimate): string => {
     out.push(`- \`${key}\` = ${String(i[key])}: ${INPUT_NOTES[key]}`);
   }
   out.push(
+    "- The fan-out queue: each occupied shard's messages of a batch of events are priced as a receive and a",
+    "  fan-out worker invocation of their own, an upper bound (one receive may take several shards' messages).",
     "- Not priced: DynamoDB Streams reads (Lambda triggers read streams for free); the WebSocket route",
-    "  functions and welcome messages (a few thousand invocations a month); KMS requests; per-item",
-    "  storage overhead; the retries of failed messages; data transfer from the exchange (inbound is free);",
-    "  the stream listener's hand-offs to the tracking queue and its discovery lookups (a few a minute at most).",
+    "  functions' invocations (3 per connection: connect, welcome, disconnect) and the clients' pings; KMS",
+    "  requests; per-item storage overhead; the retries of failed tracking messages; data transfer from the",
+    "  exchange (inbound is free); the stream listener's hand-offs to the tracking queue and its discovery",
+    "  lookups (a few a minute at most).",
   );
   return out.join("\n");
 };

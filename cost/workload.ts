@@ -1,9 +1,11 @@
 import { effectiveWeightPerMinute } from "#commons/config.js";
 import { dec, type Decimal } from "#commons/decimal.js";
 import { baseWeight } from "#hyperliquid/weights.js";
+import { feedWorkload, type FeedWorkload } from "./feed.js";
 import { APP_DEFAULTS, type CostInput } from "./inputs.js";
 import { listenerWorkload } from "./listener.js";
-import { ceil, gbSeconds, GB_IN_KB, KB, MINUTES_PER_MONTH, readUnits, SECONDS_PER_MONTH } from "./units.js";
+import { pagesWorkload } from "./pages.js";
+import { ceil, gbSeconds, GB_IN_KB, KB, MINUTES_PER_MONTH, readUnits, SECONDS_PER_MONTH, type LambdaUse } from "./units.js";
 
 /**
  * What a month of running the system does, in the units AWS bills: invocations, durations,
@@ -46,29 +48,23 @@ export interface Capacity {
   historySyncSecondsAllowed: number;
 }
 
-export interface LambdaUse {
-  invocations: Decimal;
-  gbSeconds: Decimal;
-}
 
 export interface Workload {
   cycles: number;
   messagesPerCycle: number;
   lambda: Record<
-    "worker" | "dispatcher" | "leaderboard" | "discovery" | "broadcaster" | "httpApi" | "listener" | "listenerChecks",
+    "worker" | "dispatcher" | "leaderboard" | "discovery" | "broadcaster" | "fanOutWorker" | "httpApi" | "listener" | "listenerChecks",
     LambdaUse
   >;
   sqs: { sendBatches: Decimal; pollerReceivesAndDeletes: Decimal; idleReceives: Decimal };
-  writeUnits: { trackingBookkeeping: Decimal; changedTraders: Decimal; leaderboard: Decimal; listener: Decimal };
-  readUnits: {
-    trackingStates: Decimal;
-    dispatcher: Decimal;
-    leaderboard: Decimal;
-    api: Decimal;
-    feed: Decimal;
-    discovery: Decimal;
-    listener: Decimal;
-  };
+  /** The feed's fan-out queue (FIFO, priced apart): sends, the pollers' receives and deletes, empty long polls. */
+  fifo: { sends: Decimal; receivesAndDeletes: Decimal; idleReceives: Decimal };
+  feed: Pick<FeedWorkload, "occupiedShards" | "connections" | "retries">;
+  writeUnits: Record<"trackingBookkeeping" | "changedTraders" | "leaderboard" | "pages" | "feedConnections" | "listener", Decimal>;
+  readUnits: Record<
+    "trackingStates" | "dispatcher" | "leaderboard" | "pagesJob" | "api" | "pagesApi" | "feedShards" | "feedListings" | "discovery" | "listener",
+    Decimal
+  >;
   storageGb: Decimal;
   storageGrowthGbPerMonth: Decimal;
   events: Decimal;
@@ -150,12 +146,15 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
   const syncAllowed = APP_DEFAULTS.LEADERBOARD_SYNC_SECONDS;
   const syncSeconds = min(syncNeeded, dec(syncAllowed));
   const syncedShare = syncNeeded.eq(0) ? dec(1) : syncSeconds.div(syncNeeded);
+  const originRequests = dec(i.apiRequestsPerMonth).times(dec(1).minus(i.apiCacheHitRatio)).round(0, 1);
+  // The trader pages, from the same loaded history: planning and gzip on the CPU, writes waited for.
+  const traderPages = pagesWorkload(i, runs, originRequests);
   const leaderboardMs = min(
     dec(900_000),
     syncSeconds
       .times(1_000)
-      .plus(N.times(i.historyLoadMsPerTrader).div(APP_DEFAULTS.LEADERBOARD_CONCURRENCY))
-      .plus(N.times(i.leaderboardMetricsMsPerTrader).times(max(dec(1), dec(FULL_VCPU_MB).div(memoryMb.leaderboard)))),
+      .plus(N.times(dec(i.historyLoadMsPerTrader).plus(traderPages.waitMsPerTrader)).div(APP_DEFAULTS.LEADERBOARD_CONCURRENCY))
+      .plus(N.times(dec(i.leaderboardMetricsMsPerTrader).plus(traderPages.cpuMsPerTrader)).times(max(dec(1), dec(FULL_VCPU_MB).div(memoryMb.leaderboard)))),
   );
   const snapshotBytes = N.times(i.leaderboardRowBytes);
   // Per run: each window's pages (1 unit per KB) and header; once a day per trader its portfolio
@@ -173,12 +172,8 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
 
   // Broadcaster: one invocation per worker message that committed a change (its events land together).
   const broadcasterInvocations = min(events, messages.times(dec(1).minus(noneChanged(Math.min(i.tradersPerMessage, i.traders)))).round(0, 1));
-  const broadcasterMs = broadcasterInvocations.eq(0)
-    ? dec(0)
-    : dec(i.broadcasterBaseMs).plus(events.div(broadcasterInvocations).times(i.wsClients).times(i.postCpuMs));
+  const feed = feedWorkload(i, broadcasterInvocations, events, { broadcaster: memoryMb.broadcaster, fanOutWorker: memoryMb.fanOutWorker });
   const wsMessages = events.times(i.wsClients);
-
-  const originRequests = dec(i.apiRequestsPerMonth).times(dec(1).minus(i.apiCacheHitRatio)).round(0, 1);
   const snapshotLoads = dec(runs * LEADERBOARD_WINDOWS);
   const snapshotLoadMs = N.times(i.snapshotLoadMsPer1000Traders).div(1_000);
 
@@ -190,7 +185,8 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
     dispatcher: { invocations: dec(cycles), gbSeconds: gbSeconds(dec(cycles), dispatcherMs, memoryMb.dispatcher) },
     leaderboard: { invocations: dec(runs), gbSeconds: gbSeconds(dec(runs), leaderboardMs, memoryMb.leaderboard) },
     discovery: { invocations: dec(discoveryRuns), gbSeconds: gbSeconds(dec(discoveryRuns), dec(i.discoveryRunSeconds * 1_000), memoryMb.discovery) },
-    broadcaster: { invocations: broadcasterInvocations, gbSeconds: gbSeconds(broadcasterInvocations, broadcasterMs, memoryMb.broadcaster) },
+    broadcaster: feed.broadcaster,
+    fanOutWorker: feed.fanOutWorker,
     httpApi: {
       invocations: originRequests,
       gbSeconds: gbSeconds(originRequests, dec(i.apiMsPerRequest), memoryMb.httpApi).plus(gbSeconds(snapshotLoads, snapshotLoadMs, memoryMb.httpApi)),
@@ -198,11 +194,15 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
     ...listener.lambda,
   };
   const invocations = Object.values(lambda).reduce((sum, l) => sum.plus(l.invocations), dec(0));
+  // Lambda's pollers long-poll each queue while it is idle: the tracking queue and the fan-out queue alike.
+  const idleReceives = dec(IDLE_POLLERS * (60 / LONG_POLL_SECONDS) * MINUTES_PER_MONTH);
 
   // Storage after `storageMonths`: the traders and their backfilled history, the tracking output
-  // (events twice: the table and its ALL-projection index), and the leaderboard snapshots kept 2 days.
+  // (events twice: the table and its ALL-projection index), the leaderboard snapshots kept 2 days,
+  // and the trader pages (round trips twice, the equity items, the marker).
   const monthlyGrowthKb = events.times(i.eventKb * 2).plus(changed.times(i.fillsPerChange).times(i.fillKb));
   const storageKb = N.times(i.traderItemKb + i.storedHistoryKbPerTrader)
+    .plus(traderPages.storageKb)
     .plus(monthlyGrowthKb.times(i.storageMonths))
     .plus(snapshotBytes.times(LEADERBOARD_WINDOWS * (SNAPSHOT_RETENTION_SECONDS / runInterval)).div(KB));
 
@@ -221,8 +221,10 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
       sendBatches: dec(sendBatchesPerCycle).times(cycles),
       // Per invocation the poller makes one ReceiveMessage and one DeleteMessageBatch.
       pollerReceivesAndDeletes: workerInvocations.times(2),
-      idleReceives: dec(IDLE_POLLERS * (60 / LONG_POLL_SECONDS) * MINUTES_PER_MONTH),
+      idleReceives,
     },
+    fifo: { sends: feed.fifoSends, receivesAndDeletes: feed.fifoReceivesAndDeletes, idleReceives },
+    feed: { occupiedShards: feed.occupiedShards, connections: feed.connections, retries: feed.retries },
     writeUnits: {
       // Per message the budget lease and the heartbeat; per cycle the dispatcher's cycle record.
       trackingBookkeeping: messages.times(2).plus(cycles),
@@ -235,14 +237,19 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
           .plus(dec(FILLS_WEIGHT).div(Math.max(20, Math.floor(usableWeightPerIp / 20)))),
       ),
       leaderboard: leaderboardWrites,
+      pages: traderPages.writeUnits,
+      feedConnections: feed.connectionWrites,
       listener: listener.writeUnits,
     },
     readUnits: {
       trackingStates: polls.times(readUnits(dec(i.traderItemKb * KB), false)),
       dispatcher: dispatcherReadsPerCycle.times(cycles),
       leaderboard: leaderboardReads,
+      pagesJob: traderPages.jobReadUnits,
       api: snapshotLoads.times(readUnits(snapshotBytes, true)),
-      feed: broadcasterInvocations.times(readUnits(dec(Math.max(1, i.wsClients) * 200), true)),
+      pagesApi: traderPages.apiReadUnits,
+      feedShards: feed.shardQueryReads,
+      feedListings: feed.shardListingReads,
       // BatchGet rounds every item up to 4 KB: half a unit per address looked up.
       discovery: dec(discoveryRuns).times(i.discoveryCandidatesPerRun).times("0.5"),
       listener: listener.readUnits,

@@ -35,11 +35,22 @@ describe("orders of bench:stream", () => {
 });
 
 describe("deliveries of bench:stream", () => {
-  const order = (user: string, coin: string, time: number, tids: number[]): PlacedOrder => ({ user, coin, time, tids, clockLeadMs: 0 });
+  /** An order of one unit a fill, bought from flat unless `over` says otherwise: one OPEN_POSITION. */
+  const order = (user: string, coin: string, time: number, tids: number[], over: Partial<PlacedOrder> = {}): PlacedOrder => ({
+    user,
+    coin,
+    time,
+    tids,
+    sizes: tids.map(() => "1"),
+    startSzi: "0",
+    clockLeadMs: 0,
+    ...over,
+  });
   const event = (id: string, trader: string, coin: string, tids: number[], receivedAt: number, extra: Partial<ReceivedEvent> = {}): ReceivedEvent => ({
     id,
     trader,
     coin,
+    type: "OPEN_POSITION",
     tids,
     fillsSource: "stream",
     eventAt: receivedAt - 100,
@@ -53,7 +64,7 @@ describe("deliveries of bench:stream", () => {
       [order("0xa", "BTC", 1_000, [1, 2]), order("0xb", "ETH", 2_000, [3, 4, 5])],
       [event("a-1-BTC", "0xa", "BTC", [1, 2], 1_600), event("b-1-ETH", "0xb", "ETH", [3, 4, 5], 2_900, { fillsSource: "exchange" })],
     );
-    expect(c).toMatchObject({ expected: 2, delivered: 2, missing: 0, unexpected: 0, duplicates: 0 });
+    expect(c).toMatchObject({ expected: 2, expectedEvents: 2, delivered: 2, missing: 0, unexpected: 0, duplicates: 0 });
     expect(c.tids).toEqual({ expected: 5, behindOne: 5, inNone: 0, inMany: 0, foreign: 0 });
     expect(c.samples.latencyMs).toEqual([600, 900]);
     expect(c.samples.toPollMs).toEqual([500, 800]);
@@ -88,9 +99,34 @@ describe("deliveries of bench:stream", () => {
         event("c-1-SOL", "0xc", "SOL", [4], 3_200),
       ],
     );
-    expect(c).toMatchObject({ expected: 3, delivered: 2, missing: 1, unexpected: 2, duplicates: 2 });
+    // 0xa's first event lacks tid 2 and its second repeats tid 1: neither is the one OPEN its order
+    // makes, which is missing; 0xb's is missing; 0xz did not trade.
+    expect(c).toMatchObject({ expected: 3, expectedEvents: 3, delivered: 1, missing: 2, unexpected: 3, duplicates: 2 });
     expect(c.tids).toEqual({ expected: 4, behindOne: 1, inNone: 2, inMany: 1, foreign: 1 });
     // The first receipt of an order's events counts.
     expect(c.samples.latencyMs).toEqual([500, 200]);
+  });
+
+  it("expects two events of an order that lands on zero or crosses it partway, as the README's rule makes them", () => {
+    // 0xa holds 2 and sells 2 then 1: CLOSE (tids 1, 2), then OPEN (tid 3). 0xb holds -1 and buys
+    // 2 then 1: FLIP (tid 4), then INCREASE (tid 5). The old check expected one event an order and
+    // counted each second event as unexpected.
+    const orders = [
+      order("0xa", "BTC", 1_000, [1, 2, 3], { sizes: ["-1", "-1", "-1"], startSzi: "2" }),
+      order("0xb", "ETH", 2_000, [4, 5], { sizes: ["2", "1"], startSzi: "-1" }),
+    ];
+    const c = checkDeliveries(orders, [
+      event("a-7-BTC", "0xa", "BTC", [1, 2], 1_500, { type: "CLOSE_POSITION" }),
+      event("a-7-BTC-2", "0xa", "BTC", [3], 1_500, { type: "OPEN_POSITION" }),
+      event("b-3-ETH", "0xb", "ETH", [4], 2_400, { type: "FLIP_POSITION" }),
+      event("b-3-ETH-2", "0xb", "ETH", [5], 2_400, { type: "INCREASE_POSITION" }),
+    ]);
+    expect(c).toMatchObject({ expected: 2, expectedEvents: 4, delivered: 4, missing: 0, unexpected: 0, duplicates: 0 });
+    expect(c.tids).toEqual({ expected: 5, behindOne: 5, inNone: 0, inMany: 0, foreign: 0 });
+    expect(c.samples.latencyMs).toEqual([500, 400]);
+
+    // One FLIP with all of 0xb's fills is not what the rule makes: its FLIP and INCREASE are missing.
+    const merged = checkDeliveries(orders.slice(1), [event("b-3-ETH", "0xb", "ETH", [4, 5], 2_400, { type: "FLIP_POSITION" })]);
+    expect(merged).toMatchObject({ expectedEvents: 2, delivered: 0, missing: 2, unexpected: 1 });
   });
 });

@@ -28,14 +28,14 @@ describe("estimateMonthlyCost", () => {
     }
   });
 
-  it("hand check: SQS requests for 500 traders at the defaults", () => {
+  it("hand check: the tracking queue's SQS requests for 500 traders at the defaults", () => {
     // 500 traders / 25 per message = 20 messages a cycle; 43,800 one-minute cycles in 730 h.
     //  - SendMessageBatch: ceil(20 / 10) = 2 a cycle → 87,600 → × $0.40 / 1M = $0.03504
     //  - the Lambda poller: ceil(20 / 5) = 4 invocations a cycle, each one ReceiveMessage and one
     //    DeleteMessageBatch → 8 × 43,800 = 350,400 → $0.14016
     //  - idle long polls: 5 pollers × 3 a minute (20 s each) × 43,800 = 657,000 → $0.2628
     const e = estimateMonthlyCost({ traders: 500 });
-    const sqs = e.lines.filter((l) => l.service === "SQS");
+    const sqs = e.lines.filter((l) => l.price === PRICES.sqsRequest);
     expect(sqs.map((l) => l.quantity.toString())).toEqual(["87600", "350400", "657000"]);
     expect(sqs.map((l) => l.monthlyUsd.toString())).toEqual(["0.03504", "0.14016", "0.2628"]);
     expect(sum(sqs).toString()).toBe("0.438");
@@ -148,6 +148,7 @@ describe("estimateMonthlyCost", () => {
     expect(() => estimateMonthlyCost({ traders: 0 })).toThrow(RangeError);
     expect(() => estimateMonthlyCost({ traders: 10, intervalSeconds: 90 })).toThrow(/whole number of minutes/);
     expect(() => estimateMonthlyCost({ traders: 10, changeRate: "1.5" })).toThrow(/between 0 and 1/);
+    expect(() => estimateMonthlyCost({ traders: 10, feedShards: 0 })).toThrow(/feedShards must be a positive integer/);
   });
 });
 
@@ -184,6 +185,10 @@ describe("parseCostArgs", () => {
       json: true,
     });
     expect(parseCostArgs(["--traders", "1", "--trades-stream", "on"])).toEqual({ input: { traders: 1, tradesStream: true }, json: false });
+    expect(parseCostArgs(["--traders", "1", "--feed-shards", "64", "--round-trips-per-day", "2.5"])).toEqual({
+      input: { traders: 1, feedShards: 64, roundTripsPerTraderPerDay: "2.5" },
+      json: false,
+    });
     expect(parseCostArgs(["--traders", "500"])).toEqual({ input: { traders: 500 }, json: false });
   });
 
@@ -194,6 +199,8 @@ describe("parseCostArgs", () => {
     [["--traders", "10", "--interval-seconds", "90"], /whole number of minutes/],
     [["--traders", "10", "--change-rate", "1.5"], /--change-rate must be a decimal from 0 to 1/],
     [["--traders", "10", "--trades-stream", "yes"], /--trades-stream must be on or off/],
+    [["--traders", "10", "--feed-shards", "0"], /--feed-shards must be at least 1/],
+    [["--traders", "10", "--round-trips-per-day", "many"], /--round-trips-per-day must be a decimal of 0 or more/],
     [["--traders", "10", "--bogus"], /bogus/],
   ])("explains bad input %j", (argv, message) => {
     expect(() => parseCostArgs(argv)).toThrow(UsageError);
