@@ -37,6 +37,8 @@ export interface CostInput {
   fillKb: string;
   indexEntryBytes: number;
   storedHistoryKbPerTrader: number;
+  /** Fills and funding the leaderboard job reads per trader and run: those after his metrics checkpoint. */
+  loadedHistoryKbPerTrader: number;
   historyLoadMsPerTrader: number;
   leaderboardMetricsMsPerTrader: number;
   leaderboardRowBytes: number;
@@ -59,6 +61,7 @@ export interface CostInput {
   /** Round trips in a trader's stored history: what a rebuild of his page writes again. */
   storedRoundTripsPerTrader: number;
   pagesRebuildsPerTraderPerDay: string;
+  fundingRepaidTripsPerTraderPerDay: string;
   /** Share of the API requests reaching the origin that read the pages table (round trips, equity). */
   pageRequestShare: string;
   pagesCpuMsPerTrader: number;
@@ -103,6 +106,7 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   fillKb: "0.4",
   indexEntryBytes: 100,
   storedHistoryKbPerTrader: 800,
+  loadedHistoryKbPerTrader: 280,
   historyLoadMsPerTrader: 80,
   leaderboardMetricsMsPerTrader: 10,
   leaderboardRowBytes: 650,
@@ -120,7 +124,8 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   snapshotLoadMsPer1000Traders: 30,
   roundTripsPerTraderPerDay: "7.5",
   storedRoundTripsPerTrader: 670,
-  pagesRebuildsPerTraderPerDay: "1",
+  pagesRebuildsPerTraderPerDay: "0",
+  fundingRepaidTripsPerTraderPerDay: "1.8",
   pageRequestShare: "0.25",
   pagesCpuMsPerTrader: 15,
   pagesWriteMsPerTrader: 40,
@@ -166,7 +171,10 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   eventKb: "events item; also copied to the recent-index (ALL projection)",
   fillKb: "fills item",
   indexEntryBytes: "active-index entry (KEYS_ONLY) the dispatcher pages through",
-  storedHistoryKbPerTrader: "fills + ledger the leaderboard loads per trader per run (2,000 fills x 0.4 KB, the bench:leaderboard history); grows, fills have no TTL",
+  storedHistoryKbPerTrader: "fills + ledger stored per trader (2,000 fills x 0.4 KB, the bench:leaderboard history); grows, fills have no TTL",
+  loadedHistoryKbPerTrader:
+    "fills + funding + ledger the leaderboard job reads per trader per run: only those after his metrics checkpoint, " +
+    "the last ~31 days (31/90 of the 2,000-fill history, bench:leaderboard -- --job); does not grow with the history",
   historyLoadMsPerTrader: "leaderboard: loading one trader's stored history (a Query), before LEADERBOARD_CONCURRENCY overlap",
   leaderboardMetricsMsPerTrader: "leaderboard metrics CPU per trader (bench:leaderboard median, 1 vCPU = the function's 1,769 MB)",
   leaderboardRowBytes: "one leaderboard row in a snapshot page (functions/store/dynamo/leaderboard.ts)",
@@ -191,10 +199,13 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   roundTripsPerTraderPerDay:
     "round trips a trader closes a day, each written twice to the pages table (all dexes and its own); " +
     "bench:leaderboard's histories close 657-691 in 90 days (npx tsx cost/measure-pages.ts)",
-  storedRoundTripsPerTrader: "round trips in a trader's stored history (the same histories: 657-691), all written again by a rebuild",
+  storedRoundTripsPerTrader: "round trips in a trader's stored history (the same histories: 657-691)",
   pagesRebuildsPerTraderPerDay:
-    "page rebuilds a trader a day: the daily funding sync stores payments older than the newest stored round trip of " +
-    "anyone who closed one since, and such a late payment rebuilds the whole list (measured: every one of the bench histories)",
+    "list rewrites a trader a day: a fill or payment stored behind the newest one the last build read rewrites the round " +
+    "trips after the checkpoint's horizon (a month's); in order, as the sync stores them, none (measured)",
+  fundingRepaidTripsPerTraderPerDay:
+    "round trips a trader a day written again because the funding sync, every few hours, stored payments of their time " +
+    "after tracking had stored them (measured on the bench histories with hourly funding: 1.8)",
   pageRequestShare:
     "share of origin requests that read the pages table: GET /traders/{a}/round-trips and /equity, 2 of the 4 the " +
     "dashboard's trader view makes; a guess (half the requests trader views)",

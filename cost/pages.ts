@@ -15,11 +15,16 @@ import { ceil, KB, powRounded, readUnits, SECONDS_PER_MONTH } from "./units.js";
  * per item), the most measured: the realized-PnL series has a point per fill and funding payment
  * (hourly while a position is held), thinned to 2,000; the exchange's portfolio curves are short.
  */
-export const EQUITY_WRITE_UNITS = { "1d": 2, "7d": 5, "30d": 16, all: 26 } as const;
+export const EQUITY_WRITE_UNITS = { "1d": 2, "7d": 5, "30d": 16, all: 18 } as const;
+/**
+ * `all`'s realized PnL up to the metrics checkpoint's horizon: one item per horizon, written when
+ * the horizon moves (once a day for a trader active within the month) and the previous one deleted.
+ */
+export const PREFIX_WRITE_UNITS = 20;
 /** A round-trip item: 256–273 bytes measured, so one write unit each, and two items per round trip. */
 export const TRIP_ITEM_BYTES = 273;
-/** The marker item (~420 bytes): one write unit, and one eventually consistent GetItem per trader and run. */
-const MARKER_BYTES = 421;
+/** The marker item with the trader's metrics checkpoint (gzipped): two write units, and one eventually consistent GetItem per trader and run. */
+export const MARKER_BYTES = 1_087;
 const MARKER_WRITE_UNITS = ceil(dec(MARKER_BYTES).div(KB));
 /** The dashboard's trader view asks for round trips 50 at a time (web/src/views/trader.ts), one more to see a next page. */
 const TRIPS_PAGE_ITEMS = 51;
@@ -63,14 +68,17 @@ export const pagesWorkload = (i: CostInput, runs: number, originRequests: Decima
   const perRun = N.times(moving.plus(allWindow).plus(marker)).times(runs);
 
   const tripWriteUnits = ceil(dec(TRIP_ITEM_BYTES).div(KB)).times(2);
-  const newTrips = N.times(i.roundTripsPerTraderPerDay).times(days).times(tripWriteUnits);
-  // A rebuild writes every round trip again, after listing the stored ones (a Query that reads whole items).
+  const newTrips = N.times(dec(i.roundTripsPerTraderPerDay).plus(i.fundingRepaidTripsPerTraderPerDay)).times(days).times(tripWriteUnits);
+  // The horizon moves once a day: a new prefix item, the old one deleted (a write unit).
+  const prefixes = N.times(tradedWithin(30 * DAY_SECONDS)).times(days).times(PREFIX_WRITE_UNITS + 1);
+  // A rewrite after the horizon writes the month's round trips again, after listing the stored ones (a Query that reads whole items).
   const rebuilds = N.times(i.pagesRebuildsPerTraderPerDay).times(days);
+  const monthTrips = Math.min(i.storedRoundTripsPerTrader, Math.ceil(Number(i.roundTripsPerTraderPerDay) * 31));
   const storedTripBytes = dec(i.storedRoundTripsPerTrader * 2 * TRIP_ITEM_BYTES);
-  const rebuildWrites = rebuilds.times(tripWriteUnits.times(i.storedRoundTripsPerTrader));
+  const rebuildWrites = rebuilds.times(tripWriteUnits.times(monthTrips));
 
   const markerReads = N.times(runs).times(readUnits(dec(MARKER_BYTES), false));
-  const rebuildReads = rebuilds.times(readUnits(storedTripBytes, false));
+  const rebuildReads = rebuilds.times(readUnits(dec(monthTrips * TRIP_ITEM_BYTES), false));
 
   // Half of the page reads are a round-trip page (one Query), half an equity window (one GetItem of
   // the average item); each route also reads the trader's item (GET /traders/{a}/...).
@@ -83,10 +91,10 @@ export const pagesWorkload = (i: CostInput, runs: number, originRequests: Decima
 
   const equityKb = Object.values(EQUITY_WRITE_UNITS).reduce((sum, u) => sum + u, 0);
   return {
-    writeUnits: perRun.plus(newTrips).plus(rebuildWrites),
+    writeUnits: perRun.plus(newTrips).plus(prefixes).plus(rebuildWrites),
     jobReadUnits: markerReads.plus(rebuildReads),
     apiReadUnits: pageReads.times(perPageRead),
-    storageKb: N.times(storedTripBytes.div(KB).plus(equityKb).plus(1)),
+    storageKb: N.times(storedTripBytes.div(KB).plus(equityKb).plus(PREFIX_WRITE_UNITS).plus(2)),
     cpuMsPerTrader: dec(i.pagesCpuMsPerTrader),
     waitMsPerTrader: dec(i.pagesWriteMsPerTrader),
   };

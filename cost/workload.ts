@@ -164,7 +164,7 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
       .plus(syncedShare.times(N.times(dailyShare).times(6))),
   );
   const leaderboardReads = dec(runs).times(
-    N.times(readUnits(dec(i.storedHistoryKbPerTrader * KB), false).plus(1)) // history Query + 2 GetItems
+    N.times(readUnits(dec(i.loadedHistoryKbPerTrader * KB), false).plus(1)) // history after the checkpoint (Query) + 2 GetItems
       .plus(readUnits(N.times(i.traderItemKb * KB), false)), // the traders list
   );
 
