@@ -18,6 +18,9 @@ import { createDynamoTraderDirectory } from "#store/dynamo/trader-directory.js";
 import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { dataFreshness, freshnessRules } from "#domain/history/freshness.js";
+import type { HistorySyncDeps } from "#domain/history/sync.js";
+import { ledgerNeeded } from "#domain/metrics/trader-leaderboard.js";
+import { createHistorySource } from "#app/leaderboard/history-source.js";
 // bench/ has no import alias; its generator is the leaderboard benchmark's.
 import { generateHistory } from "../../bench/leaderboard-fixtures.js";
 import { testTables, type TestTables } from "../support/aws.js";
@@ -78,7 +81,7 @@ describe("the leaderboard job past a metrics checkpoint", () => {
   const source = (): HistorySource => ({
     sync: async () => null,
     load: async (trader, after) => {
-      const history = await historyStore().loadTraderHistory(trader.address, after);
+      const history = await historyStore().loadTraderHistory(trader.address, { ...(after !== undefined && { after }) });
       loads.push({ fills: history.fills.length, after });
       return { address: trader.address, ...history, firstSeenAt: generated.firstSeenAt };
     },
@@ -191,6 +194,18 @@ describe("the leaderboard job past a metrics checkpoint", () => {
     const after = await runAt(now + 2 * HOUR);
     expect(after.loaded.after).not.toBeNull();
     await expectAsWhole(after, now + 2 * HOUR);
+  });
+
+  it("the history source reads the ledger only when the portfolio's own PnL cannot stand in for it", async () => {
+    await historyStore().putLedger(T, generated.ledger);
+    const source = createHistorySource({} as HistorySyncDeps, historyStore(), {}, rules);
+    expect(ledgerNeeded(generated.portfolio)).toBe(false);
+    expect((await source.load(view)).ledger).toEqual([]);
+    // Without the PnL samples of a period, its returns take the ledger's flows out: read it.
+    const { perpMonth, ...others } = generated.portfolio!.periods;
+    await historyStore().putPortfolio(T, { ...generated.portfolio!, periods: { ...others, perpMonth: { accountValueHistory: perpMonth!.accountValueHistory, pnlHistory: [] } } });
+    expect((await source.load(view)).ledger).toHaveLength(generated.ledger.length);
+    await historyStore().putPortfolio(T, generated.portfolio!);
   });
 
   it("the job reads only the month after each checkpoint from its second run on", async () => {

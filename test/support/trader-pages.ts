@@ -27,7 +27,7 @@ export const runJobOnStoredHistory = (
   const rules = freshnessRules({ HISTORY_MAX_AGE_HOURS: 24, LEADERBOARD_INTERVAL_SECONDS: 3_600 });
   const history: HistorySource = {
     sync: async () => null,
-    load: async (trader, after) => ({ address: trader.address, ...(await store.loadTraderHistory(trader.address, after)), firstSeenAt: 0 }),
+    load: async (trader, after) => ({ address: trader.address, ...(await store.loadTraderHistory(trader.address, { ...(after !== undefined && { after }) })), firstSeenAt: 0 }),
     status: async (trader, at) => {
       const state = await store.getSyncState(trader.address);
       return { freshness: dataFreshness(state, 0, at, rules), completeBefore: completeBefore(state, null) };

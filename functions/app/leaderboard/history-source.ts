@@ -1,6 +1,7 @@
 import { syncTraderHistory, type HistorySyncDeps, type HistorySyncOptions } from "#domain/history/index.js";
 import { dataFreshness, type FreshnessRules } from "#domain/history/freshness.js";
 import { completeBefore, type TrackedFills } from "#domain/history/plan.js";
+import { ledgerNeeded } from "#domain/metrics/trader-leaderboard.js";
 import type { HistoryStore } from "#domain/history/ports.js";
 import type { TraderView } from "#domain/read-models.js";
 import type { HistorySource } from "#domain/leaderboard-job/job.js";
@@ -29,7 +30,7 @@ export const createHistorySource = (
       : null;
   },
   async load(trader, after) {
-    const stored = await store.loadTraderHistory(trader.address, after);
+    const stored = await store.loadTraderHistory(trader.address, { ...(after !== undefined && { after }), ledgerIf: ledgerNeeded });
     return { address: trader.address, ...stored, firstSeenAt: firstSeenAt(trader) };
   },
   async status(trader, now) {

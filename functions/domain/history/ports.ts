@@ -103,6 +103,16 @@ export interface HistorySyncState {
 /** What the metrics of one trader read back (`role` from the sync state). */
 export type StoredHistory = Pick<TraderHistory, "fills" | "ledger" | "portfolio"> & { funding: FundingPayment[]; role: string | null };
 
+export interface HistoryLoadOptions {
+  /** Only the fills and funding payments with time > after (a metrics checkpoint's horizon). */
+  after?: number;
+  /**
+   * Read the ledger only when this says so of the stored portfolio (ledger [] otherwise): the
+   * metrics need it only where the exchange's own PnL samples cannot be read (#domain/metrics/pnl-flows.js).
+   */
+  ledgerIf?: (portfolio: PortfolioHistory | null) => boolean;
+}
+
 export interface HistoryStore {
   getSyncState(address: Address): Promise<HistorySyncState | null>;
   saveSyncState(address: Address, state: HistorySyncState): Promise<void>;
@@ -112,12 +122,8 @@ export interface HistoryStore {
   putFunding(address: Address, payments: readonly FundingPayment[]): Promise<number>;
   /** Replaces the stored portfolio. */
   putPortfolio(address: Address, portfolio: PortfolioHistory): Promise<void>;
-  /**
-   * Fills (deduplicated, oldest first, ties by tid), ledger and funding (oldest first), the latest
-   * portfolio and the role. With `after` (a metrics checkpoint's horizon), only the fills and
-   * funding payments with time > after: the ledger and portfolio are read whole.
-   */
-  loadTraderHistory(address: Address, after?: number): Promise<StoredHistory>;
+  /** Fills (deduplicated, oldest first, ties by tid), ledger and funding (oldest first), the latest portfolio and the role. */
+  loadTraderHistory(address: Address, options?: HistoryLoadOptions): Promise<StoredHistory>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { computeEquityMetrics } from "./equity.js";
 import { cashFlowsFromLedger } from "./flows.js";
 import { returnInputsFor } from "./pnl-flows.js";
 import { computeTraderRows } from "./trader-metrics.js";
-import { METRIC_WINDOWS, type EquityMetrics, type MetricWindow, type TraderHistory } from "./types.js";
+import { METRIC_WINDOWS, type EquityMetrics, type MetricWindow, type PortfolioHistory, type TraderHistory } from "./types.js";
 
 /**
  * One trader's leaderboard rows, one per window, unscored: the fill and round-trip figures from
@@ -28,3 +28,15 @@ export const equityMetricsFor = (history: Pick<TraderHistory, "address" | "portf
   }
   return equity;
 };
+
+/**
+ * Whether equityMetricsFor needs the ledger for this portfolio: only for a window of two or more
+ * account-value samples whose PnL samples do not line up with them (./pnl-flows.ts). Elsewhere the
+ * exchange's own PnL gives the flows, and the job skips reading the ledger.
+ */
+export const ledgerNeeded = (portfolio: PortfolioHistory | null): boolean =>
+  portfolio !== null &&
+  METRIC_WINDOWS.some((window) => {
+    const inputs = returnInputsFor(portfolio, window, []);
+    return inputs.source === "ledger" && inputs.points.length >= 2;
+  });

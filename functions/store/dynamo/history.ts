@@ -252,19 +252,24 @@ export const createDynamoHistoryStore = (doc: DynamoDBDocumentClient, tables: Hi
       );
     },
 
-    async loadTraderHistory(address, after) {
-      const [fills, ledgerItems, portfolio, funding, state] = await Promise.all([
+    async loadTraderHistory(address, { after, ledgerIf } = {}) {
+      const ledgerOf = async () =>
+        (
+          await queryAll(doc, {
+            TableName: tables.fills,
+            KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
+            ExpressionAttributeValues: { ":a": address, ":p": LEDGER_SK_PREFIX },
+          })
+        ).map(toLedgerEntry);
+      const portfolioRead = reader.portfolio(address);
+      const [fills, ledger, portfolio, funding, state] = await Promise.all([
         reader.fills(address, after),
-        queryAll(doc, {
-          TableName: tables.fills,
-          KeyConditionExpression: "trader_address = :a AND begins_with(sk, :p)",
-          ExpressionAttributeValues: { ":a": address, ":p": LEDGER_SK_PREFIX },
-        }),
-        reader.portfolio(address),
+        ledgerIf === undefined ? ledgerOf() : portfolioRead.then((p) => (ledgerIf(p) ? ledgerOf() : [])),
+        portfolioRead,
         reader.funding(address, after),
         reader.syncState(address),
       ]);
-      return { fills, ledger: ledgerItems.map(toLedgerEntry), portfolio, funding, role: state?.role?.role ?? null };
+      return { fills, ledger, portfolio, funding, role: state?.role?.role ?? null };
     },
   };
 };

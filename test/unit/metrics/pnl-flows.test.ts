@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { dec } from "#commons/decimal.js";
 import { computeEquityMetrics, equityPointsFor } from "#domain/metrics/equity.js";
 import { pnlImpliedFlows, returnInputsFor } from "#domain/metrics/pnl-flows.js";
-import { rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
-import type { CashFlow, EquityPoint, PortfolioHistory } from "#domain/metrics/types.js";
+import { equityMetricsFor, ledgerNeeded, rowsForTrader } from "#domain/metrics/trader-leaderboard.js";
+import type { CashFlow, EquityPoint, LedgerEntry, PortfolioHistory } from "#domain/metrics/types.js";
 import { portfolioSchema } from "#hyperliquid/schemas.js";
 import { loadFixture } from "../../support/fixtures.js";
 
@@ -81,5 +81,35 @@ describe("pnlImpliedFlows", () => {
     };
     expect(returnInputsFor(portfolio, "1d", ledger)).toEqual({ points: [[1, "10"], [2, "20"]], flows: ledger, source: "ledger" });
     expect(returnInputsFor(portfolio, "7d", ledger).source).toBe("ledger");
+  });
+});
+
+describe("ledgerNeeded: the job reads the ledger only where the metrics use it", () => {
+  const deposit: LedgerEntry = { time: 1_755_800_000_000, hash: "0x01", delta: { type: "deposit", usdc: "5000" } };
+  const metrics = (portfolio: PortfolioHistory, ledger: LedgerEntry[]) => equityMetricsFor({ address: VAULT, portfolio, ledger });
+
+  it("not for the recorded portfolio, whose PnL samples line up with its account values: the ledger changes nothing", () => {
+    const portfolio = recorded();
+    expect(ledgerNeeded(portfolio)).toBe(false);
+    // A deposit inside every window (the last day's middle).
+    const day = portfolio.periods.perpDay!.accountValueHistory;
+    const inDay: LedgerEntry = { ...deposit, time: Math.round((day[0]![0] + day.at(-1)![0]) / 2) };
+    expect(metrics(portfolio, [inDay])).toEqual(metrics(portfolio, []));
+  });
+
+  it("for a window whose PnL samples are missing: there a deposit is taken out of the returns", () => {
+    const whole = recorded();
+    const { perpMonth, ...others } = whole.periods;
+    const portfolio: PortfolioHistory = { ...whole, periods: { ...others, perpMonth: { accountValueHistory: perpMonth!.accountValueHistory, pnlHistory: [] } } };
+    expect(ledgerNeeded(portfolio)).toBe(true);
+    const [from, to] = [perpMonth!.accountValueHistory[0]![0], perpMonth!.accountValueHistory.at(-1)![0]];
+    const inMonth: LedgerEntry = { ...deposit, time: Math.round((from + to) / 2) };
+    expect(metrics(portfolio, [inMonth])["30d"]).not.toEqual(metrics(portfolio, [])["30d"]);
+  });
+
+  it("not without a portfolio (no equity metrics at all), nor for a window of fewer than two samples", () => {
+    expect(ledgerNeeded(null)).toBe(false);
+    const single: PortfolioHistory = { fetchedAt: 0, periods: { perpDay: { accountValueHistory: [[1, "100"]], pnlHistory: [] } } };
+    expect(ledgerNeeded(single)).toBe(false);
   });
 });
