@@ -161,7 +161,17 @@ describe("the leaderboard job past a metrics checkpoint", () => {
     const next = await runAt(NOW0 + DAY + 2 * HOUR);
     expect(next.loaded.after).toBe(Math.floor((NOW0 + DAY + 2 * HOUR - 31 * DAY) / DAY) * DAY - 1);
     await expectAsWhole(next, NOW0 + DAY + 2 * HOUR);
-    expect((await prefixItems()).map((i) => i.sk)).toHaveLength(1);
+    // The moved-from prefix stays a day longer for readers of the old `all` item; the one before it is gone.
+    const kept = (await prefixItems()).map((i) => String(i.sk));
+    expect(kept).toHaveLength(2);
+    const later = await runAt(NOW0 + 2 * DAY - HOUR);
+    // It starts from the horizon `run` moved to, and moves it a day on again.
+    expect(later.loaded.after).toBe(next.loaded.after);
+    await expectAsWhole(later, NOW0 + 2 * DAY - HOUR);
+    const after = (await prefixItems()).map((i) => String(i.sk));
+    expect(after).toHaveLength(2);
+    expect(after).toContain(kept[1]);
+    expect(after).not.toContain(kept[0]);
   });
 
   it("rewrites the round trips after the horizon when a fill arrives behind the newest one, still without the whole history", async () => {

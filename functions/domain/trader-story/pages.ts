@@ -68,6 +68,11 @@ export interface PagesMarker {
    * `basis.after`), kept with the marker so the two always describe the same cut; null: none yet.
    */
   checkpoint: MetricsCheckpoint | null;
+  /**
+   * The horizon before `basis.after` whose prefix is kept one move longer, so that a reader who
+   * got the `all` item just before it moved on still finds the prefix it names; deleted at the next move.
+   */
+  retiredPrefix?: number | null;
 }
 
 /** One window's series as stored: what GET /traders/{a}/equity answers. */
@@ -101,7 +106,7 @@ export interface TraderPagesPlan {
   series: { window: MetricWindow; equity: StoredEquity }[];
   /** The prefix of the marker's new horizon, when it moved (written before the series that refer to it). */
   prefix: RealizedPrefix | null;
-  /** The previous horizon's prefix, deleted once the marker no longer names it. */
+  /** A prefix no item names any more (the one retired at the previous move), deleted after the marker is written. */
   dropPrefix: number | null;
   marker: PagesMarker;
   /** false when nothing at all changed: an idle trader costs no write per run. */
@@ -246,6 +251,8 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
   const newest = trips[0];
   const toWrite = extended ? trips.filter((rt) => isAfter(rt, newestBefore) || paidLate(rt)) : trips;
   const basis = basisOf(fills, funding, to);
+  // The horizon moved: the stored prefix is retired (kept a move longer), the one retired before goes.
+  const moved = storedAfter !== null && storedAfter !== to;
   const unchanged =
     extended &&
     storedAfter === to &&
@@ -259,7 +266,7 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
     trips: toWrite,
     series,
     prefix,
-    dropPrefix: storedAfter !== null && storedAfter !== to ? storedAfter : null,
+    dropPrefix: moved ? (stored?.retiredPrefix ?? null) : null,
     writeMarker: !unchanged,
     marker: {
       basis,
@@ -267,6 +274,7 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
       seriesHash,
       computedAt: now,
       checkpoint: input.next,
+      retiredPrefix: moved ? storedAfter : (stored?.retiredPrefix ?? null),
     },
   };
 };

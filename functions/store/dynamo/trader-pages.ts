@@ -55,6 +55,7 @@ const markerItem = z.object({
   newestTrip: z.object({ closedAt: z.number(), closeTid: z.number() }).nullable(),
   seriesHash: z.record(z.string(), z.string()),
   computedAt: z.number(),
+  retiredPrefix: z.number().nullable().optional(),
   // Gzipped JSON: a checkpoint is ~1.5 KB, but one carrying a market maker's bot week is far more.
   checkpoint: z.instanceof(Uint8Array).optional(),
 });
