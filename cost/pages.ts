@@ -24,7 +24,7 @@ export const PREFIX_WRITE_UNITS = 20;
 /** A round-trip item: 256–273 bytes measured, so one write unit each, and two items per round trip. */
 export const TRIP_ITEM_BYTES = 273;
 /** The marker item with the trader's metrics checkpoint (gzipped): two write units, and one eventually consistent GetItem per trader and run. */
-export const MARKER_BYTES = 1_087;
+export const MARKER_BYTES = 1_101;
 const MARKER_WRITE_UNITS = ceil(dec(MARKER_BYTES).div(KB));
 /** The dashboard's trader view asks for round trips 50 at a time (web/src/views/trader.ts), one more to see a next page. */
 const TRIPS_PAGE_ITEMS = 51;
@@ -94,7 +94,7 @@ export const pagesWorkload = (i: CostInput, runs: number, originRequests: Decima
     writeUnits: perRun.plus(newTrips).plus(prefixes).plus(rebuildWrites),
     jobReadUnits: markerReads.plus(rebuildReads),
     apiReadUnits: pageReads.times(perPageRead),
-    storageKb: N.times(storedTripBytes.div(KB).plus(equityKb).plus(PREFIX_WRITE_UNITS).plus(2)),
+    storageKb: N.times(storedTripBytes.div(KB).plus(equityKb).plus(2 * PREFIX_WRITE_UNITS).plus(2)),
     cpuMsPerTrader: dec(i.pagesCpuMsPerTrader),
     waitMsPerTrader: dec(i.pagesWriteMsPerTrader),
   };

@@ -67,7 +67,7 @@ describe("the trader pages in the cost model", () => {
 
   it("reads a marker per trader and run, a rewrite's month of round trips, and the API's pages", () => {
     const e = estimateMonthlyCost({ traders: 500 });
-    // 500 × 730 marker GetItems of 1,087 bytes (half a unit); no rewrites at the defaults.
+    // 500 × 730 marker GetItems of 1,101 bytes (half a unit); no rewrites at the defaults.
     expect(Number(byWhat(e, /^reads: trader-page markers/).quantity.toFixed(0))).toBe(500 * 730 * 0.5);
     // One rewrite a day: the month's 233 round trips (7.5 a day × 31) listed, 273 bytes each (16 units of 4 KB, halved).
     const rewriting = estimateMonthlyCost({ traders: 500, pagesRebuildsPerTraderPerDay: "1" });
