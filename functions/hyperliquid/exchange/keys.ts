@@ -12,7 +12,7 @@ import { ConfigError, ValidationError } from "#commons/errors.js";
  * form (String, JSON, util.inspect, so also the logger) is a placeholder.
  */
 
-const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]{1,512}$/; // Secrets Manager's name or ARN characters
+const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/; // a secret name (letters, digits, /_+=.@-) or its ARN (adds :)
 const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type AgentKeyRef = { source: "secretsmanager"; name: string } | { source: "env"; variable: string };
