@@ -45,15 +45,21 @@ export const IN_PROCESS_CLIENT = "in-process";
 const json = (status: number, body: string): Reply => ({ status, contentType: "application/json", body });
 const text = (status: number, body: string): Reply => ({ status, contentType: "text/plain; charset=utf-8", body });
 
-/** One request, from raw body to reply: the same path serves sockets and in-process callers. */
-export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
-  let req: unknown;
+/** The body as JSON, or the API's 400 for one that is not. */
+const readJson = (raw: string, endpoint: InfoEndpoint): { req: unknown } | { reply: Reply } => {
   try {
-    req = JSON.parse(raw);
+    return { req: JSON.parse(raw) as unknown };
   } catch {
     endpoint.stats.rejected();
-    return text(400, PARSE_ERROR);
+    return { reply: text(400, PARSE_ERROR) };
   }
+};
+
+/** One request, from raw body to reply: the same path serves sockets and in-process callers. */
+export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
+  const body = readJson(raw, endpoint);
+  if ("reply" in body) return body.reply;
+  const { req } = body;
   const { type, user } = peek(req);
   const reply = await answer(req, type, user, endpoint, client);
   if (endpoint.observers.size > 0) {
@@ -99,13 +105,9 @@ const answer = async (req: unknown, type: string | null, user: string | null, en
 
 /** POST /exchange: the same JSON and weight rules as /info, then the desk's answer. */
 export const handleExchange = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
-  let req: unknown;
-  try {
-    req = JSON.parse(raw);
-  } catch {
-    endpoint.stats.rejected();
-    return text(400, PARSE_ERROR);
-  }
+  const body = readJson(raw, endpoint);
+  if ("reply" in body) return body.reply;
+  const { req } = body;
   endpoint.stats.request("exchange");
   if (!endpoint.limit.admit(client, exchangeWeight(req), Date.now())) {
     endpoint.stats.limited();
