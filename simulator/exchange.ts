@@ -16,7 +16,8 @@ import { DESERIALIZE_ERROR, wireDec } from "./wire.js";
  * code (functions/hyperliquid/exchange), so a bug there cannot be mirrored here and pass.
  * IOC orders fill at once against the simulator's book, modelled as the mid ± `spreadBps`, or not at
  * all; tick, lot and $10 rules answer with the exchange's error strings (docs: "Error responses").
- * Not modelled: margin checks, vault trading, resting orders (Gtc/Alo), nonce windows.
+ * Not modelled: margin checks, vault trading, resting orders (Gtc/Alo), nonce windows. Answers the
+ * docs give no string for (those, an unknown asset) start with "Simulator:", so none passes for the exchange's.
  */
 
 export interface ExchangeDeskOptions {
@@ -98,7 +99,7 @@ export class ExchangeDesk {
     if (action.type !== "order") return { status: 422, text: DESERIALIZE_ERROR };
     const orders = orderActionSchema.safeParse(rawAction);
     if (!orders.success) return { status: 422, text: DESERIALIZE_ERROR };
-    if (vaultAddress) return err("Vault trading is not simulated.");
+    if (vaultAddress) return err("Simulator: vault trading is not simulated.");
 
     const signer = (
       await recoverTypedDataAddress({
@@ -121,7 +122,7 @@ export class ExchangeDesk {
     const parsed = approveAgentSchema.safeParse(rawAction);
     if (!parsed.success) return { status: 422, text: DESERIALIZE_ERROR };
     const action = parsed.data;
-    if (action.hyperliquidChain !== (this.network === "mainnet" ? "Mainnet" : "Testnet")) return err("Invalid hyperliquidChain.");
+    if (action.hyperliquidChain !== (this.network === "mainnet" ? "Mainnet" : "Testnet")) return err(`Simulator: this desk is ${this.network}, the approveAgent is for ${action.hyperliquidChain}.`);
     const user = await recoverTypedDataAddress({
       domain: { name: "HyperliquidSignTransaction", version: "1", chainId: parseInt(action.signatureChainId, 16), verifyingContract: ZERO_ADDRESS },
       types: ApproveAgentTypes,
@@ -155,8 +156,8 @@ export class ExchangeDesk {
 
   private fill(user: string, order: Order, assets: Map<number, string>): unknown {
     const coin = assets.get(order.a);
-    if (coin === undefined || this.market.assetOf(coin).delisted) return { error: "Asset is not tradable." };
-    if (order.t.limit?.tif !== "Ioc") return { error: "Only Ioc limit orders are simulated." };
+    if (coin === undefined || this.market.assetOf(coin).delisted) return { error: `Simulator: asset ${order.a} is not a listed perp.` };
+    if (order.t.limit?.tif !== "Ioc") return { error: "Simulator: only Ioc limit orders are simulated." };
     const { szDecimals } = this.market.assetOf(coin);
     const px = dec(order.p);
     let size = dec(order.s);

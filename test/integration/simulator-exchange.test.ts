@@ -133,6 +133,30 @@ describe("the simulator's POST /exchange", () => {
     expect(await positionOf("xyz:TSLA", "xyz")).toBe("0.1");
   });
 
+  it("below $1 the tick is 5 significant figures: DOGE and kPEPE (szDecimals 0) fill at the mid + 10 bps, rounded up", async () => {
+    const meta = (await (
+      await fetch(`${url}/info`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"type":"meta"}' })
+    ).json()) as { universe: { name: string }[] };
+    const index = (coin: string) => meta.universe.findIndex((a) => a.name === coin);
+    sim.setMark("DOGE", "0.20456");
+    sim.setMark("kPEPE", "0.011734");
+    // 0.20456 × 1.001 = 0.20476456 → 5 significant figures, up: 0.20477 (100 × 0.21 = $21)
+    // 0.011734 × 1.001 = 0.011745734 → 5 significant figures is 6 decimals, the most 6 − 0 allows, up: 0.011746
+    const result = await order([buy(assetId(0, index("DOGE")), "0.21", "100"), buy(assetId(0, index("kPEPE")), "0.012", "1000")]);
+    expect(result).toEqual({
+      ok: true,
+      outcomes: [
+        { kind: "filled", oid: expect.any(Number), totalSz: "100.0", avgPx: "0.20477" },
+        { kind: "filled", oid: expect.any(Number), totalSz: "1000.0", avgPx: "0.011746" },
+      ],
+    });
+    // And a 6th significant figure is off the tick there too.
+    expect(await order([buy(assetId(0, index("DOGE")), "0.204771", "100")])).toEqual({
+      ok: true,
+      outcomes: [{ kind: "error", message: "Price must be divisible by tick size." }],
+    });
+  });
+
   it("an order signed for testnet recovers to another address on this mainnet desk, and trades nothing", async () => {
     sim.setMark("ETH", "3500");
     const result = await order([buy(ETH, "3600", "0.01")], "testnet");
