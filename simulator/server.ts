@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { exchangeWeight, type ExchangeDesk } from "./exchange.js";
 import { malform, type Faults } from "./faults.js";
 import { answerInfo, KNOWN_TYPES, peek, type InfoContext } from "./info.js";
 import { baseWeight, itemWeight, type StatsRecorder } from "./stats.js";
@@ -26,6 +27,8 @@ export interface InfoEndpoint {
   limit: WeightLimit;
   /** Told of every answer once it is decided (a test's log of who was polled when). */
   observers: Set<(answer: Answered) => void>;
+  /** POST /exchange (./exchange.ts). */
+  exchange: ExchangeDesk;
 }
 
 export interface Answered {
@@ -42,15 +45,21 @@ export const IN_PROCESS_CLIENT = "in-process";
 const json = (status: number, body: string): Reply => ({ status, contentType: "application/json", body });
 const text = (status: number, body: string): Reply => ({ status, contentType: "text/plain; charset=utf-8", body });
 
-/** One request, from raw body to reply: the same path serves sockets and in-process callers. */
-export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
-  let req: unknown;
+/** The body as JSON, or the API's 400 for one that is not. */
+const readJson = (raw: string, endpoint: InfoEndpoint): { req: unknown } | { reply: Reply } => {
   try {
-    req = JSON.parse(raw);
+    return { req: JSON.parse(raw) as unknown };
   } catch {
     endpoint.stats.rejected();
-    return text(400, PARSE_ERROR);
+    return { reply: text(400, PARSE_ERROR) };
   }
+};
+
+/** One request, from raw body to reply: the same path serves sockets and in-process callers. */
+export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
+  const body = readJson(raw, endpoint);
+  if ("reply" in body) return body.reply;
+  const { req } = body;
   const { type, user } = peek(req);
   const reply = await answer(req, type, user, endpoint, client);
   if (endpoint.observers.size > 0) {
@@ -94,6 +103,24 @@ const answer = async (req: unknown, type: string | null, user: string | null, en
   return json(200, JSON.stringify(outcome.body));
 };
 
+/** POST /exchange: the same JSON and weight rules as /info, then the desk's answer. */
+export const handleExchange = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
+  const body = readJson(raw, endpoint);
+  if ("reply" in body) return body.reply;
+  const { req } = body;
+  endpoint.stats.request("exchange");
+  if (!endpoint.limit.admit(client, exchangeWeight(req), Date.now())) {
+    endpoint.stats.limited();
+    return json(429, "null");
+  }
+  const reply = await endpoint.exchange.handle(req);
+  if (reply.status === 422) {
+    endpoint.stats.rejected();
+    return text(422, reply.text);
+  }
+  return json(200, JSON.stringify(reply.body));
+};
+
 export interface Listening {
   server: Server;
   url: string;
@@ -125,14 +152,15 @@ export const close = (server: Server): Promise<void> =>
 const serve = async (req: IncomingMessage, res: ServerResponse, endpoint: InfoEndpoint): Promise<void> => {
   try {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== "/info") return send(res, text(404, "Not Found"));
+    if (path !== "/info" && path !== "/exchange") return send(res, text(404, "Not Found"));
     if (req.method !== "POST") return send(res, text(405, "Method Not Allowed"));
     const raw = await readBody(req);
     if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
       endpoint.stats.rejected();
       return send(res, text(415, CONTENT_TYPE_ERROR));
     }
-    send(res, await handleInfo(raw, endpoint, req.socket.remoteAddress ?? "unknown"));
+    const client = req.socket.remoteAddress ?? "unknown";
+    send(res, path === "/info" ? await handleInfo(raw, endpoint, client) : await handleExchange(raw, endpoint, client));
   } catch {
     if (!res.headersSent) send(res, text(500, "Internal Server Error"));
     else res.destroy();

@@ -3,6 +3,7 @@ import { dec } from "#commons/decimal.js";
 import { ValidationError } from "#commons/errors.js";
 import { buildUniverse } from "./coins.js";
 import { Crowd, type PopulateOptions } from "./crowd.js";
+import { ExchangeDesk, type ExchangeDeskOptions } from "./exchange.js";
 import { Faults, type FaultConfig } from "./faults.js";
 import { DEFAULT_EPOCH_MS, Market, type ExecuteInput, type ExecuteResult, type PositionSnapshot } from "./market.js";
 import type { Leverage } from "./account.js";
@@ -52,6 +53,8 @@ export interface SimulatorOptions {
    * subscriptions, 2,000 messages sent a minute. Override any of them (`Infinity`: no limit).
    */
   streamLimits?: Partial<StreamLimits>;
+  /** POST /exchange: the chain orders must be signed for, and the book's half spread (./exchange.ts). */
+  exchange?: ExchangeDeskOptions;
 }
 
 const DEFAULT_RECENT_TRADES = 10;
@@ -68,6 +71,7 @@ export class Simulator {
   private readonly limit: WeightLimit;
   private readonly endpoint: InfoEndpoint;
   private readonly stream: TradeStream;
+  private readonly desk: ExchangeDesk;
   private server: Server | null = null;
   private baseUrl: string | null = null;
 
@@ -78,6 +82,7 @@ export class Simulator {
     this.crowd = new Crowd(this.market, createPrng(seed, 1));
     this.faults = new Faults(seed, opts.latencyMs ?? 0);
     this.limit = new WeightLimit(opts.weightPerMinute ?? EXCHANGE_WEIGHT_PER_MINUTE);
+    this.desk = new ExchangeDesk(this.market, opts.exchange);
     this.endpoint = {
       ctx: {
         market: this.market,
@@ -88,6 +93,7 @@ export class Simulator {
       stats: this.recorder,
       limit: this.limit,
       observers: new Set(),
+      exchange: this.desk,
     };
     const recentTradesLimit = this.endpoint.ctx.recentTradesLimit;
     this.stream = new TradeStream({
@@ -135,6 +141,11 @@ export class Simulator {
   /** Answers one `/info` body in-process, through the same path (faults, stats) as HTTP. */
   info(body: unknown): Promise<Reply> {
     return handleInfo(typeof body === "string" ? body : JSON.stringify(body), this.endpoint);
+  }
+
+  /** Lets `agent` sign orders for `user`, as the user's signed `approveAgent` does over POST /exchange. */
+  approveAgent(user: string, agent: string): void {
+    this.desk.approveAgent(user, agent);
   }
 
   // --- market ---

@@ -52,3 +52,9 @@ export const surcharge = (type: string, itemCount: number): number => {
   if (per === undefined || !Number.isFinite(itemCount) || itemCount <= 0) return 0;
   return Math.floor(itemCount / per);
 };
+
+/**
+ * Weight of one POST /exchange action (the docs' "Rate limits": an exchange action weighs
+ * 1 + floor(batch_length / 40)), so a batch of 40 orders costs 2, the same budget as info requests.
+ */
+export const exchangeActionWeight = (orderCount: number): number => 1 + Math.floor(Math.max(0, orderCount) / 40);

@@ -20,3 +20,6 @@ export const fixtureFiles = (): string[] =>
 
 export const loadFixture = (file: string): Fixture =>
   JSON.parse(readFileSync(path.join(fixturesDir, file), "utf8")) as Fixture;
+
+/** A fixture's raw text, for numbers JSON.parse would round (beyond 2^53, or written with an exponent). */
+export const loadFixtureText = (file: string): string => readFileSync(path.join(fixturesDir, file), "utf8");

@@ -123,7 +123,8 @@ describe("request errors, as the API answers them", () => {
   it("415 without a JSON content type, 404 elsewhere", async () => {
     const res = await fetch(`${url}/info`, { method: "POST", body: JSON.stringify({ type: "meta" }) });
     expect(res.status).toBe(415);
-    expect((await fetch(`${url}/exchange`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${url}/exchange`, { method: "POST", body: "{}" })).status).toBe(415); // /exchange exists now (copy trading)
+    expect((await fetch(`${url}/trade`, { method: "POST" })).status).toBe(404);
   });
 });
 
