@@ -43,18 +43,6 @@ export interface FanOutWorkerDeps {
   publishMetrics?: (counts: FeedCounts) => void;
 }
 
-/** A batch's records by message group (one per shard), each group's in the batch's order. */
-export const byGroup = (records: readonly SQSRecord[]): SQSRecord[][] => {
-  const groups = new Map<string, SQSRecord[]>();
-  for (const r of records) {
-    const id = r.attributes.MessageGroupId ?? "";
-    const group = groups.get(id);
-    if (group === undefined) groups.set(id, [r]);
-    else group.push(r);
-  }
-  return [...groups.values()];
-};
-
 export const createFanOutWorker = (deps: FanOutWorkerDeps) => {
   const welcomeFirst = createWelcomeFirst(deps);
   const maxRetries = deps.maxRetries ?? FANOUT_MAX_RETRIES;
@@ -133,21 +121,11 @@ export const createFanOutWorker = (deps: FanOutWorkerDeps) => {
     };
 
     try {
-      // Each shard's messages in order, a message that fails holding back only its own shard's
-      // next ones; the shards of a batch side by side (a batch of 10 posted one shard after
-      // another would make the tenth wait for nine shards' posts). The posts in flight stay
-      // bounded by the management client's sockets.
-      const responses = await Promise.all(
-        byGroup(event.Records).map((records) =>
-          processPartialResponse({ Records: records }, processRecord, new SqsFifoPartialProcessorAsync(), {
-            ...(context !== undefined && { context }),
-            skipGroupOnError: true,
-            // A shard whose every message failed is one group's failures, not the batch's.
-            throwOnFullBatchFailure: false,
-          }),
-        ),
-      );
-      return { batchItemFailures: responses.flatMap((r) => r.batchItemFailures) };
+      // A shard's messages in order; a message that fails holds back only its own shard's next ones.
+      return await processPartialResponse(event, processRecord, new SqsFifoPartialProcessorAsync(), {
+        ...(context !== undefined && { context }),
+        skipGroupOnError: true,
+      });
     } finally {
       publishFeedCounts(deps.publishMetrics, deps.logger, { FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: dropped });
     }
