@@ -16,11 +16,14 @@ import type { Received, WsClientMethods } from "./ws-clients.js";
 /** The clients of several processes, counted as one. */
 export interface ClientPool {
   deliveries(ids: string[]): Promise<number>;
+  /** CPU time of all client processes so far, ms. */
+  cpuMs(): Promise<number>;
   received(): Promise<Received>;
 }
 
 export const clientPool = (children: readonly Child<WsClientMethods, object>[]): ClientPool => ({
   deliveries: async (ids) => (await Promise.all(children.map((c) => c.call("deliveries", ids)))).reduce((a, b) => a + b, 0),
+  cpuMs: async () => (await Promise.all(children.map((c) => c.call("cpu")))).reduce((n, u) => n + (u.user + u.system) / 1000, 0),
   received: async () => {
     const all = await Promise.all(children.map((c) => c.call("received")));
     const merged: Received = { byEvent: {}, duplicates: {}, closed: 0 };

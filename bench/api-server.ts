@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createApiApp, createDynamoApiStores, mountApi } from "#api/index.js";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
@@ -91,10 +93,27 @@ await serveParent(async () => {
   // Whether a slow response was this process stalling (its event loop blocked) or waiting elsewhere.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  // The main thread's CPU profile over a window the orchestrator picks (the fan-out), not start-up
+  // and shutdown: --cpu-prof writes it only at exit, which a server stopping 10,000 sockets may not reach.
+  let profiler: Session | undefined;
 
   return {
     ready: { url: `http://127.0.0.1:${http.port}`, port: http.port } satisfies ApiServerReady,
     methods: {
+      startProfile: async (): Promise<void> => {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post("Profiler.enable");
+        await profiler.post("Profiler.start");
+      },
+      /** Writes the profile since startProfile to `file` (a .cpuprofile for Chrome DevTools). */
+      stopProfile: async (file: string): Promise<void> => {
+        if (profiler === undefined) return;
+        const { profile } = await profiler.post("Profiler.stop");
+        profiler.disconnect();
+        profiler = undefined;
+        await writeFile(file, JSON.stringify(profile));
+      },
       openConnections: (): number => gateway.connectionIds().length,
       cpu: (): NodeJS.CpuUsage => process.cpuUsage(),
       /** The event loop's delay since the last call, in ms (then starts over). */

@@ -1,6 +1,7 @@
 import "./quiet-sdk.js";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { applyEnv, localAwsEnv, localDynamoClient } from "#local/aws.js";
@@ -94,7 +95,13 @@ const parseArgs = (argv: readonly string[]) => ({
 });
 
 type Server = Child<
-  { openConnections: () => number; cpu: () => NodeJS.CpuUsage; loopDelay: () => { p99Ms: number; maxMs: number } },
+  {
+    openConnections: () => number;
+    cpu: () => NodeJS.CpuUsage;
+    loopDelay: () => { p99Ms: number; maxMs: number };
+    startProfile: () => Promise<void>;
+    stopProfile: (file: string) => Promise<void>;
+  },
   ApiServerReady
 >;
 
@@ -115,7 +122,8 @@ const startServer = (names: TableNames, dynamoEndpoint: string, adminKey: string
     },
     env,
   );
-  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  // BENCH_CPU_PROF=<dir>: the server's worker threads write V8 CPU profiles there when they stop, its
+  // main thread one of the fan-out alone (open them in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF;
   return forkChild("./api-server.ts", { env, ...(profile && { execArgv: ["--cpu-prof", `--cpu-prof-dir=${profile}`] }) });
 };
@@ -355,6 +363,9 @@ const runFeed = async ({ dynamoEndpoint, names, doc, adminKey, children }: Share
       `${connect.failed} failed${connect.firstError ? ` (${connect.firstError})` : ""}; the gateway holds ${open} connections.`,
   );
   const cpuBefore = await server.call("cpu");
+  const clientCpuBefore = await clients.cpuMs();
+  const profileDir = process.env.BENCH_CPU_PROF;
+  if (profileDir) await server.call("startProfile");
   const fan: FanOutResult = await measureFanOut({
     doc,
     eventsTable: names.events,
@@ -367,13 +378,18 @@ const runFeed = async ({ dynamoEndpoint, names, doc, adminKey, children }: Share
     jitterMs: DEFAULT_STREAM_POLL_MS,
   });
   const cpuAfter = await server.call("cpu");
+  const clientCpuAfter = await clients.cpuMs();
+  if (profileDir) await server.call("stopProfile", path.join(profileDir, `main-thread-fan-out-${Date.now()}.cpuprofile`));
+  const perDelivery = (cpuMs: number) => Math.round((cpuMs / Math.max(1, fan.allDeliveries)) * 1000) / 1000;
   // Over warm-up and measured deliveries; includes the stream sources' idle polling between events: an upper bound.
-  const serverCpuMsPerDelivery =
-    Math.round(((cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000 / Math.max(1, fan.allDeliveries)) * 1000) / 1000;
+  const serverCpuMsPerDelivery = perDelivery((cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1000);
+  // The clients share the same 2 cores: what they take is not the server's to use.
+  const clientCpuMsPerDelivery = perDelivery(clientCpuAfter - clientCpuBefore);
   console.log(
     `- ${fan.events} events, one at a time, to ${fan.clients} clients: insert → client p50 ${fan.p50Ms} ms, p90 ${fan.p90Ms} ms, p99 ${fan.p99Ms} ms, max ${fan.maxMs} ms; ` +
       `first delivery per event (median) ${fan.firstDeliveryMedianMs} ms; ` +
-      `server CPU ${serverCpuMsPerDelivery} ms per delivery (broadcaster + fan-out worker + management API + WebSocket send)`,
+      `server CPU ${serverCpuMsPerDelivery} ms per delivery (broadcaster + fan-out worker + management API + WebSocket send), ` +
+      `the client processes' ${clientCpuMsPerDelivery} ms`,
   );
   console.log(`- not counted: ${FEED_WARM_UP_EVENTS} warm-up events first, insert → last client ${fan.warmUpLastMs.join(", ")} ms`);
   console.log(
@@ -385,7 +401,7 @@ const runFeed = async ({ dynamoEndpoint, names, doc, adminKey, children }: Share
   }
   return {
     connect: { ...connect, welcomeMs: undefined, welcomeP50Ms: ms(percentile(connect.welcomeMs, 50)), welcomeP99Ms: ms(percentile(connect.welcomeMs, 99)), seconds: connectS },
-    fanOut: { ...fan, serverCpuMsPerDelivery },
+    fanOut: { ...fan, serverCpuMsPerDelivery, clientCpuMsPerDelivery },
   };
 };
 

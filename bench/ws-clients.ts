@@ -97,6 +97,8 @@ export const wsClientMethods = {
     duplicates: Object.fromEntries(duplicates),
     closed,
   }),
+  /** This process's CPU time so far (user + system, µs): what the clients cost the shared cores. */
+  cpu: (): NodeJS.CpuUsage => process.cpuUsage(),
   /** Deliveries so far of the given events, all clients together. */
   deliveries: (ids: string[]): number => ids.reduce((n, id) => n + (byEvent.get(id)?.length ?? 0), 0),
 };

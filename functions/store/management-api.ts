@@ -1,6 +1,7 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createPoolHttpHandler, escape } from "./pool-http-handler.js";
+import { createPostSigner } from "./post-signer.js";
 
 /** SigV4 signing name of the API Gateway management API (`execute-api`). */
 const SIGNING_NAME = "execute-api";
@@ -25,8 +26,9 @@ const POST_TIMEOUT_MS = 10_000;
 
 /**
  * A post to one connection as the fan-out sends it thousands of times: the very request the SDK's
- * PostToConnectionCommand sends (path, body, headers, SigV4 signature with the same signer), built
- * and signed directly and sent on the same pool, without the SDK's command pipeline. That pipeline
+ * PostToConnectionCommand sends (path, body, headers, SigV4 signature as its signer computes it,
+ * ./post-signer.ts), built and signed directly and sent on the same pool (its status alone read),
+ * without the SDK's command pipeline. That pipeline
  * (serialization schema, endpoint resolution, retry strategy, deserialization) copies the client's
  * whole resolved config several times per command: most of a post's CPU in a profile of a
  * 10,000-client fan-out. Answers with the status; the caller maps it (#store/ws-sender.js).
@@ -66,20 +68,16 @@ export const createManagementApiClient = (endpoint: string, o: { maxSockets: num
   const url = new URL(endpoint);
   const base = url.pathname.replace(/\/+$/, "");
   const port = url.port === "" ? undefined : Number(url.port);
+  let signPost: Promise<ReturnType<typeof createPostSigner>> | undefined;
+  // Built on first use, from the client's own region and path escaping.
+  const postSignerOnce = () =>
+    (signPost ??= (async () =>
+      createPostSigner({ host: url.host, region: await client.config.region(), service: SIGNING_NAME, escapePath: client.config.signingEscapePath }))());
   directPosts.set(client, async (connectionId, data) => {
-    const request = {
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(port !== undefined && { port }),
-      path: `${base}/@connections/${escape(connectionId)}`,
-      query: {},
-      headers: { host: url.host, "content-type": "application/octet-stream", "content-length": String(data.byteLength) },
-      body: data,
-    };
-    const signed = await (await signerOnce()).sign(request);
-    const { response } = await handler.handle(signed as typeof request & { headers: Record<string, string> });
-    return response.statusCode;
+    const path = `${base}/@connections/${escape(connectionId)}`;
+    // The SDK's provider: the same object until the credentials are refreshed.
+    const headers = (await postSignerOnce())(await client.config.credentials(), path, data, Date.now());
+    return handler.status({ method: "POST", protocol: url.protocol, hostname: url.hostname, ...(port !== undefined && { port }), path, headers, body: data });
   });
   return client;
 };

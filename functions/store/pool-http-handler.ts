@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 
 /**
  * An HTTP handler for AWS SDK clients on undici's connection pool, for a client that sends many
@@ -103,6 +103,32 @@ export const createPoolHttpHandler = (o: PoolHttpHandlerOptions) => {
       } catch (e) {
         throw sdkError(e);
       }
+    },
+
+    /**
+     * Sends a request and answers its status alone, the body read and dropped as it comes: what a
+     * post to a client needs (#store/management-api.js). No response object, body stream or
+     * header record is built for it, which `handle` does for every request.
+     */
+    status(request: SdkHttpRequest & { body: Uint8Array }): Promise<number> {
+      const origin = `${request.protocol}//${request.hostname}${request.port !== undefined ? `:${request.port}` : ""}`;
+      return new Promise<number>((resolve, reject) => {
+        let status = 0;
+        poolFor(origin).dispatch(
+          { method: request.method as Dispatcher.HttpMethod, path: request.path, headers: request.headers, body: request.body },
+          {
+            // The pool's connections take undici's own handler shape.
+            onConnect: () => {},
+            onHeaders: (statusCode) => {
+              status = statusCode;
+              return true;
+            },
+            onData: () => true,
+            onComplete: () => resolve(status),
+            onError: (error) => reject(sdkError(error)),
+          },
+        );
+      });
     },
 
     // The SDK calls these to tune a handler it built itself; this one takes its options above.
