@@ -32,13 +32,15 @@ export const roundPrice = (price: Decimal, szDecimals: number, direction: "down"
 /** Sizes round toward zero: an order never trades more than asked. */
 export const roundSizeDown = (size: Decimal, szDecimals: number): Decimal => size.round(szDecimals, ROUND_DOWN);
 
-/**
- * The IOC limit of a market-like order: mid ± max_slippage_bps (buy above, sell below), rounded
- * toward the mid so the order stays within the slippage bound.
- */
-export const slippageLimitPrice = (mid: Decimal, slippageBps: number, isBuy: boolean, szDecimals: number): Decimal => {
+/** mid ± slippageBps, exact: the worst price a buy (above the mid) or a sell (below it) accepts. */
+export const slippageBound = (mid: Decimal, slippageBps: number, isBuy: boolean): Decimal => {
   const slippage = dec(slippageBps).div(10_000);
-  return isBuy
-    ? roundPrice(mid.times(dec(1).plus(slippage)), szDecimals, "down")
-    : roundPrice(mid.times(dec(1).minus(slippage)), szDecimals, "up");
+  return mid.times(isBuy ? dec(1).plus(slippage) : dec(1).minus(slippage));
 };
+
+/**
+ * The IOC limit of a market-like order: the slippage bound rounded toward the mid onto the grid,
+ * so the order stays within the bound.
+ */
+export const slippageLimitPrice = (mid: Decimal, slippageBps: number, isBuy: boolean, szDecimals: number): Decimal =>
+  roundPrice(slippageBound(mid, slippageBps, isBuy), szDecimals, isBuy ? "down" : "up");
