@@ -21,8 +21,9 @@ const SAFE_SIGNIFICANT_DIGITS = 15;
 const significantDigits = (plain: string): number => plain.replace(/^[-0.]+/, "").replace(".", "").replace(/0+$/, "").length;
 
 /** A positive exact amount, from a decimal string or a JSON number converted exactly. */
-const positiveAmount = (name: string, example: string) =>
-  z.union([z.string(), z.number()]).transform((value, ctx): string => {
+const toPositiveAmount =
+  (name: string, example: string) =>
+  (value: string | number, ctx: z.RefinementCtx): string => {
     const message = `${name} must be a positive decimal number (a string like "${example}", or a JSON number of at most ${SAFE_SIGNIFICANT_DIGITS} significant digits)`;
     let plain: string;
     if (typeof value === "number") {
@@ -32,7 +33,15 @@ const positiveAmount = (name: string, example: string) =>
     } else plain = value.trim();
     if (!AMOUNT_RE.test(plain) || dec(plain).lte(0)) return fail(ctx, message);
     return decStr(dec(plain));
-  });
+  };
+
+const positiveAmount = (name: string, example: string, description: string) =>
+  z
+    .union([z.string(), z.number()])
+    .meta({
+      description: `${description}. A positive exact decimal: a string ("${example}") or a JSON number of at most ${SAFE_SIGNIFICANT_DIGITS} significant digits`,
+    })
+    .transform(toPositiveAmount(name, example));
 
 const fail = (ctx: z.RefinementCtx, message: string): never => {
   ctx.addIssue({ code: "custom", message });
@@ -47,9 +56,9 @@ const address = z
 const sizing = z.discriminatedUnion(
   "mode",
   [
-    z.strictObject({ mode: z.literal("proportional"), multiplier: positiveAmount("multiplier", "1") }),
-    z.strictObject({ mode: z.literal("fixed_ratio"), ratio: positiveAmount("ratio", "0.1") }),
-    z.strictObject({ mode: z.literal("fixed_notional"), notional_usd: positiveAmount("notional_usd", "100") }),
+    z.strictObject({ mode: z.literal("proportional"), multiplier: positiveAmount("multiplier", "1", "Follower size = leader size × (follower equity ÷ leader equity) × multiplier") }),
+    z.strictObject({ mode: z.literal("fixed_ratio"), ratio: positiveAmount("ratio", "0.1", "Follower size = leader size × ratio") }),
+    z.strictObject({ mode: z.literal("fixed_notional"), notional_usd: positiveAmount("notional_usd", "100", "A new leader position opens at this USD notional; his later adds and reductions scale it by the same fraction as his size") }),
   ],
   { error: () => "sizing.mode must be one of: proportional, fixed_ratio, fixed_notional" },
 );
@@ -61,9 +70,9 @@ const coin = z.string().min(1).max(32);
 const coinList = (name: string) => z.array(coin).min(1, `${name} must name at least one coin when given`).max(500);
 
 const caps = z.strictObject({
-  max_position_usd: positiveAmount("max_position_usd", "5000").optional(),
-  max_total_exposure_usd: positiveAmount("max_total_exposure_usd", "20000").optional(),
-  max_leverage: positiveAmount("max_leverage", "3").optional(),
+  max_position_usd: positiveAmount("max_position_usd", "5000", "Largest notional (USD, at the mid) per coin").optional(),
+  max_total_exposure_usd: positiveAmount("max_total_exposure_usd", "20000", "Largest Σ notional over all coins (USD); above it every coin scales down by one factor").optional(),
+  max_leverage: positiveAmount("max_leverage", "3", "Total notional ≤ follower equity × this").optional(),
   coins_allow: coinList("coins_allow").optional(),
   coins_deny: coinList("coins_deny").optional(),
   max_slippage_bps: z
@@ -77,8 +86,8 @@ const caps = z.strictObject({
     .int("max_signal_age_seconds must be a whole number of seconds")
     .positive("max_signal_age_seconds must be at least 1")
     .optional(),
-  daily_loss_limit_usd: positiveAmount("daily_loss_limit_usd", "500").optional(),
-  max_drawdown: positiveAmount("max_drawdown", "0.2")
+  daily_loss_limit_usd: positiveAmount("daily_loss_limit_usd", "500", "Pause when today's (UTC) realized + unrealized loss, fees included, reaches this").optional(),
+  max_drawdown: positiveAmount("max_drawdown", "0.2", "Pause when equity falls this fraction below its peak (0 < x ≤ 1)")
     .refine((s) => dec(s).lte(1), "max_drawdown is a fraction of peak equity: above 0 and at most 1 (0.2 = 20%)")
     .optional(),
 });
@@ -103,7 +112,7 @@ const body = z.strictObject({
     .max(50, "leaders may list at most 50 leaders"),
   caps: caps.default({ max_slippage_bps: DEFAULT_MAX_SLIPPAGE_BPS }),
   start: z.enum(["new_changes_only", "sync_now"], { error: () => "start must be one of: new_changes_only, sync_now" }).default("new_changes_only"),
-  paper_balance_usd: positiveAmount("paper_balance_usd", "10000").optional(),
+  paper_balance_usd: positiveAmount("paper_balance_usd", "10000", "Paper only: the balance the paper account starts with (USD)").optional(),
   account_address: address.optional(),
   agent_key_ref: agentKeyRef.optional(),
   network: z.enum(["mainnet", "testnet"], { error: () => "network must be one of: mainnet, testnet" }).optional(),

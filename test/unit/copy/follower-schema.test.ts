@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { followerBodySchema } from "#domain/copy/follower-schema.js";
 
 const LEADER = "0x5e9ee1089755c3435139848e47e6635505d5a13a";
@@ -150,5 +151,15 @@ describe("POST /followers body", () => {
     ]);
     expect(messages(paper({ leaders: [] }))).toEqual(["leaders must list at least one leader"]);
     expect(messages(live({ agent_key_ref: "0xdeadbeef" }))[0]).toMatch(/never the key itself/);
+  });
+
+  it("renders as the JSON Schema an OpenAPI request body takes (as openapi.ts converts schemas)", () => {
+    const schema = z.toJSONSchema(followerBodySchema, { io: "input", unrepresentable: "any" }) as unknown as {
+      required: string[];
+      properties: { caps: { properties: Record<string, { default?: unknown; description?: string }> } };
+    };
+    expect(schema.required).toEqual(["name", "mode", "leaders"]);
+    expect(schema.properties.caps.properties.max_slippage_bps?.default).toBe(50);
+    expect(schema.properties.caps.properties.max_drawdown?.description).toMatch(/fraction below its peak/);
   });
 });
