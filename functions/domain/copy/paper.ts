@@ -29,6 +29,8 @@ export interface PaperOrder {
   isBuy: boolean;
   size: string;
   reduceOnly: boolean;
+  /** The IOC limit (orders.ts rounds the slippage bound toward the mid): no fill is worse than it. */
+  limitPrice?: string;
 }
 
 export interface PaperFill {
@@ -64,8 +66,8 @@ export const fillPaperOrder = (
     if (size.gt(before.abs())) size = before.abs();
   }
   if (size.lte(0)) return { ledger, fill: null };
-  // The bound itself, unrounded: paper assumes the full configured slippage on every fill.
-  const price = slippageBound(dec(mid), options.slippageBps, order.isBuy);
+  // Paper assumes the full configured slippage on every fill, but as a real IOC never past its limit.
+  const price = withinLimit(slippageBound(dec(mid), options.slippageBps, order.isBuy), order);
   const fee = price.times(size).times(options.takerFeeRate ?? DEFAULT_TAKER_FEE_RATE);
   const traded = order.isBuy ? size : size.neg();
   const after = before.plus(traded);
@@ -95,6 +97,12 @@ export const fillPaperOrder = (
     },
     fill: { coin: order.coin, isBuy: order.isBuy, size: decStr(size), price: decStr(price), fee: decStr(fee), closedPnl: decStr(closedPnl) },
   };
+};
+
+const withinLimit = (price: Decimal, order: PaperOrder): Decimal => {
+  if (order.limitPrice === undefined) return price;
+  const limit = dec(order.limitPrice);
+  return order.isBuy ? (limit.lt(price) ? limit : price) : limit.gt(price) ? limit : price;
 };
 
 /** (mark − entry) × szi per coin: a short gains when the price falls. */
