@@ -30,7 +30,7 @@ export interface Caps {
   maxLeverage?: string;
   /** Only these coins are copied (absent: all). */
   coinsAllow?: readonly string[];
-  /** Never copied; wins over nothing, since a coin may not be in both lists. */
+  /** Never copied (the schema refuses a coin in both lists). */
   coinsDeny?: readonly string[];
   maxSlippageBps: number;
   /** A signal older than this opens and increases nothing; reductions and closes are followed. */
