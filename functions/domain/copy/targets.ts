@@ -1,0 +1,160 @@
+import { dec, decStr, sign, ZERO, type Decimal } from "#commons/decimal.js";
+import type { Address } from "#domain/address.js";
+import { divDown } from "#domain/copy/exact-div.js";
+import { copiesCoin, type Caps, type FollowedLeader, type Sizing, type StartMode } from "#domain/copy/follower.js";
+
+/**
+ * Target positions: what the follower should hold in each coin, from each leader's current
+ * position, the sizing and the caps. The engine then trades target − actual (orders.ts), which is
+ * why a missed or doubled event corrects itself on the next reconciliation.
+ */
+
+/** A leader as the engine last saw him: account value and signed sizes per coin (exact strings). */
+export interface LeaderSnapshot {
+  address: Address;
+  equityUsd: string;
+  positions: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the engine remembers per leader and coin between reconciliations, kept as explicit state
+ * (in and out of targetPositions) so that it can be stored:
+ * - `copying`: the leader's position on `side` is copied; with fixed_notional, `ratio` is the
+ *   follower's size per unit of the leader's, fixed when the position opened at notional_usd, so
+ *   his later adds and reductions scale the copy by the same fraction;
+ * - `ignored`: the leader held it when following started (start = new_changes_only); not copied
+ *   until he closes or flips it.
+ */
+export type LegMemory = { kind: "copying"; side: 1 | -1; ratio?: string } | { kind: "ignored"; side: 1 | -1 };
+export type CopyMemory = Readonly<Record<string, LegMemory>>;
+
+export const legKey = (leader: Address, coin: string): string => `${leader} ${coin}`;
+
+/** The memory a follower starts with: new_changes_only leaves out every position already held. */
+export const startingMemory = (start: StartMode, leaders: readonly LeaderSnapshot[]): CopyMemory => {
+  const memory: Record<string, LegMemory> = {};
+  if (start === "sync_now") return memory;
+  for (const leader of leaders) {
+    for (const [coin, szi] of Object.entries(leader.positions)) {
+      const side = sign(szi);
+      if (side !== 0) memory[legKey(leader.address, coin)] = { kind: "ignored", side };
+    }
+  }
+  return memory;
+};
+
+export interface TargetInput {
+  leaders: readonly FollowedLeader[];
+  caps: Caps;
+  followerEquityUsd: string;
+  /** One snapshot per followed leader (a missing one would read as "he closed everything"). */
+  snapshots: readonly LeaderSnapshot[];
+  /** Mid price per coin at the signal: fixed_notional's opening size and every USD cap use it. */
+  prices: Readonly<Record<string, string>>;
+  memory: CopyMemory;
+}
+
+export interface TargetResult {
+  /** Signed target size per coin any followed leader holds or held (0 included: close it). */
+  targets: Record<string, string>;
+  memory: CopyMemory;
+}
+
+export const targetPositions = (input: TargetInput): TargetResult => {
+  const followerEquity = dec(input.followerEquityUsd);
+  const memory: Record<string, LegMemory> = { ...input.memory };
+  const raw = new Map<string, Decimal>();
+  const priceOf = (coin: string): Decimal => {
+    const price = input.prices[coin];
+    if (price === undefined || dec(price).lte(0)) throw new RangeError(`no positive price for ${coin}: USD sizing and caps need one`);
+    return dec(price);
+  };
+
+  for (const leader of input.leaders) {
+    const snapshot = input.snapshots.find((s) => s.address === leader.address);
+    if (snapshot === undefined) throw new RangeError(`no snapshot of leader ${leader.address}`);
+    const prefix = legKey(leader.address, "");
+    const remembered = Object.keys(memory)
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length));
+    for (const coin of new Set([...Object.keys(snapshot.positions), ...remembered])) {
+      const key = legKey(leader.address, coin);
+      const leaderSzi = dec(snapshot.positions[coin] ?? "0");
+      const side = sign(leaderSzi);
+      const sum = raw.get(coin) ?? ZERO;
+      raw.set(coin, sum);
+      if (side === 0) {
+        delete memory[key];
+        continue;
+      }
+      let leg = memory[key];
+      // A new position, or a flip: the leader's new position is a new one to copy.
+      if (leg === undefined || leg.side !== side) leg = { kind: "copying", side };
+      if (leg.kind === "copying" && leader.sizing.mode === "fixed_notional" && leg.ratio === undefined) {
+        leg = { ...leg, ratio: decStr(divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(leaderSzi.abs()))) };
+      }
+      memory[key] = leg;
+      if (leg.kind === "ignored") continue;
+      raw.set(coin, sum.plus(copiedSize(leader.sizing, leg, leaderSzi, followerEquity, dec(snapshot.equityUsd))));
+    }
+  }
+
+  const capped = applyCaps(raw, input.caps, followerEquity, priceOf);
+  const targets: Record<string, string> = {};
+  for (const [coin, size] of capped) targets[coin] = decStr(size);
+  return { targets, memory };
+};
+
+/** One leader's contribution to the follower's size in a coin. */
+const copiedSize = (sizing: Sizing, leg: LegMemory, leaderSzi: Decimal, followerEquity: Decimal, leaderEquity: Decimal): Decimal => {
+  switch (sizing.mode) {
+    case "proportional":
+      // Neither account can be scaled by a non-positive equity: such a leader adds nothing.
+      if (leaderEquity.lte(0) || followerEquity.lte(0)) return ZERO;
+      return towardZero(leaderSzi.times(followerEquity).times(sizing.multiplier), leaderEquity);
+    case "fixed_ratio":
+      return leaderSzi.times(sizing.ratio);
+    case "fixed_notional":
+      return leg.kind === "copying" && leg.ratio !== undefined ? leaderSzi.times(leg.ratio) : ZERO;
+  }
+};
+
+/** signed ÷ positive, rounded toward zero: a size is never made larger by the division. */
+const towardZero = (signed: Decimal, divisor: Decimal): Decimal => {
+  const q = divDown(signed.abs(), divisor);
+  return signed.lt(0) ? q.neg() : q;
+};
+
+/**
+ * The caps in the order they narrow: coins the follower does not copy go to 0; each coin's
+ * notional to max_position_usd; then, if the total exposure passes max_total_exposure_usd or
+ * equity × max_leverage (the smaller), every coin scales down by the same factor, rounded toward
+ * zero so the total never passes the limit.
+ */
+export const applyCaps = (
+  raw: ReadonlyMap<string, Decimal>,
+  caps: Caps,
+  followerEquity: Decimal,
+  priceOf: (coin: string) => Decimal,
+): Map<string, Decimal> => {
+  const out = new Map<string, Decimal>();
+  for (const [coin, size] of raw) {
+    let target = copiesCoin(caps, coin) ? size : ZERO;
+    if (caps.maxPositionUsd !== undefined && !target.eq(0)) {
+      const limit = divDown(dec(caps.maxPositionUsd), priceOf(coin));
+      if (target.abs().gt(limit)) target = target.lt(0) ? limit.neg() : limit;
+    }
+    out.set(coin, target);
+  }
+
+  const limits: Decimal[] = [];
+  if (caps.maxTotalExposureUsd !== undefined) limits.push(dec(caps.maxTotalExposureUsd));
+  if (caps.maxLeverage !== undefined) limits.push(followerEquity.gt(0) ? followerEquity.times(caps.maxLeverage) : ZERO);
+  if (limits.length === 0) return out;
+  const limit = limits.reduce((a, b) => (b.lt(a) ? b : a));
+  let exposure = ZERO;
+  for (const [coin, size] of out) if (!size.eq(0)) exposure = exposure.plus(size.abs().times(priceOf(coin)));
+  if (exposure.lte(limit)) return out;
+  for (const [coin, size] of out) out.set(coin, towardZero(size.times(limit), exposure));
+  return out;
+};
