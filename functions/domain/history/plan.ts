@@ -77,14 +77,20 @@ const joinsTracking = (state: HistorySyncState, tracked: TrackedFills): boolean 
  * A time before which every fill and funding payment of the trader is stored, as far as the
  * exchange serves them (null: none known): what a metrics checkpoint may fold, since nothing
  * older can arrive later. Each stream is paged forward from the oldest, so everything before its
- * cursor is stored (more may come at the cursor's own millisecond); tracking holds the fills from
- * its baseline to its cursor, which joins on when the history caught up after it began.
+ * cursor is stored (more may come at the cursor's own millisecond), and once it caught up,
+ * everything before the moment it did (less a margin for the two clocks: a trader without a
+ * payment for months still has a recent bound); tracking holds the fills from its baseline to its
+ * cursor, which joins on when the history caught up after it began.
  */
 export const completeBefore = (state: HistorySyncState | null, tracked: TrackedFills | null): number | null => {
   if (state === null) return null;
-  const fills = tracked !== null && joinsTracking(state, tracked) ? Math.max(state.fills.cursor, tracked.to) : state.fills.cursor;
-  return Math.min(fills, state.funding.cursor);
+  const synced = streamCompleteBefore(state.fills);
+  const fills = tracked !== null && joinsTracking(state, tracked) ? Math.max(synced, tracked.to) : synced;
+  return Math.min(fills, streamCompleteBefore(state.funding));
 };
+
+const streamCompleteBefore = (c: HistorySyncState["fills"]): number =>
+  c.caughtUp && c.syncedAt !== null ? Math.max(c.cursor, c.syncedAt - TRACKING_JOIN_MARGIN_MS) : c.cursor;
 
 /**
  * - fills: until the backfill has caught up, and whenever the trader had activity (a position

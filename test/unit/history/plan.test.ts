@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { needsSync, planSync } from "#domain/history/plan.js";
+import { completeBefore, needsSync, planSync } from "#domain/history/plan.js";
 import type { HistorySyncState } from "#domain/history/ports.js";
 import { caughtUpAt, syncedState } from "./fakes.js";
 
@@ -96,5 +96,32 @@ describe("fills tracking already stored", () => {
   it("leave the portfolio and ledger to their own freshness", () => {
     const s = { ...fresh(), portfolioFetchedAt: NOW - 5 * HOUR };
     expect(planSync(s, activity, NOW, { trackedFills: tracked(activity) })).toEqual({ fills: false, ledger: true, portfolio: true, funding: false, role: false });
+  });
+});
+
+describe("completeBefore: what a metrics checkpoint may fold", () => {
+  const MINUTE = 60_000;
+  const cursor = (at: number, caughtUp: boolean, syncedAt: number | null) => ({ cursor: at, seen: [], caughtUp, syncedAt });
+  const state = (fills: ReturnType<typeof cursor>, funding: ReturnType<typeof cursor>): HistorySyncState => ({ ...fresh(), fills, funding });
+
+  it("nothing before a first sync", () => {
+    expect(completeBefore(null, null)).toBeNull();
+  });
+
+  it("a backfill in progress: only what its cursor passed", () => {
+    expect(completeBefore(state(cursor(NOW - 90 * 24 * HOUR, false, null), cursor(NOW - HOUR, true, NOW - HOUR)), null)).toBe(NOW - 90 * 24 * HOUR);
+  });
+
+  it("caught up: up to when it caught up, less 5 minutes for the clocks, however old the last item (no funding for months)", () => {
+    const quiet = state(cursor(NOW - 200 * 24 * HOUR, true, NOW - HOUR), cursor(0, true, NOW - 2 * HOUR));
+    expect(completeBefore(quiet, null)).toBe(NOW - 2 * HOUR - 5 * MINUTE);
+  });
+
+  it("tracking's fills join on once the history caught up after its baseline", () => {
+    const s = state(cursor(NOW - 30 * HOUR, true, NOW - 20 * HOUR), cursor(NOW - HOUR, true, NOW - HOUR));
+    // Fills up to tracking's cursor; funding up to its cursor, later than its catch-up less the margin.
+    expect(completeBefore(s, { from: NOW - 21 * HOUR, to: NOW - 10 * MINUTE })).toBe(NOW - HOUR);
+    // A baseline after the history caught up leaves a gap nothing vouches for.
+    expect(completeBefore(s, { from: NOW - 19 * HOUR, to: NOW - 10 * MINUTE })).toBe(NOW - 20 * HOUR - 5 * MINUTE);
   });
 });
