@@ -1,11 +1,11 @@
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { horizonTarget } from "#domain/leaderboard-job/trader-run.js";
-import { foldCheckpoint } from "#domain/metrics/checkpoint.js";
+import { horizonTarget, nextCheckpoint } from "#domain/leaderboard-job/trader-run.js";
 import { replay } from "#domain/metrics/trader-replay.js";
 import type { FundingPayment, TraderHistory } from "#domain/metrics/types.js";
 import { planTraderPages, type PagesMarker, type TraderPagesPlan } from "#domain/trader-story/pages.js";
 import type { SeriesPoint } from "#domain/trader-story/series.js";
+import { markerAttributes } from "#store/dynamo/trader-pages.js";
 import { generateHistory } from "../bench/leaderboard-fixtures.js";
 
 /**
@@ -72,8 +72,7 @@ const planRun = (
   const after = base?.horizon ?? -Infinity;
   const fills = h.fills.filter((f) => f.time > after);
   const paid = funding.filter((p) => p.time > after);
-  const target = horizonTarget(now, now)!;
-  const next = base !== null && target <= base.horizon ? base : foldCheckpoint(base, fills, paid, target);
+  const next = nextCheckpoint(base, fills, paid, horizonTarget(now, now));
   const plan = planTraderPages(
     { fills, funding: paid, portfolio: h.portfolio, base, replay: replay(base, fills, paid, now), next, basePrefix: base === null ? null : (prefixes.get(base.horizon) ?? null) },
     now,
@@ -83,10 +82,8 @@ const planRun = (
   return plan;
 };
 
-const markerItem = (marker: PagesMarker): Record<string, unknown> => {
-  const { checkpoint, ...rest } = marker;
-  return { trader_address: ADDRESS, sk: "meta", ...rest, ...(checkpoint !== null && { checkpoint: gzipSync(JSON.stringify(checkpoint)) }) };
-};
+/** The marker item as the store writes it (its checkpoint gzipped). */
+const markerItem = (marker: PagesMarker): Record<string, unknown> => ({ trader_address: ADDRESS, sk: "meta", ...markerAttributes(marker) });
 
 export const measurePages = (traders: number, now = Date.parse("2026-12-01T00:00:00Z")): PagesMeasurement => {
   const equity: Record<string, number> = {};

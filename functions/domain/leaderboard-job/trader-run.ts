@@ -1,10 +1,11 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { LeaderboardRow } from "../leaderboard.js";
-import { foldCheckpoint, type MetricsCheckpoint } from "../metrics/checkpoint.js";
+import type { Fill } from "../exchange.js";
+import { foldCheckpoint, servesWindowsAt, type MetricsCheckpoint } from "../metrics/checkpoint.js";
 import { equityMetricsFor } from "../metrics/trader-leaderboard.js";
 import { rowsOfReplay } from "../metrics/trader-metrics.js";
 import { replay } from "../metrics/trader-replay.js";
-import { WINDOW_MS, type TraderHistory } from "../metrics/types.js";
+import type { FundingPayment, TraderHistory } from "../metrics/types.js";
 import type { TraderView } from "../read-models.js";
 import { planTraderPages, type PagesMarker, type TraderPagesWriter } from "../trader-story/pages.js";
 
@@ -24,7 +25,6 @@ import { planTraderPages, type PagesMarker, type TraderPagesWriter } from "../tr
 const DAY = 86_400_000;
 /** How far behind `now` a horizon stays: past the longest finite window (30 d), moving once a day. */
 export const CHECKPOINT_LAG_MS = 31 * DAY;
-const LONGEST_WINDOW_MS = Math.max(...Object.values(WINDOW_MS).filter((ms): ms is number => ms !== null));
 
 /** Where the horizon should be at `now`: the day boundary 31 days back, before anything not yet complete; null: nowhere yet. */
 export const horizonTarget = (now: number, completeBefore: number | null): number | null =>
@@ -32,9 +32,18 @@ export const horizonTarget = (now: number, completeBefore: number | null): numbe
 
 /** The stored checkpoint, if a run may start from it. */
 const usable = (checkpoint: MetricsCheckpoint | null, completeBefore: number | null, now: number): MetricsCheckpoint | null =>
-  checkpoint !== null && completeBefore !== null && checkpoint.horizon < completeBefore && checkpoint.horizon <= now - LONGEST_WINDOW_MS
-    ? checkpoint
-    : null;
+  checkpoint !== null && completeBefore !== null && checkpoint.horizon < completeBefore && servesWindowsAt(checkpoint, now) ? checkpoint : null;
+
+/**
+ * Where a run leaves the checkpoint: `base` itself until `target` passes its horizon, else `base`
+ * folded on to `target` with the fills and payments the run loaded (those after `base`'s horizon).
+ */
+export const nextCheckpoint = (
+  base: MetricsCheckpoint | null,
+  fills: readonly Fill[],
+  funding: readonly FundingPayment[],
+  target: number | null,
+): MetricsCheckpoint | null => (target === null || (base !== null && target <= base.horizon) ? base : foldCheckpoint(base, fills, funding, target));
 
 export interface TraderRunDeps {
   history: {
@@ -80,7 +89,7 @@ export const runTrader = async (
     const rows = rowsOfReplay(base, replayed, { history, equity: equityMetricsFor(history), now, updatedAt });
     const loaded = { fills: history.fills.length, after: base?.horizon ?? null };
     if (!pagesReadable) return { rows, pagesFailed: true, loaded };
-    const next = target === null || (base !== null && target <= base.horizon) ? base : foldCheckpoint(base, history.fills, funding, target);
+    const next = nextCheckpoint(base, history.fills, funding, target);
     const moved = base !== null && next !== null && next.horizon !== base.horizon;
     const basePrefix = moved ? await deps.pages.readPrefix(address, base.horizon) : null;
     const plan = planTraderPages({ fills: history.fills, funding, portfolio: history.portfolio, base, replay: replayed, next, basePrefix }, now, marker);

@@ -165,6 +165,9 @@ export const foldCheckpoint = (
 /** The longest finite window: a checkpoint's horizon must be at or before its start. */
 const LONGEST_WINDOW_MS = Math.max(...Object.values(WINDOW_MS).filter((ms): ms is number => ms !== null));
 
+/** Whether rows at `now` may start from the checkpoint: its horizon at or before the longest finite window's start. */
+export const servesWindowsAt = (checkpoint: MetricsCheckpoint, now: number): boolean => checkpoint.horizon <= now - LONGEST_WINDOW_MS;
+
 /**
  * The trader's rows (as computeTraderRows gives them for the whole history) from `checkpoint` and
  * `input.history`'s fills and funding after its horizon (earlier ones are ignored). The horizon must
@@ -172,7 +175,7 @@ const LONGEST_WINDOW_MS = Math.max(...Object.values(WINDOW_MS).filter((ms): ms i
  */
 export const rowsFromCheckpoint = (checkpoint: MetricsCheckpoint, input: TraderRowsInput): LeaderboardRow[] => {
   checkVersion(checkpoint);
-  if (checkpoint.horizon > input.now - LONGEST_WINDOW_MS) {
+  if (!servesWindowsAt(checkpoint, input.now)) {
     throw new RangeError(`checkpoint horizon ${checkpoint.horizon} is after the start of the longest window (${input.now - LONGEST_WINDOW_MS})`);
   }
   return traderRows(checkpoint, input);

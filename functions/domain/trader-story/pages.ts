@@ -232,8 +232,8 @@ export const planTraderPages = (input: PagesInput, now: number, stored: PagesMar
 
   const series: TraderPagesPlan["series"] = [];
   const seriesHash: PagesMarker["seriesHash"] = {};
+  const portfolioFetchedAt = input.portfolio?.fetchedAt ?? null;
   for (const window of METRIC_WINDOWS) {
-    const portfolioFetchedAt = input.portfolio?.fetchedAt ?? null;
     // `all` past a checkpoint: only what came after its horizon, the rest is the prefix.
     const equity: StoredEquity =
       window === "all" && to !== null

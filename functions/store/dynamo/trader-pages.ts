@@ -83,7 +83,7 @@ const toMarker = (item: Record<string, unknown>): PagesMarker => {
 };
 
 /** The marker as an item; a checkpoint too large for one is left out (the next run then loads the whole history). */
-const markerAttributes = (marker: PagesMarker): Record<string, unknown> => {
+export const markerAttributes = (marker: PagesMarker): Record<string, unknown> => {
   const { checkpoint, ...rest } = marker;
   const body = checkpoint === null ? null : gzipJson(checkpoint);
   return body === null || body.byteLength > MAX_CHECKPOINT_BYTES ? rest : { ...rest, checkpoint: body };
