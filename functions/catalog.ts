@@ -1,7 +1,7 @@
 import type { QueueDef } from "#commons/queues.js";
-import { FANOUT_QUEUE, TRACKING_QUEUE } from "#commons/queues.js";
+import { COPY_QUEUE, FANOUT_QUEUE, TRACKING_QUEUE } from "#commons/queues.js";
 import type { TableDef } from "#store/tables.js";
-import { CONNECTIONS_TABLE, EVENTS_TABLE, FILLS_TABLE, PAGES_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
+import { CONNECTIONS_TABLE, EVENTS_TABLE, FILLS_TABLE, FOLLOWERS_TABLE, PAGES_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
 
 /**
  * Every Lambda function, its trigger and what it may touch: read by the CDK stack to build the
@@ -11,7 +11,11 @@ export type Trigger =
   | {
       kind: "schedule";
       /** Config key holding the interval in seconds (see #commons/config.js). */
-      intervalSetting: "DISCOVERY_INTERVAL_SECONDS" | "TRACKING_INTERVAL_SECONDS" | "LEADERBOARD_INTERVAL_SECONDS";
+      intervalSetting:
+        | "DISCOVERY_INTERVAL_SECONDS"
+        | "TRACKING_INTERVAL_SECONDS"
+        | "LEADERBOARD_INTERVAL_SECONDS"
+        | "COPY_RECONCILE_INTERVAL_SECONDS";
       /**
        * Local runtime only (it runs every schedule once at start): hold this first run until that
        * schedule's first run has finished, so it has something to work on.
@@ -96,6 +100,12 @@ export interface FunctionDef {
    * and get env vars. Names exactly those tables; a read-only one gets no write action.
    */
   access?: Readonly<Partial<Record<TableDef["id"], TableAccess>>>;
+  /**
+   * Reads live followers' agent (API wallet) keys from Secrets Manager: granted GetSecretValue on
+   * the secrets under the configured prefix (COPY_AGENT_SECRET_PREFIX) and nothing else. Only the
+   * copy engine has it.
+   */
+  readsAgentSecrets?: true;
 }
 
 export const DISCOVERY_FUNCTION: FunctionDef = {
@@ -314,7 +324,61 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   },
 };
 
+/**
+ * Copy trading (#app/copy): the events table's stream → one message per follower of the event's
+ * trader on the copy queue (the stream's second reader, beside the broadcaster).
+ */
+export const COPY_DISPATCH_FUNCTION: FunctionDef = {
+  name: "copy-dispatch",
+  entry: "functions/handlers/copy-dispatch.ts",
+  handler: "handler",
+  trigger: { kind: "dynamodb-stream", table: EVENTS_TABLE, filter: "INSERT", batchSize: 100, maxRetryAttempts: 3 },
+  timeoutSeconds: 60,
+  memoryMb: 512,
+  tables: [],
+  readsOnly: [FOLLOWERS_TABLE],
+  sendsTo: [COPY_QUEUE],
+  // The followers of each event's trader: one key-only Query of leader-index.
+  access: { followers: { actions: [], queriesIndexes: ["leader-index"] } },
+};
+
+/**
+ * The copy engine: each message reconciles one follower (targets from the leaders' positions,
+ * orders for the difference, paper ledger or the exchange), in order per follower.
+ */
+export const COPY_WORKER_FUNCTION: FunctionDef = {
+  name: "copy-worker",
+  entry: "functions/handlers/copy-worker.ts",
+  handler: "handler",
+  trigger: { kind: "sqs", queue: COPY_QUEUE },
+  timeoutSeconds: COPY_QUEUE.workerTimeoutSeconds,
+  memoryMb: 1024,
+  tables: [FOLLOWERS_TABLE],
+  // The leaders' stored positions (traders); the shared weight budget (state).
+  readsOnly: [TRADERS_TABLE],
+  leasesBudgetIn: STATE_TABLE,
+  sendsTo: [],
+  callsExchange: true,
+  readsAgentSecrets: true,
+};
+
+/** Every COPY_RECONCILE_INTERVAL_SECONDS: one reconciliation message per active follower, events or not. */
+export const COPY_RECONCILE_FUNCTION: FunctionDef = {
+  name: "copy-reconcile",
+  entry: "functions/handlers/copy-reconcile.ts",
+  handler: "handler",
+  trigger: { kind: "schedule", intervalSetting: "COPY_RECONCILE_INTERVAL_SECONDS" },
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  tables: [],
+  readsOnly: [FOLLOWERS_TABLE],
+  sendsTo: [COPY_QUEUE],
+};
+
+export const COPY_FUNCTIONS: readonly FunctionDef[] = [COPY_DISPATCH_FUNCTION, COPY_WORKER_FUNCTION, COPY_RECONCILE_FUNCTION];
+
 /** Every deployed function; the CDK stack builds each with the construct its trigger calls for. */
+// COPY_FUNCTIONS join once their handlers exist (issue 17, in progress).
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [...INGESTION_FUNCTIONS, ...FEED_FUNCTIONS, HTTP_API_FUNCTION];
 
 /** Everything `npm start` runs: locally the HTTP API's Hono app is served directly, not as a function. */

@@ -56,6 +56,9 @@ const MAX_CONCURRENCY: Record<QueueDef["id"], (app: Config, queue: QueueDef, tim
   fanout: () => {
     throw new Error("The fan-out queue's worker is the live feed's (lib/feed.ts fanOutMaxConcurrency), not ingestion's");
   },
+  copy: () => {
+    throw new Error("The copy queue's worker is copy trading's (lib/copy.ts), not ingestion's");
+  },
 };
 
 export interface OwnedQueue {

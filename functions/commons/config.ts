@@ -53,6 +53,7 @@ export const configSchema = z.object({
   STATE_TABLE: z.string().min(3).default("hl-state"),
   CONNECTIONS_TABLE: z.string().min(3).default("hl-connections"),
   PAGES_TABLE: z.string().min(3).default("hl-pages"),
+  FOLLOWERS_TABLE: z.string().min(3).default("hl-followers"),
   /** Admin operations (track/untrack, cache clear) need `x-api-key` equal to this. Locally one is generated when unset. */
   ADMIN_API_KEY: z.string().min(16, "ADMIN_API_KEY must be at least 16 characters").optional(),
   /** When set, a WebSocket client must connect with `?token=` equal to it. */
@@ -91,6 +92,8 @@ export const configSchema = z.object({
   /** The FIFO queue the broadcaster hands each shard's events to (#commons/queues.js FANOUT_QUEUE). */
   FANOUT_QUEUE_URL: z.url().optional(),
   TRACKING_QUEUE_URL: z.url().optional(),
+  /** The FIFO queue of copy work, one message group per follower (#commons/queues.js COPY_QUEUE). */
+  COPY_QUEUE_URL: z.url().optional(),
   TRACK_BATCH_SIZE: int(25, 1, 100),
   /** Parallel polls inside one worker invocation. */
   TRACK_CONCURRENCY: int(10, 1, 100),
@@ -119,6 +122,10 @@ export const configSchema = z.object({
   HYPERLIQUID_WS_URL: z.url({ protocol: /^wss?$/ }).optional(),
   /** With the stream up, every tracked trader is still polled at least this often (catches liquidations, ADL, margin changes). */
   RECONCILE_INTERVAL_SECONDS: int(1_800, 60, 86_400),
+  /** Copy trading: how often every active follower is reconciled to its target, events or not. */
+  COPY_RECONCILE_INTERVAL_SECONDS: int(60, 5, 3_600),
+  /** Live followers' agent keys must be secrets under this name prefix: the copy engine may read nothing else. */
+  COPY_AGENT_SECRET_PREFIX: z.string().min(1).default("hyperliquid-copytrader/agent/"),
   /** Discovery (stream and scheduled) stops adding traders once this many are tracked; 0: it adds none. Manual tracking is not capped. */
   MAX_TRACKED_TRADERS: int(10_000, 0, 100_000),
 });
@@ -148,6 +155,11 @@ export const effectiveWeightPerMinute = (c: Pick<Config, "HL_WEIGHT_PER_MINUTE" 
 export const requireFanoutQueueUrl = (c: Pick<Config, "FANOUT_QUEUE_URL">, fn: string): string => {
   if (c.FANOUT_QUEUE_URL === undefined) throw new ConfigError(`FANOUT_QUEUE_URL must be set for the ${fn}`);
   return c.FANOUT_QUEUE_URL;
+};
+
+export const requireCopyQueueUrl = (c: Pick<Config, "COPY_QUEUE_URL">, fn: string): string => {
+  if (c.COPY_QUEUE_URL === undefined) throw new ConfigError(`COPY_QUEUE_URL must be set for the ${fn}`);
+  return c.COPY_QUEUE_URL;
 };
 
 export const requireTrackingQueueUrl = (c: Pick<Config, "TRACKING_QUEUE_URL">, fn: string): string => {

@@ -2,7 +2,7 @@
  * Queue definitions shared by the CDK stack and the local runtime (one source of truth).
  */
 export interface QueueDef {
-  id: "tracking" | "fanout";
+  id: "tracking" | "fanout" | "copy";
   envVar: string;
   /** Seconds a received message stays hidden; must exceed the worker's timeout. */
   visibilityTimeoutSeconds: number;
@@ -48,3 +48,19 @@ export const FANOUT_QUEUE: QueueDef = {
 
 /** FIFO queue names must end in `.fifo` (their dead-letter queue's too: see #local/sqs.js). */
 export const defaultQueueName = (def: QueueDef, prefix = "hl"): string => `${prefix}-${def.id}${def.fifo ? ".fifo" : ""}`;
+
+/**
+ * Copy trading's work (#app/copy): one message per follower and leader event (or periodic
+ * reconciliation), grouped by follower so one follower's reconciliations never overlap and run in
+ * order; the deduplication id (follower, event) makes a retried stream batch queue nothing twice.
+ * Reconciliations place orders: seconds each, far below the timeout.
+ */
+export const COPY_QUEUE: QueueDef = {
+  id: "copy",
+  envVar: "COPY_QUEUE_URL",
+  workerTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 120,
+  maxReceiveCount: 5,
+  batchSize: 10,
+  fifo: true,
+};

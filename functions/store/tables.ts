@@ -24,7 +24,7 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Logical id, also the default physical name suffix. */
-  id: "traders" | "events" | "fills" | "state" | "connections" | "pages";
+  id: "traders" | "events" | "fills" | "state" | "connections" | "pages" | "followers";
   /** Environment variable that carries the physical table name to the functions. */
   envVar: string;
   partitionKey: KeyDef;
@@ -136,7 +136,37 @@ export const PAGES_TABLE: TableDef = {
   globalIndexes: [],
 };
 
-export const ALL_TABLES: readonly TableDef[] = [TRADERS_TABLE, EVENTS_TABLE, FILLS_TABLE, STATE_TABLE, CONNECTIONS_TABLE, PAGES_TABLE];
+/**
+ * followers: copy trading (#domain/copy/ports.js), keyed by follower id. Per follower: `config`
+ * (the API's config and state), `account` (the engine's state: paper ledger, copy memory, equity
+ * marks), `leader#<address>` links, `order#<signal ms>#<cloid>` orders and `equity#<ms>` points.
+ * Only link items carry `leader_address`, so the sparse `leader-index` lists exactly the followers
+ * of one leader for the copy dispatcher.
+ */
+export const FOLLOWERS_TABLE: TableDef = {
+  id: "followers",
+  envVar: "FOLLOWERS_TABLE",
+  partitionKey: { name: "follower_id", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  globalIndexes: [
+    {
+      indexName: "leader-index",
+      partitionKey: { name: "leader_address", type: "S" },
+      sortKey: { name: "follower_id", type: "S" },
+      projection: "KEYS_ONLY",
+    },
+  ],
+};
+
+export const ALL_TABLES: readonly TableDef[] = [
+  TRADERS_TABLE,
+  EVENTS_TABLE,
+  FILLS_TABLE,
+  STATE_TABLE,
+  CONNECTIONS_TABLE,
+  PAGES_TABLE,
+  FOLLOWERS_TABLE,
+];
 
 /** Physical names used when nothing else is configured (locally); CDK passes its own names. */
 export const defaultTableName = (def: TableDef, prefix = "hl"): string => `${prefix}-${def.id}`;
