@@ -62,6 +62,8 @@ export interface CopyAccount {
     equityUsd: string;
     realizedPnlUsd: string;
     feesUsd: string;
+    /** Each leader's account value at the same run (for copy_gap against `baseline`). */
+    leaderEquityUsd: Readonly<Record<Address, string>>;
   } | null;
   lastReconciledAt: number | null;
 }
