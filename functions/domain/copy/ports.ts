@@ -131,6 +131,11 @@ export interface CopyVenue {
   resolve(order: VenueOrder): Promise<VenueOrderResult | { status: "unknown" }>;
 }
 
+/** A point of the follower's equity curve, with each leader's account value at the same run (the dashboard draws both). */
+export interface CopyEquityPoint extends EquityPoint {
+  leaderEquityUsd?: Readonly<Record<Address, string>>;
+}
+
 export interface Page<T> {
   items: T[];
   /** Opaque; absent on the last page. */
@@ -166,11 +171,11 @@ export interface FollowerStore {
    * `account.version`, then +1), the orders (put, or updated by cloid), an equity point.
    * `conflict` when another run moved the account first (nothing is written).
    */
-  commit(input: { account: CopyAccount; orders: readonly CopyOrder[]; equity?: EquityPoint }): Promise<"ok" | "conflict">;
+  commit(input: { account: CopyAccount; orders: readonly CopyOrder[]; equity?: CopyEquityPoint }): Promise<"ok" | "conflict">;
   /** A follower's orders, newest signal first. */
   listOrders(id: string, options: { limit: number; cursor?: string }): Promise<Page<CopyOrder>>;
   /** Orders still `pending` (sent, answer unknown): the next run resolves them by cloid first. */
   pendingOrders(id: string): Promise<CopyOrder[]>;
   /** Equity points from `since` (inclusive), oldest first. */
-  listEquity(id: string, since: number): Promise<EquityPoint[]>;
+  listEquity(id: string, since: number): Promise<CopyEquityPoint[]>;
 }
