@@ -112,6 +112,7 @@ const accountStateSchema = z.object({
       realizedPnlUsd: decimal,
       feesUsd: decimal,
       leaderEquityUsd: decimalsByAddress,
+      marks: z.record(z.string(), decimal).optional(),
     })
     .nullable(),
   lastReconciledAt: ms.nullable(),
