@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { orderFieldsShape } from "#domain/copy/order-fields.js";
 
 /** The /followers routes' parameters and answers: what they validate and what the OpenAPI document shows. */
 
@@ -106,19 +107,10 @@ export const followersPageSchema = z.object({
 const ms = (description: string) => z.number().int().nullable().meta({ description });
 
 export const copyOrderSchema = z.object({
+  ...orderFieldsShape(decimal),
   cloid: z.string().meta({ description: "Client order id: derived from the follower and the event, so a redelivered event never doubles an order" }),
   event_id: z.string().meta({ description: "The leader event behind it, reconcile:<ms> or close:<ms>" }),
-  leader: z.string().nullable(),
-  coin: z.string(),
-  side: z.enum(["buy", "sell"]),
-  size: decimal,
-  limit_price: decimal,
-  reduce_only: z.boolean(),
-  status: z.enum(["pending", "filled", "partially_filled", "cancelled", "rejected"]),
-  fill_price: decimal.nullable(),
-  filled_size: decimal.nullable(),
-  fee_usd: decimal.nullable(),
-  error: z.string().nullable(),
+  leader: z.string().nullable().meta({ description: "The leader whose event it follows; null for a reconciliation or a close" }),
   signal_at: iso,
   sent_at: iso.nullable(),
   filled_at: iso.nullable(),
