@@ -6,14 +6,15 @@ import { orderFieldsShape } from "#domain/copy/order-fields.js";
 const iso = z.string().meta({ description: "ISO 8601 time (UTC)" });
 const decimal = z.string().meta({ description: "Exact decimal string" });
 
-export const FOLLOWERS_DEFAULT_LIMIT = 50;
+/** The page size of followers and of orders when the client names none. */
+export const DEFAULT_PAGE_LIMIT = 50;
 /** Each follower on a page reads its account too: a page stays a bounded number of reads. */
 export const FOLLOWERS_MAX_LIMIT = 100;
 export const ORDERS_MAX_LIMIT = 500;
 
 const page = (max: number) =>
   z.object({
-    limit: z.coerce.number().int().min(1).max(max).default(FOLLOWERS_DEFAULT_LIMIT).meta({ description: `Page size, 1–${max}` }),
+    limit: z.coerce.number().int().min(1).max(max).default(DEFAULT_PAGE_LIMIT).meta({ description: `Page size, 1–${max}` }),
     cursor: z.string().min(1).max(2048).optional().meta({ description: "Opaque: the cursor of the previous page" }),
   });
 
