@@ -4,13 +4,13 @@ import { liveVenueDepsFromConfig } from "#app/copy/live-venue-deps.js";
 import { createLiveVenue, type LiveVenueDeps } from "#app/copy/live-venue.js";
 import { loadConfig } from "#commons/config.js";
 import { dec } from "#commons/decimal.js";
-import type { Address } from "#domain/address.js";
 import type { LiveFollowerConfig } from "#domain/copy/follower.js";
-import type { CopyVenue, VenueOrder, VenueOrderResult } from "#domain/copy/ports.js";
+import type { CopyVenue, VenueOrderResult } from "#domain/copy/ports.js";
 import type { WeightBudget } from "#domain/budget.js";
 import { createHyperliquidClientFromConfig, type HyperliquidClient } from "#hyperliquid/client.js";
 import { createWeightBudgetFromConfig } from "#hyperliquid/from-config.js";
 import { createSimulator, type Simulator } from "#simulator/index.js";
+import { ethOrder, liveFollowerConfig } from "../support/live-follower.js";
 
 /**
  * The live venue against the simulator's real POST /exchange and /info, wired as a process wires
@@ -33,16 +33,7 @@ let info: HyperliquidClient;
 let budget: WeightBudget;
 let venue: CopyVenue;
 
-const cloid = (n: number): string => `0x${n.toString(16).padStart(32, "0")}`;
-const order = (n: number, o: Partial<VenueOrder>): VenueOrder => ({
-  cloid: cloid(n),
-  coin: "ETH",
-  isBuy: true,
-  size: "0.1",
-  limitPrice: "3015",
-  reduceOnly: false,
-  ...o,
-});
+const order = ethOrder;
 
 /** A fill's figures compared as numbers ("3003.0" is 3003): status, size, price, then fee and closed PnL when given. */
 const expectFill = (
@@ -58,17 +49,7 @@ const expectFill = (
   if (want.pnl !== undefined) expect(dec(result.closedPnlUsd ?? "NaN").eq(want.pnl), `pnl ${result.closedPnlUsd}`).toBe(true);
 };
 
-const followerConfig = (extra: Partial<LiveFollowerConfig> = {}): LiveFollowerConfig => ({
-  mode: "live",
-  name: "live test",
-  leaders: [],
-  caps: { maxSlippageBps: 50 },
-  start: "new_changes_only",
-  accountAddress: user.address.toLowerCase() as Address,
-  agentKeyRef: { source: "env", name: AGENT_VAR },
-  network: "mainnet",
-  ...extra,
-});
+const followerConfig = (extra: Partial<LiveFollowerConfig> = {}): LiveFollowerConfig => liveFollowerConfig(user.address, AGENT_VAR, extra);
 
 const wire = (sim: Simulator) => {
   const config = loadConfig({ HYPERLIQUID_API_URL: sim.url, HYPERLIQUID_TESTNET_API_URL: sim.url, HL_MAX_RETRIES: "4" });

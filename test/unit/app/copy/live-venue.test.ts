@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLiveVenue, type LiveNetwork, type LiveVenueDeps } from "#app/copy/live-venue.js";
 import { fillTotals, resultOfOrderStatus } from "#app/copy/live-venue-fills.js";
-import type { Address } from "#domain/address.js";
-import type { LiveFollowerConfig } from "#domain/copy/follower.js";
 import type { VenueOrder } from "#domain/copy/ports.js";
 import type { AccountState, Fill } from "#domain/exchange.js";
 import type { ExchangeActionClient, OrderActionAnswer } from "#hyperliquid/exchange/client.js";
@@ -11,6 +9,7 @@ import { nonceSource } from "#hyperliquid/exchange/nonce.js";
 import { orderStatusResponseSchema } from "#hyperliquid/schemas.js";
 import { TransportGaveUpError } from "#hyperliquid/transport.js";
 import { loadFixture } from "../../../support/fixtures.js";
+import { ethOrder, liveFollowerConfig } from "../../../support/live-follower.js";
 
 /**
  * The live venue's answer mapping for what the simulator cannot produce (an IOC left resting, a
@@ -18,29 +17,11 @@ import { loadFixture } from "../../../support/fixtures.js";
  * orderStatus answers. The exchange here is a stand-in that records what it was sent.
  */
 
-const USER = "0x00000000000000000000000000000000000000aa" as Address;
+const USER = "0x00000000000000000000000000000000000000aa";
 const key = AgentKey.fromString(`0x${"22".repeat(32)}`, "test agent");
 
-const config: LiveFollowerConfig = {
-  mode: "live",
-  name: "unit",
-  leaders: [],
-  caps: { maxSlippageBps: 50 },
-  start: "new_changes_only",
-  accountAddress: USER,
-  agentKeyRef: { source: "env", name: "UNUSED" },
-  network: "testnet",
-};
-
-const order = (cloidByte: string, o: Partial<VenueOrder> = {}): VenueOrder => ({
-  cloid: `0x${cloidByte.repeat(16)}`,
-  coin: "ETH",
-  isBuy: true,
-  size: "0.1",
-  limitPrice: "3015",
-  reduceOnly: false,
-  ...o,
-});
+const config = liveFollowerConfig(USER, "UNUSED", { network: "testnet" });
+const order = (n: number, o: Partial<VenueOrder> = {}): VenueOrder => ethOrder(n, o);
 
 let nextTid = 1;
 const fill = (oid: number, px: string, sz: string, fee: string, closedPnl: string): Fill => ({
@@ -104,7 +85,7 @@ const venueWith = (network: LiveNetwork) => {
 describe("the live venue's answers", () => {
   it("cancels an IOC order the exchange left resting, and reports it rejected", async () => {
     const { network, sent } = fakeNetwork(async () => ({ ok: true, outcomes: [{ kind: "resting", oid: 991 }] }));
-    const [result] = await venueWith(network).place([order("01")], {});
+    const [result] = await venueWith(network).place([order(1)], {});
     expect(result).toEqual({ status: "rejected", error: "IOC order 991 rested on the book; cancelled", retryable: false });
     expect(sent.map((s) => s.type)).toEqual(["order", "cancel"]);
     expect(sent[1]?.action).toEqual({ type: "cancel", cancels: [{ a: 4, o: 991 }] });
@@ -112,7 +93,7 @@ describe("the live venue's answers", () => {
 
   it("applies one pre-validation error to every order of the batch", async () => {
     const { network } = fakeNetwork(async () => ({ ok: true, outcomes: [{ kind: "error", message: "Price must be divisible by tick size." }] }));
-    const results = await venueWith(network).place([order("01"), order("02")], {});
+    const results = await venueWith(network).place([order(1), order(2)], {});
     expect(results).toEqual([
       { status: "rejected", error: "Price must be divisible by tick size.", retryable: false },
       { status: "rejected", error: "Price must be divisible by tick size.", retryable: false },
@@ -121,7 +102,7 @@ describe("the live venue's answers", () => {
 
   it("sends only listed coins; the others are rejected without a request", async () => {
     const { network, sent } = fakeNetwork(async () => ({ ok: true, outcomes: [{ kind: "filled", oid: 5, totalSz: "0.1", avgPx: "3003" }] }));
-    const results = await venueWith(network).place([order("01", { coin: "NOPE" }), order("02")], {});
+    const results = await venueWith(network).place([order(1, { coin: "NOPE" }), order(2)], {});
     expect(results[0]).toEqual({ status: "rejected", error: "NOPE is not listed on testnet", retryable: false });
     expect(results[1]).toMatchObject({ status: "filled", oid: 5, filledSize: "0.1", avgPrice: "3003" });
     expect((sent[0]?.action as { orders: unknown[] }).orders).toHaveLength(1);
@@ -131,7 +112,7 @@ describe("the live venue's answers", () => {
     const { network } = fakeNetwork(async () => {
       throw new TransportGaveUpError("exchange:order", 5, "HTTP 429", false);
     });
-    const [result] = await venueWith(network).place([order("01")], {});
+    const [result] = await venueWith(network).place([order(1)], {});
     expect(result).toMatchObject({ status: "rejected", retryable: true });
   });
 
@@ -139,7 +120,7 @@ describe("the live venue's answers", () => {
     const { network } = fakeNetwork(async () => {
       throw new TransportGaveUpError("exchange:order", 5, "no answer within 10000 ms", true);
     });
-    await expect(venueWith(network).place([order("01")], {})).rejects.toThrow(TransportGaveUpError);
+    await expect(venueWith(network).place([order(1)], {})).rejects.toThrow(TransportGaveUpError);
   });
 
   it("reads positions from every dex and sums their account values as equity", async () => {
