@@ -1,6 +1,7 @@
 import { handle } from "hono/aws-lambda";
 import { documentClient, dynamodb } from "#commons/clients/dynamodb.js";
 import { secretsManager } from "#commons/clients/secrets-manager.js";
+import { sqs } from "#commons/clients/sqs.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { resolveSecretSetting, secretsManagerFetcher } from "#commons/secrets.js";
@@ -9,6 +10,7 @@ import { createDynamoBudgetLedgerFromConfig, createWeightBudgetFromConfig } from
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import { freshnessRules } from "#domain/history/freshness.js";
 import { baseWeight } from "#hyperliquid/weights.js";
+import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 import { createApiApp, createDynamoApiStores, dynamoTableCheck } from "#api/index.js";
 
 /** Lambda entry: the HTTP API behind API Gateway (payload format 2.0) and CloudFront. */
@@ -36,7 +38,10 @@ export const handler = handle(
       state: config.STATE_TABLE,
       connections: config.CONNECTIONS_TABLE,
       pages: config.PAGES_TABLE,
+      followers: config.FOLLOWERS_TABLE,
     }),
+    // Nudges the copy engine after a create, resume or close (optional until the stack hands the API the queue).
+    ...(config.COPY_QUEUE_URL !== undefined && { copyQueue: createSqsFifoQueue(sqs, config.COPY_QUEUE_URL) }),
     marks,
     freshness: freshnessRules(config),
     checks: [dynamoTableCheck(dynamodb, config.TRADERS_TABLE)],

@@ -90,7 +90,7 @@ describe("the /followers API", () => {
     }
   };
 
-  it("creates a paper follower (201) with its normalised config, tracks its leader, and tells the engine only for sync_now", async () => {
+  it("creates a paper follower (201) with its normalised config, tracks its leader, and tells the engine at once, whatever its start", async () => {
     await sent();
     const before = Date.now();
     const f = await create(paperBody({ caps: { max_position_usd: 500 } }));
@@ -122,7 +122,10 @@ describe("the /followers API", () => {
     });
     expect(Date.parse(f.created_at)).toBeGreaterThanOrEqual(before);
     expect((await call("GET", `/traders/${A}`)).status).toBe(200);
-    expect(await sent()).toEqual([]);
+    // new_changes_only's first run notes what the leaders hold now, before any of their events.
+    const [first, ...others] = await sent();
+    expect(others).toEqual([]);
+    expect(first).toMatchObject({ v: 1, follower_id: f.id, leader: null, coin: null });
 
     const synced = await create(paperBody({ start: "sync_now" }));
     const [message, ...more] = await sent();

@@ -93,8 +93,8 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
       operationId: "createFollower",
       summary: "Create a follower: copy one or more leaders into one account, on paper or live (admin)",
       description:
-        "Leaders not tracked yet are tracked. A sync_now follower is reconciled at once (its leaders' current positions are copied); " +
-        "new_changes_only copies only what the leaders change from now on. A live follower's agent_key_ref names where its agent (API wallet) key is kept; the key itself is never sent here.",
+        "Leaders not tracked yet are tracked. The engine runs the new follower at once: sync_now copies its leaders' current positions; " +
+        "new_changes_only notes them and copies only what the leaders change from now on. A live follower's agent_key_ref names where its agent (API wallet) key is kept; the key itself is never sent here.",
       tag: "followers",
       admin: true,
       body: followerBodySchema,
@@ -106,7 +106,10 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
       await track(body.leaders.map((l) => l.address));
       await store().create(record);
       log.info("Follower created", { followerId: record.id, mode: body.mode, leaders: body.leaders.length });
-      if (body.start === "sync_now") await nudge(record.id, "create");
+      // Every new follower's first run comes now, before any leader event: it is where new_changes_only
+      // notes the positions already held (and sync_now copies them). A first run caused by an event
+      // would count the very position that event opened as already held, and never copy it.
+      await nudge(record.id, "create");
       return c.json(await view(record), 201);
     },
   );
