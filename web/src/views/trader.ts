@@ -3,6 +3,7 @@ import { errorBox, h, loading, replace } from "../dom";
 import { ago, toNumber, usd, when } from "../format";
 import type { Point } from "../charts";
 import { replaceQuery, type View } from "../router";
+import { copyTraderForm } from "./copy-form";
 import { eventRow } from "./event-row";
 import { freshnessBadge } from "./freshness";
 import { metricCards, positionsTable, roundTripRows, roundTripsTable } from "./trader-parts";
@@ -219,6 +220,7 @@ export const traderView: View = (main, route, { api, feed }) => {
     h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Trader"), windowPicker("trader-window", win, (w) => ((win = w), void loadWindow()))),
     copyableAddress(address),
     meta,
+    h("details", { class: "copy-this" }, h("summary", null, "Copy this trader"), copyTraderForm(api, address)),
     section("Figures", cards),
     section("Open positions", positions, marks),
     section(

@@ -1,0 +1,66 @@
+import { isAbort } from "../api";
+import type { FollowersApi } from "../copy-api";
+import { h, replace } from "../dom";
+import type { View } from "../router";
+import { followerRows, followersTable } from "./copy-parts";
+import { followerView } from "./copy-follower";
+import { errorNotice, keyGate } from "./copy-key";
+import type { KeyField } from "./track-key";
+
+const PAGE = 50;
+
+/** `#/copy`: the followers; `#/copy/<id>`: one of them. */
+export const copyView: View = (main, route, ctx) => {
+  if (route.param !== "") return followerView(main, route, ctx);
+  document.title = "Copy · HL copy-trader";
+  const controller = new AbortController();
+  const list = h("div", { "aria-live": "polite" }, h("p", { class: "muted" }, "Enter the admin key to see the followers."));
+
+  const load = async (followers: FollowersApi, key: KeyField) => {
+    replace(list, h("p", { class: "muted", role: "status" }, "Loading followers…"));
+    try {
+      const page = await followers.list({ limit: PAGE }, controller.signal);
+      key.settle();
+      if (page.followers.length === 0) {
+        replace(list, h("p", { class: "muted" }, "No followers yet. Open a trader's page and use “Copy this trader” to start one on paper."));
+        return;
+      }
+      const table = followersTable(page.followers);
+      let cursor = page.cursor;
+      const more = h("button", { type: "button", class: "button", hidden: !cursor }, "Load more followers");
+      more.addEventListener("click", async () => {
+        if (!cursor) return;
+        more.disabled = true;
+        try {
+          const next = await followers.list({ limit: PAGE, cursor }, controller.signal);
+          table.querySelector("tbody")?.append(...followerRows(next.followers));
+          cursor = next.cursor;
+          more.hidden = !cursor;
+        } catch (error) {
+          if (!isAbort(error)) more.after(errorNotice(error));
+        }
+        more.disabled = false;
+      });
+      replace(list, table, more);
+    } catch (error) {
+      if (isAbort(error)) return;
+      key.settle(error);
+      replace(list, errorNotice(error));
+    }
+  };
+
+  const gate = keyGate(ctx.api, "Show followers", (f, k) => void load(f, k));
+  replace(
+    main,
+    h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Copy")),
+    h(
+      "p",
+      { class: "lead" },
+      "Followers copy tracked traders into one account: on paper (simulated fills at the mid ± slippage, with fees) or live. Start one from a trader's page with “Copy this trader”.",
+    ),
+    gate.element,
+    h("section", { "aria-labelledby": "followers-title" }, h("h2", { id: "followers-title" }, "Followers"), list),
+  );
+  gate.start();
+  return () => controller.abort();
+};
