@@ -1,4 +1,4 @@
-import type { Api, Query } from "./api";
+import type { Api, Query } from "./api.js";
 
 /**
  * The followers API (copy trading) as the Copy page uses it; every route needs the admin key.

@@ -1,4 +1,4 @@
-import type { NewPaperFollower, SizingBody } from "./copy-api";
+import type { NewPaperFollower, SizingBody } from "./copy-api.js";
 
 /**
  * The "Copy this trader" form's fields → the POST /followers body of a paper follower. Amounts stay

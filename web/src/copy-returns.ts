@@ -1,6 +1,5 @@
-import type { Point } from "./charts";
-import type { FollowerEquityPoint } from "./copy-api";
-import { toNumber } from "./format";
+import type { FollowerEquityPoint } from "./copy-api.js";
+import { toNumber } from "./format.js";
 
 /**
  * The follower's equity curve against its leaders', both as returns from the first point shown
@@ -9,6 +8,13 @@ import { toNumber } from "./format";
  * ratios are for drawing only (floats here, as every number the page displays); the exact copy gap
  * comes from the API.
  */
+/** As charts.ts draws it (not imported: that module is the chart library's chunk). */
+export interface Point {
+  /** Epoch milliseconds. */
+  t: number;
+  v: number;
+}
+
 export interface ReturnCurves {
   follower: Point[];
   leaders: Point[];
