@@ -28,6 +28,12 @@ export const usd = (value: string | number | null | undefined): string => {
   return smallUsd.format(n);
 };
 
+/** Dollars and cents in full (`$10,012.50`): an account's balance, where `$10K` hides what changed. */
+export const fullUsd = (value: string | number | null | undefined): string => {
+  const n = toNumber(value);
+  return n === null ? DASH : Math.abs(n) > 0 && Math.abs(n) < 0.01 ? tinyUsd.format(n) : smallUsd.format(n);
+};
+
 /** Like `usd` with an explicit `+` on gains, for PnL. */
 export const signedUsd = (value: string | number | null | undefined): string => {
   const n = toNumber(value);

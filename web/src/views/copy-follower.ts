@@ -2,7 +2,7 @@ import { ApiError, isAbort } from "../api";
 import type { Follower, FollowersApi } from "../copy-api";
 import { returnCurves } from "../copy-returns";
 import { h, loading, replace } from "../dom";
-import { ago, pct, signedUsd, tone, usd, when } from "../format";
+import { ago, fullUsd, pct, signedUsd, tone, usd, when } from "../format";
 import type { View } from "../router";
 import { actionsBar } from "./copy-actions";
 import { configSummary, followerPositionsTable, orderRows, ordersTable, returnPct, stateTag, stateText } from "./copy-parts";
@@ -61,7 +61,7 @@ export const followerView: View = (main, route, { api }) => {
       h(
         "dl",
         { class: "cards" },
-        card("Equity", usd(f.equity_usd)),
+        card("Equity", fullUsd(f.equity_usd)),
         card("Realized PnL", signed(f.realized_pnl_usd)),
         card("Fees", usd(f.fees_usd)),
         card("Copy gap", h("span", { class: tone(gap?.gap) ?? "" }, returnPct(gap?.gap)), "The follower's return minus its leaders' (their mean) over the same period"),
@@ -159,7 +159,7 @@ export const followerView: View = (main, route, { api }) => {
     if (orderList.status === "rejected" && !isAbort(orderList.reason)) replace(orders, errorNotice(orderList.reason));
   };
 
-  const gate = keyGate(api, "Show follower", (f, k) => void load(f, k));
+  const gate = keyGate(api, "Show follower", (f, k) => load(f, k));
   const refresh = h("button", { type: "button", class: "button small", onclick: () => void (followers && gate.start()) }, "Refresh");
   const section = (name: string, label: string, ...children: HTMLElement[]) =>
     h("section", { "aria-labelledby": `h-${name}` }, h("h2", { id: `h-${name}` }, label), ...children);

@@ -1,6 +1,6 @@
 import type { CopyOrder, CopyOrderStatus, Follower, FollowerConfigView, FollowerPosition, SizingBody } from "../copy-api";
 import { h, type Child } from "../dom";
-import { ago, decimal, delay, exactPct, shortAddress, signedUsd, tone, usd, when } from "../format";
+import { ago, decimal, delay, exactPct, fullUsd, shortAddress, signedUsd, tone, usd, when } from "../format";
 import { followerHref, traderHref } from "../router";
 
 /** The Copy page's pieces: the followers table, a follower's positions and orders, its config. */
@@ -15,14 +15,15 @@ export const returnPct = (value: string | null | undefined): string => exactPct(
 
 const money = (value: string | null | undefined): Child => h("span", { class: tone(value) ?? "" }, signedUsd(value));
 
-const table = (label: string, head: readonly string[], rows: HTMLTableRowElement[], firstText = 1) =>
+/** Column labels; the numeric ones (right-aligned) start with `#`. */
+const table = (label: string, head: readonly string[], rows: HTMLTableRowElement[]) =>
   h(
     "div",
     { class: "table-wrap", role: "region", "aria-label": label, tabindex: 0 },
     h(
       "table",
       { class: "data" },
-      h("thead", null, h("tr", null, head.map((c, i) => h("th", { scope: "col", class: i < firstText ? "" : "num" }, c)))),
+      h("thead", null, h("tr", null, head.map((c) => h("th", { scope: "col", class: c.startsWith("#") ? "num" : "" }, c.replace(/^#/, ""))))),
       h("tbody", null, rows),
     ),
   );
@@ -35,14 +36,14 @@ export const followerRows = (followers: readonly Follower[]): HTMLTableRowElemen
       h("th", { scope: "row" }, h("a", { href: followerHref(f.id) }, f.name)),
       h("td", { "data-col": "mode" }, f.mode === "paper" ? "Paper" : "Live"),
       h("td", { "data-col": "state" }, stateTag(f)),
-      h("td", { class: "num", "data-col": "equity" }, usd(f.equity_usd)),
+      h("td", { class: "num", "data-col": "equity" }, fullUsd(f.equity_usd)),
       h("td", { class: "num", "data-col": "realized" }, money(f.realized_pnl_usd)),
       h("td", { class: "num", "data-col": "gap" }, h("span", { class: tone(f.copy_gap?.gap) ?? "" }, returnPct(f.copy_gap?.gap))),
     ),
   );
 
 export const followersTable = (followers: readonly Follower[]): HTMLElement =>
-  table("Followers", ["Name", "Mode", "State", "Equity", "Realized PnL", "Copy gap"], followerRows(followers), 3);
+  table("Followers", ["Name", "Mode", "State", "#Equity", "#Realized PnL", "#Copy gap"], followerRows(followers));
 
 const side = (buy: boolean, text: string) => h("span", { class: `tag side ${buy ? "long" : "short"}` }, text);
 
@@ -51,7 +52,7 @@ export const followerPositionsTable = (positions: readonly FollowerPosition[]): 
     ? h("p", { class: "muted" }, "No open positions.")
     : table(
         "Follower positions",
-        ["Coin", "Side", "Size", "Entry", "Unrealized PnL"],
+        ["Coin", "Side", "#Size", "#Entry", "#Unrealized PnL"],
         positions.map((p) => {
           const short = p.szi.startsWith("-");
           return h(
@@ -64,7 +65,6 @@ export const followerPositionsTable = (positions: readonly FollowerPosition[]): 
             h("td", { class: "num", "data-col": "unrealized" }, money(p.unrealized_pnl_usd)),
           );
         }),
-        2,
       );
 
 const STATUS_LABEL: Record<CopyOrderStatus, string> = {
@@ -109,9 +109,8 @@ export const orderRows = (orders: readonly CopyOrder[]): HTMLTableRowElement[] =
 export const ordersTable = (orders: readonly CopyOrder[]): HTMLElement =>
   table(
     "Follower orders",
-    ["Event", "Coin", "Side", "Size", "Limit", "Status", "Fill price", "Filled", "Fee", "Signal → order", "Signal → fill", "Signal"],
+    ["Event", "Coin", "Side", "#Size", "#Limit", "Status", "#Fill price", "#Filled", "#Fee", "#Signal → order", "#Signal → fill", "#Signal"],
     orderRows(orders),
-    0,
   );
 
 export const sizingText = (s: SizingBody): string =>
@@ -137,7 +136,7 @@ export const configSummary = (c: FollowerConfigView): HTMLElement => {
         c.leaders.map((l) => h("li", null, h("a", { href: traderHref(l.address), class: "mono", title: l.address }, shortAddress(l.address)), " · ", sizingText(l.sizing))),
       ),
     ),
-    c.mode === "paper" && row("Paper balance", usd(c.paper_balance_usd)),
+    c.mode === "paper" && row("Paper balance", fullUsd(c.paper_balance_usd)),
     c.mode === "paper" && c.taker_fee_rate !== undefined && row("Taker fee", exactPct(c.taker_fee_rate)),
     c.mode === "live" && row("Account", h("code", null, c.account_address ?? "")),
     c.mode === "live" && row("Agent key", h("code", null, c.agent_key_ref ?? "")),

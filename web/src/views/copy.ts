@@ -49,7 +49,7 @@ export const copyView: View = (main, route, ctx) => {
     }
   };
 
-  const gate = keyGate(ctx.api, "Show followers", (f, k) => void load(f, k));
+  const gate = keyGate(ctx.api, "Show followers", (f, k) => load(f, k));
   replace(
     main,
     h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Copy")),
