@@ -7,6 +7,7 @@ import type { View } from "../router";
 import { actionsBar } from "./copy-actions";
 import { configSummary, followerPositionsTable, orderRows, ordersTable, returnPct, stateTag, stateText } from "./copy-parts";
 import { errorNotice, keyGate } from "./copy-key";
+import { loadMoreButton } from "./load-more";
 import type { KeyField } from "./track-key";
 
 const ORDERS_PAGE = 50;
@@ -116,21 +117,16 @@ export const followerView: View = (main, route, { api }) => {
       return;
     }
     const table = ordersTable(page.orders);
-    let cursor = page.cursor;
-    const more = h("button", { type: "button", class: "button", hidden: !cursor }, "Load older orders");
-    more.addEventListener("click", async () => {
-      if (!cursor) return;
-      more.disabled = true;
-      try {
+    const more = loadMoreButton(
+      "Load older orders",
+      page.cursor,
+      async (cursor) => {
         const next = await followersApi.orders(id, { limit: ORDERS_PAGE, cursor }, controller.signal);
         table.querySelector("tbody")?.append(...orderRows(next.orders));
-        cursor = next.cursor;
-        more.hidden = !cursor;
-      } catch (error) {
-        if (!isAbort(error)) more.after(errorNotice(error));
-      }
-      more.disabled = false;
-    });
+        return next.cursor;
+      },
+      errorNotice,
+    );
     replace(orders, table, more);
   };
 

@@ -5,6 +5,7 @@ import type { View } from "../router";
 import { followerRows, followersTable } from "./copy-parts";
 import { followerView } from "./copy-follower";
 import { errorNotice, keyGate } from "./copy-key";
+import { loadMoreButton } from "./load-more";
 import type { KeyField } from "./track-key";
 
 const PAGE = 50;
@@ -26,21 +27,16 @@ export const copyView: View = (main, route, ctx) => {
         return;
       }
       const table = followersTable(page.followers);
-      let cursor = page.cursor;
-      const more = h("button", { type: "button", class: "button", hidden: !cursor }, "Load more followers");
-      more.addEventListener("click", async () => {
-        if (!cursor) return;
-        more.disabled = true;
-        try {
+      const more = loadMoreButton(
+        "Load more followers",
+        page.cursor,
+        async (cursor) => {
           const next = await followers.list({ limit: PAGE, cursor }, controller.signal);
           table.querySelector("tbody")?.append(...followerRows(next.followers));
-          cursor = next.cursor;
-          more.hidden = !cursor;
-        } catch (error) {
-          if (!isAbort(error)) more.after(errorNotice(error));
-        }
-        more.disabled = false;
-      });
+          return next.cursor;
+        },
+        errorNotice,
+      );
       replace(list, table, more);
     } catch (error) {
       if (isAbort(error)) return;

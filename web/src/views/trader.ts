@@ -6,6 +6,7 @@ import { replaceQuery, type View } from "../router";
 import { copyTraderForm } from "./copy-form";
 import { eventRow } from "./event-row";
 import { freshnessBadge } from "./freshness";
+import { loadMoreButton } from "./load-more";
 import { metricCards, positionsTable, roundTripRows, roundTripsTable } from "./trader-parts";
 import { windowPicker, WINDOW_LABELS } from "./window-picker";
 
@@ -137,21 +138,16 @@ export const traderView: View = (main, route, { api, feed }) => {
       return;
     }
     const view = roundTripsTable(page.round_trips);
-    let cursor = page.next_cursor;
-    const more = h("button", { type: "button", class: "button", hidden: !cursor }, "Load more round trips");
-    more.addEventListener("click", async () => {
-      if (!cursor) return;
-      more.disabled = true;
-      try {
+    const more = loadMoreButton(
+      "Load more round trips",
+      page.next_cursor,
+      async (cursor) => {
         const next = await api.roundTrips(address, { window: win, limit: TRIPS_PAGE, cursor }, windowController?.signal);
         view.querySelector("tbody")?.append(...roundTripRows(next.round_trips));
-        cursor = next.next_cursor;
-        more.hidden = !cursor;
-      } catch (error) {
-        if (!isAbort(error)) more.after(errorBox(message(error)));
-      }
-      more.disabled = false;
-    });
+        return next.next_cursor;
+      },
+      (error) => errorBox(message(error)),
+    );
     replace(trips, view, more);
   };
 
