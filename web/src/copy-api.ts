@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import type { copyOrderSchema, equityPointsSchema, followerViewSchema } from "../../functions/api/follower-schemas.js";
 import type { Api, Query } from "./api.js";
 
 /**
@@ -7,8 +9,6 @@ import type { Api, Query } from "./api.js";
  */
 
 export type FollowerMode = "paper" | "live";
-export type FollowerState = "active" | "paused" | "stopped";
-export type PauseReason = "daily_loss_limit" | "max_drawdown" | "order_errors" | "agent_key" | "user" | (string & {});
 
 export type SizingBody =
   | { mode: "proportional"; multiplier: string }
@@ -51,66 +51,16 @@ export interface FollowerConfigView {
   network?: "mainnet" | "testnet";
 }
 
-export interface FollowerPosition {
-  coin: string;
-  szi: string;
-  entry_price: string;
-  unrealized_pnl_usd: string | null;
-}
+/** The API's own response schemas (type only: erased from the bundle), so page and server cannot drift. */
+type FollowerViewBody = z.output<typeof followerViewSchema>;
 
-export interface CopyGap {
-  since: string;
-  follower_return: string;
-  leaders_return: string;
-  gap: string;
-}
-
-export interface Follower {
-  id: string;
-  name: string;
-  mode: FollowerMode;
-  state: FollowerState;
-  pause: { reason: PauseReason; message: string; at: string } | null;
-  closing: boolean;
-  config: FollowerConfigView;
-  created_at: string;
-  updated_at: string;
-  positions: FollowerPosition[];
-  equity_usd: string | null;
-  realized_pnl_usd: string;
-  fees_usd: string;
-  copy_gap: CopyGap | null;
-  last_reconciled_at: string | null;
-}
-
-export type CopyOrderStatus = "pending" | "filled" | "partially_filled" | "cancelled" | "rejected";
-
-export interface CopyOrder {
-  cloid: string;
-  event_id: string;
-  leader: string | null;
-  coin: string;
-  side: "buy" | "sell";
-  size: string;
-  limit_price: string;
-  reduce_only: boolean;
-  status: CopyOrderStatus;
-  fill_price: string | null;
-  filled_size: string | null;
-  fee_usd: string | null;
-  error: string | null;
-  signal_at: string;
-  sent_at: string | null;
-  filled_at: string | null;
-  signal_to_order_ms: number | null;
-  signal_to_fill_ms: number | null;
-}
-
-export interface FollowerEquityPoint {
-  time: string;
-  equity_usd: string;
-  leaders_equity_usd: Record<string, string>;
-}
+/** The view with its config typed (the schema leaves it open: it is the POST body, normalised). */
+export type Follower = Omit<FollowerViewBody, "config"> & { config: FollowerConfigView };
+export type FollowerPosition = FollowerViewBody["positions"][number];
+export type CopyGap = NonNullable<FollowerViewBody["copy_gap"]>;
+export type CopyOrder = z.output<typeof copyOrderSchema>;
+export type CopyOrderStatus = CopyOrder["status"];
+export type FollowerEquityPoint = z.output<typeof equityPointsSchema>["points"][number];
 
 export interface FollowersPage {
   followers: Follower[];
