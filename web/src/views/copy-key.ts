@@ -1,4 +1,4 @@
-import type { Api } from "../api";
+import { ApiError, type Api } from "../api";
 import { followersApi, type FollowersApi } from "../copy-api";
 import { h } from "../dom";
 import { errorText, keyField, type KeyField } from "./track-key";
@@ -34,6 +34,10 @@ export const keyGate = (api: Api, button: string, load: (followers: FollowersApi
   return { element, key, start: () => (key.value() === "" ? false : (void submit(), true)) };
 };
 
-/** An error from the followers API, said as the Track forms say it. */
-export const errorNotice = (error: unknown): HTMLElement => h("div", { class: "notice error", role: "alert" }, h("p", null, errorText(error)));
+/**
+ * An error from the followers API, said as the Track forms say it, except a 503: here it may also
+ * mean copy trading is not set up on the server (no followers table), and the API's message says which.
+ */
+export const errorNotice = (error: unknown): HTMLElement =>
+  h("div", { class: "notice error", role: "alert" }, h("p", null, error instanceof ApiError && error.status === 503 ? error.message : errorText(error)));
 
