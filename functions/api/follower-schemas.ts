@@ -1,18 +1,20 @@
 import { z } from "zod";
+import { orderFieldsShape } from "#domain/copy/order-fields.js";
 
 /** The /followers routes' parameters and answers: what they validate and what the OpenAPI document shows. */
 
 const iso = z.string().meta({ description: "ISO 8601 time (UTC)" });
 const decimal = z.string().meta({ description: "Exact decimal string" });
 
-export const FOLLOWERS_DEFAULT_LIMIT = 50;
+/** The page size of followers and of orders when the client names none. */
+export const DEFAULT_PAGE_LIMIT = 50;
 /** Each follower on a page reads its account too: a page stays a bounded number of reads. */
 export const FOLLOWERS_MAX_LIMIT = 100;
 export const ORDERS_MAX_LIMIT = 500;
 
 const page = (max: number) =>
   z.object({
-    limit: z.coerce.number().int().min(1).max(max).default(FOLLOWERS_DEFAULT_LIMIT).meta({ description: `Page size, 1–${max}` }),
+    limit: z.coerce.number().int().min(1).max(max).default(DEFAULT_PAGE_LIMIT).meta({ description: `Page size, 1–${max}` }),
     cursor: z.string().min(1).max(2048).optional().meta({ description: "Opaque: the cursor of the previous page" }),
   });
 
@@ -106,19 +108,10 @@ export const followersPageSchema = z.object({
 const ms = (description: string) => z.number().int().nullable().meta({ description });
 
 export const copyOrderSchema = z.object({
+  ...orderFieldsShape(decimal),
   cloid: z.string().meta({ description: "Client order id: derived from the follower and the event, so a redelivered event never doubles an order" }),
   event_id: z.string().meta({ description: "The leader event behind it, reconcile:<ms> or close:<ms>" }),
-  leader: z.string().nullable(),
-  coin: z.string(),
-  side: z.enum(["buy", "sell"]),
-  size: decimal,
-  limit_price: decimal,
-  reduce_only: z.boolean(),
-  status: z.enum(["pending", "filled", "partially_filled", "cancelled", "rejected"]),
-  fill_price: decimal.nullable(),
-  filled_size: decimal.nullable(),
-  fee_usd: decimal.nullable(),
-  error: z.string().nullable(),
+  leader: z.string().nullable().meta({ description: "The leader whose event it follows; null for a reconciliation or a close" }),
   signal_at: iso,
   sent_at: iso.nullable(),
   filled_at: iso.nullable(),

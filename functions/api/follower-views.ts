@@ -2,6 +2,7 @@ import { dec, decStr, sumDec, type Decimal } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
 import { followerBody } from "#domain/copy/follower-schema.js";
+import { orderFields } from "#domain/copy/order-fields.js";
 import { DEFAULT_TAKER_FEE_RATE } from "#domain/copy/paper.js";
 import type { CopyAccount, CopyEquityPoint, CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
 import { valuePosition } from "#domain/marks.js";
@@ -82,19 +83,7 @@ export const followerView = (record: FollowerRecord, account: CopyAccount) => {
 };
 
 export const orderView = (o: CopyOrder) => ({
-  cloid: o.cloid,
-  event_id: o.eventId,
-  leader: o.leader,
-  coin: o.coin,
-  side: o.side,
-  size: o.size,
-  limit_price: o.limitPrice,
-  reduce_only: o.reduceOnly,
-  status: o.status,
-  fill_price: o.fillPrice,
-  filled_size: o.filledSize,
-  fee_usd: o.feeUsd,
-  error: o.error,
+  ...orderFields(o),
   signal_at: iso(o.signalAt),
   sent_at: isoOrNull(o.sentAt),
   filled_at: isoOrNull(o.filledAt),
