@@ -31,6 +31,7 @@ export default defineConfig({
       "/app/config.json": api,
       "/api": api,
       "/traders": api,
+      "/followers": api,
       "/health": api,
       "/ws": { target: api.replace(/^http/, "ws"), ws: true },
     },

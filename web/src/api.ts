@@ -191,7 +191,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+export type Query = Record<string, string | number | boolean | null | undefined>;
 
 export const isAddress = (s: string): boolean => /^0x[0-9a-fA-F]{40}$/.test(s);
 
@@ -207,8 +207,9 @@ export class Api {
     return `${this.base}${path}${qs ? `?${qs}` : ""}`;
   }
 
-  private async request<T>(
-    method: "GET" | "POST",
+  /** Also used by the feature modules that add routes of their own (copy-api.ts). */
+  async request<T>(
+    method: "GET" | "POST" | "PATCH" | "DELETE",
     path: string,
     o: { query?: Query; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal } = {},
   ): Promise<T> {

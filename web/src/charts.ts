@@ -1,5 +1,5 @@
-import { AreaSeries, BaselineSeries, ColorType, createChart, LineStyle, type UTCTimestamp } from "lightweight-charts";
-import { usd } from "./format";
+import { AreaSeries, BaselineSeries, ColorType, createChart, LineSeries, LineStyle, type UTCTimestamp } from "lightweight-charts";
+import { pct, usd } from "./format";
 
 /**
  * TradingView's lightweight-charts, loaded only by the trader page (a chunk of its own), so the
@@ -12,7 +12,7 @@ export interface Point {
   v: number;
 }
 
-const COLORS = { text: "#a9b4c2", grid: "#1f2a36", line: "#5aa9ff", gain: "#3ddc97", loss: "#ff6b6b" };
+export const COLORS = { text: "#a9b4c2", grid: "#1f2a36", line: "#5aa9ff", gain: "#3ddc97", loss: "#ff6b6b", second: "#ffb454" };
 
 /** lightweight-charts wants strictly increasing whole seconds: the last value of a second wins. */
 export const toSeries = (points: readonly Point[]) => {
@@ -21,19 +21,22 @@ export const toSeries = (points: readonly Point[]) => {
   return [...bySecond].map(([time, value]) => ({ time: time as UTCTimestamp, value }));
 };
 
-/** Draws `points` into `el`; the returned function removes the chart. */
-export const drawChart = (el: HTMLElement, points: readonly Point[], kind: "value" | "pnl"): (() => void) => {
-  const chart = createChart(el, {
+const newChart = (el: HTMLElement, priceFormatter: (p: number) => string) =>
+  createChart(el, {
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: "transparent" }, textColor: COLORS.text, fontFamily: "inherit" },
     grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
     rightPriceScale: { borderColor: COLORS.grid },
     timeScale: { borderColor: COLORS.grid, timeVisible: true, secondsVisible: false },
-    localization: { priceFormatter: (p: number) => usd(p) },
+    localization: { priceFormatter },
     crosshair: { horzLine: { style: LineStyle.Dotted }, vertLine: { style: LineStyle.Dotted } },
     handleScroll: { mouseWheel: false, pressedMouseMove: true, horzTouchDrag: true, vertTouchDrag: false },
     handleScale: { mouseWheel: false, pinch: true },
   });
+
+/** Draws `points` into `el`; the returned function removes the chart. */
+export const drawChart = (el: HTMLElement, points: readonly Point[], kind: "value" | "pnl"): (() => void) => {
+  const chart = newChart(el, (p) => usd(p));
   const series =
     kind === "pnl"
       ? chart.addSeries(BaselineSeries, {
@@ -53,6 +56,14 @@ export const drawChart = (el: HTMLElement, points: readonly Point[], kind: "valu
           lineWidth: 2,
         });
   series.setData(toSeries(points));
+  chart.timeScale().fitContent();
+  return () => chart.remove();
+};
+
+/** Returns (0.05 = +5%) as lines on one percent scale, e.g. a follower against its leaders (Copy page). */
+export const drawReturns = (el: HTMLElement, lines: readonly { points: readonly Point[]; color: string }[]): (() => void) => {
+  const chart = newChart(el, (p) => pct(p, true));
+  for (const line of lines) chart.addSeries(LineSeries, { color: line.color, lineWidth: 2, priceLineVisible: false }).setData(toSeries(line.points));
   chart.timeScale().fitContent();
   return () => chart.remove();
 };

@@ -28,6 +28,12 @@ export const usd = (value: string | number | null | undefined): string => {
   return smallUsd.format(n);
 };
 
+/** Dollars and cents in full (`$10,012.50`): an account's balance, where `$10K` hides what changed. */
+export const fullUsd = (value: string | number | null | undefined): string => {
+  const n = toNumber(value);
+  return n === null ? DASH : Math.abs(n) > 0 && Math.abs(n) < 0.01 ? tinyUsd.format(n) : smallUsd.format(n);
+};
+
 /** Like `usd` with an explicit `+` on gains, for PnL. */
 export const signedUsd = (value: string | number | null | undefined): string => {
   const n = toNumber(value);
@@ -101,4 +107,20 @@ export const ago = (iso: string | number, now = Date.now()): string => {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   if (seconds < 172_800) return `${Math.floor(seconds / 3600)} h ago`;
   return `${Math.floor(seconds / 86_400)} d ago`;
+};
+
+/**
+ * An exact decimal fraction as a percentage, by moving the point (no float, no rounding):
+ * `"0.00045"` → `0.045%`, `"-0.0027"` → `-0.27%`; `signed` puts `+` on gains.
+ */
+export const exactPct = (value: string | null | undefined, signed = false): string => {
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value ?? "");
+  if (!match) return DASH;
+  const [, sign = "", whole = "0", fraction = ""] = match;
+  const padded = fraction.padEnd(2, "0");
+  const digits = `${whole}${padded.slice(0, 2)}`.replace(/^0+(?=\d)/, "");
+  const rest = padded.slice(2).replace(/0+$/, "");
+  const zero = /^0*$/.test(digits + rest);
+  const text = `${decimal(`${digits}${rest ? `.${rest}` : ""}`)}%`;
+  return zero ? "0%" : sign === "-" ? `-${text}` : signed ? `+${text}` : text;
 };

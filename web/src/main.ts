@@ -4,6 +4,7 @@ import { LiveFeed, type FeedState } from "./feed";
 import { storedToken } from "./feed-token";
 import { h, replace } from "./dom";
 import { parseHash, type AppContext, type RouteName, type View } from "./router";
+import { copyView } from "./views/copy";
 import { leaderboardView } from "./views/leaderboard";
 import { liveView } from "./views/live";
 import { traderView } from "./views/trader";
@@ -23,10 +24,11 @@ const VIEWS: Record<RouteName, View> = {
   live: liveView,
   trader: traderView,
   track: trackView,
+  copy: copyView,
   "not-found": notFoundView,
 };
 
-const NAV_OF: Partial<Record<RouteName, string>> = { leaderboard: "leaderboard", live: "live", track: "track" };
+const NAV_OF: Partial<Record<RouteName, string>> = { leaderboard: "leaderboard", live: "live", track: "track", copy: "copy" };
 
 const describeState = (s: FeedState, now = Date.now()): string => {
   switch (s.kind) {

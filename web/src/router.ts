@@ -6,11 +6,11 @@ import type { LiveFeed } from "./feed";
  * index.html. A view renders into <main> and returns what to undo when the user leaves it.
  */
 
-export type RouteName = "leaderboard" | "live" | "trader" | "track" | "not-found";
+export type RouteName = "leaderboard" | "live" | "trader" | "track" | "copy" | "not-found";
 
 export interface Route {
   name: RouteName;
-  /** `address` for a trader page. */
+  /** `address` for a trader page; a follower's id on the Copy page (empty: the list). */
   param: string;
   query: URLSearchParams;
 }
@@ -30,6 +30,9 @@ export const parseHash = (hash: string): Route => {
   if (path === "/") return { name: "leaderboard", param: "", query };
   if (path === "/live") return { name: "live", param: "", query };
   if (path === "/track") return { name: "track", param: "", query };
+  if (path === "/copy") return { name: "copy", param: "", query };
+  const follower = /^\/copy\/([^/]+)$/.exec(path);
+  if (follower?.[1]) return { name: "copy", param: decodeURIComponent(follower[1]), query };
   const trader = /^\/traders\/([^/]+)$/.exec(path);
   if (trader?.[1]) return { name: "trader", param: decodeURIComponent(trader[1]).toLowerCase(), query };
   return { name: "not-found", param: path, query };
@@ -46,3 +49,4 @@ export const replaceQuery = (path: string, query: Record<string, string | number
 };
 
 export const traderHref = (address: string): string => `#/traders/${address}`;
+export const followerHref = (id: string): string => `#/copy/${encodeURIComponent(id)}`;

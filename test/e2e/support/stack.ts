@@ -5,6 +5,7 @@ import { createHistorySource } from "#app/leaderboard/history-source.js";
 import { freshnessRules } from "#domain/history/freshness.js";
 import { createLeaderboardHandler } from "#app/leaderboard/handler.js";
 import type { Address } from "#domain/address.js";
+import type { FollowerStore } from "#domain/copy/ports.js";
 import type { LeaderboardJobSummary } from "#domain/leaderboard-job/job.js";
 import { scoreRows } from "#domain/metrics/score.js";
 import { cachedPerpUniverse } from "#domain/perp-universe.js";
@@ -13,6 +14,7 @@ import type { RunningFunctions } from "#local/functions.js";
 import { createHttpApp, dashboardMount, startHttpServer, type RunningHttpServer } from "#local/http.js";
 import { createWebSocketGateway } from "#local/ws-gateway.js";
 import { createDynamoFillStore } from "#store/dynamo/fills.js";
+import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
 import { createDynamoHistoryStore } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoTraderPagesStore } from "#store/dynamo/trader-pages.js";
@@ -50,6 +52,8 @@ export interface E2eStack {
   dropFeedConnections(): Promise<number>;
   /** The real leaderboard job over every tracked trader. */
   rank(): Promise<LeaderboardJobSummary>;
+  /** The API's followers table, for what the copy engine would write (its runs' commits). */
+  followers: FollowerStore;
   close(): Promise<void>;
 }
 
@@ -133,6 +137,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
       return ids.length;
     },
     rank: () => rank({ source: "e2e" }),
+    followers: createDynamoFollowerStore(tables.doc, tables.names.followers),
     close: async () => {
       await functions.stop();
       await gateway.close();

@@ -3,8 +3,10 @@ import { errorBox, h, loading, replace } from "../dom";
 import { ago, toNumber, usd, when } from "../format";
 import type { Point } from "../charts";
 import { replaceQuery, type View } from "../router";
+import { copyTraderForm } from "./copy-form";
 import { eventRow } from "./event-row";
 import { freshnessBadge } from "./freshness";
+import { loadMoreButton } from "./load-more";
 import { metricCards, positionsTable, roundTripRows, roundTripsTable } from "./trader-parts";
 import { windowPicker, WINDOW_LABELS } from "./window-picker";
 
@@ -136,21 +138,16 @@ export const traderView: View = (main, route, { api, feed }) => {
       return;
     }
     const view = roundTripsTable(page.round_trips);
-    let cursor = page.next_cursor;
-    const more = h("button", { type: "button", class: "button", hidden: !cursor }, "Load more round trips");
-    more.addEventListener("click", async () => {
-      if (!cursor) return;
-      more.disabled = true;
-      try {
+    const more = loadMoreButton(
+      "Load more round trips",
+      page.next_cursor,
+      async (cursor) => {
         const next = await api.roundTrips(address, { window: win, limit: TRIPS_PAGE, cursor }, windowController?.signal);
         view.querySelector("tbody")?.append(...roundTripRows(next.round_trips));
-        cursor = next.next_cursor;
-        more.hidden = !cursor;
-      } catch (error) {
-        if (!isAbort(error)) more.after(errorBox(message(error)));
-      }
-      more.disabled = false;
-    });
+        return next.next_cursor;
+      },
+      (error) => errorBox(message(error)),
+    );
     replace(trips, view, more);
   };
 
@@ -219,6 +216,7 @@ export const traderView: View = (main, route, { api, feed }) => {
     h("div", { class: "page-head" }, h("h1", { tabindex: -1 }, "Trader"), windowPicker("trader-window", win, (w) => ((win = w), void loadWindow()))),
     copyableAddress(address),
     meta,
+    h("details", { class: "copy-this" }, h("summary", null, "Copy this trader"), copyTraderForm(api, address)),
     section("Figures", cards),
     section("Open positions", positions, marks),
     section(
