@@ -141,7 +141,9 @@ export const PAGES_TABLE: TableDef = {
  * (the API's config and state), `account` (the engine's state: paper ledger, copy memory, equity
  * marks), `leader#<address>` links, `order#<signal ms>#<cloid>` orders and `equity#<ms>` points.
  * Only link items carry `leader_address`, so the sparse `leader-index` lists exactly the followers
- * of one leader for the copy dispatcher.
+ * of one leader for the copy dispatcher; besides them, every `config` item carries the non-address
+ * `#followers`, so listing the followers is a Query of that one partition, not a Scan of the table.
+ * A pending order has a `pending#<cloid>` copy too, so the engine reads only those on every run.
  */
 export const FOLLOWERS_TABLE: TableDef = {
   id: "followers",

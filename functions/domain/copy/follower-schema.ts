@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { parseAddress, type Address } from "#domain/address.js";
 import { dec, decStr } from "#commons/decimal.js";
-import { DEFAULT_MAX_SLIPPAGE_BPS, type AgentKeyRef, type Caps, type FollowerConfig, type Sizing } from "#domain/copy/follower.js";
+import {
+  DEFAULT_MAX_SLIPPAGE_BPS,
+  formatAgentKeyRef,
+  type AgentKeyRef,
+  type Caps,
+  type FollowerConfig,
+  type Sizing,
+} from "#domain/copy/follower.js";
 
 /**
  * The `POST /followers` body (snake_case, as the API speaks) parsed into a FollowerConfig. Unknown
@@ -20,18 +27,18 @@ const SAFE_SIGNIFICANT_DIGITS = 15;
 
 const significantDigits = (plain: string): number => plain.replace(/^[-0.]+/, "").replace(".", "").replace(/0+$/, "").length;
 
-/** A positive exact amount, from a decimal string or a JSON number converted exactly. */
+/** A positive (or, with `zero`, non-negative) exact amount, from a decimal string or a JSON number converted exactly. */
 const toPositiveAmount =
-  (name: string, example: string) =>
+  (name: string, example: string, zero = false) =>
   (value: string | number, ctx: z.RefinementCtx): string => {
-    const message = `${name} must be a positive decimal number (a string like "${example}", or a JSON number of at most ${SAFE_SIGNIFICANT_DIGITS} significant digits)`;
+    const message = `${name} must be a ${zero ? "non-negative" : "positive"} decimal number (a string like "${example}", or a JSON number of at most ${SAFE_SIGNIFICANT_DIGITS} significant digits)`;
     let plain: string;
     if (typeof value === "number") {
       if (!Number.isFinite(value)) return fail(ctx, message);
       plain = dec(value).toFixed();
       if (significantDigits(plain) > SAFE_SIGNIFICANT_DIGITS) return fail(ctx, message);
     } else plain = value.trim();
-    if (!AMOUNT_RE.test(plain) || dec(plain).lte(0)) return fail(ctx, message);
+    if (!AMOUNT_RE.test(plain) || dec(plain).lt(0) || (!zero && dec(plain).eq(0))) return fail(ctx, message);
     return decStr(dec(plain));
   };
 
@@ -103,6 +110,28 @@ const agentKeyRef = z
     return { source: s.slice(0, colon) as AgentKeyRef["source"], name: s.slice(colon + 1) };
   });
 
+/** https, or plain http to this machine only (a local receiver): alerts may name the follower's positions. */
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: () => "alerts_webhook_url must be an https:// URL (http:// only for localhost)" })
+  .max(2048)
+  // (zod runs this after a failed url check too: only an http URL is this rule's to refuse)
+  .refine((u) => !URL.canParse(u) || new URL(u).protocol !== "http:" || ["localhost", "127.0.0.1", "[::1]"].includes(new URL(u).hostname), {
+    message: "alerts_webhook_url must be an https:// URL (http:// only for localhost)",
+  })
+  .meta({ description: "Gets a JSON POST on every pause, error and fill. https (http only for localhost)" });
+
+const onPause = z
+  .enum(["keep", "close"], { error: () => "on_pause must be one of: keep, close" })
+  .meta({ description: 'What a pause (the kill switch\'s or the user\'s) does with open positions; default "keep"' });
+
+/** At most 1%: the exchange's taker fee is 0.045% at the base tier; a larger figure is a typo (4.5 for 0.045%). */
+const MAX_TAKER_FEE_RATE = "0.01";
+const takerFeeRate = z
+  .union([z.string(), z.number()])
+  .meta({ description: 'Paper only: the simulated taker fee as a fraction of notional (default "0.00045", 0.045%); 0 to 0.01' })
+  .transform(toPositiveAmount("taker_fee_rate", "0.00045", true))
+  .refine((s) => dec(s).lte(MAX_TAKER_FEE_RATE), "taker_fee_rate is a fraction of notional: at most 0.01 (1%); 0.045% is 0.00045");
+
 const body = z.strictObject({
   name: z.string().trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters"),
   mode: z.enum(["paper", "live"], { error: () => "mode must be one of: paper, live" }),
@@ -116,10 +145,9 @@ const body = z.strictObject({
   account_address: address.optional(),
   agent_key_ref: agentKeyRef.optional(),
   network: z.enum(["mainnet", "testnet"], { error: () => "network must be one of: mainnet, testnet" }).optional(),
-  alerts_webhook_url: z
-    .url({ protocol: /^https$/, error: () => "alerts_webhook_url must be an https:// URL" })
-    .max(2048)
-    .optional(),
+  alerts_webhook_url: webhookUrl.optional(),
+  on_pause: onPause.optional(),
+  taker_fee_rate: takerFeeRate.optional(),
 });
 
 type Body = z.output<typeof body>;
@@ -132,6 +160,7 @@ const crossFieldRules = (b: Body, ctx: z.RefinementCtx): void => {
     if (b.agent_key_ref === undefined) issue(["agent_key_ref"], 'a live follower needs agent_key_ref ("secretsmanager:<name>" or "env:<VAR>")');
     if (b.network === undefined) issue(["network"], "a live follower needs network: mainnet or testnet (try testnet first)");
     if (b.paper_balance_usd !== undefined) issue(["paper_balance_usd"], "paper_balance_usd is for paper followers only");
+    if (b.taker_fee_rate !== undefined) issue(["taker_fee_rate"], "taker_fee_rate is for paper followers only: a live follower pays the exchange's fee");
   } else {
     if (b.paper_balance_usd === undefined) issue(["paper_balance_usd"], "a paper follower needs paper_balance_usd: the balance it starts with");
     for (const key of ["account_address", "agent_key_ref", "network"] as const) {
@@ -165,6 +194,7 @@ const toConfig = (b: Body): FollowerConfig => {
     caps: capsOut,
     start: b.start,
     ...(b.alerts_webhook_url === undefined ? {} : { alertsWebhookUrl: b.alerts_webhook_url }),
+    ...(b.on_pause === undefined ? {} : { onPause: b.on_pause }),
   };
   return b.mode === "live"
     ? {
@@ -174,7 +204,12 @@ const toConfig = (b: Body): FollowerConfig => {
         agentKeyRef: present(b.agent_key_ref),
         network: present(b.network),
       }
-    : { ...base, mode: "paper", paperBalanceUsd: present(b.paper_balance_usd) };
+    : {
+        ...base,
+        mode: "paper",
+        paperBalanceUsd: present(b.paper_balance_usd),
+        ...(b.taker_fee_rate === undefined ? {} : { takerFeeRate: b.taker_fee_rate }),
+      };
 };
 
 /** crossFieldRules ran first (a transform never sees a body with issues): the mode's fields are there. */
@@ -184,3 +219,78 @@ const present = <T>(value: T | undefined): T => {
 };
 
 export const followerBodySchema = body.superRefine(crossFieldRules).transform(toConfig);
+
+/** The body as the API takes it: what followerBody returns and followerBodySchema parses. */
+export type FollowerBody = z.input<typeof body>;
+
+/**
+ * The inverse of followerBodySchema: the snake_case body that parses back to exactly `config`
+ * (the followers table stores this form, and PATCH merges into it and parses the whole again).
+ */
+export const followerBody = (config: FollowerConfig): FollowerBody => {
+  const c = config.caps;
+  const out: FollowerBody = {
+    name: config.name,
+    mode: config.mode,
+    leaders: config.leaders.map((l) => ({
+      address: l.address,
+      sizing: l.sizing.mode === "fixed_notional" ? { mode: "fixed_notional", notional_usd: l.sizing.notionalUsd } : { ...l.sizing },
+    })),
+    caps: {
+      max_slippage_bps: c.maxSlippageBps,
+      ...(c.maxPositionUsd !== undefined && { max_position_usd: c.maxPositionUsd }),
+      ...(c.maxTotalExposureUsd !== undefined && { max_total_exposure_usd: c.maxTotalExposureUsd }),
+      ...(c.maxLeverage !== undefined && { max_leverage: c.maxLeverage }),
+      ...(c.coinsAllow !== undefined && { coins_allow: [...c.coinsAllow] }),
+      ...(c.coinsDeny !== undefined && { coins_deny: [...c.coinsDeny] }),
+      ...(c.maxSignalAgeSeconds !== undefined && { max_signal_age_seconds: c.maxSignalAgeSeconds }),
+      ...(c.dailyLossLimitUsd !== undefined && { daily_loss_limit_usd: c.dailyLossLimitUsd }),
+      ...(c.maxDrawdown !== undefined && { max_drawdown: c.maxDrawdown }),
+    },
+    start: config.start,
+    ...(config.alertsWebhookUrl !== undefined && { alerts_webhook_url: config.alertsWebhookUrl }),
+    ...(config.onPause !== undefined && { on_pause: config.onPause }),
+  };
+  if (config.mode === "paper") {
+    out.paper_balance_usd = config.paperBalanceUsd;
+    if (config.takerFeeRate !== undefined) out.taker_fee_rate = config.takerFeeRate;
+  } else {
+    out.account_address = config.accountAddress;
+    out.agent_key_ref = formatAgentKeyRef(config.agentKeyRef);
+    out.network = config.network;
+  }
+  return out;
+};
+
+/**
+ * PATCH /followers/{id}: what may change after creation. The rest is fixed: the mode, the account
+ * and its key, the network, the paper balance (the ledger started from it) and the start (applied
+ * once, when following began). `leaders` and `caps` replace the whole list / object;
+ * `alerts_webhook_url: null` removes the webhook.
+ */
+export const IMMUTABLE_FOLLOWER_FIELDS = ["mode", "start", "paper_balance_usd", "account_address", "agent_key_ref", "network"] as const;
+
+export const followerPatchSchema = z
+  .strictObject({
+    name: body.shape.name,
+    leaders: body.shape.leaders,
+    caps: caps,
+    alerts_webhook_url: webhookUrl.nullable(),
+    on_pause: onPause,
+    taker_fee_rate: takerFeeRate,
+  })
+  .partial();
+
+/**
+ * The config after a patch: the stored body with the patch's fields in place, parsed whole again,
+ * so every rule that ties fields together (leaders listed twice, both coin lists, taker_fee_rate
+ * on a live follower) holds after the change as it did at creation.
+ */
+export const patchFollowerConfig = (
+  current: FollowerConfig,
+  patch: Record<string, unknown>,
+): z.ZodSafeParseResult<FollowerConfig> => {
+  const merged: Record<string, unknown> = { ...followerBody(current), ...patch };
+  if (merged.alerts_webhook_url === null) delete merged.alerts_webhook_url;
+  return followerBodySchema.safeParse(merged);
+};

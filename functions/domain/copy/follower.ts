@@ -48,17 +48,26 @@ export type AgentKeyRef = { source: "secretsmanager"; name: string } | { source:
 
 export type Network = "mainnet" | "testnet";
 
+/** What a pause (the kill switch's or the user's) does with open positions: keep them, or close them (reduce-only). */
+export type OnPause = "keep" | "close";
+
+export const DEFAULT_ON_PAUSE: OnPause = "keep";
+
 interface FollowerBase {
   name: string;
   leaders: readonly FollowedLeader[];
   caps: Caps;
   start: StartMode;
   alertsWebhookUrl?: string;
+  /** Absent: DEFAULT_ON_PAUSE. */
+  onPause?: OnPause;
 }
 
 export interface PaperFollowerConfig extends FollowerBase {
   mode: "paper";
   paperBalanceUsd: string;
+  /** The simulated taker fee per fill, as a fraction of notional; absent: paper.ts DEFAULT_TAKER_FEE_RATE. */
+  takerFeeRate?: string;
 }
 
 export interface LiveFollowerConfig extends FollowerBase {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { followerBodySchema } from "#domain/copy/follower-schema.js";
+import {
+  followerBody,
+  followerBodySchema,
+  followerPatchSchema,
+  IMMUTABLE_FOLLOWER_FIELDS,
+  patchFollowerConfig,
+} from "#domain/copy/follower-schema.js";
 
 const LEADER = "0x5e9ee1089755c3435139848e47e6635505d5a13a";
 const LEADER2 = "0x31ca8395cf837de08b24da3f660e77761dfb974b";
@@ -139,7 +145,74 @@ describe("POST /followers body", () => {
     expect(messages(paper({ caps: { max_drawdown: 0 } }))[0]).toMatch(/max_drawdown must be a positive/);
     expect(messages(paper({ caps: { max_slippage_bps: 1001 } }))).toEqual(["max_slippage_bps must be between 0 and 1000 (10%)"]);
     expect(messages(paper({ caps: { max_slippage_bps: 2.5 } }))).toEqual(["max_slippage_bps must be a whole number of basis points"]);
-    expect(messages(paper({ alerts_webhook_url: "http://hooks.example.com/x" }))).toEqual(["alerts_webhook_url must be an https:// URL"]);
+    expect(messages(paper({ alerts_webhook_url: "http://hooks.example.com/x" }))).toEqual([
+      "alerts_webhook_url must be an https:// URL (http:// only for localhost)",
+    ]);
+    expect(messages(paper({ alerts_webhook_url: "ftp://hooks.example.com/x" }))).toEqual([
+      "alerts_webhook_url must be an https:// URL (http:// only for localhost)",
+    ]);
+    // A receiver on this machine (the demo's, a developer's) may be plain http.
+    expect(followerBodySchema.parse(paper({ alerts_webhook_url: "http://localhost:8787/alerts" })).alertsWebhookUrl).toBe("http://localhost:8787/alerts");
+    expect(followerBodySchema.parse(paper({ alerts_webhook_url: "http://127.0.0.1/a" })).alertsWebhookUrl).toBe("http://127.0.0.1/a");
+  });
+
+  it("takes on_pause and a paper follower's taker_fee_rate (0 to 1%), which a live follower may not set", () => {
+    expect(followerBodySchema.parse(paper({ on_pause: "close", taker_fee_rate: "0.00020" }))).toMatchObject({
+      onPause: "close",
+      takerFeeRate: "0.0002",
+    });
+    // A zero fee (a fee-free simulation) is allowed; 0.045% written as 0.045 (4.5%) is not.
+    expect(followerBodySchema.parse(paper({ taker_fee_rate: 0 }))).toMatchObject({ takerFeeRate: "0" });
+    expect(messages(paper({ taker_fee_rate: "0.045" }))).toEqual([
+      "taker_fee_rate is a fraction of notional: at most 0.01 (1%); 0.045% is 0.00045",
+    ]);
+    expect(messages(paper({ taker_fee_rate: "-0.0001" }))[0]).toMatch(/taker_fee_rate must be a non-negative decimal/);
+    expect(messages(paper({ on_pause: "sell" }))).toEqual(["on_pause must be one of: keep, close"]);
+    expect(messages(live({ taker_fee_rate: "0.0002" }))).toEqual([
+      "taker_fee_rate is for paper followers only: a live follower pays the exchange's fee",
+    ]);
+    expect(followerBodySchema.parse(live({ on_pause: "keep" }))).toMatchObject({ onPause: "keep" });
+  });
+
+  it("turns a config back into the body that parses to it (what the table stores and PATCH merges into)", () => {
+    const bodies = [
+      paper({ on_pause: "close", taker_fee_rate: "0.0001", alerts_webhook_url: "https://h.example.com/x", start: "sync_now" }),
+      live({
+        leaders: [{ address: LEADER2, sizing: { mode: "fixed_notional", notional_usd: "250" } }],
+        caps: { max_position_usd: "5000", coins_allow: ["BTC"], max_signal_age_seconds: 30, max_drawdown: "0.2", daily_loss_limit_usd: "10", max_leverage: "2", max_total_exposure_usd: "9000", coins_deny: ["ETH"] },
+      }),
+    ];
+    for (const b of bodies) {
+      const config = followerBodySchema.parse(b);
+      expect(followerBodySchema.parse(followerBody(config))).toEqual(config);
+    }
+    // The key reference comes back as the string the user gave, and no other live field is lost.
+    expect(followerBody(followerBodySchema.parse(live()))).toMatchObject({
+      agent_key_ref: "secretsmanager:copy/agent-1",
+      account_address: ACCOUNT,
+      network: "testnet",
+      caps: { max_slippage_bps: 50 },
+      start: "new_changes_only",
+    });
+  });
+
+  it("patches what may change, and checks the merged config's cross-field rules again", () => {
+    const current = followerBodySchema.parse(paper({ caps: { coins_deny: ["DOGE"] } }));
+    const renamed = patchFollowerConfig(current, { name: "renamed", alerts_webhook_url: "https://h.example.com/y" });
+    expect(renamed.success && renamed.data).toEqual({ ...current, name: "renamed", alertsWebhookUrl: "https://h.example.com/y" });
+    // null removes the webhook.
+    const withHook = { ...current, alertsWebhookUrl: "https://h.example.com/y" };
+    const unhooked = patchFollowerConfig(withHook, { alerts_webhook_url: null });
+    expect(unhooked.success && unhooked.data).toEqual(current);
+    // caps replace the whole object: coins_allow naming DOGE is fine once coins_deny is gone…
+    const caps = patchFollowerConfig(current, { caps: { coins_allow: ["DOGE"] } });
+    expect(caps.success && caps.data.caps).toEqual({ maxSlippageBps: 50, coinsAllow: ["DOGE"] });
+    // …and a leader listed twice is refused as at creation.
+    const twice = { address: LEADER2, sizing: { mode: "fixed_ratio", ratio: "1" } };
+    const refused = patchFollowerConfig(current, { leaders: [twice, twice] });
+    expect(refused.success ? [] : refused.error.issues.map((i) => i.message)).toEqual([`leader ${LEADER2} is listed twice`]);
+    expect(followerPatchSchema.safeParse({ mode: "live" }).success).toBe(false);
+    expect(IMMUTABLE_FOLLOWER_FIELDS).toEqual(["mode", "start", "paper_balance_usd", "account_address", "agent_key_ref", "network"]);
   });
 
   it("refuses bad leader addresses, sizing modes and key references with what was expected", () => {
