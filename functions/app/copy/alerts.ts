@@ -1,7 +1,7 @@
 import { request } from "undici";
-import { z } from "zod";
 import type { AppLogger } from "#commons/logger.js";
 import type { CopyAlert } from "#domain/copy/engine-ports.js";
+import { webhookUrl } from "#domain/copy/follower-schema.js";
 import type { CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
 
 /**
@@ -11,14 +11,6 @@ import type { CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
  * nothing of the follower's config: no agent key reference, no account.
  */
 export const WEBHOOK_TIMEOUT_MS = 5_000;
-
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** https, or http to this machine only (a local receiver while trying it out). */
-export const webhookUrlSchema = z.url().refine((raw) => {
-  const url = new URL(raw);
-  return url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
-}, "expected an https URL (http only for localhost)");
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -58,7 +50,8 @@ export const createWebhookAlerts =
   async (record: FollowerRecord, alert: CopyAlert): Promise<void> => {
     const raw = record.config.alertsWebhookUrl;
     if (raw === undefined) return;
-    const url = webhookUrlSchema.safeParse(raw);
+    // Checked again where it leaves: a stored URL is still an input from outside.
+    const url = webhookUrl.safeParse(raw);
     if (!url.success) {
       logger.warn("A follower's alerts webhook URL is not allowed; no alert sent", { followerId: record.id });
       return;

@@ -1,7 +1,7 @@
 import { dec, decStr, sign } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { deriveCloid } from "./cloid.js";
-import type { FollowerConfig } from "./follower.js";
+import { DEFAULT_ON_PAUSE, type FollowerConfig, type OnPause } from "./follower.js";
 import type { CopyMessage } from "./messages.js";
 import { planOrders } from "./orders.js";
 import { DEFAULT_TAKER_FEE_RATE } from "./paper.js";
@@ -15,10 +15,8 @@ import { legKey, startingMemory, targetPositions, type CopyMemory, type LeaderSn
  * and planned again after they filled yields none.
  */
 
-/** Options the API adds to a follower's config (optional: older configs lack them). */
-type ConfigOptions = { onPause?: "keep" | "close"; takerFeeRate?: string };
-export const onPauseOf = (config: FollowerConfig): "keep" | "close" => (config as ConfigOptions).onPause ?? "keep";
-export const takerFeeRateOf = (config: FollowerConfig): string => (config as ConfigOptions).takerFeeRate ?? DEFAULT_TAKER_FEE_RATE;
+export const onPauseOf = (config: FollowerConfig): OnPause => config.onPause ?? DEFAULT_ON_PAUSE;
+export const takerFeeRateOf = (config: FollowerConfig): string => (config.mode === "paper" ? config.takerFeeRate : undefined) ?? DEFAULT_TAKER_FEE_RATE;
 
 /** A leader event's message (not a reconciliation nor an API request): its age decides what it may open. */
 export const isLeaderEvent = (m: CopyMessage): m is CopyMessage & { leader: Address; coin: string } =>
