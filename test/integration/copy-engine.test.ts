@@ -25,6 +25,7 @@ import { TEST_REGION } from "../support/env.js";
 import { recordingLogger } from "../support/logger.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { eventually } from "../support/wait.js";
+import { createDemoFollower } from "#local/demo-follower.js";
 
 /**
  * Copy trading end to end on the local runtime's pieces: the simulator as the exchange, tracking
@@ -226,5 +227,32 @@ describe("a paper follower copying a leader in the simulator", () => {
     // Its signal time is the interval's start, so it need not sort first: found by its cause.
     const caughtUp = (await orders()).filter((o) => o.eventId.startsWith("reconcile:"));
     expect(caughtUp.map((o) => [o.side, o.size, o.status])).toEqual([["buy", "0.1", "filled"]]);
+  });
+});
+
+describe("npm run demo's paper follower", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ seed: 5 });
+  }, 60_000);
+  afterAll(async () => p?.close());
+
+  it("is created once tracking has a baseline of the first traders, and only once", { timeout: 60_000 }, async () => {
+    const followers = createDynamoFollowerStore(p.tables.doc, p.tables.names.followers);
+    const deps = { followers, traders: p.traders, logger: recordingLogger().logger };
+    const traders = p.sim.populate(3) as Address[];
+    for (const t of traders) await trackTrader(p.traders, t, { source: "manual", at: Date.now() });
+    // Tracked but not polled yet: no leader is ready.
+    expect(await createDemoFollower(deps)).toBeNull();
+    await p.cycle();
+    const created = await createDemoFollower(deps);
+    expect(created?.id).toMatch(/^fol_[0-9a-f]{20}$/);
+    expect(created?.config).toMatchObject({ mode: "paper", paperBalanceUsd: "10000", start: "sync_now" });
+    expect(created?.config.leaders).toHaveLength(2);
+    for (const leader of created!.config.leaders) expect(traders).toContain(leader.address);
+    // Its leaders' events now reach it: the dispatch finds it by leader.
+    expect(await followers.followersOf(created!.config.leaders[0]!.address)).toEqual([created!.id]);
+    expect(await createDemoFollower(deps)).toBeNull();
+    expect((await followers.list({ limit: 10 })).items).toHaveLength(1);
   });
 });
