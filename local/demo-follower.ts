@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AppLogger } from "#commons/logger.js";
+import { newFollowerRecord } from "#domain/copy/new-follower.js";
 import type { FollowerRecord, FollowerStore } from "#domain/copy/ports.js";
 import type { TraderStore } from "#domain/ports.js";
 
@@ -34,10 +35,9 @@ export const createDemoFollower = async (o: DemoFollowerOptions): Promise<Follow
     .sort((a, b) => Object.keys(states.get(b)!.positions).length - Object.keys(states.get(a)!.positions).length)
     .slice(0, DEMO_FOLLOWER_LEADERS);
   if (ready.length === 0) return null;
-  const at = (o.now ?? Date.now)();
-  const record: FollowerRecord = {
-    id: newFollowerId(),
-    config: {
+  const record = newFollowerRecord(
+    newFollowerId(),
+    {
       name: "demo paper copy",
       mode: "paper",
       paperBalanceUsd: "10000",
@@ -45,13 +45,8 @@ export const createDemoFollower = async (o: DemoFollowerOptions): Promise<Follow
       caps: { maxSlippageBps: 50, maxLeverage: "5" },
       start: "sync_now",
     },
-    state: "active",
-    pause: null,
-    closeRequested: false,
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
+    (o.now ?? Date.now)(),
+  );
   await o.followers.create(record);
   o.logger.info("Demo paper follower created", { followerId: record.id, leaders: ready });
   return record;

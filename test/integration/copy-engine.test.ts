@@ -11,7 +11,7 @@ import { COPY_DISPATCH_FUNCTION, COPY_WORKER_FUNCTION } from "../../functions/ca
 import type { Address } from "#domain/address.js";
 import { createCopyEngine } from "#domain/copy/engine.js";
 import { copyQueueMessage } from "#domain/copy/messages.js";
-import type { CopyOrder, FollowerRecord, FollowerStore } from "#domain/copy/ports.js";
+import type { CopyOrder, FollowerStore } from "#domain/copy/ports.js";
 import type { OrderedQueue } from "#domain/feed/ports.js";
 import { trackTrader } from "#domain/traders.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
@@ -26,6 +26,8 @@ import { recordingLogger } from "../support/logger.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { eventually } from "../support/wait.js";
 import { createDemoFollower } from "#local/demo-follower.js";
+import { paperConfig } from "../unit/copy/engine-harness.js";
+import { followerRecord } from "../support/memory-follower-store.js";
 
 /**
  * Copy trading end to end on the local runtime's pieces: the simulator as the exchange, tracking
@@ -110,25 +112,9 @@ describe("a paper follower copying a leader in the simulator", () => {
     leader = p.sim.populate(1, { positions: [0, 0] })[0] as Address;
     await trackTrader(p.traders, leader, { source: "manual", at: Date.now() });
     await p.cycle(); // his baseline
-    const record: FollowerRecord = {
-      id: FOLLOWER,
-      config: {
-        name: "integration",
-        mode: "paper",
-        paperBalanceUsd: "100000",
-        leaders: [{ address: leader, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
-        caps: { maxSlippageBps: 50 },
-        // His positions from before count too: the test compares with his whole book.
-        start: "sync_now",
-      },
-      state: "active",
-      pause: null,
-      closeRequested: false,
-      createdAt: Date.now(),
-      updatedAt: Date.now(),
-      version: 1,
-    };
-    await followers.create(record);
+    // His positions from before count too (sync_now): the test compares with his whole book.
+    const config = paperConfig({ leaders: [{ address: leader, sizing: { mode: "fixed_ratio", ratio: "0.1" } }], paperBalanceUsd: "100000" });
+    await followers.create(followerRecord(FOLLOWER, config, Date.now()));
   }, 120_000);
   afterAll(async () => {
     await worker?.stop();

@@ -11,23 +11,13 @@ import { copyQueueMessage, type CopyMessage } from "#domain/copy/messages.js";
 import type { FollowerRecord } from "#domain/copy/ports.js";
 import type { OrderedMessage, OrderedQueue } from "#domain/feed/ports.js";
 import { recordingLogger } from "../../support/logger.js";
-import { createMemoryFollowerStore } from "../../support/memory-follower-store.js";
+import { createMemoryFollowerStore, followerRecord } from "../../support/memory-follower-store.js";
 import { startRecordingServer, type RecordingServer } from "../../support/recording-server.js";
 import { LEADER, paperConfig } from "./engine-harness.js";
 
 const OTHER = parseAddress("0x1111111111111111111111111111111111111111");
 
-const record = (id: string, over: Partial<FollowerRecord> = {}): FollowerRecord => ({
-  id,
-  config: paperConfig(),
-  state: "active",
-  pause: null,
-  closeRequested: false,
-  createdAt: 0,
-  updatedAt: 0,
-  version: 1,
-  ...over,
-});
+const record = (id: string, over: Partial<FollowerRecord> = {}): FollowerRecord => ({ ...followerRecord(id, paperConfig(), 0), ...over });
 
 /** A queue port that keeps what it is sent and refuses from the `refuseFrom`-th message on. */
 const recordingQueue = (refuseFrom = Infinity) => {
