@@ -159,6 +159,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       positions: after.positions,
       equityUsd: after.equityUsd,
       leaderEquityUsd,
+      mids: allMids,
       fills,
       now: answeredAt,
     });

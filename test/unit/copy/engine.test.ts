@@ -103,6 +103,8 @@ describe("the copy engine on a paper follower", () => {
     const account = await h.store.getAccount(FOLLOWER);
     expect(account.carried).toEqual({});
     expect(account.ledger?.positions.BTC).toEqual({ szi: "0.0506", entryPx: "30285" });
+    // Valued at the run's mid (the recorded 30,135.0): what GET /followers/{id} shows unrealized PnL at.
+    expect(account.actual?.marks).toEqual({ BTC: "30135.0" });
   });
 
   it("a redelivered message trades nothing twice", async () => {
