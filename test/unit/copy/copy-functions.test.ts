@@ -1,6 +1,6 @@
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord, SQSRecord } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createWebhookAlerts } from "#app/copy/alerts.js";
 import { createCopyDispatch } from "#app/copy/dispatch.js";
 import { createCopyReconcile } from "#app/copy/reconcile.js";
@@ -196,5 +196,28 @@ describe("the alerts webhook", () => {
     server.seen.length = 0;
     await createWebhookAlerts(logger)(record("fol_b", { config: { ...paperConfig(), alertsWebhookUrl: "http://example.com/hook" } }), alert);
     expect(server.seen).toHaveLength(0);
+  });
+});
+
+describe("the Copy* metrics", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it("one EMF line per run that sent or paused something, with a delay value per order, only inside Lambda", async () => {
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false"); // the test env sets POWERTOOLS_DEV, which would disable them
+    const { copyMetricsPublisher } = await import("#commons/metrics.js");
+    const lines: Record<string, unknown>[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(JSON.parse(String(line)) as Record<string, unknown>));
+    const run = { ordersSent: 2, orderErrors: 1, followersPaused: 0, signalToOrderMs: [120, 340] };
+
+    copyMetricsPublisher({})(run); // the local runtime: nothing
+    copyMetricsPublisher({ AWS_LAMBDA_FUNCTION_NAME: "hl-copy-worker" })({ ordersSent: 0, orderErrors: 0, followersPaused: 0, signalToOrderMs: [] });
+    expect(lines).toEqual([]);
+
+    copyMetricsPublisher({ AWS_LAMBDA_FUNCTION_NAME: "hl-copy-worker" })(run);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ CopyOrdersSent: 2, CopyOrderErrors: 1, CopyFollowersPaused: 0, CopySignalToOrderMs: [120, 340] });
   });
 });

@@ -177,6 +177,22 @@ describe("the kill switch", () => {
   });
 });
 
+describe("the kill switch on drawdown", () => {
+  it("pauses when equity falls max_drawdown below its peak", async () => {
+    // As above: peak 9,836.37175 after buying 1 BTC; at 29,000 equity is 8,701.37175, 1,135 below
+    // the peak: 11.5388…% ≥ 10%.
+    const config = paperConfig({ caps: { maxSlippageBps: 50, maxDrawdown: "0.1" } });
+    const h = await createHarness({ ...config, leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "1" } }] });
+    await h.leaderMoves({ BTC: "1" }, "BTC");
+    expect((await h.store.getAccount(FOLLOWER)).peakEquityUsd).toBe("9836.37175");
+    h.mids.BTC = "29000";
+    expect(await h.engine(h.reconcile())).toMatchObject({ paused: "max_drawdown" });
+    expect((await h.store.get(FOLLOWER))?.pause?.message).toBe(
+      "equity 8701.37175 USD is 11.54% below its peak 9836.37175 USD, at or above max_drawdown 0.1",
+    );
+  });
+});
+
 describe("followers the engine cannot run", () => {
   it("pauses a live follower when no live venue is configured (agent_key)", async () => {
     const h = await createHarness({
