@@ -390,5 +390,10 @@ export const COPY_FUNCTIONS: readonly FunctionDef[] = [COPY_DISPATCH_FUNCTION, C
 // COPY_FUNCTIONS join once their handlers exist (issue 17, in progress).
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [...INGESTION_FUNCTIONS, ...FEED_FUNCTIONS, HTTP_API_FUNCTION];
 
-/** Everything `npm start` runs: locally the HTTP API's Hono app is served directly, not as a function. */
-export const LOCAL_FUNCTIONS: readonly FunctionDef[] = ALL_FUNCTIONS.filter((def) => def.trigger.kind !== "http");
+/**
+ * Everything `npm start` runs: locally the HTTP API's Hono app is served directly, not as a function.
+ * The copy functions run locally already; they are deployed once the stack builds them (lib/copy.ts).
+ */
+export const LOCAL_FUNCTIONS: readonly FunctionDef[] = [...new Set([...ALL_FUNCTIONS, ...COPY_FUNCTIONS])].filter(
+  (def) => def.trigger.kind !== "http",
+);
