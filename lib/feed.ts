@@ -1,13 +1,11 @@
 import { CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { WebSocketApi, WebSocketStage, type ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { FANOUT_QUEUE } from "#commons/queues.js";
 import { DEFAULT_FEED_SHARDS } from "#domain/feed/shards.js";
-import type { TableDef } from "#store/tables.js";
 import {
   ALL_FUNCTIONS,
   FAN_OUT_WORKER_FUNCTION,
@@ -19,6 +17,7 @@ import {
 import type { Data } from "./data.js";
 import { HouseFunction, type ResourceLookup } from "./house-function.js";
 import { pascal, type FunctionDefaults } from "./ingestion.js";
+import { attachStreamMapping } from "./streams.js";
 
 /**
  * The stage clients connect to: `wss://{api}.execute-api.{region}.amazonaws.com/v1`. Named after
@@ -56,17 +55,8 @@ export const POSTS_TO_CLIENTS: ReadonlySet<FunctionDef> = new Set([
  */
 export const fanOutMaxConcurrency = (shards: number): number => Math.min(1000, Math.max(2, shards));
 
-/**
- * How old a stream record may get (while Lambda is throttled or failing) before it is skipped to
- * the DLQ. Keyed by table so a new stream consumer fails synth until someone decides.
- * - events: a position change is live news; an hour late it is history, which the HTTP API serves.
- * - connections: a welcome minutes after connecting is noise (the client has long got its first
- *   events); 10 minutes still rides out a short throttling without filling the DLQ.
- */
-export const STREAM_MAX_RECORD_AGE: Partial<Record<TableDef["id"], Duration>> = {
-  events: Duration.hours(1),
-  connections: Duration.minutes(10),
-};
+/** Moved to ./streams.ts, which the copy dispatcher's mapping shares; re-exported for the feed's readers. */
+export { STREAM_MAX_RECORD_AGE } from "./streams.js";
 
 /** The live feed's functions: WebSocket routes, stream consumers and the fan-out worker (everything else is not ours). */
 const isFeed = (def: FunctionDef): boolean => FEED_FUNCTIONS.includes(def);
@@ -162,7 +152,7 @@ export class Feed extends Construct {
           integration: new WebSocketLambdaIntegration(`${pascal(def.name)}Integration`, fn),
         });
       } else if (def.trigger.kind === "dynamodb-stream") {
-        this.attachStream(house, def.trigger, props.data);
+        this.deadLetterQueues.set(def.name, attachStreamMapping(this, house, def.trigger, props.data));
       } else if (def.trigger.kind === "sqs") {
         this.attachFanOutQueue(house, props.shards ?? DEFAULT_FEED_SHARDS);
       }
@@ -223,38 +213,6 @@ export class Feed extends Construct {
         batchSize: FANOUT_QUEUE.batchSize,
         reportBatchItemFailures: true, // a message that fails holds back only its own shard
         maxConcurrency: fanOutMaxConcurrency(shards),
-      }),
-    );
-  }
-
-  private attachStream(
-    house: HouseFunction,
-    trigger: Extract<FunctionDef["trigger"], { kind: "dynamodb-stream" }>,
-    data: Data,
-  ): void {
-    const { def, fn } = house;
-    const maxRecordAge = STREAM_MAX_RECORD_AGE[trigger.table.id];
-    if (maxRecordAge === undefined) {
-      throw new Error(`${def.name} reads the ${trigger.table.id} stream: choose its maximum record age in STREAM_MAX_RECORD_AGE`);
-    }
-    // Holds only the failed batch's coordinates (shard, sequence numbers), not the records.
-    const deadLetterQueue = new Queue(this, `${pascal(def.name)}StreamDeadLetterQueue`, {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
-    });
-    this.deadLetterQueues.set(def.name, deadLetterQueue);
-    fn.addEventSource(
-      new DynamoEventSource(data.table(trigger.table), {
-        // The feed is live: a new mapping starts at now, not at 24 h of history.
-        startingPosition: StartingPosition.LATEST,
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual(trigger.filter) })],
-        batchSize: trigger.batchSize,
-        reportBatchItemFailures: true, // the handlers use processPartialResponse
-        bisectBatchOnError: true, // a batch that fails as a whole is split until the bad record is alone
-        retryAttempts: trigger.maxRetryAttempts,
-        maxRecordAge,
-        onFailure: new SqsDlq(deadLetterQueue),
       }),
     );
   }
