@@ -1,12 +1,13 @@
-import { Duration, Validations } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { effectiveWeightPerMinute, type Config } from "#commons/config.js";
 import { COPY_QUEUE, type QueueDef } from "#commons/queues.js";
 import { baseWeight, exchangeActionWeight } from "#hyperliquid/weights.js";
 import { ALL_FUNCTIONS, COPY_FUNCTIONS, type FunctionDef } from "../functions/catalog.js";
 import type { Data } from "./data.js";
+import { fifoQueueWithDeadLetters } from "./fifo-queue.js";
 import { HouseFunction, type ResourceLookup } from "./house-function.js";
 import { pascal, type FunctionDefaults } from "./ingestion.js";
 import { attachStreamMapping } from "./streams.js";
@@ -63,32 +64,14 @@ export class Copy extends Construct {
 
   constructor(scope: Construct, id: string, props: CopyProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, "CopyDeadLetterQueue", {
-      fifo: true, // a FIFO queue's dead-letter queue must be FIFO too
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
+    // Groups are followers; ids name follower and event (#domain/copy/messages.js). A copy signal is
+    // stale within the hour, and the periodic reconciliation re-derives every target anyway.
+    const copy = fifoQueueWithDeadLetters(this, "Copy", COPY_QUEUE, {
+      retention: Duration.hours(1),
+      deadLettersAre: "the copy messages the worker failed on every delivery",
     });
-    this.queue = new Queue(this, "CopyQueue", {
-      fifo: true,
-      // Explicit ids (follower, event: #domain/copy/messages.js), so a retried stream batch queues nothing twice.
-      contentBasedDeduplication: false,
-      // High-throughput FIFO: limits per message group (follower), not 300 sends a second for the
-      // queue, which an event of a leader with hundreds of followers would reach. The ids name
-      // their follower, so deduplicating within a group loses nothing.
-      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
-      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(COPY_QUEUE.visibilityTimeoutSeconds),
-      // A copy signal is stale within the hour; the periodic reconciliation re-derives the targets anyway.
-      retentionPeriod: Duration.hours(1),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: COPY_QUEUE.maxReceiveCount },
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: "AwsSolutions-SQS3",
-      reason: "This queue is itself a dead-letter queue: the copy messages the worker failed on every delivery.",
-    });
+    this.queue = copy.queue;
+    this.deadLetterQueue = copy.deadLetterQueue;
 
     const resources: ResourceLookup = { table: (def) => props.data.table(def), queue: (def) => this.lookup(def) };
     for (const def of ALL_FUNCTIONS.filter(isCopy)) {
@@ -97,13 +80,9 @@ export class Copy extends Construct {
       const trigger = def.trigger;
       if (trigger.kind === "sqs") this.attachQueue(house, props.app);
       else if (trigger.kind === "dynamodb-stream") {
-        const deadLetterQueue = attachStreamMapping(this, house, trigger, props.data);
-        Validations.of(deadLetterQueue).acknowledge({
-          id: "AwsSolutions-SQS3",
-          reason: "This queue is itself a dead-letter queue: the stream mapping's on-failure destination.",
-        });
-        this.streamDeadLetterQueues.set(def.name, deadLetterQueue);
-      } else if (trigger.kind === "schedule") props.runOnSchedule(house);
+        this.streamDeadLetterQueues.set(def.name, attachStreamMapping(this, house, trigger, props.data));
+      }
+      else if (trigger.kind === "schedule") props.runOnSchedule(house);
       else throw new Error(`${def.name}: copy trading has no ${trigger.kind} trigger`);
     }
   }

@@ -2,7 +2,7 @@ import { CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { WebSocketApi, WebSocketStage, type ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { FANOUT_QUEUE } from "#commons/queues.js";
 import { DEFAULT_FEED_SHARDS } from "#domain/feed/shards.js";
@@ -15,6 +15,7 @@ import {
   type FunctionDef,
 } from "../functions/catalog.js";
 import type { Data } from "./data.js";
+import { fifoQueueWithDeadLetters } from "./fifo-queue.js";
 import { HouseFunction, type ResourceLookup } from "./house-function.js";
 import { pascal, type FunctionDefaults } from "./ingestion.js";
 import { attachStreamMapping } from "./streams.js";
@@ -98,28 +99,13 @@ export class Feed extends Construct {
 
   constructor(scope: Construct, id: string, props: FeedProps) {
     super(scope, id);
-    this.fanOutDeadLetterQueue = new Queue(this, "FanOutDeadLetterQueue", {
-      fifo: true, // a FIFO queue's dead-letter queue must be FIFO too
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
+    // Groups are connection shards; ids name shard and event. A live event is news for minutes, not days.
+    const fanOut = fifoQueueWithDeadLetters(this, "FanOut", FANOUT_QUEUE, {
+      retention: Duration.hours(1),
+      deadLettersAre: "the fan-out messages whose shard could not be listed",
     });
-    this.fanOutQueue = new Queue(this, "FanOutQueue", {
-      fifo: true,
-      // Explicit ids (shard + event), so a retried stream batch queues nothing twice.
-      contentBasedDeduplication: false,
-      // High-throughput FIFO: limits per message group (shard) instead of 3,000 messages a second
-      // for the queue, which FEED_SHARDS messages per event would reach at ~100 events a second.
-      // Deduplication ids name their shard, so deduplicating within a group loses nothing.
-      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
-      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(FANOUT_QUEUE.visibilityTimeoutSeconds),
-      // A live event is news for minutes, not days.
-      retentionPeriod: Duration.hours(1),
-      deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: FANOUT_QUEUE.maxReceiveCount },
-    });
+    this.fanOutQueue = fanOut.queue;
+    this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
     const resources: ResourceLookup = {
       table: (def) => props.data.table(def),
       queue: (def) => {
@@ -185,16 +171,6 @@ export class Feed extends Construct {
         "and region, so not this stack's to set); deploying with it unset fails. The route functions log each " +
         "connect, message and disconnect with its connection id, and the stage's metrics count them.",
     });
-    Validations.of(this.fanOutDeadLetterQueue).acknowledge({
-      id: "AwsSolutions-SQS3",
-      reason: "This queue is itself a dead-letter queue: the fan-out messages whose shard could not be listed.",
-    });
-    for (const queue of this.deadLetterQueues.values()) {
-      Validations.of(queue).acknowledge({
-        id: "AwsSolutions-SQS3",
-        reason: "This queue is itself a dead-letter queue: the stream mapping's on-failure destination.",
-      });
-    }
   }
 
   /** The connections ARN as cdk-nag prints it in its finding ids. */

@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Validations } from "aws-cdk-lib";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -71,6 +71,10 @@ export const attachStreamMapping = (
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
+  });
+  Validations.of(deadLetterQueue).acknowledge({
+    id: "AwsSolutions-SQS3",
+    reason: "This queue is itself a dead-letter queue: the stream mapping's on-failure destination.",
   });
   fn.addEventSource(
     new DynamoEventSource(data.table(trigger.table), {
