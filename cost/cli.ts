@@ -20,6 +20,7 @@ const USAGE = `Usage: npm run cost -- --traders N [options]
   --round-trips-per-day T round trips each trader closes a day, written to the trader pages (default 7.5)
   --api-requests R        HTTP requests a month reaching CloudFront (default 100000)
   --latency-ms L          one Hyperliquid request's round trip (default 150)
+  --followers F           copy-trading followers, each copying one leader (default 10)
   --json                  print JSON instead of markdown
   --help                  this text`;
 
@@ -52,6 +53,7 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
         "round-trips-per-day": { type: "string" },
         "api-requests": { type: "string" },
         "latency-ms": { type: "string" },
+        followers: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -82,6 +84,7 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
   }
   const apiRequests = wholeNumber("api-requests", values["api-requests"], { min: 0 });
   const latency = wholeNumber("latency-ms", values["latency-ms"], { min: 0 });
+  const followers = wholeNumber("followers", values.followers, { min: 0 });
   return {
     input: {
       traders,
@@ -94,6 +97,7 @@ export const parseCostArgs = (argv: readonly string[]): { input: Partial<CostInp
       ...(trips !== undefined && { roundTripsPerTraderPerDay: trips }),
       ...(apiRequests !== undefined && { apiRequestsPerMonth: apiRequests }),
       ...(latency !== undefined && { exchangeLatencyMs: latency }),
+      ...(followers !== undefined && { followers }),
     },
     json: values.json === true,
   };

@@ -83,6 +83,20 @@ export interface CostInput {
   listenerLogKbPerHeartbeat: string;
   streamTradesPerSecond: number;
   streamTradeBytes: number;
+  /** Copy trading: followers, each reconciled per leader event and every COPY_RECONCILE_INTERVAL_SECONDS. */
+  followers: number;
+  leadersPerFollower: number;
+  /** Share of followers trading live (an exchange account read per run, an agent secret), a decimal string. */
+  liveFollowerShare: string;
+  copyOrdersPerEvent: string;
+  copyRunOverheadMs: number;
+  copyCommitMs: number;
+  copyDispatchMs: number;
+  copyAccountKb: number;
+  copyItemsPerOrder: number;
+  copyEquityPointKb: string;
+  agentSecretReadsPerLiveFollowerPerDay: number;
+  natKbPerCopyRun: number;
 }
 
 export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
@@ -145,6 +159,18 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   listenerLogKbPerHeartbeat: "0.5",
   streamTradesPerSecond: 30,
   streamTradeBytes: 300,
+  followers: 10,
+  leadersPerFollower: 1,
+  liveFollowerShare: "1",
+  copyOrdersPerEvent: "1",
+  copyRunOverheadMs: 40,
+  copyCommitMs: 30,
+  copyDispatchMs: 40,
+  copyAccountKb: 2,
+  copyItemsPerOrder: 2,
+  copyEquityPointKb: "0.2",
+  agentSecretReadsPerLiveFollowerPerDay: 24,
+  natKbPerCopyRun: 12,
 };
 
 /** Why each figure is what it is; printed under every table. */
@@ -232,4 +258,20 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
   listenerLogKbPerHeartbeat: "the EMF line of the 4 stream counters, every heartbeat",
   streamTradesPerSecond: "trades the stream delivers across all perps (~2.6M a day; a guess); only costs money through NAT",
   streamTradeBytes: "one trade on the wire (coin, side, price, size, time, hash, tid, both users)",
+  followers:
+    "copy-trading followers; each is reconciled once per event of each of its leaders (a tracked trader's events: " +
+    "changeRate x eventsPerChange per cycle) and every COPY_RECONCILE_INTERVAL_SECONDS, one FIFO message and copy-worker run each",
+  leadersPerFollower: "leaders each follower copies; priced as if no two followers shared a leader (one dispatcher send per follower and event, an upper bound)",
+  liveFollowerShare:
+    "share of followers trading live: each of their runs reads the account (clearinghouseState, weight 2) besides the mids " +
+    "(allMids, 2), each order is an exchange action (1 + floor(orders/40)), each holds an agent secret; 1 is the upper bound",
+  copyOrdersPerEvent: "orders a leader event causes per follower (its target moved); periodic runs trade nothing in the steady state",
+  copyRunOverheadMs: "per copy-worker run: the follower's partition (config, account, pending orders) and the leaders' items; ~2 DynamoDB round trips",
+  copyCommitMs: "per run: the transaction of account, orders and equity point",
+  copyDispatchMs: "per copy-dispatch invocation (a stream batch: leader-index Queries and a SendMessageBatch) and per reconcile tick before its sends; a guess",
+  copyAccountKb: "the follower's account item (paper ledger, copy memory), written every run in a transaction (2 x its units)",
+  copyItemsPerOrder: "items an order writes in the transaction (the order and its pending copy), 1 KB each, billed twice",
+  copyEquityPointKb: "one equity point (at most one a minute per follower, kept: no TTL assumed)",
+  agentSecretReadsPerLiveFollowerPerDay: "GetSecretValue per live follower a day: its key cached an hour per worker instance; a guess",
+  natKbPerCopyRun: "NAT bytes per copy run: allMids (~8 KB), a live account's state and an order",
 };

@@ -3,6 +3,10 @@ import { EXCHANGE_METRICS, FEED_METRICS, LEADERBOARD_METRICS, STREAM_METRICS } f
 import {
   ALL_FUNCTIONS,
   BROADCASTER_FUNCTION,
+  COPY_DISPATCH_FUNCTION,
+  COPY_FUNCTIONS,
+  COPY_RECONCILE_FUNCTION,
+  COPY_WORKER_FUNCTION,
   FAN_OUT_WORKER_FUNCTION,
   DISCOVERY_FUNCTION,
   HTTP_API_FUNCTION,
@@ -11,8 +15,11 @@ import {
   TRACK_DISPATCH_FUNCTION,
   TRACK_WORKER_FUNCTION,
 } from "../functions/catalog.js";
+import { COPY_METRICS } from "../lib/copy-metrics.js";
+import { COPY_ALARM_METRICS } from "./copy.js";
 import { DEFAULT_INPUT, type CostInput } from "./inputs.js";
 import { PRICES, PRICES_AS_OF, PRICES_REGION, type UnitPrice } from "./prices.js";
+import { GB_IN_KB } from "./units.js";
 import { computeWorkload, HOURS_PER_MONTH, type Capacity, type Workload } from "./workload.js";
 
 /**
@@ -25,10 +32,10 @@ export { DEFAULT_INPUT, INPUT_NOTES, type CostInput } from "./inputs.js";
 /**
  * How a line moves with the number of traders: `traders` lines grow in proportion (until a cap,
  * such as the leaderboard's sync deadline, is reached), `mixed` lines add a per-trader part to a
- * fixed part per cycle or run, `fixed` lines are there whatever runs, and `usage` lines follow API
- * and WebSocket use instead.
+ * fixed part per cycle or run, `fixed` lines are there whatever runs, `usage` lines follow API
+ * and WebSocket use instead, and `followers` lines copy trading's followers (./copy.ts).
  */
-export type LineScaling = "traders" | "mixed" | "fixed" | "usage";
+export type LineScaling = "traders" | "mixed" | "fixed" | "usage" | "followers";
 
 export interface CostLine {
   service: string;
@@ -77,7 +84,8 @@ const MEMORY_MB = {
  * over 4), reconnects, gaps.
  */
 const alarmMetrics = (tradesStream: boolean): number => {
-  const deployed = ALL_FUNCTIONS.filter((f) => tradesStream || f !== STREAM_LISTENER_FUNCTION);
+  // Copy trading's alarms are its own line (./copy.ts COPY_ALARM_METRICS).
+  const deployed = ALL_FUNCTIONS.filter((f) => (tradesStream || f !== STREAM_LISTENER_FUNCTION) && !COPY_FUNCTIONS.includes(f));
   const streams = deployed.filter((f) => f.trigger.kind === "dynamodb-stream").length;
   const queueConsumers = deployed.filter((f) => f.trigger.kind === "sqs").length;
   return deployed.length + 2 * streams + queueConsumers + 1 + 2 + 1 + 1 + 1 + (tradesStream ? 4 + 1 + 1 : 0);
@@ -178,6 +186,7 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     line("CloudWatch", "Logs storage (30-day retention)", w.logsGb, PRICES.cloudWatchLogsStorageGbMonth, "mixed"),
     line("KMS", "alarm topic key", dec(1), PRICES.kmsKeyMonth, "fixed"),
   ];
+  lines.push(...copyLines(i, w));
   if (i.nat) {
     lines.push(
       line("NAT", "NAT gateway hours", dec(HOURS_PER_MONTH), PRICES.natGatewayHour, "fixed"),
@@ -186,6 +195,34 @@ const buildLines = (i: CostInput, w: Workload): CostLine[] => {
     );
   }
   return lines;
+};
+
+/** Copy trading (./copy.ts): its functions, FIFO queue, writes and reads, schedule, agent secrets, alarms and logs. */
+const copyLines = (i: CostInput, w: Workload): CostLine[] => {
+  const c = w.copy;
+  const runs = `${fmt(c.runs.dispatched)} on leader events + ${fmt(c.runs.reconciled)} periodic`;
+  const invocations = c.lambda.worker.invocations.plus(c.lambda.dispatcher.invocations).plus(c.lambda.reconcile.invocations);
+  return [
+    line("Lambda", `copy-worker compute (${COPY_WORKER_FUNCTION.memoryMb} MB): ${runs} follower runs`, c.lambda.worker.gbSeconds, PRICES.lambdaArmGbSecond, "followers"),
+    line("Lambda", `copy-dispatch compute (${COPY_DISPATCH_FUNCTION.memoryMb} MB): per batch of new events`, c.lambda.dispatcher.gbSeconds, PRICES.lambdaArmGbSecond, "traders"),
+    line("Lambda", `copy-reconcile compute (${COPY_RECONCILE_FUNCTION.memoryMb} MB): lists the followers, queues one message each`, c.lambda.reconcile.gbSeconds, PRICES.lambdaArmGbSecond, "followers"),
+    line("Lambda", "copy requests (the three copy functions)", invocations, PRICES.lambdaRequest, "followers"),
+    line("SQS", "copy queue (FIFO): sends (dispatcher per follower and event, reconcile in batches of 10)", c.fifo.sends, PRICES.sqsFifoRequest, "followers"),
+    line("SQS", "copy queue (FIFO): receive + delete per copy-worker invocation", c.fifo.receivesAndDeletes, PRICES.sqsFifoRequest, "followers"),
+    line("SQS", "copy queue (FIFO): empty long polls (5 x 3/min)", c.fifo.idleReceives, PRICES.sqsFifoRequest, "fixed"),
+    line("DynamoDB", `copy writes: account per run, ${fmt(c.orders)} orders, an equity point a minute (transactions x2)`, c.writeUnits, PRICES.dynamoWriteUnit, "followers"),
+    line("DynamoDB", "copy reads: the follower's partition and its leaders' items per run", c.readUnits.worker, PRICES.dynamoReadUnit, "followers"),
+    line("DynamoDB", "copy reads: the dispatcher's leader-index Query per event", c.readUnits.dispatcher, PRICES.dynamoReadUnit, "traders"),
+    line("DynamoDB", "copy reads: the reconcile's followers list per tick", c.readUnits.reconcile, PRICES.dynamoReadUnit, "followers"),
+    line("DynamoDB", `copy storage after ${i.storageMonths} months (orders, equity points)`, c.storageKb.div(GB_IN_KB), PRICES.dynamoStorageGbMonth, "followers"),
+    line("EventBridge Scheduler", "copy-reconcile ticks (COPY_RECONCILE_INTERVAL_SECONDS)", c.schedulerInvocations, PRICES.eventBridgeSchedulerInvocation, "fixed"),
+    line("Secrets Manager", "agent secrets (one per live follower)", c.agentSecrets, PRICES.secretsManagerSecretMonth, "followers"),
+    line("Secrets Manager", "agent secret reads (GetSecretValue)", c.agentSecretReads, PRICES.secretsManagerApiCall, "followers"),
+    line("CloudWatch", "copy alarm metrics (errors x3, dispatcher lag, 2 DLQs, order errors)", dec(COPY_ALARM_METRICS), PRICES.cloudWatchAlarmMetricMonth, "fixed"),
+    line("CloudWatch", "custom metrics (copy orders, errors, pauses, signal-to-order delay)", dec(COPY_METRICS.length), PRICES.cloudWatchCustomMetricMonth, "fixed"),
+    line("CloudWatch", "copy Logs ingestion", c.logKb.div(GB_IN_KB), PRICES.cloudWatchLogsIngestGb, "followers"),
+    line("CloudWatch", "copy Logs storage (30-day retention)", c.logKb.div(GB_IN_KB), PRICES.cloudWatchLogsStorageGbMonth, "followers"),
+  ];
 };
 
 const fmt = (x: Decimal): string => Number(x.round(0, 1).toString()).toLocaleString("en-US");
@@ -221,6 +258,9 @@ export const estimateMonthlyCost = (input: Partial<CostInput> & Pick<CostInput, 
   const p = dec(i.changeRate);
   if (p.lt(0) || p.gt(1)) throw new RangeError(`changeRate must be between 0 and 1, got ${i.changeRate}`);
   if (!Number.isInteger(i.feedShards) || i.feedShards < 1) throw new RangeError(`feedShards must be a positive integer, got ${i.feedShards}`);
+  if (!Number.isInteger(i.followers) || i.followers < 0) throw new RangeError(`followers must be a whole number, got ${i.followers}`);
+  const live = dec(i.liveFollowerShare);
+  if (live.lt(0) || live.gt(1)) throw new RangeError(`liveFollowerShare must be between 0 and 1, got ${i.liveFollowerShare}`);
   if (dec(i.roundTripsPerTraderPerDay).lt(0)) throw new RangeError(`roundTripsPerTraderPerDay must not be negative, got ${i.roundTripsPerTraderPerDay}`);
   const w = computeWorkload(i, MEMORY_MB);
   const lines = buildLines(i, w);

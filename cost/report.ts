@@ -31,7 +31,7 @@ export const toMarkdown = (e: CostEstimate): string => {
   const i = e.input;
   const c = e.capacity;
   const out: string[] = [
-    `### ${grouped(dec(i.traders), 0)} traders, polled every ${i.intervalSeconds} s` +
+    `### ${grouped(dec(i.traders), 0)} traders, polled every ${i.intervalSeconds} s, ${grouped(dec(i.followers), 0)} copy followers` +
       `${i.nat ? ", fixed egress IP (NAT)" : ""}: ${usd(e.totalUsd)} a month`,
     "",
     "| service | what | quantity | unit price | $/month |",
@@ -44,7 +44,7 @@ export const toMarkdown = (e: CostEstimate): string => {
     `Prices: AWS list prices for ${e.region} as of ${e.pricesAsOf} (cost/prices.ts); re-check them before relying on ` +
       "the figures. Free tiers are not subtracted. A month is 730 hours.",
     "",
-    `Exchange weight: ~${grouped(c.trackingWeightPerMinute, 0)} a minute for tracking; one egress IP allows ` +
+    `Exchange weight: ~${grouped(c.trackingWeightPerMinute, 0)} a minute for tracking, ~${grouped(c.copyWeightPerMinute, 0)} for copy trading; one egress IP allows ` +
       `${grouped(dec(c.usableWeightPerIp), 0)} (~${grouped(c.tradersPerIpPerCycle, 0)} traders a cycle at this change rate) → ` +
       `${c.egressIpsNeeded} egress IP${c.egressIpsNeeded === 1 ? "" : "s"} needed; the stack supports 1.`,
   ];
@@ -56,6 +56,8 @@ export const toMarkdown = (e: CostEstimate): string => {
   out.push(
     "- The fan-out queue: each occupied shard's messages of a batch of events are priced as a receive and a",
     "  fan-out worker invocation of their own, an upper bound (one receive may take several shards' messages).",
+    "- Copy trading: every run is priced as its own copy-worker invocation, receive and delete (an upper bound: a",
+    "  batch takes up to 10); the dispatcher's reads of the events stream are free (a Lambda trigger's).",
     "- Not priced: DynamoDB Streams reads (Lambda triggers read streams for free); the WebSocket route",
     "  functions' invocations (3 per connection: connect, welcome, disconnect) and the clients' pings; KMS",
     "  requests; per-item storage overhead; the retries of failed tracking messages; data transfer from the",
@@ -84,6 +86,7 @@ export const toJson = (e: CostEstimate): string =>
       totalUsd: e.totalUsd.toFixed(6),
       capacity: {
         trackingWeightPerMinute: e.capacity.trackingWeightPerMinute.toFixed(2, 1),
+        copyWeightPerMinute: e.capacity.copyWeightPerMinute.toFixed(2, 1),
         usableWeightPerIp: e.capacity.usableWeightPerIp,
         tradersPerIpPerCycle: Number(e.capacity.tradersPerIpPerCycle.toFixed(0)),
         egressIpsNeeded: e.capacity.egressIpsNeeded,

@@ -1,6 +1,7 @@
 import { effectiveWeightPerMinute } from "#commons/config.js";
 import { dec, type Decimal } from "#commons/decimal.js";
 import { baseWeight } from "#hyperliquid/weights.js";
+import { copyWorkload, type CopyWorkload } from "./copy.js";
 import { feedWorkload, type FeedWorkload } from "./feed.js";
 import { APP_DEFAULTS, type CostInput } from "./inputs.js";
 import { listenerWorkload } from "./listener.js";
@@ -38,6 +39,8 @@ const max = (a: Decimal, b: Decimal): Decimal => (a.gt(b) ? a : b);
 export interface Capacity {
   /** Weight tracking spends per minute at this size, interval and change rate. */
   trackingWeightPerMinute: Decimal;
+  /** Weight copy trading spends per minute (./copy.ts): from the same budget, so counted in the IPs needed. */
+  copyWeightPerMinute: Decimal;
   /** Weight one egress IP may spend per minute (the limit less headroom). */
   usableWeightPerIp: number;
   /** Traders one IP can poll per cycle at this change rate. */
@@ -74,6 +77,7 @@ export interface Workload {
   logsGb: Decimal;
   natGb: Decimal;
   capacity: Capacity;
+  copy: CopyWorkload;
 }
 
 export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["lambda"], number>): Workload => {
@@ -93,7 +97,8 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
   const usableWeightPerIp = effectiveWeightPerMinute(APP_DEFAULTS);
   const weightPerCycle = N.times(POLL_WEIGHT).plus(N.times(p).times(FILLS_WEIGHT));
   const trackingWeightPerMinute = weightPerCycle.times(60).div(i.intervalSeconds);
-  const egressIpsNeeded = Math.max(1, ceil(trackingWeightPerMinute.div(usableWeightPerIp)).toNumber());
+  // Copy trading follows every tracked trader's event rate: the same change rate per cycle.
+  const eventsPerTraderPerMonth = p.times(cycles).times(i.eventsPerChange);
   const tradersPerIpPerCycle = dec(usableWeightPerIp)
     .times(i.intervalSeconds)
     .div(60)
@@ -173,6 +178,9 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
   // Broadcaster: one invocation per worker message that committed a change (its events land together).
   const broadcasterInvocations = min(events, messages.times(dec(1).minus(noneChanged(Math.min(i.tradersPerMessage, i.traders)))).round(0, 1));
   const feed = feedWorkload(i, broadcasterInvocations, events, { broadcaster: memoryMb.broadcaster, fanOutWorker: memoryMb.fanOutWorker });
+  // The copy dispatcher reads the same stream in the same batches as the broadcaster.
+  const copy = copyWorkload(i, eventsPerTraderPerMonth, broadcasterInvocations, events);
+  const egressIpsNeeded = Math.max(1, ceil(trackingWeightPerMinute.plus(copy.weightPerMinute).div(usableWeightPerIp)).toNumber());
   const wsMessages = events.times(i.wsClients);
   const snapshotLoads = dec(runs * LEADERBOARD_WINDOWS);
   const snapshotLoadMs = N.times(i.snapshotLoadMsPer1000Traders).div(1_000);
@@ -211,7 +219,8 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
     .plus(changed.times(i.natKbPerExchangeCall))
     .plus(dec(runs).times(syncedShare).times(N).times(historyCallsPerTrader).times(i.natKbPerExchangeCall))
     .plus(discoveryRuns * i.natKbPerDiscoveryRun)
-    .plus(listener.natKb);
+    .plus(listener.natKb)
+    .plus(copy.natKb);
 
   return {
     cycles,
@@ -276,11 +285,13 @@ export const computeWorkload = (i: CostInput, memoryMb: Record<keyof Workload["l
     natGb: i.nat ? natKb.div(GB_IN_KB) : dec(0),
     capacity: {
       trackingWeightPerMinute,
+      copyWeightPerMinute: copy.weightPerMinute,
       usableWeightPerIp,
       tradersPerIpPerCycle,
       egressIpsNeeded,
       historySyncSecondsNeeded: syncNeeded,
       historySyncSecondsAllowed: syncAllowed,
     },
+    copy,
   };
 };

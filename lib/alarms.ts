@@ -64,6 +64,12 @@ export const ALARM_THRESHOLDS = {
   feedDeliveriesDropped: 1,
 } as const;
 
+/** Copy trading's alarms, deployed with the copy worker (the threshold is COPY_ORDER_ERRORS_ALARM_THRESHOLD). */
+export interface CopyAlarmOptions {
+  /** Copy orders refused or failed (CopyOrderErrors) in 5 minutes at which the alarm fires. */
+  orderErrorsThreshold: number;
+}
+
 export interface AlarmsProps {
   /** Every function of the stack: each gets an Errors alarm. */
   functions: readonly HouseFunction[];
@@ -77,6 +83,8 @@ export interface AlarmsProps {
   tradesStream: boolean;
   /** LEADERBOARD_INTERVAL_SECONDS: the stale-history alarm looks at one run per period. */
   leaderboardIntervalSeconds: number;
+  /** The copy worker is deployed: its order errors alarm too. */
+  copyTrading?: CopyAlarmOptions;
   /** Subscribed to the topic when set (AWS emails a confirmation link first). */
   alarmEmail?: string;
 }
@@ -102,6 +110,8 @@ export class Alarms extends Construct {
   readonly staleHistoryAlarm: Alarm;
   readonly feedTooLargeAlarm: Alarm;
   readonly feedDroppedAlarm: Alarm;
+  /** Only with the copy worker deployed. */
+  readonly copyOrderErrorsAlarm: Alarm | undefined;
   /** By alarm name (stream-no-trades, stream-reconnects, stream-gaps); empty with TRADES_STREAM=off. */
   readonly streamAlarms = new Map<string, Alarm>();
 
@@ -194,7 +204,7 @@ export class Alarms extends Construct {
           evaluationPeriods: ALARM_THRESHOLDS.iteratorAgeMinutes,
           description:
             `${name} has been more than ${ALARM_THRESHOLDS.iteratorAgeMs / 1000} s behind its DynamoDB stream for ` +
-            `${ALARM_THRESHOLDS.iteratorAgeMinutes} minutes: live-feed clients get stale news. Check its Errors and ` +
+            `${ALARM_THRESHOLDS.iteratorAgeMinutes} minutes: live-feed clients get stale news, or followers copy late. Check its Errors and ` +
             `Throttles and its logs (a failing batch is retried, bisected, then sent to its DLQ). ${RUNBOOK}`,
         }),
       );
@@ -255,6 +265,22 @@ export class Alarms extends Construct {
         `queue a retry"); many at once usually mean API Gateway throttled the management API or the fan-out queue failed.`,
     );
 
+    this.copyOrderErrorsAlarm =
+      props.copyTrading === undefined
+        ? undefined
+        : this.alarm("CopyOrderErrors", {
+            name: "copy-order-errors",
+            metric: appMetric(props.serviceName, "CopyOrderErrors", Duration.minutes(5)),
+            threshold: props.copyTrading.orderErrorsThreshold,
+            comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            description:
+              `At least ${props.copyTrading.orderErrorsThreshold} copy orders were refused by the venue or failed to send in 5 ` +
+              `minutes (COPY_ORDER_ERRORS_ALARM_THRESHOLD): followers are drifting from their targets. The copy-worker's log ` +
+              `names each follower, order and the exchange's answer (tick or lot size, margin, an agent not approved, the ` +
+              `address-based request limit); GET /followers/{id}/orders shows them too. Pause the follower or fix its agent ` +
+              `or caps; each reconciliation retries the difference. ${RUNBOOK}`,
+          });
+
     if (props.tradesStream) {
       const specs = streamAlarmSpecs({
         serviceName: props.serviceName,
@@ -275,6 +301,7 @@ export class Alarms extends Construct {
       this.staleHistoryAlarm,
       this.feedTooLargeAlarm,
       this.feedDroppedAlarm,
+      ...(this.copyOrderErrorsAlarm ? [this.copyOrderErrorsAlarm] : []),
       ...this.streamAlarms.values(),
     ];
   }

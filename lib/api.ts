@@ -27,9 +27,11 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { leaderboardQuery } from "#api/schemas.js";
 import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "#api/viewer.js";
+import type { QueueDef } from "#commons/queues.js";
 import { SECRET_SETTINGS, type SecretSetting } from "#commons/secrets.js";
 import { HTTP_API_FUNCTION } from "../functions/catalog.js";
 import type { Data } from "./data.js";
@@ -128,6 +130,8 @@ export interface ApiProps {
   /** Edge locations serving the API; the cheapest (North America and Europe) by default. */
   priceClass?: PriceClass;
   logRetention?: RetentionDays;
+  /** The queues the catalog lets the API send to (the copy queue: a new follower, a resume, a closing stop). */
+  queues?: (def: QueueDef) => IQueue;
 }
 
 /**
@@ -174,7 +178,8 @@ export class Api extends Construct {
       resources: {
         table: (def) => props.data.table(def),
         queue: (def) => {
-          throw new Error(`The HTTP API sends to no queue, yet asks for "${def.id}"`);
+          if (props.queues === undefined) throw new Error(`The HTTP API was given no queues, yet asks for "${def.id}"`);
+          return props.queues(def);
         },
       },
     });

@@ -1,5 +1,6 @@
 import type { Duration } from "aws-cdk-lib";
 import { Metric } from "aws-cdk-lib/aws-cloudwatch";
+import type { CopyMetricName } from "./copy-metrics.js";
 import { METRICS_NAMESPACE, type ExchangeMetricName, type FeedMetricName, type LeaderboardMetricName, type StreamMetricName } from "#commons/metrics.js";
 
 /**
@@ -9,7 +10,7 @@ import { METRICS_NAMESPACE, type ExchangeMetricName, type FeedMetricName, type L
  */
 export const appMetric = (
   serviceName: string,
-  name: ExchangeMetricName | StreamMetricName | LeaderboardMetricName | FeedMetricName,
+  name: ExchangeMetricName | StreamMetricName | LeaderboardMetricName | FeedMetricName | CopyMetricName,
   period: Duration,
   statistic = "Sum",
 ): Metric =>

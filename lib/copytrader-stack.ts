@@ -1,9 +1,12 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { STREAM_LISTENER_FUNCTION, WS_CONNECT_FUNCTION } from "../functions/catalog.js";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
+import { COPY_QUEUE, FANOUT_QUEUE, type QueueDef } from "#commons/queues.js";
+import { ALL_FUNCTIONS, COPY_WORKER_FUNCTION, STREAM_LISTENER_FUNCTION, WS_CONNECT_FUNCTION } from "../functions/catalog.js";
 import { Alarms } from "./alarms.js";
 import { Api, generatedSecret, readSecretAtColdStart } from "./api.js";
+import { Copy } from "./copy.js";
 import { Dashboard } from "./dashboard.js";
 import { Data, tableConstructId } from "./data.js";
 import { FixedEgress } from "./egress.js";
@@ -11,6 +14,7 @@ import { Feed } from "./feed.js";
 import type { HouseFunction } from "./house-function.js";
 import { Ingestion, pascal, type FunctionDefaults } from "./ingestion.js";
 import { FUNCTION_FIXED_ENV, type DeploySettings } from "./settings.js";
+import { checkStreamReaders } from "./streams.js";
 
 export interface CopyTraderStackProps extends StackProps {
   settings: DeploySettings;
@@ -26,13 +30,15 @@ export const SERVICE_NAME = "hl-copytrader";
 
 /**
  * The whole app in one stack: the tables (Data), discovery, tracking and the trades-stream
- * listener (Ingestion), the live WebSocket feed (Feed), the HTTP API behind CloudFront (Api), the
- * web dashboard on the same distribution (Dashboard) and, last, the alarms on all of them.
+ * listener (Ingestion), the live WebSocket feed (Feed), copy trading (Copy), the HTTP API behind
+ * CloudFront (Api), the web dashboard on the same distribution (Dashboard) and, last, the alarms on
+ * all of them.
  */
 export class CopyTraderStack extends Stack {
   readonly data: Data;
   readonly ingestion: Ingestion;
   readonly feed: Feed;
+  readonly copy: Copy;
   readonly api: Api;
   readonly dashboard: Dashboard;
   /** Only with WS_TOKEN_REQUIRED: the token WebSocket clients connect with (`?token=`). */
@@ -44,6 +50,8 @@ export class CopyTraderStack extends Stack {
   constructor(scope: Construct, id: string, props: CopyTraderStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    // The events stream has two readers, the broadcaster and the copy dispatcher: DynamoDB's limit.
+    checkStreamReaders(ALL_FUNCTIONS);
 
     this.data = new Data(this, "Data", { deletionProtection: settings.stack.DELETION_PROTECTION });
 
@@ -56,16 +64,25 @@ export class CopyTraderStack extends Stack {
       serviceName: SERVICE_NAME,
       logLevel: settings.stack.LOG_LEVEL,
       logRetention: settings.stack.LOG_RETENTION_DAYS,
+      // Only a function the catalog lets read agent secrets uses it (lib/house-function.ts).
+      agentSecretPrefix: settings.app.COPY_AGENT_SECRET_PREFIX,
       ...(props.bundle === undefined ? {} : { bundle: props.bundle }),
       ...(this.egress && { egress: this.egress }),
     };
     this.ingestion = new Ingestion(this, "Ingestion", { data: this.data, app: settings.app, functionDefaults });
     this.feed = new Feed(this, "Feed", { data: this.data, functionDefaults, shards: settings.app.FEED_SHARDS });
+    this.copy = new Copy(this, "Copy", {
+      data: this.data,
+      app: settings.app,
+      functionDefaults,
+      runOnSchedule: (house) => this.ingestion.runOnSchedule(house, settings.app),
+    });
     this.api = new Api(this, "Api", {
       data: this.data,
       functionDefaults,
       throttle: { rateLimit: settings.stack.HTTP_API_RATE_LIMIT, burstLimit: settings.stack.HTTP_API_BURST_LIMIT },
       logRetention: settings.stack.LOG_RETENTION_DAYS,
+      queues: (def) => this.copy.lookup(def),
     });
     this.dashboard = new Dashboard(this, "Dashboard", {
       distribution: this.api.distribution,
@@ -92,11 +109,13 @@ export class CopyTraderStack extends Stack {
       new CfnOutput(this, `${pascal(def.id)}DeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
     }
     new CfnOutput(this, "ScheduleDeadLetterQueueUrl", { value: this.ingestion.scheduleDeadLetterQueue.queueUrl });
-    for (const [name, deadLetterQueue] of this.feed.deadLetterQueues) {
+    for (const [name, deadLetterQueue] of this.streamDeadLetterQueues()) {
       new CfnOutput(this, `${pascal(name)}StreamDeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
     }
     new CfnOutput(this, "FanOutQueueUrl", { value: this.feed.fanOutQueue.queueUrl });
     new CfnOutput(this, "FanOutDeadLetterQueueUrl", { value: this.feed.fanOutDeadLetterQueue.queueUrl });
+    new CfnOutput(this, "CopyQueueUrl", { value: this.copy.queue.queueUrl });
+    new CfnOutput(this, "CopyDeadLetterQueueUrl", { value: this.copy.deadLetterQueue.queueUrl });
     new CfnOutput(this, "WebSocketUrl", { value: this.feed.url, description: "Live feed (wss://)" });
     new CfnOutput(this, "CloudFrontUrl", { value: this.api.cdnUrl, description: "HTTP API through CloudFront (cached leaderboard)" });
     new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url, description: "Web dashboard (same CloudFront domain, /app/)" });
@@ -126,14 +145,18 @@ export class CopyTraderStack extends Stack {
       deadLetterQueues: [
         ...this.ingestion.all().map(({ def, deadLetterQueue }) => ({ name: def.id, queue: deadLetterQueue })),
         { name: "schedules", queue: this.ingestion.scheduleDeadLetterQueue },
-        ...[...this.feed.deadLetterQueues].map(([name, queue]) => ({ name: `${name}-stream`, queue })),
+        ...[...this.streamDeadLetterQueues()].map(([name, queue]) => ({ name: `${name}-stream`, queue })),
         { name: "fanout", queue: this.feed.fanOutDeadLetterQueue },
+        { name: "copy", queue: this.copy.deadLetterQueue },
       ],
-      streamFunctions: [...this.feed.functions.values()].filter((f) => f.def.trigger.kind === "dynamodb-stream"),
+      streamFunctions: [...this.functions().values()].filter((f) => f.def.trigger.kind === "dynamodb-stream"),
       serviceName: SERVICE_NAME,
       // Tied to the function rather than the setting: no stream alarms without a listener to alarm on.
       tradesStream: this.ingestion.functions.has(STREAM_LISTENER_FUNCTION.name),
       leaderboardIntervalSeconds: settings.app.LEADERBOARD_INTERVAL_SECONDS,
+      ...(this.copy.functions.has(COPY_WORKER_FUNCTION.name) && {
+        copyTrading: { orderErrorsThreshold: settings.stack.COPY_ORDER_ERRORS_ALARM_THRESHOLD },
+      }),
       ...(settings.stack.ALARM_EMAIL !== undefined && { alarmEmail: settings.stack.ALARM_EMAIL }),
     });
     new CfnOutput(this, "AlarmTopicArn", {
@@ -144,6 +167,23 @@ export class CopyTraderStack extends Stack {
 
   /** Every function of the stack by catalog name, whichever construct built it. */
   functions(): ReadonlyMap<string, HouseFunction> {
-    return new Map([...this.ingestion.functions, ...this.feed.functions, [this.api.function.def.name, this.api.function]]);
+    return new Map([
+      ...this.ingestion.functions,
+      ...this.feed.functions,
+      ...this.copy.functions,
+      [this.api.function.def.name, this.api.function],
+    ]);
+  }
+
+  /** The queue a catalog definition names, whichever construct owns it. */
+  queue(def: QueueDef): Queue {
+    if (def.id === FANOUT_QUEUE.id) return this.feed.fanOutQueue;
+    if (def.id === COPY_QUEUE.id) return this.copy.queue;
+    return this.ingestion.queue(def);
+  }
+
+  /** Every stream consumer's on-failure destination, by function name (the feed's and copy trading's). */
+  streamDeadLetterQueues(): ReadonlyMap<string, Queue> {
+    return new Map([...this.feed.deadLetterQueues, ...this.copy.streamDeadLetterQueues]);
   }
 }

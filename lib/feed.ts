@@ -1,13 +1,11 @@
 import { CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { WebSocketApi, WebSocketStage, type ThrottleSettings } from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { FANOUT_QUEUE } from "#commons/queues.js";
 import { DEFAULT_FEED_SHARDS } from "#domain/feed/shards.js";
-import type { TableDef } from "#store/tables.js";
 import {
   ALL_FUNCTIONS,
   FAN_OUT_WORKER_FUNCTION,
@@ -17,8 +15,10 @@ import {
   type FunctionDef,
 } from "../functions/catalog.js";
 import type { Data } from "./data.js";
+import { fifoQueueWithDeadLetters } from "./fifo-queue.js";
 import { HouseFunction, type ResourceLookup } from "./house-function.js";
 import { pascal, type FunctionDefaults } from "./ingestion.js";
+import { attachStreamMapping } from "./streams.js";
 
 /**
  * The stage clients connect to: `wss://{api}.execute-api.{region}.amazonaws.com/v1`. Named after
@@ -56,17 +56,8 @@ export const POSTS_TO_CLIENTS: ReadonlySet<FunctionDef> = new Set([
  */
 export const fanOutMaxConcurrency = (shards: number): number => Math.min(1000, Math.max(2, shards));
 
-/**
- * How old a stream record may get (while Lambda is throttled or failing) before it is skipped to
- * the DLQ. Keyed by table so a new stream consumer fails synth until someone decides.
- * - events: a position change is live news; an hour late it is history, which the HTTP API serves.
- * - connections: a welcome minutes after connecting is noise (the client has long got its first
- *   events); 10 minutes still rides out a short throttling without filling the DLQ.
- */
-export const STREAM_MAX_RECORD_AGE: Partial<Record<TableDef["id"], Duration>> = {
-  events: Duration.hours(1),
-  connections: Duration.minutes(10),
-};
+/** Moved to ./streams.ts, which the copy dispatcher's mapping shares; re-exported for the feed's readers. */
+export { STREAM_MAX_RECORD_AGE } from "./streams.js";
 
 /** The live feed's functions: WebSocket routes, stream consumers and the fan-out worker (everything else is not ours). */
 const isFeed = (def: FunctionDef): boolean => FEED_FUNCTIONS.includes(def);
@@ -108,28 +99,13 @@ export class Feed extends Construct {
 
   constructor(scope: Construct, id: string, props: FeedProps) {
     super(scope, id);
-    this.fanOutDeadLetterQueue = new Queue(this, "FanOutDeadLetterQueue", {
-      fifo: true, // a FIFO queue's dead-letter queue must be FIFO too
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
+    // Groups are connection shards; ids name shard and event. A live event is news for minutes, not days.
+    const fanOut = fifoQueueWithDeadLetters(this, "FanOut", FANOUT_QUEUE, {
+      retention: Duration.hours(1),
+      deadLettersAre: "the fan-out messages whose shard could not be listed",
     });
-    this.fanOutQueue = new Queue(this, "FanOutQueue", {
-      fifo: true,
-      // Explicit ids (shard + event), so a retried stream batch queues nothing twice.
-      contentBasedDeduplication: false,
-      // High-throughput FIFO: limits per message group (shard) instead of 3,000 messages a second
-      // for the queue, which FEED_SHARDS messages per event would reach at ~100 events a second.
-      // Deduplication ids name their shard, so deduplicating within a group loses nothing.
-      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
-      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(FANOUT_QUEUE.visibilityTimeoutSeconds),
-      // A live event is news for minutes, not days.
-      retentionPeriod: Duration.hours(1),
-      deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: FANOUT_QUEUE.maxReceiveCount },
-    });
+    this.fanOutQueue = fanOut.queue;
+    this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
     const resources: ResourceLookup = {
       table: (def) => props.data.table(def),
       queue: (def) => {
@@ -162,7 +138,7 @@ export class Feed extends Construct {
           integration: new WebSocketLambdaIntegration(`${pascal(def.name)}Integration`, fn),
         });
       } else if (def.trigger.kind === "dynamodb-stream") {
-        this.attachStream(house, def.trigger, props.data);
+        this.deadLetterQueues.set(def.name, attachStreamMapping(this, house, def.trigger, props.data));
       } else if (def.trigger.kind === "sqs") {
         this.attachFanOutQueue(house, props.shards ?? DEFAULT_FEED_SHARDS);
       }
@@ -195,16 +171,6 @@ export class Feed extends Construct {
         "and region, so not this stack's to set); deploying with it unset fails. The route functions log each " +
         "connect, message and disconnect with its connection id, and the stage's metrics count them.",
     });
-    Validations.of(this.fanOutDeadLetterQueue).acknowledge({
-      id: "AwsSolutions-SQS3",
-      reason: "This queue is itself a dead-letter queue: the fan-out messages whose shard could not be listed.",
-    });
-    for (const queue of this.deadLetterQueues.values()) {
-      Validations.of(queue).acknowledge({
-        id: "AwsSolutions-SQS3",
-        reason: "This queue is itself a dead-letter queue: the stream mapping's on-failure destination.",
-      });
-    }
   }
 
   /** The connections ARN as cdk-nag prints it in its finding ids. */
@@ -223,38 +189,6 @@ export class Feed extends Construct {
         batchSize: FANOUT_QUEUE.batchSize,
         reportBatchItemFailures: true, // a message that fails holds back only its own shard
         maxConcurrency: fanOutMaxConcurrency(shards),
-      }),
-    );
-  }
-
-  private attachStream(
-    house: HouseFunction,
-    trigger: Extract<FunctionDef["trigger"], { kind: "dynamodb-stream" }>,
-    data: Data,
-  ): void {
-    const { def, fn } = house;
-    const maxRecordAge = STREAM_MAX_RECORD_AGE[trigger.table.id];
-    if (maxRecordAge === undefined) {
-      throw new Error(`${def.name} reads the ${trigger.table.id} stream: choose its maximum record age in STREAM_MAX_RECORD_AGE`);
-    }
-    // Holds only the failed batch's coordinates (shard, sequence numbers), not the records.
-    const deadLetterQueue = new Queue(this, `${pascal(def.name)}StreamDeadLetterQueue`, {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14), // the longest SQS allows: time to look before it is gone
-    });
-    this.deadLetterQueues.set(def.name, deadLetterQueue);
-    fn.addEventSource(
-      new DynamoEventSource(data.table(trigger.table), {
-        // The feed is live: a new mapping starts at now, not at 24 h of history.
-        startingPosition: StartingPosition.LATEST,
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual(trigger.filter) })],
-        batchSize: trigger.batchSize,
-        reportBatchItemFailures: true, // the handlers use processPartialResponse
-        bisectBatchOnError: true, // a batch that fails as a whole is split until the bad record is alone
-        retryAttempts: trigger.maxRetryAttempts,
-        maxRecordAge,
-        onFailure: new SqsDlq(deadLetterQueue),
       }),
     );
   }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Architecture, Code, Function as LambdaFunction, Runtime, type FunctionProps } from "aws-cdk-lib/aws-lambda";
@@ -39,6 +39,11 @@ export interface HouseFunctionProps {
   logRemovalPolicy?: RemovalPolicy;
   /** When set, functions that call the exchange run in its VPC and leave through its one IP. */
   egress?: FixedEgress;
+  /**
+   * COPY_AGENT_SECRET_PREFIX (validated by lib/settings.ts): a function whose catalog entry
+   * `readsAgentSecrets` may read the secrets under it, and gets it in its environment; no other does.
+   */
+  agentSecretPrefix?: string;
   /**
    * false: deploy a placeholder instead of bundling `def.entry` (CDK unit tests only, where the
    * handler may not exist yet and esbuild would dominate the run time). Everything else is identical.
@@ -122,6 +127,7 @@ export class HouseFunction extends Construct {
           });
 
     this.connect(props.resources);
+    if (def.readsAgentSecrets) this.grantAgentSecretReads(props.agentSecretPrefix);
     this.acknowledgeHouseDecisions();
   }
 
@@ -169,14 +175,44 @@ export class HouseFunction extends Construct {
       }
       this.fn.addEnvironment(tableDef.envVar, table.tableName);
     }
-    if (this.def.leasesBudgetIn && !this.def.tables.includes(this.def.leasesBudgetIn)) {
-      this.grantBudgetLeases(resources.table(this.def.leasesBudgetIn));
+    const ledger = this.def.leasesBudgetIn;
+    if (ledger && !this.def.tables.includes(ledger)) {
+      const table = resources.table(ledger);
+      const readsTable = (this.def.readsOnly ?? []).includes(ledger);
+      this.grantBudgetLeases(table, { readsLedger: !readsTable });
+      // The ledger finds its table by the same variable as every other reader of it.
+      if (!readsTable) this.fn.addEnvironment(ledger.envVar, table.tableName);
     }
     for (const queueDef of this.def.sendsTo) {
       const queue = resources.queue(queueDef);
       queue.grantSendMessages(this.fn);
       this.fn.addEnvironment(queueDef.envVar, queue.queueUrl);
     }
+  }
+
+  /**
+   * Live followers' agent keys are secrets named `<prefix><anything>` (the user creates them;
+   * `agent_key_ref` = `secretsmanager:<name>`): GetSecretValue on exactly those names, the only
+   * Secrets Manager call the engine makes. Secrets Manager appends `-` and 6 random characters to
+   * every ARN, so the grant's `*` is also what covers those. Encrypted with the account's
+   * `aws/secretsmanager` key, they need no KMS grant; a secret with a key of its own stays unreadable.
+   */
+  private grantAgentSecretReads(prefix: string | undefined): void {
+    if (prefix === undefined) throw new Error(`${this.def.name} reads agent secrets: the stack must give it COPY_AGENT_SECRET_PREFIX`);
+    const resourceName = `${prefix}*`;
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [Stack.of(this).formatArn({ service: "secretsmanager", resource: "secret", resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    this.fn.addEnvironment("COPY_AGENT_SECRET_PREFIX", prefix);
+    Validations.of(this.fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${resourceName}]`,
+      reason:
+        "Followers' agent wallet keys are created by their owners under COPY_AGENT_SECRET_PREFIX (a path of its own, checked at " +
+        "synth), so their names are not known to the stack; read-only, for this function alone.",
+    });
   }
 
   /** An `access` list must cover every table the function reaches, and only those. */
@@ -216,18 +252,15 @@ export class HouseFunction extends Construct {
   }
 
   /**
-   * A lease is one conditional UpdateItem (a read of the previous window is a GetItem, already
-   * granted). LeadingKeys pins it to the ledger's partition, so a read-only function cannot
-   * touch snapshots, cursors or anything else in the table.
+   * A lease is one conditional UpdateItem, after a GetItem of the previous window. LeadingKeys pins
+   * them to the ledger's partition, so a read-only function cannot touch snapshots, cursors or
+   * anything else in the table. The GetItem is granted here only when the function does not read
+   * the table anyway (readsOnly): the copy worker reads nothing else of the state table.
    */
-  private grantBudgetLeases(table: ITableV2): void {
-    this.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ["dynamodb:UpdateItem"],
-        resources: [table.tableArn],
-        conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [BUDGET_LEDGER_PK] } },
-      }),
-    );
+  private grantBudgetLeases(table: ITableV2, o: { readsLedger: boolean }): void {
+    const onLedger = { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [BUDGET_LEDGER_PK] } };
+    const actions = o.readsLedger ? ["dynamodb:GetItem", "dynamodb:UpdateItem"] : ["dynamodb:UpdateItem"];
+    this.fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn], conditions: onLedger }));
   }
 
   /** Table grants include `<table>/index/*`: the names of the table's own indexes, not other tables. */

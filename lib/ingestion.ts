@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { effectiveWeightPerMinute, type Config } from "#commons/config.js";
 import type { QueueDef } from "#commons/queues.js";
 import { baseWeight } from "#hyperliquid/weights.js";
-import { ALL_FUNCTIONS, FEED_FUNCTIONS, type FunctionDef } from "../functions/catalog.js";
+import { ALL_FUNCTIONS, COPY_FUNCTIONS, FEED_FUNCTIONS, type FunctionDef } from "../functions/catalog.js";
 import type { Data } from "./data.js";
 import { HouseFunction, type HouseFunctionProps, type ResourceLookup } from "./house-function.js";
 
@@ -57,7 +57,7 @@ const MAX_CONCURRENCY: Record<QueueDef["id"], (app: Config, queue: QueueDef, tim
     throw new Error("The fan-out queue's worker is the live feed's (lib/feed.ts fanOutMaxConcurrency), not ingestion's");
   },
   copy: () => {
-    throw new Error("The copy queue's worker is copy trading's (lib/copy.ts), not ingestion's");
+    throw new Error("The copy queue's worker is copy trading's (lib/copy.ts copyWorkerMaxConcurrency), not ingestion's");
   },
 };
 
@@ -72,7 +72,9 @@ export interface OwnedQueue {
  * builds a function, except for the live feed's own queue worker (lib/feed.ts).
  */
 const isIngestion = (def: FunctionDef): boolean =>
-  !FEED_FUNCTIONS.includes(def) && (def.trigger.kind === "schedule" || def.trigger.kind === "sqs" || def.trigger.kind === "long-lived");
+  !FEED_FUNCTIONS.includes(def) &&
+  !COPY_FUNCTIONS.includes(def) && // copy trading's (lib/copy.ts): its FIFO queue, worker and schedule
+  (def.trigger.kind === "schedule" || def.trigger.kind === "sqs" || def.trigger.kind === "long-lived");
 
 /**
  * Whether the settings deploy a function at all: the long-lived trades-stream listener only with
@@ -188,6 +190,17 @@ export class Ingestion extends Construct {
     }
     // Stream and WebSocket triggers (FEED_FUNCTIONS) are not ingestion; `isIngestion` keeps them out.
     if (trigger.kind !== "schedule") return;
+    this.runOnSchedule(house, app);
+  }
+
+  /**
+   * Runs a catalog `schedule` function every interval its setting names, through the ingestion's
+   * schedule DLQ; copy trading's periodic reconcile (lib/copy.ts) is scheduled here too.
+   */
+  runOnSchedule(house: HouseFunction, app: Config): void {
+    const { def, fn } = house;
+    if (def.trigger.kind !== "schedule") throw new Error(`${def.name} has no schedule trigger`);
+    const trigger = def.trigger;
     const intervalSeconds = app[trigger.intervalSetting];
     // A tick is superseded by the next one: retrying a failed run would only overlap it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });

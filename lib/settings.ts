@@ -26,6 +26,20 @@ const NOT_FROM_USER = new Set<string>([
   ...Object.entries(SECRET_SETTINGS).flat(),
 ]);
 
+/**
+ * User settings that reach only the functions that need them, not every function's environment:
+ * the agent-secret prefix goes to the function the catalog lets read agent secrets (`readsAgentSecrets`,
+ * lib/house-function.ts), beside the grant it scopes.
+ */
+export const FUNCTION_SCOPED_SETTINGS: ReadonlySet<string> = new Set(["COPY_AGENT_SECRET_PREFIX"]);
+
+/**
+ * Secrets Manager name characters, not starting but ending with `/`: the prefix names a folder of its own, so its
+ * `<prefix>*` grant cannot reach the stack's generated secrets (CloudFormation names them
+ * `<LogicalId>-<random>`, without a `/`) nor any other name that merely starts the same way.
+ */
+const AGENT_SECRET_PREFIX = /^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]*\/$/;
+
 /** Every application setting a user may choose at deploy time (any new key in config.ts flows through). */
 export const APP_SETTING_KEYS: readonly string[] = Object.keys(configSchema.shape).filter(
   (k) => !NOT_FROM_USER.has(k),
@@ -71,6 +85,12 @@ const stackOptionsSchema = z.object({
    * so Hyperliquid sees one fixed address (lib/egress.ts). Costs ~$36 a month idle; off by default.
    */
   FIXED_EGRESS_IP: bool.default(false),
+  /**
+   * Copy orders the exchange (or the paper venue) refused or that failed to send, summed over 5
+   * minutes, at which the copy-order-errors alarm fires (lib/alarms.ts). One is a rejected order
+   * (tick, lot, margin) that the next reconciliation retries; a handful in 5 minutes is a pattern.
+   */
+  COPY_ORDER_ERRORS_ALARM_THRESHOLD: z.coerce.number().int().min(1).max(10_000).default(5),
   /** Subscribed by email to the alarm topic (AWS sends a confirmation link first); unset: no subscription. */
   ALARM_EMAIL: z.email("must be an email address, e.g. ops@example.com").optional(),
 });
@@ -104,7 +124,12 @@ const asEnvValue = (value: unknown): string =>
   Array.isArray(value) ? value.join(",") : String(value);
 
 /** Scheduler rates are whole minutes; a seconds value that is not one would be silently wrong. */
-const SCHEDULE_KEYS = ["DISCOVERY_INTERVAL_SECONDS", "TRACKING_INTERVAL_SECONDS", "LEADERBOARD_INTERVAL_SECONDS"] as const;
+const SCHEDULE_KEYS = [
+  "DISCOVERY_INTERVAL_SECONDS",
+  "TRACKING_INTERVAL_SECONDS",
+  "LEADERBOARD_INTERVAL_SECONDS",
+  "COPY_RECONCILE_INTERVAL_SECONDS",
+] as const;
 
 export const readDeploySettings = (source: Source): DeploySettings => {
   const stackRaw = Object.fromEntries(
@@ -131,11 +156,17 @@ export const readDeploySettings = (source: Source): DeploySettings => {
       `DISCOVERY_MAX_RUN_SECONDS=${app.data.DISCOVERY_MAX_RUN_SECONDS} must be below the discovery timeout (${DISCOVERY_FUNCTION.timeoutSeconds}s)`,
     );
   }
+  if (!AGENT_SECRET_PREFIX.test(app.data.COPY_AGENT_SECRET_PREFIX)) {
+    problems.push(
+      `COPY_AGENT_SECRET_PREFIX="${app.data.COPY_AGENT_SECRET_PREFIX}" must be a Secrets Manager name path ending in "/" ` +
+        `(letters, digits, /_+=.@-), e.g. "hyperliquid-copytrader/agent/": the copy worker may read every secret under it`,
+    );
+  }
   if (problems.length > 0) throw new Error(`Invalid application settings: ${problems.join("; ")}`);
 
   // Pass every user-facing setting, defaults included, so the deployed value is visible in the console.
   const appEnv: Record<string, string> = {};
-  for (const key of APP_SETTING_KEYS) {
+  for (const key of APP_SETTING_KEYS.filter((k) => !FUNCTION_SCOPED_SETTINGS.has(k))) {
     const value: unknown = app.data[key as keyof Config];
     if (value !== undefined) appEnv[key] = asEnvValue(value);
   }

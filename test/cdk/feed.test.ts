@@ -33,8 +33,9 @@ const feedRoutes = () =>
     .filter((p) => referencedIds(p.ApiId).has(apiId()));
 
 const functionOf = (def: FunctionDef) => {
-  const house = s.stack.feed.functions.get(def.name);
-  if (!house) throw new Error(`${def.name} is not a feed function`);
+  // The whole stack's: the events stream's second reader (the copy dispatcher) is copy trading's.
+  const house = s.stack.functions().get(def.name);
+  if (!house) throw new Error(`${def.name} is not in the stack`);
   const id = logicalId(house.fn);
   return { id, props: resource(s.template, id).Properties };
 };
@@ -233,7 +234,7 @@ describe("stream consumers", () => {
       expect(m.MaximumRecordAgeInSeconds).toBe(STREAM_MAX_RECORD_AGE[def.trigger.table.id]?.toSeconds());
       expect(m.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
 
-      const dlq = s.stack.feed.deadLetterQueues.get(def.name);
+      const dlq = s.stack.streamDeadLetterQueues().get(def.name);
       expect(dlq).toBeDefined();
       expect(referencedIds(m.DestinationConfig.OnFailure.Destination)).toEqual(new Set([logicalId(dlq!)]));
       const queue = resource(s.template, logicalId(dlq!));

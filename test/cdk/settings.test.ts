@@ -20,6 +20,7 @@ describe("deploy settings", () => {
       HTTP_API_RATE_LIMIT: 100,
       HTTP_API_BURST_LIMIT: 200,
       FIXED_EGRESS_IP: false,
+      COPY_ORDER_ERRORS_ALARM_THRESHOLD: 5,
     });
     expect(s.appEnv.TRACKING_INTERVAL_SECONDS).toBe(String(loadConfig({}).TRACKING_INTERVAL_SECONDS));
     expect(s.appEnv.HYPERLIQUID_API_URL).toBe("https://api.hyperliquid.xyz");
@@ -74,8 +75,22 @@ describe("deploy settings", () => {
     [{ WS_TOKEN_REQUIRED: "maybe" }, /WS_TOKEN_REQUIRED/],
     [{ HTTP_API_RATE_LIMIT: 0 }, /HTTP_API_RATE_LIMIT/],
     [{ ALARM_EMAIL: "ops@" }, /Invalid stack options: ALARM_EMAIL: must be an email address/],
+    [{ COPY_RECONCILE_INTERVAL_SECONDS: 90 }, /COPY_RECONCILE_INTERVAL_SECONDS=90 is not a whole number of minutes/],
+    [{ COPY_ORDER_ERRORS_ALARM_THRESHOLD: 0 }, /COPY_ORDER_ERRORS_ALARM_THRESHOLD/],
+    // Without a trailing "/", "Admin" would also reach the stack's own AdminApiKey<id>-<random> secret.
+    [{ COPY_AGENT_SECRET_PREFIX: "Admin" }, /COPY_AGENT_SECRET_PREFIX="Admin" must be a Secrets Manager name path ending in "\/"/],
+    // A wildcard of the user's own would widen the grant's `<prefix>*` beyond the path.
+    [{ COPY_AGENT_SECRET_PREFIX: "agents*/" }, /COPY_AGENT_SECRET_PREFIX/],
+    [{ COPY_AGENT_SECRET_PREFIX: "/" }, /COPY_AGENT_SECRET_PREFIX/],
   ])("rejects %o at synth time", (context, message) => {
     expect(() => read(context)).toThrow(message);
+  });
+
+  it("the agent-secret prefix is validated and kept for the function that reads agent secrets, not every function's env", () => {
+    const s = read({ COPY_AGENT_SECRET_PREFIX: "team-a/agents/" });
+    expect(s.app.COPY_AGENT_SECRET_PREFIX).toBe("team-a/agents/");
+    expect(s.appEnv.COPY_AGENT_SECRET_PREFIX).toBeUndefined();
+    expect(read().app.COPY_AGENT_SECRET_PREFIX).toBe(loadConfig({}).COPY_AGENT_SECRET_PREFIX);
   });
 
   it("ALARM_EMAIL is optional and passed through when it is an address", () => {

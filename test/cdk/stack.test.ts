@@ -1,7 +1,7 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "#commons/config.js";
-import { FANOUT_QUEUE, TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
+import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
 import { BUDGET_LEDGER_PK } from "#hyperliquid/dynamo-ledger.js";
 import { ALL_TABLES, type TableDef } from "#store/tables.js";
 import { ALL_FUNCTIONS, TRACK_WORKER_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
@@ -34,6 +34,11 @@ const attributesReferenced = (value: unknown): Set<string> => {
   walk(value);
   return found;
 };
+/** The catalog's tables of a function, and the table it leases exchange weight in (its ledger's items only). */
+const tablesReachedBy = (def: FunctionDef): TableDef[] => [
+  ...new Set([...def.tables, ...(def.readsOnly ?? []), ...(def.leasesBudgetIn ? [def.leasesBudgetIn] : [])]),
+];
+const onBudgetLedger = { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [BUDGET_LEDGER_PK] } };
 const keySchema = (pk: { name: string }, sk?: { name: string }) => [
   { AttributeName: pk.name, KeyType: "HASH" },
   ...(sk ? [{ AttributeName: sk.name, KeyType: "RANGE" }] : []),
@@ -142,7 +147,7 @@ describe("every catalog function", () => {
       LOG_LEVEL: "INFO",
       NODE_OPTIONS: "--enable-source-maps",
     });
-    const reached = [...def.tables, ...(def.readsOnly ?? [])];
+    const reached = tablesReachedBy(def);
     for (const t of ALL_TABLES) {
       if (reached.includes(t)) expect(referencedIds(env[t.envVar])).toEqual(new Set([tableId(t)]));
       else expect(env[t.envVar]).toBeUndefined();
@@ -162,7 +167,7 @@ describe("every catalog function", () => {
     const tablesReached = new Set(dynamo.flatMap((st) => [...attributesReferenced(st.Resource)]));
     expect(tablesReached).toEqual(
       new Set([
-        ...[...def.tables, ...(def.readsOnly ?? [])].map((t) => `${tableId(t)}.Arn`),
+        ...tablesReachedBy(def).map((t) => `${tableId(t)}.Arn`),
         ...(stream ? [`${tableId(stream.table)}.StreamArn`] : []),
       ]),
     );
@@ -173,20 +178,28 @@ describe("every catalog function", () => {
       const isLease = (st: (typeof onTable)[number]) =>
         def.leasesBudgetIn === t &&
         JSON.stringify(actionsOf(st)) === JSON.stringify(["dynamodb:UpdateItem"]) &&
-        JSON.stringify(st.Condition) === JSON.stringify({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [BUDGET_LEDGER_PK] } });
+        JSON.stringify(st.Condition) === JSON.stringify(onBudgetLedger);
       for (const action of onTable.filter((st) => !isLease(st)).flatMap(actionsOf)) {
         expect(action).not.toMatch(/^dynamodb:(Put|Update|Delete|BatchWrite)/);
       }
       expect(onTable.filter(isLease).length, `${def.name} leases budget in ${t.id}`).toBe(def.leasesBudgetIn === t ? 1 : 0);
     }
+    // A ledger table it neither writes nor reads: only the ledger's partition, read (the previous window) and leased.
+    const ledger = def.leasesBudgetIn;
+    if (ledger && !tablesReachedBy({ ...def, leasesBudgetIn: undefined }).includes(ledger)) {
+      const onLedger = dynamo.filter((st) => attributesReferenced(st.Resource).has(`${tableId(ledger)}.Arn`));
+      expect(onLedger.map((st) => [actionsOf(st), st.Condition])).toEqual([
+        [["dynamodb:GetItem", "dynamodb:UpdateItem"], onBudgetLedger],
+      ]);
+    }
     // Read/write on the items, never table administration.
     for (const action of dynamo.flatMap(actionsOf)) expect(action).not.toMatch(/^dynamodb:(Delete|Create|Update)Table/);
 
-    // The catalog's queues (the fan-out queue is the feed's); a stream consumer also its on-failure destination.
-    const queueOf = (q: QueueDef) => (q === FANOUT_QUEUE ? s.stack.feed.fanOutQueue : s.stack.ingestion.queue(q));
+    // The catalog's queues (whichever construct owns them); a stream consumer also its on-failure destination.
+    const queueOf = (q: QueueDef) => s.stack.queue(q);
     const sends = statements.filter((st) => actionsOf(st).includes("sqs:SendMessage"));
     const queuesReached = new Set(sends.flatMap((st) => [...referencedIds(st.Resource)]));
-    const onFailure = s.stack.feed.deadLetterQueues.get(def.name);
+    const onFailure = s.stack.streamDeadLetterQueues().get(def.name);
     expect(queuesReached).toEqual(new Set([...def.sendsTo.map(queueOf), ...(onFailure ? [onFailure] : [])].map(logicalId)));
     for (const q of def.sendsTo) {
       expect(referencedIds(props.Environment.Variables[q.envVar])).toEqual(new Set([logicalId(queueOf(q))]));

@@ -18,6 +18,10 @@ describe("the live feed's fan-out in the cost model", () => {
       expect.stringMatching(/^fan-out queue \(FIFO\): SendMessageBatch per occupied shard/),
       "fan-out queue (FIFO): receive + delete per fan-out worker invocation",
       "fan-out queue (FIFO): empty long polls (5 x 3/min)",
+      // Copy trading's queue is FIFO too (cost/copy.ts).
+      expect.stringMatching(/^copy queue \(FIFO\): sends/),
+      "copy queue (FIFO): receive + delete per copy-worker invocation",
+      "copy queue (FIFO): empty long polls (5 x 3/min)",
     ]);
     for (const l of fifo(e)) expect(l.service).toBe("SQS");
   });
