@@ -298,10 +298,8 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   // pages, never the fills.
   tables: [TRADERS_TABLE, FOLLOWERS_TABLE],
   readsOnly: [EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE, PAGES_TABLE],
-  // To come: COPY_QUEUE (a new sync_now follower, a resume or a close is sent to the engine at
-  // once), when lib/api.ts hands the API the copy queue (the copy stack creates it). Until then the
-  // API skips that message with a warning and the periodic reconcile acts within its interval.
-  sendsTo: [],
+  // A new follower, a resume or a close is sent to the copy engine at once.
+  sendsTo: [COPY_QUEUE],
   // allMids, to value open positions (GET /traders/{address}); its weight is leased from the
   // shared budget on the state table, the only items there this function may write.
   callsExchange: true,
@@ -387,13 +385,7 @@ export const COPY_RECONCILE_FUNCTION: FunctionDef = {
 export const COPY_FUNCTIONS: readonly FunctionDef[] = [COPY_DISPATCH_FUNCTION, COPY_WORKER_FUNCTION, COPY_RECONCILE_FUNCTION];
 
 /** Every deployed function; the CDK stack builds each with the construct its trigger calls for. */
-// COPY_FUNCTIONS join once their handlers exist (issue 17, in progress).
-export const ALL_FUNCTIONS: readonly FunctionDef[] = [...INGESTION_FUNCTIONS, ...FEED_FUNCTIONS, HTTP_API_FUNCTION];
+export const ALL_FUNCTIONS: readonly FunctionDef[] = [...INGESTION_FUNCTIONS, ...FEED_FUNCTIONS, ...COPY_FUNCTIONS, HTTP_API_FUNCTION];
 
-/**
- * Everything `npm start` runs: locally the HTTP API's Hono app is served directly, not as a function.
- * The copy functions run locally already; they are deployed once the stack builds them (lib/copy.ts).
- */
-export const LOCAL_FUNCTIONS: readonly FunctionDef[] = [...new Set([...ALL_FUNCTIONS, ...COPY_FUNCTIONS])].filter(
-  (def) => def.trigger.kind !== "http",
-);
+/** Everything `npm start` runs: locally the HTTP API's Hono app is served directly, not as a function. */
+export const LOCAL_FUNCTIONS: readonly FunctionDef[] = ALL_FUNCTIONS.filter((def) => def.trigger.kind !== "http");

@@ -1,7 +1,11 @@
 import { documentClient } from "#commons/clients/dynamodb.js";
-import { exchange } from "#commons/clients/hyperliquid.js";
+import { exchange, weightBudget } from "#commons/clients/hyperliquid.js";
+import { secretsManager } from "#commons/clients/secrets-manager.js";
 import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
+import { secretsManagerFetcher } from "#commons/secrets.js";
+import { openLiveVenue } from "#app/copy/live-venue.js";
+import { liveVenueDepsFromConfig } from "#app/copy/live-venue-deps.js";
 import { copyMetricsPublisher, withExchangeMetrics } from "#commons/metrics.js";
 import { createWebhookAlerts } from "#app/copy/alerts.js";
 import { createCopyMarket, createLeaderSource } from "#app/copy/market.js";
@@ -18,12 +22,24 @@ const config = loadConfig();
 /** Orders are priced at the mids: at most a second old. */
 const MIDS_TTL_MS = 1_000;
 
+// Agent keys: `env:` from the process environment; in Lambda also `secretsmanager:` under
+// COPY_AGENT_SECRET_PREFIX (the only secrets this function's role may read). Locally nothing is
+// sent to Secrets Manager: such a follower pauses saying only env: keys are readable here.
+// Orders pay the process's one weight budget.
+const inLambda = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+const live = liveVenueDepsFromConfig(config, {
+  mainnetInfo: exchange,
+  budget: weightBudget,
+  logger,
+  ...(inLambda && { fetchSecret: secretsManagerFetcher(secretsManager) }),
+});
+
 const engine = createCopyEngine({
   store: createDynamoFollowerStore(documentClient, config.FOLLOWERS_TABLE),
   leaders: createLeaderSource(createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }), exchange),
   market: createCopyMarket(exchange, createHyperliquidMarks(exchange, { ttlMs: MIDS_TTL_MS, logger })),
-  // Paper followers only until the live venue's factory is passed here; live ones are paused (agent_key).
-  venueFor: createVenueFor(),
+  // Paper followers on their ledger; live ones on the exchange through their agent wallet.
+  venueFor: createVenueFor((record) => openLiveVenue(live, record.config)),
   alert: createWebhookAlerts(logger),
   publishCounts: copyMetricsPublisher(),
   logger,

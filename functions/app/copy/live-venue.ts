@@ -67,7 +67,7 @@ const DUPLICATE_CLOID_RE = /cloid/i;
 const rejectAll = (orders: readonly VenueOrder[], error: string, retryable: boolean): VenueOrderResult[] =>
   orders.map(() => ({ status: "rejected", error, retryable }));
 
-const keysRefOf = (ref: LiveFollowerConfig["agentKeyRef"]): AgentKeyRef =>
+export const keysRefOf = (ref: LiveFollowerConfig["agentKeyRef"]): AgentKeyRef =>
   ref.source === "env" ? { source: "env", variable: ref.name } : { source: "secretsmanager", name: ref.name };
 
 export const createLiveVenue = (deps: LiveVenueDeps, config: LiveFollowerConfig): CopyVenue => {
@@ -235,4 +235,14 @@ const sendOrders = async (
     if (error instanceof ExchangeRequestError) return { notSent: `refused by the exchange: ${error.message}`, retryable: false };
     throw error;
   }
+};
+
+/**
+ * The copy worker's factory: the agent key is read (or found in the cache) before the venue is
+ * used, so a follower whose key is missing, unreadable or outside the prefix is paused by the
+ * engine saying why (#app/copy/venues.js), instead of refusing every order of every run.
+ */
+export const openLiveVenue = async (deps: LiveVenueDeps, config: LiveFollowerConfig): Promise<CopyVenue> => {
+  await deps.keys(keysRefOf(config.agentKeyRef));
+  return createLiveVenue(deps, config);
 };

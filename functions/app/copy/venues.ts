@@ -1,6 +1,7 @@
 import type { EngineVenue, VenueChoice, VenueContext } from "#domain/copy/engine-ports.js";
 import { takerFeeRateOf } from "#domain/copy/engine-plan.js";
 import type { FollowerRecord } from "#domain/copy/ports.js";
+import { ConfigError } from "#commons/errors.js";
 import { createPaperVenue } from "./paper-venue.js";
 
 /**
@@ -29,5 +30,12 @@ export const createVenueFor =
       };
     }
     if (live === undefined) return { unavailable: { reason: "agent_key", message: NO_LIVE_VENUE_MESSAGE } };
-    return { venue: await live({ ...record, config }) };
+    try {
+      return { venue: await live({ ...record, config }) };
+    } catch (error) {
+      // The key cannot be had (missing, unreadable, not a key, outside the prefix): no run can trade
+      // until the user fixes it, so the follower pauses saying why. Anything else is retried.
+      if (error instanceof ConfigError) return { unavailable: { reason: "agent_key", message: error.message } };
+      throw error;
+    }
   };
