@@ -11,9 +11,10 @@ import type { Prng } from "#simulator/prng.js";
  * each trade committed as the tracker commits one (the positions and the event in one versioned
  * transaction of the TraderStore), so the events table's stream carries real events.
  *
- * Positions are kept between $15k and $150k notional, and every step moves at least 20% of them,
- * so that a follower's share of any step (1–5% here) stays above the exchange's $10 minimum order:
- * what the oracle expects is then always tradable.
+ * A step opens $20–60k, adds or removes 20–60% of a position of $15k or more, adds a fresh $20–60k
+ * to a smaller one, closes or flips: every step moves $3,000 or more, so that a follower's share of
+ * it (about 1–5% here) stays above the exchange's $10 minimum order, and what the oracle expects is
+ * always tradable.
  */
 
 export interface MarketInfo {
@@ -75,7 +76,8 @@ export const planLeaderSteps = (prng: Prng, input: LeaderPlanInput): LeaderStep[
       if (notional.lt(MIN_NOTIONAL)) kind = r < 0.4 ? "close" : "increase";
       else if (notional.gt(MAX_NOTIONAL)) kind = r < 0.5 ? "decrease" : r < 0.75 ? "close" : "flip";
       else kind = r < 0.3 ? "increase" : r < 0.6 ? "decrease" : r < 0.8 ? "close" : "flip";
-      if (kind === "increase") size = fraction().times(side);
+      // Under $15k an add is a fresh $20–60k, so that no step is a sliver of a small position.
+      if (kind === "increase") size = (notional.lt(MIN_NOTIONAL) ? fresh() : fraction()).times(side);
       else if (kind === "decrease") size = fraction().times(-side);
       else if (kind === "close") size = szi.neg();
       else size = szi.neg().minus(fresh().times(side));
