@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
+import type { CopyRunCounts } from "#domain/copy/engine-ports.js";
 import type { ClientStats } from "#hyperliquid/client.js";
 
 /**
@@ -163,3 +164,26 @@ export type FeedCounts = Record<FeedMetricName, number>;
 
 export const feedMetricsPublisher = (env: NodeJS.ProcessEnv = process.env): ((counts: FeedCounts) => void) =>
   lambdaPublisher(FEED_METRICS, () => MetricUnit.Count, env);
+
+/**
+ * The copy engine, per run (#domain/copy/engine.js): orders sent, orders the venue refused (not an
+ * IOC that found nothing to match: the alarm watches real refusals), followers paused (kill switch,
+ * no agent key) and each order's delay from the leader's event to the order (a value per order).
+ * Published only when a run sent or paused something; the alarms treat missing data as none.
+ */
+export const COPY_METRICS = ["CopyOrdersSent", "CopyOrderErrors", "CopyFollowersPaused", "CopySignalToOrderMs"] as const;
+
+export const copyMetricsPublisher =
+  (env: NodeJS.ProcessEnv = process.env) =>
+  (counts: CopyRunCounts): void => {
+    if (env.AWS_LAMBDA_FUNCTION_NAME === undefined) return;
+    if (counts.ordersSent === 0 && counts.followersPaused === 0) return;
+    try {
+      metrics.addMetric("CopyOrdersSent", MetricUnit.Count, counts.ordersSent);
+      metrics.addMetric("CopyOrderErrors", MetricUnit.Count, counts.orderErrors);
+      metrics.addMetric("CopyFollowersPaused", MetricUnit.Count, counts.followersPaused);
+      for (const ms of counts.signalToOrderMs) metrics.addMetric("CopySignalToOrderMs", MetricUnit.Milliseconds, ms);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };

@@ -4,9 +4,9 @@ import type { FeedCounts } from "#commons/metrics.js";
 import type { FeedEvent } from "#domain/feed/messages.js";
 import type { ConnectionStore, OrderedQueue } from "#domain/feed/ports.js";
 import { MAX_BATCH_BYTES } from "#store/sqs-fifo-queue.js";
-import { eventMessage, storedEventSchema } from "./fan-out-message.js";
+import { eventMessage } from "./fan-out-message.js";
 import { publishFeedCounts } from "./feed-counts.js";
-import { newImageOf } from "./stream-records.js";
+import { batchItemFailures, readStreamEvents } from "./stream-records.js";
 
 /**
  * The live feed's first half: every event the tracker stores (events table stream, INSERT only)
@@ -32,26 +32,19 @@ export interface BroadcasterDeps {
 export const createBroadcaster =
   (deps: BroadcasterDeps) =>
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const failed: DynamoDBRecord[] = [];
+    const { events, failed } = readStreamEvents(event.Records, deps.logger);
     const queued: { record: DynamoDBRecord; event: FeedEvent }[] = [];
     let oversize = 0;
-    for (const record of event.Records) {
-      try {
-        const parsed = storedEventSchema.safeParse(newImageOf(record));
-        if (!parsed.success) throw new Error(`Stream record is not a position event: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-        // Over SQS's message size it is over the feed's 128 KB too: no client could get it, and a
-        // retry would not help. Counted and alarmed, as a post API Gateway refuses would be.
-        const bytes = Buffer.byteLength(eventMessage(deps.shards, parsed.data).body);
-        if (bytes > MAX_BATCH_BYTES) {
-          oversize++;
-          deps.logger.error("An event is over the feed's message limit: no client got it", { eventId: parsed.data.id, bytes });
-          continue;
-        }
-        queued.push({ record, event: parsed.data });
-      } catch (error) {
-        deps.logger.error("Could not read a stream record", { error, sequenceNumber: record.dynamodb?.SequenceNumber });
-        failed.push(record);
+    for (const q of events) {
+      // Over SQS's message size it is over the feed's 128 KB too: no client could get it, and a
+      // retry would not help. Counted and alarmed, as a post API Gateway refuses would be.
+      const bytes = Buffer.byteLength(eventMessage(deps.shards, q.event).body);
+      if (bytes > MAX_BATCH_BYTES) {
+        oversize++;
+        deps.logger.error("An event is over the feed's message limit: no client got it", { eventId: q.event.id, bytes });
+        continue;
       }
+      queued.push(q);
     }
 
     // Which shards to queue for; if that cannot be read, every record is retried.
@@ -61,7 +54,7 @@ export const createBroadcaster =
     } catch (error) {
       deps.logger.warn("Could not read which shards hold connections; the records are retried", { error });
       failed.push(...queued.map((q) => q.record));
-      return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" })) };
+      return batchItemFailures(failed);
     }
     // Shards in parallel, each shard's events in order. Where a shard stopped, that event and
     // every later one fail (their retry must not overtake it in any shard).
@@ -76,6 +69,6 @@ export const createBroadcaster =
     failed.push(...queued.slice(firstUnsent).map((q) => q.record));
     publishFeedCounts(deps.publishMetrics, deps.logger, { FeedMessagesTooLarge: oversize, FeedDeliveriesDropped: 0 });
     deps.logger.debug("Events queued for fan-out", { events: firstUnsent, shards: occupied.length, failed: failed.length });
-    return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" })) };
+    return batchItemFailures(failed);
   };
 

@@ -111,7 +111,7 @@ const agentKeyRef = z
   });
 
 /** https, or plain http to this machine only (a local receiver): alerts may name the follower's positions. */
-const webhookUrl = z
+export const webhookUrl = z
   .url({ protocol: /^https?$/, error: () => "alerts_webhook_url must be an https:// URL (http:// only for localhost)" })
   .max(2048)
   // (zod runs this after a failed url check too: only an http URL is this rule's to refuse)

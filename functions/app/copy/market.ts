@@ -1,0 +1,91 @@
+import type { Address } from "#domain/address.js";
+import type { CopyMarket, LeaderSource } from "#domain/copy/engine-ports.js";
+import type { CallOptions, ExchangePort } from "#domain/exchange.js";
+import type { MarkSource } from "#domain/marks.js";
+import { builderDexesOf, dexOfCoin } from "#domain/perp-universe.js";
+import type { TraderStore } from "#domain/ports.js";
+
+/**
+ * The copy engine's view of the leaders and the market, over the traders table and the exchange
+ * client (every call paid in the shared weight budget). Cached per process: a leader's account
+ * value for a minute (it sizes proportional copies and measures copy_gap, neither of which needs
+ * it to the second), mids for a second (orders are priced at them), `meta` for an hour.
+ */
+export const LEADER_EQUITY_TTL_MS = 60_000;
+export const META_TTL_MS = 3_600_000;
+
+/** Copying is live work, like tracking: its requests go in tracking's lane, not behind history backfill. */
+const CALL: CallOptions = { lane: "tracking" };
+
+/** A value per key kept `ttlMs`; callers that ask while it is being fetched share the one request. */
+const ttlCache = <V>(ttlMs: number, now: () => number, fetch: (key: string) => Promise<V>) => {
+  const values = new Map<string, { value: V; at: number }>();
+  const inFlight = new Map<string, Promise<V>>();
+  return (key: string): Promise<V> => {
+    const hit = values.get(key);
+    if (hit !== undefined && now() - hit.at < ttlMs) return Promise.resolve(hit.value);
+    let pending = inFlight.get(key);
+    if (pending === undefined) {
+      pending = fetch(key)
+        .then((value) => {
+          values.set(key, { value, at: now() });
+          return value;
+        })
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  };
+};
+
+export const createLeaderSource = (
+  traders: Pick<TraderStore, "trackingStates">,
+  exchange: Pick<ExchangePort, "clearinghouseState">,
+  now: () => number = Date.now,
+): LeaderSource => {
+  const equity = ttlCache(LEADER_EQUITY_TTL_MS, now, async (leader) => (await exchange.clearinghouseState(leader, CALL)).accountValue);
+  return {
+    async positions(leaders) {
+      const states = await traders.trackingStates(leaders);
+      const out = new Map<Address, Record<string, string> | null>();
+      for (const leader of leaders) {
+        const state = states.get(leader);
+        // No baseline yet (or a new one due): what he holds is not known.
+        if (state === undefined || state.version === undefined || state.needsBaseline) {
+          out.set(leader, null);
+          continue;
+        }
+        const sizes: Record<string, string> = {};
+        for (const [coin, p] of Object.entries(state.positions)) sizes[coin] = p.szi;
+        out.set(leader, sizes);
+      }
+      return out;
+    },
+    equityUsd: (leader) => equity(leader),
+  };
+};
+
+export const createCopyMarket = (
+  exchange: Pick<ExchangePort, "perpMeta">,
+  marks: MarkSource,
+  now: () => number = Date.now,
+): CopyMarket => {
+  const meta = ttlCache(META_TTL_MS, now, async (dex) => new Map((await exchange.perpMeta(CALL, dex)).map((a) => [a.name, a.szDecimals])));
+  return {
+    async mids(coins) {
+      const prices = await marks.current([...builderDexesOf(coins)]);
+      if (prices === null) throw new Error("mid prices are unavailable: no order can be priced");
+      const out: Record<string, string> = {};
+      for (const coin of coins) {
+        const mid = prices.mids[coin];
+        if (mid !== undefined) out[coin] = mid;
+      }
+      return out;
+    },
+    async szDecimals(coin) {
+      const sz = (await meta(dexOfCoin(coin))).get(coin);
+      if (sz === undefined) throw new Error(`${coin} is not in the exchange's meta`);
+      return sz;
+    },
+  };
+};

@@ -1,0 +1,43 @@
+import type { AppLogger } from "#commons/logger.js";
+import { copyQueueMessage } from "#domain/copy/messages.js";
+import type { FollowerRecord, FollowerStore } from "#domain/copy/ports.js";
+import type { OrderedQueue } from "#domain/feed/ports.js";
+
+/**
+ * The periodic reconciliation: every active follower (and a stopped or paused one still closing
+ * its positions) gets `reconcile:<ms>`, events or not, so a dropped event, a partial fill or a
+ * leader's change tracking saw without an event is traded within an interval. `<ms>` is the run's
+ * time floored to the interval: two overlapping runs queue the same deduplication id, once.
+ */
+export interface CopyReconcileDeps {
+  followers: Pick<FollowerStore, "list">;
+  queue: OrderedQueue;
+  intervalSeconds: number;
+  logger: AppLogger;
+  now(): number;
+}
+
+const PAGE = 100;
+
+export const needsReconcile = (r: FollowerRecord): boolean => r.state === "active" || r.closeRequested;
+
+export const createCopyReconcile = (deps: CopyReconcileDeps) => async (): Promise<{ followers: number }> => {
+  const intervalMs = deps.intervalSeconds * 1000;
+  const at = Math.floor(deps.now() / intervalMs) * intervalMs;
+  let cursor: string | undefined;
+  let queued = 0;
+  do {
+    const page = await deps.followers.list({ limit: PAGE, ...(cursor !== undefined && { cursor }) });
+    const messages = page.items
+      .filter(needsReconcile)
+      .map((r) => copyQueueMessage({ v: 1, follower_id: r.id, event_id: `reconcile:${at}`, leader: null, coin: null, signal_at: at }));
+    if (messages.length > 0) {
+      const result = await deps.queue.sendInOrder(messages);
+      if (result.sent < messages.length) throw new Error("Could not queue the followers' reconciliations", { cause: result.error });
+    }
+    queued += messages.length;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  deps.logger.info("Followers queued for reconciliation", { followers: queued, at });
+  return { followers: queued };
+};

@@ -1,0 +1,102 @@
+import { dec, decStr } from "#commons/decimal.js";
+import type { Address } from "#domain/address.js";
+import { killSwitch, utcDayStart, type KillSwitchDecision } from "./kill-switch.js";
+import type { CopyAccount, CopyOrder, FollowerRecord, VenueOrderResult } from "./ports.js";
+
+/**
+ * The bookkeeping of one run: what the venue's answer makes of each order, and the account the
+ * run commits (last view, running PnL and fees, the day's start and the peak the kill switch
+ * measures from, the copy_gap baseline).
+ */
+
+/** An order's record once the venue answered (or, for a pending one, once it was asked about it). */
+export const withResult = (order: CopyOrder, result: VenueOrderResult | { status: "unknown" }, now: number): CopyOrder => {
+  switch (result.status) {
+    case "filled":
+    case "partially_filled":
+      return {
+        ...order,
+        status: result.status,
+        oid: result.oid,
+        fillPrice: result.avgPrice,
+        filledSize: result.filledSize,
+        feeUsd: result.feeUsd,
+        filledAt: now,
+        error: null,
+      };
+    case "cancelled":
+      return { ...order, status: "cancelled", oid: result.oid };
+    case "rejected":
+      return { ...order, status: "rejected", error: result.error };
+    case "unknown":
+      // The venue never saw it (the run stopped between writing it and sending it): nothing
+      // traded, and the next plan, against the actual position, decides again.
+      return { ...order, status: "rejected", error: "never reached the venue (the run stopped before sending it); planned again" };
+  }
+};
+
+export const isFill = (r: VenueOrderResult | { status: "unknown" }): r is Extract<VenueOrderResult, { status: "filled" | "partially_filled" }> =>
+  r.status === "filled" || r.status === "partially_filled";
+
+/** A venue refusal worth an alarm: not an IOC that found nothing, not a transport failure retried later. */
+export const isOrderError = (r: VenueOrderResult | { status: "unknown" }): boolean =>
+  r.status === "rejected" && !r.retryable && !/could not immediately match/i.test(r.error);
+
+export interface AccountUpdate {
+  previous: CopyAccount;
+  memory: CopyAccount["memory"];
+  carried: CopyAccount["carried"];
+  ledger?: CopyAccount["ledger"];
+  positions: Readonly<Record<string, { szi: string; entryPx: string }>>;
+  equityUsd: string;
+  leaderEquityUsd: Readonly<Record<Address, string>>;
+  /** Fills of this run (and of pending orders resolved by it): realized PnL and fees add up. */
+  fills: readonly { closedPnlUsd: string | null; feeUsd: string | null }[];
+  now: number;
+}
+
+export const nextAccount = (u: AccountUpdate): CopyAccount => {
+  const prev = u.previous;
+  let realized = dec(prev.actual?.realizedPnlUsd ?? "0");
+  let fees = dec(prev.actual?.feesUsd ?? "0");
+  for (const f of u.fills) {
+    if (f.closedPnlUsd !== null) realized = realized.plus(f.closedPnlUsd);
+    if (f.feeUsd !== null) fees = fees.plus(f.feeUsd);
+  }
+  const equity = dec(u.equityUsd);
+  const day = utcDayStart(u.now);
+  const peak = prev.peakEquityUsd === null || equity.gt(prev.peakEquityUsd) ? u.equityUsd : prev.peakEquityUsd;
+  const account: CopyAccount = {
+    followerId: prev.followerId,
+    version: prev.version,
+    memory: u.memory,
+    carried: u.carried,
+    baseline: prev.baseline ?? { at: u.now, followerEquityUsd: u.equityUsd, leaderEquityUsd: u.leaderEquityUsd },
+    // The first run of a UTC day sets where the day's loss is counted from.
+    dayStart: prev.dayStart !== null && prev.dayStart.day === day ? prev.dayStart : { day, equityUsd: prev.actual?.equityUsd ?? u.equityUsd },
+    peakEquityUsd: peak,
+    actual: {
+      at: u.now,
+      positions: u.positions,
+      equityUsd: u.equityUsd,
+      realizedPnlUsd: decStr(realized),
+      feesUsd: decStr(fees),
+      leaderEquityUsd: u.leaderEquityUsd,
+    },
+    lastReconciledAt: u.now,
+  };
+  if (u.ledger !== undefined) account.ledger = u.ledger;
+  return account;
+};
+
+/** The kill switch on the account a run is about to commit. */
+export const killSwitchFor = (record: FollowerRecord, account: CopyAccount): KillSwitchDecision => {
+  const actual = account.actual;
+  if (actual === null) return { pause: false };
+  const history = [
+    ...(account.peakEquityUsd !== null ? [{ time: 0, equityUsd: account.peakEquityUsd }] : []),
+    { time: actual.at, equityUsd: actual.equityUsd },
+  ];
+  const todayPnl = account.dayStart === null ? dec(0) : dec(actual.equityUsd).minus(account.dayStart.equityUsd);
+  return killSwitch({ caps: record.config.caps, equityHistory: history, todayPnlUsd: decStr(todayPnl) });
+};

@@ -1,0 +1,67 @@
+import type { AppLogger } from "#commons/logger.js";
+import type { Address } from "#domain/address.js";
+import type { PaperLedger } from "./paper.js";
+import type { CopyAccount, CopyOrder, CopyVenue, FollowerRecord, FollowerStore, PauseReason } from "./ports.js";
+
+/**
+ * What the copy engine (./engine.js) needs besides the FollowerStore: the leaders as tracking
+ * stored them, the market, a venue per follower, and somewhere to say what happened. All ports:
+ * the adapters are in #app/copy.
+ */
+
+export interface LeaderSource {
+  /**
+   * Each leader's signed sizes per coin, as tracking committed them with its last event; `null`
+   * for a leader tracking has no baseline of yet (his positions are unknown, not empty).
+   */
+  positions(leaders: readonly Address[]): Promise<Map<Address, Record<string, string> | null>>;
+  /** His account value (the exchange's clearinghouseState; cached about a minute). */
+  equityUsd(leader: Address): Promise<string>;
+}
+
+export interface CopyMarket {
+  /** Mid price per coin, at most a second old; a coin with no mid is left out. */
+  mids(coins: readonly string[]): Promise<Record<string, string>>;
+  /** The coin's szDecimals from `meta` (cached). */
+  szDecimals(coin: string): Promise<number>;
+}
+
+/** A venue for one run. A paper venue also hands back its ledger, which the run commits. */
+export interface EngineVenue extends CopyVenue {
+  ledger?(): PaperLedger;
+}
+
+export type VenueChoice = { venue: EngineVenue } | { unavailable: { reason: PauseReason; message: string } };
+
+export interface VenueContext {
+  record: FollowerRecord;
+  account: CopyAccount;
+  /** The run's mids: the paper venue fills and values its ledger at them. */
+  mids: Readonly<Record<string, string>>;
+}
+
+export type CopyAlert =
+  | { kind: "pause"; followerId: string; name: string; reason: PauseReason; message: string; at: number }
+  | { kind: "fill"; followerId: string; name: string; order: CopyOrder }
+  | { kind: "error"; followerId: string; name: string; message: string; order?: CopyOrder; at: number };
+
+/** What one run did, for the CopyOrdersSent / CopyOrderErrors / CopyFollowersPaused / CopySignalToOrderMs metrics. */
+export interface CopyRunCounts {
+  ordersSent: number;
+  /** Refused by the venue (not counting an IOC that found nothing to match). */
+  orderErrors: number;
+  followersPaused: number;
+  signalToOrderMs: number[];
+}
+
+export interface EngineDeps {
+  store: FollowerStore;
+  leaders: LeaderSource;
+  market: CopyMarket;
+  venueFor(context: VenueContext): VenueChoice | Promise<VenueChoice>;
+  /** The webhook notifier; must never throw (#app/copy/alerts.js). */
+  alert?(record: FollowerRecord, alert: CopyAlert): Promise<void>;
+  publishCounts?(counts: CopyRunCounts): void;
+  logger: AppLogger;
+  now(): number;
+}

@@ -1,0 +1,228 @@
+import type { Address } from "#domain/address.js";
+import { isFill, isOrderError, killSwitchFor, nextAccount, withResult } from "./engine-account.js";
+import { coinsOf, onPauseOf, planRun } from "./engine-plan.js";
+import type { CopyRunCounts, EngineDeps, EngineVenue } from "./engine-ports.js";
+import type { CopyMessage } from "./messages.js";
+import type { CopyOrder, FollowerRecord, PauseReason, VenueOrder } from "./ports.js";
+import type { LeaderSnapshot } from "./targets.js";
+
+/**
+ * The copy engine: one message reconciles one follower. It trades the difference between the
+ * follower's target positions (from the leaders' positions as tracking stored them) and its actual
+ * ones, so a missed, late or doubled message corrects itself on the next run. Exactly once:
+ * orders are written `pending` before they are sent, with cloids derived from the follower and
+ * the message's event; a run after a crash first asks the venue what became of them, then plans
+ * against the actual position, so a redelivered message trades nothing twice.
+ */
+
+export type RunOutcome =
+  | { status: "done"; orders: number; paused?: PauseReason }
+  | { status: "skipped"; why: "missing" | "inactive" | "no_leader_baseline" }
+  | { status: "paused"; reason: PauseReason };
+
+/** Runs that lost the race for the account (another run committed first) are tried again this often. */
+export const MAX_RUN_ATTEMPTS = 5;
+/** One equity point a minute per follower at most, unless a fill happened. */
+export const EQUITY_POINT_INTERVAL_MS = 60_000;
+
+class Conflict extends Error {}
+
+export const createCopyEngine = (deps: EngineDeps) => {
+  const counts = (): CopyRunCounts => ({ ordersSent: 0, orderErrors: 0, followersPaused: 0, signalToOrderMs: [] });
+
+  /** Pauses the follower (the kill switch, a missing agent key), retrying a lost race on the record. */
+  const pause = async (record: FollowerRecord, reason: PauseReason, message: string, close: boolean, run: CopyRunCounts) => {
+    let current: FollowerRecord | undefined = record;
+    for (let i = 0; i < MAX_RUN_ATTEMPTS && current !== undefined; i++) {
+      if (current.state !== "active") return;
+      const at = deps.now();
+      const updated = await deps.store.update(current.id, current.version, { state: "paused", pause: { reason, message, at }, closeRequested: close }, at);
+      if (updated === "missing") return;
+      if (updated !== "conflict") {
+        run.followersPaused++;
+        deps.logger.warn("Follower paused", { followerId: record.id, reason, message });
+        await deps.alert?.(updated, { kind: "pause", followerId: record.id, name: record.config.name, reason, message, at });
+        return;
+      }
+      current = await deps.store.get(record.id);
+    }
+  };
+
+  const leaderSnapshots = async (record: FollowerRecord): Promise<LeaderSnapshot[] | null> => {
+    const addresses: Address[] = record.config.leaders.map((l) => l.address);
+    const positions = await deps.leaders.positions(addresses);
+    const snapshots: LeaderSnapshot[] = [];
+    for (const address of addresses) {
+      const held = positions.get(address);
+      if (held === undefined || held === null) return null;
+      snapshots.push({ address, positions: held, equityUsd: await deps.leaders.equityUsd(address) });
+    }
+    return snapshots;
+  };
+
+  /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */
+  const resolvePending = async (id: string, venue: EngineVenue) => {
+    const resolved: { order: CopyOrder; result: Awaited<ReturnType<EngineVenue["resolve"]>> }[] = [];
+    for (const order of await deps.store.pendingOrders(id)) {
+      const venueOrder: VenueOrder = {
+        cloid: order.cloid,
+        coin: order.coin,
+        isBuy: order.side === "buy",
+        size: order.size,
+        limitPrice: order.limitPrice,
+        reduceOnly: order.reduceOnly,
+      };
+      const result = await venue.resolve(venueOrder);
+      resolved.push({ order: withResult(order, result, deps.now()), result });
+    }
+    return resolved;
+  };
+
+  const runOnce = async (message: CopyMessage, run: CopyRunCounts): Promise<RunOutcome> => {
+    const record = await deps.store.get(message.follower_id);
+    if (record === undefined) return { status: "skipped", why: "missing" };
+    const closeAll = record.closeRequested;
+    if (record.state !== "active" && !closeAll) return { status: "skipped", why: "inactive" };
+    const account = await deps.store.getAccount(record.id);
+
+    const snapshots = await leaderSnapshots(record);
+    // A leader without a baseline has unknown positions: reading them as flat would close (or,
+    // once the baseline appears, open) what he never traded.
+    if (snapshots === null && !closeAll) return { status: "skipped", why: "no_leader_baseline" };
+    const leaders = snapshots ?? [];
+    const previousPositions = account.actual?.positions ?? account.ledger?.positions ?? {};
+    const mids = await deps.market.mids(coinsOf(leaders, previousPositions, account.memory));
+
+    const choice = await deps.venueFor({ record, account, mids });
+    if ("unavailable" in choice) {
+      await pause(record, choice.unavailable.reason, choice.unavailable.message, false, run);
+      return { status: "paused", reason: choice.unavailable.reason };
+    }
+    const venue = choice.venue;
+    const resolved = await resolvePending(record.id, venue);
+    const before = await venue.account();
+    // Coins the follower holds that no earlier run priced (a live account's own positions).
+    const missing = Object.keys(before.positions).filter((c) => mids[c] === undefined);
+    const allMids = missing.length > 0 ? { ...mids, ...(await deps.market.mids(missing)) } : mids;
+    const coins = [...new Set([...Object.keys(allMids), ...Object.keys(before.positions)])];
+    const szDecimals: Record<string, number> = {};
+    for (const coin of coins) szDecimals[coin] = await deps.market.szDecimals(coin);
+
+    const now = deps.now();
+    const plan = planRun({
+      followerId: record.id,
+      config: record.config,
+      message,
+      memory: account.version === 0 ? null : account.memory,
+      snapshots: leaders,
+      actual: before.positions,
+      followerEquityUsd: before.equityUsd,
+      mids: allMids,
+      szDecimals,
+      closeAll,
+      now,
+    });
+
+    // Written before they are sent: a crash from here on leaves them pending, and the next run
+    // asks the venue about them before planning anything.
+    let version = account.version;
+    if (plan.orders.length > 0 || resolved.length > 0) {
+      const pendingWrite = await deps.store.commit({ account, orders: [...resolved.map((r) => r.order), ...plan.orders.map((o) => o.order)] });
+      if (pendingWrite === "conflict") throw new Conflict();
+      version++;
+    }
+
+    const results = plan.orders.length > 0 ? await venue.place(plan.orders.map((o) => o.venue), allMids) : [];
+    const answeredAt = deps.now();
+    const orders = plan.orders.map((o, i) => {
+      const result = results[i] ?? { status: "rejected" as const, error: "the venue gave no answer for it", retryable: true };
+      const order = withResult(o.order, result, answeredAt);
+      run.ordersSent++;
+      run.signalToOrderMs.push(Math.max(0, (o.order.sentAt ?? answeredAt) - o.order.signalAt));
+      if (isOrderError(result)) run.orderErrors++;
+      return { order, result };
+    });
+    const fills = [...resolved, ...orders].flatMap(({ result }) =>
+      isFill(result) ? [{ closedPnlUsd: result.closedPnlUsd, feeUsd: result.feeUsd }] : [],
+    );
+
+    const after = await venue.account();
+    const leaderEquityUsd: Record<Address, string> = {};
+    for (const s of leaders) leaderEquityUsd[s.address] = s.equityUsd;
+    const ledger = venue.ledger?.();
+    const next = nextAccount({
+      previous: { ...account, version },
+      memory: plan.memory,
+      carried: plan.carried,
+      ...(ledger !== undefined && { ledger }),
+      positions: after.positions,
+      equityUsd: after.equityUsd,
+      leaderEquityUsd,
+      fills,
+      now: answeredAt,
+    });
+    const recent = fills.length > 0 ? [] : await deps.store.listEquity(record.id, answeredAt - EQUITY_POINT_INTERVAL_MS + 1);
+    const equity = recent.length === 0 ? { time: answeredAt, equityUsd: after.equityUsd, leaderEquityUsd } : undefined;
+    const committed = await deps.store.commit({ account: next, orders: orders.map((o) => o.order), ...(equity !== undefined && { equity }) });
+    if (committed === "conflict") throw new Conflict();
+
+    for (const { order, result } of [...resolved, ...orders]) {
+      if (isFill(result)) await deps.alert?.(record, { kind: "fill", followerId: record.id, name: record.config.name, order });
+      else if (isOrderError(result)) {
+        const text = result.status === "rejected" ? result.error : result.status;
+        await deps.alert?.(record, { kind: "error", followerId: record.id, name: record.config.name, message: text, order, at: answeredAt });
+      }
+    }
+    deps.logger.info("Follower reconciled", {
+      followerId: record.id,
+      eventId: message.event_id,
+      orders: orders.length,
+      fills: fills.length,
+      equityUsd: after.equityUsd,
+      stale: plan.stale,
+    });
+
+    if (closeAll) {
+      // Closed when nothing is left: then the request is done (a partial IOC leaves it for the next run).
+      if (Object.keys(after.positions).length === 0) await clearClose(record);
+      return { status: "done", orders: orders.length };
+    }
+    const decision = killSwitchFor(record, next);
+    if (decision.pause) {
+      const close = onPauseOf(record.config) === "close";
+      await pause(record, decision.reason, decision.message, close, run);
+      // on_pause=close: the positions go now, not at the next message.
+      if (close) await runOnce(message, run);
+      return { status: "done", orders: orders.length, paused: decision.reason };
+    }
+    return { status: "done", orders: orders.length };
+  };
+
+  const clearClose = async (record: FollowerRecord) => {
+    let current: FollowerRecord | undefined = record;
+    for (let i = 0; i < MAX_RUN_ATTEMPTS && current?.closeRequested === true; i++) {
+      const updated = await deps.store.update(current.id, current.version, { closeRequested: false }, deps.now());
+      if (updated !== "conflict") return;
+      current = await deps.store.get(record.id);
+    }
+  };
+
+  /** Reconciles the message's follower; a lost race re-runs it from the start (bounded). */
+  return async (message: CopyMessage): Promise<RunOutcome> => {
+    const run = counts();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await runOnce(message, run);
+        } catch (error) {
+          if (!(error instanceof Conflict) || attempt >= MAX_RUN_ATTEMPTS) throw error;
+          deps.logger.info("Another run moved the follower's account first; planning again", { followerId: message.follower_id, attempt });
+        }
+      }
+    } finally {
+      deps.publishCounts?.(run);
+    }
+  };
+};
+
+export type CopyEngine = ReturnType<typeof createCopyEngine>;

@@ -1,0 +1,200 @@
+import { describe, expect, it } from "vitest";
+import { deriveCloid } from "#domain/copy/cloid.js";
+import { parseAddress } from "#domain/address.js";
+import { createHarness, FOLLOWER, LEADER, ordersOf, paperConfig } from "./engine-harness.js";
+
+/**
+ * The engine end to end over the in-memory store, on the recorded mids (BTC 30,135, ETH 1,903.95)
+ * and szDecimals (BTC 5, ETH 4). 50 bps slippage: a BTC buy is limited (and paper-filled) at
+ * 30,285 (the bound 30,285.675 rounded toward the mid to 5 figures), a sell at 29,985 (29,984.325
+ * rounded up); ETH sells at 1,894.5. Taker fee 0.045%.
+ */
+describe("the copy engine on a paper follower", () => {
+  it("follows an open, an increase, a decrease, a flip and a close (fixed_ratio 0.1)", async () => {
+    const h = await createHarness(paperConfig());
+    const opened = await h.leaderMoves({ BTC: "0.5" }, "BTC");
+    await h.leaderMoves({ BTC: "0.8" }, "BTC");
+    await h.leaderMoves({ BTC: "0.3" }, "BTC");
+    await h.leaderMoves({ BTC: "-0.2" }, "BTC");
+    await h.leaderMoves({}, "BTC");
+
+    expect(await ordersOf(h)).toEqual([
+      ["BTC", "buy", "0.05", false, "filled", "30285"], // target 0.05
+      ["BTC", "buy", "0.03", false, "filled", "30285"], // 0.08
+      ["BTC", "sell", "0.05", true, "filled", "29985"], // 0.03: (29,985 − 30,285) × 0.05 = −15
+      ["BTC", "sell", "0.03", true, "filled", "29985"], // flip: close 0.03, −9
+      ["BTC", "sell", "0.02", false, "filled", "29985"], //       then open −0.02
+      ["BTC", "buy", "0.02", true, "filled", "30285"], // close: (30,285 − 29,985) × 0.02 × −1 = −6
+    ]);
+    const first = h.store.orders.get(FOLLOWER)![0]!;
+    expect(first.cloid).toBe(deriveCloid({ followerId: FOLLOWER, eventId: opened.message.event_id, coin: "BTC", leg: 0 }));
+    expect(first.eventId).toBe(opened.message.event_id);
+    expect(first.leader).toBe(LEADER);
+
+    const account = await h.store.getAccount(FOLLOWER);
+    // Fees: 1,514.25 + 908.55 + 1,499.25 + 899.55 + 599.7 + 605.7 = 6,027 traded × 0.00045 = 2.71215
+    expect(account.ledger).toEqual({ balanceUsd: "10000", positions: {}, realizedPnlUsd: "-30", feesUsd: "2.71215" });
+    expect(account.actual).toMatchObject({ positions: {}, equityUsd: "9967.28785", realizedPnlUsd: "-30", feesUsd: "2.71215" });
+    expect(account.actual?.leaderEquityUsd).toEqual({ [LEADER]: "100000" });
+    // Every run filled something: one equity point each.
+    expect(h.store.equity.get(FOLLOWER)!.map((p) => p.equityUsd).at(-1)).toBe("9967.28785");
+    expect(h.store.equity.get(FOLLOWER)).toHaveLength(5);
+    expect(h.alerts.filter((a) => a.kind === "fill")).toHaveLength(6);
+    expect(h.counts.reduce((n, c) => n + c.ordersSent, 0)).toBe(6);
+  });
+
+  it("fixed_notional: opens at the notional, then scales the copy by the leader's own fractions", async () => {
+    const h = await createHarness(paperConfig({ leaders: [{ address: LEADER, sizing: { mode: "fixed_notional", notionalUsd: "1000" } }] }));
+    // $1,000 ÷ (30,135 × 0.5) = 0.0663680106… per leader unit: 0.5 → 0.033184… → 0.03318 (5 decimals, down)
+    await h.leaderMoves({ BTC: "0.5" }, "BTC");
+    // He doubles: 1.0 × 0.066368… = 0.066368…; 0.033188… more → 0.03318
+    await h.leaderMoves({ BTC: "1" }, "BTC");
+    // He cuts to a quarter: 0.25 × 0.066368… = 0.016592…; sell 0.049768… → 0.04976
+    await h.leaderMoves({ BTC: "0.25" }, "BTC");
+    expect((await ordersOf(h)).map(([, side, size]) => [side, size])).toEqual([
+      ["buy", "0.03318"],
+      ["buy", "0.03318"],
+      ["sell", "0.04976"],
+    ]);
+    const account = await h.store.getAccount(FOLLOWER);
+    expect(account.ledger?.positions.BTC?.szi).toBe("0.0166");
+    // The remembered ratio is the notional's, not recomputed at the later prices.
+    expect(account.memory[`${LEADER} BTC`]).toMatchObject({ kind: "copying", side: 1 });
+  });
+
+  it("new_changes_only: a position the leader held when following started is not copied, his new ones are", async () => {
+    const h = await createHarness(paperConfig({ start: "new_changes_only" }));
+    h.leaderPositions.set(LEADER, { BTC: "0.5" });
+    expect(await h.engine(h.reconcile())).toEqual({ status: "done", orders: 0 });
+    await h.leaderMoves({ BTC: "0.5", ETH: "-3" }, "ETH");
+    await h.leaderMoves({ BTC: "0.7", ETH: "-3" }, "BTC"); // adding to an ignored position: still ignored
+    await h.leaderMoves({ ETH: "-3" }, "BTC");
+    await h.leaderMoves({ BTC: "0.2", ETH: "-3" }, "BTC"); // reopened after following started: copied
+    expect(await ordersOf(h)).toEqual([
+      ["ETH", "sell", "0.3", false, "filled", "1894.5"],
+      ["BTC", "buy", "0.02", false, "filled", "30285"],
+    ]);
+  });
+
+  it("a stale signal opens nothing (not even at the next reconciliation) but its close is followed", async () => {
+    const h = await createHarness(paperConfig({ caps: { maxSlippageBps: 50, maxSignalAgeSeconds: 10 } }));
+    await h.leaderMoves({ ETH: "-3" }, "ETH", 60_000);
+    await h.engine(h.reconcile());
+    expect(await ordersOf(h)).toEqual([]);
+    await h.leaderMoves({ ETH: "-3", BTC: "0.5" }, "BTC");
+    await h.leaderMoves({ ETH: "-3" }, "BTC", 60_000);
+    expect(await ordersOf(h)).toEqual([
+      ["BTC", "buy", "0.05", false, "filled", "30285"],
+      ["BTC", "sell", "0.05", true, "filled", "29985"],
+    ]);
+  });
+
+  it("carries a change below the $10 minimum and trades it with the next", async () => {
+    const h = await createHarness(paperConfig());
+    await h.leaderMoves({ BTC: "0.5" }, "BTC");
+    // 0.0003 × 30,285 = $9.09: not sent, carried.
+    await h.leaderMoves({ BTC: "0.503" }, "BTC");
+    expect((await h.store.getAccount(FOLLOWER)).carried).toEqual({ BTC: "0.0003" });
+    await h.leaderMoves({ BTC: "0.506" }, "BTC");
+    expect((await ordersOf(h)).map(([, side, size]) => [side, size])).toEqual([
+      ["buy", "0.05"],
+      ["buy", "0.0006"],
+    ]);
+    const account = await h.store.getAccount(FOLLOWER);
+    expect(account.carried).toEqual({});
+    expect(account.ledger?.positions.BTC).toEqual({ szi: "0.0506", entryPx: "30285" });
+  });
+
+  it("a redelivered message trades nothing twice", async () => {
+    const h = await createHarness(paperConfig());
+    const { message } = await h.leaderMoves({ BTC: "0.5" }, "BTC");
+    const before = await h.store.getAccount(FOLLOWER);
+    h.clock.now += 90_000;
+    expect(await h.engine(message)).toEqual({ status: "done", orders: 0 });
+    expect(await ordersOf(h)).toHaveLength(1);
+    expect((await h.store.getAccount(FOLLOWER)).ledger).toEqual(before.ledger);
+  });
+
+  it("a crash between writing the orders and sending them: the next run resolves them and plans again, once", async () => {
+    const h = await createHarness(paperConfig());
+    h.store.beforeCommit = (input) => {
+      if (input.orders.some((o) => o.status !== "pending")) throw new Error("crash before the results were written");
+    };
+    h.leaderPositions.set(LEADER, { BTC: "0.5" });
+    const message = h.event("BTC");
+    await expect(h.engine(message)).rejects.toThrow("crash");
+    expect((await h.store.pendingOrders(FOLLOWER)).map((o) => [o.side, o.size])).toEqual([["buy", "0.05"]]);
+
+    delete h.store.beforeCommit;
+    await h.engine(message); // SQS delivers it again
+    // The same cloid: the order's record is the one order, now filled; the position is not doubled.
+    expect(await ordersOf(h)).toEqual([["BTC", "buy", "0.05", false, "filled", "30285"]]);
+    expect(await h.store.pendingOrders(FOLLOWER)).toEqual([]);
+    expect((await h.store.getAccount(FOLLOWER)).ledger?.positions.BTC?.szi).toBe("0.05");
+  });
+});
+
+describe("the kill switch", () => {
+  /**
+   * Ratio 1: the leader's 1 BTC is bought at 30,285 (fee 13.62825). At the mid 30,135 equity is
+   * 10,000 − 150 − 13.62825 = 9,836.37175, the day's start. BTC falls to 29,000: equity
+   * 10,000 − 1,285 − 13.62825 = 8,701.37175, a loss of 1,135 today ≥ the 1,000 limit.
+   */
+  const losing = async (onPause: "keep" | "close") => {
+    const config = { ...paperConfig({ caps: { maxSlippageBps: 50, dailyLossLimitUsd: "1000" } }), onPause };
+    const h = await createHarness({ ...config, leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "1" } }] });
+    await h.leaderMoves({ BTC: "1" }, "BTC");
+    expect((await h.store.get(FOLLOWER))?.state).toBe("active");
+    h.mids.BTC = "29000";
+    h.clock.now += 30_000;
+    const outcome = await h.engine(h.reconcile());
+    return { h, outcome };
+  };
+
+  it("pauses the follower at the daily loss limit and keeps its positions (on_pause keep)", async () => {
+    const { h, outcome } = await losing("keep");
+    expect(outcome).toMatchObject({ status: "done", paused: "daily_loss_limit" });
+    const record = await h.store.get(FOLLOWER);
+    expect(record).toMatchObject({ state: "paused", closeRequested: false });
+    expect(record?.pause).toMatchObject({ reason: "daily_loss_limit", message: "lost 1135.00 USD today (UTC), at or above daily_loss_limit_usd 1000" });
+    expect((await h.store.getAccount(FOLLOWER)).ledger?.positions.BTC?.szi).toBe("1");
+    expect(h.alerts.map((a) => a.kind)).toEqual(["fill", "pause"]);
+    expect(h.counts.at(-1)?.followersPaused).toBe(1);
+    // Paused: a later event trades nothing.
+    expect((await h.leaderMoves({ BTC: "2" }, "BTC")).outcome).toEqual({ status: "skipped", why: "inactive" });
+  });
+
+  it("with on_pause close, closes every position reduce-only at once", async () => {
+    const { h } = await losing("close");
+    // Sell 1 BTC limited at 29,000 × 0.995 = 28,855: (28,855 − 30,285) × 1 = −1,430, fee 12.98475.
+    expect((await ordersOf(h)).at(-1)).toEqual(["BTC", "sell", "1", true, "filled", "28855"]);
+    expect(h.store.orders.get(FOLLOWER)!.at(-1)?.eventId).toMatch(/^close:\d+$/);
+    const account = await h.store.getAccount(FOLLOWER);
+    expect(account.ledger).toEqual({ balanceUsd: "10000", positions: {}, realizedPnlUsd: "-1430", feesUsd: "26.613" });
+    expect(await h.store.get(FOLLOWER)).toMatchObject({ state: "paused", closeRequested: false, pause: { reason: "daily_loss_limit" } });
+  });
+});
+
+describe("followers the engine cannot run", () => {
+  it("pauses a live follower when no live venue is configured (agent_key)", async () => {
+    const h = await createHarness({
+      name: "live copy",
+      mode: "live",
+      accountAddress: parseAddress("0x1111111111111111111111111111111111111111"),
+      agentKeyRef: { source: "env", name: "AGENT_KEY" },
+      network: "testnet",
+      leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
+      caps: { maxSlippageBps: 50 },
+      start: "sync_now",
+    });
+    expect(await h.engine(h.reconcile())).toEqual({ status: "paused", reason: "agent_key" });
+    expect((await h.store.get(FOLLOWER))?.pause?.message).toMatch(/live trading is not available/);
+  });
+
+  it("waits while a leader has no tracking baseline (his positions are unknown, not flat)", async () => {
+    const h = await createHarness(paperConfig());
+    h.leaderPositions.delete(LEADER);
+    expect(await h.engine(h.reconcile())).toEqual({ status: "skipped", why: "no_leader_baseline" });
+    expect((await h.store.getAccount(FOLLOWER)).version).toBe(0);
+  });
+});
