@@ -45,6 +45,8 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
     realTime: true,
     // A builder-deployed (HIP-3) dex, xyz (xyz:TSLA, xyz:NVDA), which the crowd trades too.
     builderDexes: true,
+    // Live followers on either network trade here (the runtime points both API URLs at it).
+    exchange: { network: "both" },
     ...(o.weightPerMinute !== undefined && { weightPerMinute: o.weightPerMinute }),
   });
   const baseUrl = await simulator.start();

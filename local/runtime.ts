@@ -141,7 +141,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     if (flags.demo) {
       const demo: DemoExchange = await startDemoExchange({ weightPerMinute: initial.HL_WEIGHT_PER_MINUTE, logger });
       started({ name: "exchange simulator", stop: demo.stop });
-      applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl });
+      applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl, HYPERLIQUID_TESTNET_API_URL: demo.baseUrl });
       logger.info("Exchange simulator started", { url: demo.baseUrl });
     }
     const config = loadConfig(process.env);

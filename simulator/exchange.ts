@@ -3,8 +3,11 @@ import { ApproveAgentTypes } from "@nktkas/hyperliquid/api/exchange";
 import { recoverTypedDataAddress } from "viem";
 import { z } from "zod";
 import { dec, type Decimal } from "#commons/decimal.js";
+import { AddressLimit } from "./address-limit.js";
 import { dexOf } from "./coins.js";
 import type { Market } from "./market.js";
+import type { OrderLog, OrderRecord } from "./orders.js";
+import { onTick, toTick } from "./ticks.js";
 import { DESERIALIZE_ERROR, wireDec } from "./wire.js";
 
 /**
@@ -16,15 +19,24 @@ import { DESERIALIZE_ERROR, wireDec } from "./wire.js";
  * code (functions/hyperliquid/exchange), so a bug there cannot be mirrored here and pass.
  * IOC orders fill at once against the simulator's book, modelled as the mid ± `spreadBps`, or not at
  * all; tick, lot and $10 rules answer with the exchange's error strings (docs: "Error responses").
+ * Every order is remembered for `orderStatus` (./orders.ts), and a cloid the account already used
+ * is refused; the address-based request limit is optional (./address-limit.ts).
  * Not modelled: margin checks, vault trading, resting orders (Gtc/Alo), nonce windows. Answers the
- * docs give no string for (those, an unknown asset) start with "Simulator:", so none passes for the exchange's.
+ * docs give no string for (those, an unknown asset, a reused cloid) start with "Simulator:", so
+ * none passes for the exchange's.
  */
 
 export interface ExchangeDeskOptions {
-  /** Which chain the desk is: orders must be signed with source "a" (mainnet) or "b" (testnet). Default mainnet. */
-  network?: "mainnet" | "testnet";
+  /**
+   * Which chain the desk is: orders must be signed with source "a" (mainnet) or "b" (testnet).
+   * Default mainnet. "both" accepts either (the local runtime points both networks' URLs at one
+   * simulator); the real exchange is one chain per host.
+   */
+  network?: "mainnet" | "testnet" | "both";
   /** Half the book's spread around the mid, in basis points. Default 5. */
   spreadBps?: number;
+  /** The address-based request limit's initial buffer (10,000 on the exchange); absent: no limit. */
+  requestsPerAddress?: number;
 }
 
 export type ExchangeReply = { status: 200; body: unknown } | { status: 422; text: string };
@@ -73,15 +85,18 @@ export const exchangeWeight = (body: unknown): number => {
 export class ExchangeDesk {
   /** agent address → the user it trades for (lower case). */
   private readonly agents = new Map<string, string>();
-  private readonly network: "mainnet" | "testnet";
+  private readonly network: "mainnet" | "testnet" | "both";
   private readonly spread: Decimal;
+  private readonly addressLimit: AddressLimit | null;
 
   constructor(
     private readonly market: Market,
+    private readonly orders: OrderLog,
     opts: ExchangeDeskOptions = {},
   ) {
     this.network = opts.network ?? "mainnet";
     this.spread = dec(opts.spreadBps ?? 5).div(10_000);
+    this.addressLimit = opts.requestsPerAddress === undefined ? null : new AddressLimit(opts.requestsPerAddress);
   }
 
   /** A test's shortcut for the user's signed approveAgent. */
@@ -101,28 +116,41 @@ export class ExchangeDesk {
     if (!orders.success) return { status: 422, text: DESERIALIZE_ERROR };
     if (vaultAddress) return err("Simulator: vault trading is not simulated.");
 
-    const signer = (
-      await recoverTypedDataAddress({
-        domain: { name: "Exchange", version: "1", chainId: 1337, verifyingContract: ZERO_ADDRESS },
-        types: { Agent: [{ name: "source", type: "string" }, { name: "connectionId", type: "bytes32" }] },
-        primaryType: "Agent",
-        message: { source: this.network === "mainnet" ? "a" : "b", connectionId: createL1ActionHash({ action: rawAction, nonce }) },
-        signature: sig(signature),
-      })
-    ).toLowerCase();
+    const signer = await this.orderSigner(rawAction, nonce, signature);
     // An approved agent trades for its user; a user may also sign for himself.
     const user = this.agents.get(signer) ?? (this.market.account(signer) ? signer : undefined);
     if (user === undefined) return err(`User or API Wallet ${signer} does not exist.`);
+    const refused = this.addressLimit?.spend(user, orders.data.orders.length, this.market.account(user)?.cumVlm ?? dec(0));
+    if (refused) return err(refused);
     const assets = this.assetIds();
-    const statuses = orders.data.orders.map((order) => this.fill(user, order, assets));
+    const statuses = orders.data.orders.map((order) => this.place(user, order, assets));
     return ok({ type: "order", data: { statuses } });
+  }
+
+  /** The address an L1 action was signed by, for this desk's chain (the first approved one when it takes both). */
+  private async orderSigner(action: Record<string, unknown>, nonce: number, signature: Signature): Promise<string> {
+    const sources = this.network === "both" ? (["a", "b"] as const) : ([this.network === "mainnet" ? "a" : "b"] as const);
+    let signer = "";
+    for (const source of sources) {
+      signer = (
+        await recoverTypedDataAddress({
+          domain: { name: "Exchange", version: "1", chainId: 1337, verifyingContract: ZERO_ADDRESS },
+          types: { Agent: [{ name: "source", type: "string" }, { name: "connectionId", type: "bytes32" }] },
+          primaryType: "Agent",
+          message: { source, connectionId: createL1ActionHash({ action, nonce }) },
+          signature: sig(signature),
+        })
+      ).toLowerCase();
+      if (this.agents.has(signer) || this.market.account(signer)) return signer;
+    }
+    return signer;
   }
 
   private async approve(rawAction: Record<string, unknown>, signature: Signature): Promise<ExchangeReply> {
     const parsed = approveAgentSchema.safeParse(rawAction);
     if (!parsed.success) return { status: 422, text: DESERIALIZE_ERROR };
     const action = parsed.data;
-    if (action.hyperliquidChain !== (this.network === "mainnet" ? "Mainnet" : "Testnet")) return err(`Simulator: this desk is ${this.network}, the approveAgent is for ${action.hyperliquidChain}.`);
+    if (this.network !== "both" && action.hyperliquidChain !== (this.network === "mainnet" ? "Mainnet" : "Testnet")) return err(`Simulator: this desk is ${this.network}, the approveAgent is for ${action.hyperliquidChain}.`);
     const user = await recoverTypedDataAddress({
       domain: { name: "HyperliquidSignTransaction", version: "1", chainId: parseInt(action.signatureChainId, 16), verifyingContract: ZERO_ADDRESS },
       types: ApproveAgentTypes,
@@ -154,49 +182,58 @@ export class ExchangeDesk {
     return ids;
   }
 
-  private fill(user: string, order: Order, assets: Map<number, string>): unknown {
+  /** One order: refused (and remembered, as the exchange numbers refused orders too) or filled at once. */
+  private place(user: string, order: Order, assets: Map<number, string>): unknown {
     const coin = assets.get(order.a);
     if (coin === undefined || this.market.assetOf(coin).delisted) return { error: `Simulator: asset ${order.a} is not a listed perp.` };
     if (order.t.limit?.tif !== "Ioc") return { error: "Simulator: only Ioc limit orders are simulated." };
+    const cloid = order.c?.toLowerCase() ?? null;
+    if (cloid !== null && this.orders.hasCloid(user, cloid)) return { error: `Simulator: cloid ${cloid} was already used by this account.` };
     const { szDecimals } = this.market.assetOf(coin);
     const px = dec(order.p);
     let size = dec(order.s);
-    if (!onTick(px, szDecimals)) return { error: "Price must be divisible by tick size." };
+    const now = this.market.now();
+    const record = (status: string, oid: number, filled: Decimal): OrderRecord => {
+      const entry: OrderRecord = {
+        coin,
+        side: order.b ? "B" : "A",
+        limitPx: wireDec(px),
+        sz: wireDec(dec(order.s).minus(filled)),
+        origSz: wireDec(dec(order.s)),
+        oid,
+        timestamp: now,
+        reduceOnly: order.r,
+        tif: "Ioc",
+        cloid,
+        status,
+        statusTimestamp: now,
+      };
+      this.orders.record(user, entry);
+      return entry;
+    };
+    const refuse = (status: string, error: string) => {
+      record(status, this.market.newOid(), dec(0));
+      return { error };
+    };
+    if (!onTick(px, szDecimals)) return refuse("tickRejected", "Price must be divisible by tick size.");
+    // A size off the lot is refused before it becomes an order (pre-validation): nothing to look up later.
     if (size.eq(0) || !size.round(szDecimals, 0).eq(size)) return { error: "Order has invalid size." };
-    if (px.times(size).lt(10)) return { error: "Order must have minimum value of $10." };
+    if (px.times(size).lt(10)) return refuse("minTradeNtlRejected", "Order must have minimum value of $10.");
     if (order.r) {
       const held = dec(this.market.positionOf(user, coin)?.szi ?? "0");
-      if (held.eq(0) || held.gt(0) === order.b) return { error: "Reduce only order would increase position." };
+      if (held.eq(0) || held.gt(0) === order.b) return refuse("reduceOnlyRejected", "Reduce only order would increase position.");
       if (size.gt(held.abs())) size = held.abs(); // the exchange shrinks a reduce-only order to the position
     }
     const mid = this.market.markOf(coin);
     const fillPx = order.b
       ? toTick(mid.times(dec(1).plus(this.spread)), szDecimals, "up")
       : toTick(mid.times(dec(1).minus(this.spread)), szDecimals, "down");
-    if (order.b ? px.lt(fillPx) : px.gt(fillPx)) return { error: "Order could not immediately match against any resting orders." };
+    if (order.b ? px.lt(fillPx) : px.gt(fillPx)) {
+      return refuse("iocCancelRejected", "Order could not immediately match against any resting orders.");
+    }
     const { fill } = this.market.execute({ user, coin, size: wireDec(order.b ? size : size.neg()), px: wireDec(fillPx), crossed: true });
+    // A reduce-only order shrunk to the position is filled in full, its rest cancelled.
+    record(size.eq(dec(order.s)) ? "filled" : "canceled", fill.oid, size);
     return { filled: { totalSz: wireDec(size), avgPx: wireDec(fillPx), oid: fill.oid, ...(order.c && { cloid: order.c }) } };
   }
 }
-
-/** Decimals a price may have here: at most 5 significant figures and 6 − szDecimals decimals (docs: "Tick and lot size"). */
-const priceDecimals = (px: Decimal, szDecimals: number): number => {
-  const intDigits = px.gte(1) ? px.round(0, 0).toFixed(0).length : 0;
-  const sigFigDecimals = px.gte(1) ? 5 - intDigits : 5 + leadingZeros(px);
-  return Math.max(0, Math.min(6 - szDecimals, sigFigDecimals));
-};
-
-/** Zeros between the point and the first significant digit of a price below 1 ("0.0012" → 2). */
-const leadingZeros = (px: Decimal): number => {
-  let zeros = 0;
-  for (let x = px; x.lt(dec("0.1")) && x.gt(0); x = x.times(10)) zeros++;
-  return zeros;
-};
-
-/** Integer prices are always valid; others within the significant-figure and decimal limits. */
-const onTick = (px: Decimal, szDecimals: number): boolean =>
-  px.gt(0) && (px.round(0, 0).eq(px) || px.round(priceDecimals(px, szDecimals), 0).eq(px));
-
-/** The nearest valid price on the side that never gives the taker a better price than the book. */
-const toTick = (px: Decimal, szDecimals: number, direction: "up" | "down"): Decimal =>
-  px.round(priceDecimals(px, szDecimals), direction === "up" ? 3 : 0);

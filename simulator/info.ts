@@ -4,6 +4,7 @@ import { dexOf, wireAsset } from "./coins.js";
 import { byTimeRange, portfolio, userFills, userFillsByTime } from "./history.js";
 import { accountValueOf } from "./margin.js";
 import type { Market } from "./market.js";
+import type { OrderLog } from "./orders.js";
 import { deriveAddress } from "./prng.js";
 import { DESERIALIZE_ERROR } from "./wire.js";
 
@@ -14,6 +15,8 @@ import { DESERIALIZE_ERROR } from "./wire.js";
 
 export interface InfoContext {
   market: Market;
+  /** Orders POST /exchange saw, for `orderStatus`. */
+  orders: OrderLog;
   /** Addresses (lowercase) answered with the 2023 clearinghouseState shape. */
   oldShapeUsers: ReadonlySet<string>;
   recentTradesLimit: number;
@@ -36,6 +39,16 @@ const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 const userOf = (req: Body): string => {
   if (typeof req.user !== "string" || !ADDRESS_RE.test(req.user)) throw new BadRequest("user");
   return req.user.toLowerCase();
+};
+
+const CLOID_RE = /^0x[0-9a-fA-F]{32}$/;
+
+/** `oid` of orderStatus: an order id, or a cloid (the exchange takes either in the same field). */
+const oidOf = (req: Body): number | string => {
+  const oid = req.oid;
+  if (typeof oid === "number" && Number.isSafeInteger(oid) && oid >= 0) return oid;
+  if (typeof oid === "string" && CLOID_RE.test(oid)) return oid;
+  throw new BadRequest("oid");
 };
 
 const timeOf = (req: Body, key: "startTime" | "endTime", required: boolean): number | null => {
@@ -127,6 +140,7 @@ const HANDLERS: Record<string, Handler> = {
       timeOf(req, "startTime", true) as number,
       timeOf(req, "endTime", false),
     ),
+  orderStatus: (req, { orders }) => orders.status(userOf(req), oidOf(req)),
   userRole: (req, { market }) => ({ role: market.roleOf(userOf(req)) }),
   portfolio: (req, { market }) => {
     const account = market.account(userOf(req));

@@ -189,6 +189,11 @@ export class Market implements MarketView {
     this.markVersions.set(coin, this.markVersion(coin) + 1);
   }
 
+  /** A new order id, for an order that never traded (the exchange numbers rejected orders too). */
+  newOid(): number {
+    return this.nextOid++;
+  }
+
   account(address: string): Account | undefined {
     return this.accounts.get(address.toLowerCase());
   }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exchangeWeight, type ExchangeDesk } from "./exchange.js";
-import { malform, type Faults } from "./faults.js";
+import { malform, type FaultDecision, type Faults } from "./faults.js";
 import { answerInfo, KNOWN_TYPES, peek, type InfoContext } from "./info.js";
 import { baseWeight, itemWeight, type StatsRecorder } from "./stats.js";
 import type { WeightLimit } from "./weight-limit.js";
@@ -55,6 +55,18 @@ const readJson = (raw: string, endpoint: InfoEndpoint): { req: unknown } | { rep
   }
 };
 
+/** Waits out a fault's delay; the error reply it decided on instead of an answer, or null. */
+const faultReply = async (fault: FaultDecision, endpoint: InfoEndpoint): Promise<Reply | null> => {
+  if (fault.delayMs > 0) await sleep(fault.delayMs);
+  if (fault.slow) endpoint.stats.fault("slow");
+  if (!fault.reject) return null;
+  endpoint.stats.fault(fault.reject.kind);
+  if (fault.reject.status === 429) return json(429, "null");
+  return fault.reject.status === 502
+    ? { status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>" }
+    : text(500, "Internal Server Error");
+};
+
 /** One request, from raw body to reply: the same path serves sockets and in-process callers. */
 export const handleInfo = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
   const body = readJson(raw, endpoint);
@@ -77,15 +89,10 @@ const answer = async (req: unknown, type: string | null, user: string | null, en
     return json(429, "null");
   }
   const fault = endpoint.faults.decide(user);
-  if (fault.delayMs > 0) await sleep(fault.delayMs);
-  if (fault.slow) endpoint.stats.fault("slow");
-  if (fault.reject) {
-    endpoint.stats.fault(fault.reject.kind);
+  const faulted = await faultReply(fault, endpoint);
+  if (faulted) {
     if (known) endpoint.stats.weight(type, baseWeight(type));
-    if (fault.reject.status === 429) return json(429, "null");
-    return fault.reject.status === 502
-      ? { status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>" }
-      : text(500, "Internal Server Error");
+    return faulted;
   }
   // State is read after any delay: a slow answer reflects the market when it is sent.
   const outcome = answerInfo(req, endpoint.ctx);
@@ -103,7 +110,7 @@ const answer = async (req: unknown, type: string | null, user: string | null, en
   return json(200, JSON.stringify(outcome.body));
 };
 
-/** POST /exchange: the same JSON and weight rules as /info, then the desk's answer. */
+/** POST /exchange: the same JSON, weight and fault rules as /info, then the desk's answer. */
 export const handleExchange = async (raw: string, endpoint: InfoEndpoint, client = IN_PROCESS_CLIENT): Promise<Reply> => {
   const body = readJson(raw, endpoint);
   if ("reply" in body) return body.reply;
@@ -113,6 +120,9 @@ export const handleExchange = async (raw: string, endpoint: InfoEndpoint, client
     endpoint.stats.limited();
     return json(429, "null");
   }
+  // The fault knobs apply here too (a 429 storm, 5xx, slow answers); a faulted action is not acted on.
+  const faulted = await faultReply(endpoint.faults.decide(null), endpoint);
+  if (faulted) return faulted;
   const reply = await endpoint.exchange.handle(req);
   if (reply.status === 422) {
     endpoint.stats.rejected();

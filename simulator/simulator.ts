@@ -5,6 +5,7 @@ import { buildUniverse } from "./coins.js";
 import { Crowd, type PopulateOptions } from "./crowd.js";
 import { ExchangeDesk, type ExchangeDeskOptions } from "./exchange.js";
 import { Faults, type FaultConfig } from "./faults.js";
+import { OrderLog } from "./orders.js";
 import { DEFAULT_EPOCH_MS, Market, type ExecuteInput, type ExecuteResult, type PositionSnapshot } from "./market.js";
 import type { Leverage } from "./account.js";
 import { recentTrades } from "./info.js";
@@ -82,10 +83,12 @@ export class Simulator {
     this.crowd = new Crowd(this.market, createPrng(seed, 1));
     this.faults = new Faults(seed, opts.latencyMs ?? 0);
     this.limit = new WeightLimit(opts.weightPerMinute ?? EXCHANGE_WEIGHT_PER_MINUTE);
-    this.desk = new ExchangeDesk(this.market, opts.exchange);
+    const orders = new OrderLog();
+    this.desk = new ExchangeDesk(this.market, orders, opts.exchange);
     this.endpoint = {
       ctx: {
         market: this.market,
+        orders,
         oldShapeUsers: new Set((opts.oldShapeUsers ?? []).map((u) => u.toLowerCase())),
         recentTradesLimit: opts.recentTradesLimit ?? DEFAULT_RECENT_TRADES,
       },

@@ -36,6 +36,11 @@ export const configSchema = z.object({
     .url({ protocol: /^https?$/ })
     .default("https://api.hyperliquid.xyz")
     .transform(normalizeApiBase),
+  /** Live followers on `testnet` trade here (the exchange's testnet API; the local runtime's demo points it at the simulator). */
+  HYPERLIQUID_TESTNET_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .default("https://api.hyperliquid-testnet.xyz")
+    .transform(normalizeApiBase),
   /** The exchange's limit per egress IP; we plan below it by HL_WEIGHT_HEADROOM. */
   HL_WEIGHT_PER_MINUTE: int(1200, 1, 10_000_000),
   HL_WEIGHT_HEADROOM: fraction(0.1),

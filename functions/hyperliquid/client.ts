@@ -1,9 +1,6 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { Pool } from "undici";
 import type { z } from "zod";
-import { backoffDelay } from "#commons/backoff.js";
 import { type Config, normalizeApiBase } from "#commons/config.js";
-import { AppError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { WeightBudget } from "#domain/budget.js";
 import {
@@ -17,7 +14,8 @@ import {
   type PerpDex,
   type RecentTrade,
 } from "#domain/exchange.js";
-import { ExchangeRequestError, ExchangeSchemaError, ExchangeUnavailableError } from "./errors.js";
+import { ExchangeSchemaError } from "./errors.js";
+import { createTransport } from "./transport.js";
 import type { LedgerPage } from "#domain/history/ports.js";
 import { readLedgerPage } from "./ledger.js";
 import { toAccountState, toFills, toPerpAssets, toPerpDexs, toRecentTrades } from "./mappers.js";
@@ -105,32 +103,6 @@ export interface HyperliquidClient extends ExchangePort {
 /** Account-history reads are the budget's "history" work unless the caller says otherwise. */
 const HISTORY: CallOptions = { lane: "history" };
 
-/** Errors that mean the connection failed, not the request: worth another attempt. */
-const RETRYABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-/** undici's headers and body timers: the exchange did not answer in time. */
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
-
-const JSON_HEADERS = { "content-type": "application/json" } as const;
-
-const errorCode = (e: unknown): string | undefined => {
-  const err = e as { code?: unknown; errors?: unknown[]; cause?: unknown };
-  if (typeof err?.code === "string") return err.code;
-  // Node reports a failed multi-address connect as an AggregateError; undici may wrap in `cause`.
-  return err?.errors?.length ? errorCode(err.errors[0]) : err?.cause ? errorCode(err.cause) : undefined;
-};
-
 /**
  * The `dex` field of a request: sent only for a builder dex, so a main-dex request stays exactly
  * the body it always was (`""` and no field mean the same to the exchange).
@@ -139,18 +111,11 @@ const dexField = (dex: string | undefined): { dex?: string } => (dex === undefin
 
 const byTimeThenTid = (a: Fill, b: Fill): number => a.time - b.time || a.tid - b.tid;
 
-type Attempt = { ok: true; raw: unknown } | { ok: false; problem: string; cause?: unknown };
-
 export const createHyperliquidClient = (opts: HyperliquidClientOptions): HyperliquidClient => {
   const base = new URL(normalizeApiBase(opts.baseUrl));
   const infoPath = `${base.pathname.replace(/\/+$/, "")}/info`;
   const pool = new Pool(base.origin, { connections: opts.connections ?? 16, keepAliveTimeout: 30_000 });
-  const { budget, timeoutMs, maxRetries, logger } = opts;
-  const random = opts.random ?? Math.random;
-  // The default wait ends early when the caller aborts; the abort itself is reported just after.
-  const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined));
-  const retryBase = opts.retryBaseDelayMs ?? 250;
-  const retryMax = opts.retryMaxDelayMs ?? 8_000;
+  const { budget, logger } = opts;
   const stats: ClientStats = {
     requests: 0,
     retries: 0,
@@ -167,78 +132,22 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
     return e;
   };
 
-  /**
-   * One HTTP exchange; throws only what no retry can fix. The wait is bounded by undici's own
-   * per-request timers: `timeoutMs` for the answer's headers, then at most `timeoutMs` between
-   * chunks of its body. (An AbortController and a timer of our own per request cost as much CPU
-   * as the rest of the request put together; the caller's signal is passed on only when given.)
-   */
-  const attemptOnce = async (type: string, body: string, o: InfoCallOptions): Promise<Attempt> => {
-    stats.requests++;
-    try {
-      const res = await pool.request({
-        method: "POST",
-        path: infoPath,
-        headers: JSON_HEADERS,
-        body,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        ...(o.signal && { signal: o.signal }),
-      });
-      const text = await res.body.text();
-      if (res.statusCode === 429) {
-        // Body is `null`; the exchange counts per IP, so every caller here must slow down.
-        stats.http429++;
-        budget.backoff();
-        return { ok: false, problem: "HTTP 429" };
-      }
-      if (res.statusCode >= 500) {
-        stats.http5xx++;
-        return { ok: false, problem: `HTTP ${res.statusCode}` };
-      }
-      if (res.statusCode < 200 || res.statusCode > 299) throw new ExchangeRequestError(type, res.statusCode, text);
-      try {
-        return { ok: true, raw: JSON.parse(text) as unknown };
-      } catch {
-        throw schemaError(new ExchangeSchemaError(type, o.subject, `(root): body is not JSON: ${text.slice(0, 80)}`, ""));
-      }
-    } catch (error) {
-      if (o.signal?.aborted) throw o.signal.reason ?? error;
-      if (error instanceof AppError) throw error;
-      const code = errorCode(error);
-      if (code !== undefined && TIMEOUT_CODES.has(code)) {
-        stats.timeouts++;
-        return { ok: false, problem: `no answer within ${timeoutMs} ms`, cause: error };
-      }
-      if (code && RETRYABLE_CODES.has(code)) {
-        stats.connectionErrors++;
-        return { ok: false, problem: `connection error ${code}`, cause: error };
-      }
-      throw error;
-    }
-  };
+  const post = createTransport({
+    pool,
+    budget,
+    timeoutMs: opts.timeoutMs,
+    maxRetries: opts.maxRetries,
+    counters: stats,
+    ...(logger && { logger }),
+    ...(opts.random && { random: opts.random }),
+    ...(opts.sleep && { sleep: opts.sleep }),
+    ...(opts.retryBaseDelayMs !== undefined && { retryBaseDelayMs: opts.retryBaseDelayMs }),
+    ...(opts.retryMaxDelayMs !== undefined && { retryMaxDelayMs: opts.retryMaxDelayMs }),
+    onPaid: (lane, weight) => (stats.weightByLane[lane] += weight),
+  });
 
-  /** Pays, sends, retries; returns the parsed JSON of the first good answer. */
-  const send = async (body: InfoRequest, o: InfoCallOptions): Promise<unknown> => {
-    const weight = baseWeight(body.type);
-    const json = JSON.stringify(body);
-    for (let attempt = 1; ; attempt++) {
-      await budget.take(o.lane, weight, {
-        ...(o.signal && { signal: o.signal }),
-        ...(o.urgent === true && { urgent: true }),
-        ...(o.budgetDeadline !== undefined && { maxWaitMs: Math.max(0, o.budgetDeadline - Date.now()) }),
-      });
-      stats.weightByLane[o.lane] += weight;
-      const result = await attemptOnce(body.type, json, o);
-      if (result.ok) return result.raw;
-      if (attempt > maxRetries) throw new ExchangeUnavailableError(body.type, attempt, result.problem, result.cause);
-      stats.retries++;
-      const delayMs = backoffDelay(attempt - 1, { initialMs: retryBase, maxMs: retryMax }, random);
-      logger?.warn("Hyperliquid request failed, retrying", { type: body.type, subject: o.subject, problem: result.problem, attempt, delayMs });
-      await sleep(delayMs, o.signal);
-      o.signal?.throwIfAborted();
-    }
-  };
+  const send = (body: InfoRequest, o: InfoCallOptions): Promise<unknown> =>
+    post({ path: infoPath, label: body.type, json: JSON.stringify(body), weight: baseWeight(body.type) }, o);
 
   const info = async <S extends z.ZodType>(body: InfoRequest, schema: S, o: InfoCallOptions): Promise<z.output<S>> => {
     const raw = await send(body, o);

@@ -252,9 +252,20 @@ const frontendOrderSchema = z.looseObject({
 
 export const frontendOpenOrdersSchema = z.array(frontendOrderSchema);
 
-export const historicalOrdersSchema = z.array(
-  z.looseObject({ order: frontendOrderSchema, status: z.string().min(1), statusTimestamp: time }),
-);
+const orderWithStatusSchema = z.looseObject({ order: frontendOrderSchema, status: z.string().min(1), statusTimestamp: time });
+
+export const historicalOrdersSchema = z.array(orderWithStatusSchema);
+
+/**
+ * `orderStatus` (by `oid`, or by cloid passed as `oid`): `{status: "order", order: <one
+ * historicalOrders element>}`, or `{status: "unknownOid"}` when the user has no such order
+ * (docs: info endpoint, "Query order status by oid or cloid"; @nktkas/hyperliquid's
+ * OrderStatusResponse). The inner `status` is "filled", "open", "canceled", "iocCancelRejected", ...
+ */
+export const orderStatusResponseSchema = z.discriminatedUnion("status", [
+  z.looseObject({ status: z.literal("order"), order: orderWithStatusSchema }),
+  z.looseObject({ status: z.literal("unknownOid") }),
+]);
 
 const bookLevel = z.looseObject({ px: decimalString, sz: decimalString, n: z.number().int().nonnegative() });
 
@@ -288,6 +299,7 @@ export const infoResponseSchemas = {
   openOrders: openOrdersSchema,
   frontendOpenOrders: frontendOpenOrdersSchema,
   historicalOrders: historicalOrdersSchema,
+  orderStatus: orderStatusResponseSchema,
   l2Book: l2BookSchema,
   userRateLimit: userRateLimitSchema,
   userRole: userRoleSchema,
@@ -298,6 +310,7 @@ export type ClearinghouseStateResponse = z.infer<typeof clearinghouseStateSchema
 export type MetaResponse = z.infer<typeof metaSchema>;
 export type PerpDexsResponse = z.infer<typeof perpDexsSchema>;
 export type HlFill = z.infer<typeof fillSchema>;
+export type OrderStatusResponse = z.infer<typeof orderStatusResponseSchema>;
 export type RecentTradesResponse = z.infer<typeof recentTradesSchema>;
 export type PortfolioResponse = z.infer<typeof portfolioSchema>;
 export type LedgerUpdate = z.infer<typeof ledgerUpdatesSchema>[number];

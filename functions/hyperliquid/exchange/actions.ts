@@ -55,3 +55,9 @@ export const iocOrderAction = (orders: readonly IocOrder[]): OrderAction => {
   if (orders.length === 0) throw new ValidationError("an order action needs at least one order");
   return { type: "order", orders: orders.map(orderWire), grouping: "na" };
 };
+
+/** The `cancel` action for one order by its oid (key order as the Python SDK sends it: `a`, `o`). */
+export const cancelAction = (asset: number, oid: number): { type: "cancel"; cancels: { a: number; o: number }[]; [key: string]: unknown } => ({
+  type: "cancel",
+  cancels: [{ a: asset, o: oid }],
+});

@@ -6,3 +6,5 @@ export * from "./request.js";
 export * from "./responses.js";
 export * from "./sign.js";
 export * from "./wire.js";
+export * from "./client.js";
+export * from "./key-provider.js";

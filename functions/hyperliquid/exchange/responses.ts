@@ -63,3 +63,32 @@ export const parseOrderAnswer = (body: unknown): OrderActionResult => {
   if (answer.status === "err") return { ok: false, message: answer.response };
   return { ok: true, outcomes: answer.response.data.statuses };
 };
+
+/**
+ * The exchange's address-based limit: every address may send 10,000 actions, then one more per
+ * 1 USDC it has traded (docs: "Rate limits and user limits", address-based limits). Past it the
+ * exchange refuses with "Too many cumulative requests sent (14295 > 14294) for cumulative volume
+ * traded $4295.52. Place taker orders to free up 1 request per USDC traded." (as bots quote it;
+ * the docs print no string). Retrying makes it worse (each refused request counts), so it is never
+ * retried: it means the account must trade (or buy request weight) before it can copy again.
+ */
+const ADDRESS_LIMIT_RE = /^Too many cumulative requests sent\b/;
+
+export const isAddressRateLimited = (message: string): boolean => ADDRESS_LIMIT_RE.test(message.trim());
+
+/** The clear words we report it with (the exchange's own text kept at the end for the record). */
+export const addressRateLimitMessage = (message: string): string =>
+  "the exchange's address-based request limit is used up for this account (10,000 requests plus 1 per USDC traded): " +
+  `no order is sent until it has traded more or bought request weight; the exchange said: ${message}`;
+
+/** The answer to a `cancel` action: one "success" or `{error}` per cancel, or the whole action refused. */
+export const exchangeCancelAnswerSchema = z.discriminatedUnion("status", [
+  z.looseObject({
+    status: z.literal("ok"),
+    response: z.looseObject({
+      type: z.literal("cancel"),
+      data: z.looseObject({ statuses: z.array(z.union([z.literal("success"), z.looseObject({ error: z.string() })])) }),
+    }),
+  }),
+  z.looseObject({ status: z.literal("err"), response: z.string() }),
+]);
