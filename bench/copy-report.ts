@@ -20,6 +20,13 @@ const verdicts = (checks: readonly FollowerCheck[]): Record<string, number> => {
   return out;
 };
 
+/** Why the followers that are not active stopped copying, counted. */
+const pauses = (checks: readonly FollowerCheck[]): string => {
+  const by = new Map<string, number>();
+  for (const c of checks) if (c.state !== "active") by.set(c.pause ?? c.state, (by.get(c.pause ?? c.state) ?? 0) + 1);
+  return [...by].map(([why, n]) => `${n} × ${why}`).join("; ") || "none";
+};
+
 export const doubledCount = (r: ScenarioResult): number => r.doubles.storedTwice + r.doubles.filledTwice;
 
 export const renderScenario = (r: ScenarioResult): string => {
@@ -38,9 +45,10 @@ export const renderScenario = (r: ScenarioResult): string => {
     `- doubled: ${doubledCount(r)} (stored twice for one (follower, event, coin, leg) ${r.doubles.storedTwice}; filled twice by the exchange ${r.doubles.filledTwice}); ` +
       `cloids not derived from (follower, event, coin, leg) ${r.doubles.foreignCloids}; refused by the exchange as a used cloid ${r.doubles.duplicatesRefused}; filled but never stored ${r.doubles.unrecorded}`,
     `- final positions against the oracle: ${r.checks.length} followers, coins exact ${v.exact}, within one lot ${v.within_lot}, more than a lot off but under the $10 minimum order ${v.below_minimum}, missed ${v.missed} → missed followers ${missed.length}`,
+    `  of the missed: ${missed.filter((c) => c.state === "active").length} active; paused or stopped ${missed.filter((c) => c.state !== "active").length} (${pauses(missed)})`,
     ...missed.slice(0, 8).map(
       (c) =>
-        `  ${c.id} (${c.mode}, ${c.sizing}): ${c.legs
+        `  ${c.id} (${c.mode}, ${c.sizing}, ${c.state}): ${c.legs
           .filter((l) => l.verdict === "missed" || l.verdict === "below_minimum")
           .map((l) => `${l.coin} target ${l.target} actual ${l.actual} (${l.lots} lots, $${l.usd})`)
           .join("; ")}`,

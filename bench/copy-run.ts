@@ -29,6 +29,9 @@ export interface FaultLog {
 export interface FollowerCheck {
   id: string;
   mode: "paper" | "live";
+  /** The follower's state at the end, and why it is paused if it is. */
+  state: string;
+  pause: string | null;
   sizing: string;
   legs: LegCheck[];
 }
@@ -169,7 +172,14 @@ export const runScenario = async (spec: ScenarioSpec, services: Services, progre
         actual = Object.fromEntries(Object.entries(ledger?.positions ?? {}).map(([coin, p]) => [coin, p.szi]));
       }
       const targets = expectedTargets({ id: f.id, leaders: f.leaders, caps: f.caps, equityUsd }, legs, leaderEquity, world.market);
-      checks.push({ id: f.id, mode: f.mode, sizing: f.leaders.map((l) => l.sizing.mode).join("+"), legs: checkFollower(targets, actual, world.market) });
+      const record = await world.store.get(f.id);
+      checks.push({
+        id: f.id,
+        mode: f.mode,
+        state: record?.state ?? "missing",
+        pause: record?.pause ? `${record.pause.reason}: ${record.pause.message}` : null,
+        sizing: f.leaders.map((l) => l.sizing.mode).join("+"), legs: checkFollower(targets, actual, world.market),
+      });
     }
 
     const followersOf = (leader: string) => world.followers.filter((f) => f.leaders.some((l) => l.address === leader)).length;

@@ -89,6 +89,7 @@ await serveParent(async () => {
     streams: { dynamo, client: streams, tableName: (def) => tableNames[def.id], workerEndpoint: dynamoEndpoint },
     functions: role === "dispatch" ? [COPY_DISPATCH_FUNCTION, COPY_RECONCILE_FUNCTION] : [COPY_WORKER_FUNCTION],
     load: async (def) => observed(def, await loadHandler(def)),
+    concurrency: Number(requireEnv("BENCH_COPY_POLLERS")),
     logger,
   };
   const running: RunningFunctions = await startFunctions(options);

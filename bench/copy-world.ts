@@ -40,6 +40,8 @@ export interface WorldSpec {
   /** The exchange's weight a minute (the simulator's rule, and our budget's plan). */
   weightPerMinute: number;
   reconcileSeconds: number;
+  /** Queue pollers of the worker (each a batch in flight at once); `npm start` runs 2. */
+  pollers: number;
 }
 
 export interface Services {
@@ -82,14 +84,37 @@ const systemEnv = (spec: WorldSpec, names: TableNames, services: Services, queue
       HL_WEIGHT_PER_MINUTE: String(spec.weightPerMinute),
       HL_BUDGET_MODE: "local",
       COPY_RECONCILE_INTERVAL_SECONDS: String(spec.reconcileSeconds),
+      BENCH_COPY_POLLERS: String(spec.pollers),
       AWS_LAMBDA_FUNCTION_NAME: undefined,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "WARN",
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "ERROR",
       POWERTOOLS_DEV: undefined,
       ...extra,
     },
     env,
   );
   return env;
+};
+
+/** A copy message as the dispatcher sends it; with `tag`, under a deduplication id of its own (a redelivery past SQS's window). */
+const send = async (sqs: SQSClient, queue: CreatedQueue, message: CopyMessage, tag?: string): Promise<void> => {
+  const m = copyQueueMessage(message);
+  const deduplicationId = tag === undefined ? m.deduplicationId : `${m.deduplicationId.slice(0, 48)}-${tag}`;
+  await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: m.body, MessageGroupId: m.groupId, MessageDeduplicationId: deduplicationId }));
+};
+
+const queued = async (sqs: SQSClient, queue: CreatedQueue): Promise<number> => {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+};
+
+const drain = async (sqs: SQSClient, queue: CreatedQueue, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while ((await queued(sqs, queue)) > 0) {
+    if (Date.now() > deadline) throw new Error(`the copy queue did not drain within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 };
 
 export const startWorld = async (spec: WorldSpec, services: Services): Promise<World> => {
@@ -145,7 +170,10 @@ export const startWorld = async (spec: WorldSpec, services: Services): Promise<W
     const dispatch = await forkChild<CopySystemMethods, unknown>("./copy-system.ts", { env: env("dispatch") });
     children.push(dispatch as never);
     worker = await forkChild<CopySystemMethods, unknown>("./copy-system.ts", { env: env("worker") });
-    // Everything the engine asks the exchange from here on is counted.
+    // As the API does for a new follower: a first run now, which fixes where new_changes_only starts
+    // (the leaders hold nothing yet), before any leader event; then everything is counted afresh.
+    for (const plan of followers) await send(sqs, queue, { v: 1, follower_id: plan.id, event_id: `api:create:${now}`, leader: null, coin: null, signal_at: now });
+    await drain(sqs, queue, 120_000);
     await sim.call("startAccounting");
 
     return {
@@ -173,18 +201,8 @@ export const startWorld = async (spec: WorldSpec, services: Services): Promise<W
       traders,
       store,
       queue,
-      resend: async (message, tag) => {
-        const m = copyQueueMessage(message);
-        await sqs.send(
-          new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: m.body, MessageGroupId: m.groupId, MessageDeduplicationId: `${m.deduplicationId.slice(0, 48)}-${tag}` }),
-        );
-      },
-      queued: async () => {
-        const { Attributes } = await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
-        );
-        return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-      },
+      resend: (message, tag) => send(sqs, queue, message, tag),
+      queued: () => queued(sqs, queue),
       doc,
       stop,
     };

@@ -22,15 +22,18 @@ import { loadAverage, machine, runMain } from "./util.js";
  *
  * `-- --quick`: 100 events over 30 s, steady only (for a smoke run). `-- faults` (or steady) runs
  * one scenario. BENCH_COPY_WEIGHT=1200 keeps the exchange's real weight rule (default: raised, and
- * the weight a leader event costs is reported against 1,200 a minute).
+ * the weight a leader event costs is reported against 1,200 a minute). BENCH_COPY_POLLERS (default 2,
+ * as `npm start` runs the worker) is how many of the worker's batches run at once; in AWS, Lambda
+ * runs up to one per message group (follower) at once.
  */
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const asked = args.filter((a) => !a.startsWith("--")).flatMap((a) => a.split(","));
 const weightPerMinute = Number(process.env.BENCH_COPY_WEIGHT ?? "10000000");
+const pollers = Number(process.env.BENCH_COPY_POLLERS ?? "2");
 
-const base = { leaders: 10, followers: 100, weightPerMinute, reconcileSeconds: quick ? 15 : 60 };
+const base = { leaders: 10, followers: 100, weightPerMinute, reconcileSeconds: quick ? 15 : 60, pollers };
 const STEADY: ScenarioSpec = {
   ...base,
   id: "steady",
@@ -66,7 +69,8 @@ const main = async (): Promise<void> => {
   console.log(
     `Exchange weight rule ${weightPerMinute >= 10_000_000 ? "raised (no 429s; the cost a leader event is reported against 1,200 a minute)" : `${weightPerMinute} a minute`}; ` +
       `IOC orders fill at the mid (spread 0); copy queue FIFO, batch ${COPY_QUEUE.batchSize}, visibility ${COPY_QUEUE.visibilityTimeoutSeconds} s; ` +
-      `DynamoDB Local's streams polled every ${DEFAULT_STREAM_POLL_MS} ms; reconcile every ${base.reconcileSeconds} s.`,
+      `DynamoDB Local's streams polled every ${DEFAULT_STREAM_POLL_MS} ms; reconcile every ${base.reconcileSeconds} s; ` +
+      `the worker's queue pollers ${pollers}.`,
   );
   console.log("Processes: this orchestrator (the leaders' trades and commits); DynamoDB Local (java); the SQS server; per scenario the simulator + tap,");
   console.log("copy-dispatch + copy-reconcile, and copy-worker. All share this machine's cores.\n");
