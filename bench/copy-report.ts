@@ -27,6 +27,19 @@ const pauses = (checks: readonly FollowerCheck[]): string => {
   return [...by].map(([why, n]) => `${n} × ${why}`).join("; ") || "none";
 };
 
+const offByModes = (missed: readonly FollowerCheck[]): string => {
+  const by = new Map<string, number>();
+  for (const c of missed) {
+    if (c.state !== "active") continue;
+    for (const l of c.legs) {
+      if (l.verdict !== "missed" && l.verdict !== "below_minimum") continue;
+      const key = `${[...new Set(l.modes)].sort().join("+") || "none held"} (${l.verdict === "missed" ? "≥ $10" : "< $10"})`;
+      by.set(key, (by.get(key) ?? 0) + 1);
+    }
+  }
+  return [...by].sort().map(([k, n]) => `${k} ${n}`).join(", ") || "none";
+};
+
 export const doubledCount = (r: ScenarioResult): number => r.doubles.storedTwice + r.doubles.filledTwice;
 
 export const renderScenario = (r: ScenarioResult): string => {
@@ -46,6 +59,7 @@ export const renderScenario = (r: ScenarioResult): string => {
       `cloids not derived from (follower, event, coin, leg) ${r.doubles.foreignCloids}; refused by the exchange as a used cloid ${r.doubles.duplicatesRefused}; filled but never stored ${r.doubles.unrecorded}`,
     `- final positions against the oracle: ${r.checks.length} followers, coins exact ${v.exact}, within one lot ${v.within_lot}, more than a lot off but under the $10 minimum order ${v.below_minimum}, missed ${v.missed} → missed followers ${missed.length}`,
     `  of the missed: ${missed.filter((c) => c.state === "active").length} active; paused or stopped ${missed.filter((c) => c.state !== "active").length} (${pauses(missed)})`,
+    `  coins off by more than a lot at active followers, by the sizing modes making up their target: ${offByModes(missed)}`,
     ...missed.slice(0, 8).map(
       (c) =>
         `  ${c.id} (${c.mode}, ${c.sizing}, ${c.state}): ${c.legs
@@ -56,7 +70,7 @@ export const renderScenario = (r: ScenarioResult): string => {
     `- exchange weight: /info ${r.weight.info} + /exchange ${r.weight.exchange} = ${r.weight.perEvent} a leader event (reconciliations included); ` +
       `at the exchange's 1,200 a minute per IP that is ${r.weight.eventsPerMinuteAt1200} leader events a minute; 429s ${r.weight.limited}; ` +
       `requests ${Object.entries(r.stats.requests).map(([k, n]) => `${k} ${n}`).join(", ")}`,
-    `- worker batches (since its last start) ${r.worker.finished} done, ${r.worker.failed} failed; reconciliation runs ${r.reconcileRuns}; settled ${ms(r.settleMs)} after the last trade`,
+    `- worker (since its last start): ${r.worker.messages} messages in ${r.worker.finished} batches done, ${r.worker.failed} failed; reconciliation runs ${r.reconcileRuns}; settled ${ms(r.settleMs)} after the last trade`,
   ];
   if (r.faults.crash) lines.push(`- fault: worker killed (SIGKILL) at trade ${r.faults.crash.atStep} with ${r.faults.crash.killedWithInFlight} invocations in flight, a new one up in ${ms(r.faults.crash.restartMs)}`);
   if (r.faults.resent) lines.push(`- fault: ${r.faults.resent.messages} copy messages of already-copied events sent again (new deduplication ids) at trade ${r.faults.resent.atStep}`);

@@ -33,7 +33,7 @@ export interface FollowerCheck {
   state: string;
   pause: string | null;
   sizing: string;
-  legs: LegCheck[];
+  legs: (LegCheck & { modes: string[] })[];
 }
 
 export interface ScenarioResult {
@@ -49,7 +49,7 @@ export interface ScenarioResult {
   stats: SimulatorStats;
   checks: FollowerCheck[];
   faults: FaultLog;
-  worker: { started: number; finished: number; failed: number };
+  worker: { started: number; finished: number; failed: number; messages: number };
   reconcileRuns: number;
   settleMs: number;
 }
@@ -58,13 +58,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
 
 /** Queue empty twice in a row, then one reconcile run started after that and the queue empty again. */
-const settle = async (world: World, timeoutMs: number): Promise<number> => {
+const settle = async (world: World, timeoutMs: number, progress: (line: string) => void): Promise<number> => {
   const started = Date.now();
   const deadline = started + timeoutMs;
+  let told = started;
   const drained = async () => {
     for (let empty = 0; empty < 2; ) {
-      if (Date.now() > deadline) throw new Error(`the copy queue did not drain within ${timeoutMs} ms`);
-      empty = (await world.queued()) === 0 && (await world.worker().call("inFlight")) === 0 ? empty + 1 : 0;
+      const queued = await world.queued();
+      if (Date.now() > deadline) throw new Error(`the copy queue did not drain within ${timeoutMs} ms (${queued} messages left)`);
+      if (Date.now() - told > 30_000) {
+        told = Date.now();
+        progress(`${queued} copy messages queued; worker since its start ${JSON.stringify(await world.worker().call("batches"))}`);
+      }
+      empty = queued === 0 && (await world.worker().call("inFlight")) === 0 ? empty + 1 : 0;
       await sleep(500);
     }
   };
@@ -147,7 +153,7 @@ export const runScenario = async (spec: ScenarioSpec, services: Services, progre
     }
     await Promise.all(pending);
     progress(`${spec.id}: waiting for the engine to settle`);
-    const settleMs = await settle(world, spec.faults ? 600_000 : 300_000);
+    const settleMs = await settle(world, spec.faults ? 900_000 : 600_000, progress);
 
     const { stats, actions } = await world.sim.call("accounting");
     const followerOrders: FollowerOrders[] = [];
@@ -178,7 +184,12 @@ export const runScenario = async (spec: ScenarioSpec, services: Services, progre
         mode: f.mode,
         state: record?.state ?? "missing",
         pause: record?.pause ? `${record.pause.reason}: ${record.pause.message}` : null,
-        sizing: f.leaders.map((l) => l.sizing.mode).join("+"), legs: checkFollower(targets, actual, world.market),
+        sizing: f.leaders.map((l) => l.sizing.mode).join("+"),
+        legs: checkFollower(targets, actual, world.market).map((l) => ({
+          ...l,
+          // The sizing modes making up this coin's target (fixed_notional's depends on the size the engine first saw).
+          modes: f.leaders.filter((x) => !(legs.get(`${x.address} ${l.coin}`)?.szi.eq(0) ?? true)).map((x) => x.sizing.mode),
+        })),
       });
     }
 

@@ -26,7 +26,7 @@ import { quietSdkNodeWarning, requireEnv } from "./util.js";
 export type CopySystemMethods = {
   /** Worker: invocations running now, and how many batches have finished. */
   inFlight: () => number;
-  batches: () => { started: number; finished: number; failed: number };
+  batches: () => { started: number; finished: number; failed: number; messages: number };
   /** Dispatch: every copy-reconcile run (start, end, epoch ms). */
   reconcileRuns: () => { startedAt: number; endedAt: number }[];
   /**
@@ -53,7 +53,7 @@ await serveParent(async () => {
   const sqsClient = localSqsClient({ endpoint: requireEnv("AWS_ENDPOINT_URL_SQS"), region });
 
   let inFlight = 0;
-  const batches = { started: 0, finished: 0, failed: 0 };
+  const batches = { started: 0, finished: 0, failed: 0, messages: 0 };
   const reconciles: { startedAt: number; endedAt: number }[] = [];
   const observed = (def: FunctionDef, handler: LambdaHandler): LambdaHandler => {
     if (def === COPY_RECONCILE_FUNCTION) {
@@ -69,6 +69,7 @@ await serveParent(async () => {
     return async (event, context) => {
       inFlight++;
       batches.started++;
+      batches.messages += (event as { Records?: unknown[] }).Records?.length ?? 0;
       try {
         const result = await handler(event, context);
         batches.finished++;

@@ -19,6 +19,7 @@ import type { MarketInfo } from "./copy-leaders.js";
 import type { CopySimMethods, CopySimReady } from "./copy-sim-process.js";
 import type { CopySystemMethods } from "./copy-system.js";
 import { forkChild, type Child } from "./ipc.js";
+import { benchSystemEnv } from "./system-env.js";
 
 /**
  * One scenario's world for bench/copy.ts: tables and a copy queue of its own on the shared
@@ -71,29 +72,21 @@ export interface World {
   stop: () => Promise<void>;
 }
 
-const systemEnv = (spec: WorldSpec, names: TableNames, services: Services, queue: CreatedQueue, exchangeUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  applyEnv(
+const systemEnv = (spec: WorldSpec, names: TableNames, services: Services, queue: CreatedQueue, exchangeUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv =>
+  benchSystemEnv(
+    { region: REGION, names, services },
     {
-      ...localAwsEnv({ region: REGION, dynamoEndpoint: services.dynamoEndpoint, sqsEndpoint: services.sqsEndpoint }),
-      ...Object.fromEntries(ALL_TABLES.map((d) => [d.envVar, names[d.id]])),
       COPY_QUEUE_URL: queue.queueUrl,
       BENCH_COPY_QUEUE: JSON.stringify(queue),
       HYPERLIQUID_API_URL: exchangeUrl,
-      HYPERLIQUID_WS_URL: undefined,
       HL_WEIGHT_PER_MINUTE: String(spec.weightPerMinute),
       HL_BUDGET_MODE: "local",
       COPY_RECONCILE_INTERVAL_SECONDS: String(spec.reconcileSeconds),
       BENCH_COPY_POLLERS: String(spec.pollers),
-      AWS_LAMBDA_FUNCTION_NAME: undefined,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "ERROR",
-      POWERTOOLS_DEV: undefined,
       ...extra,
     },
-    env,
   );
-  return env;
-};
 
 /** A copy message as the dispatcher sends it; with `tag`, under a deduplication id of its own (a redelivery past SQS's window). */
 const send = async (sqs: SQSClient, queue: CreatedQueue, message: CopyMessage, tag?: string): Promise<void> => {
