@@ -293,10 +293,14 @@ export const HTTP_API_FUNCTION: FunctionDef = {
   timeoutSeconds: 29,
   // CPU grows with memory: JSON and gzip of a cached page stay in single milliseconds from 512 MB.
   memoryMb: 512,
-  // Writes traders only (track / untrack); cache clear is in-process; counts use DescribeTable.
-  // Reads the state table (snapshots, sync state) and the precomputed trader pages, never the fills.
-  tables: [TRADERS_TABLE],
+  // Writes traders (track / untrack) and followers (/followers); cache clear is in-process; counts
+  // use DescribeTable. Reads the state table (snapshots, sync state) and the precomputed trader
+  // pages, never the fills.
+  tables: [TRADERS_TABLE, FOLLOWERS_TABLE],
   readsOnly: [EVENTS_TABLE, STATE_TABLE, CONNECTIONS_TABLE, PAGES_TABLE],
+  // To come: COPY_QUEUE (a new sync_now follower, a resume or a close is sent to the engine at
+  // once), when lib/api.ts hands the API the copy queue (the copy stack creates it). Until then the
+  // API skips that message with a warning and the periodic reconcile acts within its interval.
   sendsTo: [],
   // allMids, to value open positions (GET /traders/{address}); its weight is leased from the
   // shared budget on the state table, the only items there this function may write.
@@ -321,6 +325,11 @@ export const HTTP_API_FUNCTION: FunctionDef = {
     state: { actions: ["GetItem", "BatchGetItem"] },
     // The /stats count of open WebSocket connections.
     connections: { actions: ["DescribeTable"] },
+    // A follower, its account (GetItem); a page of followers is a Query of leader-index's list
+    // partition, then BatchGetItem; orders and equity points one Query each. Create and every
+    // change are a transaction of the config (PutItem) with its leader links (PutItem, DeleteItem):
+    // IAM authorizes a TransactWriteItems by the actions of its items.
+    followers: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem"], queriesIndexes: ["leader-index"] },
   },
 };
 

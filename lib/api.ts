@@ -50,7 +50,7 @@ export const LEADERBOARD_QUERY_STRINGS: readonly string[] = Object.keys(leaderbo
  * on. test/cdk/api.test.ts checks every admin route of the OpenAPI document lands here. The bulk
  * `/traders/track` needs its own pattern: the per-trader one wants a segment before `/track`.
  */
-export const ADMIN_PATH_PATTERNS = ["/traders/track", "/traders/*/track", "/api/v1/cache/*"] as const;
+export const ADMIN_PATH_PATTERNS = ["/traders/track", "/traders/*/track", "/api/v1/cache/*", "/followers", "/followers/*"] as const;
 
 /**
  * The HTTP API's stage throttle when the stack passes none. CloudFront absorbs repeated

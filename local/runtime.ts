@@ -10,6 +10,7 @@ import { freshnessRules } from "#domain/history/freshness.js";
 import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import { DIST_DIR, ensureDashboard } from "../web/build.js";
 import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
+import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient, localStreamsClient } from "./aws.js";
 import { DEMO_ENV_DEFAULTS, startDemoExchange, type DemoExchange } from "./demo.js";
@@ -175,6 +176,8 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       freshness: freshnessRules(config),
       checks,
       adminApiKey: config.ADMIN_API_KEY ?? announceGeneratedAdminKey(),
+      // Once the runtime creates the copy queue (its engine runs), the API nudges it as in AWS.
+      ...(config.COPY_QUEUE_URL !== undefined && { copyQueue: createSqsFifoQueue(sqsClient, config.COPY_QUEUE_URL) }),
       logger,
     });
     const app = createHttpApp({

@@ -8,6 +8,7 @@ import { createLeaderboardCache } from "./leaderboard-cache.js";
 import { createRateLimiter, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
 import { createRouter } from "./route.js";
 import { createViewerIdentity } from "./viewer.js";
+import { registerFollowerRoutes } from "./routes/followers.js";
 import { registerLeaderboardRoutes } from "./routes/leaderboard.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerStatsRoutes } from "./routes/stats.js";
@@ -69,6 +70,7 @@ export const createApiApp = (deps: ApiDeps): Hono<ApiEnv> => {
   registerLeaderboardRoutes(ctx, leaderboard);
   registerStatsRoutes(ctx);
   registerStreamRoutes(ctx);
+  registerFollowerRoutes(ctx);
   return app;
 };
 

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import type { AppLogger } from "#commons/logger.js";
+import type { FollowerStore } from "#domain/copy/ports.js";
+import type { OrderedQueue } from "#domain/feed/ports.js";
 import type { FreshnessRules } from "#domain/history/freshness.js";
 import type { HistoryReader } from "#domain/history/ports.js";
 import type { LeaderboardStore } from "#domain/leaderboard.js";
@@ -39,6 +41,13 @@ export interface ApiDeps {
   streamStatus?: Pick<StreamStatusStore, "read">;
   /** Prices to value open positions at. Unset: mark_price, unrealized_pnl_usd and position_value_usd are null. */
   marks?: MarkSource;
+  /** Copy trading's followers (the /followers routes). Unset: those routes answer 503. */
+  followers?: FollowerStore;
+  /**
+   * The copy queue (COPY_QUEUE_URL): a new sync_now follower, a resume or a close is sent to the
+   * engine at once. Unset: skipped with a warning, and the periodic reconcile acts within its interval.
+   */
+  copyQueue?: OrderedQueue;
   checks: readonly HealthCheck[];
   /** Unset: admin routes answer 503. */
   adminApiKey: string | undefined;

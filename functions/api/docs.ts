@@ -53,7 +53,7 @@ code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{background:#f5f5f
 section{border-top:1px solid #ddd;padding:.5rem 0}table{border-collapse:collapse;margin:.5rem 0}
 td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 .m{display:inline-block;min-width:4rem;text-align:center;color:#fff;border-radius:3px;padding:0 .3rem}
-.get{background:#2b7bb9}.post{background:#3a9a4a}.delete{background:#c0392b}.admin{font-size:.8em;color:#a15c00}
+.get{background:#2b7bb9}.post{background:#3a9a4a}.patch{background:#b5760b}.delete{background:#c0392b}.admin{font-size:.8em;color:#a15c00}
 </style></head><body>
 <h1>${esc(info.title)} <small>${esc(info.version)}</small></h1>
 <p>${esc(info.description)}</p>

@@ -1,6 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDynamoEventReader } from "#store/dynamo/event-reader.js";
+import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
 import { createDynamoSyncStateReader } from "#store/dynamo/history.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoRunStateStore } from "#store/dynamo/run-state.js";
@@ -17,6 +18,8 @@ export interface ApiTableNames {
   state: string;
   connections: string;
   pages: string;
+  /** The followers table; without it the /followers routes answer 503. */
+  followers?: string;
 }
 
 export const dynamoTableCheck = (client: DynamoDBClient, tableName: string): HealthCheck => ({
@@ -31,7 +34,7 @@ export const createDynamoApiStores = (
   client: DynamoDBClient,
   doc: DynamoDBDocumentClient,
   tables: ApiTableNames,
-): Pick<ApiDeps, "traders" | "directory" | "events" | "runState" | "leaderboard" | "stats" | "history" | "pages" | "streamStatus"> => ({
+): Pick<ApiDeps, "traders" | "directory" | "events" | "runState" | "leaderboard" | "stats" | "history" | "pages" | "streamStatus" | "followers"> => ({
   traders: createDynamoTraderStore(doc, { traders: tables.traders }),
   directory: createDynamoTraderDirectory(doc, tables.traders),
   events: createDynamoEventReader(doc, tables.events),
@@ -41,4 +44,5 @@ export const createDynamoApiStores = (
   history: createDynamoSyncStateReader(doc, tables.state),
   pages: createDynamoTraderPagesStore(doc, tables.pages),
   streamStatus: createDynamoStreamStatusStore(doc, tables.state),
+  ...(tables.followers !== undefined && { followers: createDynamoFollowerStore(doc, tables.followers) }),
 });

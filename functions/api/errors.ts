@@ -28,6 +28,13 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** The request does not fit the resource's current state (resume a stopped follower). */
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super("CONFLICT", message, 409);
+  }
+}
+
 export class ServiceUnavailableError extends AppError {
   constructor(message: string) {
     super("SERVICE_UNAVAILABLE", message, 503);

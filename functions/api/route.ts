@@ -21,7 +21,7 @@ export interface ResponseSpec {
 }
 
 export interface RouteSpec<P extends Obj = Obj, Q extends Obj = Obj, B extends z.ZodType = z.ZodType> {
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "patch" | "delete";
   /** Hono syntax (`/traders/:address`). */
   path: string;
   operationId: string;
@@ -51,7 +51,7 @@ type Handler<P extends Obj, Q extends Obj, B extends z.ZodType> = (
 ) => Response | Promise<Response>;
 
 /** Messages name the field: `limit: Too big: expected number to be <=500`. */
-const parseOr400 = <T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> => {
+export const parseOr400 = <T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> => {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues

@@ -116,11 +116,20 @@ describe("CloudFront in front of the HTTP API", () => {
 
   it("every admin route is never cached and gets x-api-key, the viewer's address and every query string forwarded", async () => {
     const admin = (await routes()).filter((r) => r.admin);
-    expect(admin.map((r) => `${r.method} ${r.path.replace(/0x(ab)+/, ":address")}`).sort()).toEqual([
-      "DELETE /traders/:address/track",
+    expect(admin.map((r) => `${r.method} ${r.path.replace(/0x(ab)+/, ":param")}`).sort()).toEqual([
+      "DELETE /followers/:param",
+      "DELETE /traders/:param/track",
       "GET /api/v1/cache/clear",
+      "GET /followers",
+      "GET /followers/:param",
+      "GET /followers/:param/equity",
+      "GET /followers/:param/orders",
+      "PATCH /followers/:param",
       "POST /api/v1/cache/clear",
-      "POST /traders/:address/track",
+      "POST /followers",
+      "POST /followers/:param/pause",
+      "POST /followers/:param/resume",
+      "POST /traders/:param/track",
       "POST /traders/track",
     ]);
     const policy = props(logicalId(s.stack.api.adminOriginRequestPolicy)).OriginRequestPolicyConfig;
@@ -288,7 +297,7 @@ describe("secrets", () => {
 });
 
 describe("the HTTP API function", () => {
-  it("writes only the traders table (and the budget ledger's items); reads events, state, connections and the trader pages (never the fills); never administers a table", () => {
+  it("writes only the traders and followers tables (and the budget ledger's items); reads events, state, connections and the trader pages (never the fills); never administers a table", () => {
     const tableId = (id: string) => logicalId(s.stack.data.table(ALL_TABLES.find((t) => t.id === id)!));
     const dynamo = statementsOfRole(s.template, roleOf(s.template, apiFunctionId())).filter((st) =>
       actionsOf(st).some((a) => a.startsWith("dynamodb:")),
@@ -296,8 +305,8 @@ describe("the HTTP API function", () => {
     const writes = (st: Record<string, any>) => actionsOf(st).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
     const reached = (write: boolean) =>
       new Set(dynamo.filter((st) => writes(st) === write && st.Condition === undefined).flatMap((st) => [...referencedIds(st.Resource)]));
-    expect(reached(true)).toEqual(new Set([tableId("traders")]));
-    expect(reached(false)).toEqual(new Set(["traders", "events", "state", "connections", "pages"].map(tableId)));
+    expect(reached(true)).toEqual(new Set([tableId("traders"), tableId("followers")]));
+    expect(reached(false)).toEqual(new Set(["traders", "events", "state", "connections", "pages", "followers"].map(tableId)));
     // The one write outside the traders table: leasing allMids weight on the state table's ledger partition.
     const leases = dynamo.filter((st) => actionsOf(st).includes("dynamodb:UpdateItem") && !actionsOf(st).includes("dynamodb:PutItem"));
     expect(leases.map((st) => [actionsOf(st), [...referencedIds(st.Resource)], st.Condition])).toEqual([
@@ -343,6 +352,9 @@ describe("the HTTP API function", () => {
       state: ["BatchGetItem", "GetItem"],
       [`state if ${JSON.stringify({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["budget"] } })}`]: ["UpdateItem"],
       connections: ["DescribeTable"],
+      // /followers: config and links written in transactions (IAM authorizes their items' actions).
+      followers: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"],
+      "followers/index/leader-index": ["Query"],
     });
   });
 

@@ -6,6 +6,8 @@ import { parseAddress } from "#domain/address.js";
 import { trackTrader } from "#domain/traders.js";
 import { BUDGET_LEDGER_PK, createDynamoBudgetLedger } from "#hyperliquid/dynamo-ledger.js";
 import { localDynamoClient } from "#local/aws.js";
+import { followerBodySchema } from "#domain/copy/follower-schema.js";
+import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
 import { createDynamoLeaderboardStore } from "#store/dynamo/leaderboard.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { ALL_TABLES } from "#store/tables.js";
@@ -25,6 +27,7 @@ import { leaderboardRow } from "../unit/api/leaderboard-rows.js";
 const ADMIN_KEY = "test-admin-key-0123456789";
 const A = parseAddress(`0x${"a1".repeat(20)}`);
 const B = parseAddress(`0x${"b2".repeat(20)}`);
+const FOLLOWER = "fol_0123456789abcdef0123";
 
 /** SDK command names (the document client's and the low-level client's) as IAM names the action. */
 const IAM_ACTION: Record<string, string> = {
@@ -34,9 +37,10 @@ const IAM_ACTION: Record<string, string> = {
   DeleteCommand: "DeleteItem",
   BatchGetCommand: "BatchGetItem",
   BatchWriteCommand: "BatchWriteItem",
-  TransactWriteCommand: "TransactWriteItems",
   TransactGetCommand: "TransactGetItems",
 };
+/** IAM authorizes a TransactWriteItems by each item's own action. */
+const TRANSACT_ITEM_ACTION: Record<string, string> = { Put: "PutItem", Update: "UpdateItem", Delete: "DeleteItem", ConditionCheck: "ConditionCheckItem" };
 const iamAction = (commandName: string): string => IAM_ACTION[commandName] ?? commandName.replace(/Command$/, "");
 
 /** "action on table" or "action on table/index/name"; the budget lease says so (it is granted on its own). */
@@ -44,7 +48,19 @@ const callsOf = (client: DynamoDBClient, tableIdOf: (name: string) => string): S
   const calls = new Set<string>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { TableName?: string; IndexName?: string; RequestItems?: Record<string, unknown>; Key?: { pk?: unknown } };
+      const input = args.input as {
+        TableName?: string;
+        IndexName?: string;
+        RequestItems?: Record<string, unknown>;
+        Key?: { pk?: unknown };
+        TransactItems?: Record<string, { TableName: string }>[];
+      };
+      if (context.commandName === "TransactWriteItemsCommand") {
+        for (const item of input.TransactItems ?? []) {
+          for (const [kind, op] of Object.entries(item)) calls.add(`${TRANSACT_ITEM_ACTION[kind] ?? kind} on ${tableIdOf(op.TableName)}`);
+        }
+        return next(args);
+      }
       const action = iamAction(context.commandName ?? "?");
       const names = input.TableName !== undefined ? [input.TableName] : Object.keys(input.RequestItems ?? {});
       for (const name of names) {
@@ -82,6 +98,17 @@ describe("the HTTP API's DynamoDB calls", () => {
     const writer = createDynamoTraderStore(tables.doc, { traders: tables.names.traders, events: tables.names.events });
     await trackTrader(writer, A, { source: "manual", at: Date.parse("2026-01-01T00:00:00Z") });
     await createDynamoLeaderboardStore(tables.doc, tables.names.state).writeSnapshot("all", [leaderboardRow(A)], "2026-01-02T00:00:00.000Z");
+    // A follower, as POST /followers would store it, for the GET /followers/{id}… routes to find.
+    await createDynamoFollowerStore(tables.doc, tables.names.followers).create({
+      id: FOLLOWER,
+      config: followerBodySchema.parse({ name: "seeded", mode: "paper", leaders: [{ address: A, sizing: { mode: "fixed_ratio", ratio: "1" } }], paper_balance_usd: "1000" }),
+      state: "active",
+      pause: null,
+      closeRequested: false,
+      createdAt: Date.parse("2026-01-01T00:00:00Z"),
+      updatedAt: Date.parse("2026-01-01T00:00:00Z"),
+      version: 1,
+    });
 
     // The API's own client, as functions/handlers/http-api.ts builds its stores and checks.
     recording = localDynamoClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION });
@@ -118,7 +145,7 @@ describe("the HTTP API's DynamoDB calls", () => {
       });
     const doc = (await (await send("GET", "/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([template, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), template })));
-    const concrete = (template: string) => template.replace("{address}", A);
+    const concrete = (template: string) => template.replace("{address}", A).replace("{id}", FOLLOWER);
     // Reads first, then the admin writes: track B (new), stop him, track him again (reactivated).
     for (const r of routes.filter((r) => r.method === "GET")) {
       for (const query of r.template.includes("equity") ? ["", "?window=all"] : [""]) {
@@ -127,11 +154,30 @@ describe("the HTTP API's DynamoDB calls", () => {
       }
     }
     const writes = routes.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.template}`).sort();
-    expect(writes).toEqual(["DELETE /traders/{address}/track", "POST /api/v1/cache/clear", "POST /traders/track", "POST /traders/{address}/track"]);
+    expect(writes).toEqual([
+      "DELETE /followers/{id}",
+      "DELETE /traders/{address}/track",
+      "PATCH /followers/{id}",
+      "POST /api/v1/cache/clear",
+      "POST /followers",
+      "POST /followers/{id}/pause",
+      "POST /followers/{id}/resume",
+      "POST /traders/track",
+      "POST /traders/{address}/track",
+    ]);
     expect((await send("POST", `/traders/${B}/track`)).status).toBeLessThan(300);
     expect((await send("DELETE", `/traders/${B}/track`)).status).toBeLessThan(300);
     expect((await (await send("POST", "/traders/track", { addresses: [B, A] })).json()).counts).toMatchObject({ tracked: 1, already_tracked: 1 });
     expect((await send("POST", "/api/v1/cache/clear")).status).toBe(200);
+    // A follower's life: created (tracking its leader), its leader replaced (a link put, one
+    // deleted), paused, resumed, stopped (every link deleted).
+    const created = await send("POST", "/followers", { name: "f", mode: "paper", leaders: [{ address: B, sizing: { mode: "fixed_ratio", ratio: "1" } }], paper_balance_usd: "100" });
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { id: string }).id;
+    expect((await send("PATCH", `/followers/${id}`, { leaders: [{ address: A, sizing: { mode: "fixed_ratio", ratio: "2" } }] })).status).toBe(200);
+    for (const [method, path] of [["POST", "pause"], ["POST", "resume"], ["DELETE", ""]] as const) {
+      expect((await send(method, `/followers/${id}${path === "" ? "" : `/${path}`}`)).status, `${method} ${path}`).toBe(200);
+    }
 
     expect([...calls].sort()).toEqual([...granted()].sort());
   });

@@ -270,6 +270,9 @@ export const followerBody = (config: FollowerConfig): FollowerBody => {
  */
 export const IMMUTABLE_FOLLOWER_FIELDS = ["mode", "start", "paper_balance_usd", "account_address", "agent_key_ref", "network"] as const;
 
+const fixed = (field: (typeof IMMUTABLE_FOLLOWER_FIELDS)[number]) =>
+  z.never({ error: () => `${field} cannot change after creation: stop this follower and create another` }).meta({ description: "Cannot change" });
+
 export const followerPatchSchema = z
   .strictObject({
     name: body.shape.name,
@@ -278,19 +281,20 @@ export const followerPatchSchema = z
     alerts_webhook_url: webhookUrl.nullable(),
     on_pause: onPause,
     taker_fee_rate: takerFeeRate,
+    ...(Object.fromEntries(IMMUTABLE_FOLLOWER_FIELDS.map((f) => [f, fixed(f)])) as Record<(typeof IMMUTABLE_FOLLOWER_FIELDS)[number], z.ZodNever>),
   })
   .partial();
 
 /**
- * The config after a patch: the stored body with the patch's fields in place, parsed whole again,
+ * The config after a patch: the stored body with the patch's fields in place, to be parsed whole again,
  * so every rule that ties fields together (leaders listed twice, both coin lists, taker_fee_rate
  * on a live follower) holds after the change as it did at creation.
  */
-export const patchFollowerConfig = (
-  current: FollowerConfig,
-  patch: Record<string, unknown>,
-): z.ZodSafeParseResult<FollowerConfig> => {
+export const mergeFollowerPatch = (current: FollowerConfig, patch: Record<string, unknown>): Record<string, unknown> => {
   const merged: Record<string, unknown> = { ...followerBody(current), ...patch };
   if (merged.alerts_webhook_url === null) delete merged.alerts_webhook_url;
-  return followerBodySchema.safeParse(merged);
+  return merged;
 };
+
+export const patchFollowerConfig = (current: FollowerConfig, patch: Record<string, unknown>): z.ZodSafeParseResult<FollowerConfig> =>
+  followerBodySchema.safeParse(mergeFollowerPatch(current, patch));

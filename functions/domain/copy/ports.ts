@@ -64,6 +64,8 @@ export interface CopyAccount {
     feesUsd: string;
     /** Each leader's account value at the same run (for copy_gap against `baseline`). */
     leaderEquityUsd: Readonly<Record<Address, string>>;
+    /** The mid per coin the run valued the positions at: GET /followers/{id}'s unrealized_pnl_usd (null without one). */
+    marks?: Readonly<Record<string, string>>;
   } | null;
   lastReconciledAt: number | null;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isDecimalString } from "#commons/decimal.js";
 import { isAddress, type Address } from "#domain/address.js";
 import { followerBody, followerBodySchema } from "#domain/copy/follower-schema.js";
+import { orderFields, orderFieldsShape } from "#domain/copy/order-fields.js";
 import type { CopyAccount, CopyEquityPoint, CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
 
 /**
@@ -112,6 +113,7 @@ const accountStateSchema = z.object({
       realizedPnlUsd: decimal,
       feesUsd: decimal,
       leaderEquityUsd: decimalsByAddress,
+      marks: z.record(z.string(), decimal).optional(),
     })
     .nullable(),
   lastReconciledAt: ms.nullable(),
@@ -146,20 +148,9 @@ export const emptyAccount = (followerId: string): CopyAccount => ({
 // ---- orders ----
 
 const orderSchema = z.object({
-  cloid: z.string().min(1),
-  event_id: z.string().min(1),
+  ...orderFieldsShape(decimal),
   leader: address.nullable(),
-  coin: z.string().min(1),
-  side: z.enum(["buy", "sell"]),
-  size: decimal,
-  limit_price: decimal,
-  reduce_only: z.boolean(),
-  status: z.enum(["pending", "filled", "partially_filled", "cancelled", "rejected"]),
-  fill_price: decimal.nullable(),
-  filled_size: decimal.nullable(),
-  fee_usd: decimal.nullable(),
   oid: z.number().int().nullable(),
-  error: z.string().nullable(),
   signal_at: ms,
   sent_at: ms.nullable(),
   filled_at: ms.nullable(),
@@ -169,20 +160,8 @@ const orderSchema = z.object({
 export const orderItem = (o: CopyOrder, sk: string): Record<string, unknown> => ({
   follower_id: o.followerId,
   sk,
-  cloid: o.cloid,
-  event_id: o.eventId,
-  leader: o.leader,
-  coin: o.coin,
-  side: o.side,
-  size: o.size,
-  limit_price: o.limitPrice,
-  reduce_only: o.reduceOnly,
-  status: o.status,
-  fill_price: o.fillPrice,
-  filled_size: o.filledSize,
-  fee_usd: o.feeUsd,
+  ...orderFields(o),
   oid: o.oid,
-  error: o.error,
   signal_at: o.signalAt,
   sent_at: o.sentAt,
   filled_at: o.filledAt,

@@ -211,7 +211,13 @@ describe("POST /followers body", () => {
     const twice = { address: LEADER2, sizing: { mode: "fixed_ratio", ratio: "1" } };
     const refused = patchFollowerConfig(current, { leaders: [twice, twice] });
     expect(refused.success ? [] : refused.error.issues.map((i) => i.message)).toEqual([`leader ${LEADER2} is listed twice`]);
-    expect(followerPatchSchema.safeParse({ mode: "live" }).success).toBe(false);
+    // A field fixed at creation is named, whatever its value (even the one it has).
+    const fixed = followerPatchSchema.safeParse({ name: "x", mode: "paper", network: "mainnet" });
+    expect(fixed.success ? [] : fixed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([
+      "mode: mode cannot change after creation: stop this follower and create another",
+      "network: network cannot change after creation: stop this follower and create another",
+    ]);
+    expect(followerPatchSchema.safeParse({ name: "x", cap: {} }).success).toBe(false);
     expect(IMMUTABLE_FOLLOWER_FIELDS).toEqual(["mode", "start", "paper_balance_usd", "account_address", "agent_key_ref", "network"]);
   });
 

@@ -1,0 +1,98 @@
+import { dec, decStr, sumDec, type Decimal } from "#commons/decimal.js";
+import type { Address } from "#domain/address.js";
+import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
+import { followerBody } from "#domain/copy/follower-schema.js";
+import { orderFields } from "#domain/copy/order-fields.js";
+import { DEFAULT_TAKER_FEE_RATE } from "#domain/copy/paper.js";
+import type { CopyAccount, CopyEquityPoint, CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
+import { valuePosition } from "#domain/marks.js";
+
+/**
+ * What the /followers routes answer, from the stored record and the engine's last view of the
+ * account: nothing here calls the exchange, so a GET costs two reads whatever the follower holds.
+ */
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/** copy_gap's figures: rounded half up to 6 decimals. */
+const GAP_DECIMALS = 6;
+
+const returnOf = (now: string, then: string): Decimal => dec(now).div(then).minus(1);
+
+/**
+ * The follower's return since the baseline minus the mean of its leaders' returns over the same
+ * run, each rounded to 6 decimals (the gap from the rounded figures, so the three shown agree).
+ * Only leaders with a value at both ends count; null before there is a run to compare, or when no
+ * leader has both values.
+ */
+export const copyGap = (account: Pick<CopyAccount, "baseline" | "actual">) => {
+  const { baseline, actual } = account;
+  if (baseline === null || actual === null || dec(baseline.followerEquityUsd).lte(0)) return null;
+  const leaderReturns = Object.entries(baseline.leaderEquityUsd).flatMap(([leader, then]) => {
+    const now = actual.leaderEquityUsd[leader as Address];
+    return now === undefined || dec(then).lte(0) ? [] : [returnOf(now, then)];
+  });
+  if (leaderReturns.length === 0) return null;
+  const follower = returnOf(actual.equityUsd, baseline.followerEquityUsd).round(GAP_DECIMALS);
+  const leaders = sumDec(leaderReturns).div(leaderReturns.length).round(GAP_DECIMALS);
+  return {
+    since: iso(baseline.at),
+    follower_return: decStr(follower),
+    leaders_return: decStr(leaders),
+    gap: decStr(follower.minus(leaders)),
+  };
+};
+
+/** The config as the API shows it: the body it was created from, with the defaults filled in. */
+export const configView = (config: FollowerRecord["config"]) => ({
+  ...followerBody(config),
+  on_pause: config.onPause ?? DEFAULT_ON_PAUSE,
+  ...(config.mode === "paper" && { taker_fee_rate: config.takerFeeRate ?? DEFAULT_TAKER_FEE_RATE }),
+});
+
+export const followerView = (record: FollowerRecord, account: CopyAccount) => {
+  const actual = account.actual;
+  return {
+    id: record.id,
+    name: record.config.name,
+    mode: record.config.mode,
+    state: record.state,
+    pause: record.pause === null ? null : { reason: record.pause.reason, message: record.pause.message, at: iso(record.pause.at) },
+    closing: record.closeRequested,
+    config: configView(record.config),
+    created_at: iso(record.createdAt),
+    updated_at: iso(record.updatedAt),
+    positions: Object.entries(actual?.positions ?? {})
+      .filter(([, p]) => !dec(p.szi).eq(0))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([coin, p]) => ({
+        coin,
+        szi: p.szi,
+        entry_price: p.entryPx,
+        // Own-property lookup: a coin named like an Object.prototype member must not find a function.
+        unrealized_pnl_usd: valuePosition(p.szi, p.entryPx, actual?.marks !== undefined && Object.hasOwn(actual.marks, coin) ? actual.marks[coin] : null)
+          .unrealized_pnl_usd,
+      })),
+    equity_usd: actual?.equityUsd ?? null,
+    realized_pnl_usd: actual?.realizedPnlUsd ?? "0",
+    fees_usd: actual?.feesUsd ?? "0",
+    copy_gap: copyGap(account),
+    last_reconciled_at: isoOrNull(account.lastReconciledAt),
+  };
+};
+
+export const orderView = (o: CopyOrder) => ({
+  ...orderFields(o),
+  signal_at: iso(o.signalAt),
+  sent_at: isoOrNull(o.sentAt),
+  filled_at: isoOrNull(o.filledAt),
+  signal_to_order_ms: o.sentAt === null ? null : o.sentAt - o.signalAt,
+  signal_to_fill_ms: o.filledAt === null ? null : o.filledAt - o.signalAt,
+});
+
+export const equityPointView = (p: CopyEquityPoint) => ({
+  time: iso(p.time),
+  equity_usd: p.equityUsd,
+  leaders_equity_usd: { ...(p.leaderEquityUsd ?? {}) },
+});
