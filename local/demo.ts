@@ -14,6 +14,8 @@ export const DEMO_ENV_DEFAULTS: Record<string, string> = {
   TRACKING_INTERVAL_SECONDS: "10",
   DISCOVERY_INTERVAL_SECONDS: "30",
   LEADERBOARD_INTERVAL_SECONDS: "60",
+  // The demo's paper follower catches up with its leaders' changes tracking saw without an event.
+  COPY_RECONCILE_INTERVAL_SECONDS: "15",
 };
 
 /** Outside addresses that deposit into the demo's vault. */

@@ -10,10 +10,13 @@ import { freshnessRules } from "#domain/history/freshness.js";
 import { LOCAL_FUNCTIONS } from "../functions/catalog.js";
 import { DIST_DIR, ensureDashboard } from "../web/build.js";
 import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
+import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
+import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient, localStreamsClient } from "./aws.js";
 import { DEMO_ENV_DEFAULTS, startDemoExchange, type DemoExchange } from "./demo.js";
+import { startDemoFollower } from "./demo-follower.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local.js";
 import { LocalStartupError } from "./errors.js";
 import type { LocalFlags } from "./flags.js";
@@ -217,6 +220,15 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
       },
     });
     started({ name: "functions", stop: functions.stop });
+    if (flags.demo) {
+      const doc = createDocumentClient(dynamoClient);
+      const follower = startDemoFollower({
+        followers: createDynamoFollowerStore(doc, tableNames.followers),
+        traders: createDynamoTraderStore(doc, { traders: tableNames.traders, events: tableNames.events }),
+        logger,
+      });
+      started({ name: "demo follower", stop: async () => follower.stop() });
+    }
 
     if (stopping !== undefined) return;
     logger.info(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${http.url}/health · dashboard: ${http.url}/app/`, {

@@ -1,10 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { AppLogger } from "#commons/logger.js";
-import { ValidationError } from "#commons/errors.js";
 import type { WeightBudget } from "#domain/budget.js";
 import { encodeTrackBatch, trackBatchMessageSchema, type TrackBatchMessage } from "#domain/messages.js";
 import type { QueuePort, RunStateStore } from "#domain/ports.js";
+import { parseMessageBody } from "./sqs-message.js";
 import { summarize, trackTraders, type TrackOutcome, type TrackingDeps, type TrackingSummary } from "#domain/tracking.js";
 
 /**
@@ -36,19 +36,7 @@ const addressesWith = (outcomes: readonly TrackOutcome[], status: TrackOutcome["
   outcomes.filter((o) => o.status === status).map((o) => o.address);
 
 export const createTrackWorker = (deps: TrackWorkerDeps) => {
-  const parse = (record: SQSRecord): TrackBatchMessage => {
-    let body: unknown;
-    try {
-      body = JSON.parse(record.body);
-    } catch (cause) {
-      throw new ValidationError(`Message ${record.messageId} is not JSON`, { cause });
-    }
-    const parsed = trackBatchMessageSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ValidationError(`Message ${record.messageId} is not a tracking batch: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-    }
-    return parsed.data;
-  };
+  const parse = (record: SQSRecord): TrackBatchMessage => parseMessageBody(record, trackBatchMessageSchema, "a tracking batch");
 
   /** Sends the deferred and (while retries last) the failed traders back; returns how many it sent and whom it left. */
   const handBack = async (message: TrackBatchMessage, outcomes: readonly TrackOutcome[]) => {

@@ -1,4 +1,6 @@
 import type { Address } from "#domain/address.js";
+import { newFollowerRecord } from "#domain/copy/new-follower.js";
+import { emptyAccount } from "#store/dynamo/followers-codec.js";
 import type { CopyAccount, CopyEquityPoint, CopyOrder, FollowerRecord, FollowerStore } from "#domain/copy/ports.js";
 
 /**
@@ -16,17 +18,9 @@ export interface MemoryFollowerStore extends FollowerStore {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-export const emptyAccount = (followerId: string): CopyAccount => ({
-  followerId,
-  version: 0,
-  memory: {},
-  carried: {},
-  baseline: null,
-  dayStart: null,
-  peakEquityUsd: null,
-  actual: null,
-  lastReconciledAt: null,
-});
+/** A new, active follower as the API stores it (version 1). */
+export const followerRecord = newFollowerRecord;
+
 
 export const createMemoryFollowerStore = (): MemoryFollowerStore => {
   const records = new Map<string, FollowerRecord>();

@@ -2,6 +2,7 @@ import { request } from "undici";
 import type { AppLogger } from "#commons/logger.js";
 import type { CopyAlert } from "#domain/copy/engine-ports.js";
 import { webhookUrl } from "#domain/copy/follower-schema.js";
+import { orderFields } from "#domain/copy/order-fields.js";
 import type { CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
 
 /**
@@ -14,24 +15,8 @@ export const WEBHOOK_TIMEOUT_MS = 5_000;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-const orderView = (o: CopyOrder) => ({
-  cloid: o.cloid,
-  event_id: o.eventId,
-  leader: o.leader,
-  coin: o.coin,
-  side: o.side,
-  size: o.size,
-  limit_price: o.limitPrice,
-  reduce_only: o.reduceOnly,
-  status: o.status,
-  fill_price: o.fillPrice,
-  filled_size: o.filledSize,
-  fee_usd: o.feeUsd,
-  error: o.error,
-  signal_at: iso(o.signalAt),
-  sent_at: iso(o.sentAt),
-  filled_at: iso(o.filledAt),
-});
+/** The order's fields as the API shows them, its times as ISO strings. */
+const orderView = (o: CopyOrder) => ({ ...orderFields(o), signal_at: iso(o.signalAt), sent_at: iso(o.sentAt), filled_at: iso(o.filledAt) });
 
 export const alertBody = (alert: CopyAlert): Record<string, unknown> => {
   const base = { type: alert.kind, follower_id: alert.followerId, follower_name: alert.name };

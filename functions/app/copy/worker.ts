@@ -1,9 +1,9 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { ValidationError } from "#commons/errors.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { CopyEngine } from "#domain/copy/engine.js";
 import { copyMessageSchema, type CopyMessage } from "#domain/copy/messages.js";
+import { parseMessageBody } from "#app/sqs-message.js";
 
 /**
  * The copy worker: each message of the FIFO copy queue reconciles one follower (#domain/copy/engine.js).
@@ -17,17 +17,8 @@ export interface CopyWorkerDeps {
   logger: AppLogger;
 }
 
-export const parseCopyMessage = (record: Pick<SQSRecord, "messageId" | "body">): CopyMessage => {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch (cause) {
-    throw new ValidationError(`Message ${record.messageId} is not JSON`, { cause });
-  }
-  const parsed = copyMessageSchema.safeParse(body);
-  if (!parsed.success) throw new ValidationError(`Message ${record.messageId} is not a copy message: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  return parsed.data;
-};
+export const parseCopyMessage = (record: Pick<SQSRecord, "messageId" | "body">): CopyMessage =>
+  parseMessageBody(record, copyMessageSchema, "a copy message");
 
 export const createCopyWorker = (deps: CopyWorkerDeps) => {
   const processRecord = async (record: SQSRecord): Promise<void> => {

@@ -50,6 +50,8 @@ export interface AccountUpdate {
   positions: Readonly<Record<string, { szi: string; entryPx: string }>>;
   equityUsd: string;
   leaderEquityUsd: Readonly<Record<Address, string>>;
+  /** The run's mids: the positions are valued at them (GET /followers/{id}'s unrealized PnL). */
+  mids: Readonly<Record<string, string>>;
   /** Fills of this run (and of pending orders resolved by it): realized PnL and fees add up. */
   fills: readonly { closedPnlUsd: string | null; feeUsd: string | null }[];
   now: number;
@@ -82,6 +84,7 @@ export const nextAccount = (u: AccountUpdate): CopyAccount => {
       realizedPnlUsd: decStr(realized),
       feesUsd: decStr(fees),
       leaderEquityUsd: u.leaderEquityUsd,
+      marks: Object.fromEntries(Object.keys(u.positions).flatMap((coin) => (u.mids[coin] !== undefined ? [[coin, u.mids[coin]]] : []))),
     },
     lastReconciledAt: u.now,
   };

@@ -138,7 +138,8 @@ export const createCopyEngine = (deps: EngineDeps) => {
       const result = results[i] ?? { status: "rejected" as const, error: "the venue gave no answer for it", retryable: true };
       const order = withResult(o.order, result, answeredAt);
       run.ordersSent++;
-      run.signalToOrderMs.push(Math.max(0, (o.order.sentAt ?? answeredAt) - o.order.signalAt));
+      // Only a leader event has a signal to measure from (a reconciliation's time is its interval's).
+      if (o.order.leader !== null) run.signalToOrderMs.push(Math.max(0, (o.order.sentAt ?? answeredAt) - o.order.signalAt));
       if (isOrderError(result)) run.orderErrors++;
       return { order, result };
     });
@@ -158,6 +159,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       positions: after.positions,
       equityUsd: after.equityUsd,
       leaderEquityUsd,
+      mids: allMids,
       fills,
       now: answeredAt,
     });

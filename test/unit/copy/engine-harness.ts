@@ -4,9 +4,8 @@ import { createCopyEngine } from "#domain/copy/engine.js";
 import type { CopyAlert, CopyRunCounts } from "#domain/copy/engine-ports.js";
 import type { FollowerConfig } from "#domain/copy/follower.js";
 import type { CopyMessage } from "#domain/copy/messages.js";
-import type { FollowerRecord } from "#domain/copy/ports.js";
 import { recordingLogger } from "../../support/logger.js";
-import { createMemoryFollowerStore } from "../../support/memory-follower-store.js";
+import { createMemoryFollowerStore, followerRecord } from "../../support/memory-follower-store.js";
 import { midOf, szDecimalsOf } from "./recorded-market.js";
 
 /**
@@ -30,17 +29,7 @@ export const paperConfig = (overrides: Partial<FollowerConfig> = {}): FollowerCo
 
 export const createHarness = async (config: FollowerConfig, live?: LiveVenueFactory) => {
   const store = createMemoryFollowerStore();
-  const record: FollowerRecord = {
-    id: FOLLOWER,
-    config,
-    state: "active",
-    pause: null,
-    closeRequested: false,
-    createdAt: T0,
-    updatedAt: T0,
-    version: 1,
-  };
-  await store.create(record);
+  await store.create(followerRecord(FOLLOWER, config, T0));
   const leaderPositions = new Map<Address, Record<string, string> | null>([[LEADER, {}]]);
   const leaderEquity = new Map<Address, string>([[LEADER, "100000"]]);
   const mids: Record<string, string> = {};

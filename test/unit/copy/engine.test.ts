@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { deriveCloid } from "#domain/copy/cloid.js";
+import { dec, decStr } from "#commons/decimal.js";
 import { parseAddress } from "#domain/address.js";
+import type { EngineVenue } from "#domain/copy/engine-ports.js";
 import { createHarness, FOLLOWER, LEADER, ordersOf, paperConfig } from "./engine-harness.js";
 
 /**
@@ -103,6 +105,8 @@ describe("the copy engine on a paper follower", () => {
     const account = await h.store.getAccount(FOLLOWER);
     expect(account.carried).toEqual({});
     expect(account.ledger?.positions.BTC).toEqual({ szi: "0.0506", entryPx: "30285" });
+    // Valued at the run's mid (the recorded 30,135.0): what GET /followers/{id} shows unrealized PnL at.
+    expect(account.actual?.marks).toEqual({ BTC: "30135.0" });
   });
 
   it("a redelivered message trades nothing twice", async () => {
@@ -131,6 +135,56 @@ describe("the copy engine on a paper follower", () => {
     expect(await ordersOf(h)).toEqual([["BTC", "buy", "0.05", false, "filled", "30285"]]);
     expect(await h.store.pendingOrders(FOLLOWER)).toEqual([]);
     expect((await h.store.getAccount(FOLLOWER)).ledger?.positions.BTC?.szi).toBe("0.05");
+  });
+});
+
+describe("a live-like venue (an account that keeps what it filled)", () => {
+  it("after a crash between sending and writing, asks the venue by cloid and trades nothing again", async () => {
+    // The venue fills at the mid and remembers each cloid, as the exchange does; its account is
+    // the position it filled. (The live venue itself is copylive's; this is the engine's side.)
+    const held: Record<string, { szi: string; entryPx: string }> = {};
+    const filled = new Map<string, { size: string; price: string }>();
+    const venue: EngineVenue = {
+      account: async () => ({ positions: structuredClone(held), equityUsd: "10000" }),
+      place: async (orders, mids) =>
+        orders.map((o) => {
+          const price = mids[o.coin]!;
+          filled.set(o.cloid, { size: o.size, price });
+          held[o.coin] = { szi: decStr(dec(held[o.coin]?.szi ?? "0").plus(o.isBuy ? o.size : `-${o.size}`)), entryPx: price };
+          return { status: "filled" as const, oid: filled.size, filledSize: o.size, avgPrice: price, feeUsd: "0.01", closedPnlUsd: "0" };
+        }),
+      resolve: async (o) => {
+        const f = filled.get(o.cloid);
+        return f === undefined ? { status: "unknown" as const } : { status: "filled" as const, oid: 1, filledSize: f.size, avgPrice: f.price, feeUsd: "0.01", closedPnlUsd: "0" };
+      },
+    };
+    const h = await createHarness(
+      {
+        name: "live copy",
+        mode: "live",
+        accountAddress: parseAddress("0x1111111111111111111111111111111111111111"),
+        agentKeyRef: { source: "env", name: "AGENT_KEY" },
+        network: "testnet",
+        leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
+        caps: { maxSlippageBps: 50 },
+        start: "sync_now",
+      },
+      () => venue,
+    );
+    h.store.beforeCommit = (input) => {
+      if (input.orders.some((o) => o.status !== "pending")) throw new Error("crash after sending");
+    };
+    h.leaderPositions.set(LEADER, { BTC: "0.5" });
+    const message = h.event("BTC");
+    await expect(h.engine(message)).rejects.toThrow("crash");
+    delete h.store.beforeCommit;
+    await h.engine(message);
+    expect(held.BTC?.szi).toBe("0.05"); // not 0.1
+    expect(filled.size).toBe(1);
+    expect(await ordersOf(h)).toEqual([["BTC", "buy", "0.05", false, "filled", "30135.0"]]);
+    expect(await h.store.pendingOrders(FOLLOWER)).toEqual([]);
+    // The fill found by resolve is accounted once: its fee.
+    expect((await h.store.getAccount(FOLLOWER)).actual?.feesUsd).toBe("0.01");
   });
 });
 
@@ -172,6 +226,22 @@ describe("the kill switch", () => {
     const account = await h.store.getAccount(FOLLOWER);
     expect(account.ledger).toEqual({ balanceUsd: "10000", positions: {}, realizedPnlUsd: "-1430", feesUsd: "26.613" });
     expect(await h.store.get(FOLLOWER)).toMatchObject({ state: "paused", closeRequested: false, pause: { reason: "daily_loss_limit" } });
+  });
+});
+
+describe("the kill switch on drawdown", () => {
+  it("pauses when equity falls max_drawdown below its peak", async () => {
+    // As above: peak 9,836.37175 after buying 1 BTC; at 29,000 equity is 8,701.37175, 1,135 below
+    // the peak: 11.5388…% ≥ 10%.
+    const config = paperConfig({ caps: { maxSlippageBps: 50, maxDrawdown: "0.1" } });
+    const h = await createHarness({ ...config, leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "1" } }] });
+    await h.leaderMoves({ BTC: "1" }, "BTC");
+    expect((await h.store.getAccount(FOLLOWER)).peakEquityUsd).toBe("9836.37175");
+    h.mids.BTC = "29000";
+    expect(await h.engine(h.reconcile())).toMatchObject({ paused: "max_drawdown" });
+    expect((await h.store.get(FOLLOWER))?.pause?.message).toBe(
+      "equity 8701.37175 USD is 11.54% below its peak 9836.37175 USD, at or above max_drawdown 0.1",
+    );
   });
 });
 
