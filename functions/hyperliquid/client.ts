@@ -15,7 +15,7 @@ import {
   type RecentTrade,
 } from "#domain/exchange.js";
 import { ExchangeSchemaError } from "./errors.js";
-import { createTransport } from "./transport.js";
+import { createTransport, type RetryingClientOptions, type TransportCounters } from "./transport.js";
 import type { LedgerPage } from "#domain/history/ports.js";
 import { readLedgerPage } from "./ledger.js";
 import { toAccountState, toFills, toPerpAssets, toPerpDexs, toRecentTrades } from "./mappers.js";
@@ -45,21 +45,8 @@ import { baseWeight, surcharge } from "./weights.js";
  * exponential backoff and full jitter; anything else fails at once with an error that says why.
  */
 
-export interface HyperliquidClientOptions {
-  /** API base without `/info` (`normalizeApiBase` is applied again, so `…/info` is accepted too). */
-  baseUrl: string;
-  budget: WeightBudget;
-  timeoutMs: number;
-  maxRetries: number;
-  logger?: AppLogger;
-  random?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Backoff before retry k (from 1) is random() × min(retryMaxDelayMs, retryBaseDelayMs × 2^(k-1)). */
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  /** Sockets kept open to the exchange. */
-  connections?: number;
-}
+/** `baseUrl` without `/info` (`normalizeApiBase` is applied again, so `…/info` is accepted too). */
+export type HyperliquidClientOptions = RetryingClientOptions;
 
 export interface InfoCallOptions extends CallOptions {
   /** The user or coin asked about, named in error messages. */
@@ -68,14 +55,7 @@ export interface InfoCallOptions extends CallOptions {
   itemCount?: (raw: unknown) => number;
 }
 
-export interface ClientStats {
-  requests: number;
-  retries: number;
-  http429: number;
-  http5xx: number;
-  timeouts: number;
-  connectionErrors: number;
-  schemaErrors: number;
+export interface ClientStats extends TransportCounters {
   /** Weight paid per lane, surcharges included. */
   weightByLane: Record<Lane, number>;
 }
@@ -132,19 +112,7 @@ export const createHyperliquidClient = (opts: HyperliquidClientOptions): Hyperli
     return e;
   };
 
-  const post = createTransport({
-    pool,
-    budget,
-    timeoutMs: opts.timeoutMs,
-    maxRetries: opts.maxRetries,
-    counters: stats,
-    ...(logger && { logger }),
-    ...(opts.random && { random: opts.random }),
-    ...(opts.sleep && { sleep: opts.sleep }),
-    ...(opts.retryBaseDelayMs !== undefined && { retryBaseDelayMs: opts.retryBaseDelayMs }),
-    ...(opts.retryMaxDelayMs !== undefined && { retryMaxDelayMs: opts.retryMaxDelayMs }),
-    onPaid: (lane, weight) => (stats.weightByLane[lane] += weight),
-  });
+  const post = createTransport({ ...opts, pool, counters: stats, onPaid: (lane, weight) => (stats.weightByLane[lane] += weight) });
 
   const send = (body: InfoRequest, o: InfoCallOptions): Promise<unknown> =>
     post({ path: infoPath, label: body.type, json: JSON.stringify(body), weight: baseWeight(body.type) }, o);

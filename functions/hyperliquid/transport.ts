@@ -25,18 +25,26 @@ export interface TransportCounters {
   schemaErrors: number;
 }
 
-export interface TransportOptions {
-  pool: Pool;
+/** How a client pays for and retries its requests: the same settings for `/info` and `/exchange`. */
+export interface RetryingClientOptions {
+  /** API base (`https://api.hyperliquid.xyz`); the client adds `/info` or `/exchange`. */
+  baseUrl: string;
   budget: WeightBudget;
   timeoutMs: number;
   maxRetries: number;
-  counters: TransportCounters;
   logger?: AppLogger;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Backoff before retry k (from 1) is random() × min(retryMaxDelayMs, retryBaseDelayMs × 2^(k-1)). */
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
+  /** Sockets kept open to the exchange. */
+  connections?: number;
+}
+
+export interface TransportOptions extends Omit<RetryingClientOptions, "baseUrl" | "connections"> {
+  pool: Pool;
+  counters: TransportCounters;
   /** Told of every weight paid (each attempt's), for the caller's per-lane stats. */
   onPaid?: (lane: CallOptions["lane"], weight: number) => void;
 }

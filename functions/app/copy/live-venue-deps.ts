@@ -73,6 +73,9 @@ export const liveVenueDepsFromConfig = (config: LiveConfig, input: LiveVenueDeps
     nonces: nonceSource(now),
     now,
     call,
+    close: async () => {
+      await Promise.all([networks.mainnet.actions.close(), networks.testnet.actions.close(), testnetInfo.close()]);
+    },
     ...(logger && { logger }),
   };
 };

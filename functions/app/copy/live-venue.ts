@@ -51,6 +51,8 @@ export interface LiveVenueDeps {
   call?: CallOptions;
   /** Read fee and closed PnL from the account's fills after a batch filled. Default true. */
   fillDetails?: boolean;
+  /** Closes the connections these deps opened (not the mainnet info client they were given). */
+  close?: () => Promise<void>;
 }
 
 /** How far before sending the fills of a batch are looked for (clocks differ a little). */

@@ -1,15 +1,14 @@
 import { Pool } from "undici";
 import { normalizeApiBase } from "#commons/config.js";
-import type { AppLogger } from "#commons/logger.js";
-import type { WeightBudget } from "#domain/budget.js";
 import type { CallOptions } from "#domain/exchange.js";
 import { ExchangeSchemaError } from "../errors.js";
-import { createTransport, type TransportCounters } from "../transport.js";
+import { createTransport, type RetryingClientOptions, type TransportCounters } from "../transport.js";
 import { exchangeActionWeight } from "../weights.js";
 import type { OrderAction } from "./actions.js";
 import type { ExchangeRequest } from "./request.js";
 import {
   addressRateLimitMessage,
+  answerSchemaError,
   exchangeCancelAnswerSchema,
   isAddressRateLimited,
   parseOrderAnswer,
@@ -26,19 +25,8 @@ import {
  * recognised and reported in plain words, never retried.
  */
 
-export interface ExchangeActionClientOptions {
-  /** API base without `/exchange` (the same base as `/info`: `https://api.hyperliquid.xyz`). */
-  baseUrl: string;
-  budget: WeightBudget;
-  timeoutMs: number;
-  maxRetries: number;
-  logger?: AppLogger;
-  random?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  connections?: number;
-}
+/** `baseUrl` without `/exchange`: the same base as `/info`'s. */
+export type ExchangeActionClientOptions = RetryingClientOptions;
 
 /** An order action's answer: refused as a whole, or one outcome per order, in order. */
 export type OrderActionAnswer =
@@ -75,11 +63,7 @@ export const toOrderActionAnswer = (raw: unknown): OrderActionAnswer => {
 
 export const toCancelAnswer = (raw: unknown): CancelAnswer => {
   const parsed = exchangeCancelAnswerSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join(".") ?? "";
-    throw new ExchangeSchemaError("exchange cancel", undefined, `${path || "(root)"}: ${issue?.message ?? "invalid"}`, path);
-  }
+  if (!parsed.success) throw answerSchemaError("exchange cancel", parsed.error);
   const answer = parsed.data;
   return answer.status === "err" ? { ok: false, message: answer.response } : { ok: true, results: answer.response.data.statuses };
 };
@@ -90,19 +74,7 @@ export const createExchangeActionClient = (opts: ExchangeActionClientOptions): E
   const pool = new Pool(base.origin, { connections: opts.connections ?? 4, keepAliveTimeout: 30_000 });
   const counters: TransportCounters = { requests: 0, retries: 0, http429: 0, http5xx: 0, timeouts: 0, connectionErrors: 0, schemaErrors: 0 };
   let weight = 0;
-  const post = createTransport({
-    pool,
-    budget: opts.budget,
-    timeoutMs: opts.timeoutMs,
-    maxRetries: opts.maxRetries,
-    counters,
-    ...(opts.logger && { logger: opts.logger }),
-    ...(opts.random && { random: opts.random }),
-    ...(opts.sleep && { sleep: opts.sleep }),
-    ...(opts.retryBaseDelayMs !== undefined && { retryBaseDelayMs: opts.retryBaseDelayMs }),
-    ...(opts.retryMaxDelayMs !== undefined && { retryMaxDelayMs: opts.retryMaxDelayMs }),
-    onPaid: (_lane, w) => (weight += w),
-  });
+  const post = createTransport({ ...opts, pool, counters, onPaid: (_lane, w) => (weight += w) });
 
   const send = (request: ExchangeRequest, batchLength: number, o: CallOptions): Promise<unknown> =>
     post({ path, label: `exchange:${String(request.action.type)}`, json: JSON.stringify(request), weight: exchangeActionWeight(batchLength) }, o);

@@ -51,14 +51,17 @@ export const exchangeOrderAnswerSchema = z.discriminatedUnion("status", [
 /** Result of an order action: refused as a whole, or one outcome per order of the batch. */
 export type OrderActionResult = { ok: false; message: string } | { ok: true; outcomes: OrderOutcome[] };
 
+/** An /exchange answer of a shape we do not know, naming the first offending field. */
+export const answerSchemaError = (label: string, error: z.ZodError): ExchangeSchemaError => {
+  const issue = error.issues[0];
+  const path = issue?.path.join(".") ?? "";
+  return new ExchangeSchemaError(label, undefined, `${path || "(root)"}: ${issue?.message ?? "invalid"}`, path);
+};
+
 /** Validates the answer at the boundary; a shape we do not know is an ExchangeSchemaError, never a guess. */
 export const parseOrderAnswer = (body: unknown): OrderActionResult => {
   const parsed = exchangeOrderAnswerSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join(".") ?? "";
-    throw new ExchangeSchemaError("exchange order", undefined, `${path || "(root)"}: ${issue?.message ?? "invalid"}`, path);
-  }
+  if (!parsed.success) throw answerSchemaError("exchange order", parsed.error);
   const answer = parsed.data;
   if (answer.status === "err") return { ok: false, message: answer.response };
   return { ok: true, outcomes: answer.response.data.statuses };
