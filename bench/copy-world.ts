@@ -1,4 +1,3 @@
-import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
@@ -19,7 +18,7 @@ import type { MarketInfo } from "./copy-leaders.js";
 import type { CopySimMethods, CopySimReady } from "./copy-sim-process.js";
 import type { CopySystemMethods } from "./copy-system.js";
 import { forkChild, type Child } from "./ipc.js";
-import { benchSystemEnv } from "./system-env.js";
+import { benchSystemEnv, dropTables } from "./system-env.js";
 
 /**
  * One scenario's world for bench/copy.ts: tables and a copy queue of its own on the shared
@@ -120,8 +119,7 @@ export const startWorld = async (spec: WorldSpec, services: Services): Promise<W
   let worker: Child<CopySystemMethods, unknown> | undefined;
   const stop = async () => {
     for (const child of [worker, ...children.reverse()]) await child?.stop(30_000);
-    // Frees DynamoDB Local's memory for the next scenario.
-    await Promise.all(Object.values(names).map((TableName) => ddb.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+    await dropTables(ddb, names);
     ddb.destroy();
     sqs.destroy();
   };

@@ -37,24 +37,18 @@ const weightPerMinute = Number(process.env.BENCH_COPY_WEIGHT ?? "10000000");
 const pollers = Number(process.env.BENCH_COPY_POLLERS ?? "2");
 
 const base = { leaders: 10, followers: 100, weightPerMinute, reconcileSeconds: quick ? 15 : 60, pollers };
-const STEADY: ScenarioSpec = {
+/** 1,000 events over 4 minutes, or with `--quick` 100 over 30 s. */
+const full = (id: string, title: string, seed: number, faults: boolean): ScenarioSpec => ({
   ...base,
-  id: "steady",
-  title: quick ? "steady (quick): 100 leader events over 30 s" : "steady: 1,000 leader events over 4 minutes",
-  seed: 1701,
+  id,
+  title: `${id}${quick ? " (quick): 100 leader events over 30 s" : ": 1,000 leader events over 4 minutes"}${title}`,
+  seed,
   steps: quick ? 100 : 1_000,
   durationMs: quick ? 30_000 : 240_000,
-  faults: false,
-};
-const FAULTS: ScenarioSpec = {
-  ...base,
-  id: "faults",
-  title: `faults${quick ? " (quick)" : ""}: ${quick ? "100 leader events over 30 s" : "1,000 leader events over 4 minutes"}; worker killed mid-batch, copy messages redelivered, the stream re-read`,
-  seed: 1702,
-  steps: quick ? 100 : 1_000,
-  durationMs: quick ? 30_000 : 240_000,
-  faults: true,
-};
+  faults,
+});
+const STEADY = full("steady", "", 1701, false);
+const FAULTS = full("faults", "; worker killed mid-batch, copy messages redelivered, the stream re-read", 1702, true);
 
 /** The engine's own delays: a load one worker process carries on a small machine (about 6 follower runs a second). */
 const LIGHT: ScenarioSpec = {

@@ -1,4 +1,3 @@
-import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { FANOUT_QUEUE, TRACKING_QUEUE } from "#commons/queues.js";
@@ -10,7 +9,7 @@ import { deriveAddress } from "#simulator/prng.js";
 import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { forkChild, type Child } from "./ipc.js";
-import { benchSystemEnv } from "./system-env.js";
+import { benchSystemEnv, dropTables } from "./system-env.js";
 import { seedTraders } from "./seed.js";
 import type { SimMethods } from "./sim-process.js";
 import { connectFeed, type FeedClient } from "./stream-feed.js";
@@ -108,8 +107,7 @@ export const startStack = async (spec: { id: string; traders: number; simSeed: n
   const stop = async () => {
     feed?.close();
     for (const child of children.reverse()) await child.stop(30_000);
-    // Frees DynamoDB Local's memory for the next scenario.
-    await Promise.all(Object.values(names).map((TableName) => ddb.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+    await dropTables(ddb, names);
     ddb.destroy();
     sqs.destroy();
   };

@@ -1,3 +1,4 @@
+import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { applyEnv, localAwsEnv } from "#local/aws.js";
 import type { TableNames } from "#local/tables.js";
 import { ALL_TABLES } from "#store/tables.js";
@@ -24,4 +25,9 @@ export const benchSystemEnv = (
     env,
   );
   return env;
+};
+
+/** Drops a scenario's tables (what fails is left: the next scenario has tables of its own), freeing DynamoDB Local's memory. */
+export const dropTables = async (ddb: DynamoDBClient, names: TableNames): Promise<void> => {
+  await Promise.all(Object.values(names).map((TableName) => ddb.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
 };
