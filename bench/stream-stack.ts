@@ -1,4 +1,3 @@
-import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "#commons/clients/dynamodb.js";
 import { FANOUT_QUEUE, TRACKING_QUEUE } from "#commons/queues.js";
@@ -10,6 +9,7 @@ import { deriveAddress } from "#simulator/prng.js";
 import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
 import { ALL_TABLES } from "#store/tables.js";
 import { forkChild, type Child } from "./ipc.js";
+import { benchSystemEnv, dropTables } from "./system-env.js";
 import { seedTraders } from "./seed.js";
 import type { SimMethods } from "./sim-process.js";
 import { connectFeed, type FeedClient } from "./stream-feed.js";
@@ -72,18 +72,15 @@ const systemEnv = (
   queue: object & { queueUrl: string },
   fanOut: object & { queueUrl: string },
   simUrl: string,
-): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  applyEnv(
+): NodeJS.ProcessEnv =>
+  benchSystemEnv(
+    { region: REGION, names, services },
     {
-      ...localAwsEnv({ region: REGION, dynamoEndpoint: services.dynamoEndpoint, sqsEndpoint: services.sqsEndpoint }),
-      ...Object.fromEntries(ALL_TABLES.map((d) => [d.envVar, names[d.id]])),
       TRACKING_QUEUE_URL: queue.queueUrl,
       BENCH_QUEUE: JSON.stringify(queue),
       FANOUT_QUEUE_URL: fanOut.queueUrl,
       BENCH_FANOUT_QUEUE: JSON.stringify(fanOut),
       HYPERLIQUID_API_URL: simUrl,
-      HYPERLIQUID_WS_URL: undefined,
       HL_WEIGHT_PER_MINUTE: String(EXCHANGE_WEIGHT_PER_MINUTE),
       HL_WEIGHT_HEADROOM: String(WEIGHT_HEADROOM),
       HL_BUDGET_MODE: "local",
@@ -93,15 +90,10 @@ const systemEnv = (
       RECONCILE_INTERVAL_SECONDS: String(RECONCILE_INTERVAL_SECONDS),
       // Stream discovery off: the makers seen in trades must not become tracked traders mid-run.
       MAX_TRACKED_TRADERS: "0",
-      AWS_LAMBDA_FUNCTION_NAME: undefined,
       WS_TOKEN: undefined,
       LOG_LEVEL: "WARN",
-      POWERTOOLS_DEV: undefined,
     },
-    env,
   );
-  return env;
-};
 
 export const startStack = async (spec: { id: string; traders: number; simSeed: number }, services: Services): Promise<Stack> => {
   // seedTraders (run here) reads the endpoint and region from this process's environment.
@@ -115,8 +107,7 @@ export const startStack = async (spec: { id: string; traders: number; simSeed: n
   const stop = async () => {
     feed?.close();
     for (const child of children.reverse()) await child.stop(30_000);
-    // Frees DynamoDB Local's memory for the next scenario.
-    await Promise.all(Object.values(names).map((TableName) => ddb.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+    await dropTables(ddb, names);
     ddb.destroy();
     sqs.destroy();
   };
