@@ -40,7 +40,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       if (updated === "missing") return;
       if (updated !== "conflict") {
         run.followersPaused++;
-        deps.logger.warn("Follower paused", { followerId: record.id, reason, message });
+        deps.logger.warn("Follower paused", { followerId: record.id, reason, why: message });
         await deps.alert?.(updated, { kind: "pause", followerId: record.id, name: record.config.name, reason, message, at });
         return;
       }
