@@ -61,9 +61,9 @@ export const createCopyEngine = (deps: EngineDeps) => {
   };
 
   /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */
-  const resolvePending = async (id: string, venue: EngineVenue) => {
+  const resolvePending = async (pending: readonly CopyOrder[], venue: EngineVenue) => {
     const resolved: { order: CopyOrder; result: Awaited<ReturnType<EngineVenue["resolve"]>> }[] = [];
-    for (const order of await deps.store.pendingOrders(id)) {
+    for (const order of pending) {
       const venueOrder: VenueOrder = {
         cloid: order.cloid,
         coin: order.coin,
@@ -79,11 +79,15 @@ export const createCopyEngine = (deps: EngineDeps) => {
   };
 
   const runOnce = async (message: CopyMessage, run: CopyRunCounts): Promise<RunOutcome> => {
-    const record = await deps.store.get(message.follower_id);
+    // Read side by side: every round trip before the order is sent is signal→order delay.
+    const [record, account, pending] = await Promise.all([
+      deps.store.get(message.follower_id),
+      deps.store.getAccount(message.follower_id),
+      deps.store.pendingOrders(message.follower_id),
+    ]);
     if (record === undefined) return { status: "skipped", why: "missing" };
     const closeAll = record.closeRequested;
     if (record.state !== "active" && !closeAll) return { status: "skipped", why: "inactive" };
-    const account = await deps.store.getAccount(record.id);
 
     const snapshots = await leaderSnapshots(record);
     // A leader without a baseline has unknown positions: reading them as flat would close (or,
@@ -99,7 +103,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       return { status: "paused", reason: choice.unavailable.reason };
     }
     const venue = choice.venue;
-    const resolved = await resolvePending(record.id, venue);
+    const resolved = await resolvePending(pending, venue);
     const before = await venue.account();
     // Coins the follower holds that no earlier run priced (a live account's own positions).
     const missing = Object.keys(before.positions).filter((c) => mids[c] === undefined);
@@ -124,9 +128,11 @@ export const createCopyEngine = (deps: EngineDeps) => {
     });
 
     // Written before they are sent: a crash from here on leaves them pending, and the next run
-    // asks the venue about them before planning anything.
+    // asks the venue about them before planning anything. Not on paper: its ledger is written
+    // with the results, so a run that crashes before them traded nothing and has nothing to ask.
     let version = account.version;
-    if (plan.orders.length > 0 || resolved.length > 0) {
+    const paper = venue.ledger !== undefined;
+    if ((plan.orders.length > 0 && !paper) || resolved.length > 0) {
       const pendingWrite = await deps.store.commit({ account, orders: [...resolved.map((r) => r.order), ...plan.orders.map((o) => o.order)] });
       if (pendingWrite === "conflict") throw new Conflict();
       version++;
