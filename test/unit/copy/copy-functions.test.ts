@@ -153,6 +153,30 @@ describe("the copy worker", () => {
     expect(ran).toEqual(["fol_a/e1", "fol_b/e1"]);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(["m1", "m3", "m4"]);
   });
+
+  it("runs the followers of a batch side by side, each one's messages in order", { timeout: 5_000 }, async () => {
+    // fol_a's first run waits until fol_b's has started: one after another, it would wait forever.
+    let bStarted!: () => void;
+    const bHasStarted = new Promise<void>((r) => (bStarted = r));
+    const ran: string[] = [];
+    const engine = (async (m: CopyMessage) => {
+      ran.push(`${m.follower_id}/${m.event_id}`);
+      if (m.follower_id === "fol_b") bStarted();
+      if (m.follower_id === "fol_a" && m.event_id === "e1") await bHasStarted;
+      return { status: "done", orders: 0 } as const;
+    }) as CopyEngine;
+    const worker = createCopyWorker({ engine, logger: recordingLogger().logger });
+    const response = await worker({
+      Records: [
+        sqsRecord("m1", "fol_a", body("fol_a", "e1")),
+        sqsRecord("m2", "fol_a", body("fol_a", "e2")),
+        sqsRecord("m3", "fol_b", body("fol_b", "e1")),
+      ],
+    });
+    expect(response.batchItemFailures).toEqual([]);
+    // fol_a's e2 only after its e1, which only finished once fol_b had started.
+    expect(ran).toEqual(["fol_a/e1", "fol_b/e1", "fol_a/e2"]);
+  });
 });
 
 describe("the alerts webhook", () => {
