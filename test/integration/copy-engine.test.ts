@@ -1,13 +1,10 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dec, decStr } from "#commons/decimal.js";
 import { COPY_QUEUE } from "#commons/queues.js";
-import { createCopyDispatch } from "#app/copy/dispatch.js";
 import { createCopyMarket, createLeaderSource } from "#app/copy/market.js";
 import { createCopyReconcile } from "#app/copy/reconcile.js";
 import { createVenueFor } from "#app/copy/venues.js";
-import { createCopyWorker } from "#app/copy/worker.js";
-import { COPY_DISPATCH_FUNCTION, COPY_WORKER_FUNCTION } from "../../functions/catalog.js";
 import type { Address } from "#domain/address.js";
 import { createCopyEngine } from "#domain/copy/engine.js";
 import { copyQueueMessage } from "#domain/copy/messages.js";
@@ -15,16 +12,13 @@ import type { CopyOrder, FollowerStore } from "#domain/copy/ports.js";
 import type { OrderedQueue } from "#domain/feed/ports.js";
 import { trackTrader } from "#domain/traders.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
-import { localStreamsClient } from "#local/aws.js";
-import { startSqsEventSource, type EventSource } from "#local/event-source.js";
-import { startStreamSource, type StreamSource } from "#local/stream-source.js";
 import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
 import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 import { testQueue, type TestQueue } from "../support/aws.js";
-import { TEST_REGION } from "../support/env.js";
 import { recordingLogger } from "../support/logger.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { eventually } from "../support/wait.js";
+import { startCopyTriggers } from "../support/copy-triggers.js";
 import { createDemoFollower } from "#local/demo-follower.js";
 import { paperConfig } from "../unit/copy/engine-harness.js";
 import { followerRecord } from "../support/memory-follower-store.js";
@@ -41,8 +35,7 @@ describe("a paper follower copying a leader in the simulator", () => {
   let p: Pipeline;
   let queue: TestQueue;
   let followers: FollowerStore;
-  let stream: StreamSource;
-  let worker: EventSource;
+  let triggers: Awaited<ReturnType<typeof startCopyTriggers>> | undefined;
   let leader: Address;
   /** Drops the next dispatch's messages (an event lost between the stream and the queue). */
   let dropNext = false;
@@ -81,32 +74,7 @@ describe("a paper follower copying a leader in the simulator", () => {
       logger,
       now: Date.now,
     });
-    stream = await startStreamSource({
-      functionName: COPY_DISPATCH_FUNCTION.name,
-      handler: createCopyDispatch({ followers, queue: lossy, logger }),
-      dynamo: p.tables.client,
-      streams: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
-      tableName: p.tables.names.events,
-      eventNames: ["INSERT"],
-      batchSize: 100,
-      maxRetryAttempts: 3,
-      timeoutSeconds: 60,
-      pollIntervalMs: 50,
-      logger,
-    });
-    worker = startSqsEventSource({
-      functionName: COPY_WORKER_FUNCTION.name,
-      handler: createCopyWorker({ engine, logger }),
-      client: queue.client,
-      queueUrl: queue.queueUrl,
-      queueArn: queue.queueArn,
-      batchSize: 10,
-      timeoutSeconds: COPY_WORKER_FUNCTION.timeoutSeconds,
-      region: TEST_REGION,
-      concurrency: 2,
-      waitTimeSeconds: 1,
-      logger,
-    });
+    triggers = await startCopyTriggers({ p, queue, followers, dispatchTo: lossy, engine, logger });
 
     // A leader with no position yet: every order of the follower is one of the test's.
     leader = p.sim.populate(1, { positions: [0, 0] })[0] as Address;
@@ -117,8 +85,7 @@ describe("a paper follower copying a leader in the simulator", () => {
     await followers.create(followerRecord(FOLLOWER, config, Date.now()));
   }, 120_000);
   afterAll(async () => {
-    await worker?.stop();
-    await stream?.stop();
+    await triggers?.stop();
     await p?.close();
   });
 

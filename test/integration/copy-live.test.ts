@@ -1,34 +1,28 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "#commons/config.js";
 import { dec, decStr } from "#commons/decimal.js";
 import { COPY_QUEUE } from "#commons/queues.js";
-import { createCopyDispatch } from "#app/copy/dispatch.js";
 import { openLiveVenue } from "#app/copy/live-venue.js";
 import { liveVenueDepsFromConfig } from "#app/copy/live-venue-deps.js";
 import { createCopyMarket, createLeaderSource } from "#app/copy/market.js";
 import { createVenueFor } from "#app/copy/venues.js";
-import { createCopyWorker } from "#app/copy/worker.js";
-import { COPY_DISPATCH_FUNCTION, COPY_WORKER_FUNCTION } from "../../functions/catalog.js";
 import type { Address } from "#domain/address.js";
 import { createCopyEngine } from "#domain/copy/engine.js";
 import { copyQueueMessage } from "#domain/copy/messages.js";
 import type { CopyOrder, FollowerStore } from "#domain/copy/ports.js";
 import { trackTrader } from "#domain/traders.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
-import { localStreamsClient } from "#local/aws.js";
-import { startSqsEventSource, type EventSource } from "#local/event-source.js";
-import { startStreamSource, type StreamSource } from "#local/stream-source.js";
 import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
 import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 import { testQueue, type TestQueue } from "../support/aws.js";
-import { TEST_REGION } from "../support/env.js";
 import { liveFollowerConfig } from "../support/live-follower.js";
 import { recordingLogger } from "../support/logger.js";
 import { followerRecord } from "../support/memory-follower-store.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { eventually } from "../support/wait.js";
+import { startCopyTriggers } from "../support/copy-triggers.js";
 
 /**
  * A LIVE follower end to end, wired as the copy worker's handler wires it (openLiveVenue over
@@ -46,8 +40,7 @@ describe("a live follower trading through its agent wallet on the simulator's /e
   let p: Pipeline;
   let queue: TestQueue;
   let followers: FollowerStore;
-  let stream: StreamSource;
-  let worker: EventSource;
+  let triggers: Awaited<ReturnType<typeof startCopyTriggers>> | undefined;
   let leader: Address;
   let closeVenue: (() => Promise<void>) | undefined;
   const user = privateKeyToAccount(generatePrivateKey());
@@ -71,32 +64,7 @@ describe("a live follower trading through its agent wallet on the simulator's /e
       now: Date.now,
     });
     const fifo = createSqsFifoQueue(queue.client, queue.queueUrl);
-    stream = await startStreamSource({
-      functionName: COPY_DISPATCH_FUNCTION.name,
-      handler: createCopyDispatch({ followers, queue: fifo, logger }),
-      dynamo: p.tables.client,
-      streams: localStreamsClient({ endpoint: inject("dynamoEndpoint"), region: TEST_REGION }),
-      tableName: p.tables.names.events,
-      eventNames: ["INSERT"],
-      batchSize: 100,
-      maxRetryAttempts: 3,
-      timeoutSeconds: 60,
-      pollIntervalMs: 50,
-      logger,
-    });
-    worker = startSqsEventSource({
-      functionName: COPY_WORKER_FUNCTION.name,
-      handler: createCopyWorker({ engine, logger }),
-      client: queue.client,
-      queueUrl: queue.queueUrl,
-      queueArn: queue.queueArn,
-      batchSize: 10,
-      timeoutSeconds: COPY_WORKER_FUNCTION.timeoutSeconds,
-      region: TEST_REGION,
-      concurrency: 2,
-      waitTimeSeconds: 1,
-      logger,
-    });
+    triggers = await startCopyTriggers({ p, queue, followers, dispatchTo: fifo, engine, logger });
 
     leader = p.sim.populate(1, { positions: [0, 0] })[0] as Address;
     await trackTrader(p.traders, leader, { source: "manual", at: Date.now() });
@@ -107,8 +75,7 @@ describe("a live follower trading through its agent wallet on the simulator's /e
   }, 120_000);
   afterAll(async () => {
     delete process.env[AGENT_VAR];
-    await worker?.stop();
-    await stream?.stop();
+    await triggers?.stop();
     await closeVenue?.();
     await p?.close();
   });
