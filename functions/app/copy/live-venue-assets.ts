@@ -1,3 +1,4 @@
+import { ttlCache } from "#commons/ttl-cache.js";
 import type { CallOptions, ExchangePort } from "#domain/exchange.js";
 import { MAIN_DEX } from "#domain/exchange.js";
 import { dexOfCoin } from "#domain/perp-universe.js";
@@ -22,37 +23,14 @@ export const createAssetDirectory = (
   info: Pick<ExchangePort, "perpDexs" | "perpMeta">,
   opts: { call: CallOptions; maxAgeMs: number; now: () => number },
 ): AssetDirectory => {
-  let dexes: { at: number; names: Promise<string[]> } | undefined;
-  const metas = new Map<string, { at: number; ids: Promise<Map<string, number>> }>();
-  const fresh = (at: number): boolean => opts.now() - at < opts.maxAgeMs;
-
-  const builderDexes = (): Promise<string[]> => {
-    if (dexes === undefined || !fresh(dexes.at)) {
-      const names = info.perpDexs(opts.call).then((list) => list.map((d) => d.name));
-      const entry = { at: opts.now(), names };
-      dexes = entry;
-      names.catch(() => {
-        if (dexes === entry) dexes = undefined;
-      });
-    }
-    return dexes.names;
-  };
-
-  const idsOf = async (dex: string): Promise<Map<string, number>> => {
-    const cached = metas.get(dex);
-    if (cached !== undefined && fresh(cached.at)) return cached.ids;
-    const ids = (async () => {
-      const dexIndex = dex === MAIN_DEX ? 0 : (await builderDexes()).indexOf(dex) + 1;
-      const assets = await info.perpMeta(opts.call, dex);
-      return new Map(assets.map((a, i) => [a.name, assetId(dexIndex, i)]));
-    })();
-    const entry = { at: opts.now(), ids };
-    metas.set(dex, entry);
-    ids.catch(() => {
-      if (metas.get(dex) === entry) metas.delete(dex);
-    });
-    return ids;
-  };
+  // Concurrent callers share one read; a failed read is asked again.
+  const dexNames = ttlCache(opts.maxAgeMs, opts.now, async () => (await info.perpDexs(opts.call)).map((d) => d.name));
+  const builderDexes = (): Promise<string[]> => dexNames("");
+  const idsOf = ttlCache(opts.maxAgeMs, opts.now, async (dex) => {
+    const dexIndex = dex === MAIN_DEX ? 0 : (await builderDexes()).indexOf(dex) + 1;
+    const assets = await info.perpMeta(opts.call, dex);
+    return new Map(assets.map((a, i) => [a.name, assetId(dexIndex, i)]));
+  });
 
   return {
     async assetOf(coin) {

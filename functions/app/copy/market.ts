@@ -1,3 +1,4 @@
+import { ttlCache } from "#commons/ttl-cache.js";
 import type { Address } from "#domain/address.js";
 import type { CopyMarket, LeaderSource } from "#domain/copy/engine-ports.js";
 import type { CallOptions, ExchangePort } from "#domain/exchange.js";
@@ -16,27 +17,6 @@ export const META_TTL_MS = 3_600_000;
 
 /** Copying is live work, like tracking: its requests go in tracking's lane, not behind history backfill. */
 const CALL: CallOptions = { lane: "tracking" };
-
-/** A value per key kept `ttlMs`; callers that ask while it is being fetched share the one request. */
-const ttlCache = <V>(ttlMs: number, now: () => number, fetch: (key: string) => Promise<V>) => {
-  const values = new Map<string, { value: V; at: number }>();
-  const inFlight = new Map<string, Promise<V>>();
-  return (key: string): Promise<V> => {
-    const hit = values.get(key);
-    if (hit !== undefined && now() - hit.at < ttlMs) return Promise.resolve(hit.value);
-    let pending = inFlight.get(key);
-    if (pending === undefined) {
-      pending = fetch(key)
-        .then((value) => {
-          values.set(key, { value, at: now() });
-          return value;
-        })
-        .finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    return pending;
-  };
-};
 
 export const createLeaderSource = (
   traders: Pick<TraderStore, "trackingStates">,
