@@ -51,13 +51,11 @@ export const createCopyEngine = (deps: EngineDeps) => {
   const leaderSnapshots = async (record: FollowerRecord): Promise<LeaderSnapshot[] | null> => {
     const addresses: Address[] = record.config.leaders.map((l) => l.address);
     const positions = await deps.leaders.positions(addresses);
-    const snapshots: LeaderSnapshot[] = [];
-    for (const address of addresses) {
-      const held = positions.get(address);
-      if (held === undefined || held === null) return null;
-      snapshots.push({ address, positions: held, equityUsd: await deps.leaders.equityUsd(address) });
-    }
-    return snapshots;
+    const held = addresses.map((address) => positions.get(address));
+    if (held.some((h) => h === undefined || h === null)) return null;
+    // The account values side by side (each cached a minute): this is before the order leaves.
+    const equity = await Promise.all(addresses.map((address) => deps.leaders.equityUsd(address)));
+    return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!, equityUsd: equity[i]! }));
   };
 
   /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */
