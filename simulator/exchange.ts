@@ -218,9 +218,12 @@ export class ExchangeDesk {
     if (!onTick(px, szDecimals)) return refuse("tickRejected", "Price must be divisible by tick size.");
     // A size off the lot is refused before it becomes an order (pre-validation): nothing to look up later.
     if (size.eq(0) || !size.round(szDecimals, 0).eq(size)) return { error: "Order has invalid size." };
-    if (px.times(size).lt(10)) return refuse("minTradeNtlRejected", "Order must have minimum value of $10.");
+    const held = dec(this.market.positionOf(user, coin)?.szi ?? "0");
+    // A reduce-only order for the whole position closes it whatever it is worth; any other order
+    // (an opening, a partial reduction) is held to the $10 minimum, as on the exchange.
+    const closesAll = order.r && !held.eq(0) && size.gte(held.abs());
+    if (!closesAll && px.times(size).lt(10)) return refuse("minTradeNtlRejected", "Order must have minimum value of $10.");
     if (order.r) {
-      const held = dec(this.market.positionOf(user, coin)?.szi ?? "0");
       if (held.eq(0) || held.gt(0) === order.b) return refuse("reduceOnlyRejected", "Reduce only order would increase position.");
       if (size.gt(held.abs())) size = held.abs(); // the exchange shrinks a reduce-only order to the position
     }

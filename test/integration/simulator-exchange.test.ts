@@ -103,6 +103,22 @@ describe("the simulator's POST /exchange", () => {
     expect(await positionOf("ETH")).toBeUndefined();
   });
 
+  it("closes a whole position worth under $10 reduce-only, but holds a partial reduction to the minimum", async () => {
+    sim.setMark("ETH", "3500"); // ask 3503.5, bid 3496.5
+    // 0.005 ETH = $17.52: opened; then 0.003 ($10.49) sold, leaving 0.002 ($6.99).
+    await order([buy(ETH, "3510", "0.005")]);
+    await order([{ asset: ETH, isBuy: false, price: "3400", size: "0.003", reduceOnly: false }]);
+    expect(await positionOf("ETH")).toBe("0.002");
+    // Reducing 0.001 of it ($3.50) is not a close: refused like an opening.
+    const partial = await order([{ asset: ETH, isBuy: false, price: "3400", size: "0.001", reduceOnly: true }]);
+    expect(partial).toEqual({ ok: true, outcomes: [{ kind: "error", message: "Order must have minimum value of $10." }] });
+    // Selling all 0.002 reduce-only ($6.99) closes it (the mark put back where the fills moved it from).
+    sim.setMark("ETH", "3500");
+    const close = await order([{ asset: ETH, isBuy: false, price: "3400", size: "0.002", reduceOnly: true }]);
+    expect(close).toEqual({ ok: true, outcomes: [{ kind: "filled", oid: expect.any(Number), totalSz: "0.002", avgPx: "3496.5" }] });
+    expect(await positionOf("ETH")).toBeUndefined();
+  });
+
   it("answers each order of a batch in order, with the exchange's error strings", async () => {
     sim.setMark("ETH", "3500"); // ask 3503.5
     const result = await order([

@@ -50,7 +50,12 @@ export const planOrders = (input: OrderPlanInput): OrderPlan => {
     input.maxSignalAgeSeconds !== undefined && input.signalAgeSeconds !== undefined && input.signalAgeSeconds > input.maxSignalAgeSeconds;
   const mid = dec(input.mid);
 
-  /** One order of `signedSize`, or the reason it is not sent; returns what it trades (signed). */
+  /**
+   * One order of `signedSize`, or the reason it is not sent; returns what it trades (signed). A
+   * reduce-only order that closes the whole position is sent whatever it is worth: the exchange
+   * holds only opening and partial orders to the $10 minimum, so a position (or a flip's old side)
+   * worth less is closed, not left behind.
+   */
   const send = (signedSize: Decimal, reduceOnly: boolean, leg: 0 | 1): Decimal => {
     if (stale && !reduceOnly) {
       plan.skipped.push({ leg, reason: "stale_signal" });
@@ -59,7 +64,8 @@ export const planOrders = (input: OrderPlanInput): OrderPlan => {
     const isBuy = signedSize.gt(0);
     const size = roundSizeDown(signedSize.abs(), input.szDecimals);
     const limitPrice = slippageLimitPrice(mid, input.maxSlippageBps, isBuy, input.szDecimals);
-    if (size.eq(0) || size.times(limitPrice).lt(MIN_ORDER_NOTIONAL_USD)) {
+    const wholeClose = reduceOnly && size.eq(actual.abs());
+    if (size.eq(0) || (!wholeClose && size.times(limitPrice).lt(MIN_ORDER_NOTIONAL_USD))) {
       plan.skipped.push({ leg, reason: "below_minimum_notional" });
       return ZERO;
     }
@@ -71,12 +77,7 @@ export const planOrders = (input: OrderPlanInput): OrderPlan => {
   const actualSide = sign(actual);
   if (actualSide !== 0 && sign(target) === -actualSide) {
     // A flip: close (reduce-only, so a partly filled or stale leg can never overshoot), then open.
-    const closed = send(actual.neg(), true, 0);
-    if (closed.eq(0) && !stale) {
-      // A close below $10 cannot be sent alone; one order for the whole delta closes and opens.
-      plan.skipped.length = 0;
-      traded = send(delta, false, 1);
-    } else traded = closed.plus(send(target, false, 1));
+    traded = send(actual.neg(), true, 0).plus(send(target, false, 1));
   } else {
     // Same side or flat on one end: shrinking |position| (or closing) is reduce-only.
     traded = send(delta, target.abs().lt(actual.abs()), 0);

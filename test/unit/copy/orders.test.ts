@@ -38,11 +38,18 @@ describe("orders from target − actual", () => {
     });
   });
 
-  it("a flip whose close is under $10 goes as one order for the whole delta", () => {
-    // Closing 0.0002 BTC alone is 0.0002 × 29,985 = $6.00 < $10; selling 0.0102 closes and opens in one.
+  it("a flip whose close is under $10 still closes first: a whole position goes whatever it is worth", () => {
+    // Closing 0.0002 BTC is 0.0002 × 29,985 = $6.00, under $10 but the whole position; the short opens after it.
     expect(plan("BTC", "0.0002", "-0.01").orders).toEqual([
-      { coin: "BTC", isBuy: false, size: "0.0102", limitPrice: "29985", reduceOnly: false, leg: 1 },
+      { coin: "BTC", isBuy: false, size: "0.0002", limitPrice: "29985", reduceOnly: true, leg: 0 },
+      { coin: "BTC", isBuy: false, size: "0.01", limitPrice: "29985", reduceOnly: false, leg: 1 },
     ]);
+    // Into a short under $10 (0.0001 × 29,985 = $3.00): the long closes, the short is carried.
+    expect(plan("BTC", "0.0002", "-0.0001")).toEqual({
+      orders: [{ coin: "BTC", isBuy: false, size: "0.0002", limitPrice: "29985", reduceOnly: true, leg: 0 }],
+      carried: "-0.0001",
+      skipped: [{ leg: 1, reason: "below_minimum_notional" }],
+    });
   });
 });
 
@@ -55,6 +62,17 @@ describe("the $10 minimum notional", () => {
     expect(plan("DOGE", "0", "144").orders).toEqual([{ coin: "DOGE", isBuy: true, size: "144", limitPrice: "0.069623", reduceOnly: false, leg: 0 }]);
     // Selling 144 at 0.068931 is only $9.926064: not sent.
     expect(plan("DOGE", "0", "-144")).toMatchObject({ orders: [], carried: "-144" });
+  });
+
+  it("holds reductions to it, but not the close of a whole position", () => {
+    // Closing all of 0.0002 BTC ($6.00 at 29,985) goes, reduce-only.
+    expect(plan("BTC", "0.0002", "0")).toEqual({
+      orders: [{ coin: "BTC", isBuy: false, size: "0.0002", limitPrice: "29985", reduceOnly: true, leg: 0 }],
+      carried: "0",
+      skipped: [],
+    });
+    // Reducing 0.0005 to 0.0002 sells 0.0003 ($9.00): not the whole position, so held back and carried.
+    expect(plan("BTC", "0.0005", "0.0002")).toEqual({ orders: [], carried: "-0.0003", skipped: [{ leg: 0, reason: "below_minimum_notional" }] });
   });
 
   it("the residue is not lost: the next target trades it together with the new change", () => {
