@@ -98,6 +98,8 @@ export interface CommittedEvent {
   szi: string;
   /** The event's timestamp, epoch ms: the signal every delay is measured from. */
   at: number;
+  /** His account value right after the trade (proportional copies are sized at it). */
+  leaderEquityUsd: string;
   /** How late it was played against the plan (the orchestrator's own lag), ms. */
   lagMs: number;
   /** The transaction's own time, ms. */
@@ -116,9 +118,9 @@ export interface LeaderBook {
 export const playStep = async (
   step: LeaderStep,
   book: LeaderBook,
-  deps: { trade: (leader: Address, coin: string, size: string) => Promise<PositionMap>; traders: TraderStore; plannedAt: number },
+  deps: { trade: (leader: Address, coin: string, size: string) => Promise<{ positions: PositionMap; accountValue: string }>; traders: TraderStore; plannedAt: number },
 ): Promise<CommittedEvent[]> => {
-  const current = await deps.trade(step.leader, step.coin, step.size);
+  const { positions: current, accountValue } = await deps.trade(step.leader, step.coin, step.size);
   const at = Date.now();
   const version = book.version + 1;
   const events = diffPositions(book.positions, current).map((change) => buildEvent(step.leader, version, change, [], at));
@@ -143,6 +145,7 @@ export const playStep = async (
     type: e.event_type,
     szi: e.details.szi,
     at,
+    leaderEquityUsd: accountValue,
     lagMs: at - deps.plannedAt,
     commitMs,
   }));

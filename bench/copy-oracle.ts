@@ -6,13 +6,16 @@ import type { MarketInfo } from "./copy-leaders.js";
  * What each follower of bench/copy.ts should hold at the end, worked out here from the issue's
  * rules and the leaders' events, not with the engine's functions (functions/domain/copy/targets.ts),
  * so that the benchmark checks the engine instead of repeating it:
- * - proportional: leader size × (follower equity ÷ leader equity) × multiplier;
+ * - proportional: leader size × (follower equity ÷ leader equity) × multiplier, the equities those
+ *   of his last change to the coin (his right after his trade; the follower's as its first run
+ *   after that event found it: its fills planned before the event);
  * - fixed_ratio: leader size × ratio;
  * - fixed_notional: the position opened at notional_usd, then scaled as the leader's own size: leader
  *   size × notional ÷ (mark × |his size when he opened it|), the opening being his last OPEN or FLIP;
  * summed over the followed leaders per coin, a denied coin 0, and |size| ≤ max_position_usd ÷ mark.
  * Prices do not move in the benchmark (leaders trade at the mark, follower fills at the mid), so one
- * mark per coin serves every step.
+ * mark per coin serves every step, and an account's value is its start plus, per fill,
+ * (mark − price) × signed size − fee.
  */
 
 export interface OracleEvent {
@@ -21,23 +24,42 @@ export interface OracleEvent {
   type: string;
   /** His signed size after it. */
   szi: string;
+  /** When it was committed, epoch ms. */
+  at: number;
+  /** His account value right after the trade. */
+  leaderEquityUsd: string;
+}
+
+/** One of the follower's fills (a filled or partly filled order). */
+export interface OracleFill {
+  /** When the run that sent it planned it (the order's sent_at): it had read the leaders before. */
+  plannedAt: number;
+  coin: string;
+  /** Filled size, signed (a sell < 0). */
+  szi: string;
+  price: string;
+  feeUsd: string;
 }
 
 export interface OracleFollower {
   id: string;
   leaders: readonly FollowedLeader[];
   caps: { maxPositionUsd?: string; coinsDeny?: readonly string[]; coinsAllow?: readonly string[]; maxTotalExposureUsd?: string; maxLeverage?: string };
-  /** The follower's account value at the end. */
-  equityUsd: string;
+  /** Its account value before any fill. */
+  startUsd: string;
+  fills: readonly OracleFill[];
 }
 
 interface Leg {
   szi: Decimal;
   /** |szi| when the current position opened (OPEN or FLIP). */
   openedAt: Decimal | null;
+  /** His last change to it: when, and his account value right after. */
+  changedAt: number;
+  leaderEquityUsd: Decimal;
 }
 
-/** Every leader's final size per coin, and the size each open position opened at, from the events in commit order. */
+/** Every leader's final size per coin, the size each open position opened at, and his last change, from the events in commit order. */
 export const legsFromEvents = (events: readonly OracleEvent[]): Map<string, Leg> => {
   const legs = new Map<string, Leg>();
   for (const e of events) {
@@ -45,15 +67,24 @@ export const legsFromEvents = (events: readonly OracleEvent[]): Map<string, Leg>
     const szi = dec(e.szi);
     const before = legs.get(key);
     const opened = e.type === "OPEN_POSITION" || e.type === "FLIP_POSITION" ? szi.abs() : szi.eq(0) ? null : (before?.openedAt ?? null);
-    legs.set(key, { szi, openedAt: opened });
+    legs.set(key, { szi, openedAt: opened, changedAt: e.at, leaderEquityUsd: dec(e.leaderEquityUsd) });
   }
   return legs;
 };
 
+/**
+ * The follower's account value as its first run after `t` saw it: the fills its runs planned
+ * before `t` (a run plans after reading the leaders, so those runs had not seen what happened at
+ * `t`; each run's fills land before the next run of the same follower starts).
+ */
+export const followerEquityAt = (follower: Pick<OracleFollower, "startUsd" | "fills">, t: number, market: Readonly<Record<string, MarketInfo>>): Decimal =>
+  follower.fills
+    .filter((f) => f.plannedAt < t)
+    .reduce((sum, f) => sum.plus(markOf(market, f.coin).minus(f.price).times(f.szi)).minus(f.feeUsd), dec(follower.startUsd));
+
 export const expectedTargets = (
   follower: OracleFollower,
   legs: ReadonlyMap<string, Leg>,
-  leaderEquityUsd: Readonly<Record<string, string>>,
   market: Readonly<Record<string, MarketInfo>>,
 ): Record<string, Decimal> => {
   if (follower.caps.maxTotalExposureUsd !== undefined || follower.caps.maxLeverage !== undefined) {
@@ -68,9 +99,8 @@ export const expectedTargets = (
       if (!leg.szi.eq(0)) {
         if (sizing.mode === "fixed_ratio") size = leg.szi.times(sizing.ratio);
         else if (sizing.mode === "proportional") {
-          const leaderEquity = leaderEquityUsd[leader];
-          if (leaderEquity === undefined) throw new Error(`no equity for leader ${leader}`);
-          size = leg.szi.times(follower.equityUsd).times(sizing.multiplier).div(leaderEquity);
+          const followerEquity = followerEquityAt(follower, leg.changedAt, market);
+          size = leg.szi.times(followerEquity).times(sizing.multiplier).div(leg.leaderEquityUsd);
         } else {
           if (leg.openedAt === null) throw new Error(`${key}: an open position with no opening event`);
           size = leg.szi.times(sizing.notionalUsd).div(markOf(market, coin).times(leg.openedAt));

@@ -67,6 +67,8 @@ export const renderScenario = (r: ScenarioResult): string => {
           .map((l) => `${l.coin} target ${l.target} actual ${l.actual} (${l.lots} lots, $${l.usd})`)
           .join("; ")}`,
     ),
+    `- the oracle's account values: ${r.equityModel.agree} of ${r.checks.length} followers' final values equal their start plus their fills at the marks` +
+      (r.equityModel.disagree.length === 0 ? "" : `; not: ${r.equityModel.disagree.slice(0, 3).join("; ")}`),
     `- exchange weight: /info ${r.weight.info} + /exchange ${r.weight.exchange} = ${r.weight.perEvent} a leader event (reconciliations included); ` +
       `at the exchange's 1,200 a minute per IP that is ${r.weight.eventsPerMinuteAt1200} leader events a minute; 429s ${r.weight.limited}; ` +
       `requests ${Object.entries(r.stats.requests).map(([k, n]) => `${k} ${n}`).join(", ")}`,

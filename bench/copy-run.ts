@@ -1,9 +1,10 @@
+import { dec, decStr } from "#commons/decimal.js";
 import type { CopyOrder } from "#domain/copy/ports.js";
 import { createPrng } from "#simulator/prng.js";
 import type { SimulatorStats } from "#simulator/index.js";
 import { doubles, orderFigures, weightPerEvent, type Doubles, type FollowerOrders, type OrderFigures } from "./copy-figures.js";
 import { planLeaderSteps, playStep, type CommittedEvent, type LeaderBook } from "./copy-leaders.js";
-import { checkFollower, expectedTargets, legsFromEvents, paperAccountValue, type LegCheck } from "./copy-oracle.js";
+import { checkFollower, expectedTargets, followerEquityAt, legsFromEvents, paperAccountValue, type LegCheck, type OracleFill } from "./copy-oracle.js";
 import { startWorld, type Services, type World, type WorldSpec } from "./copy-world.js";
 
 /**
@@ -48,11 +49,24 @@ export interface ScenarioResult {
   weight: ReturnType<typeof weightPerEvent> & { limited: number };
   stats: SimulatorStats;
   checks: FollowerCheck[];
+  /**
+   * Followers whose final account value (the exchange's, the paper ledger's) equals the one the
+   * oracle works out from their fills, and the others: the oracle's proportional targets rest on it.
+   */
+  equityModel: { agree: number; disagree: string[] };
   faults: FaultLog;
   worker: { started: number; finished: number; failed: number; messages: number };
   reconcileRuns: number;
   settleMs: number;
 }
+
+/** A follower's fills as the oracle reads them: each filled (or partly filled) order, signed. */
+const fillsOf = (orders: readonly CopyOrder[]): OracleFill[] =>
+  orders.flatMap((o) =>
+    (o.status === "filled" || o.status === "partially_filled") && o.filledSize !== null && o.fillPrice !== null && o.sentAt !== null
+      ? [{ plannedAt: o.sentAt, coin: o.coin, szi: o.side === "buy" ? o.filledSize : decStr(dec(o.filledSize).neg()), price: o.fillPrice, feeUsd: o.feeUsd ?? "0" }]
+      : [],
+  );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
@@ -160,25 +174,30 @@ export const runScenario = async (spec: ScenarioSpec, services: Services, progre
     const followerOrders: FollowerOrders[] = [];
     for (const f of world.followers) followerOrders.push({ followerId: f.id, mode: f.mode, orders: await allOrders(world, f.id) });
 
-    // The oracle's inputs: final equities from the exchange (live, leaders) and from the paper ledger.
-    const leaderEquity = await world.sim.call("accountValues", world.leaders);
+    // The oracle's inputs: each follower's fills (its account value at any time follows from them,
+    // checked here against the final value the exchange or the paper ledger gives).
     const liveAccounts = world.followers.flatMap((f) => (f.live === undefined ? [] : [f.live.address]));
     const liveEquity = await world.sim.call("accountValues", liveAccounts);
     const liveSizes = await world.sim.call("sizes", liveAccounts);
     const legs = legsFromEvents(events);
     const checks: FollowerCheck[] = [];
-    for (const f of world.followers) {
-      let equityUsd: string;
+    const equityModel = { agree: 0, disagree: [] as string[] };
+    for (const [i, f] of world.followers.entries()) {
+      let finalUsd: string;
       let actual: Record<string, string>;
       if (f.live !== undefined) {
-        equityUsd = liveEquity[f.live.address] ?? "0";
+        finalUsd = liveEquity[f.live.address] ?? "0";
         actual = liveSizes[f.live.address] ?? {};
       } else {
         const ledger = (await world.store.getAccount(f.id)).ledger;
-        equityUsd = ledger === undefined ? f.balanceUsd : paperAccountValue(ledger, world.market);
+        finalUsd = ledger === undefined ? f.balanceUsd : paperAccountValue(ledger, world.market);
         actual = Object.fromEntries(Object.entries(ledger?.positions ?? {}).map(([coin, p]) => [coin, p.szi]));
       }
-      const targets = expectedTargets({ id: f.id, leaders: f.leaders, caps: f.caps, equityUsd }, legs, leaderEquity, world.market);
+      const oracleFollower = { id: f.id, leaders: f.leaders, caps: f.caps, startUsd: f.balanceUsd, fills: fillsOf(followerOrders[i]!.orders) };
+      const modelled = followerEquityAt(oracleFollower, Number.POSITIVE_INFINITY, world.market);
+      if (modelled.eq(finalUsd)) equityModel.agree++;
+      else equityModel.disagree.push(`${f.id}: ${decStr(modelled)} from its fills, ${finalUsd} held`);
+      const targets = expectedTargets(oracleFollower, legs, world.market);
       const record = await world.store.get(f.id);
       checks.push({
         id: f.id,
@@ -206,6 +225,7 @@ export const runScenario = async (spec: ScenarioSpec, services: Services, progre
       weight: { ...weightPerEvent(stats.weight, actions, events.length), limited: stats.limited },
       stats,
       checks,
+      equityModel,
       faults,
       worker: await world.worker().call("batches"),
       reconcileRuns: (await world.dispatch.call("reconcileRuns")).length,

@@ -45,10 +45,14 @@ const copySimMethods = (sim: Simulator, actions: TappedAction[]) => ({
   approve: (pairs: { user: string; agent: string }[]): void => {
     for (const p of pairs) sim.approveAgent(p.user, p.agent);
   },
-  /** The leader trades `size` (signed) of `coin` with the market maker at the mark, which therefore stays put. */
-  trade: (leader: string, coin: string, size: string): PositionMap => {
+  /**
+   * The leader trades `size` (signed) of `coin` with the market maker at the mark, which therefore
+   * stays put; his positions and account value after it (the oracle sizes proportional copies at it).
+   */
+  trade: async (leader: string, coin: string, size: string): Promise<{ positions: PositionMap; accountValue: string }> => {
     sim.execute({ user: leader, coin, size, px: sim.markOf(coin) });
-    return positionMap(sim, leader);
+    const reply = await sim.info({ type: "clearinghouseState", user: leader });
+    return { positions: positionMap(sim, leader), accountValue: (JSON.parse(reply.body) as { marginSummary: { accountValue: string } }).marginSummary.accountValue };
   },
   /** Signed sizes per coin, as the exchange holds them. */
   sizes: (addresses: string[]): Record<string, Record<string, string>> =>

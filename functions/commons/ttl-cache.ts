@@ -5,9 +5,10 @@
  */
 export const ttlCache = <V>(ttlMs: number, now: () => number, fetch: (key: string) => Promise<V>) => {
   const entries = new Map<string, { at: number; value: Promise<V> }>();
-  return (key: string): Promise<V> => {
+  /** `notBefore` (ms): only a value asked for at or after it will do (one read after an event, shared). */
+  return (key: string, notBefore?: number): Promise<V> => {
     const cached = entries.get(key);
-    if (cached !== undefined && now() - cached.at < ttlMs) return cached.value;
+    if (cached !== undefined && now() - cached.at < ttlMs && (notBefore === undefined || cached.at >= notBefore)) return cached.value;
     const entry = { at: now(), value: fetch(key) };
     entries.set(key, entry);
     entry.value.catch(() => {

@@ -41,7 +41,7 @@ export const createLeaderSource = (
       }
       return out;
     },
-    equityUsd: (leader) => equity(leader),
+    equityUsd: (leader, notBefore) => equity(leader, notBefore),
   };
 };
 

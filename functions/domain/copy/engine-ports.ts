@@ -15,8 +15,11 @@ export interface LeaderSource {
    * for a leader tracking has no baseline of yet (his positions are unknown, not empty).
    */
   positions(leaders: readonly Address[]): Promise<Map<Address, Record<string, string> | null>>;
-  /** His account value (the exchange's clearinghouseState; cached about a minute). */
-  equityUsd(leader: Address): Promise<string>;
+  /**
+   * His account value (the exchange's clearinghouseState; cached about a minute), read at or after
+   * `notBefore` (ms) when given: proportional sizing takes it when he trades, so after his event.
+   */
+  equityUsd(leader: Address, notBefore?: number): Promise<string>;
 }
 
 export interface CopyMarket {

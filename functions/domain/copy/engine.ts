@@ -1,6 +1,7 @@
 import type { Address } from "#domain/address.js";
 import { isFill, isOrderError, killSwitchFor, nextAccount, withResult } from "./engine-account.js";
-import { coinsOf, onPauseOf, planRun } from "./engine-plan.js";
+import { coinsOf, isLeaderEvent, onPauseOf, planRun } from "./engine-plan.js";
+import type { FollowedLeader } from "./follower.js";
 import type { CopyRunCounts, EngineDeps, EngineVenue } from "./engine-ports.js";
 import type { CopyMessage } from "./messages.js";
 import type { CopyOrder, FollowerRecord, PauseReason, VenueOrder } from "./ports.js";
@@ -48,13 +49,19 @@ export const createCopyEngine = (deps: EngineDeps) => {
     }
   };
 
-  const leaderSnapshots = async (record: FollowerRecord): Promise<LeaderSnapshot[] | null> => {
+  const leaderSnapshots = async (record: FollowerRecord, message: CopyMessage): Promise<LeaderSnapshot[] | null> => {
     const addresses: Address[] = record.config.leaders.map((l) => l.address);
-    const positions = await deps.leaders.positions(addresses);
+    // A proportional copy is sized at the account values of the leader's trade: his, read after
+    // his event (once per event and process); the others' cached a minute.
+    const notBefore = (l: FollowedLeader): number | undefined =>
+      isLeaderEvent(message) && message.leader === l.address && l.sizing.mode === "proportional" ? message.signal_at : undefined;
+    // Positions and account values side by side: this is before the order leaves.
+    const [positions, equity] = await Promise.all([
+      deps.leaders.positions(addresses),
+      Promise.all(record.config.leaders.map((l) => deps.leaders.equityUsd(l.address, notBefore(l)))),
+    ]);
     const held = addresses.map((address) => positions.get(address));
     if (held.some((h) => h === undefined || h === null)) return null;
-    // The account values side by side (each cached a minute): this is before the order leaves.
-    const equity = await Promise.all(addresses.map((address) => deps.leaders.equityUsd(address)));
     return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!, equityUsd: equity[i]! }));
   };
 
@@ -77,6 +84,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
   };
 
   const runOnce = async (message: CopyMessage, run: CopyRunCounts): Promise<RunOutcome> => {
+    const startedAt = deps.now();
     // Read side by side: every round trip before the order is sent is signal→order delay.
     const [record, account, pending] = await Promise.all([
       deps.store.get(message.follower_id),
@@ -87,7 +95,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
     const closeAll = record.closeRequested;
     if (record.state !== "active" && !closeAll) return { status: "skipped", why: "inactive" };
 
-    const snapshots = await leaderSnapshots(record);
+    const snapshots = await leaderSnapshots(record, message);
     // A leader without a baseline has unknown positions: reading them as flat would close (or,
     // once the baseline appears, open) what he never traded.
     if (snapshots === null && !closeAll) return { status: "skipped", why: "no_leader_baseline" };
@@ -111,6 +119,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
     for (const coin of coins) szDecimals[coin] = await deps.market.szDecimals(coin);
 
     const now = deps.now();
+    const readMs = now - startedAt;
     const plan = planRun({
       followerId: record.id,
       config: record.config,
@@ -186,6 +195,8 @@ export const createCopyEngine = (deps: EngineDeps) => {
       fills: fills.length,
       equityUsd: after.equityUsd,
       stale: plan.stale,
+      // Where signal→order goes: to the run's start (stream, dispatch, queue), its reads, the venue.
+      ms: { queued: startedAt - message.signal_at, read: readMs, venue: answeredAt - now, total: deps.now() - startedAt },
     });
 
     if (closeAll) {

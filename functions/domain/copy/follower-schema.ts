@@ -63,7 +63,7 @@ const address = z
 const sizing = z.discriminatedUnion(
   "mode",
   [
-    z.strictObject({ mode: z.literal("proportional"), multiplier: positiveAmount("multiplier", "1", "Follower size = leader size × (follower equity ÷ leader equity) × multiplier") }),
+    z.strictObject({ mode: z.literal("proportional"), multiplier: positiveAmount("multiplier", "1", "Follower size = leader size × (follower equity ÷ leader equity) × multiplier, the equities when the leader last changed his position in the coin") }),
     z.strictObject({ mode: z.literal("fixed_ratio"), ratio: positiveAmount("ratio", "0.1", "Follower size = leader size × ratio") }),
     z.strictObject({ mode: z.literal("fixed_notional"), notional_usd: positiveAmount("notional_usd", "100", "A new leader position opens at this USD notional; his later adds and reductions scale it by the same fraction as his size") }),
   ],

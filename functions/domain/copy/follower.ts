@@ -8,7 +8,7 @@ import type { Address } from "#domain/address.js";
 
 /** How a leader's position becomes the follower's (see targets.ts for the arithmetic). */
 export type Sizing =
-  /** follower szi = leader szi × (follower equity ÷ leader equity) × multiplier */
+  /** follower szi = leader szi × (follower equity ÷ leader equity) × multiplier, the equities of his last change to the coin */
   | { mode: "proportional"; multiplier: string }
   /** follower szi = leader szi × ratio */
   | { mode: "fixed_ratio"; ratio: string }

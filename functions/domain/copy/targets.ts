@@ -21,11 +21,16 @@ export interface LeaderSnapshot {
  * (in and out of targetPositions) so that it can be stored:
  * - `copying`: the leader's position on `side` is copied; with fixed_notional, `ratio` is the
  *   follower's size per unit of the leader's, fixed when the position opened at notional_usd, so
- *   his later adds and reductions scale the copy by the same fraction;
+ *   his later adds and reductions scale the copy by the same fraction; with proportional,
+ *   `equityRatio` is follower equity ÷ leader equity when the leader last changed the position
+ *   (`leaderSzi`, his size then): the copy is sized when he trades, not every time an account
+ *   value moves, which would trade fees and slippage away on gaps too small for an order;
  * - `ignored`: the leader held it when following started (start = new_changes_only); not copied
  *   until he closes or flips it.
  */
-export type LegMemory = { kind: "copying"; side: 1 | -1; ratio?: string } | { kind: "ignored"; side: 1 | -1 };
+export type LegMemory =
+  | { kind: "copying"; side: 1 | -1; ratio?: string; equityRatio?: string; leaderSzi?: string }
+  | { kind: "ignored"; side: 1 | -1 };
 export type CopyMemory = Readonly<Record<string, LegMemory>>;
 
 export const legKey = (leader: Address, coin: string): string => `${leader} ${coin}`;
@@ -93,9 +98,12 @@ export const targetPositions = (input: TargetInput): TargetResult => {
       if (leg.kind === "copying" && leader.sizing.mode === "fixed_notional" && leg.ratio === undefined) {
         leg = { ...leg, ratio: decStr(divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(leaderSzi.abs()))) };
       }
+      if (leg.kind === "copying" && leader.sizing.mode === "proportional" && (leg.leaderSzi === undefined || !leaderSzi.eq(leg.leaderSzi))) {
+        leg = { ...leg, equityRatio: decStr(equityRatio(followerEquity, dec(snapshot.equityUsd))), leaderSzi: decStr(leaderSzi) };
+      }
       memory[key] = leg;
       if (leg.kind === "ignored") continue;
-      raw.set(coin, sum.plus(copiedSize(leader.sizing, leg, leaderSzi, followerEquity, dec(snapshot.equityUsd))));
+      raw.set(coin, sum.plus(copiedSize(leader.sizing, leg, leaderSzi)));
     }
   }
 
@@ -105,13 +113,19 @@ export const targetPositions = (input: TargetInput): TargetResult => {
   return { targets, memory };
 };
 
+/**
+ * Follower equity ÷ leader equity, rounded down (a size is never made larger by the division);
+ * 0 when either is not positive: neither account can be scaled by such an equity.
+ */
+const equityRatio = (followerEquity: Decimal, leaderEquity: Decimal): Decimal =>
+  leaderEquity.lte(0) || followerEquity.lte(0) ? ZERO : divDown(followerEquity, leaderEquity);
+
 /** One leader's contribution to the follower's size in a coin. */
-const copiedSize = (sizing: Sizing, leg: LegMemory, leaderSzi: Decimal, followerEquity: Decimal, leaderEquity: Decimal): Decimal => {
+const copiedSize = (sizing: Sizing, leg: LegMemory, leaderSzi: Decimal): Decimal => {
   switch (sizing.mode) {
     case "proportional":
-      // Neither account can be scaled by a non-positive equity: such a leader adds nothing.
-      if (leaderEquity.lte(0) || followerEquity.lte(0)) return ZERO;
-      return towardZero(leaderSzi.times(followerEquity).times(sizing.multiplier), leaderEquity);
+      // The multiplier applies now (a PATCH changes it at once); the equities are the leg's.
+      return leg.kind === "copying" && leg.equityRatio !== undefined ? leaderSzi.times(leg.equityRatio).times(sizing.multiplier) : ZERO;
     case "fixed_ratio":
       return leaderSzi.times(sizing.ratio);
     case "fixed_notional":

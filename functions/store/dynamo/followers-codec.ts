@@ -92,7 +92,13 @@ export const recordFromItem = (item: Record<string, unknown>): FollowerRecord =>
 // ---- account ----
 
 const legMemory = z.union([
-  z.object({ kind: z.literal("copying"), side: z.union([z.literal(1), z.literal(-1)]), ratio: decimal.optional() }),
+  z.object({
+    kind: z.literal("copying"),
+    side: z.union([z.literal(1), z.literal(-1)]),
+    ratio: decimal.optional(),
+    equityRatio: decimal.optional(),
+    leaderSzi: decimal.optional(),
+  }),
   z.object({ kind: z.literal("ignored"), side: z.union([z.literal(1), z.literal(-1)]) }),
 ]);
 

@@ -52,7 +52,7 @@ describe("the copy benchmark's figures", () => {
           ],
         },
       ],
-      [{ id: "e1", leader: "0x1" as Address, coin: "BTC", type: "OPEN_POSITION", szi: "1", at: 1_000, lagMs: 0, commitMs: 5 }],
+      [{ id: "e1", leader: "0x1" as Address, coin: "BTC", type: "OPEN_POSITION", szi: "1", at: 1_000, leaderEquityUsd: "100000", lagMs: 0, commitMs: 5 }],
       [action([tapped(c("e1", 0), "filled")], 1_090)],
     );
     // Sent 100 and 250 ms after the event; only the filled one counts as filled (300 ms).

@@ -36,12 +36,17 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
   const alerts: CopyAlert[] = [];
   const counts: CopyRunCounts[] = [];
   const clock = { now: T0 };
+  /** Each ask for a leader's account value, and from when it had to be (proportional sizing after his event). */
+  const equityAsks: { leader: Address; notBefore: number | undefined }[] = [];
   const { logger, entries } = recordingLogger();
   const engine = createCopyEngine({
     store,
     leaders: {
       positions: async (leaders) => new Map(leaders.map((l) => [l, leaderPositions.has(l) ? structuredClone(leaderPositions.get(l)!) : null])),
-      equityUsd: async (leader) => leaderEquity.get(leader) ?? "0",
+      equityUsd: async (leader, notBefore) => {
+        equityAsks.push({ leader, notBefore });
+        return leaderEquity.get(leader) ?? "0";
+      },
     },
     market: {
       mids: async (coins) => Object.fromEntries(coins.map((c) => [c, mids[c] ?? midOf(c)])),
@@ -73,7 +78,7 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
     const message = event(coin, ageMs);
     return { message, outcome: await engine(message) };
   };
-  return { store, engine, leaderPositions, leaderEquity, mids, alerts, counts, clock, entries, event, reconcile, leaderMoves };
+  return { store, engine, leaderPositions, leaderEquity, equityAsks, mids, alerts, counts, clock, entries, event, reconcile, leaderMoves };
 };
 
 export const ordersOf = async (h: { store: ReturnType<typeof createMemoryFollowerStore> }) =>

@@ -45,6 +45,28 @@ describe("the copy engine on a paper follower", () => {
     expect(h.counts.reduce((n, c) => n + c.ordersSent, 0)).toBe(6);
   });
 
+  it("proportional: sized at the equities of the leader's change, read after his event; an equity moving alone trades nothing", async () => {
+    const h = await createHarness(paperConfig({ leaders: [{ address: LEADER, sizing: { mode: "proportional", multiplier: "1" } }] }));
+    // 1 BTC × 10,000 ÷ 100,000 = 0.1 BTC, bought at 30,285: equity 10,000 − 150 × 0.1 − 1.362825 (fee) = 9,983.637175.
+    const first = await h.leaderMoves({ BTC: "1" }, "BTC");
+    expect(h.equityAsks.at(-1)).toEqual({ leader: LEADER, notBefore: first.message.signal_at });
+    // He loses half his account value, then opens 10 ETH. BTC stays 0.1 (re-sized at today's
+    // equities it would be 0.19967…, $2,000 more bought on a trade he never made); ETH is sized now:
+    // 10 × 9,983.637175 ÷ 50,000 = 1.996727435 → 1.9967.
+    h.leaderEquity.set(LEADER, "50000");
+    const second = await h.leaderMoves({ BTC: "1", ETH: "10" }, "ETH");
+    expect(h.equityAsks.at(-1)).toEqual({ leader: LEADER, notBefore: second.message.signal_at });
+    expect((await ordersOf(h)).map(([coin, side, size]) => [coin, side, size])).toEqual([
+      ["BTC", "buy", "0.1"],
+      ["ETH", "buy", "1.9967"],
+    ]);
+    // A reconciliation (no event) asks for the cached value and trades nothing.
+    h.clock.now += 60_000;
+    await h.engine(h.reconcile());
+    expect(h.equityAsks.at(-1)).toEqual({ leader: LEADER, notBefore: undefined });
+    expect(await ordersOf(h)).toHaveLength(2);
+  });
+
   it("fixed_notional: opens at the notional, then scales the copy by the leader's own fractions", async () => {
     const h = await createHarness(paperConfig({ leaders: [{ address: LEADER, sizing: { mode: "fixed_notional", notionalUsd: "1000" } }] }));
     // $1,000 ÷ (30,135 × 0.5) = 0.0663680106… per leader unit: 0.5 → 0.033184… → 0.03318 (5 decimals, down)

@@ -48,6 +48,40 @@ describe("sizing modes", () => {
     expect(targets).toEqual({ BTC: "0" });
   });
 
+  it("proportional sizes a coin at the equities of the leader's last change to it, not at every move of an account value", () => {
+    const leaders = [follow(A, { mode: "proportional", multiplier: "1" })];
+    // He holds 2 BTC; follower 10,000 / leader 100,000 → 0.2 BTC, the ratio 0.1 kept with his 2.
+    const first = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "2" })], memory: {} }));
+    expect(first.targets).toEqual({ BTC: "0.2" });
+    expect(first.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: 1, equityRatio: "0.1", leaderSzi: "2" });
+    // The follower's fees take its equity to 9,990, the leader's to 99,000: he has not traded, so
+    // the copy stays 0.2 (recomputing would ask for 2 × 9,990 / 99,000 = 0.20181…, a gap of $45 at
+    // 25,000 traded for nothing but an account value's move).
+    const drift = targetPositions(
+      input({ leaders, snapshots: [snap(A, { BTC: "2" }, "99000")], followerEquityUsd: "9990", memory: first.memory }),
+    );
+    expect(drift.targets).toEqual({ BTC: "0.2" });
+    // He adds to 3 BTC: resized at the equities now, 3 × 9,990 / 99,000 = 0.30272727… (rounded down at 20 places).
+    const add = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "3" }, "99000")], followerEquityUsd: "9990", memory: drift.memory }));
+    expect(add.targets).toEqual({ BTC: "0.30272727272727272727" });
+    expect(add.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: 1, equityRatio: "0.10090909090909090909", leaderSzi: "3" });
+    // A multiplier changed by PATCH applies at once, on the kept ratio: 3 × 0.10090909… × 2.
+    const patched = targetPositions(
+      input({ leaders: [follow(A, { mode: "proportional", multiplier: "2" })], snapshots: [snap(A, { BTC: "3" }, "50000")], memory: add.memory }),
+    );
+    expect(patched.targets).toEqual({ BTC: "0.60545454545454545454" });
+  });
+
+  it("a leg's fixed_notional ratio is not read as a proportional one when the sizing changes (and back)", () => {
+    const notional = [follow(A, { mode: "fixed_notional", notionalUsd: "1000" })];
+    const opened = targetPositions(input({ leaders: notional, snapshots: [snap(A, { BTC: "0.5" })], prices: { BTC: "25000" } }));
+    expect(opened.targets).toEqual({ BTC: "0.04" });
+    // Now proportional: 0.5 × 10,000 / 100,000 = 0.05, not 0.5 × the notional ratio 0.08.
+    const proportional = [follow(A, { mode: "proportional", multiplier: "1" })];
+    const switched = targetPositions(input({ leaders: proportional, snapshots: [snap(A, { BTC: "0.5" })], memory: opened.memory }));
+    expect(switched.targets).toEqual({ BTC: "0.05" });
+  });
+
   it("fixed_ratio: leader size × r", () => {
     const { targets } = targetPositions(input({ leaders: [follow(A, { mode: "fixed_ratio", ratio: "0.1" })], snapshots: [snap(A, { ETH: "-3.5" })] }));
     expect(targets).toEqual({ ETH: "-0.35" });
