@@ -37,7 +37,7 @@ export interface LiveNetwork {
   /** `/info` of the network (for mainnet, the process's one client and weight budget). */
   info: Pick<HyperliquidClient, "info" | "clearinghouseState" | "userFillsByTime"> & Pick<ExchangePort, "perpDexs" | "perpMeta">;
   actions: ExchangeActionClient;
-  assets: AssetDirectory;
+  assets: Pick<AssetDirectory, "assetOf" | "builderDexes">;
 }
 
 export interface LiveVenueDeps {
