@@ -5,6 +5,7 @@ import { loadConfig } from "#commons/config.js";
 import { logger } from "#commons/logger.js";
 import { secretsManagerFetcher } from "#commons/secrets.js";
 import { openLiveVenue } from "#app/copy/live-venue.js";
+import { createAssetDirectory } from "#app/copy/live-venue-assets.js";
 import { liveVenueDepsFromConfig } from "#app/copy/live-venue-deps.js";
 import { copyMetricsPublisher, withExchangeMetrics } from "#commons/metrics.js";
 import { createWebhookAlerts } from "#app/copy/alerts.js";
@@ -27,8 +28,12 @@ const MIDS_TTL_MS = 1_000;
 // sent to Secrets Manager: such a follower pauses saying only env: keys are readable here.
 // Orders pay the process's one weight budget.
 const inLambda = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+// One directory of the exchange's listings (`meta`, `perpDexs`) for the process: the market's
+// szDecimals and the live venue's asset ids come from the same `meta` entries, read once.
+const perps = createAssetDirectory(exchange, { now: Date.now });
 const live = liveVenueDepsFromConfig(config, {
   mainnetInfo: exchange,
+  mainnetAssets: perps,
   budget: weightBudget,
   logger,
   ...(inLambda && { fetchSecret: secretsManagerFetcher(secretsManager) }),
@@ -37,7 +42,7 @@ const live = liveVenueDepsFromConfig(config, {
 const engine = createCopyEngine({
   store: createDynamoFollowerStore(documentClient, config.FOLLOWERS_TABLE),
   leaders: createLeaderSource(createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }), exchange),
-  market: createCopyMarket(exchange, createHyperliquidMarks(exchange, { ttlMs: MIDS_TTL_MS, logger })),
+  market: createCopyMarket(perps, createHyperliquidMarks(exchange, { ttlMs: MIDS_TTL_MS, logger })),
   // Paper followers on their ledger; live ones on the exchange through their agent wallet.
   venueFor: createVenueFor((record) => openLiveVenue(live, record.config)),
   alert: createWebhookAlerts(logger),

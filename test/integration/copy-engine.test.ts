@@ -2,6 +2,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dec, decStr } from "#commons/decimal.js";
 import { COPY_QUEUE } from "#commons/queues.js";
+import { createAssetDirectory } from "#app/copy/live-venue-assets.js";
 import { createCopyMarket, createLeaderSource } from "#app/copy/market.js";
 import { createCopyReconcile } from "#app/copy/reconcile.js";
 import { createVenueFor } from "#app/copy/venues.js";
@@ -69,7 +70,7 @@ describe("a paper follower copying a leader in the simulator", () => {
     const engine = createCopyEngine({
       store: crashing,
       leaders: createLeaderSource(p.traders, p.exchange),
-      market: createCopyMarket(p.exchange, createHyperliquidMarks(p.exchange, { ttlMs: 1_000 })),
+      market: createCopyMarket(createAssetDirectory(p.exchange, { now: Date.now }), createHyperliquidMarks(p.exchange, { ttlMs: 1_000 })),
       venueFor: createVenueFor(),
       logger,
       now: Date.now,

@@ -1,22 +1,15 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "#commons/config.js";
 import { dec, decStr } from "#commons/decimal.js";
 import { COPY_QUEUE } from "#commons/queues.js";
-import { openLiveVenue } from "#app/copy/live-venue.js";
-import { liveVenueDepsFromConfig } from "#app/copy/live-venue-deps.js";
-import { createCopyMarket, createLeaderSource } from "#app/copy/market.js";
-import { createVenueFor } from "#app/copy/venues.js";
 import type { Address } from "#domain/address.js";
-import { createCopyEngine } from "#domain/copy/engine.js";
 import { copyQueueMessage } from "#domain/copy/messages.js";
 import type { CopyOrder, FollowerStore } from "#domain/copy/ports.js";
 import { trackTrader } from "#domain/traders.js";
-import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
 import { createSqsFifoQueue } from "#store/sqs-fifo-queue.js";
 import { testQueue, type TestQueue } from "../support/aws.js";
+import { copyWorkerEngine, liveAccount } from "../support/copy-worker-engine.js";
 import { liveFollowerConfig } from "../support/live-follower.js";
 import { recordingLogger } from "../support/logger.js";
 import { followerRecord } from "../support/memory-follower-store.js";
@@ -43,26 +36,16 @@ describe("a live follower trading through its agent wallet on the simulator's /e
   let triggers: Awaited<ReturnType<typeof startCopyTriggers>> | undefined;
   let leader: Address;
   let closeVenue: (() => Promise<void>) | undefined;
-  const user = privateKeyToAccount(generatePrivateKey());
-  const agentKey = generatePrivateKey();
+  let wallet: ReturnType<typeof liveAccount>;
   const { logger } = recordingLogger();
 
   beforeAll(async () => {
     p = await startPipeline({ seed: 23 });
     queue = await testQueue({ ...COPY_QUEUE, visibilityTimeoutSeconds: 1 }, "copylive");
     followers = createDynamoFollowerStore(p.tables.doc, p.tables.names.followers);
-    process.env[AGENT_VAR] = agentKey;
-    const config = loadConfig({ HYPERLIQUID_API_URL: p.sim.url, HYPERLIQUID_TESTNET_API_URL: p.sim.url });
-    const live = liveVenueDepsFromConfig(config, { mainnetInfo: p.exchange, budget: p.budget, logger });
-    closeVenue = live.close;
-    const engine = createCopyEngine({
-      store: followers,
-      leaders: createLeaderSource(p.traders, p.exchange),
-      market: createCopyMarket(p.exchange, createHyperliquidMarks(p.exchange, { ttlMs: 1_000 })),
-      venueFor: createVenueFor((record) => openLiveVenue(live, record.config)),
-      logger,
-      now: Date.now,
-    });
+    const worker = copyWorkerEngine(p, followers, { logger });
+    closeVenue = worker.close;
+    const engine = worker.engine;
     const fifo = createSqsFifoQueue(queue.client, queue.queueUrl);
     triggers = await startCopyTriggers({ p, queue, followers, dispatchTo: fifo, engine, logger });
 
@@ -70,11 +53,10 @@ describe("a live follower trading through its agent wallet on the simulator's /e
     await trackTrader(p.traders, leader, { source: "manual", at: Date.now() });
     await p.cycle(); // his baseline
     // The follower's own account on the exchange, and its agent approved once (as the user does).
-    p.sim.deposit(user.address, "100000");
-    p.sim.approveAgent(user.address, privateKeyToAccount(agentKey).address);
+    wallet = liveAccount(p, AGENT_VAR);
   }, 120_000);
   afterAll(async () => {
-    delete process.env[AGENT_VAR];
+    wallet?.remove();
     await triggers?.stop();
     await closeVenue?.();
     await p?.close();
@@ -82,7 +64,7 @@ describe("a live follower trading through its agent wallet on the simulator's /e
 
   const orders = async (id: string): Promise<CopyOrder[]> => (await followers.listOrders(id, { limit: 200 })).items;
   /** The follower's BTC on the exchange (the simulator's books, not ours). */
-  const onExchange = (): string => p.sim.positionOf(user.address.toLowerCase(), "BTC")?.szi ?? "0";
+  const onExchange = (): string => p.sim.positionOf(wallet.user.address.toLowerCase(), "BTC")?.szi ?? "0";
   const leaderTrades = async (size: string) => {
     p.sim.execute({ user: leader, coin: "BTC", size, px: p.sim.markOf("BTC") });
     await p.cycle();
@@ -108,7 +90,7 @@ describe("a live follower trading through its agent wallet on the simulator's /e
   };
 
   it("follows an open, an add, a reduction and a close on its own exchange account, signed orders only", { timeout: 120_000 }, async () => {
-    const config = liveFollowerConfig(user.address, AGENT_VAR, { leaders: [{ address: leader, sizing: { mode: "fixed_ratio", ratio: "0.1" } }] });
+    const config = liveFollowerConfig(wallet.user.address, AGENT_VAR, { leaders: [{ address: leader, sizing: { mode: "fixed_ratio", ratio: "0.1" } }] });
     await followers.create(followerRecord(FOLLOWER, config, Date.now()));
     await start(FOLLOWER);
 
@@ -136,7 +118,7 @@ describe("a live follower trading through its agent wallet on the simulator's /e
 
   it("a follower whose agent key is not there pauses, saying so, and sends nothing", { timeout: 60_000 }, async () => {
     const id = "fol_integrationlive00002";
-    const config = liveFollowerConfig(user.address, "COPY_LIVE_TEST_NO_SUCH_VARIABLE", {
+    const config = liveFollowerConfig(wallet.user.address, "COPY_LIVE_TEST_NO_SUCH_VARIABLE", {
       leaders: [{ address: leader, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
     });
     await followers.create(followerRecord(id, config, Date.now()));

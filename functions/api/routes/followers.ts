@@ -3,6 +3,7 @@ import { NotFoundError } from "#commons/errors.js";
 import type { Address } from "#domain/address.js";
 import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
 import { followerBodySchema, followerPatchSchema, mergeFollowerPatch } from "#domain/copy/follower-schema.js";
+import { updateFollowerUnderVersion, type FollowerChange } from "#domain/copy/follower-update.js";
 import { copyQueueMessage } from "#domain/copy/messages.js";
 import type { FollowerRecord, FollowerStore } from "#domain/copy/ports.js";
 import { trackTraders } from "#domain/traders.js";
@@ -28,8 +29,6 @@ export const newFollowerId = (): string => `fol_${randomBytes(10).toString("hex"
 
 /** Two writers at once (a PATCH and a pause, or the engine's pause) conflict rarely; a few tries settle it. */
 const UPDATE_ATTEMPTS = 4;
-
-type Change = Parameters<FollowerStore["update"]>[2];
 
 const followerNotFound = (id: string) => new NotFoundError(`Follower ${id} does not exist`);
 
@@ -71,16 +70,21 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
    * Applies `decide`'s change under the version it read, reading again when another writer got
    * there first. `decide` returns null for "nothing to change" (the record is answered as it is).
    */
-  const updateFollower = async (id: string, decide: (current: FollowerRecord) => Promise<Change | null>): Promise<{ record: FollowerRecord; changed: boolean }> => {
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await existing(id);
-      const change = await decide(current);
-      if (change === null) return { record: current, changed: false };
-      const result = await store().update(id, current.version, change, now());
-      if (result === "missing") throw followerNotFound(id);
-      if (result !== "conflict") return { record: result, changed: true };
+  const updateFollower = async (
+    id: string,
+    decide: (current: FollowerRecord, at: number) => Promise<FollowerChange | null>,
+  ): Promise<{ record: FollowerRecord; changed: boolean }> => {
+    const result = await updateFollowerUnderVersion({ store: store(), id, decide, now, attempts: UPDATE_ATTEMPTS });
+    switch (result.outcome) {
+      case "updated":
+        return { record: result.record, changed: true };
+      case "unchanged":
+        return { record: result.record, changed: false };
+      case "missing":
+        throw followerNotFound(id);
+      case "conflict":
+        throw new ConflictError(`Follower ${id} kept changing while this request tried to change it; try again`);
     }
-    throw new ConflictError(`Follower ${id} kept changing while this request tried to change it; try again`);
   };
 
   const idParams = { params: followerParams, tag: "followers", admin: true } as const;
@@ -215,11 +219,11 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
       responses: { 200: viewResponse("The follower, paused"), 404: { description: "No such follower" }, 409: { description: "The follower is stopped" } },
     },
     async (c, { params }) => {
-      const { record, changed } = await updateFollower(params.id, async (current) => {
+      const { record, changed } = await updateFollower(params.id, async (current, at) => {
         if (current.state === "stopped") throw new ConflictError(`Follower ${params.id} is stopped: there is nothing to pause`);
         if (current.state === "paused") return null;
         const close = (current.config.onPause ?? DEFAULT_ON_PAUSE) === "close";
-        return { state: "paused", pause: { reason: "user", message: "Paused by the user", at: now() }, closeRequested: close };
+        return { state: "paused", pause: { reason: "user", message: "Paused by the user", at }, closeRequested: close };
       });
       if (changed && record.closeRequested) await nudge(record.id, "close");
       return c.json(await view(record));

@@ -8,7 +8,7 @@ import { createExchangeActionClient } from "#hyperliquid/exchange/client.js";
 import { agentKeyProvider } from "#hyperliquid/exchange/key-provider.js";
 import { agentKeyLoader, envAgentKeyLoader, secretsManagerAgentKeyLoader } from "#hyperliquid/exchange/keys.js";
 import { nonceSource } from "#hyperliquid/exchange/nonce.js";
-import { createAssetDirectory } from "./live-venue-assets.js";
+import { createAssetDirectory, type AssetDirectory } from "./live-venue-assets.js";
 import type { LiveNetwork, LiveVenueDeps } from "./live-venue.js";
 
 /**
@@ -25,12 +25,14 @@ type LiveConfig = Pick<
   "HYPERLIQUID_API_URL" | "HYPERLIQUID_TESTNET_API_URL" | "HL_TIMEOUT_MS" | "HL_MAX_RETRIES" | "COPY_AGENT_SECRET_PREFIX"
 >;
 
-/** How long a process keeps a network's asset ids before asking again. */
-const ASSET_IDS_MAX_AGE_MS = 3_600_000;
-
 export interface LiveVenueDepsInput {
   /** The process's mainnet info client (#commons/clients/hyperliquid.js `exchange`). */
   mainnetInfo: LiveNetwork["info"];
+  /**
+   * The process's directory of mainnet's listings over `mainnetInfo`, when the copy market uses it
+   * too (its szDecimals): one `meta` read for both. Default: one of the venue's own.
+   */
+  mainnetAssets?: AssetDirectory;
   budget: WeightBudget;
   logger?: AppLogger;
   /** Secrets Manager reads (AWS); without it only `env:` keys can be used. */
@@ -43,7 +45,7 @@ export const liveVenueDepsFromConfig = (config: LiveConfig, input: LiveVenueDeps
   const now = input.now ?? Date.now;
   const call = { lane: "tracking" } as const;
   const logger = input.logger;
-  const network = (baseUrl: string, info: LiveNetwork["info"]): LiveNetwork => ({
+  const network = (baseUrl: string, info: LiveNetwork["info"], assets = createAssetDirectory(info, { call, now })): LiveNetwork => ({
     info,
     actions: createExchangeActionClient({
       baseUrl,
@@ -52,7 +54,7 @@ export const liveVenueDepsFromConfig = (config: LiveConfig, input: LiveVenueDeps
       maxRetries: config.HL_MAX_RETRIES,
       ...(logger && { logger }),
     }),
-    assets: createAssetDirectory(info, { call, maxAgeMs: ASSET_IDS_MAX_AGE_MS, now }),
+    assets,
   });
   const testnetInfo = createHyperliquidClientFromConfig(
     { ...config, HYPERLIQUID_API_URL: config.HYPERLIQUID_TESTNET_API_URL },
@@ -60,7 +62,7 @@ export const liveVenueDepsFromConfig = (config: LiveConfig, input: LiveVenueDeps
     logger,
   );
   const networks: Record<Network, LiveNetwork> = {
-    mainnet: network(config.HYPERLIQUID_API_URL, input.mainnetInfo),
+    mainnet: network(config.HYPERLIQUID_API_URL, input.mainnetInfo, input.mainnetAssets),
     testnet: network(config.HYPERLIQUID_TESTNET_API_URL, testnetInfo),
   };
   const load = agentKeyLoader({

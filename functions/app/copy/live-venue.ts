@@ -37,7 +37,7 @@ export interface LiveNetwork {
   /** `/info` of the network (for mainnet, the process's one client and weight budget). */
   info: Pick<HyperliquidClient, "info" | "clearinghouseState" | "userFillsByTime"> & Pick<ExchangePort, "perpDexs" | "perpMeta">;
   actions: ExchangeActionClient;
-  assets: AssetDirectory;
+  assets: Pick<AssetDirectory, "assetOf" | "builderDexes">;
 }
 
 export interface LiveVenueDeps {
@@ -58,7 +58,11 @@ export interface LiveVenueDeps {
 /** How far before sending the fills of a batch are looked for (clocks differ a little). */
 const FILL_LOOKBACK_MS = 60_000;
 
-/** The exchange's IocCancel string: an IOC that found nothing within its limit (docs: "Error responses"). */
+/**
+ * The exchange's IocCancel string: an IOC that found nothing within its limit (docs: "Error
+ * responses"). The docs print it alone; the exchange's answers add the asset after it
+ * (`… resting orders. asset=4`), so it is matched as the start of the error.
+ */
 const IOC_CANCEL = "Order could not immediately match against any resting orders.";
 
 /** A refused cloid reuse, however the exchange words it (the docs print no string). */
@@ -130,7 +134,7 @@ export const createLiveVenue = (deps: LiveVenueDeps, config: LiveFollowerConfig)
       case "waiting":
         return { status: "rejected", error: `unexpected order status ${outcome.status} for an IOC order`, retryable: false };
       case "error":
-        if (outcome.message === IOC_CANCEL) return { status: "cancelled", oid: null };
+        if (outcome.message.startsWith(IOC_CANCEL)) return { status: "cancelled", oid: null };
         if (DUPLICATE_CLOID_RE.test(outcome.message)) {
           // Sent before (a crash between send and answer): what the first one did is the answer.
           const earlier = await orderStatus(order);

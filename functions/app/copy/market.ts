@@ -3,17 +3,17 @@ import type { Address } from "#domain/address.js";
 import type { CopyMarket, LeaderSource } from "#domain/copy/engine-ports.js";
 import type { CallOptions, ExchangePort } from "#domain/exchange.js";
 import type { MarkSource } from "#domain/marks.js";
-import { builderDexesOf, dexOfCoin } from "#domain/perp-universe.js";
+import { builderDexesOf } from "#domain/perp-universe.js";
 import type { TraderStore } from "#domain/ports.js";
+import type { AssetDirectory } from "./live-venue-assets.js";
 
 /**
  * The copy engine's view of the leaders and the market, over the traders table and the exchange
  * client (every call paid in the shared weight budget). Cached per process: a leader's account
  * value for a minute (it sizes proportional copies and measures copy_gap, neither of which needs
- * it to the second), mids for a second (orders are priced at them), `meta` for an hour.
+ * it to the second), mids for a second (orders are priced at them); `meta` by the process's perp directory.
  */
 export const LEADER_EQUITY_TTL_MS = 60_000;
-export const META_TTL_MS = 3_600_000;
 
 /** Copying is live work, like tracking: its requests go in tracking's lane, not behind history backfill. */
 const CALL: CallOptions = { lane: "tracking" };
@@ -45,27 +45,24 @@ export const createLeaderSource = (
   };
 };
 
-export const createCopyMarket = (
-  exchange: Pick<ExchangePort, "perpMeta">,
-  marks: MarkSource,
-  now: () => number = Date.now,
-): CopyMarket => {
-  const meta = ttlCache(META_TTL_MS, now, async (dex) => new Map((await exchange.perpMeta(CALL, dex)).map((a) => [a.name, a.szDecimals])));
-  return {
-    async mids(coins) {
-      const prices = await marks.current([...builderDexesOf(coins)]);
-      if (prices === null) throw new Error("mid prices are unavailable: no order can be priced");
-      const out: Record<string, string> = {};
-      for (const coin of coins) {
-        const mid = prices.mids[coin];
-        if (mid !== undefined) out[coin] = mid;
-      }
-      return out;
-    },
-    async szDecimals(coin) {
-      const sz = (await meta(dexOfCoin(coin))).get(coin);
-      if (sz === undefined) throw new Error(`${coin} is not in the exchange's meta`);
-      return sz;
-    },
-  };
-};
+/**
+ * `perps` is the process's one directory of the exchange's listings (#app/copy/live-venue-assets.js),
+ * shared with the live venue's asset ids: `meta` is read once per process and hour for both.
+ */
+export const createCopyMarket = (perps: Pick<AssetDirectory, "szDecimalsOf">, marks: MarkSource): CopyMarket => ({
+  async mids(coins) {
+    const prices = await marks.current([...builderDexesOf(coins)]);
+    if (prices === null) throw new Error("mid prices are unavailable: no order can be priced");
+    const out: Record<string, string> = {};
+    for (const coin of coins) {
+      const mid = prices.mids[coin];
+      if (mid !== undefined) out[coin] = mid;
+    }
+    return out;
+  },
+  async szDecimals(coin) {
+    const sz = await perps.szDecimalsOf(coin);
+    if (sz === null) throw new Error(`${coin} is not in the exchange's meta`);
+    return sz;
+  },
+});

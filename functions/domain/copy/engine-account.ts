@@ -38,9 +38,12 @@ export const withResult = (order: CopyOrder, result: VenueOrderResult | { status
 export const isFill = (r: VenueOrderResult | { status: "unknown" }): r is Extract<VenueOrderResult, { status: "filled" | "partially_filled" }> =>
   r.status === "filled" || r.status === "partially_filled";
 
-/** A venue refusal worth an alarm: not an IOC that found nothing, not a transport failure retried later. */
-export const isOrderError = (r: VenueOrderResult | { status: "unknown" }): boolean =>
-  r.status === "rejected" && !r.retryable && !/could not immediately match/i.test(r.error);
+/**
+ * A venue refusal worth an alarm, not a transport failure retried later. An IOC that found nothing
+ * is not one: every venue answers it `cancelled` (the live venue the exchange's IocCancel error and
+ * an orderStatus iocCancelRejected, the paper venue a reduce-only with nothing to reduce).
+ */
+export const isOrderError = (r: VenueOrderResult | { status: "unknown" }): boolean => r.status === "rejected" && !r.retryable;
 
 export interface AccountUpdate {
   previous: CopyAccount;

@@ -3,6 +3,7 @@ import { isFill, isOrderError, killSwitchFor, nextAccount, withResult } from "./
 import { coinsOf, isLeaderEvent, onPauseOf, planRun } from "./engine-plan.js";
 import type { FollowedLeader } from "./follower.js";
 import type { CopyRunCounts, EngineDeps, EngineVenue } from "./engine-ports.js";
+import { updateFollowerUnderVersion } from "./follower-update.js";
 import type { CopyMessage } from "./messages.js";
 import type { CopyOrder, FollowerRecord, PauseReason, VenueOrder } from "./ports.js";
 import type { LeaderSnapshot } from "./targets.js";
@@ -33,20 +34,23 @@ export const createCopyEngine = (deps: EngineDeps) => {
 
   /** Pauses the follower (the kill switch, a missing agent key), retrying a lost race on the record. */
   const pause = async (record: FollowerRecord, reason: PauseReason, message: string, close: boolean, run: CopyRunCounts) => {
-    let current: FollowerRecord | undefined = record;
-    for (let i = 0; i < MAX_RUN_ATTEMPTS && current !== undefined; i++) {
-      if (current.state !== "active") return;
-      const at = deps.now();
-      const updated = await deps.store.update(current.id, current.version, { state: "paused", pause: { reason, message, at }, closeRequested: close }, at);
-      if (updated === "missing") return;
-      if (updated !== "conflict") {
-        run.followersPaused++;
-        deps.logger.warn("Follower paused", { followerId: record.id, reason, why: message });
-        await deps.alert?.(updated, { kind: "pause", followerId: record.id, name: record.config.name, reason, message, at });
-        return;
-      }
-      current = await deps.store.get(record.id);
-    }
+    let pausedAt = 0;
+    const result = await updateFollowerUnderVersion({
+      store: deps.store,
+      id: record.id,
+      current: record,
+      now: deps.now,
+      attempts: MAX_RUN_ATTEMPTS,
+      // Already paused or stopped (by the user, or another run): that pause stands.
+      decide: (current, at) => {
+        pausedAt = at;
+        return current.state === "active" ? { state: "paused", pause: { reason, message, at }, closeRequested: close } : null;
+      },
+    });
+    if (result.outcome !== "updated") return;
+    run.followersPaused++;
+    deps.logger.warn("Follower paused", { followerId: record.id, reason, why: message });
+    await deps.alert?.(result.record, { kind: "pause", followerId: record.id, name: record.config.name, reason, message, at: pausedAt });
   };
 
   const leaderSnapshots = async (record: FollowerRecord, message: CopyMessage): Promise<LeaderSnapshot[] | null> => {
@@ -215,13 +219,16 @@ export const createCopyEngine = (deps: EngineDeps) => {
     return { status: "done", orders: orders.length };
   };
 
+  /** The close-all is done: the request is cleared (unless someone cleared it first). */
   const clearClose = async (record: FollowerRecord) => {
-    let current: FollowerRecord | undefined = record;
-    for (let i = 0; i < MAX_RUN_ATTEMPTS && current?.closeRequested === true; i++) {
-      const updated = await deps.store.update(current.id, current.version, { closeRequested: false }, deps.now());
-      if (updated !== "conflict") return;
-      current = await deps.store.get(record.id);
-    }
+    await updateFollowerUnderVersion({
+      store: deps.store,
+      id: record.id,
+      current: record,
+      now: deps.now,
+      attempts: MAX_RUN_ATTEMPTS,
+      decide: (current) => (current.closeRequested ? { closeRequested: false } : null),
+    });
   };
 
   /** Reconciles the message's follower; a lost race re-runs it from the start (bounded). */

@@ -27,6 +27,18 @@ export const paperConfig = (overrides: Partial<FollowerConfig> = {}): FollowerCo
     ...overrides,
   }) as FollowerConfig;
 
+/** A live follower on testnet, its agent key named in the environment (the test's venue never reads it). */
+export const liveConfig = (): FollowerConfig => ({
+  name: "live copy",
+  mode: "live",
+  accountAddress: parseAddress("0x1111111111111111111111111111111111111111"),
+  agentKeyRef: { source: "env", name: "AGENT_KEY" },
+  network: "testnet",
+  leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
+  caps: { maxSlippageBps: 50 },
+  start: "sync_now",
+});
+
 export const createHarness = async (config: FollowerConfig, live?: LiveVenueFactory) => {
   const store = createMemoryFollowerStore();
   await store.create(followerRecord(FOLLOWER, config, T0));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { deriveCloid } from "#domain/copy/cloid.js";
 import { dec, decStr } from "#commons/decimal.js";
-import { parseAddress } from "#domain/address.js";
 import type { EngineVenue } from "#domain/copy/engine-ports.js";
-import { createHarness, FOLLOWER, LEADER, ordersOf, paperConfig } from "./engine-harness.js";
+import type { VenueOrderResult } from "#domain/copy/ports.js";
+import { createHarness, FOLLOWER, LEADER, liveConfig, ordersOf, paperConfig } from "./engine-harness.js";
 
 /**
  * The engine end to end over the in-memory store, on the recorded mids (BTC 30,135, ETH 1,903.95)
@@ -183,19 +183,7 @@ describe("a live-like venue (an account that keeps what it filled)", () => {
         return f === undefined ? { status: "unknown" as const } : { status: "filled" as const, oid: 1, filledSize: f.size, avgPrice: f.price, feeUsd: "0.01", closedPnlUsd: "0" };
       },
     };
-    const h = await createHarness(
-      {
-        name: "live copy",
-        mode: "live",
-        accountAddress: parseAddress("0x1111111111111111111111111111111111111111"),
-        agentKeyRef: { source: "env", name: "AGENT_KEY" },
-        network: "testnet",
-        leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
-        caps: { maxSlippageBps: 50 },
-        start: "sync_now",
-      },
-      () => venue,
-    );
+    const h = await createHarness(liveConfig(), () => venue);
     h.store.beforeCommit = (input) => {
       if (input.orders.some((o) => o.status !== "pending")) throw new Error("crash after sending");
     };
@@ -210,6 +198,36 @@ describe("a live-like venue (an account that keeps what it filled)", () => {
     expect(await h.store.pendingOrders(FOLLOWER)).toEqual([]);
     // The fill found by resolve is accounted once: its fee.
     expect((await h.store.getAccount(FOLLOWER)).actual?.feesUsd).toBe("0.01");
+  });
+});
+
+describe("order errors", () => {
+  it("counts and alerts a refusal (tick size, margin), not an IOC that found nothing nor a throttled send", async () => {
+    // Each coin gets the answer a venue gives: the live venue's IocCancel and the paper venue's
+    // reduce-only with nothing to reduce are `cancelled`; the exchange's refusals are rejected in
+    // its words; a send throttled away is rejected as retryable (the next run tries again).
+    const answers: Record<string, VenueOrderResult> = {
+      BTC: { status: "cancelled", oid: null },
+      ETH: { status: "rejected", error: "Price must be divisible by tick size.", retryable: false },
+      SOL: { status: "rejected", error: "Insufficient margin to place order.", retryable: false },
+      AVAX: { status: "rejected", error: "not sent: the weight budget had no room within 2000 ms", retryable: true },
+    };
+    const venue: EngineVenue = {
+      account: async () => ({ positions: {}, equityUsd: "100000" }),
+      place: async (orders) => orders.map((o) => answers[o.coin]!),
+      resolve: async () => ({ status: "unknown" }),
+    };
+    const h = await createHarness(liveConfig(), () => venue);
+    h.leaderPositions.set(LEADER, { BTC: "1", ETH: "10", SOL: "100", AVAX: "100" });
+    await h.engine(h.reconcile());
+
+    const statuses = Object.fromEntries(h.store.orders.get(FOLLOWER)!.map((o) => [o.coin, o.status]));
+    expect(statuses).toEqual({ BTC: "cancelled", ETH: "rejected", SOL: "rejected", AVAX: "rejected" });
+    expect(h.counts.at(-1)).toMatchObject({ ordersSent: 4, orderErrors: 2 });
+    expect(h.alerts.flatMap((a) => (a.kind === "error" ? [a.message] : []))).toEqual([
+      "Price must be divisible by tick size.",
+      "Insufficient margin to place order.",
+    ]);
   });
 });
 
@@ -272,16 +290,7 @@ describe("the kill switch on drawdown", () => {
 
 describe("followers the engine cannot run", () => {
   it("pauses a live follower when no live venue is configured (agent_key)", async () => {
-    const h = await createHarness({
-      name: "live copy",
-      mode: "live",
-      accountAddress: parseAddress("0x1111111111111111111111111111111111111111"),
-      agentKeyRef: { source: "env", name: "AGENT_KEY" },
-      network: "testnet",
-      leaders: [{ address: LEADER, sizing: { mode: "fixed_ratio", ratio: "0.1" } }],
-      caps: { maxSlippageBps: 50 },
-      start: "sync_now",
-    });
+    const h = await createHarness(liveConfig());
     expect(await h.engine(h.reconcile())).toEqual({ status: "paused", reason: "agent_key" });
     expect((await h.store.get(FOLLOWER))?.pause?.message).toMatch(/live trading is not available/);
   });

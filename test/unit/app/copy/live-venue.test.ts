@@ -100,6 +100,26 @@ describe("the live venue's answers", () => {
     ]);
   });
 
+  it("reads the exchange's IocCancel as cancelled, the asset it appends or not; other errors stay rejected in its words", async () => {
+    // The error strings of the docs' "Error responses" table; the exchange's IocCancel answers end in the asset.
+    const { network } = fakeNetwork(async () => ({
+      ok: true,
+      outcomes: [
+        { kind: "error", message: "Order could not immediately match against any resting orders. asset=4" },
+        { kind: "error", message: "Order could not immediately match against any resting orders." },
+        { kind: "error", message: "Price must be divisible by tick size." },
+        { kind: "error", message: "Insufficient margin to place order." },
+      ],
+    }));
+    const results = await venueWith(network).place([order(1), order(2), order(3), order(4)], {});
+    expect(results).toEqual([
+      { status: "cancelled", oid: null },
+      { status: "cancelled", oid: null },
+      { status: "rejected", error: "Price must be divisible by tick size.", retryable: false },
+      { status: "rejected", error: "Insufficient margin to place order.", retryable: false },
+    ]);
+  });
+
   it("sends only listed coins; the others are rejected without a request", async () => {
     const { network, sent } = fakeNetwork(async () => ({ ok: true, outcomes: [{ kind: "filled", oid: 5, totalSz: "0.1", avgPx: "3003" }] }));
     const results = await venueWith(network).place([order(1, { coin: "NOPE" }), order(2)], {});
