@@ -232,7 +232,8 @@ export class ExchangeDesk {
       ? toTick(mid.times(dec(1).plus(this.spread)), szDecimals, "up")
       : toTick(mid.times(dec(1).minus(this.spread)), szDecimals, "down");
     if (order.b ? px.lt(fillPx) : px.gt(fillPx)) {
-      return refuse("iocCancelRejected", "Order could not immediately match against any resting orders.");
+      // The exchange names the asset after the docs' sentence ("… resting orders. asset=4").
+      return refuse("iocCancelRejected", `Order could not immediately match against any resting orders. asset=${order.a}`);
     }
     const { fill } = this.market.execute({ user, coin, size: wireDec(order.b ? size : size.neg()), px: wireDec(fillPx), crossed: true });
     // A reduce-only order shrunk to the position is filled in full, its rest cancelled.

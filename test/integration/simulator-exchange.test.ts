@@ -134,7 +134,7 @@ describe("the simulator's POST /exchange", () => {
         { kind: "error", message: "Price must be divisible by tick size." },
         { kind: "error", message: "Order has invalid size." },
         { kind: "error", message: "Order must have minimum value of $10." },
-        { kind: "error", message: "Order could not immediately match against any resting orders." },
+        { kind: "error", message: "Order could not immediately match against any resting orders. asset=1" },
         { kind: "error", message: "Reduce only order would increase position." },
       ],
     });

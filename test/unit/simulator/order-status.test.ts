@@ -63,7 +63,7 @@ describe("the simulator's orderStatus", () => {
   it("has the recorded shape for an IOC that found nothing (iocCancelRejected, nothing traded)", async () => {
     const missed = `0x${"0c".repeat(16)}`;
     const { body } = await send(sim, [buy("2990", { cloid: missed })]);
-    expect(statusesOf(body)).toEqual([{ error: "Order could not immediately match against any resting orders." }]);
+    expect(statusesOf(body)).toEqual([{ error: "Order could not immediately match against any resting orders. asset=1" }]);
     type Answer = { status: string; order: { order: Record<string, unknown> & { oid: number }; status: string } };
     const answer = await info<Answer>(sim.url, { type: "orderStatus", user: user.address, oid: missed });
     expect(answer.order.status).toBe("iocCancelRejected");
