@@ -101,8 +101,10 @@ export const copyWorkload = (
       worker: runs.times(readUnits(dec(i.copyAccountKb + 1).times(KB), true).plus(readUnits(dec(i.traderItemKb * KB), false).times(i.leadersPerFollower))),
       // One key-only leader-index Query per event.
       dispatcher: events.times(readUnits(indexEntry, false)),
-      // The followers list each tick (key-only index entries).
-      reconcile: dec(ticks).times(readUnits(F.times(indexEntry), false)),
+      // The followers list each tick (key-only index entries), then each active follower's account
+      // item, consistently (when it last ran: one that ran within the interval is not queued; a
+      // projection does not lower what a read of the item bills).
+      reconcile: dec(ticks).times(readUnits(F.times(indexEntry), false).plus(F.times(readUnits(dec(i.copyAccountKb).times(KB), true)))),
     },
     storageKb: equityPoints.times(i.copyEquityPointKb).plus(orders.times(i.copyItemsPerOrder)).times(i.storageMonths),
     schedulerInvocations: dec(ticks),

@@ -213,7 +213,7 @@ const copyLines = (i: CostInput, w: Workload): CostLine[] => {
     line("DynamoDB", `copy writes: account per run, ${fmt(c.orders)} orders, an equity point a minute (transactions x2)`, c.writeUnits, PRICES.dynamoWriteUnit, "followers"),
     line("DynamoDB", "copy reads: the follower's partition and its leaders' items per run", c.readUnits.worker, PRICES.dynamoReadUnit, "followers"),
     line("DynamoDB", "copy reads: the dispatcher's leader-index Query per event", c.readUnits.dispatcher, PRICES.dynamoReadUnit, "traders"),
-    line("DynamoDB", "copy reads: the reconcile's followers list per tick", c.readUnits.reconcile, PRICES.dynamoReadUnit, "followers"),
+    line("DynamoDB", "copy reads: the reconcile's followers list and their accounts' last runs per tick", c.readUnits.reconcile, PRICES.dynamoReadUnit, "followers"),
     line("DynamoDB", `copy storage after ${i.storageMonths} months (orders, equity points)`, c.storageKb.div(GB_IN_KB), PRICES.dynamoStorageGbMonth, "followers"),
     line("EventBridge Scheduler", "copy-reconcile ticks (COPY_RECONCILE_INTERVAL_SECONDS)", c.schedulerInvocations, PRICES.eventBridgeSchedulerInvocation, "fixed"),
     line("Secrets Manager", "agent secrets (one per live follower)", c.agentSecrets, PRICES.secretsManagerSecretMonth, "followers"),

@@ -169,14 +169,20 @@ describe("a paper follower copying a leader in the simulator", () => {
     await queueIdle();
     expect(await held("BTC")).not.toBe(target());
 
+    let skew = 0;
     const reconcile = createCopyReconcile({
       followers,
       queue: createSqsFifoQueue(queue.client, queue.queueUrl),
       intervalSeconds: 60,
       logger,
-      now: Date.now,
+      now: () => Date.now() + skew,
     });
-    expect(await reconcile()).toEqual({ followers: 1 });
+    // It ran (for the earlier events) within the interval: this tick leaves it out...
+    expect(await reconcile()).toEqual({ followers: 0, recent: 1 });
+    expect(await held("BTC")).not.toBe(target());
+    // ...and the next one, an interval later, queues it.
+    skew = 60_000;
+    expect(await reconcile()).toEqual({ followers: 1, recent: 0 });
     await eventually(async () => (await held("BTC")) === target(), { timeoutMs: 10_000, what: "the reconcile's catch-up" });
     // Its signal time is the interval's start, so it need not sort first: found by its cause.
     const caughtUp = (await orders()).filter((o) => o.eventId.startsWith("reconcile:"));

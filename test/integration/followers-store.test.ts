@@ -180,6 +180,18 @@ describe("FollowerStore on DynamoDB", () => {
     expect((await store.getAccount(id)).version).toBe(2);
   });
 
+  it("reads when many followers' last runs committed, a hundred keys a request, leaving out those that never ran", async () => {
+    const ran = Array.from({ length: 120 }, () => fresh());
+    for (const [i, id] of ran.entries()) {
+      expect(await store.commit({ account: { ...account(id, 0), lastReconciledAt: T0 + i }, orders: [] })).toBe("ok");
+    }
+    const never = fresh();
+    const lastRuns = await store.lastRuns([...ran, never]);
+    expect(lastRuns.size).toBe(120);
+    expect(ran.every((id, i) => lastRuns.get(id) === T0 + i)).toBe(true);
+    expect(lastRuns.has(never)).toBe(false);
+  });
+
   it("keeps pending orders apart until their answer is committed, as the same order item", async () => {
     const id = fresh();
     const [p1, p2] = [order(id, 1, "pending"), order(id, 2, "pending")];

@@ -70,6 +70,14 @@ export const createMemoryFollowerStore = (): MemoryFollowerStore => {
     async getAccount(id) {
       return clone(accounts.get(id) ?? emptyAccount(id));
     },
+    async lastRuns(ids) {
+      const out = new Map<string, number>();
+      for (const id of ids) {
+        const at = accounts.get(id)?.lastReconciledAt;
+        if (at !== undefined && at !== null) out.set(id, at);
+      }
+      return out;
+    },
     async commit(input) {
       store.beforeCommit?.(input);
       const id = input.account.followerId;

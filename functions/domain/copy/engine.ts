@@ -1,12 +1,11 @@
 import type { Address } from "#domain/address.js";
 import { isFill, isOrderError, killSwitchFor, nextAccount, withResult } from "./engine-account.js";
-import { coinsOf, isLeaderEvent, onPauseOf, planRun } from "./engine-plan.js";
-import type { FollowedLeader } from "./follower.js";
-import type { CopyRunCounts, EngineDeps, EngineVenue } from "./engine-ports.js";
+import { onPauseOf, planRun } from "./engine-plan.js";
+import { createRunReads } from "./engine-reads.js";
+import type { CopyRunCounts, EngineDeps } from "./engine-ports.js";
 import { updateFollowerUnderVersion } from "./follower-update.js";
 import type { CopyMessage } from "./messages.js";
-import type { CopyOrder, FollowerRecord, PauseReason, VenueOrder } from "./ports.js";
-import type { LeaderSnapshot } from "./targets.js";
+import type { FollowerRecord, PauseReason } from "./ports.js";
 
 /**
  * The copy engine: one message reconciles one follower. It trades the difference between the
@@ -30,6 +29,7 @@ export const EQUITY_POINT_INTERVAL_MS = 60_000;
 class Conflict extends Error {}
 
 export const createCopyEngine = (deps: EngineDeps) => {
+  const read = createRunReads(deps);
   const counts = (): CopyRunCounts => ({ ordersSent: 0, orderErrors: 0, followersPaused: 0, signalToOrderMs: [] });
 
   /** Pauses the follower (the kill switch, a missing agent key), retrying a lost race on the record. */
@@ -53,74 +53,16 @@ export const createCopyEngine = (deps: EngineDeps) => {
     await deps.alert?.(result.record, { kind: "pause", followerId: record.id, name: record.config.name, reason, message, at: pausedAt });
   };
 
-  const leaderSnapshots = async (record: FollowerRecord, message: CopyMessage): Promise<LeaderSnapshot[] | null> => {
-    const addresses: Address[] = record.config.leaders.map((l) => l.address);
-    // A proportional copy is sized at the account values of the leader's trade: his, read after
-    // his event (once per event and process); the others' cached a minute.
-    const notBefore = (l: FollowedLeader): number | undefined =>
-      isLeaderEvent(message) && message.leader === l.address && l.sizing.mode === "proportional" ? message.signal_at : undefined;
-    // Positions and account values side by side: this is before the order leaves.
-    const [positions, equity] = await Promise.all([
-      deps.leaders.positions(addresses),
-      Promise.all(record.config.leaders.map((l) => deps.leaders.equityUsd(l.address, notBefore(l)))),
-    ]);
-    const held = addresses.map((address) => positions.get(address));
-    if (held.some((h) => h === undefined || h === null)) return null;
-    return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!, equityUsd: equity[i]! }));
-  };
-
-  /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */
-  const resolvePending = async (pending: readonly CopyOrder[], venue: EngineVenue) => {
-    const resolved: { order: CopyOrder; result: Awaited<ReturnType<EngineVenue["resolve"]>> }[] = [];
-    for (const order of pending) {
-      const venueOrder: VenueOrder = {
-        cloid: order.cloid,
-        coin: order.coin,
-        isBuy: order.side === "buy",
-        size: order.size,
-        limitPrice: order.limitPrice,
-        reduceOnly: order.reduceOnly,
-      };
-      const result = await venue.resolve(venueOrder);
-      resolved.push({ order: withResult(order, result, deps.now()), result });
-    }
-    return resolved;
-  };
-
   const runOnce = async (message: CopyMessage, run: CopyRunCounts): Promise<RunOutcome> => {
     const startedAt = deps.now();
-    // Read side by side: every round trip before the order is sent is signal→order delay.
-    const [record, account, pending] = await Promise.all([
-      deps.store.get(message.follower_id),
-      deps.store.getAccount(message.follower_id),
-      deps.store.pendingOrders(message.follower_id),
-    ]);
-    if (record === undefined) return { status: "skipped", why: "missing" };
-    const closeAll = record.closeRequested;
-    if (record.state !== "active" && !closeAll) return { status: "skipped", why: "inactive" };
-
-    const snapshots = await leaderSnapshots(record, message);
-    // A leader without a baseline has unknown positions: reading them as flat would close (or,
-    // once the baseline appears, open) what he never traded.
-    if (snapshots === null && !closeAll) return { status: "skipped", why: "no_leader_baseline" };
-    const leaders = snapshots ?? [];
-    const previousPositions = account.actual?.positions ?? account.ledger?.positions ?? {};
-    const mids = await deps.market.mids(coinsOf(leaders, previousPositions, account.memory));
-
-    const choice = await deps.venueFor({ record, account, mids });
-    if ("unavailable" in choice) {
-      await pause(record, choice.unavailable.reason, choice.unavailable.message, false, run);
-      return { status: "paused", reason: choice.unavailable.reason };
+    const reads = await read(message);
+    if (reads.kind === "missing" || reads.kind === "inactive" || reads.kind === "no_leader_baseline") return { status: "skipped", why: reads.kind };
+    if (reads.kind === "unavailable") {
+      await pause(reads.record, reads.unavailable.reason, reads.unavailable.message, false, run);
+      return { status: "paused", reason: reads.unavailable.reason };
     }
-    const venue = choice.venue;
-    const resolved = await resolvePending(pending, venue);
-    const before = await venue.account();
-    // Coins the follower holds that no earlier run priced (a live account's own positions).
-    const missing = Object.keys(before.positions).filter((c) => mids[c] === undefined);
-    const allMids = missing.length > 0 ? { ...mids, ...(await deps.market.mids(missing)) } : mids;
-    const coins = [...new Set([...Object.keys(allMids), ...Object.keys(before.positions)])];
-    const szDecimals: Record<string, number> = {};
-    for (const coin of coins) szDecimals[coin] = await deps.market.szDecimals(coin);
+    const { record, account, leaders, venue, resolved, before, mids: allMids, szDecimals } = reads;
+    const closeAll = record.closeRequested;
 
     const now = deps.now();
     const readMs = now - startedAt;

@@ -168,6 +168,8 @@ export interface FollowerStore {
   // ---- engine state ----
   /** The stored account, or a version-0 one (nothing stored yet). */
   getAccount(id: string): Promise<CopyAccount>;
+  /** When each follower's last run committed (`lastReconciledAt`); a follower that never ran is absent. */
+  lastRuns(ids: readonly string[]): Promise<Map<string, number>>;
   /**
    * One reconciliation's result, atomically: the account (if its stored version is still
    * `account.version`, then +1), the orders (put, or updated by cloid), an equity point.

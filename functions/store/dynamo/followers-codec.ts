@@ -139,6 +139,12 @@ export const accountFromItem = (followerId: string, item: Record<string, unknown
   return { followerId, version: i.version, ...rest, ...(ledger !== undefined && { ledger }) };
 };
 
+/** An account item read with only `state.lastReconciledAt` (FollowerStore.lastRuns). */
+const lastRunItemSchema = z.object({ state: z.object({ lastReconciledAt: ms.nullable().optional() }) });
+
+export const lastRunOf = (item: Record<string, unknown>): number | null =>
+  checked(lastRunItemSchema, item, String(item.follower_id), "account").state.lastReconciledAt ?? null;
+
 export const emptyAccount = (followerId: string): CopyAccount => ({
   followerId,
   version: 0,

@@ -28,6 +28,7 @@ import {
   orderSk,
   pendingSk,
   recordFromItem,
+  lastRunOf,
   SK,
 } from "./followers-codec.js";
 import { queryAll } from "./query-all.js";
@@ -68,23 +69,28 @@ export const createDynamoFollowerStore = (doc: DynamoDBDocumentClient, tableName
   const getItem = async (id: string, sk: string) =>
     (await doc.send(new GetCommand({ TableName: tableName, Key: { follower_id: id, sk }, ConsistentRead: true }))).Item;
 
-  const getMany = async (ids: readonly string[]): Promise<FollowerRecord[]> => {
-    const byId = new Map<string, FollowerRecord>();
+  /** One item kind (`sk`) of many followers, 100 keys a request, the unprocessed asked again. */
+  const batchGet = async (ids: readonly string[], sk: string, each: (item: Record<string, unknown>) => void, projection?: { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> }) => {
     for (const part of chunk([...new Set(ids)], 100)) {
       await untilProcessed(
-        part.map((id) => ({ follower_id: id, sk: SK.config })),
+        part.map((id) => ({ follower_id: id, sk })),
         async (keys) => {
-          const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
-          for (const item of out.Responses?.[tableName] ?? []) {
-            const record = recordFromItem(item);
-            byId.set(record.id, record);
-          }
+          const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ...projection } } }));
+          for (const item of out.Responses?.[tableName] ?? []) each(item);
           return out.UnprocessedKeys?.[tableName]?.Keys as typeof keys | undefined;
         },
         (keys) => keys.length === 0,
-        "BatchGet followers",
+        `BatchGet followers' ${sk}`,
       );
     }
+  };
+
+  const getMany = async (ids: readonly string[]): Promise<FollowerRecord[]> => {
+    const byId = new Map<string, FollowerRecord>();
+    await batchGet(ids, SK.config, (item) => {
+      const record = recordFromItem(item);
+      byId.set(record.id, record);
+    });
     // In the order asked (BatchGet answers in any order), the missing left out.
     return ids.flatMap((id) => byId.get(id) ?? []);
   };
@@ -171,6 +177,20 @@ export const createDynamoFollowerStore = (doc: DynamoDBDocumentClient, tableName
         ExpressionAttributeValues: { ":l": leader },
       });
       return items.map((i) => String(i.follower_id));
+    },
+
+    async lastRuns(ids) {
+      const out = new Map<string, number>();
+      await batchGet(
+        ids,
+        SK.account,
+        (item) => {
+          const at = lastRunOf(item);
+          if (at !== null) out.set(String(item.follower_id), at);
+        },
+        { ProjectionExpression: "follower_id, #state.lastReconciledAt", ExpressionAttributeNames: { "#state": "state" } },
+      );
+      return out;
     },
 
     async getAccount(id) {

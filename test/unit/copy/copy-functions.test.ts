@@ -103,7 +103,7 @@ describe("the periodic reconcile", () => {
     const { sent, queue } = recordingQueue();
     let now = 1_765_022_425_500; // 2025-12-06 12:00:25.5 UTC: its interval began at 12:00:00
     const reconcile = createCopyReconcile({ followers: store, queue, intervalSeconds: 60, logger: recordingLogger().logger, now: () => now });
-    expect(await reconcile()).toEqual({ followers: 2 });
+    expect(await reconcile()).toEqual({ followers: 2, recent: 0 });
     now += 20_000; // a second run overlapping the same interval
     await reconcile();
     const at = 1_765_022_400_000;
@@ -116,6 +116,26 @@ describe("the periodic reconcile", () => {
     ]);
     // SQS drops the second run's messages: the same deduplication ids.
     expect(sent[2]!.deduplicationId).toBe(sent[0]!.deduplicationId);
+  });
+});
+
+describe("the periodic reconcile and recent runs", () => {
+  it("leaves out an active follower whose last run committed within the interval, never one still closing", async () => {
+    const store = createMemoryFollowerStore();
+    const now = 1_765_022_425_500;
+    const ran = async (id: string, at: number, over: Partial<FollowerRecord> = {}) => {
+      await store.create(record(id, over));
+      const account = await store.getAccount(id);
+      expect(await store.commit({ account: { ...account, lastReconciledAt: at }, orders: [] })).toBe("ok");
+    };
+    await ran("fol_recent", now - 59_999); // within the last 60 s: its run reconciled it
+    await ran("fol_stale", now - 60_000); // a whole interval ago: due
+    await store.create(record("fol_never")); // never ran: due
+    await ran("fol_closing", now - 1_000, { state: "stopped", closeRequested: true }); // closing: always
+    const { sent, queue } = recordingQueue();
+    const reconcile = createCopyReconcile({ followers: store, queue, intervalSeconds: 60, logger: recordingLogger().logger, now: () => now });
+    expect(await reconcile()).toEqual({ followers: 3, recent: 1 });
+    expect(sent.map((m) => (JSON.parse(m.body) as CopyMessage).follower_id)).toEqual(["fol_closing", "fol_never", "fol_stale"]);
   });
 });
 

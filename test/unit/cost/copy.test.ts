@@ -46,8 +46,9 @@ describe("copy trading in the cost model", () => {
     expect(q(e, /^copy reads: the follower's partition/)).toBe("689850");
     // A key-only leader-index Query (0.5) per event: 500 × 2,190 = 1,095,000 events.
     expect(q(e, /^copy reads: the dispatcher's leader-index/)).toBe("547500");
-    // The followers list, 10 × 100 bytes (0.5 unit), per tick.
-    expect(q(e, /^copy reads: the reconcile's followers list/)).toBe("21900");
+    // The followers list, 10 × 100 bytes (0.5 unit), and each one's 2 KB account item consistently
+    // (1 unit), per tick: 43,800 × (0.5 + 10) = 459,900.
+    expect(q(e, /^copy reads: the reconcile's followers list/)).toBe("459900");
   });
 
   it("hand check: agent secrets, one per live follower, and their reads", () => {

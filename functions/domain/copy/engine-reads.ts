@@ -1,0 +1,133 @@
+import type { Address } from "#domain/address.js";
+import { withResult } from "./engine-account.js";
+import { coinsOf, isLeaderEvent } from "./engine-plan.js";
+import type { EngineDeps, EngineVenue, VenueChoice } from "./engine-ports.js";
+import type { FollowedLeader } from "./follower.js";
+import type { CopyMessage } from "./messages.js";
+import type { CopyAccount, CopyOrder, CopyVenue, FollowerRecord, VenueOrder } from "./ports.js";
+import type { LeaderSnapshot } from "./targets.js";
+
+/**
+ * Everything a run reads before it plans, in as few round trips as the data allows: every one of
+ * them is signal→order delay. The follower's record, account and pending orders go together; the
+ * leaders' positions and account values start with them when this process has seen the follower
+ * before (its last record says whom it follows: a hint to start early, never what the run decides
+ * on: a changed list is read again); the main dex's mids start at once (every run needs them); a
+ * live follower's account (the exchange) is read beside the leaders, not after them.
+ */
+
+export type Resolved = { order: CopyOrder; result: Awaited<ReturnType<EngineVenue["resolve"]>> };
+
+export type RunReads =
+  | { kind: "missing" }
+  | { kind: "inactive" }
+  | { kind: "no_leader_baseline" }
+  | { kind: "unavailable"; record: FollowerRecord; unavailable: Extract<VenueChoice, { unavailable: unknown }>["unavailable"] }
+  | {
+      kind: "ready";
+      record: FollowerRecord;
+      account: CopyAccount;
+      leaders: LeaderSnapshot[];
+      venue: EngineVenue;
+      resolved: Resolved[];
+      before: Awaited<ReturnType<CopyVenue["account"]>>;
+      mids: Record<string, string>;
+      szDecimals: Record<string, number>;
+    };
+
+/** Followers whose last record a process keeps as a hint (a bound, not a cache to trust). */
+const HINTS = 10_000;
+
+export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "market" | "venueFor" | "now">) => {
+  const hints = new Map<string, FollowerRecord>();
+  const remember = (record: FollowerRecord) => {
+    hints.delete(record.id);
+    hints.set(record.id, record);
+    if (hints.size > HINTS) hints.delete(hints.keys().next().value!);
+  };
+
+  const leaderSnapshots = async (leaders: readonly FollowedLeader[], message: CopyMessage): Promise<LeaderSnapshot[] | null> => {
+    const addresses: Address[] = leaders.map((l) => l.address);
+    // A proportional copy is sized at the account values of the leader's trade: his, read after
+    // his event (once per event and process); the others' cached a minute.
+    const notBefore = (l: FollowedLeader): number | undefined =>
+      isLeaderEvent(message) && message.leader === l.address && l.sizing.mode === "proportional" ? message.signal_at : undefined;
+    const [positions, equity] = await Promise.all([
+      deps.leaders.positions(addresses),
+      Promise.all(leaders.map((l) => deps.leaders.equityUsd(l.address, notBefore(l)))),
+    ]);
+    const held = addresses.map((address) => positions.get(address));
+    if (held.some((h) => h === undefined || h === null)) return null;
+    return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!, equityUsd: equity[i]! }));
+  };
+
+  /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */
+  const resolvePending = async (pending: readonly CopyOrder[], venue: EngineVenue): Promise<Resolved[]> => {
+    const resolved: Resolved[] = [];
+    for (const order of pending) {
+      const venueOrder: VenueOrder = {
+        cloid: order.cloid,
+        coin: order.coin,
+        isBuy: order.side === "buy",
+        size: order.size,
+        limitPrice: order.limitPrice,
+        reduceOnly: order.reduceOnly,
+      };
+      const result = await venue.resolve(venueOrder);
+      resolved.push({ order: withResult(order, result, deps.now()), result });
+    }
+    return resolved;
+  };
+
+  /** The venue, what became of pending orders, then the account as it stands. */
+  const openVenue = async (record: FollowerRecord, account: CopyAccount, pending: readonly CopyOrder[], mids: Readonly<Record<string, string>>) => {
+    const choice = await deps.venueFor({ record, account, mids });
+    if ("unavailable" in choice) return choice;
+    const resolved = await resolvePending(pending, choice.venue);
+    return { venue: choice.venue, resolved, before: await choice.venue.account() };
+  };
+
+  return async (message: CopyMessage): Promise<RunReads> => {
+    const hint = hints.get(message.follower_id);
+    const early = hint === undefined ? undefined : leaderSnapshots(hint.config.leaders, message);
+    // Started for their effect (a shared read); a failure here is met again, and reported, below.
+    early?.catch(() => undefined);
+    deps.market.mids([]).catch(() => undefined);
+
+    const [record, account, pending] = await Promise.all([
+      deps.store.get(message.follower_id),
+      deps.store.getAccount(message.follower_id),
+      deps.store.pendingOrders(message.follower_id),
+    ]);
+    if (record === undefined) {
+      hints.delete(message.follower_id);
+      return { kind: "missing" };
+    }
+    remember(record);
+    if (record.state !== "active" && !record.closeRequested) return { kind: "inactive" };
+
+    const sameLeaders = early !== undefined && JSON.stringify(hint!.config.leaders) === JSON.stringify(record.config.leaders);
+    // A live account is the exchange's: read beside the leaders (a paper one needs the mids first).
+    const [snapshots, live] = await Promise.all([
+      sameLeaders ? early : leaderSnapshots(record.config.leaders, message),
+      record.config.mode === "live" ? openVenue(record, account, pending, {}) : undefined,
+    ]);
+    // A leader without a baseline has unknown positions: reading them as flat would close (or,
+    // once the baseline appears, open) what he never traded.
+    if (snapshots === null && !record.closeRequested) return { kind: "no_leader_baseline" };
+    const leaders = snapshots ?? [];
+    const previousPositions = account.actual?.positions ?? account.ledger?.positions ?? {};
+    const mids = await deps.market.mids(coinsOf(leaders, previousPositions, account.memory));
+
+    const opened = live ?? (await openVenue(record, account, pending, mids));
+    if ("unavailable" in opened) return { kind: "unavailable", record, unavailable: opened.unavailable };
+    const { venue, resolved, before } = opened;
+    // Coins the follower holds that no earlier run priced (a live account's own positions).
+    const missing = Object.keys(before.positions).filter((c) => mids[c] === undefined);
+    const allMids = missing.length > 0 ? { ...mids, ...(await deps.market.mids(missing)) } : mids;
+    const coins = [...new Set([...Object.keys(allMids), ...Object.keys(before.positions)])];
+    const szDecimals: Record<string, number> = {};
+    for (const coin of coins) szDecimals[coin] = await deps.market.szDecimals(coin);
+    return { kind: "ready", record, account, leaders, venue, resolved, before, mids: allMids, szDecimals };
+  };
+};
