@@ -1,10 +1,13 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { z } from "zod";
+import { isDecimalString } from "#commons/decimal.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "#domain/address.js";
-import { copyQueueMessage } from "#domain/copy/messages.js";
+import { copyQueueMessage, type CopyMessage } from "#domain/copy/messages.js";
 import type { FollowerStore } from "#domain/copy/ports.js";
+import type { FeedEvent } from "#domain/feed/messages.js";
 import type { OrderedMessage, OrderedQueue } from "#domain/feed/ports.js";
-import { batchItemFailures, readStreamEvents } from "#app/feed/stream-records.js";
+import { batchItemFailures, newImageOf, readStreamEvents } from "#app/feed/stream-records.js";
 
 /**
  * Copy dispatch: the events table's stream (INSERTs), the broadcaster's sibling. Each event
@@ -40,9 +43,18 @@ export const createCopyDispatch =
         followersOf.set(e.trader_address, followers);
       }
       const signalAt = Date.parse(e.timestamp);
+      const opened = openedBy(record, e);
       for (const followerId of followers) {
         messages.push(
-          copyQueueMessage({ v: 1, follower_id: followerId, event_id: e.id, leader: e.trader_address, coin: e.details.coin, signal_at: Number.isFinite(signalAt) ? signalAt : 0 }),
+          copyQueueMessage({
+            v: 1,
+            follower_id: followerId,
+            event_id: e.id,
+            leader: e.trader_address,
+            coin: e.details.coin,
+            signal_at: Number.isFinite(signalAt) ? signalAt : 0,
+            ...(opened !== undefined && { opened }),
+          }),
         );
         recordOf.push(record);
       }
@@ -51,6 +63,19 @@ export const createCopyDispatch =
     deps.logger.debug("Events queued for copying", { events: events.length, messages: messages.length, failed: response.batchItemFailures.length });
     return response;
   };
+
+/** What an event that opened a position says of it beyond the feed's fields: his size then and his state version. */
+const openingSchema = z.object({
+  version: z.number().int().nonnegative(),
+  details: z.looseObject({ szi: z.string().refine(isDecimalString) }),
+});
+
+/** The opening an OPEN or FLIP event carries into the copy message (none from an older item without it). */
+const openedBy = (record: DynamoDBRecord, e: FeedEvent): CopyMessage["opened"] => {
+  if (e.event_type !== "OPEN_POSITION" && e.event_type !== "FLIP_POSITION") return undefined;
+  const parsed = openingSchema.safeParse(newImageOf(record));
+  return parsed.success ? { szi: parsed.data.details.szi, version: parsed.data.version } : undefined;
+};
 
 /** Queues `messages` in order; where the queue stopped, that message's record and every later one fail. */
 const sendAndFail = async (

@@ -86,6 +86,7 @@ export const planRun = (input: PlanInput): RunPlan => {
       snapshots: input.snapshots,
       prices: input.mids,
       memory,
+      ...(isLeaderEvent(message) && message.opened !== undefined && { opened: { leader: message.leader, coin: message.coin, ...message.opened } }),
     });
     targets = result.targets;
     memory = result.memory;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { isDecimalString } from "#commons/decimal.js";
 import { isAddress, type Address } from "#domain/address.js";
 import type { OrderedMessage } from "#domain/feed/ports.js";
 
@@ -22,6 +23,12 @@ export const copyMessageSchema = z.object({
   coin: z.string().min(1).max(100).nullable(),
   /** When the signal happened (the event's timestamp), ms: signal→order and signal→fill are measured from it. */
   signal_at: z.number().int().nonnegative(),
+  /**
+   * A leader event that opened a position (OPEN, or a FLIP's new side): his signed size then and
+   * his state version. fixed_notional sizes the copy from the size he opened at, which a run that
+   * first sees the position later (behind a queue) no longer can.
+   */
+  opened: z.object({ szi: z.string().refine(isDecimalString, "expected a decimal string"), version: z.number().int().nonnegative() }).optional(),
 });
 
 export type CopyMessage = z.infer<typeof copyMessageSchema>;
@@ -31,7 +38,15 @@ export type CopyMessage = z.infer<typeof copyMessageSchema>;
  * id is (follower, event), so a stream batch retried within SQS's 5-minute window queues nothing twice.
  */
 export const copyQueueMessage = (m: CopyMessage): OrderedMessage => ({
-  body: JSON.stringify({ v: 1, follower_id: m.follower_id, event_id: m.event_id, leader: m.leader, coin: m.coin, signal_at: m.signal_at }),
+  body: JSON.stringify({
+    v: 1,
+    follower_id: m.follower_id,
+    event_id: m.event_id,
+    leader: m.leader,
+    coin: m.coin,
+    signal_at: m.signal_at,
+    ...(m.opened !== undefined && { opened: m.opened }),
+  }),
   groupId: m.follower_id,
   deduplicationId: createHash("sha256").update(JSON.stringify([m.follower_id, m.event_id])).digest("hex").slice(0, 64),
 });

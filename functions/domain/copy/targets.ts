@@ -21,7 +21,10 @@ export interface LeaderSnapshot {
  * (in and out of targetPositions) so that it can be stored:
  * - `copying`: the leader's position on `side` is copied; with fixed_notional, `ratio` is the
  *   follower's size per unit of the leader's, fixed when the position opened at notional_usd, so
- *   his later adds and reductions scale the copy by the same fraction; with proportional,
+ *   his later adds and reductions scale the copy by the same fraction (`openVersion`: the state
+ *   version of the event he opened it with, when the ratio comes from that event's size; absent
+ *   when a run first saw the position later, at a size that may include his adds: the opening
+ *   event's message, when it comes, sizes it again); with proportional,
  *   `equityRatio` is follower equity ÷ leader equity when the leader last changed the position
  *   (`leaderSzi`, his size then): the copy is sized when he trades, not every time an account
  *   value moves, which would trade fees and slippage away on gaps too small for an order;
@@ -29,7 +32,7 @@ export interface LeaderSnapshot {
  *   until he closes or flips it.
  */
 export type LegMemory =
-  | { kind: "copying"; side: 1 | -1; ratio?: string; equityRatio?: string; leaderSzi?: string }
+  | { kind: "copying"; side: 1 | -1; ratio?: string; openVersion?: number; equityRatio?: string; leaderSzi?: string }
   | { kind: "ignored"; side: 1 | -1 };
 export type CopyMemory = Readonly<Record<string, LegMemory>>;
 
@@ -57,6 +60,8 @@ export interface TargetInput {
   /** Mid price per coin at the signal: fixed_notional's opening size and every USD cap use it. */
   prices: Readonly<Record<string, string>>;
   memory: CopyMemory;
+  /** The run's leader event, when it opened a position: fixed_notional sizes from his size then. */
+  opened?: { leader: Address; coin: string; szi: string; version: number };
 }
 
 export interface TargetResult {
@@ -95,8 +100,17 @@ export const targetPositions = (input: TargetInput): TargetResult => {
       let leg = memory[key];
       // A new position, or a flip: the leader's new position is a new one to copy.
       if (leg === undefined || leg.side !== side) leg = { kind: "copying", side };
-      if (leg.kind === "copying" && leader.sizing.mode === "fixed_notional" && leg.ratio === undefined) {
-        leg = { ...leg, ratio: decStr(divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(leaderSzi.abs()))) };
+      if (leg.kind === "copying" && leader.sizing.mode === "fixed_notional") {
+        const o = input.opened;
+        // Opened by this run's event (the same side): from his size then, unless the ratio already
+        // comes from that opening or a later one (a message for an older one is late, not news).
+        const opening = o !== undefined && o.leader === leader.address && o.coin === coin && sign(o.szi) === side ? o : undefined;
+        if (opening !== undefined && (leg.ratio === undefined || leg.openVersion === undefined || leg.openVersion < opening.version)) {
+          const ratio = divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(dec(opening.szi).abs()));
+          leg = { ...leg, ratio: decStr(ratio), openVersion: opening.version };
+        } else if (leg.ratio === undefined) {
+          leg = { ...leg, ratio: decStr(divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(leaderSzi.abs()))) };
+        }
       }
       if (leg.kind === "copying" && leader.sizing.mode === "proportional" && (leg.leaderSzi === undefined || !leaderSzi.eq(leg.leaderSzi))) {
         leg = { ...leg, equityRatio: decStr(equityRatio(followerEquity, dec(snapshot.equityUsd))), leaderSzi: decStr(leaderSzi) };

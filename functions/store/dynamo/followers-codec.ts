@@ -96,6 +96,7 @@ const legMemory = z.union([
     kind: z.literal("copying"),
     side: z.union([z.literal(1), z.literal(-1)]),
     ratio: decimal.optional(),
+    openVersion: z.number().int().nonnegative().optional(),
     equityRatio: decimal.optional(),
     leaderSzi: decimal.optional(),
   }),

@@ -73,6 +73,27 @@ describe("copy dispatch", () => {
     expect(sent.map((m) => m.groupId)).toEqual(["fol_a", "fol_b", "fol_a", "fol_b"]);
   });
 
+  it("carries his size and state version from an event that opened a position (OPEN, FLIP), not from an add", async () => {
+    const store = createMemoryFollowerStore();
+    await store.create(record("fol_a"));
+    const { sent, queue } = recordingQueue();
+    const dispatch = createCopyDispatch({ followers: store, queue, logger: recordingLogger().logger });
+    const event = (version: number, type: string, szi: string) => ({
+      ...storedEvent(LEADER, version, "BTC", "2026-12-06T12:00:00.000Z"),
+      version,
+      event_type: type,
+      details: { coin: "BTC", szi },
+    });
+    await dispatch({
+      Records: [
+        streamRecord("1", event(4, "OPEN_POSITION", "0.5")),
+        streamRecord("2", event(5, "INCREASE_POSITION", "0.75")),
+        streamRecord("3", event(6, "FLIP_POSITION", "-0.2")),
+      ],
+    });
+    expect(sent.map((m) => (JSON.parse(m.body) as CopyMessage).opened)).toEqual([{ szi: "0.5", version: 4 }, undefined, { szi: "-0.2", version: 6 }]);
+  });
+
   it("fails the record the queue stopped at and every later one; a malformed record fails alone", async () => {
     const store = createMemoryFollowerStore();
     await store.create(record("fol_a"));

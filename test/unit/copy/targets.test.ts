@@ -111,6 +111,32 @@ describe("sizing modes", () => {
     expect(flipped.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: -1, ratio: "0.0625" });
   });
 
+  it("fixed_notional sizes from the size he opened at, given by his opening event, when the run sees him only after an add", () => {
+    const leaders = [follow(A, { mode: "fixed_notional", notionalUsd: "1000" })];
+    const prices = { BTC: "25000" };
+    // He opened 0.5 (version 3) and added to 0.75 before the follower's run: 1,000 ÷ (25,000 × 0.5) = 0.08 → 0.06.
+    const opened = { leader: A, coin: "BTC", szi: "0.5", version: 3 };
+    const late = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, opened }));
+    expect(late.targets).toEqual({ BTC: "0.06" });
+    expect(late.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: 1, ratio: "0.08", openVersion: 3 });
+
+    // A run without the event (a reconciliation ahead of it in the queue) can only take his size now:
+    // 1,000 ÷ (25,000 × 0.75) = 0.0533… (rounded down at 20 places) → 0.75 × 0.05333… just under 0.04.
+    // The opening's message then sizes it again: 0.06.
+    const guessed = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices }));
+    expect(guessed.targets).toEqual({ BTC: "0.0399999999999999999975" });
+    expect(guessed.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: 1, ratio: "0.05333333333333333333" });
+    const corrected = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: guessed.memory, opened }));
+    expect(corrected.targets).toEqual({ BTC: "0.06" });
+
+    // The message of an older opening (version 1, a position he closed since) changes nothing; nor
+    // does one on the other side.
+    const older = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: corrected.memory, opened: { ...opened, szi: "2", version: 1 } }));
+    expect(older).toEqual(corrected);
+    const otherSide = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: corrected.memory, opened: { ...opened, szi: "-2", version: 9 } }));
+    expect(otherSide).toEqual(corrected);
+  });
+
   it("sums the leaders' contributions per coin", () => {
     // A: 2 × 0.1 = 0.2 BTC; B: −0.2 × 0.5 = −0.1 BTC and 4 × 0.5 = 2 ETH.
     const { targets } = targetPositions(
