@@ -1,6 +1,6 @@
 import { ttlCache } from "#commons/ttl-cache.js";
 import type { Address } from "#domain/address.js";
-import type { CopyMarket, LeaderSource } from "#domain/copy/engine-ports.js";
+import type { CopyMarket, LeaderPositions, LeaderSource } from "#domain/copy/engine-ports.js";
 import type { CallOptions, ExchangePort } from "#domain/exchange.js";
 import type { MarkSource } from "#domain/marks.js";
 import { builderDexesOf } from "#domain/perp-universe.js";
@@ -27,7 +27,7 @@ export const createLeaderSource = (
   return {
     async positions(leaders) {
       const states = await traders.trackingStates(leaders);
-      const out = new Map<Address, Record<string, string> | null>();
+      const out = new Map<Address, LeaderPositions | null>();
       for (const leader of leaders) {
         const state = states.get(leader);
         // No baseline yet (or a new one due): what he holds is not known.
@@ -37,7 +37,7 @@ export const createLeaderSource = (
         }
         const sizes: Record<string, string> = {};
         for (const [coin, p] of Object.entries(state.positions)) sizes[coin] = p.szi;
-        out.set(leader, sizes);
+        out.set(leader, { sizes, ...(state.asOf !== undefined && { asOf: state.asOf }) });
       }
       return out;
     },

@@ -9,12 +9,19 @@ import type { CopyAccount, CopyOrder, CopyVenue, FollowerRecord, FollowerStore, 
  * the adapters are in #app/copy.
  */
 
+/** A leader's positions as tracking committed them: signed sizes per coin, and when they were seen (ms). */
+export interface LeaderPositions {
+  sizes: Record<string, string>;
+  /** The exchange time of the snapshot they come from (unknown for states stored before it was kept). */
+  asOf?: number;
+}
+
 export interface LeaderSource {
   /**
-   * Each leader's signed sizes per coin, as tracking committed them with its last event; `null`
-   * for a leader tracking has no baseline of yet (his positions are unknown, not empty).
+   * Each leader's positions, as tracking committed them with its last event; `null` for a leader
+   * tracking has no baseline of yet (his positions are unknown, not empty).
    */
-  positions(leaders: readonly Address[]): Promise<Map<Address, Record<string, string> | null>>;
+  positions(leaders: readonly Address[]): Promise<Map<Address, LeaderPositions | null>>;
   /**
    * His account value (the exchange's clearinghouseState; cached about a minute), read at or after
    * `notBefore` (ms) when given: proportional sizing takes it when he trades, so after his event.

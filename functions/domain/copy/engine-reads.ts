@@ -49,16 +49,25 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
   const leaderSnapshots = async (leaders: readonly FollowedLeader[], message: CopyMessage): Promise<LeaderSnapshot[] | null> => {
     const addresses: Address[] = leaders.map((l) => l.address);
     // A proportional copy is sized at the account values of the leader's trade: his, read after
-    // his event (once per event and process); the others' cached a minute.
+    // his event (once per event and process), beside his positions; the others' cached a minute.
     const notBefore = (l: FollowedLeader): number | undefined =>
       isLeaderEvent(message) && message.leader === l.address && l.sizing.mode === "proportional" ? message.signal_at : undefined;
-    const [positions, equity] = await Promise.all([
+    const [positions, early] = await Promise.all([
       deps.leaders.positions(addresses),
       Promise.all(leaders.map((l) => deps.leaders.equityUsd(l.address, notBefore(l)))),
     ]);
     const held = addresses.map((address) => positions.get(address));
     if (held.some((h) => h === undefined || h === null)) return null;
-    return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!, equityUsd: equity[i]! }));
+    // A run behind a queue (not his event's) may find positions newer than the value it was given:
+    // a proportional leader's is then read after them (the cache keeps one read per snapshot).
+    const equity = await Promise.all(
+      leaders.map((l, i) => {
+        const asOf = held[i]!.asOf;
+        const stale = l.sizing.mode === "proportional" && asOf !== undefined && (notBefore(l) ?? Number.NEGATIVE_INFINITY) < asOf;
+        return stale ? deps.leaders.equityUsd(l.address, asOf) : early[i]!;
+      }),
+    );
+    return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!.sizes, equityUsd: equity[i]! }));
   };
 
   /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */

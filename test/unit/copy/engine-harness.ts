@@ -54,7 +54,13 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
   const engine = createCopyEngine({
     store,
     leaders: {
-      positions: async (leaders) => new Map(leaders.map((l) => [l, leaderPositions.has(l) ? structuredClone(leaderPositions.get(l)!) : null])),
+      positions: async (leaders) =>
+        new Map(
+          leaders.map((l) => {
+            const sizes = leaderPositions.get(l);
+            return [l, sizes === undefined || sizes === null ? null : { sizes: structuredClone(sizes), asOf: clock.now }];
+          }),
+        ),
       equityUsd: async (leader, notBefore) => {
         equityAsks.push({ leader, notBefore });
         return leaderEquity.get(leader) ?? "0";

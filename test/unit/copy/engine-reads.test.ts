@@ -18,6 +18,8 @@ const harness = async (config: FollowerConfig) => {
   const store = createMemoryFollowerStore();
   await store.create(followerRecord(FOLLOWER, config, T0));
   const log: string[] = [];
+  /** When the leaders' positions were seen (their snapshot's exchange time). */
+  let asOf = T0 - 1_000;
   let release: () => void = () => undefined;
   const read = createRunReads({
     store: {
@@ -32,9 +34,12 @@ const harness = async (config: FollowerConfig) => {
     leaders: {
       positions: async (leaders: readonly Address[]) => {
         log.push(`positions of ${leaders.map((l) => (l === LEADER ? "LEADER" : "OTHER")).join("+")}`);
-        return new Map(leaders.map((l) => [l, { BTC: "1" }]));
+        return new Map(leaders.map((l) => [l, { sizes: { BTC: "1" }, asOf }]));
       },
-      equityUsd: async () => "100000",
+      equityUsd: async (leader: Address, notBefore?: number) => {
+        log.push(`equity of ${leader === LEADER ? "LEADER" : "OTHER"}${notBefore === undefined ? "" : ` after ${notBefore}`}`);
+        return "100000";
+      },
     },
     market: {
       mids: async (coins) => {
@@ -46,8 +51,8 @@ const harness = async (config: FollowerConfig) => {
     venueFor: createVenueFor(),
     now: () => T0,
   });
-  const message: CopyMessage = { v: 1, follower_id: FOLLOWER, event_id: "e", leader: LEADER, coin: "BTC", signal_at: T0 };
-  const run = async () => {
+  const event: CopyMessage = { v: 1, follower_id: FOLLOWER, event_id: "e", leader: LEADER, coin: "BTC", signal_at: T0 };
+  const run = async (message: CopyMessage = event) => {
     log.length = 0;
     const pending = read(message);
     // Let everything that does not wait for the record start, then let the record go.
@@ -55,7 +60,7 @@ const harness = async (config: FollowerConfig) => {
     release();
     return pending;
   };
-  return { store, log, run };
+  return { store, log, run, seenAt: (at: number) => (asOf = at) };
 };
 
 describe("a copy run's reads", () => {
@@ -69,7 +74,8 @@ describe("a copy run's reads", () => {
 
     const second = await h.run();
     expect(second.kind).toBe("ready");
-    expect(h.log.slice(0, 3).sort()).toEqual(["mids (main dex)", "positions of LEADER", "record asked"]);
+    const beforeRecord = h.log.slice(0, h.log.indexOf("record read"));
+    expect(beforeRecord).toEqual(expect.arrayContaining(["record asked", "positions of LEADER", "equity of LEADER", "mids (main dex)"]));
     expect(h.log.filter((l) => l.startsWith("positions"))).toEqual(["positions of LEADER"]);
   });
 
@@ -83,5 +89,17 @@ describe("a copy run's reads", () => {
     // Started early for the leader it remembered, then read for the one the record names.
     expect(h.log.filter((l) => l.startsWith("positions"))).toEqual(["positions of LEADER", "positions of OTHER"]);
     expect(reads.kind === "ready" && reads.leaders.map((l) => l.address)).toEqual([OTHER]);
+  });
+
+  it("reads a proportional leader's account value after his positions when they are newer than the one it was given", async () => {
+    const h = await harness(paperConfig({ leaders: [{ address: LEADER, sizing: { mode: "proportional", multiplier: "1" } }] }));
+    // His event's own run asks for a value read after the event (T0), and his positions are older: enough.
+    await h.run();
+    expect(h.log.filter((l) => l.startsWith("equity"))).toEqual([`equity of LEADER after ${T0}`]);
+    // A reconciliation finds positions seen at T0 + 5,000, after any value it may have been given:
+    // his value is asked again, read after them.
+    h.seenAt(T0 + 5_000);
+    await h.run({ v: 1, follower_id: FOLLOWER, event_id: "reconcile:1", leader: null, coin: null, signal_at: T0 });
+    expect(h.log.filter((l) => l.startsWith("equity"))).toEqual(["equity of LEADER", `equity of LEADER after ${T0 + 5_000}`]);
   });
 });

@@ -60,10 +60,10 @@ describe("the copy engine on a paper follower", () => {
       ["BTC", "buy", "0.1"],
       ["ETH", "buy", "1.9967"],
     ]);
-    // A reconciliation (no event) asks for the cached value and trades nothing.
+    // A reconciliation (no event) asks for his value as of the positions it finds, and trades nothing.
     h.clock.now += 60_000;
     await h.engine(h.reconcile());
-    expect(h.equityAsks.at(-1)).toEqual({ leader: LEADER, notBefore: undefined });
+    expect(h.equityAsks.at(-1)).toEqual({ leader: LEADER, notBefore: h.clock.now });
     expect(await ordersOf(h)).toHaveLength(2);
   });
 
