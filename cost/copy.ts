@@ -97,8 +97,13 @@ export const copyWorkload = (
     },
     writeUnits,
     readUnits: {
-      // A consistent Query of the follower's config and account; each leader's traders item (eventually consistent).
-      worker: runs.times(readUnits(dec(i.copyAccountKb + 1).times(KB), true).plus(readUnits(dec(i.traderItemKb * KB), false).times(i.leadersPerFollower))),
+      // A consistent Query of the follower's config and account, one of the orders its message already
+      // caused (usually none: the Query's least, 1 unit); each leader's traders item (eventually consistent).
+      worker: runs.times(
+        readUnits(dec(i.copyAccountKb + 1).times(KB), true)
+          .plus(1)
+          .plus(readUnits(dec(i.traderItemKb * KB), false).times(i.leadersPerFollower)),
+      ),
       // One key-only leader-index Query per event.
       dispatcher: events.times(readUnits(indexEntry, false)),
       // The followers list each tick (key-only index entries), then each active follower's account

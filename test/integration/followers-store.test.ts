@@ -192,6 +192,17 @@ describe("FollowerStore on DynamoDB", () => {
     expect(lastRuns.has(never)).toBe(false);
   });
 
+  it("reads the orders of one signal time, pending or answered, and none of another", async () => {
+    const id = fresh();
+    const [a, b, later] = [order(id, 1, "filled"), order(id, 2, "pending"), order(id, 3, "filled")];
+    const at = a.signalAt;
+    await store.commit({ account: account(id, 0), orders: [a, { ...b, signalAt: at }, later] });
+    expect((await store.ordersAt(id, at)).map((o) => [o.cloid, o.status]).sort()).toEqual(
+      [[a.cloid, "filled"], [b.cloid, "pending"]].sort(),
+    );
+    expect(await store.ordersAt(id, at + 1)).toEqual([]);
+  });
+
   it("keeps pending orders apart until their answer is committed, as the same order item", async () => {
     const id = fresh();
     const [p1, p2] = [order(id, 1, "pending"), order(id, 2, "pending")];

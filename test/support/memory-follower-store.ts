@@ -70,6 +70,9 @@ export const createMemoryFollowerStore = (): MemoryFollowerStore => {
     async getAccount(id) {
       return clone(accounts.get(id) ?? emptyAccount(id));
     },
+    async ordersAt(id, signalAt) {
+      return (orders.get(id) ?? []).filter((o) => o.signalAt === signalAt).map(clone);
+    },
     async lastRuns(ids) {
       const out = new Map<string, number>();
       for (const id of ids) {

@@ -40,6 +40,12 @@ export interface PlanInput {
    */
   closeAll: boolean;
   now: number;
+  /**
+   * Cloids already used by this message's cause (an earlier run of the message, or a duplicate of
+   * it): an order that would reuse one is not sent, and its size is carried to the next run. The
+   * exchange refuses a used cloid, and paper must not trade one twice nor overwrite its record.
+   */
+  placed?: ReadonlySet<string>;
 }
 
 export interface RunPlan {
@@ -112,10 +118,14 @@ export const planRun = (input: PlanInput): RunPlan => {
       ...(signalAgeSeconds !== undefined && { signalAgeSeconds }),
       ...(maxAge !== undefined && { maxSignalAgeSeconds: maxAge }),
     });
-    if (!dec(coinPlan.carried).eq(0)) plan.carried[coin] = decStr(dec(coinPlan.carried));
+    let carried = dec(coinPlan.carried);
     if (coinPlan.skipped.some((s) => s.reason === "stale_signal")) plan.stale.push(coin);
     for (const p of coinPlan.orders) {
       const cloid = deriveCloid({ followerId: input.followerId, eventId, coin, leg: p.leg });
+      if (input.placed?.has(cloid.toLowerCase())) {
+        carried = carried.plus(p.isBuy ? p.size : dec(p.size).neg());
+        continue;
+      }
       const venue: VenueOrder = { cloid, coin, isBuy: p.isBuy, size: p.size, limitPrice: p.limitPrice, reduceOnly: p.reduceOnly };
       plan.orders.push({
         venue,
@@ -141,6 +151,7 @@ export const planRun = (input: PlanInput): RunPlan => {
         },
       });
     }
+    if (!carried.eq(0)) plan.carried[coin] = decStr(carried);
   }
   return plan;
 };

@@ -31,6 +31,11 @@ export type RunReads =
       venue: EngineVenue;
       resolved: Resolved[];
       before: Awaited<ReturnType<CopyVenue["account"]>>;
+      /**
+       * Cloids this message's signal already reached the venue with (an earlier run of the same
+       * message, a duplicate of it): the run's orders never reuse one (see engine.ts).
+       */
+      placed: Set<string>;
       mids: Record<string, string>;
       szDecimals: Record<string, number>;
     };
@@ -103,10 +108,11 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     early?.catch(() => undefined);
     deps.market.mids([]).catch(() => undefined);
 
-    const [record, account, pending] = await Promise.all([
+    const [record, account, pending, earlier] = await Promise.all([
       deps.store.get(message.follower_id),
       deps.store.getAccount(message.follower_id),
       deps.store.pendingOrders(message.follower_id),
+      deps.store.ordersAt(message.follower_id, message.signal_at),
     ]);
     if (record === undefined) {
       hints.delete(message.follower_id);
@@ -137,6 +143,9 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     const coins = [...new Set([...Object.keys(allMids), ...Object.keys(before.positions)])];
     const szDecimals: Record<string, number> = {};
     for (const coin of coins) szDecimals[coin] = await deps.market.szDecimals(coin);
-    return { kind: "ready", record, account, leaders, venue, resolved, before, mids: allMids, szDecimals };
+    // Pending ones are asked about above: those the venue never saw may go again under their cloid.
+    const placed = new Set(earlier.filter((o) => o.status !== "pending").map((o) => o.cloid.toLowerCase()));
+    for (const r of resolved) if (r.result.status !== "unknown") placed.add(r.order.cloid.toLowerCase());
+    return { kind: "ready", record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals };
   };
 };

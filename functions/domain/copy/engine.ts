@@ -61,7 +61,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       await pause(reads.record, reads.unavailable.reason, reads.unavailable.message, false, run);
       return { status: "paused", reason: reads.unavailable.reason };
     }
-    const { record, account, leaders, venue, resolved, before, mids: allMids, szDecimals } = reads;
+    const { record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals } = reads;
     const closeAll = record.closeRequested;
 
     const now = deps.now();
@@ -78,6 +78,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       szDecimals,
       closeAll,
       now,
+      placed,
     });
 
     // Written before they are sent: a crash from here on leaves them pending, and the next run

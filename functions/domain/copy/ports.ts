@@ -180,6 +180,8 @@ export interface FollowerStore {
   listOrders(id: string, options: { limit: number; cursor?: string }): Promise<Page<CopyOrder>>;
   /** Orders still `pending` (sent, answer unknown): the next run resolves them by cloid first. */
   pendingOrders(id: string): Promise<CopyOrder[]>;
+  /** The orders of one signal time (a message's orders all carry its signal's): what a message already caused. */
+  ordersAt(id: string, signalAt: number): Promise<CopyOrder[]>;
   /** Equity points from `since` (inclusive), oldest first. */
   listEquity(id: string, since: number): Promise<CopyEquityPoint[]>;
 }

@@ -267,6 +267,16 @@ export const createDynamoFollowerStore = (doc: DynamoDBDocumentClient, tableName
       return items.map((i) => orderFromItem(id, i)).sort((a, b) => a.signalAt - b.signalAt);
     },
 
+    async ordersAt(id, signalAt) {
+      const items = await queryAll(doc, {
+        TableName: tableName,
+        KeyConditionExpression: "follower_id = :id AND begins_with(sk, :p)",
+        ExpressionAttributeValues: { ":id": id, ":p": orderSk(signalAt, "") },
+        ConsistentRead: true,
+      });
+      return items.map((i) => orderFromItem(id, i));
+    },
+
     async listEquity(id, since) {
       const items = await queryAll(doc, {
         TableName: tableName,

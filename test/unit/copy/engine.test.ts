@@ -67,6 +67,24 @@ describe("the copy engine on a paper follower", () => {
     expect(await ordersOf(h)).toHaveLength(2);
   });
 
+  it("a duplicate of a done message, after the leader moved again, trades nothing under the cloid it used; the next run does", async () => {
+    const h = await createHarness(paperConfig());
+    const first = await h.leaderMoves({ BTC: "0.5" }, "BTC"); // buys 0.05 (fixed_ratio 0.1)
+    // He adds to 0.8; before his event's message, the first message is delivered again.
+    h.leaderPositions.set(LEADER, { BTC: "0.8" });
+    h.clock.now += 1_000;
+    await h.engine(first.message);
+    // Its cloid (follower, event, BTC, leg 0) was used: no second fill on paper, the first order's
+    // record kept, the 0.03 carried.
+    expect(await ordersOf(h)).toEqual([["BTC", "buy", "0.05", false, "filled", "30285"]]);
+    expect((await h.store.getAccount(FOLLOWER)).carried).toEqual({ BTC: "0.03" });
+    await h.engine(h.reconcile());
+    expect((await ordersOf(h)).map(([coin, side, size]) => [coin, side, size])).toEqual([
+      ["BTC", "buy", "0.05"],
+      ["BTC", "buy", "0.03"],
+    ]);
+  });
+
   it("fixed_notional: opens at the notional, then scales the copy by the leader's own fractions", async () => {
     const h = await createHarness(paperConfig({ leaders: [{ address: LEADER, sizing: { mode: "fixed_notional", notionalUsd: "1000" } }] }));
     // $1,000 ÷ (30,135 × 0.5) = 0.0663680106… per leader unit: 0.5 → 0.033184… → 0.03318 (5 decimals, down)

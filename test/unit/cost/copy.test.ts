@@ -42,8 +42,9 @@ describe("copy trading in the cost model", () => {
     // Account (2 KB = 2 units, ×2) per run: 459,900 × 4 = 1,839,600; orders (2 items, ×2): 21,900 × 4 = 87,600;
     // an equity point a minute (×2): 10 × 43,800 × 2 = 876,000. Total 2,803,200.
     expect(q(e, /^copy writes/)).toBe("2803200");
-    // Per run a consistent read of 3 KB (1 unit) and the leader's 1 KB item eventually (0.5): 459,900 × 1.5.
-    expect(q(e, /^copy reads: the follower's partition/)).toBe("689850");
+    // Per run a consistent read of 3 KB (1 unit), the message's earlier orders (a consistent Query, 1)
+    // and the leader's 1 KB item eventually (0.5): 459,900 × 2.5.
+    expect(q(e, /^copy reads: the follower's partition/)).toBe("1149750");
     // A key-only leader-index Query (0.5) per event: 500 × 2,190 = 1,095,000 events.
     expect(q(e, /^copy reads: the dispatcher's leader-index/)).toBe("547500");
     // The followers list, 10 × 100 bytes (0.5 unit), and each one's 2 KB account item consistently
