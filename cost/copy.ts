@@ -16,6 +16,8 @@ const ALL_MIDS_WEIGHT = baseWeight("allMids");
 const ACCOUNT_WEIGHT = baseWeight("clearinghouseState");
 /** One order action with one order: 1 + floor(1 / 40). */
 const ORDER_ACTION_WEIGHT = exchangeActionWeight(1);
+/** A live batch that filled reads the account's fills for their fee and closed PnL (20, +1 per 20 fills). */
+const FILLS_WEIGHT = baseWeight("userFillsByTime");
 /** Lambda's SQS poller long-polls each queue with 5 connections while idle, each a 20 s ReceiveMessage. */
 const IDLE_RECEIVES = dec(5 * 3 * MINUTES_PER_MONTH);
 /** A SendMessageBatch carries up to 10 messages. */
@@ -124,7 +126,7 @@ export const copyWorkload = (
     weightPerMinute: runs
       .times(ALL_MIDS_WEIGHT)
       .plus(runs.times(i.liveFollowerShare).times(ACCOUNT_WEIGHT))
-      .plus(orders.times(i.liveFollowerShare).times(ORDER_ACTION_WEIGHT))
+      .plus(orders.times(i.liveFollowerShare).times(ORDER_ACTION_WEIGHT + FILLS_WEIGHT))
       .div(MINUTES_PER_MONTH),
   };
 };

@@ -62,15 +62,15 @@ describe("copy trading in the cost model", () => {
   });
 
   it("hand check: exchange weight shares the budget with tracking", () => {
-    // Every run reads the mids (2) and, live, the account (2); each order is an action of weight 1:
-    // (459,900 × 4 + 21,900) / 43,800 = 42.5 a minute.
-    expect(e.capacity.copyWeightPerMinute.toString()).toBe("42.5");
+    // Every run reads the mids (2) and, live, the account (2); each order is an action of weight 1
+    // and, filled, a read of the account's fills (20): (459,900 × 4 + 21,900 × 21) / 43,800 = 52.5 a minute.
+    expect(e.capacity.copyWeightPerMinute.toString()).toBe("52.5");
     // Paper: mids only, (459,900 × 2) / 43,800 = 21.
     expect(estimateMonthlyCost({ traders: 500, liveFollowerShare: "0" }).capacity.copyWeightPerMinute.toString()).toBe("21");
     // 5,000 traders spend 15,000 a minute (13.9 IPs of 1,080: 14). 100 live followers add
-    // (100 × 45,990 × 4 + 219,000) / 43,800 = 425: 15,425 / 1,080 = 14.3, so 15 IPs.
+    // (100 × 45,990 × 4 + 219,000 × 21) / 43,800 = 525: 15,525 / 1,080 = 14.4, so 15 IPs.
     const big = estimateMonthlyCost({ traders: 5_000, followers: 100 });
-    expect(big.capacity.copyWeightPerMinute.toString()).toBe("425");
+    expect(big.capacity.copyWeightPerMinute.toString()).toBe("525");
     expect(big.capacity.egressIpsNeeded).toBe(15);
     expect(estimateMonthlyCost({ traders: 5_000, followers: 0 }).capacity.egressIpsNeeded).toBe(14);
   });
