@@ -2,7 +2,7 @@ import { dec, decStr, sumDec, type Decimal } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
 import { followerBody } from "#domain/copy/follower-schema.js";
-import { orderFields } from "#domain/copy/order-fields.js";
+import { orderFields, orderTimes } from "#domain/copy/order-fields.js";
 import { DEFAULT_TAKER_FEE_RATE } from "#domain/copy/paper.js";
 import type { CopyAccount, CopyEquityPoint, CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
 import { valuePosition } from "#domain/marks.js";
@@ -84,9 +84,7 @@ export const followerView = (record: FollowerRecord, account: CopyAccount) => {
 
 export const orderView = (o: CopyOrder) => ({
   ...orderFields(o),
-  signal_at: iso(o.signalAt),
-  sent_at: isoOrNull(o.sentAt),
-  filled_at: isoOrNull(o.filledAt),
+  ...orderTimes(o),
   signal_to_order_ms: o.sentAt === null ? null : o.sentAt - o.signalAt,
   signal_to_fill_ms: o.filledAt === null ? null : o.filledAt - o.signalAt,
 });

@@ -2,7 +2,7 @@ import { request } from "undici";
 import type { AppLogger } from "#commons/logger.js";
 import type { CopyAlert } from "#domain/copy/engine-ports.js";
 import { webhookUrl } from "#domain/copy/follower-schema.js";
-import { orderFields } from "#domain/copy/order-fields.js";
+import { orderFields, orderTimes } from "#domain/copy/order-fields.js";
 import type { CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
 
 /**
@@ -15,8 +15,8 @@ export const WEBHOOK_TIMEOUT_MS = 5_000;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** The order's fields as the API shows them, its times as ISO strings. */
-const orderView = (o: CopyOrder) => ({ ...orderFields(o), signal_at: iso(o.signalAt), sent_at: iso(o.sentAt), filled_at: iso(o.filledAt) });
+/** The order's fields and times as the API shows them. */
+const orderView = (o: CopyOrder) => ({ ...orderFields(o), ...orderTimes(o) });
 
 export const alertBody = (alert: CopyAlert): Record<string, unknown> => {
   const base = { type: alert.kind, follower_id: alert.followerId, follower_name: alert.name };

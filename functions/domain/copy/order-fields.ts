@@ -22,6 +22,11 @@ export const orderFields = (o: CopyOrder) => ({
   error: o.error,
 });
 
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** A copy order's times as the outside reads them (the API, the webhook): ISO 8601, null when not yet. */
+export const orderTimes = (o: CopyOrder) => ({ signal_at: new Date(o.signalAt).toISOString(), sent_at: isoOrNull(o.sentAt), filled_at: isoOrNull(o.filledAt) });
+
 export const ORDER_STATUSES = ["pending", "filled", "partially_filled", "cancelled", "rejected"] as const;
 
 /** The schema of orderFields' output but `leader`, with amounts checked (or described) by `decimal`. */
