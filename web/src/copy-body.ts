@@ -20,7 +20,7 @@ export interface CopyFormFields {
 export type CopyFormField = keyof CopyFormFields;
 
 export const SIZING_LABEL: Record<SizingMode, { label: string; hint: string; example: string }> = {
-  proportional: { label: "Multiplier", hint: "Your size = his size × (your equity ÷ his equity) × this.", example: "1" },
+  proportional: { label: "Multiplier", hint: "Your size = his size × (your equity ÷ his equity, both when he trades) × this.", example: "1" },
   fixed_ratio: { label: "Ratio", hint: "Your size = his size × this.", example: "0.1" },
   fixed_notional: { label: "Notional per position (USD)", hint: "Each new position of his opens at this many USD; his adds and cuts scale it.", example: "100" },
 };
