@@ -1,3 +1,4 @@
+import { iso, isoOrNull } from "#commons/iso-time.js";
 import { dec, decStr, sumDec, type Decimal } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
@@ -12,8 +13,6 @@ import { valuePosition } from "#domain/marks.js";
  * account: nothing here calls the exchange, so a GET costs two reads whatever the follower holds.
  */
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 /** copy_gap's figures: rounded half up to 6 decimals. */
 const GAP_DECIMALS = 6;

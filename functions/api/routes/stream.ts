@@ -1,3 +1,4 @@
+import { isoOrNull } from "#commons/iso-time.js";
 import { publicStreamState, type StreamStatus } from "#domain/stream-status.js";
 import { ServiceUnavailableError } from "../errors.js";
 import { streamStatusSchema } from "../schemas.js";
@@ -9,7 +10,6 @@ import type { RouteContext } from "./context.js";
  */
 const CACHE_CONTROL = "public, max-age=5";
 
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The status item as the API shows it: the public state, ISO times, snake_case; all null without a listener. */
 export const streamStatusBody = (s: StreamStatus | null, now: number) => ({

@@ -1,3 +1,4 @@
+import { isoOrNull } from "#commons/iso-time.js";
 import type { LeaderboardCache } from "../leaderboard-cache.js";
 import { NotFoundError } from "#commons/errors.js";
 import { dec, decStr } from "#commons/decimal.js";
@@ -59,7 +60,6 @@ const openPositions = (t: TraderView, marks: MidPrices | null) =>
       ...valuePosition(p.szi, p.entryPx, marks !== null && Object.hasOwn(marks.mids, coin) ? marks.mids[coin] : null),
     }));
 
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const freshnessBody = (f: DataFreshness) => ({
   status: f.status,

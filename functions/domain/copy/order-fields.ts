@@ -1,3 +1,4 @@
+import { iso, isoOrNull } from "#commons/iso-time.js";
 import { z } from "zod";
 import type { CopyOrder } from "./ports.js";
 
@@ -22,10 +23,9 @@ export const orderFields = (o: CopyOrder) => ({
   error: o.error,
 });
 
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** A copy order's times as the outside reads them (the API, the webhook): ISO 8601, null when not yet. */
-export const orderTimes = (o: CopyOrder) => ({ signal_at: new Date(o.signalAt).toISOString(), sent_at: isoOrNull(o.sentAt), filled_at: isoOrNull(o.filledAt) });
+export const orderTimes = (o: CopyOrder) => ({ signal_at: iso(o.signalAt), sent_at: isoOrNull(o.sentAt), filled_at: isoOrNull(o.filledAt) });
 
 export const ORDER_STATUSES = ["pending", "filled", "partially_filled", "cancelled", "rejected"] as const;
 
