@@ -60,9 +60,5 @@ export const createCopyMarket = (perps: Pick<AssetDirectory, "szDecimalsOf">, ma
     }
     return out;
   },
-  async szDecimals(coin) {
-    const sz = await perps.szDecimalsOf(coin);
-    if (sz === null) throw new Error(`${coin} is not in the exchange's meta`);
-    return sz;
-  },
+  szDecimals: (coin) => perps.szDecimalsOf(coin),
 });

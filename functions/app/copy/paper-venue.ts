@@ -15,6 +15,11 @@ export interface PaperVenueOptions {
   balanceUsd: string;
   /** The run's mids: fills and equity are at them. */
   mids: Readonly<Record<string, string>>;
+  /**
+   * The marks the last run valued the positions at: a position in a coin that has no mid now (its
+   * dex's mids missing, delisted) is valued at its last one, not left to fail every run.
+   */
+  lastMarks?: Readonly<Record<string, string>>;
   slippageBps: number;
   takerFeeRate: string;
 }
@@ -28,7 +33,7 @@ export const createPaperVenue = (options: PaperVenueOptions): EngineVenue => {
     async account() {
       const positions: Record<string, { szi: string; entryPx: string }> = {};
       for (const [coin, p] of Object.entries(ledger.positions)) positions[coin] = { szi: p.szi, entryPx: p.entryPx };
-      return { positions, equityUsd: decStr(paperEquity(ledger, options.mids)) };
+      return { positions, equityUsd: decStr(paperEquity(ledger, { ...options.lastMarks, ...options.mids })) };
     },
     async place(orders, mids) {
       return orders.map((order): VenueOrderResult => {

@@ -24,6 +24,7 @@ export const createVenueFor =
           ledger: account.ledger,
           balanceUsd: config.paperBalanceUsd,
           mids,
+          lastMarks: account.actual?.marks ?? {},
           slippageBps: config.caps.maxSlippageBps,
           takerFeeRate: takerFeeRateOf(config),
         }),

@@ -87,7 +87,13 @@ export const nextAccount = (u: AccountUpdate): CopyAccount => {
       realizedPnlUsd: decStr(realized),
       feesUsd: decStr(fees),
       leaderEquityUsd: u.leaderEquityUsd,
-      marks: Object.fromEntries(Object.keys(u.positions).flatMap((coin) => (u.mids[coin] !== undefined ? [[coin, u.mids[coin]]] : []))),
+      // A coin without a mid this run keeps its last one (the paper ledger is valued at it).
+      marks: Object.fromEntries(
+        Object.keys(u.positions).flatMap((coin) => {
+          const mark = u.mids[coin] ?? prev.actual?.marks?.[coin];
+          return mark !== undefined ? [[coin, mark]] : [];
+        }),
+      ),
     },
     lastReconciledAt: u.now,
   };

@@ -54,6 +54,12 @@ export interface RunPlan {
   orders: { order: CopyOrder; venue: VenueOrder }[];
   /** Coins skipped because the signal was too old to open them. */
   stale: string[];
+  /**
+   * Coins off target that this run could not trade: no mid (its dex's mids missing) or not listed
+   * in `meta` (delisted). Left as they are; every other coin trades, and a later run with a price
+   * trades these. One such coin must not hold the follower's whole account still.
+   */
+  unpriced: string[];
 }
 
 /** Every coin a run may trade (what the leaders hold or held, what the follower holds): the run prices these. */
@@ -98,7 +104,7 @@ export const planRun = (input: PlanInput): RunPlan => {
     memory = result.memory;
   }
 
-  const plan: RunPlan = { memory, carried: {}, orders: [], stale: [] };
+  const plan: RunPlan = { memory, carried: {}, orders: [], stale: [], unpriced: [] };
   const eventId = input.closeAll ? `close:${input.now}` : message.event_id;
   const leader = input.closeAll ? null : message.leader;
   for (const coin of [...new Set([...Object.keys(targets), ...Object.keys(input.actual)])].sort()) {
@@ -107,7 +113,10 @@ export const planRun = (input: PlanInput): RunPlan => {
     if (dec(target).eq(actual)) continue;
     const mid = input.mids[coin];
     const szDecimals = input.szDecimals[coin];
-    if (mid === undefined || szDecimals === undefined) throw new RangeError(`no mid or szDecimals for ${coin}`);
+    if (mid === undefined || szDecimals === undefined) {
+      plan.unpriced.push(coin);
+      continue;
+    }
     const coinPlan = planOrders({
       coin,
       targetSzi: target,

@@ -32,8 +32,8 @@ export interface LeaderSource {
 export interface CopyMarket {
   /** Mid price per coin, at most a second old; a coin with no mid is left out. */
   mids(coins: readonly string[]): Promise<Record<string, string>>;
-  /** The coin's szDecimals from `meta` (cached). */
-  szDecimals(coin: string): Promise<number>;
+  /** The coin's szDecimals from `meta` (cached); null when `meta` does not list it (delisted, unknown). */
+  szDecimals(coin: string): Promise<number | null>;
 }
 
 /** A venue for one run. A paper venue also hands back its ledger, which the run commits. */

@@ -141,8 +141,13 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     const missing = Object.keys(before.positions).filter((c) => mids[c] === undefined);
     const allMids = missing.length > 0 ? { ...mids, ...(await deps.market.mids(missing)) } : mids;
     const coins = [...new Set([...Object.keys(allMids), ...Object.keys(before.positions)])];
+    // A coin `meta` does not list is left out: the plan leaves it as it is (engine-plan.ts `unpriced`).
+    const listed = await Promise.all(coins.map((coin) => deps.market.szDecimals(coin)));
     const szDecimals: Record<string, number> = {};
-    for (const coin of coins) szDecimals[coin] = await deps.market.szDecimals(coin);
+    for (const [i, coin] of coins.entries()) {
+      const sz = listed[i];
+      if (sz !== null && sz !== undefined) szDecimals[coin] = sz;
+    }
     // Pending ones are asked about above: those the venue never saw may go again under their cloid.
     const placed = new Set(earlier.filter((o) => o.status !== "pending").map((o) => o.cloid.toLowerCase()));
     for (const r of resolved) if (r.result.status !== "unknown") placed.add(r.order.cloid.toLowerCase());

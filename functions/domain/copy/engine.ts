@@ -135,6 +135,9 @@ export const createCopyEngine = (deps: EngineDeps) => {
         await deps.alert?.(record, { kind: "error", followerId: record.id, name: record.config.name, message: text, order, at: answeredAt });
       }
     }
+    if (plan.unpriced.length > 0) {
+      deps.logger.warn("Coins off target left as they are: no mid price or not listed", { followerId: record.id, coins: plan.unpriced });
+    }
     deps.logger.info("Follower reconciled", {
       followerId: record.id,
       eventId: message.event_id,
@@ -142,6 +145,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       fills: fills.length,
       equityUsd: after.equityUsd,
       stale: plan.stale,
+      unpriced: plan.unpriced,
       // Where signal→order goes: to the run's start (stream, dispatch, queue), its reads, the venue.
       ms: { queued: startedAt - message.signal_at, read: readMs, venue: answeredAt - now, total: deps.now() - startedAt },
     });

@@ -57,7 +57,7 @@ export interface TargetInput {
   followerEquityUsd: string;
   /** One snapshot per followed leader (a missing one would read as "he closed everything"). */
   snapshots: readonly LeaderSnapshot[];
-  /** Mid price per coin at the signal: fixed_notional's opening size and every USD cap use it. */
+  /** Mid price per coin at the signal: fixed_notional's opening size and every USD cap use it (a coin without one is not sized in USD). */
   prices: Readonly<Record<string, string>>;
   memory: CopyMemory;
   /** The run's leader event, when it opened a position: fixed_notional sizes from his size then. */
@@ -74,10 +74,11 @@ export const targetPositions = (input: TargetInput): TargetResult => {
   const followerEquity = dec(input.followerEquityUsd);
   const memory: Record<string, LegMemory> = { ...input.memory };
   const raw = new Map<string, Decimal>();
-  const priceOf = (coin: string): Decimal => {
+  // A coin without a positive price (delisted, or its dex's mids missing) cannot be sized in USD
+  // nor capped: its legs keep what they have, and the engine trades it only once it has one.
+  const priceOf = (coin: string): Decimal | undefined => {
     const price = input.prices[coin];
-    if (price === undefined || dec(price).lte(0)) throw new RangeError(`no positive price for ${coin}: USD sizing and caps need one`);
-    return dec(price);
+    return price === undefined || dec(price).lte(0) ? undefined : dec(price);
   };
 
   for (const leader of input.leaders) {
@@ -105,11 +106,13 @@ export const targetPositions = (input: TargetInput): TargetResult => {
         // Opened by this run's event (the same side): from his size then, unless the ratio already
         // comes from that opening or a later one (a message for an older one is late, not news).
         const opening = o !== undefined && o.leader === leader.address && o.coin === coin && sign(o.szi) === side ? o : undefined;
-        if (opening !== undefined && (leg.ratio === undefined || leg.openVersion === undefined || leg.openVersion < opening.version)) {
-          const ratio = divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(dec(opening.szi).abs()));
+        // Without a price the leg waits, unsized, for the first run that has one (his size then).
+        const price = priceOf(coin);
+        if (price !== undefined && opening !== undefined && (leg.ratio === undefined || leg.openVersion === undefined || leg.openVersion < opening.version)) {
+          const ratio = divDown(dec(leader.sizing.notionalUsd), price.times(dec(opening.szi).abs()));
           leg = { ...leg, ratio: decStr(ratio), openVersion: opening.version };
-        } else if (leg.ratio === undefined) {
-          leg = { ...leg, ratio: decStr(divDown(dec(leader.sizing.notionalUsd), priceOf(coin).times(leaderSzi.abs()))) };
+        } else if (price !== undefined && leg.ratio === undefined) {
+          leg = { ...leg, ratio: decStr(divDown(dec(leader.sizing.notionalUsd), price.times(leaderSzi.abs()))) };
         }
       }
       if (leg.kind === "copying" && leader.sizing.mode === "proportional" && (leg.leaderSzi === undefined || !leaderSzi.eq(leg.leaderSzi))) {
@@ -157,19 +160,22 @@ const towardZero = (signed: Decimal, divisor: Decimal): Decimal => {
  * The caps in the order they narrow: coins the follower does not copy go to 0; each coin's
  * notional to max_position_usd; then, if the total exposure passes max_total_exposure_usd or
  * equity × max_leverage (the smaller), every coin scales down by the same factor, rounded toward
- * zero so the total never passes the limit.
+ * zero so the total never passes the limit. A coin without a price is not traded this run (see
+ * engine-plan.ts): it is left out of the notional caps and of the exposure, which counts the
+ * coins that can be traded.
  */
 export const applyCaps = (
   raw: ReadonlyMap<string, Decimal>,
   caps: Caps,
   followerEquity: Decimal,
-  priceOf: (coin: string) => Decimal,
+  priceOf: (coin: string) => Decimal | undefined,
 ): Map<string, Decimal> => {
   const out = new Map<string, Decimal>();
   for (const [coin, size] of raw) {
     let target = copiesCoin(caps, coin) ? size : ZERO;
-    if (caps.maxPositionUsd !== undefined && !target.eq(0)) {
-      const limit = divDown(dec(caps.maxPositionUsd), priceOf(coin));
+    const price = priceOf(coin);
+    if (caps.maxPositionUsd !== undefined && !target.eq(0) && price !== undefined) {
+      const limit = divDown(dec(caps.maxPositionUsd), price);
       if (target.abs().gt(limit)) target = target.lt(0) ? limit.neg() : limit;
     }
     out.set(coin, target);
@@ -181,8 +187,11 @@ export const applyCaps = (
   if (limits.length === 0) return out;
   const limit = limits.reduce((a, b) => (b.lt(a) ? b : a));
   let exposure = ZERO;
-  for (const [coin, size] of out) if (!size.eq(0)) exposure = exposure.plus(size.abs().times(priceOf(coin)));
+  for (const [coin, size] of out) {
+    const price = priceOf(coin);
+    if (!size.eq(0) && price !== undefined) exposure = exposure.plus(size.abs().times(price));
+  }
   if (exposure.lte(limit)) return out;
-  for (const [coin, size] of out) out.set(coin, towardZero(size.times(limit), exposure));
+  for (const [coin, size] of out) if (priceOf(coin) !== undefined) out.set(coin, towardZero(size.times(limit), exposure));
   return out;
 };

@@ -45,6 +45,9 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
   const leaderPositions = new Map<Address, Record<string, string> | null>([[LEADER, {}]]);
   const leaderEquity = new Map<Address, string>([[LEADER, "100000"]]);
   const mids: Record<string, string> = {};
+  /** Coins the market has no mid for (a dex's mids missing), and coins `meta` no longer lists. */
+  const noMid = new Set<string>();
+  const unlisted = new Set<string>();
   const alerts: CopyAlert[] = [];
   const counts: CopyRunCounts[] = [];
   const clock = { now: T0 };
@@ -67,8 +70,8 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
       },
     },
     market: {
-      mids: async (coins) => Object.fromEntries(coins.map((c) => [c, mids[c] ?? midOf(c)])),
-      szDecimals: async (coin) => szDecimalsOf(coin),
+      mids: async (coins) => Object.fromEntries(coins.filter((c) => !noMid.has(c)).map((c) => [c, mids[c] ?? midOf(c)])),
+      szDecimals: async (coin) => (unlisted.has(coin) ? null : szDecimalsOf(coin)),
     },
     venueFor: createVenueFor(live),
     alert: async (_record, alert) => {
@@ -96,7 +99,7 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
     const message = event(coin, ageMs);
     return { message, outcome: await engine(message) };
   };
-  return { store, engine, leaderPositions, leaderEquity, equityAsks, mids, alerts, counts, clock, entries, event, reconcile, leaderMoves };
+  return { store, engine, leaderPositions, leaderEquity, equityAsks, mids, noMid, unlisted, alerts, counts, clock, entries, event, reconcile, leaderMoves };
 };
 
 export const ordersOf = async (h: { store: ReturnType<typeof createMemoryFollowerStore> }) =>

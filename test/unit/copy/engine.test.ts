@@ -149,6 +149,38 @@ describe("the copy engine on a paper follower", () => {
     expect(account.actual?.marks).toEqual({ BTC: "30135.0" });
   });
 
+  it("a coin without a mid, or no longer listed, is left as it is while every other coin trades; a price back trades it", async () => {
+    const h = await createHarness(paperConfig());
+    await h.leaderMoves({ BTC: "0.5", ETH: "10" }, "BTC");
+    // ETH's dex answers no mid; SOL (which he now opens) is not in meta. BTC still trades.
+    h.noMid.add("ETH");
+    h.unlisted.add("SOL");
+    const { outcome } = await h.leaderMoves({ BTC: "0.8", ETH: "20", SOL: "100" }, "BTC");
+    expect(outcome).toEqual({ status: "done", orders: 1 });
+    expect((await ordersOf(h)).map(([coin, side, size]) => [coin, side, size])).toEqual([
+      ["BTC", "buy", "0.05"],
+      ["ETH", "buy", "1"],
+      ["BTC", "buy", "0.03"],
+    ]);
+    expect(h.entries.filter((e) => e.message.startsWith("Coins off target left as they are")).map((e) => e.extra)).toEqual([[{ followerId: FOLLOWER, coins: ["ETH", "SOL"] }]]);
+    // The paper ETH position is valued at its last mid (1,903.95), not left to fail the run:
+    // 10,000 − (30,285 − 30,135) × 0.08 − (1,913.4 − 1,903.95) × 1 − fees (0.045% of 1,514.25 + 1,913.4 + 908.55 = 4,336.2) 1.95129.
+    const account = await h.store.getAccount(FOLLOWER);
+    expect(account.ledger?.positions.ETH).toEqual({ szi: "1", entryPx: "1913.4" });
+    expect(account.actual?.marks).toEqual({ BTC: "30135.0", ETH: "1903.95" });
+    expect(account.actual?.equityUsd).toBe("9976.59871");
+
+    // Its price back (SOL listed again), the next reconciliation trades both.
+    h.noMid.delete("ETH");
+    h.unlisted.delete("SOL");
+    h.clock.now += 1_000;
+    await h.engine(h.reconcile());
+    expect((await ordersOf(h)).slice(3).map(([coin, side, size]) => [coin, side, size])).toEqual([
+      ["ETH", "buy", "1"],
+      ["SOL", "buy", "10"],
+    ]);
+  });
+
   it("a redelivered message trades nothing twice", async () => {
     const h = await createHarness(paperConfig());
     const { message } = await h.leaderMoves({ BTC: "0.5" }, "BTC");

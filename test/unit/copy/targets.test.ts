@@ -148,11 +148,19 @@ describe("sizing modes", () => {
     expect(targets).toEqual({ BTC: "0.1", ETH: "2" });
   });
 
-  it("refuses to guess when a followed leader has no snapshot or a USD figure has no price", () => {
+  it("refuses to guess when a followed leader has no snapshot", () => {
     expect(() => targetPositions(input({ snapshots: [] }))).toThrow(/no snapshot of leader/);
-    expect(() =>
-      targetPositions(input({ leaders: [follow(A, { mode: "fixed_notional", notionalUsd: "100" })], snapshots: [snap(A, { SOL: "1" })] })),
-    ).toThrow(/no positive price for SOL/);
+  });
+
+  it("fixed_notional without a price leaves the leg unsized until a run has one, then sizes it from his size then", () => {
+    const leaders = [follow(A, { mode: "fixed_notional", notionalUsd: "100" })];
+    // SOL has no price: nothing to size it with (the engine does not trade a coin without a mid).
+    const unpriced = targetPositions(input({ leaders, snapshots: [snap(A, { SOL: "1" })] }));
+    expect(unpriced.targets).toEqual({ SOL: "0" });
+    expect(unpriced.memory[legKey(A, "SOL")]).toEqual({ kind: "copying", side: 1 });
+    // $100 ÷ ($20 × 2, his size by then) = 2.5 per unit of his: 5 SOL.
+    const priced = targetPositions(input({ leaders, snapshots: [snap(A, { SOL: "2" })], prices: { ...PRICES, SOL: "20" }, memory: unpriced.memory }));
+    expect(priced.targets).toEqual({ SOL: "5" });
   });
 });
 
@@ -208,6 +216,12 @@ describe("caps", () => {
     expect(dec(thirds.BTC!).times(25000).plus(dec(thirds.ETH!).times(2000)).toFixed()).toBe("7999.99999999999999982");
     // Under the limit nothing moves.
     expect(capped({ maxTotalExposureUsd: "9000" }, { BTC: "0.2", ETH: "-2" })).toEqual({ BTC: "0.2", ETH: "-2" });
+  });
+
+  it("a coin without a price is left out of the USD caps; the others are capped on their own", () => {
+    // SOL (no price) is not traded this run: max_position_usd cannot bound it and the exposure
+    // counts BTC alone: 0.2 BTC ($5,000) bounded to $4,500 = 0.18, then $4,500 against $4,000 → × 8/9 = 0.16.
+    expect(capped({ maxPositionUsd: "4500", maxTotalExposureUsd: "4000" }, { BTC: "0.2", SOL: "1000" })).toEqual({ BTC: "0.16", SOL: "1000" });
   });
 
   it("max_leverage keeps the exposure within equity × L", () => {
