@@ -1,5 +1,7 @@
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dec } from "#commons/decimal.js";
+import { createLeaderSource } from "#app/copy/market.js";
 import type { Address } from "#domain/address.js";
 import type { StreamFill } from "#domain/stream-fills.js";
 import type { DiscoverySummary } from "#domain/discovery.js";
@@ -23,6 +25,7 @@ const C = "0x00000000000000000000000000000000000000d3" as Address;
 const D = "0x00000000000000000000000000000000000000d4" as Address;
 const E = "0x00000000000000000000000000000000000000d5" as Address;
 const F = "0x00000000000000000000000000000000000000d6" as Address;
+const G = "0x00000000000000000000000000000000000000d7" as Address;
 
 /** The trader's side of a trade, as the stream listener derives it from the public tape. */
 const streamFill = (r: ExecuteResult): StreamFill => ({
@@ -161,5 +164,20 @@ describe("builder-deployed perp dexes", () => {
     const fills = await p.exchange.userFills(C);
     expect(fills.map((f) => f.coin).sort()).toEqual(["#118440", "@107", "ETH", "xyz:TSLA"]);
     expect((await storedFillCoins(p, C)).sort()).toEqual(["ETH", "xyz:TSLA"]);
+  });
+
+  it("a leader's account value for copy trading adds his builder dexes' to the main dex's", async () => {
+    const { sim } = p;
+    await trackTrader(p.traders, G, { source: "manual", at: Date.now() });
+    await p.cycle();
+    sim.advance(1_000);
+    const open = sim.execute({ user: G, coin: "xyz:TSLA", size: "2", px: "430" });
+    await p.trackLive([G], { fills: new Map([[G, [streamFill(open)]]]), final: true });
+    sim.setMark("xyz:TSLA", "450");
+
+    const main = await p.exchange.clearinghouseState(G, { lane: "tracking" });
+    // The xyz dex holds his position alone: (450 − 430) × 2 = 40 of unrealized PnL.
+    const equity = await createLeaderSource(p.traders, p.exchange).equityUsd(G);
+    expect(dec(equity).minus(main.accountValue).toFixed()).toBe("40");
   });
 });

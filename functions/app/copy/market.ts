@@ -1,6 +1,8 @@
+import { decStr, sumDec } from "#commons/decimal.js";
 import { ttlCache } from "#commons/ttl-cache.js";
 import type { Address } from "#domain/address.js";
 import type { CopyMarket, LeaderPositions, LeaderSource } from "#domain/copy/engine-ports.js";
+import { dexesToPoll } from "#domain/dex-polling.js";
 import type { CallOptions, ExchangePort } from "#domain/exchange.js";
 import type { MarkSource } from "#domain/marks.js";
 import { builderDexesOf } from "#domain/perp-universe.js";
@@ -23,7 +25,17 @@ export const createLeaderSource = (
   exchange: Pick<ExchangePort, "clearinghouseState">,
   now: () => number = Date.now,
 ): LeaderSource => {
-  const equity = ttlCache(LEADER_EQUITY_TTL_MS, now, async (leader) => (await exchange.clearinghouseState(leader, CALL)).accountValue);
+  // His account value is every dex's he is active on, as tracking polls him (#domain/dex-polling.js):
+  // each builder dex holds its own margin. The main dex is read beside his state (most leaders
+  // trade nowhere else); his builder dexes, if any, after it.
+  const equity = ttlCache(LEADER_EQUITY_TTL_MS, now, async (key) => {
+    const leader = key as Address; // the cache is keyed by the address it was asked for
+    const [main, states] = await Promise.all([exchange.clearinghouseState(leader, CALL), traders.trackingStates([leader])]);
+    const state = states.get(leader);
+    const dexes = state === undefined ? [] : dexesToPoll(state, []);
+    const others = await Promise.all(dexes.map((dex) => exchange.clearinghouseState(leader, CALL, dex)));
+    return decStr(sumDec([main, ...others].map((s) => s.accountValue)));
+  });
   return {
     async positions(leaders) {
       const states = await traders.trackingStates(leaders);
