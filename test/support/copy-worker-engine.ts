@@ -15,9 +15,14 @@ import type { Pipeline } from "./pipeline.js";
  * The copy engine wired as functions/handlers/copy-worker.ts wires it, over a test pipeline: one
  * perp directory over the process's exchange client for the market and the live venue, the live
  * venue's deps from the config (both networks on the simulator), paper followers on their ledger.
- * `listingsNow` is the directory's clock (a test may move it past the listings' period).
+ * `listingsNow` is the directory's clock (a test may move it past the listings' period), `engineNow`
+ * the engine's (a test may move it past the interval at which fees are read).
  */
-export const copyWorkerEngine = (p: Pipeline, followers: FollowerStore, opts: { logger: AppLogger; listingsNow?: () => number }) => {
+export const copyWorkerEngine = (
+  p: Pipeline,
+  followers: FollowerStore,
+  opts: { logger: AppLogger; listingsNow?: () => number; engineNow?: () => number },
+) => {
   const config = loadConfig({ HYPERLIQUID_API_URL: p.sim.url, HYPERLIQUID_TESTNET_API_URL: p.sim.url });
   const perps = createAssetDirectory(p.exchange, { now: opts.listingsNow ?? Date.now });
   const live = liveVenueDepsFromConfig(config, { mainnetInfo: p.exchange, mainnetAssets: perps, budget: p.budget, logger: opts.logger });
@@ -27,7 +32,7 @@ export const copyWorkerEngine = (p: Pipeline, followers: FollowerStore, opts: { 
     market: createCopyMarket(perps, createHyperliquidMarks(p.exchange, { ttlMs: 1_000 })),
     venueFor: createVenueFor((record) => openLiveVenue(live, record.config)),
     logger: opts.logger,
-    now: Date.now,
+    now: opts.engineNow ?? Date.now,
   });
   return { engine, close: async () => live.close?.() };
 };
