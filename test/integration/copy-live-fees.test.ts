@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dec, decStr, sumDec } from "#commons/decimal.js";
-import type { Address } from "#domain/address.js";
-import type { CopyEngine } from "#domain/copy/engine.js";
 import { FILL_DETAILS_INTERVAL_MS } from "#domain/copy/engine-settle.js";
 import type { CopyMessage } from "#domain/copy/messages.js";
 import type { CopyOrder, FollowerStore } from "#domain/copy/ports.js";
-import { trackTrader } from "#domain/traders.js";
-import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
-import { copyWorkerEngine, liveAccount } from "../support/copy-worker-engine.js";
+import { liveCopyWorld } from "../support/copy-worker-engine.js";
 import { liveFollowerConfig } from "../support/live-follower.js";
 import { recordingLogger } from "../support/logger.js";
 import { followerRecord } from "../support/memory-follower-store.js";
-import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import type { Pipeline } from "../support/pipeline.js";
 
 /**
  * A live follower's fees and closed PnL, wired as the copy worker wires it (openLiveVenue over
@@ -26,49 +22,34 @@ const FOLLOWER = "fol_integrationfees00001";
 const AGENT_VAR = "COPY_FEES_TEST_AGENT_KEY";
 
 describe("a live follower's fees, read once a minute from the exchange's fills", () => {
+  let world: Awaited<ReturnType<typeof liveCopyWorld>>;
   let p: Pipeline;
   let followers: FollowerStore;
-  let engine: CopyEngine;
-  let leader: Address;
-  let closeVenue: (() => Promise<void>) | undefined;
-  let wallet: ReturnType<typeof liveAccount>;
   const clock = { skew: 0 };
   const now = () => Date.now() + clock.skew;
   const { logger } = recordingLogger();
 
   beforeAll(async () => {
     // Wall-clock time, so the venue finds the follower's fills by the times its orders were sent.
-    p = await startPipeline({ seed: 31, simRealTime: true });
-    followers = createDynamoFollowerStore(p.tables.doc, p.tables.names.followers);
-    const worker = copyWorkerEngine(p, followers, { logger, engineNow: now });
-    closeVenue = worker.close;
-    engine = worker.engine;
-    leader = p.sim.populate(1, { positions: [0, 0] })[0] as Address;
-    await trackTrader(p.traders, leader, { source: "manual", at: Date.now() });
-    await p.cycle(); // his baseline
-    wallet = liveAccount(p, AGENT_VAR);
-    const leaders = [{ address: leader, sizing: { mode: "fixed_ratio" as const, ratio: "0.1" } }];
-    await followers.create(followerRecord(FOLLOWER, liveFollowerConfig(wallet.user.address, AGENT_VAR, { leaders }), Date.now()));
+    world = await liveCopyWorld({ seed: 31, agentVar: AGENT_VAR, logger, simRealTime: true, engineNow: now });
+    ({ p, followers } = world);
+    await followers.create(followerRecord(FOLLOWER, liveFollowerConfig(world.wallet.user.address, AGENT_VAR, { leaders: world.leaders }), Date.now()));
   }, 120_000);
-  afterAll(async () => {
-    wallet?.remove();
-    await closeVenue?.();
-    await p?.close();
-  });
+  afterAll(async () => world?.close());
 
   /** userFillsByTime requests the simulator received during the copy runs (tracking's own are not counted). */
   let fillReads = 0;
   const run = async (message: CopyMessage) => {
     const before = p.sim.stats().requests.userFillsByTime ?? 0;
-    await engine(message);
+    await world.engine(message);
     fillReads += (p.sim.stats().requests.userFillsByTime ?? 0) - before;
   };
   const reconcile = (): CopyMessage => ({ v: 1, follower_id: FOLLOWER, event_id: `reconcile:${now()}`, leader: null, coin: null, signal_at: now() });
   const leaderTradesAndCopies = async (size: string) => {
-    p.sim.execute({ user: leader, coin: "BTC", size, px: p.sim.markOf("BTC") });
+    p.sim.execute({ user: world.leader, coin: "BTC", size, px: p.sim.markOf("BTC") });
     await p.cycle();
     const at = now();
-    await run({ v: 1, follower_id: FOLLOWER, event_id: `test:${size}:${at}`, leader, coin: "BTC", signal_at: at });
+    await run({ v: 1, follower_id: FOLLOWER, event_id: `test:${size}:${at}`, leader: world.leader, coin: "BTC", signal_at: at });
   };
   const orders = async (): Promise<CopyOrder[]> => (await followers.listOrders(FOLLOWER, { limit: 100 })).items;
 
@@ -91,7 +72,7 @@ describe("a live follower's fees, read once a minute from the exchange's fills",
     expect(fillReads).toBe(1); // nothing left to read
 
     // The exchange's own fills of the follower's orders (read now, after the counting).
-    const fills = await p.exchange.userFillsByTime(wallet.user.address.toLowerCase(), 0, undefined, { lane: "tracking" });
+    const fills = await p.exchange.userFillsByTime(world.wallet.user.address.toLowerCase(), 0, undefined, { lane: "tracking" });
     const settled = await orders();
     for (const o of settled) {
       const mine = fills.filter((f) => f.oid === o.oid);

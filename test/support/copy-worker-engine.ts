@@ -7,9 +7,12 @@ import { createCopyMarket, createLeaderSource } from "#app/copy/market.js";
 import { createVenueFor } from "#app/copy/venues.js";
 import type { AppLogger } from "#commons/logger.js";
 import { createCopyEngine } from "#domain/copy/engine.js";
+import type { Address } from "#domain/address.js";
 import type { FollowerStore } from "#domain/copy/ports.js";
+import { trackTrader } from "#domain/traders.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
-import type { Pipeline } from "./pipeline.js";
+import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
+import { startPipeline, type Pipeline } from "./pipeline.js";
 
 /**
  * The copy engine wired as functions/handlers/copy-worker.ts wires it, over a test pipeline: one
@@ -49,4 +52,38 @@ export const liveAccount = (p: Pipeline, agentVar: string, depositUsd = "100000"
   p.sim.deposit(user.address, depositUsd);
   p.sim.approveAgent(user.address, privateKeyToAccount(agentKey).address);
   return { user, remove: () => void delete process.env[agentVar] };
+};
+
+/**
+ * A test pipeline with the copy worker's engine over the followers table, one leader tracked (his
+ * baseline taken, holding nothing) and a live follower's own account, funded, its agent approved.
+ * `leaders` follows him at fixed_ratio 0.1. `close()` undoes it all.
+ */
+export const liveCopyWorld = async (opts: {
+  seed: number;
+  agentVar: string;
+  logger: AppLogger;
+  /** The simulator's clock on wall time (the live venue then finds fills by when orders were sent). */
+  simRealTime?: boolean;
+  listingsNow?: () => number;
+  engineNow?: () => number;
+}) => {
+  const p = await startPipeline({ seed: opts.seed, ...(opts.simRealTime === true && { simRealTime: true }) });
+  const followers = createDynamoFollowerStore(p.tables.doc, p.tables.names.followers);
+  const worker = copyWorkerEngine(p, followers, {
+    logger: opts.logger,
+    ...(opts.listingsNow && { listingsNow: opts.listingsNow }),
+    ...(opts.engineNow && { engineNow: opts.engineNow }),
+  });
+  const leader = p.sim.populate(1, { positions: [0, 0] })[0] as Address;
+  await trackTrader(p.traders, leader, { source: "manual", at: Date.now() });
+  await p.cycle(); // his baseline
+  const wallet = liveAccount(p, opts.agentVar);
+  const leaders = [{ address: leader, sizing: { mode: "fixed_ratio" as const, ratio: "0.1" } }];
+  const close = async () => {
+    wallet.remove();
+    await worker.close();
+    await p.close();
+  };
+  return { p, followers, engine: worker.engine, leader, leaders, wallet, close };
 };
