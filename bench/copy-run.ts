@@ -1,4 +1,5 @@
 import { dec, decStr } from "#commons/decimal.js";
+import { FILL_DETAILS_INTERVAL_MS } from "#domain/copy/engine-settle.js";
 import type { CopyOrder } from "#domain/copy/ports.js";
 import { createPrng } from "#simulator/prng.js";
 import type { SimulatorStats } from "#simulator/index.js";
@@ -10,7 +11,7 @@ import { startWorld, type Services, type World, type WorldSpec } from "./copy-wo
 /**
  * One scenario of bench/copy.ts: a fresh world, the leaders' plan played at its pace (faults
  * injected on the way when asked), a wait until the engine has nothing left to do and one periodic
- * reconciliation has run after that, then the figures: delays, orders, doubles, and every
+ * reconciliation has run after that (and every live fill's fee has been read), then the figures: delays, orders, doubles, and every
  * follower's final position against the oracle's target.
  */
 
@@ -71,7 +72,18 @@ const fillsOf = (orders: readonly CopyOrder[]): OracleFill[] =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
 
-/** Queue empty twice in a row, then one reconcile run started after that and the queue empty again. */
+/** Fills of the live followers still waiting for their fee and closed PnL (the accounts' `unsettled`). */
+const unsettledFills = async (world: World): Promise<number> => {
+  let waiting = 0;
+  for (const f of world.followers) if (f.live !== undefined) waiting += (await world.store.getAccount(f.id)).unsettled?.length ?? 0;
+  return waiting;
+};
+
+/**
+ * Queue empty twice in a row, then one reconcile run started after that and the queue empty again;
+ * then every live fill's fee read (the oracle checks fees): the first run a minute after a fill
+ * reads it, a reconcile's at the latest, so that takes the interval and two reconciles at most.
+ */
 const settle = async (world: World, timeoutMs: number, progress: (line: string) => void): Promise<number> => {
   const started = Date.now();
   const deadline = started + timeoutMs;
@@ -93,6 +105,18 @@ const settle = async (world: World, timeoutMs: number, progress: (line: string) 
   while (!(await world.dispatch.call("reconcileRuns")).some((r) => r.startedAt > after)) {
     if (Date.now() > deadline) throw new Error(`no reconciliation ran within ${timeoutMs} ms`);
     await sleep(500);
+  }
+  await drained();
+  const feesBy = Math.min(deadline, Date.now() + FILL_DETAILS_INTERVAL_MS + 3 * world.spec.reconcileSeconds * 1000);
+  for (let waiting = await unsettledFills(world); waiting > 0; waiting = await unsettledFills(world)) {
+    if (Date.now() > feesBy) {
+      throw new Error(`${waiting} live fills still had no fee read ${Date.now() - after} ms after the queue drained (the live followers' unsettled lists)`);
+    }
+    if (Date.now() - told > 30_000) {
+      told = Date.now();
+      progress(`${waiting} live fills waiting for their fee (read a minute after them, by the next run)`);
+    }
+    await sleep(1_000);
   }
   await drained();
   return Date.now() - started;

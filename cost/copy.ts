@@ -16,7 +16,10 @@ const ALL_MIDS_WEIGHT = baseWeight("allMids");
 const ACCOUNT_WEIGHT = baseWeight("clearinghouseState");
 /** One order action with one order: 1 + floor(1 / 40). */
 const ORDER_ACTION_WEIGHT = exchangeActionWeight(1);
-/** A live batch that filled reads the account's fills for their fee and closed PnL (20, +1 per 20 fills). */
+/**
+ * A live follower's fills get their fee and closed PnL from one read of the account's fills (20, +1
+ * per 20 fills) at most once a minute for all of them since (#domain/copy/engine-settle.js).
+ */
 const FILLS_WEIGHT = baseWeight("userFillsByTime");
 /** Lambda's SQS poller long-polls each queue with 5 connections while idle, each a 20 s ReceiveMessage. */
 const IDLE_RECEIVES = dec(5 * 3 * MINUTES_PER_MONTH);
@@ -67,6 +70,9 @@ export const copyWorkload = (
   // A leader event moves the target: one order per follower run it causes. A periodic run trades
   // only what an earlier run missed, which the steady state does not have.
   const orders = dispatched.times(i.copyOrdersPerEvent).round(0, 1);
+  // One read per live batch that filled, but not more than one a minute per live follower.
+  const liveBatches = orders.times(i.liveFollowerShare);
+  const liveFillReads = liveBatches.lt(live.times(MINUTES_PER_MONTH)) ? liveBatches : live.times(MINUTES_PER_MONTH);
 
   // Worker: overhead (the follower's partition, the leaders' items), the mids and a live
   // account's state in parallel (one round of latency), an order round when the target moved, the commit.
@@ -126,7 +132,8 @@ export const copyWorkload = (
     weightPerMinute: runs
       .times(ALL_MIDS_WEIGHT)
       .plus(runs.times(i.liveFollowerShare).times(ACCOUNT_WEIGHT))
-      .plus(orders.times(i.liveFollowerShare).times(ORDER_ACTION_WEIGHT + FILLS_WEIGHT))
+      .plus(orders.times(i.liveFollowerShare).times(ORDER_ACTION_WEIGHT))
+      .plus(liveFillReads.times(FILLS_WEIGHT))
       .div(MINUTES_PER_MONTH),
   };
 };

@@ -86,8 +86,8 @@ export const followerViewSchema = z.object({
     )
     .meta({ description: "As the engine's last run saw the account" }),
   equity_usd: decimal.nullable().meta({ description: "null before the engine's first run" }),
-  realized_pnl_usd: decimal.meta({ description: "Since the follower started, before fees" }),
-  fees_usd: decimal,
+  realized_pnl_usd: decimal.meta({ description: "Since the follower started, before fees; a live fill's closed PnL counts once its fee is read (within about a minute)" }),
+  fees_usd: decimal.meta({ description: "Since the follower started; a live fill's once it is read (within about a minute)" }),
   copy_gap: z
     .object({
       since: iso,
@@ -112,6 +112,10 @@ export const copyOrderSchema = z.object({
   cloid: z.string().meta({ description: "Client order id: derived from the follower and the event, so a redelivered event never doubles an order" }),
   event_id: z.string().meta({ description: "The leader event behind it, reconcile:<ms> or close:<ms>" }),
   leader: z.string().nullable().meta({ description: "The leader whose event it follows; null for a reconciliation or a close" }),
+  fee_usd: decimal.nullable().meta({
+    description:
+      "The fill's fee: paper at once; live from the account's fills, read at most once a minute, so null for about a minute after the fill (and null if the exchange never lists it)",
+  }),
   signal_at: iso,
   sent_at: iso.nullable(),
   filled_at: iso.nullable(),

@@ -3,13 +3,11 @@ import { LISTINGS_MAX_AGE_MS } from "#app/copy/live-venue-assets.js";
 import type { Address } from "#domain/address.js";
 import type { CopyEngine } from "#domain/copy/engine.js";
 import type { CopyOrder, FollowerStore } from "#domain/copy/ports.js";
-import { trackTrader } from "#domain/traders.js";
-import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
-import { copyWorkerEngine, liveAccount } from "../support/copy-worker-engine.js";
+import { liveCopyWorld } from "../support/copy-worker-engine.js";
 import { liveFollowerConfig } from "../support/live-follower.js";
 import { recordingLogger } from "../support/logger.js";
 import { followerRecord } from "../support/memory-follower-store.js";
-import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import type { Pipeline } from "../support/pipeline.js";
 import { paperConfig } from "../unit/copy/engine-harness.js";
 
 /**
@@ -25,35 +23,22 @@ const PAPER = "fol_integrationmeta00002";
 const AGENT_VAR = "COPY_META_TEST_AGENT_KEY";
 
 describe("the exchange's meta, read once per period by a worker copying live and on paper", () => {
+  let world: Awaited<ReturnType<typeof liveCopyWorld>>;
   let p: Pipeline;
   let followers: FollowerStore;
   let engine: CopyEngine;
   let leader: Address;
-  let closeVenue: (() => Promise<void>) | undefined;
   const listingsClock = { now: Date.now() };
-  let wallet: ReturnType<typeof liveAccount>;
   const { logger } = recordingLogger();
 
   beforeAll(async () => {
-    p = await startPipeline({ seed: 29 });
-    followers = createDynamoFollowerStore(p.tables.doc, p.tables.names.followers);
-    const worker = copyWorkerEngine(p, followers, { logger, listingsNow: () => listingsClock.now });
-    closeVenue = worker.close;
-    engine = worker.engine;
-
-    leader = p.sim.populate(1, { positions: [0, 0] })[0] as Address;
-    await trackTrader(p.traders, leader, { source: "manual", at: Date.now() });
-    await p.cycle(); // his baseline
-    wallet = liveAccount(p, AGENT_VAR);
-    const leaders = [{ address: leader, sizing: { mode: "fixed_ratio" as const, ratio: "0.1" } }];
-    await followers.create(followerRecord(LIVE, liveFollowerConfig(wallet.user.address, AGENT_VAR, { leaders }), Date.now()));
+    world = await liveCopyWorld({ seed: 29, agentVar: AGENT_VAR, logger, listingsNow: () => listingsClock.now });
+    ({ p, followers, engine, leader } = world);
+    const leaders = world.leaders;
+    await followers.create(followerRecord(LIVE, liveFollowerConfig(world.wallet.user.address, AGENT_VAR, { leaders }), Date.now()));
     await followers.create(followerRecord(PAPER, paperConfig({ leaders, paperBalanceUsd: "100000" }), Date.now()));
   }, 120_000);
-  afterAll(async () => {
-    wallet?.remove();
-    await closeVenue?.();
-    await p?.close();
-  });
+  afterAll(async () => world?.close());
 
   /** `meta` requests the simulator received during the copy runs (tracking's own reads, for fills, are not counted). */
   let copyMeta = 0;

@@ -180,6 +180,31 @@ describe("FollowerStore on DynamoDB", () => {
     expect((await store.getAccount(id)).version).toBe(2);
   });
 
+  it("keeps a live account's fills waiting for their fee, and when they were last read; an account without them has none", async () => {
+    const id = fresh();
+    const waiting = { ...order(id, 1, "filled"), feeUsd: null };
+    const live: CopyAccount = { ...account(id, 0), unsettled: [waiting, { ...order(id, 2, "filled"), feeUsd: null, leader: null }], fillsReadAt: T0 + 60_000 };
+    expect(await store.commit({ account: live, orders: [waiting] })).toBe("ok");
+    expect(await store.getAccount(id)).toEqual({ ...live, version: 1 });
+
+    // Read and settled: the list goes (absent, as on an account written before it existed).
+    const settled: CopyAccount = { ...account(id, 1), fillsReadAt: T0 + 120_000 };
+    expect(await store.commit({ account: settled, orders: [{ ...waiting, feeUsd: "0.2894" }] })).toBe("ok");
+    const read = await store.getAccount(id);
+    expect(read).toEqual({ ...settled, version: 2 });
+    expect("unsettled" in read).toBe(false);
+    expect((await store.listOrders(id, { limit: 10 })).items.map((o) => o.feeUsd)).toEqual(["0.2894"]);
+
+    // A corrupt waiting order is refused like any other corrupt field.
+    await store.commit({ account: { ...live, version: 2 }, orders: [] });
+    const item = (await tables.doc.send(new GetCommand({ TableName: tables.names.followers, Key: { follower_id: id, sk: "account" } }))).Item!;
+    const state = item.state as { unsettled: Record<string, unknown>[] };
+    await tables.doc.send(
+      new PutCommand({ TableName: tables.names.followers, Item: { ...item, state: { ...state, unsettled: [{ ...state.unsettled[0], filled_size: "lots" }] } } }),
+    );
+    await expect(store.getAccount(id)).rejects.toThrow(`follower ${id}: the stored account is corrupt`);
+  });
+
   it("reads when many followers' last runs committed, a hundred keys a request, leaving out those that never ran", async () => {
     const ran = Array.from({ length: 120 }, () => fresh());
     for (const [i, id] of ran.entries()) {

@@ -35,19 +35,38 @@ let venue: CopyVenue;
 
 const order = ethOrder;
 
+type Filled = Extract<VenueOrderResult, { status: "filled" | "partially_filled" }>;
+
 /** A fill's figures compared as numbers ("3003.0" is 3003): status, size, price, then fee and closed PnL when given. */
 const expectFill = (
   result: VenueOrderResult | { status: "unknown" } | undefined,
   want: { status: "filled" | "partially_filled"; size: string; px: string; fee?: string; pnl?: string },
-): void => {
+): Filled => {
   expect(result?.status).toBe(want.status);
-  if (result?.status !== "filled" && result?.status !== "partially_filled") return;
+  if (result?.status !== "filled" && result?.status !== "partially_filled") throw new Error(`not filled: ${JSON.stringify(result)}`);
   expect(result.oid).toEqual(expect.any(Number));
   expect(dec(result.filledSize).eq(want.size), `size ${result.filledSize}`).toBe(true);
   expect(dec(result.avgPrice).eq(want.px), `price ${result.avgPrice}`).toBe(true);
   if (want.fee !== undefined) expect(dec(result.feeUsd ?? "NaN").eq(want.fee), `fee ${result.feeUsd}`).toBe(true);
   if (want.pnl !== undefined) expect(dec(result.closedPnlUsd ?? "NaN").eq(want.pnl), `pnl ${result.closedPnlUsd}`).toBe(true);
+  return result;
 };
+
+/** place()'s fills come without fee and closed PnL (read later, together, by fillDetails). */
+const expectPlacedFill = (result: VenueOrderResult | undefined, want: { status: "filled" | "partially_filled"; size: string; px: string }): Filled => {
+  const filled = expectFill(result, want);
+  expect([filled.feeUsd, filled.closedPnlUsd]).toEqual([null, null]);
+  return filled;
+};
+
+/** Fee and closed PnL compared as numbers. */
+const expectDetails = (details: { feeUsd: string; closedPnlUsd: string } | undefined, fee: string, pnl: string): void => {
+  expect(dec(details?.feeUsd ?? "NaN").eq(fee), `fee ${details?.feeUsd}`).toBe(true);
+  expect(dec(details?.closedPnlUsd ?? "NaN").eq(pnl), `pnl ${details?.closedPnlUsd}`).toBe(true);
+};
+
+/** Fills placed by the tests, with when they were sent: fillDetails reads them all at the end. */
+const placed: { oid: number; sentAt: number; fee: string; pnl: string }[] = [];
 
 const followerConfig = (extra: Partial<LiveFollowerConfig> = {}): LiveFollowerConfig => liveFollowerConfig(user.address, AGENT_VAR, extra);
 
@@ -83,11 +102,15 @@ describe("the live venue against the simulator's /exchange", () => {
     expect(sim.positionOf(user.address, "ETH")).toBeNull();
   });
 
-  it("buys with an approved agent: filled at the mid + 10 bps, with the fill's fee", async () => {
+  it("buys with an approved agent: filled at the mid + 10 bps; its fee and closed PnL read from the account's fills", async () => {
     sim.approveAgent(user.address, agent.address);
+    const sentAt = Date.now();
     const [result] = await venue.place([order(2, {})], {});
+    const filled = expectPlacedFill(result, { status: "filled", size: "0.1", px: "3003" });
     // 0.1 × 3003 = 300.3 notional; fee 300.3 × 0.00045 = 0.135135; opening: no closed PnL.
-    expectFill(result, { status: "filled", size: "0.1", px: "3003", fee: "0.135135", pnl: "0" });
+    const details = await venue.fillDetails!([{ oid: filled.oid!, sentAt }]);
+    expectDetails(details.get(filled.oid!), "0.135135", "0");
+    placed.push({ oid: filled.oid!, sentAt, fee: "0.135135", pnl: "0" });
   });
 
   it("reads the account: the position, and equity = deposit − fee + unrealized PnL", async () => {
@@ -99,13 +122,16 @@ describe("the live venue against the simulator's /exchange", () => {
   });
 
   it("sells reduce-only at the mid − 10 bps, with the closed PnL of the part it closed", async () => {
+    const sentAt = Date.now();
     const [result] = await venue.place([order(3, { isBuy: false, size: "0.04", limitPrice: "2985", reduceOnly: true })], {});
+    const filled = expectPlacedFill(result, { status: "filled", size: "0.04", px: "2997" });
     // (2997 − 3003) × 0.04 = −0.24 closed; fee 0.04 × 2997 × 0.00045 = 0.053946
-    expectFill(result, { status: "filled", size: "0.04", px: "2997", fee: "0.053946", pnl: "-0.24" });
+    placed.push({ oid: filled.oid!, sentAt, fee: "0.053946", pnl: "-0.24" });
   });
 
   it("maps a batch's statuses one by one: a tick error, an IOC that found nothing, a reduce-only shrunk to the position", async () => {
     sim.setMark("ETH", "3000");
+    const sentAt = Date.now();
     const results = await venue.place(
       [
         order(4, { limitPrice: "3015.123" }),
@@ -117,8 +143,18 @@ describe("the live venue against the simulator's /exchange", () => {
     expect(results[0]).toEqual({ status: "rejected", error: "Price must be divisible by tick size.", retryable: false });
     expect(results[1]).toEqual({ status: "cancelled", oid: null });
     // 0.1 asked, 0.06 held: the exchange fills 0.06; (2997 − 3003) × 0.06 = −0.36; fee 0.06 × 2997 × 0.00045 = 0.080919
-    expectFill(results[2], { status: "partially_filled", size: "0.06", px: "2997", fee: "0.080919", pnl: "-0.36" });
+    const partial = expectPlacedFill(results[2], { status: "partially_filled", size: "0.06", px: "2997" });
+    placed.push({ oid: partial.oid!, sentAt, fee: "0.080919", pnl: "-0.36" });
     expect(sim.positionOf(user.address, "ETH")).toBeNull();
+  });
+
+  it("reads the fee and closed PnL of every fill so far in ONE userFillsByTime, each order's own", async () => {
+    const reads = sim.stats().requests.userFillsByTime ?? 0;
+    const details = await venue.fillDetails!([...placed.map(({ oid, sentAt }) => ({ oid, sentAt })), { oid: 123_456_789, sentAt: Date.now() }]);
+    expect((sim.stats().requests.userFillsByTime ?? 0) - reads).toBe(1);
+    for (const p of placed) expectDetails(details.get(p.oid), p.fee, p.pnl);
+    expect(details.has(123_456_789)).toBe(false); // no such order: absent, not zero
+    expect(details.size).toBe(placed.length);
   });
 
   it("answers a reused cloid with what the first order did, and never trades it twice", async () => {

@@ -25,8 +25,11 @@ import { fillTotals, resultOfOrderStatus } from "./live-venue-fills.js";
  *   cancelled, an `error` rejected in the exchange's words. A `resting` status cannot happen to an
  *   IOC; if it ever does, the order is cancelled at once (the engine never leaves orders on the
  *   book) and reported rejected, so the next reconciliation trades from the account as it is.
- *   Fee and closed PnL come from the account's own fills (one userFillsByTime per batch that
- *   filled, from a minute before sending: 20 weight plus 1 per 20 fills); null when not found.
+ *   A fill's price and size are in the answer; its fee and closed PnL are not (null here).
+ * - fillDetails(): fee and closed PnL of orders filled earlier, from the account's own fills: ONE
+ *   userFillsByTime from a minute before the earliest was sent (20 weight plus 1 per 20 fills).
+ *   The engine asks at most once a minute per follower for all its fills since (engine-settle.ts),
+ *   where reading after every batch that filled was most of copy trading's exchange weight.
  * - resolve(): `orderStatus` with the cloid as `oid` (the exchange accepts either).
  * Nothing is retried here: the action client retries throttling and transport failures, and a
  * failure that may have reached the exchange is thrown, so the order stays pending and is resolved
@@ -49,13 +52,11 @@ export interface LiveVenueDeps {
   logger?: AppLogger;
   /** The budget lane copy trading spends from. Default "tracking" (orders are what cannot wait). */
   call?: CallOptions;
-  /** Read fee and closed PnL from the account's fills after a batch filled. Default true. */
-  fillDetails?: boolean;
   /** Closes the connections these deps opened (not the mainnet info client they were given). */
   close?: () => Promise<void>;
 }
 
-/** How far before sending the fills of a batch are looked for (clocks differ a little). */
+/** How far before sending an order its fills are looked for (clocks differ a little). */
 const FILL_LOOKBACK_MS = 60_000;
 
 /**
@@ -144,18 +145,6 @@ export const createLiveVenue = (deps: LiveVenueDeps, config: LiveFollowerConfig)
     }
   };
 
-  /** Adds the fills' fee and closed PnL to the filled results (one read for the batch). */
-  const withFillDetails = async (results: VenueOrderResult[], sentAt: number): Promise<VenueOrderResult[]> => {
-    const filled = results.filter((r) => (r.status === "filled" || r.status === "partially_filled") && r.oid !== null);
-    if (filled.length === 0 || deps.fillDetails === false) return results;
-    const fills = await fillsSince(sentAt - FILL_LOOKBACK_MS);
-    return results.map((r) => {
-      if ((r.status !== "filled" && r.status !== "partially_filled") || r.oid === null || r.feeUsd !== null) return r;
-      const totals = fillTotals(fills, r.oid);
-      return totals === null ? r : { ...r, feeUsd: totals.feeUsd, closedPnlUsd: totals.closedPnlUsd };
-    });
-  };
-
   const place = async (orders: readonly VenueOrder[]): Promise<VenueOrderResult[]> => {
     if (orders.length === 0) return [];
     let key: AgentKey;
@@ -185,7 +174,6 @@ export const createLiveVenue = (deps: LiveVenueDeps, config: LiveFollowerConfig)
       network: config.network,
       ...(deps.logger && { logger: deps.logger }),
     });
-    const sentAt = deps.now();
     const answer = await sendOrders(net.actions, request, { ...call, urgent: true });
     if ("notSent" in answer) {
       for (const s of sendable) results[s.i] = { status: "rejected", error: answer.notSent, retryable: answer.retryable };
@@ -201,7 +189,24 @@ export const createLiveVenue = (deps: LiveVenueDeps, config: LiveFollowerConfig)
       throw new Error(`the exchange answered ${outcomes.length} statuses for ${sendable.length} orders`);
     }
     await Promise.all(sendable.map(async (s, j) => (results[s.i] = await resultOf(s.order, outcomes[j]!, key, s.asset))));
-    return withFillDetails(results, sentAt);
+    return results;
+  };
+
+  /**
+   * Throws when the read fails (the exchange's error, or the budget's): an empty answer would read
+   * as "no fill found", and the engine gives up on an order not found for long; a failure keeps
+   * them all for the next read.
+   */
+  const fillDetails = async (orders: readonly { oid: number; sentAt: number }[]) => {
+    const details = new Map<number, { feeUsd: string; closedPnlUsd: string }>();
+    if (orders.length === 0) return details;
+    const since = Math.min(...orders.map((o) => o.sentAt)) - FILL_LOOKBACK_MS;
+    const fills = await net.info.userFillsByTime(user, since, undefined, call);
+    for (const { oid } of orders) {
+      const totals = fillTotals(fills, oid);
+      if (totals !== null) details.set(oid, { feeUsd: totals.feeUsd, closedPnlUsd: totals.closedPnlUsd });
+    }
+    return details;
   };
 
   return {
@@ -216,6 +221,7 @@ export const createLiveVenue = (deps: LiveVenueDeps, config: LiveFollowerConfig)
     },
     place: (orders) => place(orders),
     resolve,
+    fillDetails,
   };
 };
 

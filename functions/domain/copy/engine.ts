@@ -2,6 +2,7 @@ import type { Address } from "#domain/address.js";
 import { isFill, isOrderError, killSwitchFor, nextAccount, withResult } from "./engine-account.js";
 import { onPauseOf, planRun } from "./engine-plan.js";
 import { createRunReads } from "./engine-reads.js";
+import { settleFills, unsettledFields } from "./engine-settle.js";
 import type { CopyRunCounts, EngineDeps } from "./engine-ports.js";
 import { updateFollowerUnderVersion } from "./follower-update.js";
 import type { CopyMessage } from "./messages.js";
@@ -107,11 +108,15 @@ export const createCopyEngine = (deps: EngineDeps) => {
       isFill(result) ? [{ closedPnlUsd: result.closedPnlUsd, feeUsd: result.feeUsd }] : [],
     );
 
-    const after = await venue.account();
+    // A live follower's earlier fills get their fee and closed PnL beside the account read (engine-settle.ts).
+    const [after, settlement] = await Promise.all([
+      venue.account(),
+      settleFills({ account, placed: orders.map((o) => o.order), venue, now: answeredAt, logger: deps.logger }),
+    ]);
     const leaderEquityUsd: Record<Address, string> = {};
     for (const s of leaders) leaderEquityUsd[s.address] = s.equityUsd;
     const ledger = venue.ledger?.();
-    const next = nextAccount({
+    const accounted = nextAccount({
       previous: { ...account, version },
       memory: plan.memory,
       carried: plan.carried,
@@ -120,12 +125,17 @@ export const createCopyEngine = (deps: EngineDeps) => {
       equityUsd: after.equityUsd,
       leaderEquityUsd,
       mids: allMids,
-      fills,
+      fills: [...fills, ...settlement.fills],
       now: answeredAt,
     });
+    const next = { ...accounted, ...unsettledFields(settlement) };
+    // An order settled in the run that placed it is written once, with its fee.
+    const rewritten = new Map(settlement.settled.map((o) => [o.cloid, o]));
+    const runCloids = new Set(orders.map((o) => o.order.cloid));
+    const written = [...orders.map((o) => rewritten.get(o.order.cloid) ?? o.order), ...settlement.settled.filter((o) => !runCloids.has(o.cloid))];
     const recent = fills.length > 0 ? [] : await deps.store.listEquity(record.id, answeredAt - EQUITY_POINT_INTERVAL_MS + 1);
     const equity = recent.length === 0 ? { time: answeredAt, equityUsd: after.equityUsd, leaderEquityUsd } : undefined;
-    const committed = await deps.store.commit({ account: next, orders: orders.map((o) => o.order), ...(equity !== undefined && { equity }) });
+    const committed = await deps.store.commit({ account: next, orders: written, ...(equity !== undefined && { equity }) });
     if (committed === "conflict") throw new Conflict();
 
     for (const { order, result } of [...resolved, ...orders]) {

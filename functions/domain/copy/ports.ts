@@ -68,6 +68,14 @@ export interface CopyAccount {
     marks?: Readonly<Record<string, string>>;
   } | null;
   lastReconciledAt: number | null;
+  /**
+   * Live fills whose fee and closed PnL are not read yet (the venue's `fillDetails`, at most once
+   * a FILL_DETAILS_INTERVAL_MS): the full records, rewritten with their fee once it is read. Absent
+   * or empty when there are none (paper fees are known at once).
+   */
+  unsettled?: CopyOrder[];
+  /** When `fillDetails` was last asked (ms); absent before the first time. */
+  fillsReadAt?: number;
 }
 
 export type OrderStatus =
@@ -131,6 +139,12 @@ export interface CopyVenue {
   place(orders: readonly VenueOrder[], mids: Readonly<Record<string, string>>): Promise<VenueOrderResult[]>;
   /** What became of an order sent earlier (by cloid); `unknown` when the venue never saw it. */
   resolve(order: VenueOrder): Promise<VenueOrderResult | { status: "unknown" }>;
+  /**
+   * Fee and closed PnL of orders `place` answered filled without them (the live venue: one read of
+   * the account's fills for all of them), by oid; an oid with no fill found is absent. Throws when
+   * the read fails. A venue whose fills carry their fee at once (paper) has none.
+   */
+  fillDetails?(orders: readonly { oid: number; sentAt: number }[]): Promise<Map<number, { feeUsd: string; closedPnlUsd: string }>>;
 }
 
 /** A point of the follower's equity curve, with each leader's account value at the same run (the dashboard draws both). */

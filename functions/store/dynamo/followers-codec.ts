@@ -89,6 +89,47 @@ export const recordFromItem = (item: Record<string, unknown>): FollowerRecord =>
   };
 };
 
+// ---- orders ----
+
+const orderSchema = z.object({
+  ...orderFieldsShape(decimal),
+  leader: address.nullable(),
+  oid: z.number().int().nullable(),
+  signal_at: ms,
+  sent_at: ms.nullable(),
+  filled_at: ms.nullable(),
+});
+
+/** An order's fields as stored: in its own item, and in the account's `unsettled` list. */
+const orderBody = (o: CopyOrder) => ({ ...orderFields(o), oid: o.oid, signal_at: o.signalAt, sent_at: o.sentAt, filled_at: o.filledAt });
+
+const orderOf = (followerId: string, o: z.infer<typeof orderSchema>): CopyOrder => ({
+  followerId,
+  cloid: o.cloid,
+  eventId: o.event_id,
+  leader: o.leader,
+  coin: o.coin,
+  side: o.side,
+  size: o.size,
+  limitPrice: o.limit_price,
+  reduceOnly: o.reduce_only,
+  status: o.status,
+  fillPrice: o.fill_price,
+  filledSize: o.filled_size,
+  feeUsd: o.fee_usd,
+  oid: o.oid,
+  error: o.error,
+  signalAt: o.signal_at,
+  sentAt: o.sent_at,
+  filledAt: o.filled_at,
+});
+
+/** An order's item under `sk` (its own key, or its `pending#` marker, which carries a full copy). */
+export const orderItem = (o: CopyOrder, sk: string): Record<string, unknown> => ({ follower_id: o.followerId, sk, ...orderBody(o) });
+
+export const orderFromItem = (followerId: string, item: Record<string, unknown>): CopyOrder =>
+  orderOf(followerId, checked(orderSchema, item, followerId, `order ${String(item.sk)}`));
+
 // ---- account ----
 
 const legMemory = z.union([
@@ -124,20 +165,31 @@ const accountStateSchema = z.object({
     })
     .nullable(),
   lastReconciledAt: ms.nullable(),
+  /** Absent on items written before fees were read once a minute: none waiting. */
+  unsettled: z.array(orderSchema).optional(),
+  fillsReadAt: ms.optional(),
 });
 
 const accountItemSchema = z.object({ version: z.number().int().positive(), state: accountStateSchema });
 
 /** Stored under its next version: the commit that writes it is the (version + 1)th. */
 export const accountItem = (a: CopyAccount): Record<string, unknown> => {
-  const { followerId, version, ...state } = a;
-  return { follower_id: followerId, sk: SK.account, version: version + 1, state };
+  const { followerId, version, unsettled, ...state } = a;
+  const waiting = unsettled !== undefined && unsettled.length > 0 ? { unsettled: unsettled.map(orderBody) } : {};
+  return { follower_id: followerId, sk: SK.account, version: version + 1, state: { ...state, ...waiting } };
 };
 
 export const accountFromItem = (followerId: string, item: Record<string, unknown>): CopyAccount => {
   const i = checked(accountItemSchema, item, followerId, "account");
-  const { ledger, ...rest } = i.state;
-  return { followerId, version: i.version, ...rest, ...(ledger !== undefined && { ledger }) };
+  const { ledger, unsettled, fillsReadAt, ...rest } = i.state;
+  return {
+    followerId,
+    version: i.version,
+    ...rest,
+    ...(ledger !== undefined && { ledger }),
+    ...(unsettled !== undefined && { unsettled: unsettled.map((o) => orderOf(followerId, o)) }),
+    ...(fillsReadAt !== undefined && { fillsReadAt }),
+  };
 };
 
 /** An account item read with only `state.lastReconciledAt` (FollowerStore.lastRuns). */
@@ -157,52 +209,6 @@ export const emptyAccount = (followerId: string): CopyAccount => ({
   actual: null,
   lastReconciledAt: null,
 });
-
-// ---- orders ----
-
-const orderSchema = z.object({
-  ...orderFieldsShape(decimal),
-  leader: address.nullable(),
-  oid: z.number().int().nullable(),
-  signal_at: ms,
-  sent_at: ms.nullable(),
-  filled_at: ms.nullable(),
-});
-
-/** An order's item under `sk` (its own key, or its `pending#` marker, which carries a full copy). */
-export const orderItem = (o: CopyOrder, sk: string): Record<string, unknown> => ({
-  follower_id: o.followerId,
-  sk,
-  ...orderFields(o),
-  oid: o.oid,
-  signal_at: o.signalAt,
-  sent_at: o.sentAt,
-  filled_at: o.filledAt,
-});
-
-export const orderFromItem = (followerId: string, item: Record<string, unknown>): CopyOrder => {
-  const o = checked(orderSchema, item, followerId, `order ${String(item.sk)}`);
-  return {
-    followerId,
-    cloid: o.cloid,
-    eventId: o.event_id,
-    leader: o.leader,
-    coin: o.coin,
-    side: o.side,
-    size: o.size,
-    limitPrice: o.limit_price,
-    reduceOnly: o.reduce_only,
-    status: o.status,
-    fillPrice: o.fill_price,
-    filledSize: o.filled_size,
-    feeUsd: o.fee_usd,
-    oid: o.oid,
-    error: o.error,
-    signalAt: o.signal_at,
-    sentAt: o.sent_at,
-    filledAt: o.filled_at,
-  };
-};
 
 // ---- equity points ----
 

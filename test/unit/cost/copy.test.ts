@@ -63,7 +63,8 @@ describe("copy trading in the cost model", () => {
 
   it("hand check: exchange weight shares the budget with tracking", () => {
     // Every run reads the mids (2) and, live, the account (2); each order is an action of weight 1
-    // and, filled, a read of the account's fills (20): (459,900 × 4 + 21,900 × 21) / 43,800 = 52.5 a minute.
+    // and, filled, a read of the account's fills (20; at most one a minute per follower, which 0.05 orders
+    // a minute each never reach): (459,900 × 4 + 21,900 × 21) / 43,800 = 52.5 a minute.
     expect(e.capacity.copyWeightPerMinute.toString()).toBe("52.5");
     // Paper: mids only, (459,900 × 2) / 43,800 = 21.
     expect(estimateMonthlyCost({ traders: 500, liveFollowerShare: "0" }).capacity.copyWeightPerMinute.toString()).toBe("21");
@@ -73,6 +74,14 @@ describe("copy trading in the cost model", () => {
     expect(big.capacity.copyWeightPerMinute.toString()).toBe("525");
     expect(big.capacity.egressIpsNeeded).toBe(15);
     expect(estimateMonthlyCost({ traders: 5_000, followers: 0 }).capacity.egressIpsNeeded).toBe(14);
+  });
+
+  it("hand check: a live follower's fills are read at most once a minute, however many batches fill", () => {
+    // 50 leaders each: 10 × 50 × 2,190 = 1,095,000 event runs (and orders) + 438,000 periodic = 1,533,000 runs.
+    // Mids and the account: 1,533,000 × 4 = 6,132,000; orders 1,095,000 × 1; fill reads: not one per
+    // order (1,095,000) but at most one a minute per follower, 10 × 43,800 = 438,000, × 20 = 8,760,000.
+    // (6,132,000 + 1,095,000 + 8,760,000) / 43,800 = 365 a minute (one read per batch: 665).
+    expect(estimateMonthlyCost({ traders: 500, leadersPerFollower: 50 }).capacity.copyWeightPerMinute.toString()).toBe("365");
   });
 
   it("follower lines grow with followers; the queue's idle polls, the schedule, alarms and metrics are there with none", () => {

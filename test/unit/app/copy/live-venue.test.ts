@@ -153,6 +153,53 @@ describe("the live venue's answers", () => {
   });
 });
 
+describe("the fee and closed PnL of filled orders (fillDetails)", () => {
+  /** The fake network with its userFillsByTime answered by `fills`, each read's start time kept. */
+  const withFills = (fills: () => Promise<Fill[]>) => {
+    const fake = fakeNetwork(async () => ({ ok: true, outcomes: [{ kind: "filled", oid: 7, totalSz: "0.1", avgPx: "3003" }] }));
+    const reads: number[] = [];
+    const info = {
+      ...fake.network.info,
+      userFillsByTime: async (_user: string, startTime: number) => {
+        reads.push(startTime);
+        return fills();
+      },
+    } as unknown as LiveNetwork["info"];
+    return { venue: venueWith({ ...fake.network, info }), reads };
+  };
+
+  it("place() answers a fill without reading the account's fills: fee and closed PnL unknown", async () => {
+    const { venue, reads } = withFills(async () => [fill(7, "3003", "0.1", "0.135135", "0")]);
+    expect(await venue.place([order(1)], {})).toEqual([{ status: "filled", oid: 7, filledSize: "0.1", avgPrice: "3003", feeUsd: null, closedPnlUsd: null }]);
+    expect(reads).toEqual([]);
+  });
+
+  it("reads once, from a minute before the earliest was sent, and totals each order's fills; one without fills is absent", async () => {
+    const fills = [fill(7, "3000", "0.01", "0.0135", "0"), fill(7, "3004", "0.03", "0.04055", "-0.12"), fill(8, "2997", "0.02", "0.026973", "0.5")];
+    const { venue, reads } = withFills(async () => fills);
+    const details = await venue.fillDetails!([
+      { oid: 8, sentAt: 500_000 },
+      { oid: 7, sentAt: 200_000 },
+      { oid: 9, sentAt: 300_000 },
+    ]);
+    expect(reads).toEqual([140_000]); // 200,000 − 60,000
+    // 7: 0.0135 + 0.04055 = 0.05405 fee, −0.12 closed; 8: its one fill; 9: none
+    expect(details).toEqual(
+      new Map([
+        [8, { feeUsd: "0.026973", closedPnlUsd: "0.5" }],
+        [7, { feeUsd: "0.05405", closedPnlUsd: "-0.12" }],
+      ]),
+    );
+  });
+
+  it("throws when the read fails, so the engine keeps the orders for a later read", async () => {
+    const { venue } = withFills(async () => {
+      throw new TransportGaveUpError("info:userFillsByTime", 5, "HTTP 429", false);
+    });
+    await expect(venue.fillDetails!([{ oid: 7, sentAt: 1 }])).rejects.toThrow(TransportGaveUpError);
+  });
+});
+
 describe("fills and orderStatus answers", () => {
   it("totals an order's fills: size-weighted price, fees and closed PnL, exactly", () => {
     const fills = [fill(7, "3000", "0.01", "0.0135", "0"), fill(7, "3004", "0.03", "0.04055", "-0.12"), fill(8, "1", "1", "9", "9")];
