@@ -189,12 +189,16 @@ describe("the /followers API", () => {
     }
   });
 
-  it("pauses, resumes (telling the engine), stops with close=true (telling it), and refuses to resume a stopped follower (409)", async () => {
+  it("pauses, resumes, stops with close=true (telling the engine each time), and refuses to resume a stopped follower (409)", async () => {
     const f = await create(paperBody({ on_pause: "keep" }));
     await sent();
     const paused = await call("POST", `/followers/${f.id}/pause`);
     expect(paused.status).toBe(200);
     expect(paused.json).toMatchObject({ state: "paused", closing: false, pause: { reason: "user", message: "Paused by the user", at: expect.any(String) } });
+    // Told even though it keeps its positions: the engine reads its last fills' fees.
+    expect((await sent()).map((m) => m.event_id.replace(/\d+$/, "<ms>"))).toEqual(["api:pause:<ms>"]);
+    // Pausing again changes nothing and sends nothing.
+    expect((await call("POST", `/followers/${f.id}/pause`)).status).toBe(200);
     expect(await sent()).toEqual([]);
 
     const resumed = await call("POST", `/followers/${f.id}/resume`);
@@ -214,6 +218,11 @@ describe("the /followers API", () => {
     // Stopping again changes nothing and sends nothing.
     expect((await call("DELETE", `/followers/${f.id}`)).json).toMatchObject({ state: "stopped", closing: true });
     expect(await sent()).toEqual([]);
+    // A stop without close=true is told too.
+    const other = await create(paperBody());
+    await sent();
+    expect((await call("DELETE", `/followers/${other.id}`)).json).toMatchObject({ state: "stopped", closing: false });
+    expect((await sent()).map((m) => m.event_id.replace(/\d+$/, "<ms>"))).toEqual(["api:stop:<ms>"]);
     // The stored record went through exactly four writes: created, paused, resumed, stopped.
     expect((await store.get(f.id))?.version).toBe(4);
   });

@@ -47,7 +47,7 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
    * Tells the engine to reconcile the follower now. The request has succeeded either way: the
    * periodic reconcile acts within its interval, so a failed or impossible send is a warning.
    */
-  const nudge = async (followerId: string, what: "create" | "resume" | "close") => {
+  const nudge = async (followerId: string, what: "create" | "resume" | "close" | "pause" | "stop") => {
     const at = now();
     if (deps.copyQueue === undefined) {
       log.warn("No copy queue (COPY_QUEUE_URL): the engine acts on its next periodic reconcile", { followerId, what });
@@ -225,7 +225,8 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
         const close = (current.config.onPause ?? DEFAULT_ON_PAUSE) === "close";
         return { state: "paused", pause: { reason: "user", message: "Paused by the user", at }, closeRequested: close };
       });
-      if (changed && record.closeRequested) await nudge(record.id, "close");
+      // A pause that keeps the positions is nudged too: the engine reads the last fills' fees at once.
+      if (changed) await nudge(record.id, record.closeRequested ? "close" : "pause");
       return c.json(await view(record));
     },
   );
@@ -266,7 +267,7 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
         if (current.state === "stopped" && closeRequested === current.closeRequested) return null;
         return { state: "stopped", closeRequested };
       });
-      if (changed && query.close) await nudge(record.id, "close");
+      if (changed) await nudge(record.id, record.closeRequested ? "close" : "stop");
       return c.json(await view(record));
     },
   );

@@ -60,14 +60,23 @@ export interface AccountUpdate {
   now: number;
 }
 
-export const nextAccount = (u: AccountUpdate): CopyAccount => {
-  const prev = u.previous;
-  let realized = dec(prev.actual?.realizedPnlUsd ?? "0");
-  let fees = dec(prev.actual?.feesUsd ?? "0");
-  for (const f of u.fills) {
+/** Realized PnL and fees since the follower started, with `fills` added (a fill's unknown figure adds nothing). */
+export const runningTotals = (
+  previous: Pick<NonNullable<CopyAccount["actual"]>, "realizedPnlUsd" | "feesUsd"> | null,
+  fills: readonly { closedPnlUsd: string | null; feeUsd: string | null }[],
+): { realizedPnlUsd: string; feesUsd: string } => {
+  let realized = dec(previous?.realizedPnlUsd ?? "0");
+  let fees = dec(previous?.feesUsd ?? "0");
+  for (const f of fills) {
     if (f.closedPnlUsd !== null) realized = realized.plus(f.closedPnlUsd);
     if (f.feeUsd !== null) fees = fees.plus(f.feeUsd);
   }
+  return { realizedPnlUsd: decStr(realized), feesUsd: decStr(fees) };
+};
+
+export const nextAccount = (u: AccountUpdate): CopyAccount => {
+  const prev = u.previous;
+  const totals = runningTotals(prev.actual, u.fills);
   const equity = dec(u.equityUsd);
   const day = utcDayStart(u.now);
   const peak = prev.peakEquityUsd === null || equity.gt(prev.peakEquityUsd) ? u.equityUsd : prev.peakEquityUsd;
@@ -84,8 +93,7 @@ export const nextAccount = (u: AccountUpdate): CopyAccount => {
       at: u.now,
       positions: u.positions,
       equityUsd: u.equityUsd,
-      realizedPnlUsd: decStr(realized),
-      feesUsd: decStr(fees),
+      ...totals,
       leaderEquityUsd: u.leaderEquityUsd,
       // A coin without a mid this run keeps its last one (the paper ledger is valued at it).
       marks: Object.fromEntries(

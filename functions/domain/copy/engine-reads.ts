@@ -20,7 +20,8 @@ export type Resolved = { order: CopyOrder; result: Awaited<ReturnType<EngineVenu
 
 export type RunReads =
   | { kind: "missing" }
-  | { kind: "inactive" }
+  /** Paused or stopped, nothing to close: no trading (its account, for the fills still waiting for their fees). */
+  | { kind: "inactive"; record: FollowerRecord; account: CopyAccount }
   | { kind: "no_leader_baseline" }
   | { kind: "unavailable"; record: FollowerRecord; unavailable: Extract<VenueChoice, { unavailable: unknown }>["unavailable"] }
   | {
@@ -119,7 +120,7 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
       return { kind: "missing" };
     }
     remember(record);
-    if (record.state !== "active" && !record.closeRequested) return { kind: "inactive" };
+    if (record.state !== "active" && !record.closeRequested) return { kind: "inactive", record, account };
 
     const sameLeaders = early !== undefined && JSON.stringify(hint!.config.leaders) === JSON.stringify(record.config.leaders);
     // A live account is the exchange's: read beside the leaders (a paper one needs the mids first).

@@ -1,4 +1,5 @@
 import type { AppLogger } from "#commons/logger.js";
+import { runningTotals } from "./engine-account.js";
 import type { CopyAccount, CopyOrder, CopyVenue } from "./ports.js";
 
 /**
@@ -41,8 +42,8 @@ const filledAtOf = (o: CopyOrder): number => o.filledAt ?? o.sentAt ?? o.signalA
  * is never read the moment it happened, so the batches of a busy minute share one read (and the
  * exchange has had the time to list the fill).
  */
-const isDue = (waiting: readonly CopyOrder[], fillsReadAt: number | undefined, now: number): boolean =>
-  waiting.length > 0 && now - Math.max(fillsReadAt ?? 0, Math.min(...waiting.map(filledAtOf))) >= FILL_DETAILS_INTERVAL_MS;
+const isDue = (waiting: readonly CopyOrder[], fillsReadAt: number | undefined, now: number, final: boolean): boolean =>
+  waiting.length > 0 && (final || now - Math.max(fillsReadAt ?? 0, Math.min(...waiting.map(filledAtOf))) >= FILL_DETAILS_INTERVAL_MS);
 
 export interface SettleInput {
   account: Pick<CopyAccount, "followerId" | "unsettled" | "fillsReadAt">;
@@ -51,9 +52,14 @@ export interface SettleInput {
   venue: Pick<CopyVenue, "fillDetails">;
   now: number;
   logger: AppLogger;
+  /**
+   * The follower's last run for now (paused or stopped, nothing left to close): no run may come
+   * an interval later, so what is waiting is read at once.
+   */
+  final?: boolean;
 }
 
-export const settleFills = async ({ account, placed, venue, now, logger }: SettleInput): Promise<Settlement> => {
+export const settleFills = async ({ account, placed, venue, now, logger, final = false }: SettleInput): Promise<Settlement> => {
   const followerId = account.followerId;
   const fresh = venue.fillDetails === undefined ? [] : placed.filter((o) => isFilled(o) && o.feeUsd === null && o.oid !== null);
   let waiting = [...(account.unsettled ?? []), ...fresh];
@@ -66,7 +72,7 @@ export const settleFills = async ({ account, placed, venue, now, logger }: Settl
     waiting = waiting.slice(-MAX_UNSETTLED);
   }
   const unchanged = { unsettled: waiting, fillsReadAt: account.fillsReadAt, settled: [], fills: [] };
-  if (venue.fillDetails === undefined || !isDue(waiting, account.fillsReadAt, now)) return unchanged;
+  if (venue.fillDetails === undefined || !isDue(waiting, account.fillsReadAt, now, final)) return unchanged;
 
   let details: Details;
   try {
@@ -97,3 +103,13 @@ export const unsettledFields = (s: Settlement): Pick<CopyAccount, "unsettled" | 
   ...(s.unsettled.length > 0 && { unsettled: s.unsettled }),
   ...(s.fillsReadAt !== undefined && { fillsReadAt: s.fillsReadAt }),
 });
+
+/**
+ * The account after a settle-only run (a paused or stopped follower's last fills): their fees and
+ * closed PnL added to the running totals, the rest of the account's last view as it was.
+ */
+export const withSettlement = (account: CopyAccount, s: Settlement): CopyAccount => {
+  const { unsettled: _unsettled, fillsReadAt: _readAt, ...rest } = account;
+  const actual = account.actual === null ? null : { ...account.actual, ...runningTotals(account.actual, s.fills) };
+  return { ...rest, actual, ...unsettledFields(s) };
+};

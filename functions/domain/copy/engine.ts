@@ -2,11 +2,11 @@ import type { Address } from "#domain/address.js";
 import { isFill, isOrderError, killSwitchFor, nextAccount, withResult } from "./engine-account.js";
 import { onPauseOf, planRun } from "./engine-plan.js";
 import { createRunReads } from "./engine-reads.js";
-import { settleFills, unsettledFields } from "./engine-settle.js";
+import { settleFills, unsettledFields, withSettlement } from "./engine-settle.js";
 import type { CopyRunCounts, EngineDeps } from "./engine-ports.js";
 import { updateFollowerUnderVersion } from "./follower-update.js";
 import type { CopyMessage } from "./messages.js";
-import type { FollowerRecord, PauseReason } from "./ports.js";
+import type { CopyAccount, FollowerRecord, PauseReason } from "./ports.js";
 
 /**
  * The copy engine: one message reconciles one follower. It trades the difference between the
@@ -33,7 +33,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
   const read = createRunReads(deps);
   const counts = (): CopyRunCounts => ({ ordersSent: 0, orderErrors: 0, followersPaused: 0, signalToOrderMs: [] });
 
-  /** Pauses the follower (the kill switch, a missing agent key), retrying a lost race on the record. */
+  /** Pauses the follower (the kill switch, a missing agent key), retrying a lost race on the record; true when this paused it. */
   const pause = async (record: FollowerRecord, reason: PauseReason, message: string, close: boolean, run: CopyRunCounts) => {
     let pausedAt = 0;
     const result = await updateFollowerUnderVersion({
@@ -48,16 +48,21 @@ export const createCopyEngine = (deps: EngineDeps) => {
         return current.state === "active" ? { state: "paused", pause: { reason, message, at }, closeRequested: close } : null;
       },
     });
-    if (result.outcome !== "updated") return;
+    if (result.outcome !== "updated") return false;
     run.followersPaused++;
     deps.logger.warn("Follower paused", { followerId: record.id, reason, why: message });
     await deps.alert?.(result.record, { kind: "pause", followerId: record.id, name: record.config.name, reason, message, at: pausedAt });
+    return true;
   };
 
   const runOnce = async (message: CopyMessage, run: CopyRunCounts): Promise<RunOutcome> => {
     const startedAt = deps.now();
     const reads = await read(message);
-    if (reads.kind === "missing" || reads.kind === "inactive" || reads.kind === "no_leader_baseline") return { status: "skipped", why: reads.kind };
+    if (reads.kind === "inactive") {
+      await finalSettle(reads.record, reads.account);
+      return { status: "skipped", why: reads.kind };
+    }
+    if (reads.kind === "missing" || reads.kind === "no_leader_baseline") return { status: "skipped", why: reads.kind };
     if (reads.kind === "unavailable") {
       await pause(reads.record, reads.unavailable.reason, reads.unavailable.message, false, run);
       return { status: "paused", reason: reads.unavailable.reason };
@@ -161,24 +166,41 @@ export const createCopyEngine = (deps: EngineDeps) => {
     });
 
     if (closeAll) {
-      // Closed when nothing is left: then the request is done (a partial IOC leaves it for the next run).
-      if (Object.keys(after.positions).length === 0) await clearClose(record);
+      // Closed when nothing is left: then the request is done (a partial IOC leaves it for the next
+      // run), and the run after it, finding the follower inactive, reads the closing fills' fees.
+      if (Object.keys(after.positions).length === 0 && (await clearClose(record))) await runOnce(message, run);
       return { status: "done", orders: orders.length };
     }
     const decision = killSwitchFor(record, next);
     if (decision.pause) {
       const close = onPauseOf(record.config) === "close";
-      await pause(record, decision.reason, decision.message, close, run);
-      // on_pause=close: the positions go now, not at the next message.
-      if (close) await runOnce(message, run);
+      // At once, not at the next message: on_pause=close closes the positions; keep reads the
+      // last fills' fees (no run comes while it is paused). Only after this run paused it: a
+      // follower someone else changed meanwhile waits for its next message.
+      if (await pause(record, decision.reason, decision.message, close, run)) await runOnce(message, run);
       return { status: "done", orders: orders.length, paused: decision.reason };
     }
     return { status: "done", orders: orders.length };
   };
 
-  /** The close-all is done: the request is cleared (unless someone cleared it first). */
-  const clearClose = async (record: FollowerRecord) => {
-    await updateFollowerUnderVersion({
+  /**
+   * A paused or stopped follower's live fills still waiting for their fee and closed PnL are read
+   * at once (engine-settle.ts `final`): no run may come an interval later to read them, and a
+   * stopped follower's realized PnL would miss its closing trades.
+   */
+  const finalSettle = async (record: FollowerRecord, account: CopyAccount) => {
+    if ((account.unsettled ?? []).length === 0) return;
+    const choice = await deps.venueFor({ record, account, mids: {} });
+    if ("unavailable" in choice) return;
+    const settlement = await settleFills({ account, placed: [], venue: choice.venue, now: deps.now(), logger: deps.logger, final: true });
+    if (settlement.fillsReadAt === account.fillsReadAt) return;
+    const committed = await deps.store.commit({ account: withSettlement(account, settlement), orders: settlement.settled });
+    if (committed === "conflict") throw new Conflict();
+  };
+
+  /** The close-all is done: the request is cleared (unless someone cleared it first); true when this cleared it. */
+  const clearClose = async (record: FollowerRecord): Promise<boolean> => {
+    const result = await updateFollowerUnderVersion({
       store: deps.store,
       id: record.id,
       current: record,
@@ -186,6 +208,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       attempts: MAX_RUN_ATTEMPTS,
       decide: (current) => (current.closeRequested ? { closeRequested: false } : null),
     });
+    return result.outcome === "updated";
   };
 
   /** Reconciles the message's follower; a lost race re-runs it from the start (bounded). */

@@ -7,7 +7,8 @@ import type { OrderedMessage } from "#domain/feed/ports.js";
 /**
  * The copy queue's message: "reconcile this follower now", with what caused it. Sent by the copy
  * dispatcher (a leader event), the periodic reconcile (`reconcile:<ms>`) and the API (`api:<what>:<ms>`:
- * a new follower, a resume, a stop that closes). Validated at the worker like every other input.
+ * a new follower, a resume, a pause or a stop: a closing one closes, any other reads the last
+ * fills' fees). Validated at the worker like every other input.
  */
 export const copyMessageSchema = z.object({
   v: z.literal(1),

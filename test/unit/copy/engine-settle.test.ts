@@ -148,6 +148,54 @@ describe("a live follower's fees, read once a minute", () => {
   });
 });
 
+describe("a follower that stops running", () => {
+  const apiMessage = (h: Awaited<ReturnType<typeof setup>>["h"], what: string) => ({
+    v: 1 as const,
+    follower_id: FOLLOWER,
+    event_id: `api:${what}:${h.clock.now}`,
+    leader: null,
+    coin: null,
+    signal_at: h.clock.now,
+  });
+  const setState = async (h: Awaited<ReturnType<typeof setup>>["h"], change: { state: "paused" | "stopped"; closeRequested: boolean }) => {
+    const record = (await h.store.get(FOLLOWER))!;
+    expect(await h.store.update(FOLLOWER, record.version, change, h.clock.now)).not.toBe("conflict");
+  };
+
+  it("paused by the user: its last fill's fee is read at once, as no run comes an interval later", async () => {
+    const { h, asks, account, stored } = await setup();
+    await h.leaderMoves({ BTC: "0.5" }, "BTC");
+    h.clock.now += 5_000;
+    await setState(h, { state: "paused", closeRequested: false });
+    expect(await h.engine(apiMessage(h, "pause"))).toEqual({ status: "skipped", why: "inactive" });
+    expect(asks).toHaveLength(1);
+    expect(stored().map((o) => o.feeUsd)).toEqual(["0.6780375"]);
+    expect((await account()).actual?.feesUsd).toBe("0.6780375");
+    expect((await account()).unsettled).toBeUndefined();
+    // Nothing waits any more: another message asks nothing.
+    await h.engine(apiMessage(h, "pause"));
+    expect(asks).toHaveLength(1);
+  });
+
+  it("stopped with close: the closing fill's fee and closed PnL are read with the same message", async () => {
+    const { h, asks, account } = await setup();
+    await h.leaderMoves({ BTC: "0.5" }, "BTC");
+    h.mids.BTC = "30235";
+    h.clock.now += 5_000;
+    await setState(h, { state: "stopped", closeRequested: true });
+    await h.engine(apiMessage(h, "close"));
+    // One read for the opening and the closing fill (see the header's figures).
+    expect(asks).toHaveLength(1);
+    expect(asks[0]).toHaveLength(2);
+    const closed = await account();
+    expect(closed.actual?.positions).toEqual({});
+    expect(closed.actual?.feesUsd).toBe("1.358325");
+    expect(closed.actual?.realizedPnlUsd).toBe("5");
+    expect(closed.unsettled).toBeUndefined();
+    expect((await h.store.get(FOLLOWER))?.closeRequested).toBe(false);
+  });
+});
+
 describe("the unsettled list's bound", () => {
   it(`keeps the newest ${MAX_UNSETTLED}, saying which were given up`, async () => {
     const { logger, entries } = recordingLogger();
