@@ -73,7 +73,6 @@ export const liveVenueDepsFromConfig = (config: LiveConfig, input: LiveVenueDeps
     networks,
     keys: agentKeyProvider({ load, secretPrefix: config.COPY_AGENT_SECRET_PREFIX }),
     nonces: nonceSource(now),
-    now,
     call,
     close: async () => {
       await Promise.all([networks.mainnet.actions.close(), networks.testnet.actions.close(), testnetInfo.close()]);

@@ -48,7 +48,6 @@ export interface LiveVenueDeps {
   /** Reads (and caches) agent keys, refusing secrets outside COPY_AGENT_SECRET_PREFIX (#hyperliquid/exchange/key-provider.js). */
   keys: AgentKeyLoader;
   nonces: NonceSource;
-  now: () => number;
   logger?: AppLogger;
   /** The budget lane copy trading spends from. Default "tracking" (orders are what cannot wait). */
   call?: CallOptions;

@@ -78,7 +78,7 @@ const fakeNetwork = (answer: () => Promise<OrderActionAnswer>) => {
 };
 
 const venueWith = (network: LiveNetwork) => {
-  const deps: LiveVenueDeps = { networks: { mainnet: network, testnet: network }, keys: async () => key, nonces: nonceSource(), now: () => 1_000 };
+  const deps: LiveVenueDeps = { networks: { mainnet: network, testnet: network }, keys: async () => key, nonces: nonceSource() };
   return createLiveVenue(deps, config);
 };
 
