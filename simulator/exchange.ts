@@ -99,6 +99,11 @@ export class ExchangeDesk {
     this.addressLimit = opts.requestsPerAddress === undefined ? null : new AddressLimit(opts.requestsPerAddress);
   }
 
+  /** The user an approved agent trades for (`userRole` answers it), lower case. */
+  userOfAgent(agent: string): string | undefined {
+    return this.agents.get(agent.toLowerCase());
+  }
+
   /** A test's shortcut for the user's signed approveAgent. */
   approveAgent(user: string, agent: string): void {
     this.agents.set(agent.toLowerCase(), user.toLowerCase());

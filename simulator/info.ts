@@ -20,6 +20,8 @@ export interface InfoContext {
   /** Addresses (lowercase) answered with the 2023 clearinghouseState shape. */
   oldShapeUsers: ReadonlySet<string>;
   recentTradesLimit: number;
+  /** The user an approved agent (API wallet) trades for, as `userRole` tells it. */
+  agentUser(address: string): string | undefined;
 }
 
 export type InfoOutcome =
@@ -141,7 +143,11 @@ const HANDLERS: Record<string, Handler> = {
       timeOf(req, "endTime", false),
     ),
   orderStatus: (req, { orders }) => orders.status(userOf(req), oidOf(req)),
-  userRole: (req, { market }) => ({ role: market.roleOf(userOf(req)) }),
+  userRole: (req, { market, agentUser }) => {
+    const address = userOf(req);
+    const user = agentUser(address);
+    return user === undefined ? { role: market.roleOf(address) } : { role: "agent", data: { user } };
+  },
   portfolio: (req, { market }) => {
     const account = market.account(userOf(req));
     const accountValue = account ? accountValueOf(account, (coin) => market.markOf(coin)) : undefined;

@@ -91,6 +91,7 @@ export class Simulator {
         orders,
         oldShapeUsers: new Set((opts.oldShapeUsers ?? []).map((u) => u.toLowerCase())),
         recentTradesLimit: opts.recentTradesLimit ?? DEFAULT_RECENT_TRADES,
+        agentUser: (address) => this.desk.userOfAgent(address),
       },
       faults: this.faults,
       stats: this.recorder,

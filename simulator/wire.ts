@@ -85,10 +85,8 @@ export interface WireLedgerUpdate {
   delta: { type: string } & Record<string, unknown>;
 }
 
-/** `userRole`: what the address is to the exchange (`agent` and `subAccount`, which carry `data`, are not simulated). */
-export interface WireRole {
-  role: "user" | "vault" | "missing";
-}
+/** `userRole`: what the address is to the exchange; an approved agent names its user (`subAccount` is not simulated). */
+export type WireRole = { role: "user" | "vault" | "missing" } | { role: "agent"; data: { user: string } };
 
 export interface WireFunding {
   time: number;
