@@ -236,6 +236,19 @@ describe("a follower's page", () => {
     await screenshot(page, "copy-follower-desktop");
   });
 
+  it("keeps itself current: a run the engine commits while the page is open shows without a reload", async () => {
+    const signalAt = t0 + 3 * HOUR;
+    await commitRun(signalAt + 1_000, "2520.75", "105000", [
+      order({ cloid: "0x000000000000000000000000000e2e03", eventId: "evt-e2e-3", side: "sell", size: "0.01", reduceOnly: true, fillPrice: "3100", filledSize: "0.01", signalAt, sentAt: signalAt + 300, filledAt: signalAt + 700 }),
+    ]);
+    // Read again within 10 s (REFRESH_MS): the new equity, and the new order first.
+    await expect.poll(() => card("Equity").textContent(), { timeout: 20_000 }).toBe("$2,520.75");
+    const rows = page.locator('[aria-label="Follower orders"] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(3);
+    expect(await rows.nth(0).locator('[data-col="event"]').textContent()).toBe("evt-e2e-3");
+    expect(await rows.nth(0).locator('[data-col="to-order"]').textContent()).toBe("0.3 s");
+  });
+
   it("pauses, resumes and stops (closing the positions) from the buttons, as the API then says", async () => {
     const state = async () => (await api<FollowerBody>(`/followers/${followerId}`)).body;
     await page.getByRole("button", { name: "Pause" }).click();

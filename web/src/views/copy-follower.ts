@@ -11,10 +11,13 @@ import { loadMoreButton } from "./load-more";
 import type { KeyField } from "./track-key";
 
 const ORDERS_PAGE = 50;
+/** While the tab is visible, the follower, its newest orders and its curve are read again this often. */
+const REFRESH_MS = 10_000;
 
 /**
  * `#/copy/<id>`: one follower — its state and why, what it holds, the orders it sent with their
- * delays, and its equity curve against its leaders' as returns since the baseline.
+ * delays, and its equity curve against its leaders' as returns since the baseline; kept current
+ * while the tab is visible (read every REFRESH_MS).
  */
 export const followerView: View = (main, route, { api }) => {
   const id = route.param;
@@ -80,7 +83,10 @@ export const followerView: View = (main, route, { api }) => {
     replace(actionResult);
     try {
       const f = await request();
-      if (f) renderFollower(f);
+      if (f) {
+        renderFollower(f);
+        shown.follower = JSON.stringify(f);
+      }
     } catch (error) {
       replace(actionResult, errorNotice(error));
     }
@@ -110,8 +116,15 @@ export const followerView: View = (main, route, { api }) => {
     chartNote.textContent = f.config.leaders.length === 1 ? "Blue: this follower. Orange: its leader." : "Blue: this follower. Orange: the mean of its leaders' returns.";
   };
 
+  /** What the page shows, to redraw only what changed (a redraw would take the focus from a button). */
+  const shown = { follower: "", orders: "" };
+  /** Older orders loaded by hand: a refresh then leaves the list alone rather than drop them. */
+  let olderLoaded = false;
+
   const loadOrders = async (followersApi: FollowersApi) => {
     const page = await followersApi.orders(id, { limit: ORDERS_PAGE }, controller.signal);
+    shown.orders = JSON.stringify(page.orders);
+    olderLoaded = false;
     if (page.orders.length === 0) {
       replace(orders, h("p", { class: "muted" }, "No orders yet: the follower trades when a leader's position changes."));
       return;
@@ -122,6 +135,7 @@ export const followerView: View = (main, route, { api }) => {
       page.cursor,
       async (cursor) => {
         const next = await followersApi.orders(id, { limit: ORDERS_PAGE, cursor }, controller.signal);
+        olderLoaded = true;
         table.querySelector("tbody")?.append(...orderRows(next.orders));
         return next.cursor;
       },
@@ -148,6 +162,7 @@ export const followerView: View = (main, route, { api }) => {
       return;
     }
     renderFollower(f);
+    shown.follower = JSON.stringify(f);
     body.hidden = false;
     replace(orders, loading("orders"));
     const [equity, orderList] = await Promise.allSettled([drawEquity(f, followersApi), loadOrders(followersApi)]);
@@ -155,8 +170,34 @@ export const followerView: View = (main, route, { api }) => {
     if (orderList.status === "rejected" && !isAbort(orderList.reason)) replace(orders, errorNotice(orderList.reason));
   };
 
+  /**
+   * The engine's runs change the follower while the page is open: read it again quietly (no
+   * loading placeholders), and redraw the figures, the orders and the curve only when they changed.
+   */
+  let refreshing = false;
+  const refresh = async () => {
+    if (followers === undefined || body.hidden || document.hidden || refreshing) return;
+    refreshing = true;
+    try {
+      const f = await followers.get(id, controller.signal);
+      const next = JSON.stringify(f);
+      if (next === shown.follower) return;
+      shown.follower = next;
+      renderFollower(f);
+      await drawEquity(f, followers);
+      if (olderLoaded) return;
+      const page = await followers.orders(id, { limit: ORDERS_PAGE }, controller.signal);
+      if (JSON.stringify(page.orders) !== shown.orders) await loadOrders(followers);
+    } catch {
+      // The next tick tries again; the Refresh button reports errors.
+    } finally {
+      refreshing = false;
+    }
+  };
+  const timer = setInterval(() => void refresh(), REFRESH_MS);
+
   const gate = keyGate(api, "Show follower", (f, k) => load(f, k));
-  const refresh = h("button", { type: "button", class: "button small", onclick: () => void (followers && gate.start()) }, "Refresh");
+  const refreshButton = h("button", { type: "button", class: "button small", onclick: () => void (followers && gate.start()) }, "Refresh");
   const section = (name: string, label: string, ...children: HTMLElement[]) =>
     h("section", { "aria-labelledby": `h-${name}` }, h("h2", { id: `h-${name}` }, label), ...children);
 
@@ -171,7 +212,7 @@ export const followerView: View = (main, route, { api }) => {
   );
   replace(
     main,
-    h("div", { class: "page-head" }, title, refresh),
+    h("div", { class: "page-head" }, title, refreshButton),
     h("p", { class: "muted small" }, h("a", { href: "#/copy" }, "← All followers")),
     meta,
     state,
@@ -180,6 +221,7 @@ export const followerView: View = (main, route, { api }) => {
   );
   if (!gate.start()) replace(state, h("p", { class: "muted" }, "Enter the admin key to see this follower."));
   return () => {
+    clearInterval(timer);
     controller.abort();
     removeChart?.();
   };
