@@ -1,5 +1,6 @@
 import { logger as defaultLogger, type AppLogger } from "#commons/logger.js";
 import { createSimulator } from "#simulator/index.js";
+import { DEMO_LIVE_BALANCE_USD, type DemoLiveAccount } from "./demo-live-account.js";
 
 /**
  * `npm run demo`: the exchange simulator (simulator/) stands in for Hyperliquid, speaking its wire
@@ -31,6 +32,8 @@ export interface DemoOptions {
   fundingEveryMs?: number;
   /** The exchange's weight rule per client a minute: the HL_WEIGHT_PER_MINUTE we plan with. */
   weightPerMinute?: number;
+  /** An account funded on the simulator with an agent approved for it: the demo's live follower trades there. */
+  live?: Pick<DemoLiveAccount, "account" | "agent">;
   logger?: AppLogger;
 }
 
@@ -58,6 +61,10 @@ export const startDemoExchange = async (o: DemoOptions = {}): Promise<DemoExchan
   const vault = traders[0];
   if (vault !== undefined) simulator.createVault(vault);
   for (const depositor of DEPOSITORS) simulator.deposit(depositor, "1000000");
+  if (o.live !== undefined) {
+    simulator.deposit(o.live.account, DEMO_LIVE_BALANCE_USD);
+    simulator.approveAgent(o.live.account, o.live.agent);
+  }
   // The exchange can send a ledger entry in a form nobody expects (here an amount as a number):
   // the history sync sets it aside with a counted warning and goes on (README, "Data freshness").
   if (traders[1] !== undefined) simulator.recordLedgerUpdate(traders[1], { type: "deposit", usdc: 250.5 });

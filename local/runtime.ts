@@ -17,6 +17,7 @@ import { ALL_TABLES } from "#store/tables.js";
 import { applyEnv, localAwsEnv, localDynamoClient, localSqsClient, localStreamsClient } from "./aws.js";
 import { DEMO_ENV_DEFAULTS, startDemoExchange, type DemoExchange } from "./demo.js";
 import { startDemoFollower } from "./demo-follower.js";
+import { DEMO_AGENT_KEY_VAR, demoLiveAccount, type DemoLiveAccount } from "./demo-live-account.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local.js";
 import { LocalStartupError } from "./errors.js";
 import type { LocalFlags } from "./flags.js";
@@ -142,10 +143,13 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     applyEnv(Object.fromEntries(ALL_TABLES.map((def) => [def.envVar, initialNames[def.id]])));
     applyEnv(queueUrls);
 
+    let live: DemoLiveAccount | undefined;
     if (flags.demo) {
-      const demo: DemoExchange = await startDemoExchange({ weightPerMinute: initial.HL_WEIGHT_PER_MINUTE, logger });
+      live = await demoLiveAccount(flags.inMemory ? undefined : flags.dataDir);
+      const demo: DemoExchange = await startDemoExchange({ weightPerMinute: initial.HL_WEIGHT_PER_MINUTE, live, logger });
       started({ name: "exchange simulator", stop: demo.stop });
-      applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl, HYPERLIQUID_TESTNET_API_URL: demo.baseUrl });
+      // The live follower's agent key, for the copy engine (the functions inherit the environment).
+      applyEnv({ HYPERLIQUID_API_URL: demo.baseUrl, HYPERLIQUID_TESTNET_API_URL: demo.baseUrl, [DEMO_AGENT_KEY_VAR]: live.agentKey });
       logger.info("Exchange simulator started", { url: demo.baseUrl });
     }
     const config = loadConfig(process.env);
@@ -226,6 +230,7 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
         followers: createDynamoFollowerStore(doc, tableNames.followers),
         traders: createDynamoTraderStore(doc, { traders: tableNames.traders, events: tableNames.events }),
         logger,
+        ...(live !== undefined && { live: { account: live.account, agentKeyVar: DEMO_AGENT_KEY_VAR } }),
       });
       started({ name: "demo follower", stop: async () => follower.stop() });
     }

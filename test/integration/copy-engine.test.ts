@@ -205,7 +205,8 @@ describe("npm run demo's paper follower", () => {
     // Tracked but not polled yet: no leader is ready.
     expect(await createDemoFollower(deps)).toBeNull();
     await p.cycle();
-    const created = await createDemoFollower(deps);
+    const [created, ...others] = (await createDemoFollower(deps)) ?? [];
+    expect(others).toEqual([]);
     expect(created?.id).toMatch(/^fol_[0-9a-f]{20}$/);
     expect(created?.config).toMatchObject({ mode: "paper", paperBalanceUsd: "10000", start: "sync_now" });
     expect(created?.config.leaders).toHaveLength(2);
@@ -214,5 +215,17 @@ describe("npm run demo's paper follower", () => {
     expect(await followers.followersOf(created!.config.leaders[0]!.address)).toEqual([created!.id]);
     expect(await createDemoFollower(deps)).toBeNull();
     expect((await followers.list({ limit: 10 })).items).toHaveLength(1);
+  });
+
+  it("with the demo's live account, a live follower of the same leaders is stored beside it, its agent key in the environment", { timeout: 60_000 }, async () => {
+    const followers = createDynamoFollowerStore(p.tables.doc, p.tables.names.followers);
+    // As on a fresh table (the test above stored one): no follower yet.
+    const empty = { ...followers, list: async () => ({ items: [] }) };
+    const account = "0x00000000000000000000000000000000000de111" as Address;
+    const made = await createDemoFollower({ followers: empty, traders: p.traders, logger: recordingLogger().logger, live: { account, agentKeyVar: "DEMO_AGENT_KEY" } });
+    expect(made?.map((f) => f.config.mode)).toEqual(["paper", "live"]);
+    const [paper, live] = made!;
+    expect(live!.config).toMatchObject({ mode: "live", accountAddress: account, agentKeyRef: { source: "env", name: "DEMO_AGENT_KEY" }, network: "testnet" });
+    expect(live!.config.leaders).toEqual(paper!.config.leaders);
   });
 });
