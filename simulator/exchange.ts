@@ -3,7 +3,7 @@ import { ApproveAgentTypes } from "@nktkas/hyperliquid/api/exchange";
 import { recoverTypedDataAddress } from "viem";
 import { z } from "zod";
 import { dec, type Decimal } from "#commons/decimal.js";
-import { AddressLimit } from "./address-limit.js";
+import { AddressLimit, EXCHANGE_INITIAL_REQUESTS } from "./address-limit.js";
 import { dexOf } from "./coins.js";
 import type { Market } from "./market.js";
 import type { OrderLog, OrderRecord } from "./orders.js";
@@ -87,7 +87,7 @@ export class ExchangeDesk {
   private readonly agents = new Map<string, string>();
   private readonly network: "mainnet" | "testnet" | "both";
   private readonly spread: Decimal;
-  private readonly addressLimit: AddressLimit | null;
+  private readonly addressLimit: AddressLimit;
 
   constructor(
     private readonly market: Market,
@@ -96,7 +96,15 @@ export class ExchangeDesk {
   ) {
     this.network = opts.network ?? "mainnet";
     this.spread = dec(opts.spreadBps ?? 5).div(10_000);
-    this.addressLimit = opts.requestsPerAddress === undefined ? null : new AddressLimit(opts.requestsPerAddress);
+    this.addressLimit =
+      opts.requestsPerAddress === undefined ? new AddressLimit(EXCHANGE_INITIAL_REQUESTS, false) : new AddressLimit(opts.requestsPerAddress);
+  }
+
+  /** `userRateLimit`: the user's volume traded, and the address-based requests used and allowed. */
+  rateLimitOf(user: string): { cumVlm: string; nRequestsUsed: number; nRequestsCap: number } {
+    const cumVlm = this.market.account(user)?.cumVlm ?? dec(0);
+    const { used, cap } = this.addressLimit.usage(user.toLowerCase(), cumVlm);
+    return { cumVlm: wireDec(cumVlm), nRequestsUsed: used, nRequestsCap: cap };
   }
 
   /** The user an approved agent trades for (`userRole` answers it), lower case. */
@@ -125,7 +133,7 @@ export class ExchangeDesk {
     // An approved agent trades for its user; a user may also sign for himself.
     const user = this.agents.get(signer) ?? (this.market.account(signer) ? signer : undefined);
     if (user === undefined) return err(`User or API Wallet ${signer} does not exist.`);
-    const refused = this.addressLimit?.spend(user, orders.data.orders.length, this.market.account(user)?.cumVlm ?? dec(0));
+    const refused = this.addressLimit.spend(user, orders.data.orders.length, this.market.account(user)?.cumVlm ?? dec(0));
     if (refused) return err(refused);
     const assets = this.assetIds();
     const statuses = orders.data.orders.map((order) => this.place(user, order, assets));

@@ -22,6 +22,8 @@ export interface InfoContext {
   recentTradesLimit: number;
   /** The user an approved agent (API wallet) trades for, as `userRole` tells it. */
   agentUser(address: string): string | undefined;
+  /** `userRateLimit`: the address-based request limit as POST /exchange counts it. */
+  rateLimit(user: string): { cumVlm: string; nRequestsUsed: number; nRequestsCap: number };
 }
 
 export type InfoOutcome =
@@ -143,6 +145,7 @@ const HANDLERS: Record<string, Handler> = {
       timeOf(req, "endTime", false),
     ),
   orderStatus: (req, { orders }) => orders.status(userOf(req), oidOf(req)),
+  userRateLimit: (req, { rateLimit }) => rateLimit(userOf(req)),
   userRole: (req, { market, agentUser }) => {
     const address = userOf(req);
     const user = agentUser(address);

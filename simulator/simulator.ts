@@ -92,6 +92,7 @@ export class Simulator {
         oldShapeUsers: new Set((opts.oldShapeUsers ?? []).map((u) => u.toLowerCase())),
         recentTradesLimit: opts.recentTradesLimit ?? DEFAULT_RECENT_TRADES,
         agentUser: (address) => this.desk.userOfAgent(address),
+        rateLimit: (user) => this.desk.rateLimitOf(user),
       },
       faults: this.faults,
       stats: this.recorder,

@@ -85,6 +85,8 @@ describe("npm run copy:check", () => {
     expect(quiet.code).toBe(0);
     expect(quiet.lines.slice(1, 3)).toEqual([`✓ agent key: read; the agent's address is ${agent}`, `✓ agent approved: an agent of ${account} on testnet`]);
     expect(quiet.lines[3]).toMatch(/^✓ account: account value 1000(\.0)? USD, no positions$/);
+    // A new address: the exchange's buffer of 10,000, nothing traded yet.
+    expect(quiet.lines[4]).toBe("✓ requests: 0 of 10000 address-based requests used, 10000 left (one more per 1 USDC traded)");
     expect(sim.stats().requests.exchange ?? 0).toBe(0);
 
     const r = await check("--account", account, "--key", `env:${KEY_VAR}`, "--order");
@@ -95,5 +97,26 @@ describe("npm run copy:check", () => {
     expect(sim.stats().requests.exchange).toBe(1);
     const state = await (await fetch(`${sim.url}/info`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "clearinghouseState", user: account }) })).json();
     expect(state.assetPositions).toEqual([]);
+    // The test order was one request.
+    const after = await check("--account", account, "--key", `env:${KEY_VAR}`);
+    expect(after.lines[4]).toBe("✓ requests: 1 of 10000 address-based requests used, 9999 left (one more per 1 USDC traded)");
+  });
+
+  it("an account near its address-based limit fails the requests step and sends no order", async () => {
+    const small = createSimulator({ seed: 24, realTime: true, exchange: { network: "testnet", requestsPerAddress: 60 } });
+    await small.start();
+    try {
+      small.deposit(user.address, "1000");
+      small.approveAgent(user.address, agent);
+      const lines: string[] = [];
+      const code = await runCopyCheck(["--account", account, "--key", `env:${KEY_VAR}`, "--order"], { ...env, HYPERLIQUID_TESTNET_API_URL: small.url }, (l) => lines.push(l));
+      expect(code).toBe(1);
+      expect(lines.at(-1)).toBe(
+        "✗ requests: 0 of 60 address-based requests used, 60 left (one more per 1 USDC traded): fewer than 100, so orders will soon be refused; the account must trade more first",
+      );
+      expect(small.stats().requests.exchange ?? 0).toBe(0);
+    } finally {
+      await small.stop();
+    }
   });
 });

@@ -4,13 +4,13 @@ import type { Address } from "#domain/address.js";
 import { deriveCloid } from "#domain/copy/cloid.js";
 import { MIN_ORDER_NOTIONAL_USD, roundPrice } from "#domain/copy/exchange-rules.js";
 import type { LiveFollowerConfig, Network } from "#domain/copy/follower.js";
-import { allMidsSchema } from "#hyperliquid/schemas.js";
+import { allMidsSchema, userRateLimitSchema } from "#hyperliquid/schemas.js";
 import type { AssetDirectory } from "./live-venue-assets.js";
 import { createLiveVenue, keysRefOf, type LiveNetwork, type LiveVenueDeps } from "./live-venue.js";
 
 /**
  * Before a live follower's first order: is its agent key readable, approved for the account on
- * this network, and the account funded? And, when asked, does the exchange take an order signed
+ * this network, the account funded, with address-based requests left? And, when asked, does the exchange take an order signed
  * by the agent? That order is an IOC buy of about $11 at 10% below the mid, which no ask meets:
  * the exchange checks the signature, the agent's approval, the nonce, the asset and the tick and
  * lot, then cancels it for finding nothing. Nothing trades; it spends one of the account's
@@ -29,7 +29,7 @@ export interface LiveCheckInput {
 }
 
 export interface CheckStep {
-  step: "agent key" | "agent approved" | "account" | "signed order";
+  step: "agent key" | "agent approved" | "account" | "requests" | "signed order";
   ok: boolean;
   detail: string;
 }
@@ -38,6 +38,9 @@ export interface CheckStep {
 const BELOW_MID = dec("0.9");
 /** Above the $10 minimum, so the size is not what the exchange refuses. */
 const TEST_NOTIONAL_USD = MIN_ORDER_NOTIONAL_USD.plus(1);
+
+/** Fewer requests left than this and a follower would soon have its orders refused. */
+const MIN_REQUESTS_LEFT = 100;
 
 const roleSchema = z.looseObject({ role: z.string(), data: z.looseObject({ user: z.string() }).optional() });
 
@@ -85,7 +88,19 @@ export const checkLiveAccount = async (
     ok: funded,
     detail: `account value ${account.equityUsd} USD, ${held.length === 0 ? "no positions" : `positions in ${held.join(", ")}`}${funded ? "" : ": fund it first (on testnet, the faucet)"}`,
   });
-  if (!input.order || !funded) return steps;
+
+  // The address-based limit: orders past it are refused until the account trades more.
+  const limit = await net.info.info({ type: "userRateLimit", user: input.account }, userRateLimitSchema, { lane: "tracking", subject: input.account });
+  const left = limit.nRequestsCap - limit.nRequestsUsed;
+  steps.push({
+    step: "requests",
+    ok: left >= MIN_REQUESTS_LEFT,
+    detail:
+      `${limit.nRequestsUsed} of ${limit.nRequestsCap} address-based requests used, ${left} left (one more per 1 USDC traded)` +
+      (left >= MIN_REQUESTS_LEFT ? "" : `: fewer than ${MIN_REQUESTS_LEFT}, so orders will soon be refused; the account must trade more first`),
+  });
+  // The test order only once everything before it passed: its answer would say no more.
+  if (!input.order || steps.some((s) => !s.ok)) return steps;
 
   const mids = await net.info.info({ type: "allMids" }, allMidsSchema, { lane: "tracking" });
   const mid = mids[input.coin];
@@ -94,12 +109,12 @@ export const checkLiveAccount = async (
     steps.push({ step: "signed order", ok: false, detail: `${input.coin} is not listed on ${input.network} (no mid or not in meta): choose another --coin` });
     return steps;
   }
-  const limit = roundPrice(dec(mid).times(BELOW_MID), szDecimals, "down");
+  const price = roundPrice(dec(mid).times(BELOW_MID), szDecimals, "down");
   const lot = dec(1).div(dec(10).pow(szDecimals));
-  const size = TEST_NOTIONAL_USD.div(limit).div(lot).round(0, 3).times(lot);
+  const size = TEST_NOTIONAL_USD.div(price).div(lot).round(0, 3).times(lot);
   const cloid = deriveCloid({ followerId: "copy:check", eventId: `check:${deps.now()}`, coin: input.coin, leg: 0 });
-  const [result] = await venue.place([{ cloid, coin: input.coin, isBuy: true, size: decStr(size), limitPrice: decStr(limit), reduceOnly: false }], {});
-  const order = `IOC buy ${decStr(size)} ${input.coin} at ${decStr(limit)} (mid ${mid})`;
+  const [result] = await venue.place([{ cloid, coin: input.coin, isBuy: true, size: decStr(size), limitPrice: decStr(price), reduceOnly: false }], {});
+  const order = `IOC buy ${decStr(size)} ${input.coin} at ${decStr(price)} (mid ${mid})`;
   if (result?.status === "cancelled") {
     steps.push({ step: "signed order", ok: true, detail: `${order}: the exchange took the agent's signature and cancelled the order for finding no ask that low; nothing traded` });
   } else if (result?.status === "filled" || result?.status === "partially_filled") {

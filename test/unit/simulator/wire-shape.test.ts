@@ -79,6 +79,7 @@ const CASES: Case[] = [
   },
   { fixture: "userFunding.recorded.json", request: () => ({ type: "userFunding", user: crowdTrader, startTime: 0 }) },
   { fixture: "userRole.recorded.json", request: () => ({ type: "userRole", user: VAULT }) },
+  { fixture: "userRateLimit.recorded.json", request: () => ({ type: "userRateLimit", user: crowdTrader }) },
 ];
 
 describe("simulator wire shapes match the recorded API responses", () => {
@@ -101,6 +102,10 @@ describe("simulator wire shapes match the recorded API responses", () => {
     expect(await info(url, { type: "userRole", user: VAULT })).toEqual({ role: "vault" });
     expect(await info(url, { type: "userRole", user: crowdTrader })).toEqual({ role: "user" });
     expect(await info(url, { type: "userRole", user: "0x00000000000000000000000000000000000000ff" })).toEqual({ role: "missing" });
+    // An approved agent names the account it trades for (the exchange's `agent` role, with `data`).
+    const agent = "0x00000000000000000000000000000000000a9e17";
+    sim.approveAgent(DEPOSITOR, agent);
+    expect(await info(url, { type: "userRole", user: agent })).toEqual({ role: "agent", data: { user: DEPOSITOR.toLowerCase() } });
   });
 
   it("a vault's depositors raise its account value and not its pnlHistory", async () => {
