@@ -183,7 +183,12 @@ describe("FollowerStore on DynamoDB", () => {
   it("keeps a live account's fills waiting for their fee, and when they were last read; an account without them has none", async () => {
     const id = fresh();
     const waiting = { ...order(id, 1, "filled"), feeUsd: null };
-    const live: CopyAccount = { ...account(id, 0), unsettled: [waiting, { ...order(id, 2, "filled"), feeUsd: null, leader: null }], fillsReadAt: T0 + 60_000 };
+    const live: CopyAccount = {
+      ...account(id, 0),
+      unsettled: [waiting, { ...order(id, 2, "filled"), feeUsd: null, leader: null }],
+      fillsReadAt: T0 + 60_000,
+      orderErrorsInARow: 3,
+    };
     expect(await store.commit({ account: live, orders: [waiting] })).toBe("ok");
     expect(await store.getAccount(id)).toEqual({ ...live, version: 1 });
 

@@ -24,6 +24,12 @@ export type RunOutcome =
 
 /** Runs that lost the race for the account (another run committed first) are tried again this often. */
 export const MAX_RUN_ATTEMPTS = 5;
+/**
+ * Refusals in a row (no fill between) that pause a follower (`order_errors`). Refusals are the
+ * venue's answers, not transport failures (those are retried); five say the account cannot trade
+ * as configured, whatever the next event brings.
+ */
+export const ORDER_ERRORS_TO_PAUSE = 5;
 /** One equity point a minute per follower at most, unless a fill happened. */
 export const EQUITY_POINT_INTERVAL_MS = 60_000;
 
@@ -133,7 +139,9 @@ export const createCopyEngine = (deps: EngineDeps) => {
       fills: [...fills, ...settlement.fills],
       now: answeredAt,
     });
-    const next = { ...accounted, ...unsettledFields(settlement) };
+    const refusals = [...resolved, ...orders].filter(({ result }) => isOrderError(result));
+    const errorsInARow = fills.length > 0 ? 0 : (account.orderErrorsInARow ?? 0) + refusals.length;
+    const next: CopyAccount = { ...accounted, ...unsettledFields(settlement), ...(errorsInARow > 0 && { orderErrorsInARow: errorsInARow }) };
     // An order settled in the run that placed it is written once, with its fee.
     const rewritten = new Map(settlement.settled.map((o) => [o.cloid, o]));
     const runCloids = new Set(orders.map((o) => o.order.cloid));
@@ -170,6 +178,13 @@ export const createCopyEngine = (deps: EngineDeps) => {
       // run), and the run after it, finding the follower inactive, reads the closing fills' fees.
       if (Object.keys(after.positions).length === 0 && (await clearClose(record))) await runOnce(message, run);
       return { status: "done", orders: orders.length };
+    }
+    if (refusals.length > 0 && errorsInARow >= ORDER_ERRORS_TO_PAUSE) {
+      const last = refusals.at(-1)!.result;
+      const why = `the venue refused ${errorsInARow} orders in a row with no fill between (the last: ${last.status === "rejected" ? last.error : last.status}); fix the cause (the agent's approval, margin, the address-based limit, the caps), then resume`;
+      // Kept, not closed: the closing orders would most likely be refused too.
+      if (await pause(record, "order_errors", why, false, run)) await runOnce(message, run);
+      return { status: "done", orders: orders.length, paused: "order_errors" };
     }
     const decision = killSwitchFor(record, next);
     if (decision.pause) {

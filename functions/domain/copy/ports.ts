@@ -76,6 +76,13 @@ export interface CopyAccount {
   unsettled?: CopyOrder[];
   /** When `fillDetails` was last asked (ms); absent before the first time. */
   fillsReadAt?: number;
+  /**
+   * Orders the venue refused for good since the follower's last fill (absent: none): at
+   * ORDER_ERRORS_TO_PAUSE (engine.ts) the follower pauses (`order_errors`) rather than send order
+   * after order the exchange will refuse (an agent no longer approved, no margin, the address-based
+   * limit used up), each costing weight, an address-based request and an alert.
+   */
+  orderErrorsInARow?: number;
 }
 
 export type OrderStatus =

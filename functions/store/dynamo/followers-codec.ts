@@ -168,6 +168,7 @@ const accountStateSchema = z.object({
   /** Absent on items written before fees were read once a minute: none waiting. */
   unsettled: z.array(orderSchema).optional(),
   fillsReadAt: ms.optional(),
+  orderErrorsInARow: z.number().int().positive().optional(),
 });
 
 const accountItemSchema = z.object({ version: z.number().int().positive(), state: accountStateSchema });

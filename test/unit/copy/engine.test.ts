@@ -3,6 +3,7 @@ import { deriveCloid } from "#domain/copy/cloid.js";
 import { dec, decStr } from "#commons/decimal.js";
 import type { EngineVenue } from "#domain/copy/engine-ports.js";
 import type { VenueOrderResult } from "#domain/copy/ports.js";
+import { ORDER_ERRORS_TO_PAUSE } from "#domain/copy/engine.js";
 import { createHarness, FOLLOWER, LEADER, liveConfig, ordersOf, paperConfig } from "./engine-harness.js";
 
 /**
@@ -278,6 +279,48 @@ describe("order errors", () => {
       "Price must be divisible by tick size.",
       "Insufficient margin to place order.",
     ]);
+  });
+});
+
+describe("refusals in a row", () => {
+  it(`pauses the follower (order_errors) at ${ORDER_ERRORS_TO_PAUSE} refusals with no fill between, keeping its positions; a fill starts the count again`, async () => {
+    // The exchange refuses ETH (no margin for it) and fills BTC, which the account then holds.
+    const held: Record<string, { szi: string; entryPx: string }> = {};
+    const venue: EngineVenue = {
+      account: async () => ({ positions: structuredClone(held), equityUsd: "100000" }),
+      place: async (orders) =>
+        orders.map((o): VenueOrderResult => {
+          if (o.coin === "ETH") return { status: "rejected", error: "Insufficient margin to place order.", retryable: false };
+          held[o.coin] = { szi: decStr(dec(held[o.coin]?.szi ?? "0").plus(o.size)), entryPx: "30135" };
+          return { status: "filled", oid: 7, filledSize: o.size, avgPrice: "30135", feeUsd: "0.01", closedPnlUsd: "0" };
+        }),
+      resolve: async () => ({ status: "unknown" }),
+    };
+    const h = await createHarness(liveConfig(), () => venue);
+    // Run 1: BTC fills, ETH refused: a run with a fill counts none (the count starts after it).
+    await h.leaderMoves({ BTC: "1", ETH: "10" }, "BTC");
+    expect((await h.store.getAccount(FOLLOWER)).orderErrorsInARow).toBeUndefined();
+    // Runs 2–5: ETH alone, refused each time (nothing was bought, so it is tried again).
+    for (let n = 1; n <= ORDER_ERRORS_TO_PAUSE - 1; n++) {
+      h.clock.now += 1_000;
+      expect(await h.engine(h.reconcile())).toEqual({ status: "done", orders: 1 });
+      expect((await h.store.getAccount(FOLLOWER)).orderErrorsInARow).toBe(n);
+    }
+    // A fill starts the count again: the leader adds BTC, the run buys it (and ETH is refused once more).
+    await h.leaderMoves({ BTC: "2", ETH: "10" }, "BTC");
+    expect((await h.store.getAccount(FOLLOWER)).orderErrorsInARow).toBeUndefined();
+    for (let n = 1; n <= ORDER_ERRORS_TO_PAUSE - 1; n++) {
+      h.clock.now += 1_000;
+      await h.engine(h.reconcile());
+    }
+    expect((await h.store.get(FOLLOWER))?.state).toBe("active");
+    h.clock.now += 1_000;
+    expect(await h.engine(h.reconcile())).toMatchObject({ status: "done", paused: "order_errors" });
+    const record = await h.store.get(FOLLOWER);
+    expect(record).toMatchObject({ state: "paused", closeRequested: false, pause: { reason: "order_errors" } });
+    expect(record?.pause?.message).toContain(`refused ${ORDER_ERRORS_TO_PAUSE} orders in a row`);
+    expect(record?.pause?.message).toContain("Insufficient margin to place order.");
+    expect(h.alerts.filter((a) => a.kind === "pause").map((a) => (a.kind === "pause" ? a.reason : ""))).toEqual(["order_errors"]);
   });
 });
 
