@@ -179,13 +179,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       if (Object.keys(after.positions).length === 0 && (await clearClose(record))) await runOnce(message, run);
       return { status: "done", orders: orders.length };
     }
-    if (refusals.length > 0 && errorsInARow >= ORDER_ERRORS_TO_PAUSE) {
-      const last = refusals.at(-1)!.result;
-      const why = `the venue refused ${errorsInARow} orders in a row with no fill between (the last: ${last.status === "rejected" ? last.error : last.status}); fix the cause (the agent's approval, margin, the address-based limit, the caps), then resume`;
-      // Kept, not closed: the closing orders would most likely be refused too.
-      if (await pause(record, "order_errors", why, false, run)) await runOnce(message, run);
-      return { status: "done", orders: orders.length, paused: "order_errors" };
-    }
+    // The kill switch first: its on_pause may close the positions, which a loss calls for.
     const decision = killSwitchFor(record, next);
     if (decision.pause) {
       const close = onPauseOf(record.config) === "close";
@@ -194,6 +188,13 @@ export const createCopyEngine = (deps: EngineDeps) => {
       // follower someone else changed meanwhile waits for its next message.
       if (await pause(record, decision.reason, decision.message, close, run)) await runOnce(message, run);
       return { status: "done", orders: orders.length, paused: decision.reason };
+    }
+    if (refusals.length > 0 && errorsInARow >= ORDER_ERRORS_TO_PAUSE) {
+      const last = refusals.at(-1)!.result;
+      const why = `the venue refused ${errorsInARow} orders in a row with no fill between (the last: ${last.status === "rejected" ? last.error : last.status}); fix the cause (the agent's approval, margin, the address-based limit, the caps), then resume`;
+      // Kept, not closed: the closing orders would most likely be refused too.
+      if (await pause(record, "order_errors", why, false, run)) await runOnce(message, run);
+      return { status: "done", orders: orders.length, paused: "order_errors" };
     }
     return { status: "done", orders: orders.length };
   };
