@@ -86,7 +86,7 @@ export const checkLiveAccount = async (
   steps.push({
     step: "account",
     ok: funded,
-    detail: `account value ${account.equityUsd} USD, ${held.length === 0 ? "no positions" : `positions in ${held.join(", ")}`}${funded ? "" : ": fund it first (on testnet, the faucet)"}`,
+    detail: `account value ${account.equityUsd} USD, ${held.length === 0 ? "no positions" : `positions in ${held.join(", ")}`}${funded ? "" : ": fund its perps account first (on testnet, the faucet; USDC in spot is not counted here)"}`,
   });
 
   // The address-based limit: orders past it are refused until the account trades more.
