@@ -13,7 +13,6 @@ import { valuePosition } from "#domain/marks.js";
  * account: nothing here calls the exchange, so a GET costs two reads whatever the follower holds.
  */
 
-
 /** copy_gap's figures: rounded half up to 6 decimals. */
 const GAP_DECIMALS = 6;
 

@@ -10,7 +10,6 @@ import type { RouteContext } from "./context.js";
  */
 const CACHE_CONTROL = "public, max-age=5";
 
-
 /** The status item as the API shows it: the public state, ISO times, snake_case; all null without a listener. */
 export const streamStatusBody = (s: StreamStatus | null, now: number) => ({
   state: publicStreamState(s, now),

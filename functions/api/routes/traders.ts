@@ -60,7 +60,6 @@ const openPositions = (t: TraderView, marks: MidPrices | null) =>
       ...valuePosition(p.szi, p.entryPx, marks !== null && Object.hasOwn(marks.mids, coin) ? marks.mids[coin] : null),
     }));
 
-
 const freshnessBody = (f: DataFreshness) => ({
   status: f.status,
   fills_synced_at: isoOrNull(f.fillsSyncedAt),

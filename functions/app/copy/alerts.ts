@@ -1,4 +1,5 @@
 import { request } from "undici";
+import { isoOrNull } from "#commons/iso-time.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { CopyAlert } from "#domain/copy/engine-ports.js";
 import { webhookUrl } from "#domain/copy/follower-schema.js";
@@ -13,8 +14,6 @@ import type { CopyOrder, FollowerRecord } from "#domain/copy/ports.js";
  */
 export const WEBHOOK_TIMEOUT_MS = 5_000;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 /** The order's fields and times as the API shows them. */
 const orderView = (o: CopyOrder) => ({ ...orderFields(o), ...orderTimes(o) });
 
@@ -22,11 +21,11 @@ export const alertBody = (alert: CopyAlert): Record<string, unknown> => {
   const base = { type: alert.kind, follower_id: alert.followerId, follower_name: alert.name };
   switch (alert.kind) {
     case "pause":
-      return { ...base, reason: alert.reason, message: alert.message, at: iso(alert.at) };
+      return { ...base, reason: alert.reason, message: alert.message, at: isoOrNull(alert.at) };
     case "fill":
-      return { ...base, order: orderView(alert.order), at: iso(alert.order.filledAt) };
+      return { ...base, order: orderView(alert.order), at: isoOrNull(alert.order.filledAt) };
     case "error":
-      return { ...base, message: alert.message, ...(alert.order !== undefined && { order: orderView(alert.order) }), at: iso(alert.at) };
+      return { ...base, message: alert.message, ...(alert.order !== undefined && { order: orderView(alert.order) }), at: isoOrNull(alert.at) };
   }
 };
 

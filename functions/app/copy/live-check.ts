@@ -2,6 +2,7 @@ import { z } from "zod";
 import { dec, decStr } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { deriveCloid } from "#domain/copy/cloid.js";
+import { isFill } from "#domain/copy/engine-account.js";
 import { MIN_ORDER_NOTIONAL_USD, roundPrice } from "#domain/copy/exchange-rules.js";
 import type { LiveFollowerConfig, Network } from "#domain/copy/follower.js";
 import { allMidsSchema, userRateLimitSchema } from "#hyperliquid/schemas.js";
@@ -117,7 +118,7 @@ export const checkLiveAccount = async (
   const order = `IOC buy ${decStr(size)} ${input.coin} at ${decStr(price)} (mid ${mid})`;
   if (result?.status === "cancelled") {
     steps.push({ step: "signed order", ok: true, detail: `${order}: the exchange took the agent's signature and cancelled the order for finding no ask that low; nothing traded` });
-  } else if (result?.status === "filled" || result?.status === "partially_filled") {
+  } else if (result !== undefined && isFill(result)) {
     steps.push({ step: "signed order", ok: true, detail: `${order}: the exchange took the signature, and the order FILLED ${result.filledSize} at ${result.avgPrice} (an ask was that low); close it if unwanted` });
   } else {
     steps.push({ step: "signed order", ok: false, detail: `${order}: refused: ${result?.status === "rejected" ? result.error : "no answer"}` });

@@ -23,7 +23,6 @@ export const orderFields = (o: CopyOrder) => ({
   error: o.error,
 });
 
-
 /** A copy order's times as the outside reads them (the API, the webhook): ISO 8601, null when not yet. */
 export const orderTimes = (o: CopyOrder) => ({ signal_at: iso(o.signalAt), sent_at: isoOrNull(o.sentAt), filled_at: isoOrNull(o.filledAt) });
 

@@ -182,14 +182,13 @@ export const accountItem = (a: CopyAccount): Record<string, unknown> => {
 
 export const accountFromItem = (followerId: string, item: Record<string, unknown>): CopyAccount => {
   const i = checked(accountItemSchema, item, followerId, "account");
-  const { ledger, unsettled, fillsReadAt, ...rest } = i.state;
+  const { ledger, unsettled, ...rest } = i.state;
   return {
     followerId,
     version: i.version,
     ...rest,
     ...(ledger !== undefined && { ledger }),
     ...(unsettled !== undefined && { unsettled: unsettled.map((o) => orderOf(followerId, o)) }),
-    ...(fillsReadAt !== undefined && { fillsReadAt }),
   };
 };
 
