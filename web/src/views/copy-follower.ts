@@ -45,7 +45,13 @@ export const followerView: View = (main, route, { api }) => {
     h("div", { class: "card", "data-card": label, title: title ?? null }, h("dt", null, label), h("dd", null, value));
   const signed = (value: string | null | undefined) => h("span", { class: tone(value) ?? "" }, signedUsd(value));
 
+  /** What the page shows, to redraw only what changed (a redraw would take the focus from a button). */
+  const shown = { follower: "", orders: "" };
+  /** Older orders loaded by hand: a refresh then leaves the list alone rather than drop them. */
+  let olderLoaded = false;
+
   const renderFollower = (f: Follower) => {
+    shown.follower = JSON.stringify(f);
     document.title = `${f.name} · Copy · HL copy-trader`;
     title.textContent = f.name;
     replace(
@@ -83,10 +89,7 @@ export const followerView: View = (main, route, { api }) => {
     replace(actionResult);
     try {
       const f = await request();
-      if (f) {
-        renderFollower(f);
-        shown.follower = JSON.stringify(f);
-      }
+      if (f) renderFollower(f);
     } catch (error) {
       replace(actionResult, errorNotice(error));
     }
@@ -116,13 +119,10 @@ export const followerView: View = (main, route, { api }) => {
     chartNote.textContent = f.config.leaders.length === 1 ? "Blue: this follower. Orange: its leader." : "Blue: this follower. Orange: the mean of its leaders' returns.";
   };
 
-  /** What the page shows, to redraw only what changed (a redraw would take the focus from a button). */
-  const shown = { follower: "", orders: "" };
-  /** Older orders loaded by hand: a refresh then leaves the list alone rather than drop them. */
-  let olderLoaded = false;
+  const firstOrders = (followersApi: FollowersApi) => followersApi.orders(id, { limit: ORDERS_PAGE }, controller.signal);
 
-  const loadOrders = async (followersApi: FollowersApi) => {
-    const page = await followersApi.orders(id, { limit: ORDERS_PAGE }, controller.signal);
+  /** Draws the newest orders page, with a button for older ones. */
+  const showOrders = (followersApi: FollowersApi, page: Awaited<ReturnType<typeof firstOrders>>) => {
     shown.orders = JSON.stringify(page.orders);
     olderLoaded = false;
     if (page.orders.length === 0) {
@@ -144,6 +144,8 @@ export const followerView: View = (main, route, { api }) => {
     replace(orders, table, more);
   };
 
+  const loadOrders = async (followersApi: FollowersApi) => showOrders(followersApi, await firstOrders(followersApi));
+
   const load = async (followersApi: FollowersApi, key: KeyField) => {
     followers = followersApi;
     replace(state, loading("the follower"));
@@ -162,7 +164,6 @@ export const followerView: View = (main, route, { api }) => {
       return;
     }
     renderFollower(f);
-    shown.follower = JSON.stringify(f);
     body.hidden = false;
     replace(orders, loading("orders"));
     const [equity, orderList] = await Promise.allSettled([drawEquity(f, followersApi), loadOrders(followersApi)]);
@@ -180,14 +181,12 @@ export const followerView: View = (main, route, { api }) => {
     refreshing = true;
     try {
       const f = await followers.get(id, controller.signal);
-      const next = JSON.stringify(f);
-      if (next === shown.follower) return;
-      shown.follower = next;
+      if (JSON.stringify(f) === shown.follower) return;
       renderFollower(f);
       await drawEquity(f, followers);
       if (olderLoaded) return;
-      const page = await followers.orders(id, { limit: ORDERS_PAGE }, controller.signal);
-      if (JSON.stringify(page.orders) !== shown.orders) await loadOrders(followers);
+      const page = await firstOrders(followers);
+      if (JSON.stringify(page.orders) !== shown.orders) showOrders(followers, page);
     } catch {
       // The next tick tries again; the Refresh button reports errors.
     } finally {
