@@ -1,14 +1,11 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createAssetDirectory } from "#app/copy/live-venue-assets.js";
 import { checkLiveAccount, type CheckStep } from "#app/copy/live-check.js";
+import { liveVenueDepsFromConfig } from "#app/copy/live-venue-deps.js";
 import { loadConfig } from "#commons/config.js";
 import { isAddress, type Address } from "#domain/address.js";
 import { createHyperliquidClientFromConfig } from "#hyperliquid/client.js";
-import { createExchangeActionClient } from "#hyperliquid/exchange/client.js";
-import { agentKeyLoader, envAgentKeyLoader } from "#hyperliquid/exchange/keys.js";
-import { nonceSource } from "#hyperliquid/exchange/nonce.js";
 import { createWeightBudgetFromConfig } from "#hyperliquid/from-config.js";
 
 /**
@@ -51,22 +48,22 @@ export const runCopyCheck = async (argv: readonly string[], env: NodeJS.ProcessE
 
   const config = loadConfig(env);
   const baseUrl = args.network === "testnet" ? config.HYPERLIQUID_TESTNET_API_URL : config.HYPERLIQUID_API_URL;
+  // Both networks, the key reader and the nonces wired as the copy worker wires them.
   const budget = createWeightBudgetFromConfig(config);
-  const info = createHyperliquidClientFromConfig({ ...config, HYPERLIQUID_API_URL: baseUrl }, budget);
-  const actions = createExchangeActionClient({ baseUrl, budget, timeoutMs: config.HL_TIMEOUT_MS, maxRetries: config.HL_MAX_RETRIES });
-  const assets = createAssetDirectory(info, { now: Date.now });
+  const mainnetInfo = createHyperliquidClientFromConfig(config, budget);
+  const live = liveVenueDepsFromConfig(config, { mainnetInfo, budget, env });
   print(`Checking ${args.account} on ${args.network} (${baseUrl})`);
   let steps: CheckStep[];
   try {
     steps = await checkLiveAccount(
-      { net: { info, actions, assets }, listings: assets, keys: agentKeyLoader({ env: envAgentKeyLoader(env) }), nonces: nonceSource(), now: Date.now },
+      { net: live.networks[args.network], keys: live.keys, nonces: live.nonces, now: Date.now },
       { network: args.network, account: args.account.toLowerCase() as Address, keyRef: args.key, coin: args.coin, order: args.order },
     );
   } catch (error) {
     print(`✗ the exchange could not be asked: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await Promise.all([actions.close(), info.close()]);
+    await Promise.all([live.close?.(), mainnetInfo.close()]);
   }
   for (const s of steps) print(`${s.ok ? "✓" : "✗"} ${s.step}: ${s.detail}`);
   const ok = steps.every((s) => s.ok);

@@ -6,7 +6,6 @@ import { isFill } from "#domain/copy/engine-account.js";
 import { MIN_ORDER_NOTIONAL_USD, roundPrice } from "#domain/copy/exchange-rules.js";
 import type { LiveFollowerConfig, Network } from "#domain/copy/follower.js";
 import { allMidsSchema, userRateLimitSchema } from "#hyperliquid/schemas.js";
-import type { AssetDirectory } from "./live-venue-assets.js";
 import { createLiveVenue, keysRefOf, type LiveNetwork, type LiveVenueDeps } from "./live-venue.js";
 
 /**
@@ -46,7 +45,7 @@ const MIN_REQUESTS_LEFT = 100;
 const roleSchema = z.looseObject({ role: z.string(), data: z.looseObject({ user: z.string() }).optional() });
 
 export const checkLiveAccount = async (
-  deps: Pick<LiveVenueDeps, "keys" | "nonces" | "logger"> & { net: LiveNetwork; listings: Pick<AssetDirectory, "szDecimalsOf">; now: () => number },
+  deps: Pick<LiveVenueDeps, "keys" | "nonces" | "logger"> & { net: LiveNetwork; now: () => number },
   input: LiveCheckInput,
 ): Promise<CheckStep[]> => {
   const steps: CheckStep[] = [];
@@ -105,7 +104,7 @@ export const checkLiveAccount = async (
 
   const mids = await net.info.info({ type: "allMids" }, allMidsSchema, { lane: "tracking" });
   const mid = mids[input.coin];
-  const szDecimals = await deps.listings.szDecimalsOf(input.coin);
+  const szDecimals = await net.assets.szDecimalsOf(input.coin);
   if (mid === undefined || szDecimals === null) {
     steps.push({ step: "signed order", ok: false, detail: `${input.coin} is not listed on ${input.network} (no mid or not in meta): choose another --coin` });
     return steps;

@@ -40,7 +40,8 @@ export interface LiveNetwork {
   /** `/info` of the network (for mainnet, the process's one client and weight budget). */
   info: Pick<HyperliquidClient, "info" | "clearinghouseState" | "userFillsByTime"> & Pick<ExchangePort, "perpDexs" | "perpMeta">;
   actions: ExchangeActionClient;
-  assets: Pick<AssetDirectory, "assetOf" | "builderDexes">;
+  /** The network's listings: asset ids and builder dexes for the venue, szDecimals for copy:check's test order. */
+  assets: Pick<AssetDirectory, "assetOf" | "builderDexes" | "szDecimalsOf">;
 }
 
 export interface LiveVenueDeps {

@@ -73,7 +73,7 @@ const fakeNetwork = (answer: () => Promise<OrderActionAnswer>) => {
     perpDexs: async () => [{ name: "xyz", fullName: "XYZ" }],
     perpMeta: async () => [],
   } as unknown as LiveNetwork["info"];
-  const network: LiveNetwork = { info, actions, assets: { assetOf: async (coin) => (coin === "ETH" ? 4 : null), builderDexes: async () => ["xyz"] } };
+  const network: LiveNetwork = { info, actions, assets: { assetOf: async (coin) => (coin === "ETH" ? 4 : null), builderDexes: async () => ["xyz"], szDecimalsOf: async (coin) => (coin === "ETH" ? 4 : null) } };
   return { network, sent };
 };
 
