@@ -361,8 +361,9 @@ export const COPY_WORKER_FUNCTION: FunctionDef = {
   timeoutSeconds: COPY_QUEUE.workerTimeoutSeconds,
   memoryMb: 1024,
   tables: [FOLLOWERS_TABLE],
-  // The leaders' stored positions (traders); the shared weight budget (state).
-  readsOnly: [TRADERS_TABLE],
+  // The leaders' stored positions (traders), a leader's opening event of a position a run finds
+  // without its message (events); the shared weight budget (state).
+  readsOnly: [TRADERS_TABLE, EVENTS_TABLE],
   leasesBudgetIn: STATE_TABLE,
   sendsTo: [],
   callsExchange: true,

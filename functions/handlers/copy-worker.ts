@@ -15,6 +15,7 @@ import { createCopyWorker } from "#app/copy/worker.js";
 import { createCopyEngine } from "#domain/copy/engine.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
+import { createDynamoLeaderOpenings } from "#store/dynamo/leader-openings.js";
 import { createDynamoTraderStore } from "#store/dynamo/traders.js";
 
 /** Lambda entry: the FIFO copy queue → one follower reconciled per message (partial batch responses). */
@@ -41,7 +42,9 @@ const live = liveVenueDepsFromConfig(config, {
 
 const engine = createCopyEngine({
   store: createDynamoFollowerStore(documentClient, config.FOLLOWERS_TABLE),
-  leaders: createLeaderSource(createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }), exchange),
+  leaders: createLeaderSource(createDynamoTraderStore(documentClient, { traders: config.TRADERS_TABLE, events: config.EVENTS_TABLE }), exchange, {
+    openings: createDynamoLeaderOpenings(documentClient, config.EVENTS_TABLE),
+  }),
   market: createCopyMarket(perps, createHyperliquidMarks(exchange, { ttlMs: MIDS_TTL_MS, logger })),
   // Paper followers on their ledger; live ones on the exchange through their agent wallet.
   venueFor: createVenueFor((record) => openLiveVenue(live, record.config)),

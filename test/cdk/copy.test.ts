@@ -233,12 +233,16 @@ describe("agent secrets", () => {
 });
 
 describe("the copy worker's other grants", () => {
-  it("reads and writes followers, only reads traders, leases budget in the state table (and nothing else there), sends nowhere", () => {
+  it("reads and writes followers, only reads traders and events, leases budget in the state table (and nothing else there), sends nowhere", () => {
     const worker = functionOf(COPY_WORKER_FUNCTION);
     const statements = statementsOfRole(s.template, worker.role);
     const on = (t: typeof TRADERS_TABLE) => statements.filter((st) => JSON.stringify(st.Resource).includes(logicalId(s.stack.data.table(t))));
     expect(on(FOLLOWERS_TABLE).flatMap(actionsOf)).toEqual(expect.arrayContaining(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]));
     for (const a of on(TRADERS_TABLE).flatMap(actionsOf)) expect(a).not.toMatch(/^dynamodb:(Put|Update|Delete|BatchWrite)/);
+    // A leader's opening event, for a position a run finds without its message: a Query, no write.
+    expect(on(EVENTS_TABLE).flatMap(actionsOf)).toContain("dynamodb:Query");
+    for (const a of on(EVENTS_TABLE).flatMap(actionsOf)) expect(a).not.toMatch(/^dynamodb:(Put|Update|Delete|BatchWrite)/);
+    expect(referencedIds(worker.props.Environment.Variables[EVENTS_TABLE.envVar])).toEqual(new Set([logicalId(s.stack.data.table(EVENTS_TABLE))]));
     // The lease reads the previous window (GetItem) and takes weight (UpdateItem), both on the
     // ledger's partition only; the ledger finds the table by STATE_TABLE like everyone else.
     const ledgerOnly = { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["budget"] } };

@@ -12,6 +12,7 @@ import type { FollowerStore } from "#domain/copy/ports.js";
 import { trackTrader } from "#domain/traders.js";
 import { createHyperliquidMarks } from "#hyperliquid/marks.js";
 import { createDynamoFollowerStore } from "#store/dynamo/followers.js";
+import { createDynamoLeaderOpenings } from "#store/dynamo/leader-openings.js";
 import { startPipeline, type Pipeline } from "./pipeline.js";
 
 /**
@@ -31,7 +32,7 @@ export const copyWorkerEngine = (
   const live = liveVenueDepsFromConfig(config, { mainnetInfo: p.exchange, mainnetAssets: perps, budget: p.budget, logger: opts.logger });
   const engine = createCopyEngine({
     store: followers,
-    leaders: createLeaderSource(p.traders, p.exchange),
+    leaders: createLeaderSource(p.traders, p.exchange, { openings: createDynamoLeaderOpenings(p.tables.doc, p.tables.names.events) }),
     market: createCopyMarket(perps, createHyperliquidMarks(p.exchange, { ttlMs: 1_000 })),
     venueFor: createVenueFor((record) => openLiveVenue(live, record.config)),
     logger: opts.logger,

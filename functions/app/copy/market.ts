@@ -1,7 +1,7 @@
 import { decStr, sumDec } from "#commons/decimal.js";
 import { ttlCache } from "#commons/ttl-cache.js";
 import type { Address } from "#domain/address.js";
-import type { CopyMarket, LeaderPositions, LeaderSource } from "#domain/copy/engine-ports.js";
+import type { CopyMarket, LeaderPositions, LeaderSource, StoredOpening } from "#domain/copy/engine-ports.js";
 import { dexesToPoll } from "#domain/dex-polling.js";
 import type { CallOptions, ExchangePort } from "#domain/exchange.js";
 import type { MarkSource } from "#domain/marks.js";
@@ -16,6 +16,12 @@ import type { AssetDirectory } from "./live-venue-assets.js";
  * it to the second), mids for a second (orders are priced at them); `meta` by the process's perp directory.
  */
 export const LEADER_EQUITY_TTL_MS = 60_000;
+/**
+ * A leader's opening at a state version never changes: kept a while per (leader, coin, version),
+ * so that his one new position found by many followers' runs is read once. Bounded in entries.
+ */
+const OPENING_TTL_MS = 10 * 60_000;
+const OPENING_ENTRIES = 10_000;
 
 /** Copying is live work, like tracking: its requests go in tracking's lane, not behind history backfill. */
 const CALL: CallOptions = { lane: "tracking" };
@@ -23,8 +29,13 @@ const CALL: CallOptions = { lane: "tracking" };
 export const createLeaderSource = (
   traders: Pick<TraderStore, "trackingStates">,
   exchange: Pick<ExchangePort, "clearinghouseState">,
-  now: () => number = Date.now,
+  opts: {
+    /** His stored events' openings (#store/dynamo/leader-openings.js); without it none is read. */
+    openings?: (leader: Address, coin: string, version: number) => Promise<StoredOpening | null>;
+    now?: () => number;
+  } = {},
 ): LeaderSource => {
+  const now = opts.now ?? Date.now;
   // His account value is every dex's he is active on, as tracking polls him (#domain/dex-polling.js):
   // each builder dex holds its own margin. The main dex is read beside his state (most leaders
   // trade nowhere else); his builder dexes, if any, after it.
@@ -49,12 +60,21 @@ export const createLeaderSource = (
         }
         const sizes: Record<string, string> = {};
         for (const [coin, p] of Object.entries(state.positions)) sizes[coin] = p.szi;
-        out.set(leader, { sizes, ...(state.asOf !== undefined && { asOf: state.asOf }) });
+        out.set(leader, { sizes, version: state.version, ...(state.asOf !== undefined && { asOf: state.asOf }) });
       }
       return out;
     },
     equityUsd: (leader, notBefore) => equity(leader, notBefore),
+    ...(opts.openings !== undefined && { opening: openingsCache(opts.openings, now) }),
   };
+};
+
+const openingsCache = (read: NonNullable<LeaderSource["opening"]>, now: () => number): NonNullable<LeaderSource["opening"]> => {
+  const cached = ttlCache(OPENING_TTL_MS, now, (key) => {
+    const [leader, coin, version] = JSON.parse(key) as [Address, string, number];
+    return read(leader, coin, version);
+  }, OPENING_ENTRIES);
+  return (leader, coin, version) => cached(JSON.stringify([leader, coin, version]));
 };
 
 /**

@@ -2,6 +2,7 @@ import { dec, decStr, sign } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { deriveCloid } from "./cloid.js";
 import { DEFAULT_ON_PAUSE, type FollowerConfig, type OnPause } from "./follower.js";
+import type { LegSignal } from "./engine-openings.js";
 import type { CopyMessage } from "./messages.js";
 import { planOrders } from "./orders.js";
 import { DEFAULT_TAKER_FEE_RATE } from "./paper.js";
@@ -46,6 +47,8 @@ export interface PlanInput {
    * exchange refuses a used cloid, and paper must not trade one twice nor overwrite its record.
    */
   placed?: ReadonlySet<string>;
+  /** Legs new to this run without their opening's message, with their openings as read (engine-openings.ts). */
+  signals?: readonly LegSignal[];
 }
 
 export interface RunPlan {
@@ -75,16 +78,29 @@ export const planRun = (input: PlanInput): RunPlan => {
   let memory: CopyMemory = input.memory ?? startingMemory(config.start, input.snapshots);
   const signalAgeSeconds = isLeaderEvent(message) ? Math.max(0, input.now - message.signal_at) / 1000 : undefined;
   const maxAge = config.caps.maxSignalAgeSeconds;
-  const stale = signalAgeSeconds !== undefined && maxAge !== undefined && signalAgeSeconds > maxAge;
-  if (stale && isLeaderEvent(message)) {
+  // The run's own event, and the legs it finds new without theirs, each at its own signal's age.
+  const signals: { leader: Address; coin: string; signalAt: number }[] = [
+    ...(isLeaderEvent(message) ? [{ leader: message.leader, coin: message.coin, signalAt: message.signal_at }] : []),
+    ...(input.signals ?? []),
+  ];
+  const staleCoins = new Set<string>();
+  for (const s of signals) {
+    if (maxAge === undefined || Math.max(0, input.now - s.signalAt) / 1000 <= maxAge) continue;
     // A position he opened (or flipped into) too long ago is never copied, not even by the next
     // periodic reconciliation: the leg is ignored, as one held when following started, until he
     // closes or flips it.
-    const szi = input.snapshots.find((s) => s.address === message.leader)?.positions[message.coin] ?? "0";
+    const szi = input.snapshots.find((snap) => snap.address === s.leader)?.positions[s.coin] ?? "0";
     const side = sign(szi);
-    const key = legKey(message.leader, message.coin);
-    if (side !== 0 && memory[key]?.side !== side) memory = { ...memory, [key]: { kind: "ignored", side } };
+    const key = legKey(s.leader, s.coin);
+    if (side !== 0 && memory[key]?.side !== side) {
+      memory = { ...memory, [key]: { kind: "ignored", side } };
+      staleCoins.add(s.coin);
+    }
   }
+  const openings = [
+    ...(isLeaderEvent(message) && message.opened !== undefined ? [{ leader: message.leader, coin: message.coin, ...message.opened }] : []),
+    ...(input.signals ?? []).flatMap((s) => (s.opening === undefined ? [] : [s.opening])),
+  ];
 
   let targets: Record<string, string> = {};
   if (input.closeAll) {
@@ -98,7 +114,7 @@ export const planRun = (input: PlanInput): RunPlan => {
       snapshots: input.snapshots,
       prices: input.mids,
       memory,
-      ...(isLeaderEvent(message) && message.opened !== undefined && { opened: { leader: message.leader, coin: message.coin, ...message.opened } }),
+      openings,
     });
     targets = result.targets;
     memory = result.memory;
@@ -128,7 +144,7 @@ export const planRun = (input: PlanInput): RunPlan => {
       ...(maxAge !== undefined && { maxSignalAgeSeconds: maxAge }),
     });
     let carried = dec(coinPlan.carried);
-    if (coinPlan.skipped.some((s) => s.reason === "stale_signal")) plan.stale.push(coin);
+    if (coinPlan.skipped.some((s) => s.reason === "stale_signal")) staleCoins.add(coin);
     for (const p of coinPlan.orders) {
       const cloid = deriveCloid({ followerId: input.followerId, eventId, coin, leg: p.leg });
       if (input.placed?.has(cloid.toLowerCase())) {
@@ -162,5 +178,6 @@ export const planRun = (input: PlanInput): RunPlan => {
     }
     if (!carried.eq(0)) plan.carried[coin] = decStr(carried);
   }
+  plan.stale = [...staleCoins].sort();
   return plan;
 };

@@ -14,6 +14,17 @@ export interface LeaderPositions {
   sizes: Record<string, string>;
   /** The exchange time of the snapshot they come from (unknown for states stored before it was kept). */
   asOf?: number;
+  /** His tracking state's version: his events up to it are in `sizes`. */
+  version?: number;
+}
+
+/** The event that opened a leader's position (OPEN, or a FLIP into its side), as stored. */
+export interface StoredOpening {
+  /** The event's time (its last fill's), ms. */
+  signalAt: number;
+  /** His signed size after it. */
+  szi: string;
+  version: number;
 }
 
 export interface LeaderSource {
@@ -27,6 +38,12 @@ export interface LeaderSource {
    * `notBefore` (ms) when given: proportional sizing takes it when he trades, so after his event.
    */
   equityUsd(leader: Address, notBefore?: number): Promise<string>;
+  /**
+   * His latest OPEN or FLIP event in `coin` at or before his state `version`; null when none is
+   * found within the events it reads. Optional: without it, a run finds no opening for a leg whose
+   * message it has not seen (#domain/copy/engine-openings.js).
+   */
+  opening?(leader: Address, coin: string, version: number): Promise<StoredOpening | null>;
 }
 
 export interface CopyMarket {

@@ -1,5 +1,6 @@
 import type { Address } from "#domain/address.js";
 import { withResult } from "./engine-account.js";
+import { legsWithoutOpening, readLegSignals, type LegSignal } from "./engine-openings.js";
 import { coinsOf, isLeaderEvent } from "./engine-plan.js";
 import type { EngineDeps, EngineVenue, VenueChoice } from "./engine-ports.js";
 import type { FollowedLeader } from "./follower.js";
@@ -39,6 +40,8 @@ export type RunReads =
       placed: Set<string>;
       mids: Record<string, string>;
       szDecimals: Record<string, number>;
+      /** Legs new to the run without their opening's message, with their openings (engine-openings.ts). */
+      signals: LegSignal[];
     };
 
 /** Followers whose last record a process keeps as a hint (a bound, not a cache to trust). */
@@ -73,7 +76,10 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
         return stale ? deps.leaders.equityUsd(l.address, asOf) : early[i]!;
       }),
     );
-    return addresses.map((address, i): LeaderSnapshot => ({ address, positions: held[i]!.sizes, equityUsd: equity[i]! }));
+    return addresses.map((address, i): LeaderSnapshot => {
+      const { sizes, asOf, version } = held[i]!;
+      return { address, positions: sizes, equityUsd: equity[i]!, ...(asOf !== undefined && { asOf }), ...(version !== undefined && { version }) };
+    });
   };
 
   /** Resolves the orders a previous run wrote but may not have sent; returns them with their answers. */
@@ -133,7 +139,13 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     if (snapshots === null && !record.closeRequested) return { kind: "no_leader_baseline" };
     const leaders = snapshots ?? [];
     const previousPositions = account.actual?.positions ?? account.ledger?.positions ?? {};
-    const mids = await deps.market.mids(coinsOf(leaders, previousPositions, account.memory));
+    const memory = account.version === 0 ? null : account.memory;
+    // Openings are read beside the mids: a leg found without its message is rare, and waits for nothing else.
+    const newLegs = record.closeRequested ? [] : legsWithoutOpening(record.config, memory, leaders, message);
+    const [mids, signals] = await Promise.all([
+      deps.market.mids(coinsOf(leaders, previousPositions, account.memory)),
+      newLegs.length === 0 ? [] : readLegSignals(deps.leaders, newLegs),
+    ]);
 
     const opened = live ?? (await openVenue(record, account, pending, mids));
     if ("unavailable" in opened) return { kind: "unavailable", record, unavailable: opened.unavailable };
@@ -152,6 +164,6 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     // Pending ones are asked about above: those the venue never saw may go again under their cloid.
     const placed = new Set(earlier.filter((o) => o.status !== "pending").map((o) => o.cloid.toLowerCase()));
     for (const r of resolved) if (r.result.status !== "unknown") placed.add(r.order.cloid.toLowerCase());
-    return { kind: "ready", record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals };
+    return { kind: "ready", record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals, signals };
   };
 };

@@ -73,7 +73,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       await pause(reads.record, reads.unavailable.reason, reads.unavailable.message, false, run);
       return { status: "paused", reason: reads.unavailable.reason };
     }
-    const { record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals } = reads;
+    const { record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals, signals } = reads;
     const closeAll = record.closeRequested;
 
     const now = deps.now();
@@ -91,6 +91,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       closeAll,
       now,
       placed,
+      signals,
     });
 
     // Written before they are sent: a crash from here on leaves them pending, and the next run

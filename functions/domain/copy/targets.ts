@@ -14,6 +14,18 @@ export interface LeaderSnapshot {
   address: Address;
   equityUsd: string;
   positions: Readonly<Record<string, string>>;
+  /** His tracking state's version (events up to it are in `positions`), when the source gives it. */
+  version?: number;
+  /** Exchange time of the snapshot `positions` come from: no earlier than any change in them. */
+  asOf?: number;
+}
+
+/** A leader's opening of a position (his OPEN, or a FLIP's new side): his signed size then and his state version. */
+export interface Opening {
+  leader: Address;
+  coin: string;
+  szi: string;
+  version: number;
 }
 
 /**
@@ -22,9 +34,10 @@ export interface LeaderSnapshot {
  * - `copying`: the leader's position on `side` is copied; with fixed_notional, `ratio` is the
  *   follower's size per unit of the leader's, fixed when the position opened at notional_usd, so
  *   his later adds and reductions scale the copy by the same fraction (`openVersion`: the state
- *   version of the event he opened it with, when the ratio comes from that event's size; absent
- *   when a run first saw the position later, at a size that may include his adds: the opening
- *   event's message, when it comes, sizes it again); with proportional,
+ *   version of the event he opened it with, when the ratio comes from that event's size, given by
+ *   its message or read from his events; absent when a run first saw the position later without
+ *   either, at a size that may include his adds: the opening's message, when it comes, sizes it
+ *   again); with proportional,
  *   `equityRatio` is follower equity ÷ leader equity when the leader last changed the position
  *   (`leaderSzi`, his size then): the copy is sized when he trades, not every time an account
  *   value moves, which would trade fees and slippage away on gaps too small for an order;
@@ -60,8 +73,11 @@ export interface TargetInput {
   /** Mid price per coin at the signal: fixed_notional's opening size and every USD cap use it (a coin without one is not sized in USD). */
   prices: Readonly<Record<string, string>>;
   memory: CopyMemory;
-  /** The run's leader event, when it opened a position: fixed_notional sizes from his size then. */
-  opened?: { leader: Address; coin: string; szi: string; version: number };
+  /**
+   * Openings the run knows of (its leader event's, those read for legs it finds new without their
+   * event): fixed_notional sizes a leg from his size then, not from what he holds when it runs.
+   */
+  openings?: readonly Opening[];
 }
 
 export interface TargetResult {
@@ -102,10 +118,9 @@ export const targetPositions = (input: TargetInput): TargetResult => {
       // A new position, or a flip: the leader's new position is a new one to copy.
       if (leg === undefined || leg.side !== side) leg = { kind: "copying", side };
       if (leg.kind === "copying" && leader.sizing.mode === "fixed_notional") {
-        const o = input.opened;
-        // Opened by this run's event (the same side): from his size then, unless the ratio already
-        // comes from that opening or a later one (a message for an older one is late, not news).
-        const opening = o !== undefined && o.leader === leader.address && o.coin === coin && sign(o.szi) === side ? o : undefined;
+        // Opened by this run's event, or read for it (the same side): from his size then, unless the
+        // ratio already comes from that opening or a later one (a message for an older one is late, not news).
+        const opening = latestOpening(input.openings, leader.address, coin, side);
         // Without a price the leg waits, unsized, for the first run that has one (his size then).
         const price = priceOf(coin);
         if (price !== undefined && opening !== undefined && (leg.ratio === undefined || leg.openVersion === undefined || leg.openVersion < opening.version)) {
@@ -128,6 +143,16 @@ export const targetPositions = (input: TargetInput): TargetResult => {
   const targets: Record<string, string> = {};
   for (const [coin, size] of capped) targets[coin] = decStr(size);
   return { targets, memory };
+};
+
+/** The latest of `openings` of the leader's position in `coin` on `side`. */
+const latestOpening = (openings: readonly Opening[] | undefined, leader: Address, coin: string, side: number): Opening | undefined => {
+  let latest: Opening | undefined;
+  for (const o of openings ?? []) {
+    if (o.leader !== leader || o.coin !== coin || sign(o.szi) !== side) continue;
+    if (latest === undefined || o.version > latest.version) latest = o;
+  }
+  return latest;
 };
 
 /**

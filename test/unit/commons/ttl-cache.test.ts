@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ttlCache } from "#commons/ttl-cache.js";
 
 /** A cache over a fetch that counts its calls and answers `<key>#<call>`, on a clock the test moves. */
-const harness = (ttlMs = 1_000) => {
+const harness = (ttlMs = 1_000, maxEntries?: number) => {
   let clock = 10_000;
   const calls: string[] = [];
   let fail = false;
@@ -10,7 +10,7 @@ const harness = (ttlMs = 1_000) => {
     calls.push(key);
     if (fail) throw new Error("exchange down");
     return `${key}#${calls.length}`;
-  });
+  }, maxEntries);
   return {
     get,
     calls,
@@ -51,5 +51,17 @@ describe("ttlCache", () => {
     await expect(h.get("L1")).rejects.toThrow("exchange down");
     h.failing(false);
     expect(await h.get("L1")).toBe("L1#2");
+  });
+
+  it("with maxEntries, forgets the key read longest ago when a new one would pass it", async () => {
+    const h = harness(60_000, 2);
+    await h.get("L1");
+    await h.get("L2");
+    await h.get("L1"); // kept: L1 was read first
+    await h.get("L3"); // three keys: L1, read first, goes
+    expect(await h.get("L2")).toBe("L2#2");
+    expect(await h.get("L3")).toBe("L3#3");
+    expect(await h.get("L1")).toBe("L1#4");
+    expect(h.calls).toEqual(["L1", "L2", "L3", "L1"]);
   });
 });

@@ -1,7 +1,7 @@
 import { createVenueFor, type LiveVenueFactory } from "#app/copy/venues.js";
 import { parseAddress, type Address } from "#domain/address.js";
 import { createCopyEngine } from "#domain/copy/engine.js";
-import type { CopyAlert, CopyRunCounts } from "#domain/copy/engine-ports.js";
+import type { CopyAlert, CopyRunCounts, StoredOpening } from "#domain/copy/engine-ports.js";
 import type { FollowerConfig } from "#domain/copy/follower.js";
 import type { CopyMessage } from "#domain/copy/messages.js";
 import { recordingLogger } from "../../support/logger.js";
@@ -53,6 +53,11 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
   const clock = { now: T0 };
   /** Each ask for a leader's account value, and from when it had to be (proportional sizing after his event). */
   const equityAsks: { leader: Address; notBefore: number | undefined }[] = [];
+  /** The leader's opening events as the events table holds them, by coin (a test sets them); each ask. */
+  const openings = new Map<string, StoredOpening>();
+  const openingAsks: { coin: string; version: number }[] = [];
+  /** His tracking state's version: one more per move. */
+  let leaderVersion = 0;
   const { logger, entries } = recordingLogger();
   const engine = createCopyEngine({
     store,
@@ -61,12 +66,16 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
         new Map(
           leaders.map((l) => {
             const sizes = leaderPositions.get(l);
-            return [l, sizes === undefined || sizes === null ? null : { sizes: structuredClone(sizes), asOf: clock.now }];
+            return [l, sizes === undefined || sizes === null ? null : { sizes: structuredClone(sizes), asOf: clock.now, version: leaderVersion }];
           }),
         ),
       equityUsd: async (leader, notBefore) => {
         equityAsks.push({ leader, notBefore });
         return leaderEquity.get(leader) ?? "0";
+      },
+      opening: async (_leader, coin, version) => {
+        openingAsks.push({ coin, version });
+        return openings.get(coin) ?? null;
       },
     },
     market: {
@@ -95,11 +104,12 @@ export const createHarness = async (config: FollowerConfig, live?: LiveVenueFact
   /** The leader moves to `positions`; his event for `coin` is run through the engine. */
   const leaderMoves = async (positions: Record<string, string>, coin: string, ageMs = 0) => {
     leaderPositions.set(LEADER, positions);
+    leaderVersion++;
     clock.now += 1_000;
     const message = event(coin, ageMs);
     return { message, outcome: await engine(message) };
   };
-  return { store, engine, leaderPositions, leaderEquity, equityAsks, mids, noMid, unlisted, alerts, counts, clock, entries, event, reconcile, leaderMoves };
+  return { store, engine, leaderPositions, leaderEquity, equityAsks, openings, openingAsks, mids, noMid, unlisted, alerts, counts, clock, entries, event, reconcile, leaderMoves };
 };
 
 export const ordersOf = async (h: { store: ReturnType<typeof createMemoryFollowerStore> }) =>

@@ -132,6 +132,47 @@ describe("the copy engine on a paper follower", () => {
     ]);
   });
 
+  it("a position found without its message is held to max_signal_age_seconds by its opening event, read from his events", async () => {
+    const h = await createHarness(paperConfig({ caps: { maxSlippageBps: 50, maxSignalAgeSeconds: 10 } }));
+    await h.engine(h.reconcile()); // the first run: he holds nothing
+    // He opens ETH (60 s ago) and BTC (5 s ago); neither message has reached the follower.
+    h.clock.now += 60_000;
+    h.leaderPositions.set(LEADER, { ETH: "-3", BTC: "0.5" });
+    h.openings.set("ETH", { signalAt: h.clock.now - 60_000, szi: "-3", version: 0 });
+    h.openings.set("BTC", { signalAt: h.clock.now - 5_000, szi: "0.5", version: 0 });
+    await h.engine(h.reconcile());
+    expect(await ordersOf(h)).toEqual([["BTC", "buy", "0.05", false, "filled", "30285"]]);
+    expect((await h.store.getAccount(FOLLOWER)).memory[`${LEADER} ETH`]).toEqual({ kind: "ignored", side: -1 });
+    expect(h.openingAsks).toEqual([
+      { coin: "ETH", version: 0 },
+      { coin: "BTC", version: 0 },
+    ]);
+    const reconciled = h.entries.filter((e) => e.message === "Follower reconciled").at(-1);
+    expect(reconciled?.extra[0]).toMatchObject({ stale: ["ETH"] });
+    // ETH's message, late, and the next reconciliation open nothing either, nor read the openings again.
+    h.clock.now += 1_000;
+    await h.engine(h.event("ETH", 61_000));
+    await h.engine(h.reconcile());
+    expect(await ordersOf(h)).toHaveLength(1);
+    expect(h.openingAsks).toHaveLength(2);
+  });
+
+  it("fixed_notional: a position found without its message is sized from his opening event's size, which the message then confirms", async () => {
+    const h = await createHarness(paperConfig({ leaders: [{ address: LEADER, sizing: { mode: "fixed_notional", notionalUsd: "1000" } }] }));
+    await h.engine(h.reconcile());
+    // He opened 0.5 BTC and doubled it before the follower's run, whose messages are still queued.
+    h.leaderPositions.set(LEADER, { BTC: "1" });
+    h.openings.set("BTC", { signalAt: h.clock.now, szi: "0.5", version: 1 });
+    h.clock.now += 1_000;
+    await h.engine(h.reconcile());
+    // $1,000 ÷ (30,135 × 0.5) = 0.066368… per unit of his: 1 → 0.06636 (from his size now: 0.03318).
+    expect((await ordersOf(h)).map(([, side, size]) => [side, size])).toEqual([["buy", "0.06636"]]);
+    expect((await h.store.getAccount(FOLLOWER)).memory[`${LEADER} BTC`]).toMatchObject({ kind: "copying", side: 1, openVersion: 1 });
+    // The opening's own message, when it comes, is no news.
+    await h.engine({ ...h.event("BTC"), opened: { szi: "0.5", version: 1 } });
+    expect(await ordersOf(h)).toHaveLength(1);
+  });
+
   it("carries a change below the $10 minimum and trades it with the next", async () => {
     const h = await createHarness(paperConfig());
     await h.leaderMoves({ BTC: "0.5" }, "BTC");

@@ -116,7 +116,7 @@ describe("sizing modes", () => {
     const prices = { BTC: "25000" };
     // He opened 0.5 (version 3) and added to 0.75 before the follower's run: 1,000 ÷ (25,000 × 0.5) = 0.08 → 0.06.
     const opened = { leader: A, coin: "BTC", szi: "0.5", version: 3 };
-    const late = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, opened }));
+    const late = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, openings: [opened] }));
     expect(late.targets).toEqual({ BTC: "0.06" });
     expect(late.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: 1, ratio: "0.08", openVersion: 3 });
 
@@ -126,14 +126,14 @@ describe("sizing modes", () => {
     const guessed = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices }));
     expect(guessed.targets).toEqual({ BTC: "0.0399999999999999999975" });
     expect(guessed.memory[legKey(A, "BTC")]).toEqual({ kind: "copying", side: 1, ratio: "0.05333333333333333333" });
-    const corrected = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: guessed.memory, opened }));
+    const corrected = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: guessed.memory, openings: [opened] }));
     expect(corrected.targets).toEqual({ BTC: "0.06" });
 
     // The message of an older opening (version 1, a position he closed since) changes nothing; nor
     // does one on the other side.
-    const older = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: corrected.memory, opened: { ...opened, szi: "2", version: 1 } }));
+    const older = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: corrected.memory, openings: [{ ...opened, szi: "2", version: 1 }] }));
     expect(older).toEqual(corrected);
-    const otherSide = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: corrected.memory, opened: { ...opened, szi: "-2", version: 9 } }));
+    const otherSide = targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "0.75" })], prices, memory: corrected.memory, openings: [{ ...opened, szi: "-2", version: 9 }] }));
     expect(otherSide).toEqual(corrected);
   });
 
