@@ -65,7 +65,8 @@ export class Copy extends Construct {
   constructor(scope: Construct, id: string, props: CopyProps) {
     super(scope, id);
     // Groups are followers; ids name follower and event (#domain/copy/messages.js). A copy signal is
-    // stale within the hour, and the periodic reconciliation re-derives every target anyway.
+    // stale within the hour, and the periodic reconciliation re-derives every target anyway: a
+    // position whose message expired gets its opening from the leader's events (engine-openings.ts).
     const copy = fifoQueueWithDeadLetters(this, "Copy", COPY_QUEUE, {
       retention: Duration.hours(1),
       deadLettersAre: "the copy messages the worker failed on every delivery",

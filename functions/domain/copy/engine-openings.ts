@@ -1,4 +1,5 @@
 import { sign } from "#commons/decimal.js";
+import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "#domain/address.js";
 import type { LeaderSource } from "./engine-ports.js";
 import type { FollowerConfig } from "./follower.js";
@@ -63,13 +64,22 @@ export const legsWithoutOpening = (
 
 /**
  * Each leg's opening, read from his events at or before the snapshot's version (one of the same
- * side: a close and reopen since is another position). A source that cannot read events, or an
- * opening not found, leaves the snapshot's time; a leg with neither is left without a signal.
+ * side: a close and reopen since is another position). A source that cannot read events, an
+ * opening not found, or a read that failed (logged: the run goes on, as it would without the
+ * read, rather than hold the follower's queue on it) leaves the snapshot's time; a leg with
+ * neither is left without a signal.
  */
-export const readLegSignals = async (leaders: Pick<LeaderSource, "opening">, legs: readonly NewLeg[]): Promise<LegSignal[]> => {
-  const found = await Promise.all(
-    legs.map((leg) => (leaders.opening === undefined || leg.version === undefined ? null : leaders.opening(leg.leader, leg.coin, leg.version))),
-  );
+export const readLegSignals = async (leaders: Pick<LeaderSource, "opening">, legs: readonly NewLeg[], logger?: AppLogger): Promise<LegSignal[]> => {
+  const read = async (leg: NewLeg) => {
+    if (leaders.opening === undefined || leg.version === undefined) return null;
+    try {
+      return await leaders.opening(leg.leader, leg.coin, leg.version);
+    } catch (error) {
+      logger?.warn("Could not read a leader's opening; the run takes his snapshot's time for it", { leader: leg.leader, coin: leg.coin, error });
+      return null;
+    }
+  };
+  const found = await Promise.all(legs.map(read));
   const signals: LegSignal[] = [];
   for (const [i, leg] of legs.entries()) {
     const opening = found[i];

@@ -47,7 +47,7 @@ export type RunReads =
 /** Followers whose last record a process keeps as a hint (a bound, not a cache to trust). */
 const HINTS = 10_000;
 
-export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "market" | "venueFor" | "now">) => {
+export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "market" | "venueFor" | "now" | "logger">) => {
   const hints = new Map<string, FollowerRecord>();
   const remember = (record: FollowerRecord) => {
     hints.delete(record.id);
@@ -144,7 +144,7 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     const newLegs = record.closeRequested ? [] : legsWithoutOpening(record.config, memory, leaders, message);
     const [mids, signals] = await Promise.all([
       deps.market.mids(coinsOf(leaders, previousPositions, account.memory)),
-      newLegs.length === 0 ? [] : readLegSignals(deps.leaders, newLegs),
+      newLegs.length === 0 ? [] : readLegSignals(deps.leaders, newLegs, deps.logger),
     ]);
 
     const opened = live ?? (await openVenue(record, account, pending, mids));

@@ -3,6 +3,7 @@ import { legsWithoutOpening, readLegSignals } from "#domain/copy/engine-openings
 import type { StoredOpening } from "#domain/copy/engine-ports.js";
 import type { CopyMessage } from "#domain/copy/messages.js";
 import { legKey, type LeaderSnapshot } from "#domain/copy/targets.js";
+import { recordingLogger } from "../../support/logger.js";
 import { FOLLOWER, LEADER, paperConfig, T0 } from "./engine-harness.js";
 
 const snapshot: LeaderSnapshot = { address: LEADER, equityUsd: "100000", positions: { BTC: "0.5", ETH: "-3", SOL: "10" }, version: 7, asOf: T0 };
@@ -58,7 +59,14 @@ describe("legs a run finds new without their opening's message", () => {
       { leader: LEADER, coin: "BTC", signalAt: T0 - 90_000, opening: { leader: LEADER, coin: "BTC", szi: "0.2", version: 5 } },
       { leader: LEADER, coin: "ETH", signalAt: T0 },
     ]);
-    // A source that reads no events: every leg at its snapshot's time.
+    // A read that fails is logged, and the leg takes its snapshot's time, as with a source that reads no events.
+    const { logger, entries } = recordingLogger();
+    const failing = await readLegSignals({ opening: async () => Promise.reject(new Error("throttled")) }, legs, logger);
+    expect(failing.map((s) => [s.coin, s.signalAt])).toEqual([
+      ["BTC", T0],
+      ["ETH", T0],
+    ]);
+    expect(entries.filter((e) => e.level === "warn")).toHaveLength(2);
     expect((await readLegSignals({}, legs)).map((s) => [s.coin, s.signalAt, s.opening])).toEqual([
       ["BTC", T0, undefined],
       ["ETH", T0, undefined],

@@ -4,6 +4,7 @@ import { createRunReads } from "#domain/copy/engine-reads.js";
 import type { FollowerConfig } from "#domain/copy/follower.js";
 import type { CopyMessage } from "#domain/copy/messages.js";
 import { createVenueFor } from "#app/copy/venues.js";
+import { recordingLogger } from "../../support/logger.js";
 import { createMemoryFollowerStore, followerRecord } from "../../support/memory-follower-store.js";
 import { FOLLOWER, LEADER, paperConfig, T0 } from "./engine-harness.js";
 import { midOf, szDecimalsOf } from "./recorded-market.js";
@@ -49,6 +50,7 @@ const harness = async (config: FollowerConfig) => {
       szDecimals: async (coin) => szDecimalsOf(coin),
     },
     venueFor: createVenueFor(),
+    logger: recordingLogger().logger,
     now: () => T0,
   });
   const event: CopyMessage = { v: 1, follower_id: FOLLOWER, event_id: "e", leader: LEADER, coin: "BTC", signal_at: T0 };
