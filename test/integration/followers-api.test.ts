@@ -234,8 +234,9 @@ describe("the /followers API", () => {
     expect((await sent()).map((m) => m.event_id.replace(/\d+$/, "<ms>"))).toEqual(["api:close:<ms>"]);
   });
 
-  it("PATCH changes what may change, tracks new leaders, and names a field fixed at creation (400)", async () => {
+  it("PATCH changes what may change, tracks new leaders, reconciles at once, and names a field fixed at creation (400)", async () => {
     const f = await create(liveBody());
+    await sent();
     const C = addr(0xc3);
     expect((await call("GET", `/traders/${C}`)).status).toBe(404);
     const r = await call("PATCH", `/followers/${f.id}`, {
@@ -257,6 +258,8 @@ describe("the /followers API", () => {
       },
     });
     expect((await call("GET", `/traders/${C}`)).status).toBe(200);
+    // The engine is told at once: the new leader, caps and sizing apply from its next run.
+    expect((await sent()).map((m) => m.event_id.replace(/\d+$/, "<ms>"))).toEqual(["api:update:<ms>"]);
     expect(await store.followersOf(C)).toContain(f.id);
     expect(await store.followersOf(B)).not.toContain(f.id);
 
@@ -269,6 +272,8 @@ describe("the /followers API", () => {
     expect(paperOnly.status).toBe(400);
     expect(paperOnly.json.error.message).toMatch(/taker_fee_rate: taker_fee_rate is for paper followers only/);
     expect((await call("GET", `/followers/${f.id}`)).json.config.network).toBe("testnet");
+    // Refused changes changed nothing: nothing for the engine.
+    expect(await sent()).toEqual([]);
   });
 
   it("returns a live follower's key reference, and no key: not in the answer, not in the table", async () => {

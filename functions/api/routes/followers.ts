@@ -47,7 +47,7 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
    * Tells the engine to reconcile the follower now. The request has succeeded either way: the
    * periodic reconcile acts within its interval, so a failed or impossible send is a warning.
    */
-  const nudge = async (followerId: string, what: "create" | "resume" | "close" | "pause" | "stop") => {
+  const nudge = async (followerId: string, what: "create" | "update" | "resume" | "close" | "pause" | "stop") => {
     const at = now();
     if (deps.copyQueue === undefined) {
       log.warn("No copy queue (COPY_QUEUE_URL): the engine acts on its next periodic reconcile", { followerId, what });
@@ -191,7 +191,9 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
       summary: "Change a follower's name, leaders, caps, webhook, on_pause or taker_fee_rate (admin)",
       description:
         "leaders and caps replace the whole list or object; alerts_webhook_url: null removes the webhook. " +
-        "mode, start, paper_balance_usd, account_address, agent_key_ref and network are fixed at creation (400 naming the field). New leaders are tracked.",
+        "mode, start, paper_balance_usd, account_address, agent_key_ref and network are fixed at creation (400 naming the field). New leaders are tracked; " +
+        "with start new_changes_only, what an added leader holds when the engine first sees him is not copied (his new positions are), as at the follower's start. " +
+        "An active follower is reconciled at once under its new config.",
       ...idParams,
       body: followerPatchSchema,
       responses: { 200: viewResponse("The follower as changed"), 404: { description: "No such follower" }, 409: { description: "Other writes kept overtaking this one" } },
@@ -199,12 +201,14 @@ export const registerFollowerRoutes = ({ router, deps, now, log }: RouteContext)
     async (c, { params }) => {
       // The schema checked each field; the merge takes them as sent and checks the whole config again.
       const patch = c.get("jsonBody") as Record<string, unknown>;
-      const { record } = await updateFollower(params.id, async (current) => {
+      const { record, changed } = await updateFollower(params.id, async (current) => {
         const config = parseOr400(followerBodySchema, mergeFollowerPatch(current.config, patch), "body");
         const before = new Set(current.config.leaders.map((l) => l.address));
         await track(config.leaders.map((l) => l.address).filter((a) => !before.has(a)));
         return { config };
       });
+      // New caps, sizing or leaders apply at once, not at the next event or periodic reconcile.
+      if (changed && record.state === "active") await nudge(record.id, "update");
       return c.json(await view(record));
     },
   );

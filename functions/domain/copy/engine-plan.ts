@@ -6,8 +6,8 @@ import type { LegSignal } from "./engine-openings.js";
 import type { CopyMessage } from "./messages.js";
 import { planOrders } from "./orders.js";
 import { DEFAULT_TAKER_FEE_RATE } from "./paper.js";
-import type { CopyOrder, VenueOrder } from "./ports.js";
-import { legKey, startingMemory, targetPositions, type CopyMemory, type LeaderSnapshot } from "./targets.js";
+import type { CopyAccount, CopyOrder, VenueOrder } from "./ports.js";
+import { legKey, startingMemory, targetPositions, withAddedLeaders, type CopyMemory, type LeaderSnapshot } from "./targets.js";
 
 /**
  * One run's plan for one follower: targets from the leaders' stored positions, then per coin the
@@ -22,6 +22,27 @@ export const takerFeeRateOf = (config: FollowerConfig): string => (config.mode =
 /** A leader event's message (not a reconciliation nor an API request): its age decides what it may open. */
 export const isLeaderEvent = (m: CopyMessage): m is CopyMessage & { leader: Address; coin: string } =>
   m.leader !== null && m.coin !== null;
+
+/**
+ * The memory a run plans from: none on the follower's first run (the start mode decides it, in
+ * planRun), else the stored one, with the leaders added since the last run (those its account
+ * values were not taken for) started as the start mode says (targets.ts withAddedLeaders).
+ */
+export const runMemory = (
+  config: FollowerConfig,
+  account: Pick<CopyAccount, "version" | "memory" | "actual">,
+  snapshots: readonly LeaderSnapshot[],
+  message: CopyMessage,
+): CopyMemory | null => {
+  if (account.version === 0) return null;
+  if (account.actual === null) return account.memory;
+  const held = isLeaderEvent(message) ? snapshots.find((s) => s.address === message.leader)?.positions[message.coin] : undefined;
+  const opened =
+    isLeaderEvent(message) && message.opened !== undefined && held !== undefined && sign(held) === sign(message.opened.szi)
+      ? { leader: message.leader, coin: message.coin }
+      : undefined;
+  return withAddedLeaders(config.start, account.memory, Object.keys(account.actual.leaderEquityUsd) as Address[], snapshots, opened);
+};
 
 export interface PlanInput {
   followerId: string;

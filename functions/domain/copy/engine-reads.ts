@@ -1,12 +1,12 @@
 import type { Address } from "#domain/address.js";
 import { withResult } from "./engine-account.js";
 import { legsWithoutOpening, readLegSignals, type LegSignal } from "./engine-openings.js";
-import { coinsOf, isLeaderEvent } from "./engine-plan.js";
+import { coinsOf, isLeaderEvent, runMemory } from "./engine-plan.js";
 import type { EngineDeps, EngineVenue, VenueChoice } from "./engine-ports.js";
 import type { FollowedLeader } from "./follower.js";
 import type { CopyMessage } from "./messages.js";
 import type { CopyAccount, CopyOrder, CopyVenue, FollowerRecord, VenueOrder } from "./ports.js";
-import type { LeaderSnapshot } from "./targets.js";
+import type { CopyMemory, LeaderSnapshot } from "./targets.js";
 
 /**
  * Everything a run reads before it plans, in as few round trips as the data allows: every one of
@@ -40,6 +40,8 @@ export type RunReads =
       placed: Set<string>;
       mids: Record<string, string>;
       szDecimals: Record<string, number>;
+      /** What the run plans from (engine-plan.ts runMemory); null on the follower's first run. */
+      memory: CopyMemory | null;
       /** Legs new to the run without their opening's message, with their openings (engine-openings.ts). */
       signals: LegSignal[];
     };
@@ -139,7 +141,7 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     if (snapshots === null && !record.closeRequested) return { kind: "no_leader_baseline" };
     const leaders = snapshots ?? [];
     const previousPositions = account.actual?.positions ?? account.ledger?.positions ?? {};
-    const memory = account.version === 0 ? null : account.memory;
+    const memory = runMemory(record.config, account, leaders, message);
     // Openings are read beside the mids: a leg found without its message is rare, and waits for nothing else.
     const newLegs = record.closeRequested ? [] : legsWithoutOpening(record.config, memory, leaders, message);
     const [mids, signals] = await Promise.all([
@@ -164,6 +166,6 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
     // Pending ones are asked about above: those the venue never saw may go again under their cloid.
     const placed = new Set(earlier.filter((o) => o.status !== "pending").map((o) => o.cloid.toLowerCase()));
     for (const r of resolved) if (r.result.status !== "unknown") placed.add(r.order.cloid.toLowerCase());
-    return { kind: "ready", record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals, signals };
+    return { kind: "ready", record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals, memory, signals };
   };
 };

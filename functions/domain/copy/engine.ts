@@ -73,7 +73,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       await pause(reads.record, reads.unavailable.reason, reads.unavailable.message, false, run);
       return { status: "paused", reason: reads.unavailable.reason };
     }
-    const { record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals, signals } = reads;
+    const { record, account, leaders, venue, resolved, before, placed, mids: allMids, szDecimals, memory, signals } = reads;
     const closeAll = record.closeRequested;
 
     const now = deps.now();
@@ -82,7 +82,7 @@ export const createCopyEngine = (deps: EngineDeps) => {
       followerId: record.id,
       config: record.config,
       message,
-      memory: account.version === 0 ? null : account.memory,
+      memory,
       snapshots: leaders,
       actual: before.positions,
       followerEquityUsd: before.equityUsd,

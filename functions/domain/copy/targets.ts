@@ -64,6 +64,30 @@ export const startingMemory = (start: StartMode, leaders: readonly LeaderSnapsho
   return memory;
 };
 
+/**
+ * The memory a run starts from when the follower's leaders changed since its last run
+ * (`followedBefore`: the leaders that run followed; PATCH adds and removes them): memory a removed
+ * leader left behind gives way, and each added leader starts as the start mode says, as the
+ * follower did: under new_changes_only what he holds when a run first sees him is not copied,
+ * except `opened`, a position the run's own event opened (a change made after he was added).
+ */
+export const withAddedLeaders = (
+  start: StartMode,
+  memory: CopyMemory,
+  followedBefore: readonly Address[],
+  snapshots: readonly LeaderSnapshot[],
+  opened?: { leader: Address; coin: string },
+): CopyMemory => {
+  const before = new Set(followedBefore);
+  const added = snapshots.filter((s) => !before.has(s.address));
+  if (added.length === 0) return memory;
+  const addedPrefixes = added.map((s) => legKey(s.address, ""));
+  const kept = Object.entries(memory).filter(([key]) => !addedPrefixes.some((prefix) => key.startsWith(prefix)));
+  const started: Record<string, LegMemory> = { ...startingMemory(start, added) };
+  if (opened !== undefined) delete started[legKey(opened.leader, opened.coin)];
+  return { ...Object.fromEntries(kept), ...started };
+};
+
 export interface TargetInput {
   leaders: readonly FollowedLeader[];
   caps: Caps;

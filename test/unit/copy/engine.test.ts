@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseAddress } from "#domain/address.js";
 import { deriveCloid } from "#domain/copy/cloid.js";
 import { dec, decStr } from "#commons/decimal.js";
 import type { EngineVenue } from "#domain/copy/engine-ports.js";
@@ -171,6 +172,51 @@ describe("the copy engine on a paper follower", () => {
     // The opening's own message, when it comes, is no news.
     await h.engine({ ...h.event("BTC"), opened: { szi: "0.5", version: 1 } });
     expect(await ordersOf(h)).toHaveLength(1);
+  });
+
+  it("a leader added later (new_changes_only): what he holds when a run first sees him is not copied, his own new opening is", async () => {
+    const h = await createHarness(paperConfig({ start: "new_changes_only" }));
+    await h.engine(h.reconcile()); // following LEADER, who holds nothing
+    // The user adds OTHER, who holds ETH; a run (the PATCH's nudge) first sees him.
+    const other = parseAddress("0x31ca8395cf837de08b24da3f660e77761dfb974b");
+    h.leaderPositions.set(other, { ETH: "-3" });
+    const record = (await h.store.get(FOLLOWER))!;
+    const leaders = [...record.config.leaders, { address: other, sizing: { mode: "fixed_ratio" as const, ratio: "0.1" } }];
+    await h.store.update(FOLLOWER, record.version, { config: { ...record.config, leaders } }, h.clock.now);
+    h.clock.now += 1_000;
+    await h.engine(h.reconcile());
+    expect(await ordersOf(h)).toEqual([]);
+    expect((await h.store.getAccount(FOLLOWER)).memory[`${other} ETH`]).toEqual({ kind: "ignored", side: -1 });
+    // He opens BTC after being added, and its event comes: copied. He adds to ETH: still not.
+    h.leaderPositions.set(other, { ETH: "-4", BTC: "0.5" });
+    h.clock.now += 1_000;
+    await h.engine({ ...h.event("BTC"), leader: other, opened: { szi: "0.5", version: 3 } });
+    await h.engine({ ...h.event("ETH"), leader: other });
+    expect(await ordersOf(h)).toEqual([["BTC", "buy", "0.05", false, "filled", "30285"]]);
+  });
+
+  it("a leader added later (sync_now) is copied as he stands; one removed and added again starts afresh", async () => {
+    const h = await createHarness(paperConfig({ start: "sync_now" }));
+    await h.engine(h.reconcile());
+    const other = parseAddress("0x31ca8395cf837de08b24da3f660e77761dfb974b");
+    h.leaderPositions.set(other, { ETH: "-3" });
+    const setLeaders = async (withOther: boolean) => {
+      const record = (await h.store.get(FOLLOWER))!;
+      const leaders = [{ address: LEADER, sizing: { mode: "fixed_ratio" as const, ratio: "0.1" } }, ...(withOther ? [{ address: other, sizing: { mode: "fixed_ratio" as const, ratio: "0.1" } }] : [])];
+      await h.store.update(FOLLOWER, record.version, { config: { ...record.config, leaders } }, h.clock.now);
+      h.clock.now += 1_000;
+      await h.engine(h.reconcile());
+    };
+    await setLeaders(true);
+    expect(await ordersOf(h)).toEqual([["ETH", "sell", "0.3", false, "filled", "1894.5"]]);
+    await setLeaders(false); // removed: his copy closes
+    expect((await ordersOf(h)).map(([coin, side, size, reduceOnly]) => [coin, side, size, reduceOnly])).toEqual([
+      ["ETH", "sell", "0.3", false],
+      ["ETH", "buy", "0.3", true],
+    ]);
+    await setLeaders(true); // added again: copied as he stands now
+    expect(await ordersOf(h)).toHaveLength(3);
+    expect((await h.store.getAccount(FOLLOWER)).ledger?.positions.ETH?.szi).toBe("-0.3");
   });
 
   it("carries a change below the $10 minimum and trades it with the next", async () => {

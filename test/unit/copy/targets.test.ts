@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dec } from "#commons/decimal.js";
 import { parseAddress } from "#domain/address.js";
 import type { Caps, FollowedLeader, Sizing } from "#domain/copy/follower.js";
-import { legKey, startingMemory, targetPositions, type CopyMemory, type LeaderSnapshot, type TargetInput } from "#domain/copy/targets.js";
+import { legKey, startingMemory, targetPositions, withAddedLeaders, type CopyMemory, type LeaderSnapshot, type TargetInput } from "#domain/copy/targets.js";
 
 const A = parseAddress("0x5e9ee1089755c3435139848e47e6635505d5a13a");
 const B = parseAddress("0x31ca8395cf837de08b24da3f660e77761dfb974b");
@@ -182,6 +182,30 @@ describe("start: new_changes_only", () => {
   it("sync_now copies what he already holds", () => {
     const memory = startingMemory("sync_now", [snap(A, { BTC: "2" })]);
     expect(targetPositions(input({ leaders, snapshots: [snap(A, { BTC: "2" })], memory })).targets).toEqual({ BTC: "0.2" });
+  });
+});
+
+describe("leaders added since the last run", () => {
+  const snapshots = [snap(A, { BTC: "2" }), snap(B, { ETH: "-1", SOL: "5" })];
+  const memory: CopyMemory = {
+    [legKey(A, "BTC")]: { kind: "copying", side: 1 },
+    // B was followed once, removed, and is added again: what was remembered of him then gives way.
+    [legKey(B, "ETH")]: { kind: "copying", side: -1, ratio: "0.5" },
+  };
+
+  it("new_changes_only: what an added leader holds is left out, except the position the run's own event opened", () => {
+    expect(withAddedLeaders("new_changes_only", memory, [A], snapshots, { leader: B, coin: "SOL" })).toEqual({
+      [legKey(A, "BTC")]: { kind: "copying", side: 1 },
+      [legKey(B, "ETH")]: { kind: "ignored", side: -1 },
+    });
+  });
+
+  it("sync_now: an added leader is copied as he stands, from nothing remembered", () => {
+    expect(withAddedLeaders("sync_now", memory, [A], snapshots)).toEqual({ [legKey(A, "BTC")]: { kind: "copying", side: 1 } });
+  });
+
+  it("no leader added: the memory as it is", () => {
+    expect(withAddedLeaders("new_changes_only", memory, [A, B], snapshots)).toBe(memory);
   });
 });
 
