@@ -78,7 +78,8 @@ export interface TraderStore {
   unknown(addresses: readonly Address[]): Promise<Address[]>;
   /** Pages through active traders in address order. */
   pageActive(limit: number, cursor?: string): Promise<{ addresses: Address[]; cursor?: string }>;
-  trackingStates(addresses: readonly Address[]): Promise<Map<Address, TrackingState>>;
+  /** `consistent`: a strongly consistent read (what was committed just before, at twice the read cost). */
+  trackingStates(addresses: readonly Address[], opts?: { consistent?: boolean }): Promise<Map<Address, TrackingState>>;
   /** Stores the first poll without events; false if a baseline already exists. */
   saveBaseline(address: Address, positions: PositionMap, fillsCursor: number, at: number): Promise<boolean>;
   /**

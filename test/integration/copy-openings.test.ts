@@ -50,6 +50,8 @@ describe("a leader's openings, read from his stored events", () => {
     await trade("BTC", "-5"); // FLIP to short 2
     await trade("ETH", "1"); // another coin again
     const [open, eth, , flip] = versions;
+    // His state read consistently (a run whose plain read is older than its event) is the same state.
+    expect(await p.traders.trackingStates([leader], { consistent: true })).toEqual(await p.traders.trackingStates([leader]));
 
     const first = await opening(leader, "BTC", flip! - 1);
     expect(first).toMatchObject({ szi: "2", version: open });

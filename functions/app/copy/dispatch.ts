@@ -44,6 +44,7 @@ export const createCopyDispatch =
       }
       const signalAt = Date.parse(e.timestamp);
       const opened = openedBy(record, e);
+      const version = versionOf(record);
       for (const followerId of followers) {
         messages.push(
           copyQueueMessage({
@@ -54,6 +55,7 @@ export const createCopyDispatch =
             coin: e.details.coin,
             signal_at: Number.isFinite(signalAt) ? signalAt : 0,
             ...(opened !== undefined && { opened }),
+            ...(version !== undefined && { version }),
           }),
         );
         recordOf.push(record);
@@ -69,6 +71,12 @@ const openingSchema = z.object({
   version: z.number().int().nonnegative(),
   details: z.looseObject({ szi: z.string().refine(isDecimalString) }),
 });
+
+/** The event's state version (none from an item without one). */
+const versionOf = (record: DynamoDBRecord): number | undefined => {
+  const parsed = z.object({ version: z.number().int().nonnegative() }).safeParse(newImageOf(record));
+  return parsed.success ? parsed.data.version : undefined;
+};
 
 /** The opening an OPEN or FLIP event carries into the copy message (none from an older item without it). */
 const openedBy = (record: DynamoDBRecord, e: FeedEvent): CopyMessage["opened"] => {

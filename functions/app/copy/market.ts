@@ -48,8 +48,8 @@ export const createLeaderSource = (
     return decStr(sumDec([main, ...others].map((s) => s.accountValue)));
   });
   return {
-    async positions(leaders) {
-      const states = await traders.trackingStates(leaders);
+    async positions(leaders, positionsOpts) {
+      const states = await traders.trackingStates(leaders, positionsOpts);
       const out = new Map<Address, LeaderPositions | null>();
       for (const leader of leaders) {
         const state = states.get(leader);

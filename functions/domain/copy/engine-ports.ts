@@ -32,7 +32,7 @@ export interface LeaderSource {
    * Each leader's positions, as tracking committed them with its last event; `null` for a leader
    * tracking has no baseline of yet (his positions are unknown, not empty).
    */
-  positions(leaders: readonly Address[]): Promise<Map<Address, LeaderPositions | null>>;
+  positions(leaders: readonly Address[], opts?: { consistent?: boolean }): Promise<Map<Address, LeaderPositions | null>>;
   /**
    * His account value (the exchange's clearinghouseState; cached about a minute), read at or after
    * `notBefore` (ms) when given: proportional sizing takes it when he trades, so after his event.

@@ -68,6 +68,11 @@ export const createRunReads = (deps: Pick<EngineDeps, "store" | "leaders" | "mar
       Promise.all(leaders.map((l) => deps.leaders.equityUsd(l.address, notBefore(l)))),
     ]);
     const held = addresses.map((address) => positions.get(address));
+    // His event's own run must see his positions after it: a read from before its commit (an
+    // eventually consistent one, just after it) is taken again, consistently.
+    const eventVersion = isLeaderEvent(message) ? message.version : undefined;
+    const behind = eventVersion === undefined ? -1 : addresses.findIndex((a, i) => a === message.leader && (held[i]?.version ?? eventVersion) < eventVersion);
+    if (behind >= 0) held[behind] = (await deps.leaders.positions([addresses[behind]!], { consistent: true })).get(addresses[behind]!);
     if (held.some((h) => h === undefined || h === null)) return null;
     // A run behind a queue (not his event's) may find positions newer than the value it was given:
     // a proportional leader's is then read after them (the cache keeps one read per snapshot).

@@ -30,6 +30,11 @@ export const copyMessageSchema = z.object({
    * first sees the position later (behind a queue) no longer can.
    */
   opened: z.object({ szi: z.string().refine(isDecimalString, "expected a decimal string"), version: z.number().int().nonnegative() }).optional(),
+  /**
+   * A leader event's state version (his state after it): a run whose read of his positions is
+   * older (an eventually consistent read just after the commit) reads them again, consistently.
+   */
+  version: z.number().int().nonnegative().optional(),
 });
 
 export type CopyMessage = z.infer<typeof copyMessageSchema>;
@@ -47,6 +52,7 @@ export const copyQueueMessage = (m: CopyMessage): OrderedMessage => ({
     coin: m.coin,
     signal_at: m.signal_at,
     ...(m.opened !== undefined && { opened: m.opened }),
+    ...(m.version !== undefined && { version: m.version }),
   }),
   groupId: m.follower_id,
   deduplicationId: createHash("sha256").update(JSON.stringify([m.follower_id, m.event_id])).digest("hex").slice(0, 64),

@@ -37,7 +37,7 @@ export const createDynamoTraderStore = (
     }
   };
 
-  const batchGet = async (addresses: readonly Address[], projection: string): Promise<Record<string, unknown>[]> => {
+  const batchGet = async (addresses: readonly Address[], projection: string, consistent = false): Promise<Record<string, unknown>[]> => {
     const items: Record<string, unknown>[] = [];
     for (const part of chunk([...new Set(addresses)], 100)) {
       await untilProcessed(
@@ -50,6 +50,7 @@ export const createDynamoTraderStore = (
                   Keys: keys,
                   ProjectionExpression: projection,
                   ExpressionAttributeNames: { "#a": "address" },
+                  ...(consistent && { ConsistentRead: true }),
                 },
               },
             }),
@@ -126,8 +127,9 @@ export const createDynamoTraderStore = (
       return last !== undefined ? { addresses, cursor: last } : { addresses };
     },
 
-    async trackingStates(addresses) {
-      const items = await batchGet(addresses, "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline");
+    async trackingStates(addresses, opts) {
+      const projection = "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline";
+      const items = await batchGet(addresses, projection, opts?.consistent === true);
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
         const address = i.address as Address;

@@ -73,7 +73,7 @@ describe("copy dispatch", () => {
     expect(sent.map((m) => m.groupId)).toEqual(["fol_a", "fol_b", "fol_a", "fol_b"]);
   });
 
-  it("carries his size and state version from an event that opened a position (OPEN, FLIP), not from an add", async () => {
+  it("carries his size and state version from an event that opened a position (OPEN, FLIP), not from an add; every event's version", async () => {
     const store = createMemoryFollowerStore();
     await store.create(record("fol_a"));
     const { sent, queue } = recordingQueue();
@@ -92,6 +92,8 @@ describe("copy dispatch", () => {
       ],
     });
     expect(sent.map((m) => (JSON.parse(m.body) as CopyMessage).opened)).toEqual([{ szi: "0.5", version: 4 }, undefined, { szi: "-0.2", version: 6 }]);
+    // Every event's state version: its run reads his positions again if its first read is older.
+    expect(sent.map((m) => (JSON.parse(m.body) as CopyMessage).version)).toEqual([4, 5, 6]);
   });
 
   it("fails the record the queue stopped at and every later one; a malformed record fails alone", async () => {

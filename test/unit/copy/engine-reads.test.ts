@@ -22,6 +22,8 @@ const harness = async (config: FollowerConfig) => {
   /** When the leaders' positions were seen (their snapshot's exchange time). */
   let asOf = T0 - 1_000;
   let release: () => void = () => undefined;
+  /** His state version as a plain read finds it, and as a consistent one does (after his last commit). */
+  const versions = { plain: 4, consistent: 4 };
   const read = createRunReads({
     store: {
       ...store,
@@ -33,9 +35,11 @@ const harness = async (config: FollowerConfig) => {
       },
     },
     leaders: {
-      positions: async (leaders: readonly Address[]) => {
-        log.push(`positions of ${leaders.map((l) => (l === LEADER ? "LEADER" : "OTHER")).join("+")}`);
-        return new Map(leaders.map((l) => [l, { sizes: { BTC: "1" }, asOf }]));
+      positions: async (leaders: readonly Address[], opts?: { consistent?: boolean }) => {
+        const consistent = opts?.consistent === true;
+        log.push(`positions of ${leaders.map((l) => (l === LEADER ? "LEADER" : "OTHER")).join("+")}${consistent ? " (consistent)" : ""}`);
+        const version = consistent ? versions.consistent : versions.plain;
+        return new Map(leaders.map((l) => [l, { sizes: { BTC: version >= 5 ? "2" : "1" }, asOf, version }]));
       },
       equityUsd: async (leader: Address, notBefore?: number) => {
         log.push(`equity of ${leader === LEADER ? "LEADER" : "OTHER"}${notBefore === undefined ? "" : ` after ${notBefore}`}`);
@@ -62,7 +66,7 @@ const harness = async (config: FollowerConfig) => {
     release();
     return pending;
   };
-  return { store, log, run, seenAt: (at: number) => (asOf = at) };
+  return { store, log, run, versions, seenAt: (at: number) => (asOf = at) };
 };
 
 describe("a copy run's reads", () => {
@@ -103,5 +107,23 @@ describe("a copy run's reads", () => {
     h.seenAt(T0 + 5_000);
     await h.run({ v: 1, follower_id: FOLLOWER, event_id: "reconcile:1", leader: null, coin: null, signal_at: T0 });
     expect(h.log.filter((l) => l.startsWith("equity"))).toEqual(["equity of LEADER", `equity of LEADER after ${T0 + 5_000}`]);
+  });
+
+  it("reads his positions again, consistently, when its first read is older than his event", async () => {
+    const h = await harness(paperConfig());
+    const event: CopyMessage = { v: 1, follower_id: FOLLOWER, event_id: `${LEADER}-5-BTC`, leader: LEADER, coin: "BTC", signal_at: T0, version: 5 };
+    // His commit of version 5 is not yet in what a plain read returns.
+    h.versions.plain = 4;
+    h.versions.consistent = 5;
+    const reads = await h.run(event);
+    expect(h.log.filter((l) => l.startsWith("positions"))).toEqual(["positions of LEADER", "positions of LEADER (consistent)"]);
+    expect(reads.kind === "ready" && reads.leaders[0]).toMatchObject({ positions: { BTC: "2" }, version: 5 });
+    // A plain read that has it already, or a run with no event version, reads once.
+    h.versions.plain = 5;
+    await h.run(event);
+    expect(h.log.filter((l) => l.startsWith("positions"))).toEqual(["positions of LEADER"]);
+    h.versions.plain = 4;
+    await h.run({ ...event, version: undefined });
+    expect(h.log.filter((l) => l.startsWith("positions"))).toEqual(["positions of LEADER"]);
   });
 });
