@@ -109,7 +109,7 @@ export const copyWorkload = (
       // caused (usually none: the Query's least, 1 unit); each leader's traders item (eventually consistent).
       // Not priced: a leader's opening read from his events (#store/dynamo/leader-openings.js), which
       // a run does only for a position it finds without its message (lost, or still queued behind
-      // it): a page of 20 events (~5 units), once per process, leader, coin and state version; nor
+      // it): a page of 20 events (~10 units), once per process, leader, coin and state version; nor
       // the consistent re-read of a leader whose plain read is older than the run's event.
       worker: runs.times(
         readUnits(dec(i.copyAccountKb + 1).times(KB), true)

@@ -42,7 +42,7 @@ describe("a leader's openings, read from his stored events", () => {
   }, 120_000);
   afterAll(async () => p?.close());
 
-  it("the latest OPEN or FLIP of a coin at or before a version, other coins' events and later ones aside; a bounded read", { timeout: 60_000 }, async () => {
+  it("the latest OPEN or FLIP of a coin at or before a version, other coins' events and later ones aside, none after a close; a bounded read", { timeout: 60_000 }, async () => {
     const opening = createDynamoLeaderOpenings(p.tables.doc, p.tables.names.events);
     await trade("BTC", "2"); // OPEN long 2
     await trade("ETH", "5"); // another coin
@@ -65,6 +65,9 @@ describe("a leader's openings, read from his stored events", () => {
     const bounded = createDynamoLeaderOpenings(p.tables.doc, p.tables.names.events, { pageSize: 2, maxPages: 1 });
     expect(await bounded(leader, "ETH", versions.at(-1)!)).toBeNull();
     expect(await bounded(leader, "BTC", versions.at(-1)!)).toMatchObject({ version: flip });
+    // He closes BTC: at that version no opening is his current position's (the older ones were others').
+    await trade("BTC", "2");
+    expect(await opening(leader, "BTC", versions.at(-1)!)).toBeNull();
   });
 
   it("a reconciliation that finds his position without its message holds it to max_signal_age_seconds and sizes fixed_notional from his opening", { timeout: 60_000 }, async () => {
