@@ -66,15 +66,15 @@ export const createCopyDispatch =
     return response;
   };
 
-/** What an event that opened a position says of it beyond the feed's fields: his size then and his state version. */
-const openingSchema = z.object({
-  version: z.number().int().nonnegative(),
-  details: z.looseObject({ szi: z.string().refine(isDecimalString) }),
-});
+/** The event's state version, beyond the feed's fields. */
+const versionSchema = z.object({ version: z.number().int().nonnegative() });
+
+/** What an event that opened a position says of it besides: his size then. */
+const openingSchema = versionSchema.extend({ details: z.looseObject({ szi: z.string().refine(isDecimalString) }) });
 
 /** The event's state version (none from an item without one). */
 const versionOf = (record: DynamoDBRecord): number | undefined => {
-  const parsed = z.object({ version: z.number().int().nonnegative() }).safeParse(newImageOf(record));
+  const parsed = versionSchema.safeParse(newImageOf(record));
   return parsed.success ? parsed.data.version : undefined;
 };
 

@@ -1,6 +1,7 @@
 import { sign } from "#commons/decimal.js";
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "#domain/address.js";
+import { openedByMessage } from "./engine-plan.js";
 import type { LeaderSource } from "./engine-ports.js";
 import type { FollowerConfig } from "./follower.js";
 import type { CopyMessage } from "./messages.js";
@@ -53,9 +54,7 @@ export const legsWithoutOpening = (
     for (const [coin, szi] of Object.entries(snapshot?.positions ?? {})) {
       const side = sign(szi);
       if (side === 0 || memory[legKey(leader.address, coin)]?.side === side) continue;
-      const ownOpening =
-        message.leader === leader.address && message.coin === coin && message.opened !== undefined && sign(message.opened.szi) === side;
-      if (ownOpening) continue;
+      if (openedByMessage(message, leader.address, coin, side)) continue;
       legs.push({ leader: leader.address, coin, side, ...(snapshot?.version !== undefined && { version: snapshot.version }), ...(snapshot?.asOf !== undefined && { asOf: snapshot.asOf }) });
     }
   }

@@ -23,6 +23,10 @@ export const takerFeeRateOf = (config: FollowerConfig): string => (config.mode =
 export const isLeaderEvent = (m: CopyMessage): m is CopyMessage & { leader: Address; coin: string } =>
   m.leader !== null && m.coin !== null;
 
+/** The run's own message is the leader's event that opened his position in `coin` on `side` (an OPEN, or a FLIP into it). */
+export const openedByMessage = (message: CopyMessage, leader: Address, coin: string, side: number): boolean =>
+  message.leader === leader && message.coin === coin && message.opened !== undefined && sign(message.opened.szi) === side;
+
 /**
  * The memory a run plans from: none on the follower's first run (the start mode decides it, in
  * planRun), else the stored one, with the leaders added since the last run (those its account
@@ -38,7 +42,7 @@ export const runMemory = (
   if (account.actual === null) return account.memory;
   const held = isLeaderEvent(message) ? snapshots.find((s) => s.address === message.leader)?.positions[message.coin] : undefined;
   const opened =
-    isLeaderEvent(message) && message.opened !== undefined && held !== undefined && sign(held) === sign(message.opened.szi)
+    isLeaderEvent(message) && held !== undefined && openedByMessage(message, message.leader, message.coin, sign(held))
       ? { leader: message.leader, coin: message.coin }
       : undefined;
   return withAddedLeaders(config.start, account.memory, Object.keys(account.actual.leaderEquityUsd) as Address[], snapshots, opened);

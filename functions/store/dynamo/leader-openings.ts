@@ -7,11 +7,12 @@ import { eventSortKey } from "./keys.js";
 
 /**
  * A leader's latest OPEN or FLIP event in a coin at or before a state version, from the events
- * table (his partition, newest first by version). The copy engine asks for it when a run finds a
- * position new without its event's message (#domain/copy/engine-openings.js), which happens
- * seldom and is usually among his last few events. A page bills every event it reads, filtered
- * or not: small pages (20 events, ~10 read units consistently), and the read stops after `maxPages` of them and
- * answers null, rather than reading an active trader's whole history.
+ * table (his partition, newest first by version); null when his latest such event there is a
+ * CLOSE. The copy engine asks for it when a run finds a position new without its event's message
+ * (#domain/copy/engine-openings.js), which happens seldom and is usually among his last few
+ * events. A page bills every event it reads, filtered or not: small pages (20 events, ~10 read
+ * units consistently), and the read stops after `maxPages` of them and answers null, rather than
+ * reading an active trader's whole history.
  */
 export const OPENING_PAGE_SIZE = 20;
 export const OPENING_MAX_PAGES = 10;
