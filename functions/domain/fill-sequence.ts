@@ -79,12 +79,12 @@ const segmentsOf = (from: Decimal, to: Decimal, fills: readonly BehindFill[]): S
     const crossed = sign(running) !== 0 && sign(next) !== sign(running);
     running = next;
     if (crossed) {
-      segments.push(...splitOpening(current));
+      segments.push(...splitTurn(splitOpening(current)));
       current = { from: next, to: next, fills: [] };
     }
   }
   if (!running.eq(to)) return null;
-  if (current.fills.length > 0) segments.push(current);
+  if (current.fills.length > 0) segments.push(...splitTurn([current]));
   return segments;
 };
 
@@ -110,6 +110,39 @@ const splitOpening = (s: Segment): Segment[] => {
     { from: opened, to: s.to, fills: s.fills.slice(cut) },
   ];
 };
+
+/**
+ * A piece that ends at the size it started (added to, then reduced back, or the other way round)
+ * would be no event, and its fills would be behind none: it is cut where it first turns, into the
+ * move out and the move back (an INCREASE and a DECREASE, or the other way round). Only such a
+ * piece: one that ends elsewhere stays one event, whichever way its fills went on the way.
+ */
+const splitTurn = (pieces: Segment[]): Segment[] =>
+  pieces.flatMap((s) => {
+    if (sign(s.from) === 0 || !s.from.eq(s.to)) return [s];
+    let running = s.from;
+    let direction = 0;
+    for (let i = 0; i < s.fills.length; i++) {
+      const f = s.fills[i]!;
+      const other = s.fills[i + 1];
+      // Both halves of a self-trade move nothing (see segmentsOf): never a turn.
+      if (other !== undefined && isSelfTrade(f, other)) {
+        i++;
+        continue;
+      }
+      const next = running.plus(signedSize(f));
+      const moved = next.abs().cmp(running.abs());
+      if (moved !== 0 && direction !== 0 && moved !== direction) {
+        return [
+          { from: s.from, to: running, fills: s.fills.slice(0, i) },
+          { from: running, to: s.to, fills: s.fills.slice(i) },
+        ];
+      }
+      if (moved !== 0) direction = moved;
+      running = next;
+    }
+    return [s];
+  });
 
 const stepOf = (coin: string, s: Segment, entryPx: string | null, leverage: StoredPosition["leverage"] | null): LifecycleStep | null => {
   const prev = decStr(s.from);

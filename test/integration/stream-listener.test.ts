@@ -163,9 +163,11 @@ describe("hand-over between listeners", () => {
     const events = byVersion(await p.events(A));
     // Several listeners listened, each one after the other took over.
     expect(l.results.filter((r) => r.listened).length).toBeGreaterThanOrEqual(2);
-    // Each trade behind exactly one event, versions without a hole, the last state the exchange's.
+    // Each trade behind exactly one event, versions without a hole (a commit's events share one:
+    // trades added to and reduced back within one poll are two), the last state the exchange's.
     expect(events.flatMap((e) => e.details.tids).sort()).toEqual([...tids].sort());
-    expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+    const versions = [...new Set(events.map((e) => e.version))];
+    expect(versions).toEqual(versions.map((_, i) => i + 1));
     expect(events.at(-1)!.details.szi).toBe(String(szi));
   });
 });

@@ -86,6 +86,38 @@ describe("lifecycleSteps", () => {
     expect(shape(steps)).toEqual([["BTC", "INCREASE_POSITION", "1", "2.5", 3]]);
   });
 
+  it("a position added to and reduced back to its size between two snapshots is INCREASE then DECREASE, each fill behind one", () => {
+    const before: PositionMap = { ETH: pos("3", "3000") };
+    const after: PositionMap = { ETH: pos("3", "3001") };
+    expect(diffPositions(before, after)).toEqual([]);
+    // From the stream, as the trades stream gives them (a reduce of 2, then two adds of 1).
+    const fills = [stream("ETH", "-2", "3000"), stream("ETH", "1", "3001"), stream("ETH", "1", "3002")];
+    const steps = lifecycleSteps(before, after, fills);
+    expect(shape(steps)).toEqual([
+      ["ETH", "DECREASE_POSITION", "3", "1", 1],
+      ["ETH", "INCREASE_POSITION", "1", "3", 2],
+    ]);
+    expect(steps.flatMap((s) => s.fills.map((f) => f.tid))).toEqual(fills.map((f) => f.tid));
+    // The other way round, from the exchange's fills, a short: out to -4, back to -2 in two.
+    const short = lifecycleSteps({ SOL: pos("-2", "100") }, { SOL: pos("-2", "100") }, [
+      fill("SOL", "-2", "-2", "100"),
+      fill("SOL", "-4", "1", "99"),
+      fill("SOL", "-3", "1", "99"),
+    ]);
+    expect(shape(short)).toEqual([
+      ["SOL", "INCREASE_POSITION", "-2", "-4", 1],
+      ["SOL", "DECREASE_POSITION", "-4", "-2", 2],
+    ]);
+  });
+
+  it("a trade with oneself moves nothing: alone, no event; inside a piece, no turn", () => {
+    const buy = stream("BTC", "1", "100");
+    const self = [buy, { ...buy, side: "A" as const }];
+    expect(lifecycleSteps({ BTC: pos("2", "100") }, { BTC: pos("2", "100") }, self)).toEqual([]);
+    const steps = lifecycleSteps({ BTC: pos("2", "100") }, { BTC: pos("3", "100") }, [...self, stream("BTC", "1", "100")]);
+    expect(shape(steps)).toEqual([["BTC", "INCREASE_POSITION", "2", "3", 3]]);
+  });
+
   it("a position opened and closed between two snapshots is OPEN then CLOSE; opened then flipped, OPEN then FLIP", () => {
     const steps = lifecycleSteps({}, { ARB: pos("-1", "0.9") }, [
       fill("DOGE", "0", "100", "0.1"),
