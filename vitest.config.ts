@@ -2,14 +2,40 @@ import { configDefaults, defineConfig } from "vitest/config";
 import { testEnv } from "./test/support/env.js";
 
 /**
- * Separate projects so that unit tests never wait for Java: only the integration project has the
+ * Separate projects so that unit tests never wait for Java: only the integration projects have the
  * global setup that starts DynamoDB Local and the SQS server, and vitest runs a project's global
  * setup only when one of its files is selected.
  */
 const INTEGRATION = ["test/integration/**/*.test.ts", "**/*.integration.test.ts"];
+/**
+ * Files that measure against the wall clock (a minute at the exchange's weight limit, listeners
+ * that hand over every few seconds, faults timed against a schedule): they run on their own, after
+ * everything else, so that no other file's CPU makes them slower than what they assert.
+ */
+const WALL_CLOCK = [
+  "test/integration/tracking-budget.test.ts",
+  "test/integration/tracking-faults.test.ts",
+  "test/integration/stream-listener.test.ts",
+];
 const CDK = ["test/cdk/**/*.test.ts"];
 const E2E = ["test/e2e/**/*.test.ts"];
 const EXCLUDE = [...configDefaults.exclude, "cdk.out/**", ".local-data/**"];
+
+/**
+ * Most files wait (on DynamoDB Local, the SQS server, sockets, a browser), so more files run at once
+ * than there are cores; vitest's default (cores - 1) ran them one by one on a 2-core machine.
+ */
+const PARALLEL = { maxWorkers: 3, sequence: { groupOrder: 0 } };
+const ALONE = { maxWorkers: 1, sequence: { groupOrder: 1 } };
+
+/** DynamoDB Local and the SQS server for each project that has integration files. */
+const SERVICES = {
+  globalSetup: ["test/support/global-setup.ts"],
+  setupFiles: ["test/support/setup-integration.ts"],
+  // Real services: redrive waits out visibility timeouts, DynamoDB Local has JVM warm-up.
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
 
 export default defineConfig({
   test: {
@@ -17,26 +43,21 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION, ...CDK, ...E2E] },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...INTEGRATION, ...CDK, ...E2E], ...PARALLEL },
       },
       {
         extends: true,
         // Each synth builds the whole stack (and some bundle with esbuild or run cdk-nag): seconds
         // each on a loaded 2-core machine, so the unit default of 5 s would fail them at random.
-        test: { name: "cdk", include: CDK, exclude: EXCLUDE, testTimeout: 120_000, hookTimeout: 120_000 },
+        test: { name: "cdk", include: CDK, exclude: EXCLUDE, testTimeout: 120_000, hookTimeout: 120_000, ...PARALLEL },
       },
       {
         extends: true,
-        test: {
-          name: "integration",
-          include: INTEGRATION,
-          exclude: EXCLUDE,
-          globalSetup: ["test/support/global-setup.ts"],
-          setupFiles: ["test/support/setup-integration.ts"],
-          // Real services: redrive waits out visibility timeouts, DynamoDB Local has JVM warm-up.
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
+        test: { name: "integration", include: INTEGRATION, exclude: [...EXCLUDE, ...WALL_CLOCK], ...SERVICES, ...PARALLEL },
+      },
+      {
+        extends: true,
+        test: { name: "wall-clock", include: WALL_CLOCK, exclude: EXCLUDE, ...SERVICES, ...ALONE },
       },
       {
         extends: true,
@@ -50,6 +71,7 @@ export default defineConfig({
           // A real browser against the whole local stack; one file, its tests in order.
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          ...PARALLEL,
         },
       },
     ],
