@@ -142,7 +142,10 @@ const trackOne = async (
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
-    if (changes.length === 0 && tradedInPlace(stored.positions, current).length === 0) {
+    // Fills the stream showed after the stored snapshot are trades even where the snapshot shows
+    // no change (added to and reduced back at the entry price): not explained, they are fetched.
+    const traded = streamed !== undefined && streamed.length > 0;
+    if (!traded && changes.length === 0 && tradedInPlace(stored.positions, current).length === 0) {
       // No size moved and no entry price either: no fills to fetch. A new leverage or margin
       // mode, or a builder dex's first positions, are still stored (no event), so that the next
       // events start from them.

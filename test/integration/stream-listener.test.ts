@@ -259,4 +259,21 @@ describe("a live poll's fills", () => {
     expect(after.fills_cursor).toBe(before.fills_cursor);
     expect(after.as_of).toBeGreaterThan(before.as_of);
   });
+
+  it("fetches the fills on the last try when the stream's do not explain a snapshot that shows no change (added to and reduced back at the entry price)", async () => {
+    const stored = (await p.traders.trackingStates([A])).get(A)!;
+    expect(stored.positions.BTC).toMatchObject({ szi: "0.1", entryPx: "60000.0" });
+    const { trade: add } = p.sim.execute({ user: A, coin: "BTC", size: "0.1", px: "60000" });
+    const { trade: reduce } = p.sim.execute({ user: A, coin: "BTC", size: "-0.1", px: "60000" });
+    // The stream showed the reduction only (the add was its predecessor's): size and entry as stored.
+    const shown = new Map([[A, [fillOf(reduce, "A")]]]);
+    expect((await p.trackLive([A], { fills: shown, final: false }))[0]!.status).toBe("lagging");
+    const [final] = await p.trackLive([A], { fills: shown, final: true });
+    expect(final!.status).toBe("changed");
+    const events = byVersion(await p.events(A)).slice(-2);
+    expect(events.map((e) => [e.event_type, e.details.szi, e.details.tids, e.details.fills_source])).toEqual([
+      ["INCREASE_POSITION", "0.2", [add.tid], "exchange"],
+      ["DECREASE_POSITION", "0.1", [reduce.tid], "exchange"],
+    ]);
+  });
 });
