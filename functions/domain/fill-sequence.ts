@@ -57,12 +57,18 @@ interface Segment {
 /**
  * The coin's fills cut where the position reaches or crosses zero; null when they do not lead
  * from `from` to `to`. A piece that opened from flat and then closed or flipped is cut again at
- * its first reducing fill, so the opening is an event of its own.
+ * its first reducing fill, so the opening is an event of its own. The last piece, when it ends at
+ * the size it started (added to, then reduced back, or the other way round), would be no event
+ * and its fills behind none: it is cut where it first turned, into the move out and the move back.
+ * A piece that ends elsewhere stays one event, whichever way its fills went on the way.
  */
 const segmentsOf = (from: Decimal, to: Decimal, fills: readonly BehindFill[]): Segment[] | null => {
   const segments: Segment[] = [];
   let running = from;
   let current: Segment = { from, to: from, fills: [] };
+  // The current piece's way (1 away from zero, -1 towards it) and where it first turned.
+  let way = 0;
+  let turn: { fills: number; at: Decimal } | undefined;
   for (let i = 0; i < fills.length; i++) {
     const f = fills[i]!;
     if (isExchangeFill(f) && !dec(f.startPosition).eq(running)) return null;
@@ -74,17 +80,27 @@ const segmentsOf = (from: Decimal, to: Decimal, fills: readonly BehindFill[]): S
       continue;
     }
     const next = running.plus(signedSize(f));
+    const moved = next.abs().cmp(running.abs());
+    if (turn === undefined && moved !== 0 && way !== 0 && moved !== way) turn = { fills: current.fills.length, at: running };
+    if (moved !== 0) way = moved;
     current.fills.push(f);
     current.to = next;
     const crossed = sign(running) !== 0 && sign(next) !== sign(running);
     running = next;
     if (crossed) {
-      segments.push(...splitTurn(splitOpening(current)));
+      segments.push(...splitOpening(current));
       current = { from: next, to: next, fills: [] };
+      way = 0;
+      turn = undefined;
     }
   }
   if (!running.eq(to)) return null;
-  if (current.fills.length > 0) segments.push(...splitTurn([current]));
+  if (turn !== undefined && sign(current.from) !== 0 && current.from.eq(current.to)) {
+    segments.push(
+      { from: current.from, to: turn.at, fills: current.fills.slice(0, turn.fills) },
+      { from: turn.at, to: current.to, fills: current.fills.slice(turn.fills) },
+    );
+  } else if (current.fills.length > 0) segments.push(current);
   return segments;
 };
 
@@ -110,39 +126,6 @@ const splitOpening = (s: Segment): Segment[] => {
     { from: opened, to: s.to, fills: s.fills.slice(cut) },
   ];
 };
-
-/**
- * A piece that ends at the size it started (added to, then reduced back, or the other way round)
- * would be no event, and its fills would be behind none: it is cut where it first turns, into the
- * move out and the move back (an INCREASE and a DECREASE, or the other way round). Only such a
- * piece: one that ends elsewhere stays one event, whichever way its fills went on the way.
- */
-const splitTurn = (pieces: Segment[]): Segment[] =>
-  pieces.flatMap((s) => {
-    if (sign(s.from) === 0 || !s.from.eq(s.to)) return [s];
-    let running = s.from;
-    let direction = 0;
-    for (let i = 0; i < s.fills.length; i++) {
-      const f = s.fills[i]!;
-      const other = s.fills[i + 1];
-      // Both halves of a self-trade move nothing (see segmentsOf): never a turn.
-      if (other !== undefined && isSelfTrade(f, other)) {
-        i++;
-        continue;
-      }
-      const next = running.plus(signedSize(f));
-      const moved = next.abs().cmp(running.abs());
-      if (moved !== 0 && direction !== 0 && moved !== direction) {
-        return [
-          { from: s.from, to: running, fills: s.fills.slice(0, i) },
-          { from: running, to: s.to, fills: s.fills.slice(i) },
-        ];
-      }
-      if (moved !== 0) direction = moved;
-      running = next;
-    }
-    return [s];
-  });
 
 const stepOf = (coin: string, s: Segment, entryPx: string | null, leverage: StoredPosition["leverage"] | null): LifecycleStep | null => {
   const prev = decStr(s.from);

@@ -43,8 +43,8 @@ export const createCopyDispatch =
         followersOf.set(e.trader_address, followers);
       }
       const signalAt = Date.parse(e.timestamp);
-      const opened = openedBy(record, e);
       const version = versionOf(record);
+      const opened = openedBy(record, e, version);
       for (const followerId of followers) {
         messages.push(
           copyQueueMessage({
@@ -70,7 +70,7 @@ export const createCopyDispatch =
 const versionSchema = z.object({ version: z.number().int().nonnegative() });
 
 /** What an event that opened a position says of it besides: his size then. */
-const openingSchema = versionSchema.extend({ details: z.looseObject({ szi: z.string().refine(isDecimalString) }) });
+const openingSchema = z.object({ details: z.looseObject({ szi: z.string().refine(isDecimalString) }) });
 
 /** The event's state version (none from an item without one). */
 const versionOf = (record: DynamoDBRecord): number | undefined => {
@@ -78,11 +78,11 @@ const versionOf = (record: DynamoDBRecord): number | undefined => {
   return parsed.success ? parsed.data.version : undefined;
 };
 
-/** The opening an OPEN or FLIP event carries into the copy message (none from an older item without it). */
-const openedBy = (record: DynamoDBRecord, e: FeedEvent): CopyMessage["opened"] => {
-  if (e.event_type !== "OPEN_POSITION" && e.event_type !== "FLIP_POSITION") return undefined;
+/** The opening an OPEN or FLIP event (at `version`) carries into the copy message (none from an older item without it). */
+const openedBy = (record: DynamoDBRecord, e: FeedEvent, version: number | undefined): CopyMessage["opened"] => {
+  if ((e.event_type !== "OPEN_POSITION" && e.event_type !== "FLIP_POSITION") || version === undefined) return undefined;
   const parsed = openingSchema.safeParse(newImageOf(record));
-  return parsed.success ? { szi: parsed.data.details.szi, version: parsed.data.version } : undefined;
+  return parsed.success ? { szi: parsed.data.details.szi, version } : undefined;
 };
 
 /** Queues `messages` in order; where the queue stopped, that message's record and every later one fail. */

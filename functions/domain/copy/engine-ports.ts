@@ -40,8 +40,9 @@ export interface LeaderSource {
   equityUsd(leader: Address, notBefore?: number): Promise<string>;
   /**
    * His latest OPEN or FLIP event in `coin` at or before his state `version`; null when none is
-   * found within the events it reads, or a CLOSE of the coin comes after the last. Optional: without it, a run finds no opening for a leg whose
-   * message it has not seen (#domain/copy/engine-openings.js).
+   * found within the events it reads, or a CLOSE of the coin comes after the last. Optional:
+   * without it, a run finds no opening for a leg whose message it has not seen
+   * (#domain/copy/engine-openings.js).
    */
   opening?(leader: Address, coin: string, version: number): Promise<StoredOpening | null>;
 }
