@@ -9,13 +9,16 @@ import { testEnv } from "./test/support/env.js";
 const INTEGRATION = ["test/integration/**/*.test.ts", "**/*.integration.test.ts"];
 /**
  * Files that measure against the wall clock (a minute at the exchange's weight limit, listeners
- * that hand over every few seconds, faults timed against a schedule): they run on their own, after
- * everything else, so that no other file's CPU makes them slower than what they assert.
+ * that hand over every few seconds, faults timed against a schedule, a start-up raced by a client
+ * or held to a test's timeout): they run on their own, after everything else, so that no other
+ * file's CPU makes them slower than what they assert.
  */
 const WALL_CLOCK = [
   "test/integration/tracking-budget.test.ts",
   "test/integration/tracking-faults.test.ts",
   "test/integration/stream-listener.test.ts",
+  "test/integration/feed-startup.test.ts",
+  "test/integration/npm-start.test.ts",
 ];
 const CDK = ["test/cdk/**/*.test.ts"];
 const E2E = ["test/e2e/**/*.test.ts"];
