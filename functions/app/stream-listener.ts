@@ -10,7 +10,7 @@ import type { QueuePort, TraderStore } from "#domain/ports.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
 import { listedPerpCoins } from "#domain/perp-universe.js";
 import { fillsFromTrades } from "#domain/stream-fills.js";
-import { newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
+import { DEFAULT_LEASE_TIMING, newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
 import { listActiveAddresses } from "#domain/traders.js";
 import type { LiveFills, TrackOutcome } from "#domain/tracking.js";
 import { RecentIds } from "./recent-ids.js";
@@ -22,7 +22,11 @@ import { RecentIds } from "./recent-ids.js";
  * returns at once, or takes the lease over (#domain/stream-status.js): the successor connects
  * while its predecessor still listens, and the predecessor leaves once the successor is
  * connected, so the stream is never unwatched at a hand-over. The trades both see in that overlap
- * are polled twice at most, and stored once (a poll diffs against the stored state).
+ * are polled twice at most, and stored once (a poll diffs against the stored state). The leaving
+ * listener stores what it still has pending, fetching those traders' fills, before it says it
+ * has finished; the successor polls nobody until then (#domain/live-tracker.js): a poll of the
+ * trades it saw, without those it did not, would explain a change as well when the missing ones
+ * net to nothing, and they would be behind no event.
  *
  * After a gap (a reconnect, a restart), the trades the exchange sends on subscribing are
  * processed unless seen already (by tid), so a short gap costs nothing; what a longer one hid is
@@ -97,6 +101,10 @@ const CATCH_UP_LIMIT_MS = 10 * 60_000;
  * whose trade is already stored costs 2 weight and stores nothing.
  */
 const CLOCK_MARGIN_MS = 30_000;
+/** A predecessor that has not said it finished by then has died with its trades: poll anyway. */
+const PREDECESSOR_WAIT_MS = 30_000;
+/** How often a successor asks whether its predecessor has finished. */
+const FINISHED_POLL_MS = 200;
 
 export type ListenerResult =
   | { listened: false; holder: string }
@@ -124,6 +132,9 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
 
   // Trades newer than the predecessor's last one are caught up from what subscribing sends.
   const predecessorLastTrade = previous?.lastTradeAt ?? null;
+  const lease = deps.lease ?? DEFAULT_LEASE_TIMING;
+  // A predecessor still alive (not stopped, not silent) may be polling the trades it has seen.
+  const predecessor = previous !== null && previous.state !== "stopped" && startedAt - previous.heartbeatAt <= lease.staleMs ? previous.listenerId : null;
   const catchUpFrom =
     predecessorLastTrade !== null && startedAt - predecessorLastTrade < CATCH_UP_LIMIT_MS
       ? predecessorLastTrade
@@ -135,16 +146,38 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
   const isTracked = (a: Address) => tracked.has(a);
   let superseded = false;
 
-  const handOff = async (addresses: readonly Address[]): Promise<void> => {
-    const bodies = chunk(addresses, 100).map((traders) =>
-      encodeTrackBatch({ cycle_id: `live-${listenerId}`, dispatched_at: now(), traders }),
+  const handOff = async (traded: ReadonlyMap<Address, number>): Promise<void> => {
+    const bodies = chunk([...traded.keys()], 100).map((traders) =>
+      encodeTrackBatch({ cycle_id: `live-${listenerId}`, dispatched_at: now(), traders, traded_at: traded }),
     );
     await deps.requeue.sendAll(bodies);
+  };
+
+  let finishing = false;
+  /**
+   * Resolves once the predecessor has finished, has died, or this listener has (then the tracker,
+   * stopped while held, has handed everyone off without polling).
+   */
+  const predecessorFinished = async (id: string): Promise<void> => {
+    const from = now();
+    const until = from + PREDECESSOR_WAIT_MS;
+    while (!finishing) {
+      if (await deps.status.finished(id).catch(() => false)) {
+        deps.logger.info("The previous listener finished; polling", { listenerId, predecessor: id, waitedMs: now() - from });
+        return;
+      }
+      if (now() >= until) {
+        deps.logger.warn("The previous listener did not say it finished; polling without it", { listenerId, predecessor: id });
+        return;
+      }
+      await sleep(FINISHED_POLL_MS);
+    }
   };
 
   const tracker: LiveTracker = createLiveTracker({
     track: deps.track,
     handOff,
+    ...(predecessor !== null && { hold: predecessorFinished(predecessor) }),
     logger: deps.logger,
     now,
     ...(deps.coalesceMs !== undefined && { coalesceMs: deps.coalesceMs }),
@@ -219,11 +252,20 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     if (!(await deps.status.heartbeat(status))) superseded = true;
   };
 
-  /** Marks the lease stopped; written only while still the holder, so a successor's status stands. */
+  /**
+   * Marks the lease stopped (written only while still the holder, so a successor's status stands)
+   * and says this listener finished, for a successor waiting on it.
+   */
   const release = async (): Promise<void> => {
+    finishing = true;
     status.state = "stopped";
     status.heartbeatAt = now();
     await deps.status.heartbeat(status).catch(() => false);
+    await deps.status.markFinished(listenerId, now()).catch((error) =>
+      deps.logger.warn("Could not say the listener finished; its successor waits a while for it", {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
   };
 
   let coins: string[];
@@ -285,10 +327,12 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     while (!ready && timeLeft() > 0) await sleep(50);
     await heartbeat().catch(() => undefined);
     deps.logger.info("Listening to the trades stream", { listenerId, coins: coins.length, tracked: tracked.size, ready });
-    // Listen until the invocation must wrap up, or until a successor is connected.
+    // Listen until the invocation must wrap up, or until a successor is connected: one comes only
+    // near the lease's end (or after a silence), and is looked for every second then, since it
+    // polls nobody until this one has finished.
     while (timeLeft() > 0) {
       await sleep(Math.min(1_000, Math.max(0, timeLeft())));
-      if (superseded) {
+      if (superseded || leaseUntil - now() < lease.handoverMs) {
         const current = await deps.status.read().catch(() => null);
         if (current !== null && current.listenerId !== listenerId && current.state === "connected") break;
       }
@@ -296,7 +340,8 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
   } finally {
     for (const t of timers) clearInterval(t);
     await stream.close();
-    const handedOff = await tracker.stop();
+    // The traders still pending get their last try while the invocation has time for it.
+    const handedOff = await tracker.stop({ drainUntil: now() + Math.max(0, context.getRemainingTimeInMillis() - wrapUpMs / 2) });
     await release();
     if (handedOff > 0) deps.logger.info("Listener handed its pending traders to the tracking queue", { handedOff });
   }

@@ -46,7 +46,8 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
     const traders = [...deferred, ...retried];
     if (traders.length > 0) {
       const retries = message.retries + (retried.length > 0 ? 1 : 0);
-      await deps.requeue.sendAll([encodeTrackBatch({ cycle_id: message.cycle_id, dispatched_at: message.dispatched_at, traders, retries })]);
+      const { cycle_id, dispatched_at, traded_at } = message;
+      await deps.requeue.sendAll([encodeTrackBatch({ cycle_id, dispatched_at, traders, retries, traded_at })]);
     }
     return { handedBack: traders.length, leftToNextCycle: retried.length === failed.length ? [] : failed };
   };
@@ -56,7 +57,10 @@ export const createTrackWorker = (deps: TrackWorkerDeps) => {
     const started = performance.now();
     const remaining = invocation?.getRemainingTimeInMillis();
     const budgetDeadline = remaining !== undefined ? deps.now() + Math.max(0, remaining - WORK_MARGIN_MS) : undefined;
-    const outcomes = await trackTraders(message.traders, deps, budgetDeadline !== undefined ? { budgetDeadline } : {});
+    const outcomes = await trackTraders(message.traders, deps, {
+      ...(budgetDeadline !== undefined && { budgetDeadline }),
+      ...(message.traded_at.size > 0 && { tradedAt: message.traded_at }),
+    });
     const summary = summarize(outcomes);
     // If the hand-back cannot be sent, the message fails as a whole and SQS delivers it again.
     const { handedBack, leftToNextCycle } = await handBack(message, outcomes);

@@ -9,13 +9,24 @@ import type { LiveFills, TrackOutcome } from "./tracking.js";
  * fill makes them one poll. A trader is polled by one call at a time; fills that arrive meanwhile
  * wait for the next. A poll whose snapshot does not show the fills yet (`lagging`) or that failed
  * is tried again after a short delay, the last time fetching the fills; a trader still not done
- * then, and every trader pending when the tracker stops, is handed off to the tracking queue, so
- * nothing the stream showed is dropped.
+ * then is handed off to the tracking queue, so nothing the stream showed is dropped.
+ *
+ * On stop, the traders still pending get their last try at once (it fetches their fills, so it
+ * needs no more of the stream), until a deadline; only those left then are handed off. A
+ * successor listener waits for that (`hold`): it may lack these fills (the trades subscribing
+ * sends are only the last few per coin), and a poll that stored its subset first would leave
+ * trades that net to nothing behind no event.
  */
 export interface LiveTrackerDeps {
   track: (addresses: Address[], live: LiveFills) => Promise<TrackOutcome[]>;
-  /** Polls these traders another way (the tracking queue's worker); must not throw away on failure. */
-  handOff: (addresses: readonly Address[]) => Promise<void>;
+  /**
+   * Polls these traders another way (the tracking queue's worker), each with the exchange time of
+   * his newest fill not yet stored, so that the worker fetches his fills even where the snapshot
+   * shows no change.
+   */
+  handOff: (traded: ReadonlyMap<Address, number>) => Promise<void>;
+  /** No poll starts before this settles (a predecessor still storing what it saw); fills wait. */
+  hold?: Promise<unknown>;
   logger: AppLogger;
   now?: () => number;
   /** Wait after a trader's first new fill before polling him. Default 250 ms. */
@@ -44,8 +55,12 @@ export interface LiveTrackerStats {
 
 export interface LiveTracker {
   add(fills: ReadonlyMap<Address, readonly StreamFill[]>): void;
-  /** Stops polling, waits for the polls under way, hands the rest off; resolves to how many were handed off. */
-  stop(): Promise<number>;
+  /**
+   * Takes no more fills; gives every trader still pending his last try until `drainUntil`
+   * (default: none), waits for the polls under way, and hands off the rest; resolves to how many
+   * were handed off.
+   */
+  stop(opts?: { drainUntil?: number }): Promise<number>;
   stats(): LiveTrackerStats;
 }
 
@@ -67,16 +82,25 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
   const now = deps.now ?? Date.now;
   const coalesceMs = deps.coalesceMs ?? 250;
   const retryDelays = deps.retryDelaysMs ?? [250, 750, 2_000];
+  const lastTry = retryDelays.length;
   const maxBatch = deps.maxBatch ?? 25;
   const maxInFlight = deps.maxInFlight ?? 4;
   const entries = new Map<Address, Entry>();
   const running = new Set<Promise<void>>();
   const stats = { polls: 0, changed: 0, lagging: 0, failed: 0, handedOff: 0 };
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  /** Fills are taken until stop; polls run until stop, or until the drain's deadline. */
+  let accepting = true;
+  let polling = true;
+  let held = deps.hold !== undefined;
+  const unhold = (): void => {
+    held = false;
+    schedule();
+  };
+  void deps.hold?.then(unhold, unhold);
 
   const schedule = (): void => {
-    if (stopped) return;
+    if (!polling || held) return;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (running.size >= maxInFlight) return;
@@ -86,15 +110,18 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
     timer = setTimeout(flush, Math.max(0, next - now()));
   };
 
-  const handOff = async (addresses: Address[]): Promise<void> => {
-    if (addresses.length === 0) return;
+  /** The exchange time of the trader's newest fill not yet stored. */
+  const newestFill = (e: Entry): number => Math.max(...e.fills.map((f) => f.time), ...e.later.map((f) => f.time));
+
+  const handOff = async (traded: Map<Address, number>): Promise<void> => {
+    if (traded.size === 0) return;
     try {
-      await deps.handOff(addresses);
-      stats.handedOff += addresses.length;
+      await deps.handOff(traded);
+      stats.handedOff += traded.size;
     } catch (error) {
       // The reconciliation sweep still polls them; say so loudly.
       deps.logger.error("Handing traders off to the tracking queue failed; the reconciliation sweep will poll them", {
-        traders: addresses.length,
+        traders: traded.size,
         error: error instanceof Error ? error.message : String(error),
       });
     }
@@ -108,24 +135,26 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
     if (outcome.status === "changed") stats.changed++;
     if (SETTLED.has(outcome.status)) {
       if (e.later.length === 0) entries.delete(address);
-      else entries.set(address, { since: now(), fills: e.later, later: [], attempt: 0, dueAt: now() + coalesceMs, running: false });
+      else entries.set(address, { since: now(), fills: e.later, later: [], attempt: accepting ? 0 : lastTry, dueAt: now() + (accepting ? coalesceMs : 0), running: false });
       return;
     }
     // lagging, conflict (someone else stored a newer state: ask again), failed, deferred.
     if (outcome.status === "lagging") stats.lagging++;
     if (outcome.status === "failed" || outcome.status === "deferred") stats.failed++;
-    if (e.attempt >= retryDelays.length) {
+    if (e.attempt >= lastTry) {
       entries.delete(address);
       deps.logger.warn("A live poll did not succeed after retries; handing the trader to the tracking queue", {
         address,
         status: outcome.status,
         error: outcome.error,
       });
-      await handOff([address]);
+      await handOff(new Map([[address, newestFill(e)]]));
       return;
     }
-    const delay = retryDelays[e.attempt] ?? 0;
-    entries.set(address, { since: e.since, fills: [...e.fills, ...e.later], later: [], attempt: e.attempt + 1, dueAt: now() + delay, running: false });
+    // Draining: no more fills will come, so the retry is the last try, at once.
+    const attempt = accepting ? e.attempt + 1 : lastTry;
+    const dueAt = now() + (accepting ? (retryDelays[e.attempt] ?? 0) : 0);
+    entries.set(address, { since: e.since, fills: [...e.fills, ...e.later], later: [], attempt, dueAt, running: false });
   };
 
   const run = async (batch: Address[]): Promise<void> => {
@@ -134,7 +163,7 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
     for (const a of batch) {
       const e = entries.get(a)!;
       fills.set(a, e.fills);
-      if (e.attempt >= retryDelays.length) final = true;
+      if (e.attempt >= lastTry) final = true;
     }
     stats.polls += batch.length;
     let outcomes: TrackOutcome[];
@@ -152,13 +181,13 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
 
   function flush(): void {
     timer = undefined;
-    if (stopped) return;
+    if (!polling || held) return;
     const t = now();
     while (running.size < maxInFlight) {
       // Final tries go alone: they may fetch fills, which the others should not wait for.
       const due = [...entries.entries()].filter(([, e]) => !e.running && e.dueAt <= t);
       if (due.length === 0) break;
-      const finals = due.filter(([, e]) => e.attempt >= retryDelays.length);
+      const finals = due.filter(([, e]) => e.attempt >= lastTry);
       const pick = (finals.length > 0 ? finals.slice(0, 1) : due.slice(0, maxBatch)).map(([a]) => a);
       for (const a of pick) entries.get(a)!.running = true;
       const p = run(pick).finally(() => {
@@ -170,9 +199,13 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
     schedule();
   }
 
+  const settled = async (): Promise<void> => {
+    while (running.size > 0) await Promise.all([...running]);
+  };
+
   return {
     add(byTrader) {
-      if (stopped) return;
+      if (!accepting) return;
       const t = now();
       for (const [address, fills] of byTrader) {
         if (fills.length === 0) continue;
@@ -184,15 +217,23 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
       schedule();
     },
 
-    async stop() {
-      stopped = true;
+    async stop({ drainUntil } = {}) {
+      accepting = false;
+      const before = stats.handedOff;
+      if (drainUntil !== undefined && !held) {
+        // No more fills will come: waiting serves nothing, and the last try needs none.
+        for (const e of entries.values()) if (!e.running) Object.assign(e, { attempt: lastTry, dueAt: now() });
+        schedule();
+        while (entries.size > 0 && now() < drainUntil) await sleep(Math.min(50, drainUntil - now()));
+      }
+      polling = false;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      while (running.size > 0) await Promise.all([...running]);
-      const left = [...entries.keys()];
+      await settled();
+      const left = new Map([...entries].map(([a, e]) => [a, newestFill(e)]));
       entries.clear();
       await handOff(left);
-      return left.length;
+      return stats.handedOff - before;
     },
 
     stats: () => ({
@@ -203,3 +244,5 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
     }),
   };
 };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

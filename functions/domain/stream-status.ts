@@ -61,6 +61,13 @@ export interface StreamStatusStore {
   claim(next: StreamStatus, seen: StreamStatus | null): Promise<boolean>;
   /** Writes the holder's status; false (nothing written) when another listener holds the lease. */
   heartbeat(status: StreamStatus): Promise<boolean>;
+  /**
+   * Says a listener has finished: every trade it saw is stored or handed off. Its successor waits
+   * for this before polling (#domain/live-tracker.js). Only the latest is kept.
+   */
+  markFinished(listenerId: string, at: number): Promise<void>;
+  /** Has this listener said it finished? */
+  finished(listenerId: string): Promise<boolean>;
 }
 
 export interface LeaseTiming {

@@ -77,6 +77,12 @@ export interface LiveFills {
 export interface TrackOptions {
   budgetDeadline?: number;
   live?: LiveFills;
+  /**
+   * Traders a listener saw trading and handed off (#domain/messages.js), with the exchange time
+   * of the newest such trade: if it is newer than the stored snapshot, his fills are fetched even
+   * where the snapshot shows no change.
+   */
+  tradedAt?: ReadonlyMap<Address, number>;
 }
 
 export const trackTraders = async (
@@ -91,7 +97,9 @@ export const trackTraders = async (
     ...(opts.live !== undefined && { urgent: true }),
     ...(opts.budgetDeadline !== undefined && { budgetDeadline: opts.budgetDeadline }),
   };
-  return mapWithConcurrency(addresses, deps.concurrency, (address) => trackOne(address, states.get(address), call, deps, opts.live));
+  return mapWithConcurrency(addresses, deps.concurrency, (address) =>
+    trackOne(address, states.get(address), call, deps, opts.live, opts.tradedAt?.get(address)),
+  );
 };
 
 const trackOne = async (
@@ -100,6 +108,7 @@ const trackOne = async (
   call: CallOptions,
   deps: TrackingDeps,
   live: LiveFills | undefined,
+  tradedAt: number | undefined,
 ): Promise<TrackOutcome> => {
   if (state === undefined || !state.isActive) return { address, status: "untracked", events: [] };
   try {
@@ -143,8 +152,9 @@ const trackOne = async (
       if (!live!.final) return { address, status: "lagging", events: [] };
     }
     // Fills the stream showed after the stored snapshot are trades even where the snapshot shows
-    // no change (added to and reduced back at the entry price): not explained, they are fetched.
-    const traded = streamed !== undefined && streamed.length > 0;
+    // no change (added to and reduced back at the entry price, or opened and closed): not
+    // explained, or seen by a listener that handed him off, they are fetched.
+    const traded = (streamed !== undefined && streamed.length > 0) || (tradedAt !== undefined && (asOf === undefined || tradedAt > asOf));
     if (!traded && changes.length === 0 && tradedInPlace(stored.positions, current).length === 0) {
       // No size moved and no entry price either: no fills to fetch. A new leverage or margin
       // mode, or a builder dex's first positions, are still stored (no event), so that the next

@@ -2,6 +2,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import type { PositionEvent } from "#domain/events.js";
+import { encodeTrackBatch } from "#domain/messages.js";
 import { trackTrader } from "#domain/traders.js";
 import { startListener, type RunningListener } from "../support/listener.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
@@ -169,6 +170,82 @@ describe("hand-over between listeners", () => {
     const versions = [...new Set(events.map((e) => e.version))];
     expect(versions).toEqual(versions.map((_, i) => i + 1));
     expect(events.at(-1)!.details.szi).toBe(String(szi));
+  });
+});
+
+describe("a hand-over with trades still pending", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(65, [A]);
+  });
+  afterAll(async () => p.close());
+
+  it("stores the trades the leaving listener had not polled, though its successor never saw them, each behind one event", { timeout: 60_000 }, async () => {
+    // The first listener lives 7 s and waits a minute before polling: A's trades are pending when it leaves.
+    const first = startListener(p, { timeoutSeconds: 7, checkEverySeconds: 600, coalesceMs: 60_000 });
+    const second = { current: undefined as RunningListener | undefined };
+    try {
+      await connected(first);
+      // Opened and closed: trades that net to nothing, which no snapshot shows.
+      const open = p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3000" }).trade;
+      const close = p.sim.execute({ user: A, coin: "ETH", size: "-1", px: "3001" }).trade;
+      // More trades in the coin than subscribing sends: the successor never sees A's.
+      for (let i = 0; i < 15; i++) p.sim.execute({ user: makers[i % 3]!, coin: "ETH", size: "1", px: "3002" });
+      await eventually(async () => ((await first.status.read())?.trades ?? 0) >= 17, { what: "the first listener saw the trades" });
+      // A run every second takes over once the first has less than 4 s left.
+      second.current = startListener(p, { checkEverySeconds: 1 });
+      await eventually(() => first.results.length === 1, { what: "the first listener left", timeoutMs: 20_000 });
+      // A trade only the successor sees.
+      const reopen = p.sim.execute({ user: A, coin: "ETH", size: "2", px: "3003" }).trade;
+      await eventually(async () => (await p.events(A)).some((e) => e.details.tids.includes(reopen.tid)), { what: "the reopen's event" });
+      await p.drain();
+      const events = byVersion(await p.events(A));
+      expect(events.map((e) => [e.event_type, e.details.szi, e.details.tids])).toEqual([
+        ["OPEN_POSITION", "1", [open.tid]],
+        ["CLOSE_POSITION", "0", [close.tid]],
+        ["OPEN_POSITION", "2", [reopen.tid]],
+      ]);
+      // The first listener stored them itself: nothing went to the tracking queue.
+      expect(first.results[0]).toMatchObject({ listened: true, handedOff: 0 });
+    } finally {
+      await first.stop();
+      await second.current?.stop();
+    }
+  });
+});
+
+describe("a trader handed off to the tracking queue", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(66, [B]);
+  });
+  afterAll(async () => p.close());
+
+  const handOff = (tradedAt?: number) =>
+    p.queuePort.sendAll([
+      encodeTrackBatch({ cycle_id: "live-test", dispatched_at: Date.now(), traders: [B], ...(tradedAt !== undefined && { traded_at: new Map([[B, tradedAt]]) }) }),
+    ]);
+
+  it("has his fills fetched by the worker when the listener says when he traded, though his trades net to nothing", async () => {
+    const open = p.sim.execute({ user: B, coin: "BTC", size: "0.1", px: "60000" }).trade;
+    const close = p.sim.execute({ user: B, coin: "BTC", size: "-0.1", px: "60010" }).trade;
+    await handOff(close.time);
+    await p.drain();
+    const events = byVersion(await p.events(B));
+    expect(events.map((e) => [e.event_type, e.details.tids, e.details.fills_source])).toEqual([
+      ["OPEN_POSITION", [open.tid], "exchange"],
+      ["CLOSE_POSITION", [close.tid], "exchange"],
+    ]);
+    // Handed off again with the same time (a redelivery): already stored, nothing new.
+    await handOff(close.time);
+    await p.drain();
+    expect(await p.events(B)).toHaveLength(2);
+    // Without it, a poll sees the same flat account it stored, and has no reason to fetch fills.
+    p.sim.execute({ user: B, coin: "BTC", size: "0.1", px: "60000" });
+    p.sim.execute({ user: B, coin: "BTC", size: "-0.1", px: "60010" });
+    await handOff();
+    await p.drain();
+    expect(await p.events(B)).toHaveLength(2);
   });
 });
 

@@ -20,6 +20,7 @@ export const STATE_KEYS = {
   trackingCycle: { pk: "tracking-cycle", sk: "latest" },
   discoveryCursor: { pk: "discovery", sk: "cursor" },
   streamListener: { pk: "stream-listener", sk: "status" },
+  streamListenerFinished: { pk: "stream-listener", sk: "finished" },
   reconcileCursor: { pk: "tracking-cycle", sk: "rotation" },
 } as const;
 

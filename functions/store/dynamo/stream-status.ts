@@ -118,4 +118,13 @@ export const createDynamoStreamStatusStore = (doc: DynamoDBDocumentClient, table
       ),
     );
   },
+
+  async markFinished(listenerId, at) {
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...STATE_KEYS.streamListenerFinished, listener_id: listenerId, at } }));
+  },
+
+  async finished(listenerId) {
+    const out = await doc.send(new GetCommand({ TableName: tableName, Key: STATE_KEYS.streamListenerFinished, ConsistentRead: true }));
+    return out.Item?.listener_id === listenerId;
+  },
 });

@@ -9,7 +9,7 @@ const A = `0x${"a".repeat(40)}` as Address;
 const B = `0x${"b".repeat(40)}` as Address;
 
 let tid = 0;
-const fill = (coin = "BTC", sz = "1"): StreamFill => ({ coin, px: "100", sz, side: "B", time: Date.now(), tid: ++tid, hash: "0x1" });
+const fill = (coin = "BTC", sz = "1", time = Date.now()): StreamFill => ({ coin, px: "100", sz, side: "B", time, tid: ++tid, hash: "0x1" });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Call {
@@ -22,11 +22,15 @@ interface Call {
 const setup = (answer: (a: Address, call: number) => TrackOutcome["status"] | Promise<TrackOutcome["status"]>, o: Partial<LiveTrackerDeps> = {}) => {
   const calls: Call[] = [];
   const handedOff: Address[] = [];
+  const tradedAt = new Map<Address, number>();
   const tracker = createLiveTracker({
     coalesceMs: 30,
     retryDelaysMs: [20, 20],
     logger: recordingLogger().logger,
-    handOff: async (addresses) => void handedOff.push(...addresses),
+    handOff: async (traded) => {
+      for (const [a, t] of traded) tradedAt.set(a, t);
+      handedOff.push(...traded.keys());
+    },
     track: async (addresses, live: LiveFills) => {
       const n = calls.length;
       calls.push({ addresses, tids: new Map([...live.fills].map(([a, f]) => [a, f.map((x) => x.tid)])), final: live.final });
@@ -34,7 +38,7 @@ const setup = (answer: (a: Address, call: number) => TrackOutcome["status"] | Pr
     },
     ...o,
   });
-  return { tracker, calls, handedOff };
+  return { tracker, calls, handedOff, tradedAt };
 };
 
 describe("live tracker", () => {
@@ -115,5 +119,63 @@ describe("live tracker", () => {
     tracker.add(new Map([[A, [fill()]]]));
     await sleep(50);
     expect(calls).toHaveLength(1);
+  });
+
+  it("on stop with a deadline gives every pending trader his last try at once, and hands off only those still not done, with their newest trade's time", async () => {
+    const { tracker, calls, handedOff, tradedAt } = setup((a) => (a === B ? "lagging" : "changed"), { coalesceMs: 60_000 });
+    const t0 = Date.now() - 5_000;
+    tracker.add(new Map([[A, [fill("BTC", "1", t0)]], [B, [fill("ETH", "1", t0 + 1), fill("ETH", "-1", t0 + 2)]]]));
+    // Within the deadline, neither the 60 s coalescing wait nor the retry delays are waited out.
+    expect(await tracker.stop({ drainUntil: Date.now() + 2_000 })).toBe(1);
+    expect(calls.map((c) => [c.addresses, c.final])).toEqual([
+      [[A], true],
+      [[B], true],
+    ]);
+    expect(handedOff).toEqual([B]);
+    expect(tradedAt.get(B)).toBe(t0 + 2);
+  });
+
+  it("on stop with a deadline turns a poll under way that must be retried into its last try", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { tracker, calls, handedOff } = setup(async (_a, n) => {
+      if (n === 0) {
+        await gate;
+        return "lagging" as const;
+      }
+      return "changed" as const;
+    });
+    tracker.add(new Map([[A, [fill()]]]));
+    await sleep(50);
+    const stopped = tracker.stop({ drainUntil: Date.now() + 2_000 });
+    release();
+    expect(await stopped).toBe(0);
+    expect(calls.map((c) => c.final)).toEqual([false, true]);
+    expect(handedOff).toEqual([]);
+  });
+
+  it("polls nobody while held, then every fill that came meanwhile", async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const { tracker, calls } = setup(() => "changed", { hold });
+    const f = [fill(), fill()];
+    tracker.add(new Map([[A, [f[0]!]]]));
+    await sleep(60);
+    tracker.add(new Map([[A, [f[1]!]]]));
+    await sleep(60);
+    expect(calls).toHaveLength(0);
+    expect(tracker.stats().pending).toBe(1);
+    release();
+    await sleep(80);
+    expect(calls.map((c) => c.tids.get(A))).toEqual([f.map((x) => x.tid)]);
+    await tracker.stop();
+  });
+
+  it("stopped while held, hands everyone off without polling", async () => {
+    const { tracker, calls, handedOff } = setup(() => "changed", { hold: new Promise(() => undefined) });
+    tracker.add(new Map([[A, [fill()]]]));
+    expect(await tracker.stop({ drainUntil: Date.now() + 1_000 })).toBe(1);
+    expect(calls).toHaveLength(0);
+    expect(handedOff).toEqual([A]);
   });
 });
