@@ -36,8 +36,10 @@ export interface TrackingState {
   /** Fills up to and including this time (ms) have been fetched. */
   fillsCursor: number | undefined;
   /**
-   * Exchange time of the snapshot the stored positions come from: fills up to it are in them.
-   * Undefined for states stored before it was kept (their fills cursor says the same).
+   * Exchange time up to which every fill is behind a stored event: the snapshot the stored
+   * positions come from, or for a state stored from the trades stream, its newest fill (the
+   * snapshot may show later trades that net to nothing, not delivered yet). Undefined for states
+   * stored before it was kept (their fills cursor says the same).
    */
   asOf: number | undefined;
   /**
@@ -66,7 +68,7 @@ export interface Transition {
   positions: PositionMap;
   events: PositionEvent[];
   fillsCursor: number;
-  /** Exchange time of the snapshot `positions` come from (TrackingState.asOf). */
+  /** Exchange time up to which every fill is behind an event (TrackingState.asOf). */
   asOf: number;
   at: number;
 }

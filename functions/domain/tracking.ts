@@ -147,7 +147,12 @@ const trackOne = async (
       if (shown && fillsExplain(stored.positions, current, streamed)) {
         const steps = lifecycleSteps(stored.positions, current, streamed);
         const attributed: Attributed = { source: "stream", cursor: state.fillsCursor ?? until };
-        return await commitChanges(address, stored, current, steps, attributed, time, deps, state.positions);
+        // The snapshot may show trades the stream has not delivered yet, if they net to nothing
+        // (else these fills would not explain it): the state is stored as of the newest fill
+        // behind it, not the snapshot, so that those still count as his when they come.
+        const newest = streamed.reduce((t, f) => Math.max(t, f.time), asOf ?? Number.NEGATIVE_INFINITY);
+        const seen = { until: Number.isFinite(newest) ? newest : until, polledAt };
+        return await commitChanges(address, stored, current, steps, attributed, seen, deps, state.positions);
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
     }

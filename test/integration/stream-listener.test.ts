@@ -353,4 +353,28 @@ describe("a live poll's fills", () => {
       ["DECREASE_POSITION", "0.1", [reduce.tid], "exchange"],
     ]);
   });
+
+  it("stores a state from the stream as of its newest fill, so trades the snapshot showed before the stream delivered them still count when they come", async () => {
+    const { trade: first } = p.sim.execute({ user: A, coin: "SOL", size: "1", px: "150" });
+    // Later blocks: added to and reduced back, netting to nothing.
+    await sleep(5);
+    const { trade: add } = p.sim.execute({ user: A, coin: "SOL", size: "1", px: "151" });
+    await sleep(5);
+    const { trade: back } = p.sim.execute({ user: A, coin: "SOL", size: "-1", px: "152" });
+    // The stream has delivered the first trade only, which explains the snapshot on its own.
+    const [opened] = await p.trackLive([A], { fills: new Map([[A, [fillOf(first, "B")]]]), final: false });
+    expect(opened!.events.map((e) => e.event_type)).toEqual(["OPEN_POSITION"]);
+    // Then the other two arrive.
+    const [later] = await p.trackLive([A], { fills: new Map([[A, [fillOf(add, "B"), fillOf(back, "A")]]]), final: false });
+    expect(later!.status).toBe("changed");
+    const events = byVersion(await p.events(A)).filter((e) => e.details.coin === "SOL");
+    expect(events.map((e) => [e.event_type, e.details.szi, e.details.tids, e.details.fills_source])).toEqual([
+      ["OPEN_POSITION", "1", [first.tid], "stream"],
+      ["INCREASE_POSITION", "2", [add.tid], "stream"],
+      ["DECREASE_POSITION", "1", [back.tid], "stream"],
+    ]);
+    // A late copy of any of them changes nothing.
+    const again = new Map([[A, [fillOf(first, "B"), fillOf(add, "B"), fillOf(back, "A")]]]);
+    expect((await p.trackLive([A], { fills: again, final: false }))[0]!.status).toBe("unchanged");
+  });
 });
