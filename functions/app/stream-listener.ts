@@ -23,8 +23,8 @@ import { RecentIds } from "./recent-ids.js";
  * while its predecessor still listens, and the predecessor leaves once the successor is
  * connected, so the stream is never unwatched at a hand-over. The trades both see in that overlap
  * are polled twice at most, and stored once (a poll diffs against the stored state). The leaving
- * listener stores what it still has pending, fetching those traders' fills, before it says it
- * has finished; the successor polls nobody until then (#domain/live-tracker.js): a poll of the
+ * listener stores what it still has pending (a last try, which fetches the fills its own do not
+ * explain) before it says it has finished; the successor polls nobody until then (#domain/live-tracker.js): a poll of the
  * trades it saw, without those it did not, would explain a change as well when the missing ones
  * net to nothing, and they would be behind no event.
  *

@@ -11,11 +11,11 @@ import type { LiveFills, TrackOutcome } from "./tracking.js";
  * is tried again after a short delay, the last time fetching the fills; a trader still not done
  * then is handed off to the tracking queue, so nothing the stream showed is dropped.
  *
- * On stop, the traders still pending get their last try at once (it fetches their fills, so it
- * needs no more of the stream), until a deadline; only those left then are handed off. A
- * successor listener waits for that (`hold`): it may lack these fills (the trades subscribing
- * sends are only the last few per coin), and a poll that stored its subset first would leave
- * trades that net to nothing behind no event.
+ * On stop, the traders still pending get their last try at once (it fetches their fills where
+ * the stream's do not explain the change, so it needs no more of the stream), until a deadline;
+ * only those left then are handed off. A successor listener waits for that (`hold`): it may
+ * lack these fills (the trades subscribing sends are only the last few per coin), and a poll
+ * that stored its subset first would leave trades that net to nothing behind no event.
  */
 export interface LiveTrackerDeps {
   track: (addresses: Address[], live: LiveFills) => Promise<TrackOutcome[]>;
