@@ -78,6 +78,8 @@ export interface CostInput {
   tradesStream: boolean;
   listenerOverlapSeconds: number;
   listenerCheckMs: number;
+  /** A successor's checks that its predecessor finished (every 200 ms for its wind-down, ~1 s). */
+  listenerFinishedChecks: number;
   listenerHeartbeatSeconds: number;
   listenerRefreshSeconds: number;
   listenerLogKbPerHeartbeat: string;
@@ -154,6 +156,7 @@ export const DEFAULT_INPUT: Omit<CostInput, "traders"> = {
   tradesStream: APP_DEFAULTS.TRADES_STREAM === "on",
   listenerOverlapSeconds: 60,
   listenerCheckMs: 100,
+  listenerFinishedChecks: 5,
   listenerHeartbeatSeconds: 10,
   listenerRefreshSeconds: 30,
   listenerLogKbPerHeartbeat: "0.5",
@@ -253,6 +256,8 @@ export const INPUT_NOTES: Record<keyof CostInput, string> = {
     "both listeners run at a hand-over, one every 15 minutes; an upper bound (the successor starts with 90 s of its " +
     "predecessor's lease left, which leaves once the successor is connected: seconds)",
   listenerCheckMs: "a start every minute that finds a live holder: one consistent GetItem, then it returns",
+  listenerFinishedChecks:
+    "consistent GetItems a successor makes, every 200 ms, until its predecessor says it finished (its wind-down: ~0.5 s in the tests)",
   listenerHeartbeatSeconds: "the listener's heartbeat: a status write and the stream counters' EMF line (#app/stream-listener.js)",
   listenerRefreshSeconds: "the listener re-reads the tracked traders (active-index pages) this often",
   listenerLogKbPerHeartbeat: "the EMF line of the 4 stream counters, every heartbeat",

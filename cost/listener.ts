@@ -1,4 +1,5 @@
 import { dec, type Decimal } from "#commons/decimal.js";
+import { DEFAULT_LEASE_TIMING } from "#domain/stream-status.js";
 import { STREAM_LISTENER_FUNCTION } from "../functions/catalog.js";
 import type { CostInput } from "./inputs.js";
 import { gbSeconds, KB, SECONDS_PER_MONTH } from "./units.js";
@@ -7,7 +8,9 @@ import { gbSeconds, KB, SECONDS_PER_MONTH } from "./units.js";
  * The trades-stream listener's month (TRADES_STREAM=on; all zero when off). One invocation
  * listens at a time, up to its 15-minute timeout, and the successor the minute schedule starts
  * overlaps it at each hand-over; every other start reads the lease, finds the live holder and
- * returns. While it listens it writes its status every heartbeat and re-reads the tracked traders.
+ * returns. While it listens it writes its status every heartbeat and re-reads the tracked traders;
+ * at the end of its lease it reads the lease every second, looking for its successor, which asks
+ * every 200 ms whether it has finished (#app/stream-listener.js).
  * Its targeted polls run inside its own billed time; what they store is the tracking lines' writes.
  */
 export interface ListenerWorkload {
@@ -47,10 +50,14 @@ export const listenerWorkload = (i: CostInput, memoryMb: number, activeIndexRead
       listenerChecks: { invocations: dec(checks), gbSeconds: gbSeconds(dec(checks), dec(i.listenerCheckMs), memoryMb) },
     },
     starts: dec(starts),
-    // A status write (< 1 KB) per heartbeat; per listener its claim of the lease and its last status.
-    writeUnits: dec(heartbeats + 2 * listeners),
-    // A consistent GetItem of the lease per start; the active index per refresh.
-    readUnits: dec(starts).plus(activeIndexReads.times(refreshes)),
+    // A status write (< 1 KB) per heartbeat; per listener its claim of the lease, its last status
+    // and that it finished.
+    writeUnits: dec(heartbeats + 3 * listeners),
+    // A consistent GetItem of the lease per start; the active index per refresh; per listener, the
+    // lease every second of its hand-over window and its successor's checks that it finished.
+    readUnits: dec(starts)
+      .plus(activeIndexReads.times(refreshes))
+      .plus(dec(listeners).times(DEFAULT_LEASE_TIMING.handoverMs / 1_000 + i.listenerFinishedChecks)),
     logKb: dec(heartbeats).times(i.listenerLogKbPerHeartbeat),
     natKb: dec(listeningSeconds).times(i.streamTradesPerSecond).times(i.streamTradeBytes).div(KB),
   };
