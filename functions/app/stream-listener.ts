@@ -69,6 +69,11 @@ export interface StreamListenerDeps {
   maxTrackedTraders: number;
   /** Leave this much of the invocation to hand over cleanly. Default 20 s. */
   wrapUpMs?: number;
+  /**
+   * How long a successor waits for a live predecessor to say it finished before it polls anyway
+   * (the predecessor died with its trades). Default 30 s.
+   */
+  predecessorWaitMs?: number;
   lease?: LeaseTiming;
   intervals?: Partial<ListenerIntervals>;
   /** Coalescing and retry delays of the live tracker (defaults in #domain/live-tracker.js). */
@@ -101,8 +106,6 @@ const CATCH_UP_LIMIT_MS = 10 * 60_000;
  * whose trade is already stored costs 2 weight and stores nothing.
  */
 const CLOCK_MARGIN_MS = 30_000;
-/** A predecessor that has not said it finished by then has died with its trades: poll anyway. */
-const PREDECESSOR_WAIT_MS = 30_000;
 /** How often a successor asks whether its predecessor has finished. */
 const FINISHED_POLL_MS = 200;
 
@@ -160,7 +163,7 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
    */
   const predecessorFinished = async (id: string): Promise<void> => {
     const from = now();
-    const until = from + PREDECESSOR_WAIT_MS;
+    const until = from + (deps.predecessorWaitMs ?? 30_000);
     while (!finishing) {
       if (await deps.status.finished(id).catch(() => false)) {
         deps.logger.info("The previous listener finished; polling", { listenerId, predecessor: id, waitedMs: now() - from });

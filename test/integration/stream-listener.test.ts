@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import type { PositionEvent } from "#domain/events.js";
 import { encodeTrackBatch } from "#domain/messages.js";
+import { newStreamStatus } from "#domain/stream-status.js";
+import { createDynamoStreamStatusStore } from "#store/dynamo/stream-status.js";
 import { trackTrader } from "#domain/traders.js";
 import { startListener, type RunningListener } from "../support/listener.js";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
@@ -210,6 +212,37 @@ describe("a hand-over with trades still pending", () => {
     } finally {
       await first.stop();
       await second.current?.stop();
+    }
+  });
+});
+
+describe("a predecessor that dies during its hand-over", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(67, [A]);
+  });
+  afterAll(async () => p.close());
+
+  it("holds its successor's polls only so long, then they catch up", async () => {
+    // A holder alive by its heartbeat, 2 s from the end of its lease, that will never say it finished.
+    const now = Date.now();
+    const status = createDynamoStreamStatusStore(p.tables.doc, p.tables.names.state);
+    expect(await status.claim({ ...newStreamStatus("died", now - 60_000, now + 2_000), state: "connected", heartbeatAt: now }, null)).toBe(true);
+    const l = startListener(p, { deps: { predecessorWaitMs: 2_000 } });
+    try {
+      await eventually(async () => {
+        const s = await l.status.read();
+        return s !== null && s.listenerId !== "died" && s.state === "connected" ? s : undefined;
+      }, { what: "the successor connected" });
+      const { trade } = p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3000" });
+      const [event] = await eventsOf(p, A, 1);
+      expect(event!.details).toMatchObject({ szi: "1", tids: [trade.tid], fills_source: "stream" });
+      // Polled once the wait for its predecessor was over, not before.
+      const successor = (await l.status.read())!;
+      expect(Date.parse(event!.timestamp) - successor.startedAt).toBeGreaterThanOrEqual(2_000);
+      expect(await l.status.finished("died")).toBe(false);
+    } finally {
+      await l.stop();
     }
   });
 });
