@@ -84,7 +84,11 @@ export const followerViewSchema = z.object({
         unrealized_pnl_usd: decimal.nullable().meta({ description: "At the mid of the engine's last run; null without one" }),
       }),
     )
-    .meta({ description: "As the engine's last run saw the account" }),
+    .meta({
+      description:
+        "As the engine's last run saw the account. Amounts in USD here and below are rounded half up to 6 decimals (USDC's, as the exchange " +
+        "shows them), entry prices to 6 significant figures; a paper account keeps them exact",
+    }),
   equity_usd: decimal.nullable().meta({ description: "null before the engine's first run" }),
   realized_pnl_usd: decimal.meta({ description: "Since the follower started, before fees; a live fill's closed PnL counts once its fee is read (within about a minute)" }),
   fees_usd: decimal.meta({ description: "Since the follower started; a live fill's once it is read (within about a minute)" }),

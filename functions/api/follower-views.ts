@@ -16,6 +16,18 @@ import { valuePosition } from "#domain/marks.js";
 /** copy_gap's figures: rounded half up to 6 decimals. */
 const GAP_DECIMALS = 6;
 
+/**
+ * Money as the exchange shows it: 6 decimals (USDC's), rounded half up. A paper account's figures
+ * are kept exact, and its average entry prices are quotients (20 decimals), which would otherwise
+ * run into its equity and PnL.
+ */
+const usd = (value: string): string => decStr(dec(value).round(6, 1));
+/** An entry price as the exchange shows one: 6 significant figures (whole numbers kept whole). */
+const entryPrice = (value: string): string => {
+  const p = dec(value);
+  return decStr(p.abs().gte(1_000_000) ? p.round(0, 1) : p.prec(6, 1));
+};
+
 const returnOf = (now: string, then: string): Decimal => dec(now).div(then).minus(1);
 
 /**
@@ -67,21 +79,27 @@ export const followerView = (record: FollowerRecord, account: CopyAccount) => {
       .map(([coin, p]) => ({
         coin,
         szi: p.szi,
-        entry_price: p.entryPx,
-        // Own-property lookup: a coin named like an Object.prototype member must not find a function.
-        unrealized_pnl_usd: valuePosition(p.szi, p.entryPx, actual?.marks !== undefined && Object.hasOwn(actual.marks, coin) ? actual.marks[coin] : null)
-          .unrealized_pnl_usd,
+        entry_price: entryPrice(p.entryPx),
+        unrealized_pnl_usd: unrealized(p, coin, actual?.marks),
       })),
-    equity_usd: actual?.equityUsd ?? null,
-    realized_pnl_usd: actual?.realizedPnlUsd ?? "0",
-    fees_usd: actual?.feesUsd ?? "0",
+    equity_usd: actual === null ? null : usd(actual.equityUsd),
+    realized_pnl_usd: usd(actual?.realizedPnlUsd ?? "0"),
+    fees_usd: usd(actual?.feesUsd ?? "0"),
     copy_gap: copyGap(account),
     last_reconciled_at: isoOrNull(account.lastReconciledAt),
   };
 };
 
+/** From the exact entry; rounded as money. */
+const unrealized = (p: { szi: string; entryPx: string }, coin: string, marks: Readonly<Record<string, string>> | undefined): string | null => {
+  // Own-property lookup: a coin named like an Object.prototype member must not find a function.
+  const pnl = valuePosition(p.szi, p.entryPx, marks !== undefined && Object.hasOwn(marks, coin) ? marks[coin] : null).unrealized_pnl_usd;
+  return pnl === null ? null : usd(pnl);
+};
+
 export const orderView = (o: CopyOrder) => ({
   ...orderFields(o),
+  fee_usd: o.feeUsd === null ? null : usd(o.feeUsd),
   ...orderTimes(o),
   signal_to_order_ms: o.sentAt === null ? null : o.sentAt - o.signalAt,
   signal_to_fill_ms: o.filledAt === null ? null : o.filledAt - o.signalAt,
@@ -89,6 +107,6 @@ export const orderView = (o: CopyOrder) => ({
 
 export const equityPointView = (p: CopyEquityPoint) => ({
   time: iso(p.time),
-  equity_usd: p.equityUsd,
-  leaders_equity_usd: { ...(p.leaderEquityUsd ?? {}) },
+  equity_usd: usd(p.equityUsd),
+  leaders_equity_usd: Object.fromEntries(Object.entries(p.leaderEquityUsd ?? {}).map(([leader, value]) => [leader, usd(value)])),
 });

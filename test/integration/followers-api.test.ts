@@ -362,7 +362,8 @@ describe("the /followers API", () => {
         { coin: "ETH", szi: "-0.5", entry_price: "3000", unrealized_pnl_usd: "-50" },
         { coin: "SOL", szi: "2", entry_price: "150", unrealized_pnl_usd: null },
       ],
-      equity_usd: "10123.4567891",
+      // Shown to 6 decimals, as the exchange shows an account (the copy gap below is from the exact value).
+      equity_usd: "10123.456789",
       realized_pnl_usd: "175.75",
       fees_usd: "1.2345",
       last_reconciled_at: "2026-03-01T12:10:00.000Z",
@@ -385,7 +386,7 @@ describe("the /followers API", () => {
       status: "filled",
       fill_price: "64321.5",
       filled_size: "0.01",
-      fee_usd: "0.28944675",
+      fee_usd: "0.289447", // 0.28944675 stored, shown to 6 decimals
       error: null,
       signal_at: "2026-03-01T12:00:03.000Z",
       sent_at: "2026-03-01T12:00:03.140Z",
@@ -401,7 +402,7 @@ describe("the /followers API", () => {
     const all = (await call("GET", `/followers/${f.id}/equity?since=2026-03-01T00:00:00Z`)).json;
     expect(all.points).toEqual([
       { time: "2026-03-01T12:00:00.000Z", equity_usd: "10000", leaders_equity_usd: { [A]: "300000", [B]: "70000" } },
-      { time: "2026-03-01T12:10:00.000Z", equity_usd: "10123.4567891", leaders_equity_usd: {} },
+      { time: "2026-03-01T12:10:00.000Z", equity_usd: "10123.456789", leaders_equity_usd: {} },
     ]);
     const later = (await call("GET", `/followers/${f.id}/equity?since=2026-03-01T12:00:00.001Z`)).json;
     expect(later.points.map((p: { time: string }) => p.time)).toEqual(["2026-03-01T12:10:00.000Z"]);

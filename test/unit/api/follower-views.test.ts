@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { copyGap, configView, orderView } from "#api/follower-views.js";
+import { copyGap, configView, equityPointView, followerView, orderView } from "#api/follower-views.js";
 import type { Address } from "#domain/address.js";
-import type { CopyAccount } from "#domain/copy/ports.js";
+import type { CopyAccount, FollowerRecord } from "#domain/copy/ports.js";
 
 const A = "0x00000000000000000000000000000000000000a1" as Address;
 const B = "0x00000000000000000000000000000000000000b2" as Address;
@@ -76,5 +76,63 @@ describe("the follower's config and orders as the API shows them", () => {
     expect(orderView({ ...base, status: "rejected", error: "Order must have minimum value of $10.", sentAt: null, filledAt: null })).toMatchObject({
       signal_to_order_ms: null, sent_at: null, error: "Order must have minimum value of $10.",
     });
+  });
+});
+
+describe("money as the API shows it", () => {
+  it("gives a paper account's figures to 6 decimals and its average entry to 6 significant figures, as the exchange shows an account", () => {
+    const record: FollowerRecord = {
+      id: "fol_1",
+      config: { name: "p", mode: "paper", leaders: [], caps: { maxSlippageBps: 50 }, start: "new_changes_only", paperBalanceUsd: "10000" },
+      state: "active",
+      pause: null,
+      closeRequested: false,
+      createdAt: T,
+      updatedAt: T,
+      version: 1,
+    };
+    // 1 at 0.657 then 2 at 0.65706: the average entry is a quotient, (0.657 + 1.31412) / 3.
+    const account: CopyAccount = {
+      followerId: "fol_1",
+      version: 3,
+      memory: {},
+      carried: {},
+      baseline: null,
+      dayStart: null,
+      peakEquityUsd: null,
+      lastReconciledAt: T,
+      actual: {
+        at: T,
+        positions: { APE: { szi: "3", entryPx: "0.65704" }, BTC: { szi: "-0.01", entryPx: "60000.123456789" }, ETH: { szi: "2", entryPx: "0.6570400000000000000033333" } },
+        equityUsd: "9828.35707602434999999999836",
+        realizedPnlUsd: "-38.84083220963326092373458",
+        feesUsd: "25.4121081345",
+        leaderEquityUsd: {},
+        marks: { APE: "0.66", BTC: "60000", ETH: "0.66" },
+      },
+    };
+    const view = followerView(record, account);
+    expect(view).toMatchObject({ equity_usd: "9828.357076", realized_pnl_usd: "-38.840832", fees_usd: "25.412108" });
+    expect(view.positions).toEqual([
+      { coin: "APE", szi: "3", entry_price: "0.65704", unrealized_pnl_usd: "0.00888" },
+      { coin: "BTC", szi: "-0.01", entry_price: "60000.1", unrealized_pnl_usd: "0.001235" },
+      // (0.66 − 0.65704000…0033) × 2 = 0.00591999…99933: rounded, not cut.
+      { coin: "ETH", szi: "2", entry_price: "0.65704", unrealized_pnl_usd: "0.00592" },
+    ]);
+    expect(equityPointView({ time: T, equityUsd: "9728.67222444825", leaderEquityUsd: { [A]: "233680.4051055" } })).toEqual({
+      time: "2026-02-01T00:00:00.000Z",
+      equity_usd: "9728.672224",
+      leaders_equity_usd: { [A]: "233680.405106" },
+    });
+  });
+
+  it("gives an order's fee to 6 decimals", () => {
+    const order = {
+      followerId: "fol_1", cloid: "0x01", eventId: "e", leader: null, coin: "SUI", side: "sell" as const, size: "15.1", limitPrice: "3.411",
+      reduceOnly: true, fillPrice: "3.411", filledSize: "15.1", feeUsd: "0.023177745", oid: null, error: null, signalAt: T, status: "filled" as const,
+      sentAt: T + 1, filledAt: T + 2,
+    };
+    expect(orderView(order).fee_usd).toBe("0.023178");
+    expect(orderView({ ...order, feeUsd: null }).fee_usd).toBeNull();
   });
 });
