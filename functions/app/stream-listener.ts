@@ -10,7 +10,7 @@ import type { QueuePort, TraderStore } from "#domain/ports.js";
 import { CandidatePool } from "#domain/stream-discovery.js";
 import { listedPerpCoins } from "#domain/perp-universe.js";
 import { fillsFromTrades } from "#domain/stream-fills.js";
-import { DEFAULT_LEASE_TIMING, newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
+import { DEFAULT_LEASE_TIMING, holderAlive, newStreamStatus, shouldTakeOver, type LeaseTiming, type ListenerState, type StreamStatus, type StreamStatusStore } from "#domain/stream-status.js";
 import { listActiveAddresses } from "#domain/traders.js";
 import type { LiveFills, TrackOutcome } from "#domain/tracking.js";
 import { RecentIds } from "./recent-ids.js";
@@ -137,7 +137,7 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
   const predecessorLastTrade = previous?.lastTradeAt ?? null;
   const lease = deps.lease ?? DEFAULT_LEASE_TIMING;
   // A predecessor still alive (not stopped, not silent) may be polling the trades it has seen.
-  const predecessor = previous !== null && previous.state !== "stopped" && startedAt - previous.heartbeatAt <= lease.staleMs ? previous.listenerId : null;
+  const predecessor = holderAlive(previous, startedAt, lease) ? previous.listenerId : null;
   const catchUpFrom =
     predecessorLastTrade !== null && startedAt - predecessorLastTrade < CATCH_UP_LIMIT_MS
       ? predecessorLastTrade

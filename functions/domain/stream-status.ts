@@ -79,12 +79,17 @@ export interface LeaseTiming {
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { staleMs: 45_000, handoverMs: 90_000 };
 
+/** Is a listener holding the lease: it has not stopped, and its heartbeat is recent? */
+export const holderAlive = (
+  s: StreamStatus | null,
+  now: number,
+  t: LeaseTiming = DEFAULT_LEASE_TIMING,
+): s is StreamStatus & { state: Exclude<ListenerState, "stopped"> } =>
+  s !== null && s.state !== "stopped" && now - s.heartbeatAt <= t.staleMs;
+
 /** Should a run that finds `current` start listening? */
 export const shouldTakeOver = (current: StreamStatus | null, now: number, t: LeaseTiming = DEFAULT_LEASE_TIMING): boolean =>
-  current === null ||
-  current.state === "stopped" ||
-  now - current.heartbeatAt > t.staleMs ||
-  current.leaseUntil - now < t.handoverMs;
+  !holderAlive(current, now, t) || current.leaseUntil - now < t.handoverMs;
 
 /** A stream that delivered trades this recently is still delivering, even while it reconnects. */
 export const DELIVERING_WITHIN_MS = 60_000;
@@ -107,7 +112,7 @@ export type PublicStreamState = "connected" | "connecting" | "reconnecting" | "l
 export const LAGGING_BACKLOG_MS = 5_000;
 
 export const publicStreamState = (s: StreamStatus | null, now: number, t: LeaseTiming = DEFAULT_LEASE_TIMING): PublicStreamState => {
-  if (s === null || s.state === "stopped" || now - s.heartbeatAt > t.staleMs) return "down";
+  if (!holderAlive(s, now, t)) return "down";
   if (s.state !== "connected") return s.state;
   return s.backlogMs > LAGGING_BACKLOG_MS ? "lagging" : "connected";
 };
