@@ -75,8 +75,13 @@ interface Entry {
   running: boolean;
 }
 
-/** Done with these fills: what was stored (or not stored, for a reason no retry changes). */
-const SETTLED = new Set<TrackOutcome["status"]>(["unchanged", "baseline", "changed", "untracked", "invalid"]);
+/**
+ * Done with these fills: what was stored, or not stored for a reason no retry changes. `invalid`
+ * (a malformed or refused answer) is not among them: such an answer is often the exchange's
+ * passing fault, so it is retried like any failure (the failure keeps the fills' time on the
+ * trader, so that whoever polls him next fetches them, #domain/tracking.js).
+ */
+const SETTLED = new Set<TrackOutcome["status"]>(["unchanged", "baseline", "changed", "untracked"]);
 
 export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
   const now = deps.now ?? Date.now;
@@ -138,9 +143,9 @@ export const createLiveTracker = (deps: LiveTrackerDeps): LiveTracker => {
       else entries.set(address, { since: now(), fills: e.later, later: [], attempt: accepting ? 0 : lastTry, dueAt: now() + (accepting ? coalesceMs : 0), running: false });
       return;
     }
-    // lagging, conflict (someone else stored a newer state: ask again), failed, deferred.
+    // lagging, conflict (someone else stored a newer state: ask again), failed, invalid, deferred.
     if (outcome.status === "lagging") stats.lagging++;
-    if (outcome.status === "failed" || outcome.status === "deferred") stats.failed++;
+    if (outcome.status === "failed" || outcome.status === "invalid" || outcome.status === "deferred") stats.failed++;
     if (e.attempt >= lastTry) {
       entries.delete(address);
       deps.logger.warn("A live poll did not succeed after retries; handing the trader to the tracking queue", {

@@ -58,6 +58,12 @@ export interface TrackingState {
    * between is history, not news. The next poll takes a new baseline (no events) instead of a diff.
    */
   needsBaseline: boolean;
+  /**
+   * The exchange time of the newest fill the trades stream showed him in a poll that failed: those
+   * fills may not be behind any stored state. While it is newer than `asOf`, any poll of him
+   * fetches his fills, even where the snapshot shows no change (a round trip nets to nothing).
+   */
+  tradedAt: number | undefined;
 }
 
 export interface Transition {
@@ -93,8 +99,12 @@ export interface TraderStore {
   rebaseline(address: Address, expectedVersion: number, positions: PositionMap, fillsCursor: number, at: number): Promise<boolean>;
   /** Atomically moves the state to `newVersion` and stores its events; "conflict" if the version moved. */
   commitTransition(transition: Transition): Promise<"committed" | "conflict">;
-  /** Failures are rare, so recording them is the one per-trader write an unchanged poll may cause. */
-  recordFailure(address: Address, at: number, message: string): Promise<void>;
+  /**
+   * Failures are rare, so recording them is the one per-trader write an unchanged poll may cause.
+   * `tradedAt`: the newest fill the failed poll was asked about; kept as `TrackingState.tradedAt`
+   * unless a newer one is kept already.
+   */
+  recordFailure(address: Address, at: number, message: string, tradedAt?: number): Promise<void>;
   /**
    * Records (or refreshes) builder dexes the trader was seen active on, each with when; others kept.
    * `hint`: seen in his history's fills, to be polled (TrackingState.dexHints).

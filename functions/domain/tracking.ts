@@ -80,7 +80,7 @@ export interface TrackOptions {
   /**
    * Traders a listener saw trading and handed off (#domain/messages.js), with the exchange time
    * of the newest such trade: if it is newer than the stored snapshot, his fills are fetched even
-   * where the snapshot shows no change.
+   * where the snapshot shows no change. A failed poll's (TrackingState.tradedAt) counts the same.
    */
   tradedAt?: ReadonlyMap<Address, number>;
 }
@@ -98,9 +98,12 @@ export const trackTraders = async (
     ...(opts.budgetDeadline !== undefined && { budgetDeadline: opts.budgetDeadline }),
   };
   return mapWithConcurrency(addresses, deps.concurrency, (address) =>
-    trackOne(address, states.get(address), call, deps, opts.live, opts.tradedAt?.get(address)),
+    trackOne(address, states.get(address), call, deps, opts.live, latest(opts.tradedAt?.get(address), states.get(address)?.tradedAt)),
   );
 };
+
+const latest = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.max(a, b);
 
 const trackOne = async (
   address: Address,
@@ -158,7 +161,7 @@ const trackOne = async (
     }
     // Fills the stream showed after the stored snapshot are trades even where the snapshot shows
     // no change (added to and reduced back at the entry price, or opened and closed): not
-    // explained, or seen by a listener that handed him off, they are fetched.
+    // explained, or seen by a listener that handed him off or by a poll that failed, they are fetched.
     const traded = (streamed !== undefined && streamed.length > 0) || (tradedAt !== undefined && (asOf === undefined || tradedAt > asOf));
     if (!traded && changes.length === 0 && tradedInPlace(stored.positions, current).length === 0) {
       // No size moved and no entry price either: no fills to fetch. A new leverage or margin
@@ -199,7 +202,13 @@ const trackOne = async (
     if (deps.isBudgetTimeout(error)) return { address, status: "deferred", events: [], error: message };
     const permanent = deps.isPermanent(error);
     deps.logger.warn("Tracking a trader failed", { address, permanent, error: message });
-    await deps.traders.recordFailure(address, deps.now(), message).catch(() => undefined);
+    // The fills this poll was asked about may be behind no stored state, and whoever polls him
+    // next may not know of them (the sweep, or a listener that never saw them): keep their time
+    // with the failure, so that the next poll fetches his fills.
+    const asked = latest(tradedAt, (live?.fills.get(address) ?? []).reduce<number | undefined>((t, f) => latest(t, f.time), undefined));
+    const known = latest(state.tradedAt, state.asOf ?? state.fillsCursor) ?? Number.NEGATIVE_INFINITY;
+    const hint = asked !== undefined && asked > known ? asked : undefined;
+    await deps.traders.recordFailure(address, deps.now(), message, hint).catch(() => undefined);
     return { address, status: permanent ? "invalid" : "failed", events: [], error: message };
   }
 };

@@ -44,6 +44,16 @@ const eventsOf = (p: Pipeline, address: Address, n: number) =>
     { what: `${n} events of ${address}`, timeoutMs: 15_000 },
   );
 
+const fillOf = (trade: { coin: string; px: string; sz: string; time: number; tid: number; hash: string }, side: "B" | "A") => ({
+  coin: trade.coin,
+  px: trade.px,
+  sz: trade.sz,
+  side,
+  time: trade.time,
+  tid: trade.tid,
+  hash: trade.hash,
+});
+
 describe("live tracking from the trades stream", () => {
   let p: Pipeline;
   let l: RunningListener;
@@ -282,6 +292,40 @@ describe("a trader handed off to the tracking queue", () => {
   });
 });
 
+describe("a live poll that fails", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(67, [C]);
+  });
+  afterAll(async () => p.close());
+
+  it("keeps the time of the trades it was asked about, so that the next sweep fetches them though they net to nothing", async () => {
+    const open = p.sim.execute({ user: C, coin: "ETH", size: "1", px: "3000" }).trade;
+    const close = p.sim.execute({ user: C, coin: "ETH", size: "-1", px: "3002" }).trade;
+    // The exchange answers his requests malformed: the poll fails for good, nothing is stored.
+    p.sim.setFaults({ malformedUsers: [C] });
+    const [failed] = await p.trackLive([C], { fills: new Map([[C, [fillOf(open, "B"), fillOf(close, "A")]]]), final: true });
+    expect(failed!.status).toBe("invalid");
+    expect(await p.events(C)).toHaveLength(0);
+    const hint = async () => (await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: C } }))).Item!.traded_at;
+    expect(await hint()).toBe(close.time);
+    // A failed poll that knew only of the older trade keeps the newer time.
+    await p.trackLive([C], { fills: new Map([[C, [fillOf(open, "B")]]]), final: true });
+    expect(await hint()).toBe(close.time);
+    p.sim.setFaults({});
+    // An ordinary sweep, told nothing of the trades: his account is as flat as stored.
+    await p.cycle();
+    const events = byVersion(await p.events(C));
+    expect(events.map((e) => [e.event_type, e.details.tids, e.details.fills_source])).toEqual([
+      ["OPEN_POSITION", [open.tid], "exchange"],
+      ["CLOSE_POSITION", [close.tid], "exchange"],
+    ]);
+    // Stored: the next sweep has nothing to fetch.
+    await p.cycle();
+    expect(await p.events(C)).toHaveLength(2);
+  });
+});
+
 describe("a listener restart", () => {
   let p: Pipeline;
   beforeAll(async () => {
@@ -316,16 +360,6 @@ describe("a live poll's fills", () => {
     p = await setUp(63, [A]);
   });
   afterAll(async () => p.close());
-
-  const fillOf = (trade: { coin: string; px: string; sz: string; time: number; tid: number; hash: string }, side: "B" | "A") => ({
-    coin: trade.coin,
-    px: trade.px,
-    sz: trade.sz,
-    side,
-    time: trade.time,
-    tid: trade.tid,
-    hash: trade.hash,
-  });
 
   it("answers lagging while the stream's fills do not account for the snapshot, and fetches the trader's fills on the last try", async () => {
     const { trade: first } = p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3000" });

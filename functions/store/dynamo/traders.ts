@@ -128,7 +128,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses, opts) {
-      const projection = "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline";
+      const projection = "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline, traded_at";
       const items = await batchGet(addresses, projection, opts?.consistent === true);
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
@@ -143,6 +143,7 @@ export const createDynamoTraderStore = (
           dexes: (i.dex_seen as Record<string, number> | undefined) ?? {},
           dexHints: (i.dex_hints as Record<string, number> | undefined) ?? {},
           needsBaseline: i.needs_baseline === true,
+          tradedAt: typeof i.traded_at === "number" ? i.traded_at : undefined,
         });
       }
       return states;
@@ -226,20 +227,21 @@ export const createDynamoTraderStore = (
       }
     },
 
-    async recordFailure(address, at, message) {
-      try {
-        await doc.send(
+    async recordFailure(address, at, message, tradedAt) {
+      const failure = { ":at": at, ":m": message.slice(0, 500), ":one": 1 };
+      const record = (hint: boolean) =>
+        unlessConditionFails(
           new UpdateCommand({
             TableName: tables.traders,
             Key: { address },
-            UpdateExpression: "SET last_failed_at = :at, last_error = :m ADD failure_count :one",
-            ConditionExpression: "attribute_exists(address)",
-            ExpressionAttributeValues: { ":at": at, ":m": message.slice(0, 500), ":one": 1 },
+            UpdateExpression: `SET last_failed_at = :at, last_error = :m${hint ? ", traded_at = :t" : ""} ADD failure_count :one`,
+            // The hint only moves forward: an older one would say less.
+            ConditionExpression: hint ? "attribute_exists(address) AND (attribute_not_exists(traded_at) OR traded_at < :t)" : "attribute_exists(address)",
+            ExpressionAttributeValues: hint ? { ...failure, ":t": tradedAt } : failure,
           }),
         );
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      // A newer hint kept already (or no such trader): the failure alone.
+      if (tradedAt === undefined || !(await record(true))) await record(false);
     },
 
     async noteDexes(address, seen, kind = "seen") {

@@ -105,6 +105,17 @@ describe("live tracker", () => {
     await tracker.stop();
   });
 
+  it("asks again after a malformed or refused answer (invalid), rather than dropping the fills", async () => {
+    const { tracker, calls, handedOff } = setup((_a, n) => (n === 0 ? "invalid" : "changed"));
+    const f = fill();
+    tracker.add(new Map([[A, [f]]]));
+    await sleep(120);
+    expect(calls.map((c) => c.tids.get(A))).toEqual([[f.tid], [f.tid]]);
+    expect(handedOff).toEqual([]);
+    expect(tracker.stats()).toMatchObject({ pending: 0, failed: 1, changed: 1 });
+    await tracker.stop();
+  });
+
   it("on stop waits for the polls under way and hands off the traders still pending", async () => {
     const { tracker, calls, handedOff } = setup(async () => {
       await sleep(40);
