@@ -96,7 +96,10 @@ export const followerViewSchema = z.object({
     .object({
       since: iso,
       follower_return: decimal,
-      leaders_return: decimal.meta({ description: "Mean over the leaders of (equity ÷ equity at since − 1)" }),
+      leaders_return: decimal.meta({
+        description:
+          "The leaders' growth since `since`, minus 1: chained run by run, each run's step the mean over the leaders followed then of (equity ÷ equity at the run before), so a leader added later counts from when he was followed",
+      }),
       gap: decimal.meta({ description: "follower_return − leaders_return" }),
     })
     .nullable()

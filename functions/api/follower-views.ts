@@ -1,6 +1,7 @@
 import { iso, isoOrNull } from "#commons/iso-time.js";
-import { dec, decStr, sumDec, type Decimal } from "#commons/decimal.js";
+import { dec, decStr, type Decimal } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
+import { meanRatio } from "#domain/copy/engine-account.js";
 import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
 import { followerBody } from "#domain/copy/follower-schema.js";
 import { orderFields, orderTimes } from "#domain/copy/order-fields.js";
@@ -31,21 +32,20 @@ const entryPrice = (value: string): string => {
 const returnOf = (now: string, then: string): Decimal => dec(now).div(then).minus(1);
 
 /**
- * The follower's return since the baseline minus the mean of its leaders' returns over the same
- * run, each rounded to 6 decimals (the gap from the rounded figures, so the three shown agree).
- * Only leaders with a value at both ends count; null before there is a run to compare, or when no
- * leader has both values.
+ * The follower's return since the baseline minus its leaders' over the same time, each rounded to
+ * 6 decimals (the gap from the rounded figures, so the three shown agree). The leaders' is their
+ * growth chained run by run (engine-account.ts `leadersGrowth`: a leader added later counts from
+ * when he was followed); an account from before that was kept compares with the mean return of
+ * the baseline's leaders seen at both ends. Null before there is a run to compare, or when no
+ * leader has a value at both ends of a run.
  */
 export const copyGap = (account: Pick<CopyAccount, "baseline" | "actual">) => {
   const { baseline, actual } = account;
   if (baseline === null || actual === null || dec(baseline.followerEquityUsd).lte(0)) return null;
-  const leaderReturns = Object.entries(baseline.leaderEquityUsd).flatMap(([leader, then]) => {
-    const now = actual.leaderEquityUsd[leader as Address];
-    return now === undefined || dec(then).lte(0) ? [] : [returnOf(now, then)];
-  });
-  if (leaderReturns.length === 0) return null;
+  const growth = actual.leadersGrowth !== undefined ? actual.leadersGrowth : meanRatio(actual.leaderEquityUsd, baseline.leaderEquityUsd);
+  if (growth === null) return null;
   const follower = returnOf(actual.equityUsd, baseline.followerEquityUsd).round(GAP_DECIMALS);
-  const leaders = sumDec(leaderReturns).div(leaderReturns.length).round(GAP_DECIMALS);
+  const leaders = dec(growth).minus(1).round(GAP_DECIMALS);
   return {
     since: iso(baseline.at),
     follower_return: decStr(follower),

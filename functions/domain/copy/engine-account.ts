@@ -1,4 +1,4 @@
-import { dec, decStr } from "#commons/decimal.js";
+import { dec, decStr, sumDec, type Decimal } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
 import { killSwitch, utcDayStart, type KillSwitchDecision } from "./kill-switch.js";
 import type { CopyAccount, CopyOrder, FollowerRecord, VenueOrderResult } from "./ports.js";
@@ -74,6 +74,35 @@ export const runningTotals = (
   return { realizedPnlUsd: decStr(realized), feesUsd: decStr(fees) };
 };
 
+/** Places the chained growth keeps (big.js's quotients' own): it is shown to 6. */
+const GROWTH_DECIMALS = 20;
+
+/** The mean over the leaders valued at both of now ÷ then; null when none is. */
+export const meanRatio = (now: Readonly<Record<Address, string>>, then: Readonly<Record<Address, string>>): Decimal | null => {
+  const ratios = Object.entries(then).flatMap(([leader, before]) => {
+    const after = now[leader as Address];
+    return after === undefined || dec(before).lte(0) ? [] : [dec(after).div(before)];
+  });
+  return ratios.length === 0 ? null : sumDec(ratios).div(ratios.length);
+};
+
+/**
+ * The leaders' growth since the baseline, as of this run: the last run's times the mean, over the
+ * leaders valued at both runs, of their value's ratio. Chained so that a leader added with PATCH
+ * counts from when he was followed and a removed one until then, each run's step over the leaders
+ * followed in it. An account from before it was kept starts from its baseline's leaders.
+ */
+export const leadersGrowth = (prev: Pick<CopyAccount, "baseline" | "actual">, now: Readonly<Record<Address, string>>): string | null => {
+  if (prev.baseline === null || prev.actual === null) return null;
+  const before =
+    prev.actual.leadersGrowth !== undefined ? prev.actual.leadersGrowth : decStrOrNull(meanRatio(prev.actual.leaderEquityUsd, prev.baseline.leaderEquityUsd));
+  const step = meanRatio(now, prev.actual.leaderEquityUsd);
+  if (step === null) return before;
+  return decStr(dec(before ?? "1").times(step).round(GROWTH_DECIMALS, 1));
+};
+
+const decStrOrNull = (d: Decimal | null): string | null => (d === null ? null : decStr(d));
+
 export const nextAccount = (u: AccountUpdate): CopyAccount => {
   const prev = u.previous;
   const totals = runningTotals(prev.actual, u.fills);
@@ -95,6 +124,8 @@ export const nextAccount = (u: AccountUpdate): CopyAccount => {
       equityUsd: u.equityUsd,
       ...totals,
       leaderEquityUsd: u.leaderEquityUsd,
+      // The first run is the baseline: no growth yet.
+      leadersGrowth: prev.baseline === null ? null : leadersGrowth(prev, u.leaderEquityUsd),
       // A coin without a mid this run keeps its last one (the paper ledger is valued at it).
       marks: Object.fromEntries(
         Object.keys(u.positions).flatMap((coin) => {

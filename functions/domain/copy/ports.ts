@@ -64,6 +64,13 @@ export interface CopyAccount {
     feesUsd: string;
     /** Each leader's account value at the same run (for copy_gap against `baseline`). */
     leaderEquityUsd: Readonly<Record<Address, string>>;
+    /**
+     * The leaders' growth since the baseline (1 = unchanged), chained run by run over the leaders
+     * followed in each (engine-account.ts `leadersGrowth`): copy_gap's leaders' return, minus 1.
+     * Null until a run had a leader valued at it and at the run before; absent on accounts
+     * written before it was kept (copy_gap then compares with the baseline's leaders alone).
+     */
+    leadersGrowth?: string | null;
     /** The mid per coin the run valued the positions at: GET /followers/{id}'s unrealized_pnl_usd (null without one). */
     marks?: Readonly<Record<string, string>>;
   } | null;

@@ -161,6 +161,7 @@ const accountStateSchema = z.object({
       realizedPnlUsd: decimal,
       feesUsd: decimal,
       leaderEquityUsd: decimalsByAddress,
+      leadersGrowth: decimal.nullable().optional(),
       marks: z.record(z.string(), decimal).optional(),
     })
     .nullable(),

@@ -25,7 +25,21 @@ describe("copy_gap", () => {
     expect(copyGap({ baseline, actual: actual("1100", { [B]: "9" }) })).toBeNull();
   });
 
-  it("averages only the leaders seen at both ends, and subtracts the rounded figures", () => {
+  it("compares with the leaders' growth chained by the engine, when the account keeps it", () => {
+    const baseline = { at: T, followerEquityUsd: "1000", leaderEquityUsd: { [A]: "1000" } };
+    // B joined after the baseline; the engine's chain counts him from then: growth 0.88.
+    // follower −0.01, leaders 0.88 − 1 = −0.12, gap 0.11 (the baseline's A alone would say +0.21).
+    expect(copyGap({ baseline, actual: { ...actual("990", { [A]: "1210", [B]: "250" }), leadersGrowth: "0.88" } })).toEqual({
+      since: "2026-02-01T00:00:00.000Z",
+      follower_return: "-0.01",
+      leaders_return: "-0.12",
+      gap: "0.11",
+    });
+    // No run yet with a leader valued at both ends.
+    expect(copyGap({ baseline, actual: { ...actual("990", { [A]: "1000" }), leadersGrowth: null } })).toBeNull();
+  });
+
+  it("on an account from before the chain was kept, averages only the baseline's leaders seen at both ends, and subtracts the rounded figures", () => {
     // follower 990 / 1000 − 1 = −0.01. A: 5001 / 5000 − 1 = 0.0002; B has no baseline, left out.
     // gap = −0.01 − 0.0002 = −0.0102.
     expect(

@@ -8,21 +8,26 @@ const LEADER = "0x401d000000000000000000000000000000000006";
 const OTHER = "0x5eadd00000000000000000000000000000000001";
 
 describe("the Copy page's returns curve", () => {
-  it("measures the follower and each leader from their first value, and averages the leaders", () => {
+  it("measures the follower from its first value, and chains the leaders' mean growth from point to point", () => {
     const curves = returnCurves([
       { time: "2026-12-01T00:00:00.000Z", equity_usd: "10000", leaders_equity_usd: { [LEADER]: "200000", [OTHER]: "50000" } },
       // follower 10,300 / 10,000 − 1 = +3%; leaders: 210,000 / 200,000 − 1 = +5% and 45,000 / 50,000 − 1 = −10%, mean −2.5%
       { time: "2026-12-01T01:00:00.000Z", equity_usd: "10300", leaders_equity_usd: { [LEADER]: "210000", [OTHER]: "45000" } },
-      // follower 9,900 / 10,000 − 1 = −1%; only one leader reported: 220,000 / 200,000 − 1 = +10%
+      // follower 9,900 / 10,000 − 1 = −1%; one leader followed now (OTHER removed), his step
+      // 220,000 / 210,000: 0.975 × 22 / 21 − 1 = +2.142857…%
       { time: "2026-12-01T02:00:00.000Z", equity_usd: "9900", leaders_equity_usd: { [LEADER]: "220000" } },
+      // OTHER followed again: he counts from here, not from his first value (LEADER flat, OTHER +100%: × 1.5)
+      { time: "2026-12-01T03:00:00.000Z", equity_usd: "9900", leaders_equity_usd: { [LEADER]: "220000", [OTHER]: "10000" } },
+      { time: "2026-12-01T04:00:00.000Z", equity_usd: "9900", leaders_equity_usd: { [LEADER]: "220000", [OTHER]: "20000" } },
     ]);
     const t0 = Date.parse("2026-12-01T00:00:00.000Z");
-    expect(curves.follower.map((p) => p.t)).toEqual([t0, t0 + 3_600_000, t0 + 7_200_000]);
-    expect(curves.follower.map((p) => p.v)).toEqual([0, expect.closeTo(0.03, 12), expect.closeTo(-0.01, 12)]);
-    expect(curves.leaders.map((p) => p.v)).toEqual([0, expect.closeTo(-0.025, 12), expect.closeTo(0.1, 12)]);
+    expect(curves.follower.map((p) => p.t)).toEqual([0, 1, 2, 3, 4].map((h) => t0 + h * 3_600_000));
+    expect(curves.follower.map((p) => p.v).slice(0, 3)).toEqual([0, expect.closeTo(0.03, 12), expect.closeTo(-0.01, 12)]);
+    const third = (0.975 * 22) / 21;
+    expect(curves.leaders.map((p) => p.v)).toEqual([0, expect.closeTo(-0.025, 12), expect.closeTo(third - 1, 12), expect.closeTo(third - 1, 12), expect.closeTo(third * 1.5 - 1, 12)]);
   });
 
-  it("gives a leader who first appears later his own baseline, and skips what cannot be measured", () => {
+  it("starts the leaders' curve at the first point with a leader valued, and skips what cannot be measured", () => {
     const curves = returnCurves([
       { time: "2026-12-01T00:00:00.000Z", equity_usd: "0", leaders_equity_usd: {} },
       { time: "not a time", equity_usd: "5", leaders_equity_usd: {} },
