@@ -2,22 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import { leadersGrowth, nextAccount } from "#domain/copy/engine-account.js";
 import type { CopyAccount } from "#domain/copy/ports.js";
+import { emptyAccount } from "#store/dynamo/followers-codec.js";
 
 const A = "0x00000000000000000000000000000000000000a1" as Address;
 const B = "0x00000000000000000000000000000000000000b2" as Address;
 const T = Date.parse("2026-02-01T00:00:00Z");
 
-const empty: CopyAccount = {
-  followerId: "f",
-  version: 0,
-  memory: {},
-  carried: {},
-  baseline: null,
-  dayStart: null,
-  peakEquityUsd: null,
-  actual: null,
-  lastReconciledAt: null,
-};
+const empty: CopyAccount = emptyAccount("f");
 
 /** One engine run that saw these leaders' account values (nothing traded). */
 const run = (prev: CopyAccount, leaderEquityUsd: Record<Address, string>, i: number): CopyAccount =>
