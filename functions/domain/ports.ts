@@ -43,6 +43,12 @@ export interface TrackingState {
    */
   asOf: number | undefined;
   /**
+   * For a state stored from the trades stream: the tids of its fills at exactly `asOf`. Other
+   * fills of that same millisecond (one block's trades, delivered apart) are not behind it.
+   * Undefined for a state stored from a snapshot, which shows every fill up to `asOf`.
+   */
+  asOfTids: readonly number[] | undefined;
+  /**
    * The builder-deployed (HIP-3) dexes he was seen active on (his fills, his positions, the
    * stream's trades), each with when (ms): tracking polls their clearinghouses besides the main
    * one's (#domain/dex-polling.js). Empty for a trader only ever seen on the main dex.
@@ -76,6 +82,8 @@ export interface Transition {
   fillsCursor: number;
   /** Exchange time up to which every fill is behind an event (TrackingState.asOf). */
   asOf: number;
+  /** TrackingState.asOfTids: absent when every fill at `asOf` is behind the state. */
+  asOfTids?: readonly number[];
   at: number;
 }
 

@@ -105,6 +105,15 @@ export const trackTraders = async (
 const latest = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined ? b : b === undefined ? a : Math.max(a, b);
 
+/**
+ * Might the stored state lack a fill of exchange time `t`? One after its `asOf`, or of that very
+ * millisecond when the state lists its fills of it (a state from the stream).
+ */
+const mayLack = (state: TrackingState, t: number): boolean => {
+  const asOf = state.asOf ?? state.fillsCursor;
+  return asOf === undefined || t > asOf || (t === asOf && state.asOfTids !== undefined);
+};
+
 const trackOne = async (
   address: Address,
   state: TrackingState | undefined,
@@ -142,7 +151,11 @@ const trackOne = async (
     const time = { until, polledAt };
     // Fills at or before the stored snapshot are already in it (another poll got there first).
     const asOf = state.asOf ?? state.fillsCursor;
-    const streamed = live?.fills.get(address)?.filter((f) => asOf === undefined || f.time > asOf);
+    // A state stored from the stream lists its fills of asOf's own millisecond: that block's
+    // other trades, delivered apart, are not in it.
+    const isNew = (f: { time: number; tid: number }): boolean =>
+      asOf === undefined || f.time > asOf || (f.time === asOf && state.asOfTids !== undefined && !state.asOfTids.includes(f.tid));
+    const streamed = live?.fills.get(address)?.filter(isNew);
     if (streamed !== undefined) {
       // A snapshot older than a fill cannot show it, even when the sizes happen to agree (a close
       // and a reopen at the same size leave them equal).
@@ -154,7 +167,9 @@ const trackOne = async (
         // (else these fills would not explain it): the state is stored as of the newest fill
         // behind it, not the snapshot, so that those still count as his when they come.
         const newest = streamed.reduce((t, f) => Math.max(t, f.time), asOf ?? Number.NEGATIVE_INFINITY);
-        const seen = { until: Number.isFinite(newest) ? newest : until, polledAt };
+        const at = Number.isFinite(newest) ? newest : until;
+        const tids = [...(at === asOf ? (state.asOfTids ?? []) : []), ...streamed.filter((f) => f.time === at).map((f) => f.tid)];
+        const seen = { until: at, polledAt, ...(streamed.length > 0 && { tids }) };
         return await commitChanges(address, stored, current, steps, attributed, seen, deps, state.positions);
       }
       if (!live!.final) return { address, status: "lagging", events: [] };
@@ -162,7 +177,7 @@ const trackOne = async (
     // Fills the stream showed after the stored snapshot are trades even where the snapshot shows
     // no change (added to and reduced back at the entry price, or opened and closed): not
     // explained, or seen by a listener that handed him off or by a poll that failed, they are fetched.
-    const traded = (streamed !== undefined && streamed.length > 0) || (tradedAt !== undefined && (asOf === undefined || tradedAt > asOf));
+    const traded = (streamed !== undefined && streamed.length > 0) || (tradedAt !== undefined && mayLack(state, tradedAt));
     if (!traded && changes.length === 0 && tradedInPlace(stored.positions, current).length === 0) {
       // No size moved and no entry price either: no fills to fetch. A new leverage or margin
       // mode, or a builder dex's first positions, are still stored (no event), so that the next
@@ -173,9 +188,10 @@ const trackOne = async (
     // After changes stored from the stream, only the fills since the stored snapshot are behind
     // this change: fetch those, not everything since the fills cursor (pages of 2,000 at 100+
     // weight each for an active trader). The cursor then stays put: the fills between it and the
-    // snapshot are not stored, and the history sync fetches them (#domain/history/plan.js).
+    // snapshot are not stored, and the history sync fetches them (#domain/history/plan.js). A
+    // state from the stream may lack some of its own millisecond's fills: that millisecond too.
     const behindSnapshot = state.fillsCursor !== undefined && asOf !== undefined && state.fillsCursor < asOf;
-    const from = behindSnapshot ? asOf : (state.fillsCursor ?? until);
+    const from = behindSnapshot ? (state.asOfTids !== undefined ? asOf - 1 : asOf) : (state.fillsCursor ?? until);
     const fetched = await fetchFillsSince(address, from, until, call, deps);
     if (fetched.fills.length > 0) await deps.fills.putFills(address, fetched.fills);
     // His fills show a builder dex this poll did not ask: ask it now, so that change is not missed.
@@ -191,7 +207,7 @@ const trackOne = async (
       changes = diffPositions(stored.positions, current);
     }
     const cursor = behindSnapshot ? state.fillsCursor! : fetched.cursor;
-    const behind = asOf === undefined ? fetched.fills : fetched.fills.filter((f) => f.time > asOf);
+    const behind = fetched.fills.filter(isNew);
     // No step (say only a first-polled dex's positions): the state alone is stored, its fills cursor
     // past the fills just stored.
     const steps = lifecycleSteps(stored.positions, current, behind);
@@ -206,8 +222,7 @@ const trackOne = async (
     // next may not know of them (the sweep, or a listener that never saw them): keep their time
     // with the failure, so that the next poll fetches his fills.
     const asked = latest(tradedAt, (live?.fills.get(address) ?? []).reduce<number | undefined>((t, f) => latest(t, f.time), undefined));
-    const known = latest(state.tradedAt, state.asOf ?? state.fillsCursor) ?? Number.NEGATIVE_INFINITY;
-    const hint = asked !== undefined && asked > known ? asked : undefined;
+    const hint = asked !== undefined && mayLack(state, asked) && (state.tradedAt === undefined || asked > state.tradedAt) ? asked : undefined;
     await deps.traders.recordFailure(address, deps.now(), message, hint).catch(() => undefined);
     return { address, status: permanent ? "invalid" : "failed", events: [], error: message };
   }
@@ -230,7 +245,8 @@ const commitChanges = async (
   current: PositionMap,
   steps: readonly LifecycleStep[],
   { source, cursor }: Attributed,
-  time: { until: number; polledAt: number },
+  /** `until`: the stored state's asOf; `tids`: its fills at exactly that time, for a state from the stream. */
+  time: { until: number; polledAt: number; tids?: readonly number[] },
   deps: TrackingDeps,
   /** What is stored now; `state.positions` may add a first-polled dex's baseline to it. */
   before: PositionMap,
@@ -259,6 +275,7 @@ const commitChanges = async (
       events: groupEvents,
       fillsCursor: cursor,
       asOf: time.until,
+      ...(time.tids !== undefined && { asOfTids: time.tids }),
       at: time.polledAt,
     });
     // Another worker already moved this trader on; its write won and ours must not duplicate it.

@@ -444,4 +444,41 @@ describe("a live poll's fills", () => {
     const again = new Map([[A, [fillOf(first, "B"), fillOf(add, "B"), fillOf(back, "A")]]]);
     expect((await p.trackLive([A], { fills: again, final: false }))[0]!.status).toBe("unchanged");
   });
+
+  /** One block: an ETH buy, and a position in `coin` opened and closed, all at one time. */
+  const oneBlock = async (coin: string) => {
+    const time = p.sim.now() + 5;
+    const { trade: eth } = p.sim.execute({ user: A, coin: "ETH", size: "1", px: "3000", time });
+    const { trade: add } = p.sim.execute({ user: A, coin, size: "10", px: "21", time });
+    const { trade: back } = p.sim.execute({ user: A, coin, size: "-10", px: "22", time });
+    await sleep(10);
+    return { eth, add, back };
+  };
+
+  it("keeps a state from the stream as of its own trades of that millisecond, so the block's other trades, delivered apart, still count", async () => {
+    const { eth, add, back } = await oneBlock("AVAX");
+    // The ETH trade comes first (another coin's message) and explains the snapshot on its own.
+    const [first] = await p.trackLive([A], { fills: new Map([[A, [fillOf(eth, "B")]]]), final: false });
+    expect(first!.events.map((e) => [e.event_type, e.details.coin])).toEqual([["OPEN_POSITION", "ETH"]]);
+    // Then the AVAX ones, of the same millisecond as the state just stored.
+    const [later] = await p.trackLive([A], { fills: new Map([[A, [fillOf(add, "B"), fillOf(back, "A")]]]), final: false });
+    expect(later!.events.map((e) => [e.event_type, e.details.coin, e.details.tids])).toEqual([
+      ["OPEN_POSITION", "AVAX", [add.tid]],
+      ["CLOSE_POSITION", "AVAX", [back.tid]],
+    ]);
+    // Any of them again changes nothing.
+    const again = new Map([[A, [fillOf(eth, "B"), fillOf(add, "B"), fillOf(back, "A")]]]);
+    expect((await p.trackLive([A], { fills: again, final: false }))[0]!.status).toBe("unchanged");
+  });
+
+  it("fetches a millisecond's trades a state from the stream lacks, on the last try", async () => {
+    const { eth, add, back } = await oneBlock("LTC");
+    expect((await p.trackLive([A], { fills: new Map([[A, [fillOf(eth, "B")]]]), final: false }))[0]!.status).toBe("changed");
+    // A poll that knows only that he traded at that time (a listener's hand-off) fetches them.
+    const [fetched] = await p.trackLive([A], { fills: new Map([[A, [fillOf(back, "A")]]]), final: true });
+    expect(fetched!.events.map((e) => [e.event_type, e.details.coin, e.details.tids, e.details.fills_source])).toEqual([
+      ["OPEN_POSITION", "LTC", [add.tid], "exchange"],
+      ["CLOSE_POSITION", "LTC", [back.tid], "exchange"],
+    ]);
+  });
 });

@@ -128,7 +128,7 @@ export const createDynamoTraderStore = (
     },
 
     async trackingStates(addresses, opts) {
-      const projection = "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline, traded_at";
+      const projection = "#a, is_active, positions, state_version, fills_cursor, as_of, dex_seen, dex_hints, needs_baseline, traded_at, as_of_tids";
       const items = await batchGet(addresses, projection, opts?.consistent === true);
       const states = new Map<Address, TrackingState>();
       for (const i of items) {
@@ -140,6 +140,7 @@ export const createDynamoTraderStore = (
           positions: (i.positions as PositionMap | undefined) ?? {},
           fillsCursor: typeof i.fills_cursor === "number" ? i.fills_cursor : undefined,
           asOf: typeof i.as_of === "number" ? i.as_of : undefined,
+          asOfTids: Array.isArray(i.as_of_tids) ? i.as_of_tids.filter((t): t is number => typeof t === "number") : undefined,
           dexes: (i.dex_seen as Record<string, number> | undefined) ?? {},
           dexHints: (i.dex_hints as Record<string, number> | undefined) ?? {},
           needsBaseline: i.needs_baseline === true,
@@ -156,7 +157,7 @@ export const createDynamoTraderStore = (
             TableName: tables.traders,
             Key: { address },
             UpdateExpression:
-              "SET positions = :p, state_version = :v, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at REMOVE needs_baseline",
+              "SET positions = :p, state_version = :v, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at REMOVE needs_baseline, as_of_tids",
             ConditionExpression: "attribute_exists(address) AND attribute_not_exists(state_version)",
             ExpressionAttributeValues: { ":p": positions, ":v": 0, ":c": fillsCursor, ":at": at },
           }),
@@ -177,7 +178,7 @@ export const createDynamoTraderStore = (
             // baseline_at moves too: tracking's fills cover only from here (the history plan joins
             // the two there), and last_changed_at makes the history sync fetch the gap's fills.
             UpdateExpression:
-              "SET positions = :p, state_version = :next, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at REMOVE needs_baseline",
+              "SET positions = :p, state_version = :next, fills_cursor = :c, as_of = :c, baseline_at = :at, last_changed_at = :at REMOVE needs_baseline, as_of_tids",
             ConditionExpression: "state_version = :v AND needs_baseline = :t",
             ExpressionAttributeValues: { ":p": positions, ":v": expectedVersion, ":next": expectedVersion + 1, ":c": fillsCursor, ":at": at, ":t": true },
           }),
@@ -197,7 +198,9 @@ export const createDynamoTraderStore = (
                   TableName: tables.traders,
                   Key: { address: t.address },
                   UpdateExpression:
-                    "SET positions = :p, state_version = :nv, fills_cursor = :c, as_of = :asof, last_changed_at = :at",
+                    t.asOfTids !== undefined
+                      ? "SET positions = :p, state_version = :nv, fills_cursor = :c, as_of = :asof, as_of_tids = :tids, last_changed_at = :at"
+                      : "SET positions = :p, state_version = :nv, fills_cursor = :c, as_of = :asof, last_changed_at = :at REMOVE as_of_tids",
                   ConditionExpression: "state_version = :ev",
                   ExpressionAttributeValues: {
                     ":p": t.positions,
@@ -206,6 +209,7 @@ export const createDynamoTraderStore = (
                     ":c": t.fillsCursor,
                     ":asof": t.asOf,
                     ":at": t.at,
+                    ...(t.asOfTids !== undefined && { ":tids": [...t.asOfTids] }),
                   },
                 },
               },
