@@ -113,6 +113,8 @@ export interface TraderStore {
    * unless a newer one is kept already.
    */
   recordFailure(address: Address, at: number, message: string, tradedAt?: number): Promise<void>;
+  /** Forgets `TrackingState.tradedAt` once a poll fetched his fills up to it, unless it moved on since. */
+  clearTradedAt(address: Address, tradedAt: number): Promise<void>;
   /**
    * Records (or refreshes) builder dexes the trader was seen active on, each with when; others kept.
    * `hint`: seen in his history's fills, to be polled (TrackingState.dexHints).

@@ -211,7 +211,12 @@ const trackOne = async (
     // No step (say only a first-polled dex's positions): the state alone is stored, its fills cursor
     // past the fills just stored.
     const steps = lifecycleSteps(stored.positions, current, behind);
-    return await commitChanges(address, stored, current, steps, { source: "exchange", cursor }, time, deps, state.positions);
+    const outcome = await commitChanges(address, stored, current, steps, { source: "exchange", cursor }, time, deps, state.positions);
+    // A failed poll's hint is served once his fills up to it were fetched and stored: else every
+    // poll would fetch them again (20+ weight) while nothing newer moves the state.
+    const served = state.tradedAt !== undefined && fetched.cursor >= state.tradedAt && (outcome.status === "changed" || outcome.status === "unchanged");
+    if (served) await deps.traders.clearTradedAt(address, state.tradedAt!).catch(() => undefined);
+    return outcome;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // No weight in time: nothing was stored, and nothing is wrong with the trader.

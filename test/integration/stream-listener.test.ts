@@ -298,6 +298,8 @@ describe("a live poll that fails", () => {
     p = await setUp(67, [C]);
   });
   afterAll(async () => p.close());
+  const hint = async () => (await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: C } }))).Item!.traded_at;
+  const fillsAsked = () => p.sim.stats().requests.userFillsByTime ?? 0;
 
   it("keeps the time of the trades it was asked about, so that the next sweep fetches them though they net to nothing", async () => {
     const open = p.sim.execute({ user: C, coin: "ETH", size: "1", px: "3000" }).trade;
@@ -307,7 +309,6 @@ describe("a live poll that fails", () => {
     const [failed] = await p.trackLive([C], { fills: new Map([[C, [fillOf(open, "B"), fillOf(close, "A")]]]), final: true });
     expect(failed!.status).toBe("invalid");
     expect(await p.events(C)).toHaveLength(0);
-    const hint = async () => (await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: C } }))).Item!.traded_at;
     expect(await hint()).toBe(close.time);
     // A failed poll that knew only of the older trade keeps the newer time.
     await p.trackLive([C], { fills: new Map([[C, [fillOf(open, "B")]]]), final: true });
@@ -320,9 +321,32 @@ describe("a live poll that fails", () => {
       ["OPEN_POSITION", [open.tid], "exchange"],
       ["CLOSE_POSITION", [close.tid], "exchange"],
     ]);
-    // Stored: the next sweep has nothing to fetch.
+    // Served: the hint is gone, and the next sweep has nothing to fetch.
+    expect(await hint()).toBeUndefined();
+    const before = fillsAsked();
     await p.cycle();
     expect(await p.events(C)).toHaveLength(2);
+    expect(fillsAsked()).toBe(before);
+  });
+
+  it("has its hint served once, though a later poll stored the same trades from the stream", async () => {
+    const { trade } = p.sim.execute({ user: C, coin: "ETH", size: "1", px: "3000" });
+    const shown = new Map([[C, [fillOf(trade, "B")]]]);
+    p.sim.setFaults({ malformedUsers: [C] });
+    expect((await p.trackLive([C], { fills: shown, final: false }))[0]!.status).toBe("invalid");
+    p.sim.setFaults({});
+    // Retried, it stores the trade from the stream: as of that trade's time, the hint's own.
+    expect((await p.trackLive([C], { fills: shown, final: false }))[0]!.status).toBe("changed");
+    expect(await hint()).toBe(trade.time);
+    // The next sweep fetches his fills once (the state may lack some of that millisecond), finds
+    // nothing new, and forgets the hint; the one after fetches nothing.
+    const before = fillsAsked();
+    await p.cycle();
+    expect(fillsAsked()).toBe(before + 1);
+    expect(await hint()).toBeUndefined();
+    await p.cycle();
+    expect(fillsAsked()).toBe(before + 1);
+    expect(byVersion(await p.events(C)).map((e) => e.event_type)).toEqual(["OPEN_POSITION", "CLOSE_POSITION", "OPEN_POSITION"]);
   });
 });
 

@@ -248,6 +248,18 @@ export const createDynamoTraderStore = (
       if (tradedAt === undefined || !(await record(true))) await record(false);
     },
 
+    async clearTradedAt(address, tradedAt) {
+      await unlessConditionFails(
+        new UpdateCommand({
+          TableName: tables.traders,
+          Key: { address },
+          UpdateExpression: "REMOVE traded_at",
+          ConditionExpression: "traded_at = :t",
+          ExpressionAttributeValues: { ":t": tradedAt },
+        }),
+      );
+    },
+
     async noteDexes(address, seen, kind = "seen") {
       const dexes = Object.entries(seen);
       if (dexes.length === 0) return;
