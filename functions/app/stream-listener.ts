@@ -56,7 +56,7 @@ export interface StreamListenerDeps {
    * last-listed builder dexes' coins are left out (logged). Default: no cap.
    */
   maxCoins?: number;
-  traders: Pick<TraderStore, "pageActive" | "unknown" | "addTrader">;
+  traders: Pick<TraderStore, "pageActive" | "unknown" | "addTrader" | "noteTraded">;
   status: StreamStatusStore;
   openStream: OpenTradesStream;
   /** Targeted polls (trackTraders with the stream's fills). */
@@ -153,7 +153,20 @@ export const createStreamListener = (deps: StreamListenerDeps) => async (_event:
     const bodies = chunk([...traded.keys()], 100).map((traders) =>
       encodeTrackBatch({ cycle_id: `live-${listenerId}`, dispatched_at: now(), traders, traded_at: traded }),
     );
-    await deps.requeue.sendAll(bodies);
+    try {
+      await deps.requeue.sendAll(bodies);
+    } catch (error) {
+      // The queue is out of reach: keep each one's newest trade on him instead, so that the
+      // sweep's next poll of him fetches his fills (trades that net to nothing show in no
+      // snapshot). Only if that fails too are they left to the sweep alone (the tracker says so).
+      await Promise.all([...traded].map(([address, at]) => deps.traders.noteTraded(address, at))).catch(() => {
+        throw error;
+      });
+      deps.logger.warn("Handing traders off to the tracking queue failed; their trades' times are kept on them for the sweep", {
+        traders: traded.size,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   };
 
   let finishing = false;

@@ -113,6 +113,11 @@ export interface TraderStore {
    * unless a newer one is kept already.
    */
   recordFailure(address: Address, at: number, message: string, tradedAt?: number): Promise<void>;
+  /**
+   * Keeps `tradedAt` as `TrackingState.tradedAt` unless a newer one is kept already: his trades up
+   * to then may be behind no stored state (a listener could not hand him to the queue).
+   */
+  noteTraded(address: Address, tradedAt: number): Promise<void>;
   /** Forgets `TrackingState.tradedAt` once a poll fetched his fills up to it, unless it moved on since. */
   clearTradedAt(address: Address, tradedAt: number): Promise<void>;
   /**

@@ -350,6 +350,41 @@ describe("a live poll that fails", () => {
   });
 });
 
+describe("a hand-off the queue refuses", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await setUp(68, [D]);
+  });
+  afterAll(async () => p.close());
+
+  it("keeps each trader's newest trade on him, so that the sweep fetches his fills though they net to nothing", async () => {
+    // Every live poll fails, and the queue is out of reach: the tracker must hand him off, and cannot.
+    const l = startListener(p, {
+      deps: {
+        track: async (addresses) => addresses.map((address) => ({ address, status: "failed" as const, events: [], error: "DynamoDB throttled" })),
+        requeue: { sendAll: async () => Promise.reject(new Error("SQS is unreachable")) },
+      },
+    });
+    try {
+      await connected(l);
+      const open = p.sim.execute({ user: D, coin: "BTC", size: "0.1", px: "60000" }).trade;
+      const close = p.sim.execute({ user: D, coin: "BTC", size: "-0.1", px: "60010" }).trade;
+      const item = async () => (await p.tables.doc.send(new GetCommand({ TableName: p.tables.names.traders, Key: { address: D } }))).Item!;
+      await eventually(async () => (await item()).traded_at === close.time, { what: "his newest trade's time kept on him", timeoutMs: 15_000 });
+      await l.stop();
+      // The sweep, told nothing else: his account is as flat as stored.
+      await p.cycle();
+      const events = byVersion(await p.events(D));
+      expect(events.map((e) => [e.event_type, e.details.tids])).toEqual([
+        ["OPEN_POSITION", [open.tid]],
+        ["CLOSE_POSITION", [close.tid]],
+      ]);
+    } finally {
+      await l.stop();
+    }
+  });
+});
+
 describe("a listener restart", () => {
   let p: Pipeline;
   beforeAll(async () => {

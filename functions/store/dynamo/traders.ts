@@ -65,7 +65,20 @@ export const createDynamoTraderStore = (
     return items;
   };
 
-  return {
+  /** A conditional write of TrackingState.tradedAt; a failed condition means there is nothing to do. */
+  const tradedAtUpdate = async (address: Address, update: string, condition: string, tradedAt: number): Promise<void> => {
+    await unlessConditionFails(
+      new UpdateCommand({
+        TableName: tables.traders,
+        Key: { address },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: { ":t": tradedAt },
+      }),
+    );
+  };
+
+  const store: TraderStore = {
     async addTrader(t: NewTrader) {
       try {
         await doc.send(
@@ -232,33 +245,22 @@ export const createDynamoTraderStore = (
     },
 
     async recordFailure(address, at, message, tradedAt) {
-      const failure = { ":at": at, ":m": message.slice(0, 500), ":one": 1 };
-      const record = (hint: boolean) =>
-        unlessConditionFails(
-          new UpdateCommand({
-            TableName: tables.traders,
-            Key: { address },
-            UpdateExpression: `SET last_failed_at = :at, last_error = :m${hint ? ", traded_at = :t" : ""} ADD failure_count :one`,
-            // The hint only moves forward: an older one would say less.
-            ConditionExpression: hint ? "attribute_exists(address) AND (attribute_not_exists(traded_at) OR traded_at < :t)" : "attribute_exists(address)",
-            ExpressionAttributeValues: hint ? { ...failure, ":t": tradedAt } : failure,
-          }),
-        );
-      // A newer hint kept already (or no such trader): the failure alone.
-      if (tradedAt === undefined || !(await record(true))) await record(false);
-    },
-
-    async clearTradedAt(address, tradedAt) {
       await unlessConditionFails(
         new UpdateCommand({
           TableName: tables.traders,
           Key: { address },
-          UpdateExpression: "REMOVE traded_at",
-          ConditionExpression: "traded_at = :t",
-          ExpressionAttributeValues: { ":t": tradedAt },
+          UpdateExpression: "SET last_failed_at = :at, last_error = :m ADD failure_count :one",
+          ConditionExpression: "attribute_exists(address)",
+          ExpressionAttributeValues: { ":at": at, ":m": message.slice(0, 500), ":one": 1 },
         }),
       );
+      if (tradedAt !== undefined) await store.noteTraded(address, tradedAt);
     },
+
+    // The hint only moves forward (an older one would say less), and is forgotten only as served.
+    noteTraded: (address, tradedAt) =>
+      tradedAtUpdate(address, "SET traded_at = :t", "attribute_exists(address) AND (attribute_not_exists(traded_at) OR traded_at < :t)", tradedAt),
+    clearTradedAt: (address, tradedAt) => tradedAtUpdate(address, "REMOVE traded_at", "traded_at = :t", tradedAt),
 
     async noteDexes(address, seen, kind = "seen") {
       const dexes = Object.entries(seen);
@@ -312,6 +314,7 @@ export const createDynamoTraderStore = (
       );
     },
   };
+  return store;
 };
 
 /** Where each kind of builder-dex note is kept on the trader's item (a map: dex → ms). */
