@@ -1,7 +1,7 @@
 import { iso, isoOrNull } from "#commons/iso-time.js";
 import { dec, decStr, type Decimal } from "#commons/decimal.js";
 import type { Address } from "#domain/address.js";
-import { meanRatio } from "#domain/copy/engine-account.js";
+import { growthSoFar } from "#domain/copy/engine-account.js";
 import { DEFAULT_ON_PAUSE } from "#domain/copy/follower.js";
 import { followerBody } from "#domain/copy/follower-schema.js";
 import { orderFields, orderTimes } from "#domain/copy/order-fields.js";
@@ -42,7 +42,7 @@ const returnOf = (now: string, then: string): Decimal => dec(now).div(then).minu
 export const copyGap = (account: Pick<CopyAccount, "baseline" | "actual">) => {
   const { baseline, actual } = account;
   if (baseline === null || actual === null || dec(baseline.followerEquityUsd).lte(0)) return null;
-  const growth = actual.leadersGrowth !== undefined ? actual.leadersGrowth : meanRatio(actual.leaderEquityUsd, baseline.leaderEquityUsd);
+  const growth = growthSoFar(account);
   if (growth === null) return null;
   const follower = returnOf(actual.equityUsd, baseline.followerEquityUsd).round(GAP_DECIMALS);
   const leaders = dec(growth).minus(1).round(GAP_DECIMALS);

@@ -153,8 +153,7 @@ const trackOne = async (
     const asOf = state.asOf ?? state.fillsCursor;
     // A state stored from the stream lists its fills of asOf's own millisecond: that block's
     // other trades, delivered apart, are not in it.
-    const isNew = (f: { time: number; tid: number }): boolean =>
-      asOf === undefined || f.time > asOf || (f.time === asOf && state.asOfTids !== undefined && !state.asOfTids.includes(f.tid));
+    const isNew = (f: { time: number; tid: number }): boolean => mayLack(state, f.time) && !(state.asOfTids?.includes(f.tid) ?? false);
     const streamed = live?.fills.get(address)?.filter(isNew);
     if (streamed !== undefined) {
       // A snapshot older than a fill cannot show it, even when the sizes happen to agree (a close

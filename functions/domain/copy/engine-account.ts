@@ -78,7 +78,7 @@ export const runningTotals = (
 const GROWTH_DECIMALS = 20;
 
 /** The mean over the leaders valued at both of now ÷ then; null when none is. */
-export const meanRatio = (now: Readonly<Record<Address, string>>, then: Readonly<Record<Address, string>>): Decimal | null => {
+const meanRatio = (now: Readonly<Record<Address, string>>, then: Readonly<Record<Address, string>>): Decimal | null => {
   const ratios = Object.entries(then).flatMap(([leader, before]) => {
     const after = now[leader as Address];
     return after === undefined || dec(before).lte(0) ? [] : [dec(after).div(before)];
@@ -94,14 +94,21 @@ export const meanRatio = (now: Readonly<Record<Address, string>>, then: Readonly
  */
 export const leadersGrowth = (prev: Pick<CopyAccount, "baseline" | "actual">, now: Readonly<Record<Address, string>>): string | null => {
   if (prev.baseline === null || prev.actual === null) return null;
-  const before =
-    prev.actual.leadersGrowth !== undefined ? prev.actual.leadersGrowth : decStrOrNull(meanRatio(prev.actual.leaderEquityUsd, prev.baseline.leaderEquityUsd));
+  const before = growthSoFar(prev);
   const step = meanRatio(now, prev.actual.leaderEquityUsd);
-  if (step === null) return before;
+  if (step === null) return before === null ? null : decStr(dec(before));
   return decStr(dec(before ?? "1").times(step).round(GROWTH_DECIMALS, 1));
 };
 
-const decStrOrNull = (d: Decimal | null): string | null => (d === null ? null : decStr(d));
+/**
+ * The leaders' growth from the baseline to the account's last run (copy_gap's), null before a
+ * run had a leader valued at both ends. An account written before the chain was kept has none
+ * stored: the mean over its baseline's leaders of their value's ratio stands for it.
+ */
+export const growthSoFar = ({ baseline, actual }: Pick<CopyAccount, "baseline" | "actual">): string | Decimal | null => {
+  if (baseline === null || actual === null) return null;
+  return actual.leadersGrowth !== undefined ? actual.leadersGrowth : meanRatio(actual.leaderEquityUsd, baseline.leaderEquityUsd);
+};
 
 export const nextAccount = (u: AccountUpdate): CopyAccount => {
   const prev = u.previous;
@@ -124,8 +131,8 @@ export const nextAccount = (u: AccountUpdate): CopyAccount => {
       equityUsd: u.equityUsd,
       ...totals,
       leaderEquityUsd: u.leaderEquityUsd,
-      // The first run is the baseline: no growth yet.
-      leadersGrowth: prev.baseline === null ? null : leadersGrowth(prev, u.leaderEquityUsd),
+      // Null on the first run: it is the baseline.
+      leadersGrowth: leadersGrowth(prev, u.leaderEquityUsd),
       // A coin without a mid this run keeps its last one (the paper ledger is valued at it).
       marks: Object.fromEntries(
         Object.keys(u.positions).flatMap((coin) => {
