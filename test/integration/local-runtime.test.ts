@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { TRACKING_QUEUE } from "#commons/queues.js";
 import { localDynamoClient } from "#local/aws.js";
-import { startDynamoDbLocal } from "#local/dynamodb-local.js";
 import { startSqsEventSource, type EventSource } from "#local/event-source.js";
 import { createHttpApp, dynamoHealthCheck, feedHealthCheck, sqsHealthCheck, startHttpServer, type HealthBody } from "#local/http.js";
 import { startScheduler, type LocalScheduleEvent, type Scheduler } from "#local/scheduler.js";
@@ -15,6 +14,7 @@ import { EVENTS_TABLE, STATE_TABLE, TRADERS_TABLE } from "#store/tables.js";
 import { testQueue, testTables } from "../support/aws.js";
 import { TEST_REGION } from "../support/env.js";
 import { recordingLogger } from "../support/logger.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 import { eventually } from "../support/wait.js";
 
 /** The pieces `npm start` is made of, against the real local services, with test handlers. */
@@ -260,15 +260,18 @@ describe("SQS event source", () => {
 
 describe("HTTP /health", () => {
   it("answers 200 while DynamoDB and SQS answer, and 503 naming DynamoDB once it is stopped", async () => {
-    // Its own DynamoDB Local: the shared one must stay up for the other test files.
-    const dynamo = await startDynamoDbLocal({ inMemory: true });
+    // The shared DynamoDB Local must stay up for the other test files, and starting a second JVM
+    // on a loaded 2-core machine can take longer than a test may: it is reached through a proxy,
+    // and stopping the proxy is DynamoDB going away as a client sees it.
+    const { names } = await testTables("health", [TRADERS_TABLE]);
+    const dynamo = await startTcpProxy(inject("dynamoEndpoint"));
     cleanups.push(() => dynamo.stop());
     const probe = localDynamoClient({ endpoint: dynamo.endpoint, region: TEST_REGION, maxAttempts: 1 });
-    await probe.send(new CreateTableCommand(createTableInput(TRADERS_TABLE, "hl-traders")));
+    cleanups.push(async () => probe.destroy());
     const queue = await testQueue();
 
     const app = createHttpApp({
-      checks: [dynamoHealthCheck(probe, "hl-traders"), sqsHealthCheck(queue.client, queue.queueUrl)],
+      checks: [dynamoHealthCheck(probe, names.traders), sqsHealthCheck(queue.client, queue.queueUrl)],
       logger: recordingLogger().logger,
     });
     const http = await startHttpServer(app, { port: 0 });

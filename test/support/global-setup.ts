@@ -12,7 +12,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The workers get this from vitest.config.ts; this process builds SDK clients too.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const [dynamo, sqs] = await Promise.all([
-    startDynamoDbLocal({ inMemory: true }),
+    // Every project's setup starts at once (the e2e one builds the page meanwhile): on a 2-core
+    // CI machine the JVM can take far longer than its usual 2 s, and nothing runs until it is up.
+    startDynamoDbLocal({ inMemory: true, startTimeoutMs: 120_000 }),
     startLocalSqs({ region: TEST_REGION }),
   ]);
   project.provide("dynamoEndpoint", dynamo.endpoint);
