@@ -4,13 +4,14 @@ import {
   DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import type { Config } from "#commons/config.js";
-import { ALL_TABLES, type KeyDef, type TableDef } from "#store/tables.js";
+import { ALL_TABLES, type IndexDef, type KeyDef, type TableDef } from "#store/tables.js";
 
 /**
  * Builds the tables from the shared definitions in #store/tables.js, the same ones the CDK stack
@@ -43,21 +44,21 @@ const attributeDefinitions = (def: TableDef): AttributeDefinition[] => {
   return [...byName.values()];
 };
 
+const indexInput = (index: IndexDef) => ({
+  IndexName: index.indexName,
+  KeySchema: keySchema(index.partitionKey, index.sortKey),
+  Projection: {
+    ProjectionType: index.projection,
+    ...(index.nonKeyAttributes !== undefined && { NonKeyAttributes: [...index.nonKeyAttributes] }),
+  },
+});
+
 export const createTableInput = (def: TableDef, tableName: string): CreateTableCommandInput => ({
   TableName: tableName,
   BillingMode: "PAY_PER_REQUEST",
   AttributeDefinitions: attributeDefinitions(def),
   KeySchema: keySchema(def.partitionKey, def.sortKey),
-  ...(def.globalIndexes.length > 0 && {
-    GlobalSecondaryIndexes: def.globalIndexes.map((index) => ({
-      IndexName: index.indexName,
-      KeySchema: keySchema(index.partitionKey, index.sortKey),
-      Projection: {
-        ProjectionType: index.projection,
-        ...(index.nonKeyAttributes !== undefined && { NonKeyAttributes: [...index.nonKeyAttributes] }),
-      },
-    })),
-  }),
+  ...(def.globalIndexes.length > 0 && { GlobalSecondaryIndexes: def.globalIndexes.map(indexInput) }),
   ...(def.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }),
 });
 
@@ -84,26 +85,62 @@ const ensureTtl = async (client: DynamoDBClient, def: TableDef, tableName: strin
   );
 };
 
+/**
+ * Adds the indexes a table made before they were declared lacks (a persisted data directory from an
+ * older version), one per UpdateTable as DynamoDB requires, each waited for until it can be read.
+ */
+const ensureIndexes = async (client: DynamoDBClient, def: TableDef, tableName: string): Promise<string[]> => {
+  const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const added: string[] = [];
+  for (const index of def.globalIndexes.filter((i) => !present.has(i.indexName))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: attributeDefinitions(def),
+        GlobalSecondaryIndexUpdates: [{ Create: indexInput(index) }],
+      }),
+    );
+    await untilActive(client, tableName, index.indexName);
+    added.push(index.indexName);
+  }
+  return added;
+};
+
+const untilActive = async (client: DynamoDBClient, tableName: string, indexName: string): Promise<void> => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const status = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus;
+    if (status === undefined || status === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`Index ${indexName} of ${tableName} is still ${status} after 60 s.`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
 export interface CreateTablesResult {
   created: string[];
   existing: string[];
+  /** `<table>/<index>`: indexes added to existing tables. */
+  indexesAdded: string[];
 }
 
 /**
- * Creates the tables that do not exist yet; leaves existing ones (and their data) alone, so it is
- * safe on every start against a persisted data directory.
+ * Creates the tables that do not exist yet; leaves existing ones (and their data) alone but for the
+ * indexes and TTL they lack, so it is safe on every start against a persisted data directory.
  */
 export const createTables = async (
   client: DynamoDBClient,
   names: TableNames,
   defs: readonly TableDef[] = ALL_TABLES,
 ): Promise<CreateTablesResult> => {
-  const result: CreateTablesResult = { created: [], existing: [] };
+  const result: CreateTablesResult = { created: [], existing: [], indexesAdded: [] };
   await Promise.all(
     defs.map(async (def) => {
       const tableName = names[def.id];
       if (await tableExists(client, tableName)) {
         result.existing.push(tableName);
+        for (const index of await ensureIndexes(client, def, tableName)) result.indexesAdded.push(`${tableName}/${index}`);
       } else {
         try {
           await client.send(new CreateTableCommand(createTableInput(def, tableName)));

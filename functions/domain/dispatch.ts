@@ -1,6 +1,7 @@
 import type { AppLogger } from "#commons/logger.js";
 import type { Address } from "./address.js";
 import { chunk } from "./concurrency.js";
+import { dueHinted, HINTED_SHARE } from "./dispatch-hinted.js";
 import { encodeTrackBatch } from "./messages.js";
 import type { QueuePort, RunStateStore, TraderStore, TrackingCycle } from "./ports.js";
 
@@ -19,8 +20,9 @@ import type { QueuePort, RunStateStore, TraderStore, TrackingCycle } from "./por
  * fills cannot show (a liquidation by the backstop vault, auto-deleveraging, margin changes), so
  * each tick polls a slice of the traders, continuing where the last one stopped: at least enough
  * to walk them all within `periodMs`, and otherwise as many as `share` of the budget polls in an
- * interval, so the rest stays free for the stream's targeted polls. While the stream is down,
- * every tick polls everyone again, as before there was a stream.
+ * interval, so the rest stays free for the stream's targeted polls. Each tick adds the traders
+ * whose trades a failed poll left behind no stored state, when due (./dispatch-hinted.ts). While
+ * the stream is down, every tick polls everyone again, as before there was a stream.
  */
 export interface DispatchDeps {
   traders: TraderStore;
@@ -53,7 +55,7 @@ export const RECONCILE_SHARE = 2 / 3;
 const PAGE = 1000;
 
 export type DispatchResult =
-  | { cycleId: string; traders: number; messages: number; slice?: boolean }
+  | { cycleId: string; traders: number; messages: number; slice?: boolean; hinted?: number }
   | { skipped: true; previousCycleId: string; tradersLeft: number };
 
 export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResult> => {
@@ -91,6 +93,7 @@ export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResu
 
   const reconcile = deps.reconcile !== undefined && (await deps.reconcile.streamUp()) ? deps.reconcile : undefined;
   let slice: TrackingCycle["slice"];
+  let hinted: Address[] = [];
   if (reconcile === undefined) {
     let cursor: string | undefined;
     do {
@@ -103,13 +106,28 @@ export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResu
     const picked = await nextSlice(deps, reconcile);
     buffer.push(...picked.addresses);
     slice = picked.slice;
+    const max = Math.max(1, Math.floor(deps.pollsPerInterval * HINTED_SHARE));
+    // On top of the slice, never instead of it: the slice is dispatched even when this read fails.
+    hinted = await dueHinted(deps.traders, { max, periodMs: reconcile.periodMs, now: dispatchedAt, polled: new Set(picked.addresses) }).catch(
+      (error: unknown) => {
+        deps.logger.warn("Reading the hinted traders failed; the slices and the next tick serve them", { error: String(error) });
+        return [];
+      },
+    );
+    buffer.push(...hinted);
   }
   await flush(true);
 
   await deps.runState.recordCycle({ cycleId, dispatchedAt, messages, traders, ...(slice !== undefined && { slice }) });
   // "reconcile": the stream is up and this tick polls a slice (everyone, when they all fit in one).
-  deps.logger.info("Tracking cycle dispatched", { cycleId, traders, messages, mode: reconcile === undefined ? "sweep" : "reconcile" });
-  return { cycleId, traders, messages, ...(slice !== undefined && { slice: true }) };
+  deps.logger.info("Tracking cycle dispatched", {
+    cycleId,
+    traders,
+    messages,
+    mode: reconcile === undefined ? "sweep" : "reconcile",
+    ...(hinted.length > 0 && { hinted: hinted.length }),
+  });
+  return { cycleId, traders, messages, ...(slice !== undefined && { slice: true }), ...(hinted.length > 0 && { hinted: hinted.length }) };
 };
 
 /**

@@ -72,6 +72,18 @@ export interface TrackingState {
   tradedAt: number | undefined;
 }
 
+/** An active trader whose trades a failed poll may have left behind no stored state. */
+export interface HintedTrader {
+  address: Address;
+  /** TrackingState.tradedAt. */
+  tradedAt: number;
+  /** When a poll of him last failed, if one ever did (a hint from a refused hand-off has none). */
+  lastFailedAt: number | undefined;
+}
+
+/** Where a page of hinted traders ended: the store's own key, opaque to the domain. */
+export type HintedCursor = Readonly<Record<string, unknown>>;
+
 export interface Transition {
   address: Address;
   /** The version the new state replaces; the write fails if someone else moved it first. */
@@ -94,6 +106,8 @@ export interface TraderStore {
   unknown(addresses: readonly Address[]): Promise<Address[]>;
   /** Pages through active traders in address order. */
   pageActive(limit: number, cursor?: string): Promise<{ addresses: Address[]; cursor?: string }>;
+  /** Pages through the active traders that have a hint kept (TrackingState.tradedAt), in no order. */
+  pageHinted(limit: number, cursor?: HintedCursor): Promise<{ traders: HintedTrader[]; cursor?: HintedCursor }>;
   /** `consistent`: a strongly consistent read (what was committed just before, at twice the read cost). */
   trackingStates(addresses: readonly Address[], opts?: { consistent?: boolean }): Promise<Map<Address, TrackingState>>;
   /** Stores the first poll without events; false if a baseline already exists. */

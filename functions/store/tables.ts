@@ -38,6 +38,8 @@ export interface TableDef {
  * traders: one item per trader. Holds discovery facts and the last stored positions
  * (the state the tracker diffs against). Active traders carry `active_shard` so the sparse
  * `active-index` lists exactly them, in address order, for the dispatcher to page through.
+ * The sparse `hinted-index` lists exactly the traders whose trades a failed poll left behind no
+ * stored state (`traded_at`, TrackingState.tradedAt): few, so the dispatcher scans it each tick.
  */
 export const TRADERS_TABLE: TableDef = {
   id: "traders",
@@ -49,6 +51,13 @@ export const TRADERS_TABLE: TableDef = {
       partitionKey: { name: "active_shard", type: "S" },
       sortKey: { name: "address", type: "S" },
       projection: "KEYS_ONLY",
+    },
+    {
+      indexName: "hinted-index",
+      partitionKey: { name: "traded_at", type: "N" },
+      // What the dispatcher decides on: is he still tracked, and when did his polls last fail.
+      projection: "INCLUDE",
+      nonKeyAttributes: ["active_shard", "last_failed_at"],
     },
   ],
 };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterEach, describe, expect, inject, it } from "vitest";
@@ -31,7 +32,8 @@ describe("tables", () => {
     const { Table: traders } = await client.send(new DescribeTableCommand({ TableName: names.traders }));
     expect(traders?.BillingModeSummary?.BillingMode).toBe("PAY_PER_REQUEST");
     expect(traders?.KeySchema).toEqual([{ AttributeName: "address", KeyType: "HASH" }]);
-    expect(traders?.GlobalSecondaryIndexes).toMatchObject([
+    const byName = (i: { IndexName?: string }, j: { IndexName?: string }) => String(i.IndexName).localeCompare(String(j.IndexName));
+    expect([...(traders?.GlobalSecondaryIndexes ?? [])].sort(byName)).toMatchObject([
       {
         IndexName: "active-index",
         KeySchema: [
@@ -39,6 +41,11 @@ describe("tables", () => {
           { AttributeName: "address", KeyType: "RANGE" },
         ],
         Projection: { ProjectionType: "KEYS_ONLY" },
+      },
+      {
+        IndexName: "hinted-index",
+        KeySchema: [{ AttributeName: "traded_at", KeyType: "HASH" }],
+        Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["active_shard", "last_failed_at"] },
       },
     ]);
 
@@ -54,11 +61,25 @@ describe("tables", () => {
     const again = await createTables(client, names);
     expect(again.created).toEqual([]);
     expect(again.existing.sort()).toEqual(Object.values(names).sort());
+    expect(again.indexesAdded).toEqual([]);
+  });
+
+  it("get the indexes declared since they were made, their data kept and indexed", async () => {
+    // A traders table from a data directory of an older version: only its first index.
+    const older = { ...TRADERS_TABLE, globalIndexes: TRADERS_TABLE.globalIndexes.slice(0, 1) };
+    const { names, client, doc } = await testTables("old", [older]);
+    await doc.send(new PutCommand({ TableName: names.traders, Item: { address: "0xabc", active_shard: "active", traded_at: 5 } }));
+
+    const started = await createTables(client, names, [TRADERS_TABLE]);
+    expect(started).toEqual({ created: [], existing: [names.traders], indexesAdded: [`${names.traders}/hinted-index`] });
+    const { Items } = await doc.send(new ScanCommand({ TableName: names.traders, IndexName: "hinted-index" }));
+    expect(Items).toEqual([{ address: "0xabc", active_shard: "active", traded_at: 5 }]);
+    expect((await createTables(client, names, [TRADERS_TABLE])).indexesAdded).toEqual([]);
   });
 
   it("declare each key attribute once even when an index reuses it", () => {
     const input = createTableInput(TRADERS_TABLE, "x");
-    expect(input.AttributeDefinitions?.map((a) => a.AttributeName).sort()).toEqual(["active_shard", "address"]);
+    expect(input.AttributeDefinitions?.map((a) => a.AttributeName).sort()).toEqual(["active_shard", "address", "traded_at"]);
     expect(createTableInput(EVENTS_TABLE, "y").StreamSpecification?.StreamViewType).toBe("NEW_IMAGE");
   });
 });

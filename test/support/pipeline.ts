@@ -7,6 +7,7 @@ import { EXCHANGE_WEIGHT_PER_MINUTE } from "#simulator/weight-limit.js";
 import { logger } from "#commons/logger.js";
 import { createDiscoveryHandler } from "#app/discovery.js";
 import { createDispatchHandler } from "#app/track-dispatch.js";
+import type { ReconcileOptions } from "#domain/dispatch.js";
 import { createTrackWorker } from "#app/track-worker.js";
 import type { Address } from "#domain/address.js";
 import type { WeightBudget } from "#domain/budget.js";
@@ -86,6 +87,8 @@ export interface PipelineOptions {
   pollsPerInterval?: number;
   /** The client's own retry delays (250 ms doubling to 8 s) instead of the fast 5–50 ms. */
   productionRetries?: boolean;
+  /** The dispatcher's reconciliation, as with the trades stream (default: none, every tick polls everyone). */
+  reconcile?: ReconcileOptions;
 }
 
 /**
@@ -138,6 +141,7 @@ export const startPipeline = async (o: PipelineOptions = {}): Promise<Pipeline> 
     intervalMs: intervalSeconds * 1_000,
     now: Date.now,
     logger,
+    ...(o.reconcile !== undefined && { reconcile: o.reconcile }),
   });
   const trackingDeps = {
     exchange,

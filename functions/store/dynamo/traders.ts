@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -138,6 +139,25 @@ export const createDynamoTraderStore = (
       const addresses = (out.Items ?? []).map((i) => i.address as Address);
       const last = out.LastEvaluatedKey?.address as string | undefined;
       return last !== undefined ? { addresses, cursor: last } : { addresses };
+    },
+
+    async pageHinted(limit, cursor) {
+      const out = await doc.send(
+        new ScanCommand({
+          TableName: tables.traders,
+          IndexName: "hinted-index",
+          Limit: limit,
+          ...(cursor !== undefined && { ExclusiveStartKey: cursor }),
+        }),
+      );
+      const traders = (out.Items ?? [])
+        .filter((i) => i.active_shard === ACTIVE_SHARD && typeof i.traded_at === "number")
+        .map((i) => ({
+          address: i.address as Address,
+          tradedAt: i.traded_at as number,
+          lastFailedAt: typeof i.last_failed_at === "number" ? i.last_failed_at : undefined,
+        }));
+      return out.LastEvaluatedKey !== undefined ? { traders, cursor: out.LastEvaluatedKey } : { traders };
     },
 
     async trackingStates(addresses, opts) {

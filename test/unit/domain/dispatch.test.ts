@@ -2,19 +2,33 @@ import { describe, expect, it } from "vitest";
 import type { Address } from "#domain/address.js";
 import { dispatchTracking } from "#domain/dispatch.js";
 import { trackBatchMessageSchema } from "#domain/messages.js";
-import type { ReconcileRotation, RunStateStore, TraderStore, TrackingCycle } from "#domain/ports.js";
+import type { HintedTrader, ReconcileRotation, RunStateStore, TraderStore, TrackingCycle } from "#domain/ports.js";
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const addresses = (n: number): Address[] =>
   Array.from({ length: n }, (_, i) => `0x${i.toString(16).padStart(40, "0")}` as Address);
 
-/** A trader store whose active index hands out `pageSize` addresses per page, like a DynamoDB Query with Limit. */
-const pagedTraders = (all: Address[], pageSize: number): Pick<TraderStore, "pageActive"> => ({
+/**
+ * A trader store whose active index hands out `pageSize` addresses per page, like a DynamoDB Query
+ * with Limit, and whose hinted index holds `hinted`, three a page.
+ */
+const pagedTraders = (
+  all: Address[],
+  pageSize: number,
+  hinted: HintedTrader[] = [],
+  scans: { pages: number } = { pages: 0 },
+): Pick<TraderStore, "pageActive" | "pageHinted"> => ({
   async pageActive(_limit, cursor) {
     const start = cursor === undefined ? 0 : all.indexOf(cursor as Address) + 1;
     const page = all.slice(start, start + pageSize);
     const last = page.at(-1);
     return start + pageSize < all.length && last !== undefined ? { addresses: page, cursor: last } : { addresses: page };
+  },
+  async pageHinted(_limit, cursor) {
+    scans.pages += 1;
+    const start = cursor === undefined ? 0 : (cursor.next as number);
+    const traders = hinted.slice(start, start + 3);
+    return start + 3 < hinted.length ? { traders, cursor: { next: start + 3 } } : { traders };
   },
 });
 
@@ -134,17 +148,22 @@ const rotatingRunState = (cycles: TrackingCycle[]) => {
 };
 
 describe("dispatchTracking as reconciliation (the trades stream is up)", () => {
-  const run = async (all: Address[], state: ReturnType<typeof rotatingRunState>, o: { up?: boolean; polls?: number } = {}) => {
+  const NOW = Date.UTC(2026, 0, 1);
+  const run = async (
+    all: Address[],
+    state: ReturnType<typeof rotatingRunState>,
+    o: { up?: boolean; polls?: number; hinted?: HintedTrader[]; scans?: { pages: number } } = {},
+  ) => {
     const sent: string[] = [];
     await dispatchTracking({
-      traders: pagedTraders(all, 7) as TraderStore,
+      traders: pagedTraders(all, 7, o.hinted, o.scans) as TraderStore,
       queue: { sendAll: async (bodies) => void sent.push(...bodies) },
       runState: state.store,
       batchSize: 25,
       // 60 polls an interval, of which a slice may take half: 30.
       pollsPerInterval: o.polls ?? 60,
       intervalMs: 60_000,
-      now: () => Date.UTC(2026, 0, 1),
+      now: () => NOW,
       logger: silent,
       reconcile: { periodMs: 30 * 60_000, share: 0.5, streamUp: async () => o.up ?? true },
     });
@@ -182,5 +201,62 @@ describe("dispatchTracking as reconciliation (the trades stream is up)", () => {
     while (state.rotation().lastWalk === null) total += (await run(all, state, { polls: 60 })).length;
     expect(total).toBe(3_000);
     expect((await run(all, state)).length).toBe(100);
+  });
+
+  const MIN = 60_000;
+  const hint = (a: Address, failing: { since: number; last?: number }): HintedTrader => ({
+    address: a,
+    tradedAt: NOW - failing.since * MIN,
+    lastFailedAt: failing.last === undefined ? undefined : NOW - failing.last * MIN,
+  });
+
+  it("adds the hinted traders that are due to the slice, once each and at most a tenth of the interval's polls", async () => {
+    const all = addresses(200);
+    // Due: never failed (a refused hand-off), or waited as long again as they had been failing.
+    const due = [hint(all[150]!, { since: 3 }), hint(all[151]!, { since: 6, last: 3 }), hint(all[5]!, { since: 4, last: 3 })];
+    const notYet = hint(all[152]!, { since: 6, last: 2 });
+    const polled = await run(all, rotatingRunState([]), { hinted: [due[0]!, notYet, due[1]!, due[2]!] });
+    // The slice (the first 30) holds all[5] already; the two others come after it.
+    expect(polled).toEqual([...all.slice(0, 30), all[150], all[151]]);
+
+    const many = all.slice(100, 120).map((a) => hint(a, { since: 1 }));
+    const capped = await run(all, rotatingRunState([]), { hinted: many });
+    // 60 polls an interval: 6 hinted at most.
+    expect(capped).toEqual([...all.slice(0, 30), ...all.slice(100, 106)]);
+  });
+
+  it("waits out a trader who keeps failing for as long again as he has been failing, never longer than the period", async () => {
+    const all = addresses(100);
+    const longFailing = [hint(all[90]!, { since: 120, last: 29 }), hint(all[91]!, { since: 120, last: 30 })];
+    expect(await run(all, rotatingRunState([]), { hinted: longFailing })).toEqual([...all.slice(0, 30), all[91]]);
+  });
+
+  it("dispatches its slice when the hinted index cannot be read", async () => {
+    const all = addresses(40);
+    const state = rotatingRunState([]);
+    const sent: string[] = [];
+    const warnings: string[] = [];
+    await dispatchTracking({
+      traders: { ...pagedTraders(all, 7), pageHinted: () => Promise.reject(new Error("index is backfilling")) } as unknown as TraderStore,
+      queue: { sendAll: async (bodies) => void sent.push(...bodies) },
+      runState: state.store,
+      batchSize: 25,
+      pollsPerInterval: 60,
+      intervalMs: 60_000,
+      now: () => NOW,
+      logger: { ...silent, warn: (message: string) => void warnings.push(message) },
+      reconcile: { periodMs: 30 * 60_000, share: 0.5, streamUp: async () => true },
+    });
+    expect(sent.flatMap((b) => trackBatchMessageSchema.parse(JSON.parse(b)).traders)).toEqual(all.slice(0, 30));
+    expect(warnings).toEqual(["Reading the hinted traders failed; the slices and the next tick serve them"]);
+  });
+
+  it("does not read the hinted index while the stream is down: every tick polls everyone then", async () => {
+    const all = addresses(40);
+    const scans = { pages: 0 };
+    expect(await run(all, rotatingRunState([]), { up: false, hinted: [hint(all[3]!, { since: 1 })], scans })).toEqual(all);
+    expect(scans.pages).toBe(0);
+    await run(all, rotatingRunState([]), { hinted: [hint(all[35]!, { since: 1 })], scans });
+    expect(scans.pages).toBe(1);
   });
 });
