@@ -10,7 +10,7 @@ const INTEGRATION = ["test/integration/**/*.test.ts", "**/*.integration.test.ts"
 /**
  * Files that measure against the wall clock (a minute at the exchange's weight limit, listeners
  * that hand over every few seconds, faults timed against a schedule, a start-up raced by a client
- * or held to a test's timeout): they run on their own, after everything else, so that no other
+ * or held to a test's timeout, a JVM of their own): they run on their own, after everything else, so that no other
  * file's CPU makes them slower than what they assert.
  */
 const WALL_CLOCK = [
@@ -19,6 +19,7 @@ const WALL_CLOCK = [
   "test/integration/stream-listener.test.ts",
   "test/integration/feed-startup.test.ts",
   "test/integration/npm-start.test.ts",
+  "test/integration/table-upgrade.test.ts",
 ];
 const CDK = ["test/cdk/**/*.test.ts"];
 const E2E = ["test/e2e/**/*.test.ts"];

@@ -158,6 +158,11 @@ export const runLocal = async (flags: LocalFlags): Promise<void> => {
     const dynamoClient = localDynamoClient({ endpoint: dynamo.endpoint, region: config.AWS_REGION });
     const tables = await createTables(dynamoClient, tableNames);
     logger.info("Tables ready", { ...tables });
+    if (tables.indexesBuilding.length > 0) {
+      logger.warn("Indexes added to existing tables are still building; what reads them does without until they are ready", {
+        indexes: tables.indexesBuilding,
+      });
+    }
 
     const sqsClient = localSqsClient({ endpoint: sqs.endpoint, region: config.AWS_REGION });
     // Probes fail fast instead of retrying, so /health answers promptly when a service is down.

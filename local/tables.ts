@@ -88,11 +88,18 @@ const ensureTtl = async (client: DynamoDBClient, def: TableDef, tableName: strin
 /**
  * Adds the indexes a table made before they were declared lacks (a persisted data directory from an
  * older version), one per UpdateTable as DynamoDB requires, each waited for until it can be read.
+ * One still building after `waitMs` is reported, not fatal: its readers get by without it until then.
  */
-const ensureIndexes = async (client: DynamoDBClient, def: TableDef, tableName: string): Promise<string[]> => {
+const ensureIndexes = async (
+  client: DynamoDBClient,
+  def: TableDef,
+  tableName: string,
+  waitMs: number,
+): Promise<{ added: string[]; building: string[] }> => {
   const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
   const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   const added: string[] = [];
+  const building: string[] = [];
   for (const index of def.globalIndexes.filter((i) => !present.has(i.indexName))) {
     await client.send(
       new UpdateTableCommand({
@@ -101,19 +108,19 @@ const ensureIndexes = async (client: DynamoDBClient, def: TableDef, tableName: s
         GlobalSecondaryIndexUpdates: [{ Create: indexInput(index) }],
       }),
     );
-    await untilActive(client, tableName, index.indexName);
     added.push(index.indexName);
+    if (!(await untilActive(client, tableName, index.indexName, waitMs))) building.push(index.indexName);
   }
-  return added;
+  return { added, building };
 };
 
-const untilActive = async (client: DynamoDBClient, tableName: string, indexName: string): Promise<void> => {
-  const deadline = Date.now() + 60_000;
+const untilActive = async (client: DynamoDBClient, tableName: string, indexName: string, waitMs: number): Promise<boolean> => {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const status = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus;
-    if (status === undefined || status === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`Index ${indexName} of ${tableName} is still ${status} after 60 s.`);
+    if (status === undefined || status === "ACTIVE") return true;
+    if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 200));
   }
 };
@@ -123,6 +130,8 @@ export interface CreateTablesResult {
   existing: string[];
   /** `<table>/<index>`: indexes added to existing tables. */
   indexesAdded: string[];
+  /** Of those, the ones not yet readable when the wait for them ended. */
+  indexesBuilding: string[];
 }
 
 /**
@@ -133,14 +142,17 @@ export const createTables = async (
   client: DynamoDBClient,
   names: TableNames,
   defs: readonly TableDef[] = ALL_TABLES,
+  o: { indexWaitMs?: number } = {},
 ): Promise<CreateTablesResult> => {
-  const result: CreateTablesResult = { created: [], existing: [], indexesAdded: [] };
+  const result: CreateTablesResult = { created: [], existing: [], indexesAdded: [], indexesBuilding: [] };
   await Promise.all(
     defs.map(async (def) => {
       const tableName = names[def.id];
       if (await tableExists(client, tableName)) {
         result.existing.push(tableName);
-        for (const index of await ensureIndexes(client, def, tableName)) result.indexesAdded.push(`${tableName}/${index}`);
+        const { added, building } = await ensureIndexes(client, def, tableName, o.indexWaitMs ?? 30_000);
+        result.indexesAdded.push(...added.map((index) => `${tableName}/${index}`));
+        result.indexesBuilding.push(...building.map((index) => `${tableName}/${index}`));
       } else {
         try {
           await client.send(new CreateTableCommand(createTableInput(def, tableName)));

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
-import { PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterEach, describe, expect, inject, it } from "vitest";
@@ -62,19 +61,7 @@ describe("tables", () => {
     expect(again.created).toEqual([]);
     expect(again.existing.sort()).toEqual(Object.values(names).sort());
     expect(again.indexesAdded).toEqual([]);
-  });
-
-  it("get the indexes declared since they were made, their data kept and indexed", async () => {
-    // A traders table from a data directory of an older version: only its first index.
-    const older = { ...TRADERS_TABLE, globalIndexes: TRADERS_TABLE.globalIndexes.slice(0, 1) };
-    const { names, client, doc } = await testTables("old", [older]);
-    await doc.send(new PutCommand({ TableName: names.traders, Item: { address: "0xabc", active_shard: "active", traded_at: 5 } }));
-
-    const started = await createTables(client, names, [TRADERS_TABLE]);
-    expect(started).toEqual({ created: [], existing: [names.traders], indexesAdded: [`${names.traders}/hinted-index`] });
-    const { Items } = await doc.send(new ScanCommand({ TableName: names.traders, IndexName: "hinted-index" }));
-    expect(Items).toEqual([{ address: "0xabc", active_shard: "active", traded_at: 5 }]);
-    expect((await createTables(client, names, [TRADERS_TABLE])).indexesAdded).toEqual([]);
+    // (Indexes added to tables made before them: ./table-upgrade.test.ts.)
   });
 
   it("declare each key attribute once even when an index reuses it", () => {
