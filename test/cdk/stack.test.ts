@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "#commons/config.js";
 import { TRACKING_QUEUE, type QueueDef } from "#commons/queues.js";
 import { BUDGET_LEDGER_PK } from "#hyperliquid/dynamo-ledger.js";
-import { ALL_TABLES, type TableDef } from "#store/tables.js";
-import { ALL_FUNCTIONS, TRACK_WORKER_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
+import { ALL_TABLES, TRADERS_TABLE, type TableDef } from "#store/tables.js";
+import { ALL_FUNCTIONS, TRACK_DISPATCH_FUNCTION, TRACK_WORKER_FUNCTION, type FunctionDef } from "../../functions/catalog.js";
 import { trackWorkerMaxConcurrency } from "../../lib/ingestion.js";
 import { actionsOf, logicalId, referencedIds, resource, statementsOfRole, synthStack, type Synthesized } from "./synth.js";
 
@@ -208,6 +208,18 @@ describe("every catalog function", () => {
     // Nothing anywhere in the role is granted on every resource.
     for (const st of statements) expect(st.Resource).not.toBe("*");
   });
+});
+
+it("the tracking dispatcher may page active-index (Query) and read hinted-index whole (Scan), of the traders table only", () => {
+  const [roleId] = referencedIds(functionOf(TRACK_DISPATCH_FUNCTION).props.Role);
+  const traders = { "Fn::Join": ["", [{ "Fn::GetAtt": [tableId(TRADERS_TABLE), "Arn"] }, "/index/*"]] };
+  const onIndexes = statementsOfRole(s.template, roleId!).filter((st) => JSON.stringify(st.Resource).includes("/index/"));
+  expect(onIndexes.flatMap(actionsOf)).toEqual(expect.arrayContaining(["dynamodb:Query", "dynamodb:Scan"]));
+  for (const st of onIndexes) {
+    const indexResources = ([] as unknown[]).concat(st.Resource).filter((r) => JSON.stringify(r).includes("/index/"));
+    expect(indexResources).toEqual([traders]);
+  }
+  expect(TRADERS_TABLE.globalIndexes.map((i) => i.indexName)).toEqual(["active-index", "hinted-index"]);
 });
 
 describe("schedules", () => {
