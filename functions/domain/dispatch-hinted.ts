@@ -10,7 +10,9 @@ import type { HintedTrader, TraderStore } from "./ports.js";
  * A trader whose polls keep failing (an account whose answers the exchange garbles) must not cost a
  * poll every tick for ever, so each waits as long again as he has been failing, from his trade to
  * his last failure: the wait doubles with every failed poll, up to the period, when the slices reach
- * him anyway. A hint left by a refused hand-off (no failed poll behind it) is due at once.
+ * him anyway. It is never under one interval either: a failure that recent may still be in the
+ * worker's hand-backs, which poll him anyway. A hint left by a refused hand-off (no failed poll
+ * behind it) is due at once.
  */
 
 /**
@@ -24,20 +26,31 @@ export const HINTED_SHARE = 1 / 10;
 const PAGE = 500;
 const MAX_PAGES = 10;
 
-export const isDue = (t: HintedTrader, now: number, periodMs: number): boolean =>
-  t.lastFailedAt === undefined || now - t.lastFailedAt >= Math.min(periodMs, Math.max(0, t.lastFailedAt - t.tradedAt));
+export interface DueOptions {
+  now: number;
+  /** The tracking interval: the least a trader waits after a failed poll. */
+  intervalMs: number;
+  /** The reconciliation period: the most he waits. */
+  periodMs: number;
+}
+
+export const isDue = (t: HintedTrader, o: DueOptions): boolean => {
+  if (t.lastFailedAt === undefined) return true;
+  const wait = Math.min(o.periodMs, Math.max(o.intervalMs, t.lastFailedAt - t.tradedAt));
+  return o.now - t.lastFailedAt >= wait;
+};
 
 /** Up to `max` hinted traders that are due, leaving out those this tick polls already (`polled`). */
 export const dueHinted = async (
   traders: Pick<TraderStore, "pageHinted">,
-  o: { max: number; periodMs: number; now: number; polled: ReadonlySet<Address> },
+  o: DueOptions & { max: number; polled: ReadonlySet<Address> },
 ): Promise<Address[]> => {
   const due: Address[] = [];
   let cursor: Parameters<TraderStore["pageHinted"]>[1];
   for (let pages = 0; pages < MAX_PAGES && due.length < o.max; pages++) {
     const page = await traders.pageHinted(PAGE, cursor);
     for (const t of page.traders) {
-      if (due.length < o.max && !o.polled.has(t.address) && isDue(t, o.now, o.periodMs)) due.push(t.address);
+      if (due.length < o.max && !o.polled.has(t.address) && isDue(t, o)) due.push(t.address);
     }
     cursor = page.cursor;
     if (cursor === undefined) break;

@@ -108,12 +108,11 @@ export const dispatchTracking = async (deps: DispatchDeps): Promise<DispatchResu
     slice = picked.slice;
     const max = Math.max(1, Math.floor(deps.pollsPerInterval * HINTED_SHARE));
     // On top of the slice, never instead of it: the slice is dispatched even when this read fails.
-    hinted = await dueHinted(deps.traders, { max, periodMs: reconcile.periodMs, now: dispatchedAt, polled: new Set(picked.addresses) }).catch(
-      (error: unknown) => {
-        deps.logger.warn("Reading the hinted traders failed; the slices and the next tick serve them", { error: String(error) });
-        return [];
-      },
-    );
+    const due = { now: dispatchedAt, intervalMs: deps.intervalMs, periodMs: reconcile.periodMs };
+    hinted = await dueHinted(deps.traders, { ...due, max, polled: new Set(picked.addresses) }).catch((error: unknown) => {
+      deps.logger.warn("Reading the hinted traders failed; the slices and the next tick serve them", { error: String(error) });
+      return [];
+    });
     buffer.push(...hinted);
   }
   await flush(true);

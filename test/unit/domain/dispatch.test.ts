@@ -215,7 +215,9 @@ describe("dispatchTracking as reconciliation (the trades stream is up)", () => {
     // Due: never failed (a refused hand-off), or waited as long again as they had been failing.
     const due = [hint(all[150]!, { since: 3 }), hint(all[151]!, { since: 6, last: 3 }), hint(all[5]!, { since: 4, last: 3 })];
     const notYet = hint(all[152]!, { since: 6, last: 2 });
-    const polled = await run(all, rotatingRunState([]), { hinted: [due[0]!, notYet, due[1]!, due[2]!] });
+    // Failing only just: the worker's hand-backs may still be polling him; an interval (a minute) first.
+    const justFailed = hint(all[153]!, { since: 0.2, last: 0.1 });
+    const polled = await run(all, rotatingRunState([]), { hinted: [due[0]!, notYet, justFailed, due[1]!, due[2]!] });
     // The slice (the first 30) holds all[5] already; the two others come after it.
     expect(polled).toEqual([...all.slice(0, 30), all[150], all[151]]);
 
@@ -225,10 +227,12 @@ describe("dispatchTracking as reconciliation (the trades stream is up)", () => {
     expect(capped).toEqual([...all.slice(0, 30), ...all.slice(100, 106)]);
   });
 
-  it("waits out a trader who keeps failing for as long again as he has been failing, never longer than the period", async () => {
+  it("waits out a trader who keeps failing for as long again as he has been failing, at least an interval and at most the period", async () => {
     const all = addresses(100);
     const longFailing = [hint(all[90]!, { since: 120, last: 29 }), hint(all[91]!, { since: 120, last: 30 })];
     expect(await run(all, rotatingRunState([]), { hinted: longFailing })).toEqual([...all.slice(0, 30), all[91]]);
+    const briefly = [hint(all[92]!, { since: 1.1, last: 0.9 }), hint(all[93]!, { since: 1.2, last: 1 })];
+    expect(await run(all, rotatingRunState([]), { hinted: briefly })).toEqual([...all.slice(0, 30), all[93]]);
   });
 
   it("dispatches its slice when the hinted index cannot be read", async () => {
