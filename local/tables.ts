@@ -9,6 +9,7 @@ import {
   type AttributeDefinition,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { Config } from "#commons/config.js";
 import { ALL_TABLES, type IndexDef, type KeyDef, type TableDef } from "#store/tables.js";
@@ -62,15 +63,18 @@ export const createTableInput = (def: TableDef, tableName: string): CreateTableC
   ...(def.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }),
 });
 
-const tableExists = async (client: DynamoDBClient, tableName: string): Promise<boolean> => {
+/** The table's description, or undefined when it does not exist. */
+const describeTable = async (client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> => {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return true;
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table ?? {};
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) return false;
+    if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
 };
+
+/** How long a start waits for an index it added to become readable before it goes on without. */
+const INDEX_WAIT_MS = 30_000;
 
 /** TTL is set apart from CreateTable (that is how the API works); also repairs tables made before a TTL was declared. */
 const ensureTtl = async (client: DynamoDBClient, def: TableDef, tableName: string): Promise<void> => {
@@ -88,16 +92,15 @@ const ensureTtl = async (client: DynamoDBClient, def: TableDef, tableName: strin
 /**
  * Adds the indexes a table made before they were declared lacks (a persisted data directory from an
  * older version), one per UpdateTable as DynamoDB requires, each waited for until it can be read.
- * One still building after `waitMs` is reported, not fatal: its readers get by without it until then.
+ * One still building after INDEX_WAIT_MS is reported, not fatal: its readers get by without it until then.
  */
 const ensureIndexes = async (
   client: DynamoDBClient,
   def: TableDef,
   tableName: string,
-  waitMs: number,
+  table: TableDescription,
 ): Promise<{ added: string[]; building: string[] }> => {
-  const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   const added: string[] = [];
   const building: string[] = [];
   for (const index of def.globalIndexes.filter((i) => !present.has(i.indexName))) {
@@ -109,13 +112,13 @@ const ensureIndexes = async (
       }),
     );
     added.push(index.indexName);
-    if (!(await untilActive(client, tableName, index.indexName, waitMs))) building.push(index.indexName);
+    if (!(await untilActive(client, tableName, index.indexName))) building.push(index.indexName);
   }
   return { added, building };
 };
 
-const untilActive = async (client: DynamoDBClient, tableName: string, indexName: string, waitMs: number): Promise<boolean> => {
-  const deadline = Date.now() + waitMs;
+const untilActive = async (client: DynamoDBClient, tableName: string, indexName: string): Promise<boolean> => {
+  const deadline = Date.now() + INDEX_WAIT_MS;
   for (;;) {
     const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const status = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus;
@@ -142,15 +145,15 @@ export const createTables = async (
   client: DynamoDBClient,
   names: TableNames,
   defs: readonly TableDef[] = ALL_TABLES,
-  o: { indexWaitMs?: number } = {},
 ): Promise<CreateTablesResult> => {
   const result: CreateTablesResult = { created: [], existing: [], indexesAdded: [], indexesBuilding: [] };
   await Promise.all(
     defs.map(async (def) => {
       const tableName = names[def.id];
-      if (await tableExists(client, tableName)) {
+      const existing = await describeTable(client, tableName);
+      if (existing !== undefined) {
         result.existing.push(tableName);
-        const { added, building } = await ensureIndexes(client, def, tableName, o.indexWaitMs ?? 30_000);
+        const { added, building } = await ensureIndexes(client, def, tableName, existing);
         result.indexesAdded.push(...added.map((index) => `${tableName}/${index}`));
         result.indexesBuilding.push(...building.map((index) => `${tableName}/${index}`));
       } else {

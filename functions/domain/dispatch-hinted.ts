@@ -1,5 +1,5 @@
 import type { Address } from "./address.js";
-import type { HintedTrader, TraderStore } from "./ports.js";
+import type { HintedCursor, HintedTrader, TraderStore } from "./ports.js";
 
 /**
  * A hint (TrackingState.tradedAt) is served by the trader's next poll. With the trades stream up,
@@ -46,7 +46,7 @@ export const dueHinted = async (
   o: DueOptions & { max: number; polled: ReadonlySet<Address> },
 ): Promise<Address[]> => {
   const due: Address[] = [];
-  let cursor: Parameters<TraderStore["pageHinted"]>[1];
+  let cursor: HintedCursor | undefined;
   for (let pages = 0; pages < MAX_PAGES && due.length < o.max; pages++) {
     const page = await traders.pageHinted(PAGE, cursor);
     for (const t of page.traders) {
